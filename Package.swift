@@ -1,0 +1,60 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "CivicGrid",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "civicgrid", targets: ["civicgrid"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // C libraries from Debian: libgeos-dev, libproj-dev.
+        .systemLibrary(name: "CGEOS", providers: [.apt(["libgeos-dev"])]),
+        .systemLibrary(name: "CPROJ", pkgConfig: "proj", providers: [.apt(["libproj-dev"])]),
+
+        // Pure core: value types, GeoJSON, WKB, GeoPackage binary. Foundation only.
+        .target(name: "GridGeometry"),
+        // Thin safe wrappers over the C libraries.
+        .target(name: "GridGEOS", dependencies: ["CGEOS", "GridGeometry"]),
+        .target(name: "GridProj", dependencies: ["CPROJ", "GridGeometry"]),
+        // The GeoPackage store: the only target that knows SQL.
+        .target(name: "GridStore", dependencies: [
+            "GridGeometry",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        // Reading, checking and loading regions, buildings, households and roads.
+        .target(name: "GridImport", dependencies: ["GridGeometry", "GridGEOS", "GridProj", "GridStore"]),
+        // The deterministic synthetic demo district.
+        .target(name: "GridDemo", dependencies: ["GridGeometry"]),
+        // HTTP: the only target that knows Hummingbird.
+        .target(name: "GridServer", dependencies: [
+            "GridGeometry", "GridStore",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "civicgrid", dependencies: [
+            "GridGeometry", "GridStore", "GridImport", "GridDemo", "GridServer",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        .testTarget(name: "GridGeometryTests", dependencies: ["GridGeometry"]),
+        .testTarget(name: "GridGEOSTests", dependencies: ["GridGEOS"]),
+        .testTarget(name: "GridProjTests", dependencies: ["GridProj"]),
+        .testTarget(name: "GridStoreTests", dependencies: ["GridStore"]),
+        .testTarget(name: "GridImportTests", dependencies: ["GridImport"]),
+        .testTarget(name: "GridDemoTests", dependencies: ["GridDemo", "GridImport"]),
+        .testTarget(name: "GridServerTests", dependencies: [
+            "GridServer",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
+        .testTarget(name: "civicgridTests", dependencies: ["civicgrid", "GridStore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,63 @@
+/// Planar measures, in the units of the coordinates (metres in a projected CRS).
+extension LinearRing {
+    /// Shoelace area: positive when the ring runs counter-clockwise (y up).
+    public var signedArea: Double {
+        let c = coordinates
+        guard c.count >= 4 else { return 0 }
+        var sum = 0.0
+        let origin = c[0]  // subtracting an origin keeps precision for large coordinates
+        for i in 0..<(c.count - 1) {
+            let a = c[i], b = c[i + 1]
+            sum += (a.x - origin.x) * (b.y - origin.y) - (b.x - origin.x) * (a.y - origin.y)
+        }
+        return sum / 2
+    }
+
+    public var length: Double {
+        zip(coordinates, coordinates.dropFirst()).reduce(0) { $0 + $1.0.distance(to: $1.1) }
+    }
+
+    public var isCounterClockwise: Bool { signedArea > 0 }
+
+    /// Even-odd ray casting; points on the boundary may fall either way.
+    public func contains(_ p: Coordinate) -> Bool {
+        let c = coordinates
+        var inside = false
+        var j = c.count - 2
+        for i in 0..<(c.count - 1) {
+            let a = c[i], b = c[j]
+            if (a.y > p.y) != (b.y > p.y),
+               p.x < (b.x - a.x) * (p.y - a.y) / (b.y - a.y) + a.x {
+                inside.toggle()
+            }
+            j = i
+        }
+        return inside
+    }
+
+    /// The ring running the other way.
+    public var reversed: LinearRing { LinearRing(unchecked: coordinates.reversed()) }
+}
+
+extension Polygon {
+    public var area: Double { abs(exterior.signedArea) - holes.reduce(0) { $0 + abs($1.signedArea) } }
+    public var perimeter: Double { rings.reduce(0) { $0 + $1.length } }
+
+    public func contains(_ p: Coordinate) -> Bool {
+        exterior.contains(p) && !holes.contains { $0.contains(p) }
+    }
+
+    /// Polsby–Popper compactness, 4πA/P²: 1 for a disc, near 0 for a sliver.
+    public var polsbyPopper: Double {
+        let p = perimeter
+        return p > 0 ? 4 * Double.pi * area / (p * p) : 0
+    }
+}
+
+extension Geometry {
+    /// Planar area of the polygonal parts.
+    public var area: Double { polygons.reduce(0) { $0 + $1.area } }
+
+    /// Whether a Polygon or MultiPolygon contains the point.
+    public func contains(_ p: Coordinate) -> Bool { polygons.contains { $0.contains(p) } }
+}

@@ -1,0 +1,192 @@
+import Foundation
+import GridGEOS
+import GridGeometry
+import GridProj
+import GridStore
+
+/// Loads regions, buildings, households or roads from GeoJSON or GeoPackage into the store.
+///
+/// All or nothing: every feature is checked first, every refused feature is reported with
+/// its index and reason, and the store is written in one transaction only when none was
+/// refused. Not thread-safe (it owns a GEOS and a PROJ context).
+public final class Importer {
+    /// Called as work advances: stage name, items done, items in all.
+    public typealias Progress = (_ stage: String, _ done: Int, _ total: Int) -> Void
+
+    let store: GridStore
+    let geos = GEOSContext()
+    let projector = Projector()
+    public var progress: Progress?
+
+    public init(store: GridStore) {
+        self.store = store
+    }
+
+    public func run(_ kind: ImportKind, path: String, options: ImportOptions = ImportOptions()) throws(ImportError) -> ImportReport {
+        let start = Date()
+        let source = try FeatureSource.read(path: path, options: options)
+        do { try projector.validate(source.crs) } catch { throw .unreadable("\(path): \(error.message)") }
+        var report: ImportReport
+        switch kind {
+        case .regions: report = try importRegions(source, options)
+        case .buildings: report = try importBuildings(source, options)
+        case .households: report = try importHouseholds(source, options)
+        case .roads: report = try importRoads(source, options)
+        }
+        report.seconds = Date().timeIntervalSince(start)
+        return report
+    }
+
+    /// Re-links every building to the community containing its interior point.
+    public func relinkBuildings() throws(ImportError) -> Int {
+        try writing { w in try self.relink(w).changed }
+    }
+
+    // MARK: Shared steps
+
+    /// A feature that passed the geometry checks, with its geometry in EPSG:4326.
+    struct Checked {
+        var index: Int
+        var feature: Feature
+        var geometry: Geometry?
+    }
+
+    enum GeometryClass {
+        case polygonal, linear, ignored
+
+        var expected: String {
+            switch self {
+            case .polygonal: "Polygon or MultiPolygon"
+            case .linear: "LineString or MultiLineString"
+            case .ignored: "any"
+            }
+        }
+    }
+
+    /// Decoding errors, CRS transform, coordinate ranges, geometry kind and validity.
+    func checkGeometries(_ source: FeatureSource, _ cls: GeometryClass, _ options: ImportOptions) -> ([Checked], [Rejection]) {
+        var checked: [Checked] = []
+        var rejections: [Rejection] = []
+        let total = source.features.count
+        for (index, result) in source.features.enumerated() {
+            if index % 500 == 0 { progress?("checking", index, total) }
+            let feature: Feature
+            switch result {
+            case .failure(let e):
+                let at = e.path.isEmpty ? "" : " at \(Self.featurePath(e.path))"
+                rejections.append(Rejection(index: index, reason: e.reason + at))
+                continue
+            case .success(let f): feature = f
+            }
+            if cls == .ignored {
+                checked.append(Checked(index: index, feature: feature, geometry: nil))
+                continue
+            }
+            guard var g = feature.geometry else {
+                rejections.append(Rejection(index: index, reason: "no geometry (expected \(cls.expected))"))
+                continue
+            }
+            do {
+                g = try projector.transform(g, from: source.crs, to: .wgs84)
+                try g.checkCoordinates(geographic: true)
+            } catch let e as GeometryError {
+                rejections.append(Rejection(index: index, reason: "\(e.reason) at geometry.\(e.path)"))
+                continue
+            } catch {
+                rejections.append(Rejection(index: index, reason: "\(error)"))
+                continue
+            }
+            switch (cls, g) {
+            case (.polygonal, .polygon), (.polygonal, .multiPolygon):
+                switch validated(.multiPolygon(g.polygons), options) {
+                case .success(let v): checked.append(Checked(index: index, feature: feature, geometry: v))
+                case .failure(let reason): rejections.append(Rejection(index: index, reason: reason.description))
+                }
+            case (.linear, .lineString), (.linear, .multiLineString):
+                checked.append(Checked(index: index, feature: feature, geometry: .multiLineString(g.lineStrings)))
+            default:
+                rejections.append(Rejection(index: index, reason: "geometry is a \(g.typeName), expected \(cls.expected)"))
+            }
+        }
+        progress?("checking", total, total)
+        return (checked, rejections)
+    }
+
+    /// A MultiPolygon checked for validity, repaired when asked, or why not.
+    private func validated(_ multi: Geometry, _ options: ImportOptions) -> Result<Geometry, RejectReason> {
+        do {
+            let v = try geos.validity(multi)
+            if v.isValid { return .success(multi) }
+            let at = v.location.map { " at (\($0.x), \($0.y))" } ?? ""
+            guard options.makeValid else {
+                return .failure(RejectReason("invalid polygon: \(v.reason ?? "invalid")\(at) (use --make-valid to repair)"))
+            }
+            let repaired = try geos.makeValid(multi).polygons
+            guard !repaired.isEmpty else {
+                return .failure(RejectReason("invalid polygon: \(v.reason ?? "invalid")\(at); repair left no area"))
+            }
+            return .success(.multiPolygon(repaired))
+        } catch {
+            return .failure(RejectReason("geometry cannot be checked: \(error)"))
+        }
+    }
+
+    struct RejectReason: Error, CustomStringConvertible {
+        var description: String
+        init(_ d: String) { description = d }
+    }
+
+    /// `features[3].geometry.coordinates[0][7]` → `geometry.coordinates[0][7]` (the index is
+    /// already in the rejection).
+    static func featurePath(_ path: String) -> String {
+        guard path.hasPrefix("features["), let close = path.firstIndex(of: "]") else { return path }
+        let rest = path[path.index(after: close)...]
+        return rest.hasPrefix(".") ? String(rest.dropFirst()) : String(rest)
+    }
+
+    /// Runs `body` in one store transaction; store failures become `ImportError.store`.
+    func writing<T>(_ body: (StoreWriter) throws -> T) throws(ImportError) -> T {
+        do {
+            return try store.write(body)
+        } catch let e as ImportError {
+            throw e
+        } catch {
+            throw .store("\(error)")
+        }
+    }
+
+    /// Links every building to the community holding its interior point.
+    func relink(_ w: StoreWriter) throws -> (changed: Int, outside: Int) {
+        let communities = try w.reader.regions(level: .community)
+        let index = try PolygonIndex(context: geos, polygons: communities.map(\.geometry))
+        let labels = try w.reader.buildingLabels()
+        var links: [(building: Int64, community: String?)] = []
+        links.reserveCapacity(labels.count)
+        var outside = 0
+        for (i, b) in labels.enumerated() {
+            if i % 5000 == 0 { progress?("linking", i, labels.count) }
+            let hit = try index.firstContaining(b.label).map { communities[$0].code }
+            if hit == nil { outside += 1 }
+            links.append((b.id, hit))
+        }
+        progress?("linking", labels.count, labels.count)
+        return (try w.setCommunities(links), outside)
+    }
+
+    /// A property as trimmed text, nil when absent or blank.
+    static func text(_ f: Feature, _ names: [String]) -> String? {
+        guard let s = f.property(names)?.stringValue?.trimmingCharacters(in: .whitespaces), !s.isEmpty else { return nil }
+        return s
+    }
+
+    /// A property as a whole number at least `minimum`: nil when absent, an error message
+    /// when present but not such a number.
+    static func wholeNumber(_ f: Feature, _ names: [String], label: String, minimum: Int) -> Result<Int?, RejectReason> {
+        guard let v = f.property(names) else { return .success(nil) }
+        guard let d = v.doubleValue, d.isFinite, d == d.rounded(), d >= Double(minimum), d < 1e9 else {
+            let shown: String = if case .string(let s) = v { "\"\(s)\"" } else { v.stringValue ?? "\(v)" }
+            return .failure(RejectReason("\(label) \(shown) is not a whole number ≥ \(minimum)"))
+        }
+        return .success(Int(d))
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import GRDB
+import GridGeometry
+
+/// The CivicGrid database: one SQLite file that is also a GeoPackage 1.3, in WAL mode.
+///
+/// Opening a file creates or migrates its schema. All SQL of the project lives in this
+/// module, behind `StoreReader` and `StoreWriter`.
+public final class GridStore: Sendable {
+    public let path: String
+    let pool: DatabasePool
+
+    public init(path: String) throws(StoreError) {
+        self.path = path
+        var config = Configuration()
+        config.prepareDatabase { db in
+            GeoPackageFunctions.register(in: db)
+        }
+        config.busyMode = .timeout(10)
+        do {
+            pool = try DatabasePool(path: path, configuration: config)
+            try Schema.migrator.migrate(pool)
+        } catch {
+            throw StoreError.wrap(error, "cannot open \(path)")
+        }
+    }
+
+    /// Runs `body` on a consistent snapshot.
+    public func read<T>(_ body: (StoreReader) throws -> T) throws -> T {
+        do {
+            return try pool.read { db in try body(StoreReader(db: db)) }
+        } catch let e as DatabaseError {
+            throw StoreError.wrap(e, "read")
+        }
+    }
+
+    /// Runs `body` in one transaction: everything it writes is kept, or nothing if it throws.
+    public func write<T>(_ body: (StoreWriter) throws -> T) throws -> T {
+        do {
+            return try pool.write { db in try body(StoreWriter(db: db)) }
+        } catch let e as DatabaseError {
+            throw StoreError.wrap(e, "write")
+        }
+    }
+
+    /// `PRAGMA integrity_check`: "ok" or the first problems found.
+    public func integrityCheck() throws -> String {
+        try read { r in try r.integrityCheck() }
+    }
+}
+
+extension StoreError {
+    static func wrap(_ error: any Error, _ context: String) -> StoreError {
+        if let e = error as? StoreError { return e }
+        if let e = error as? DatabaseError {
+            return StoreError("\(context): \(e.message ?? "\(e.resultCode)")")
+        }
+        return StoreError("\(context): \(error)")
+    }
+}

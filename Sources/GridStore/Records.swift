@@ -1,0 +1,120 @@
+import GridGeometry
+
+/// The administrative levels above the grid, from the top.
+public enum RegionLevel: String, CaseIterable, Sendable, Comparable, Codable {
+    case city, district, street, community
+
+    /// Also accepts the usual synonyms: town/subdistrict (street), village/neighbourhood (community).
+    public init?(parsing text: String) {
+        switch text.lowercased().trimmingCharacters(in: .whitespaces) {
+        case "city", "municipality", "市": self = .city
+        case "district", "county", "区", "县": self = .district
+        case "street", "subdistrict", "town", "township", "jiedao", "街道", "镇", "乡": self = .street
+        case "community", "village", "neighbourhood", "neighborhood", "shequ", "社区", "村": self = .community
+        default: return nil
+        }
+    }
+
+    public var rank: Int { Self.allCases.firstIndex(of: self)! }
+
+    public static func < (a: Self, b: Self) -> Bool { a.rank < b.rank }
+}
+
+/// An administrative region: city, district, street or community.
+public struct Region: Hashable, Sendable {
+    public var id: Int64?
+    public var code: String
+    public var name: String
+    public var level: RegionLevel
+    /// The parent region's code.
+    public var parent: String?
+    /// Always a MultiPolygon in EPSG:4326.
+    public var geometry: Geometry
+
+    public init(id: Int64? = nil, code: String, name: String, level: RegionLevel, parent: String?, geometry: Geometry) {
+        self.id = id
+        self.code = code
+        self.name = name
+        self.level = level
+        self.parent = parent
+        self.geometry = geometry
+    }
+}
+
+/// Where a building's household count comes from.
+public enum HouseholdSource: String, Sendable, Codable {
+    /// A property of the imported building.
+    case declared
+    /// Estimated from footprint area and floors.
+    case estimated
+    /// Counted from imported household records.
+    case records
+}
+
+/// A building footprint and what the grid work needs to know about it.
+public struct Building: Hashable, Sendable {
+    public var id: Int64?
+    /// The building's id in the source data, used to link households.
+    public var ref: String?
+    public var address: String?
+    public var floors: Int?
+    public var households: Int
+    public var householdSource: HouseholdSource
+    public var areaM2: Double
+    /// The community code, found by point-in-polygon on `label`.
+    public var community: String?
+    /// A point inside the footprint.
+    public var label: Coordinate
+    /// Always a MultiPolygon in EPSG:4326.
+    public var geometry: Geometry
+
+    public init(id: Int64? = nil, ref: String?, address: String?, floors: Int?, households: Int,
+                householdSource: HouseholdSource, areaM2: Double, community: String?, label: Coordinate, geometry: Geometry) {
+        self.id = id
+        self.ref = ref
+        self.address = address
+        self.floors = floors
+        self.households = households
+        self.householdSource = householdSource
+        self.areaM2 = areaM2
+        self.community = community
+        self.label = label
+        self.geometry = geometry
+    }
+}
+
+/// A household of a building. `headName` and `phone` are personal data: they are stored in
+/// their own columns and never read by map-facing queries.
+public struct Household: Hashable, Sendable {
+    public var id: Int64?
+    public var building: Int64
+    public var unit: String
+    public var size: Int?
+    public var headName: String?
+    public var phone: String?
+
+    public init(id: Int64? = nil, building: Int64, unit: String, size: Int?, headName: String?, phone: String?) {
+        self.id = id
+        self.building = building
+        self.unit = unit
+        self.size = size
+        self.headName = headName
+        self.phone = phone
+    }
+}
+
+/// A road centreline (or a river, `kind == "river"`): where grid boundaries prefer to run.
+public struct Road: Hashable, Sendable {
+    public var id: Int64?
+    public var name: String?
+    public var kind: String
+    /// Always a MultiLineString in EPSG:4326.
+    public var geometry: Geometry
+
+    public init(id: Int64? = nil, name: String?, kind: String, geometry: Geometry) {
+        self.id = id
+        self.name = name
+        self.kind = kind
+        self.geometry = geometry
+    }
+}

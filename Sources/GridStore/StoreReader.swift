@@ -1,0 +1,152 @@
+import Foundation
+import GRDB
+import GridGeometry
+
+/// Queries on one consistent snapshot. Map-facing queries never select personal columns.
+public struct StoreReader {
+    let db: Database
+
+    public func integrityCheck() throws -> String {
+        let rows = try String.fetchAll(db, sql: "PRAGMA integrity_check")
+        return rows.joined(separator: "\n")
+    }
+
+    /// Row counts of the main tables, by table name.
+    public func counts() throws -> [String: Int] {
+        var out: [String: Int] = [:]
+        for t in ["regions", "buildings", "households", "roads", "plans", "grids", "members", "devices", "pings"] {
+            out[t] = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(t)") ?? 0
+        }
+        return out
+    }
+
+    /// Household total over all buildings (declared, estimated or counted).
+    public func householdTotal() throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT coalesce(sum(households), 0) FROM buildings") ?? 0
+    }
+
+    // MARK: Regions
+
+    public func regions(level: RegionLevel? = nil) throws -> [Region] {
+        var sql = "SELECT fid, code, name, level, parent, geom FROM regions"
+        var args: StatementArguments = []
+        if let level {
+            sql += " WHERE level = ?"
+            args = [level.rawValue]
+        }
+        sql += " ORDER BY code"
+        return try Row.fetchAll(db, sql: sql, arguments: args).map(Self.region)
+    }
+
+    public func region(code: String) throws -> Region? {
+        try Row.fetchOne(db, sql: "SELECT fid, code, name, level, parent, geom FROM regions WHERE code = ?",
+                         arguments: [code]).map(Self.region)
+    }
+
+    /// Every region's level by code, without geometries.
+    public func regionLevels() throws -> [String: RegionLevel] {
+        var out: [String: RegionLevel] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT code, level FROM regions") {
+            out[row["code"]] = RegionLevel(rawValue: row["level"])
+        }
+        return out
+    }
+
+    static func region(_ row: Row) throws -> Region {
+        Region(id: row["fid"], code: row["code"], name: row["name"],
+               level: RegionLevel(rawValue: row["level"]) ?? .community, parent: row["parent"],
+               geometry: try geometry(row["geom"]))
+    }
+
+    // MARK: Buildings
+
+    /// Buildings, optionally of one community, in id order. No household detail.
+    public func buildings(community: String? = nil) throws -> [Building] {
+        var sql = """
+            SELECT fid, ref, address, floors, households, households_source, area_m2, community,
+                   label_x, label_y, geom FROM buildings
+            """
+        var args: StatementArguments = []
+        if let community {
+            sql += " WHERE community = ?"
+            args = [community]
+        }
+        sql += " ORDER BY fid"
+        return try Row.fetchAll(db, sql: sql, arguments: args).map { row in
+            Building(id: row["fid"], ref: row["ref"], address: row["address"], floors: row["floors"],
+                     households: row["households"],
+                     householdSource: HouseholdSource(rawValue: row["households_source"]) ?? .declared,
+                     areaM2: row["area_m2"], community: row["community"],
+                     label: Coordinate(row["label_x"], row["label_y"]), geometry: try Self.geometry(row["geom"]))
+        }
+    }
+
+    /// Every building's interior point, for linking to regions.
+    public func buildingLabels() throws -> [(id: Int64, label: Coordinate)] {
+        try Row.fetchAll(db, sql: "SELECT fid, label_x, label_y FROM buildings ORDER BY fid").map {
+            (id: $0["fid"], label: Coordinate($0["label_x"], $0["label_y"]))
+        }
+    }
+
+    /// Building ids by source reference.
+    public func buildingIDsByRef() throws -> [String: Int64] {
+        var out: [String: Int64] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT ref, fid FROM buildings WHERE ref IS NOT NULL") {
+            out[row["ref"]] = row["fid"]
+        }
+        return out
+    }
+
+    public func buildingCount(community: String?) throws -> Int {
+        if let community {
+            return try Int.fetchOne(db, sql: "SELECT count(*) FROM buildings WHERE community = ?", arguments: [community]) ?? 0
+        }
+        return try Int.fetchOne(db, sql: "SELECT count(*) FROM buildings WHERE community IS NULL") ?? 0
+    }
+
+    // MARK: Households
+
+    /// Existing (building, unit) pairs, to refuse duplicates.
+    public func householdUnits() throws -> Set<HouseholdKey> {
+        Set(try Row.fetchAll(db, sql: "SELECT building, unit FROM households").map {
+            HouseholdKey(building: $0["building"], unit: $0["unit"])
+        })
+    }
+
+    /// The households of a building, with personal fields: for authorised, household-level
+    /// views only.
+    public func householdsWithPersonalData(building: Int64) throws -> [Household] {
+        try Row.fetchAll(db, sql: """
+            SELECT id, building, unit, size, head_name, phone FROM households WHERE building = ? ORDER BY unit
+            """, arguments: [building]).map {
+            Household(id: $0["id"], building: $0["building"], unit: $0["unit"], size: $0["size"],
+                      headName: $0["head_name"], phone: $0["phone"])
+        }
+    }
+
+    // MARK: Roads
+
+    public func roads() throws -> [Road] {
+        try Row.fetchAll(db, sql: "SELECT fid, name, kind, geom FROM roads ORDER BY fid").map {
+            Road(id: $0["fid"], name: $0["name"], kind: $0["kind"], geometry: try Self.geometry($0["geom"]))
+        }
+    }
+
+    static func geometry(_ blob: Data?) throws -> Geometry {
+        guard let blob else { throw StoreError("missing geometry") }
+        do { return try GeoPackageBinary.decode(blob).geometry } catch {
+            throw StoreError("stored geometry unreadable: \(error)")
+        }
+    }
+}
+
+/// Identifies a household within its building.
+public struct HouseholdKey: Hashable, Sendable {
+    public var building: Int64
+    public var unit: String
+
+    public init(building: Int64, unit: String) {
+        self.building = building
+        self.unit = unit
+    }
+}

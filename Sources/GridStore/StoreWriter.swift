@@ -1,0 +1,99 @@
+import Foundation
+import GRDB
+import GridGeometry
+
+/// Writes inside one transaction (see `GridStore.write`).
+public struct StoreWriter {
+    let db: Database
+
+    /// Reads within the same transaction, seeing what was written so far.
+    public var reader: StoreReader { StoreReader(db: db) }
+
+    // MARK: Regions
+
+    /// Inserts a region, or replaces the one with the same code (keeping its id).
+    @discardableResult
+    public func save(_ region: Region) throws -> Int64 {
+        try db.execute(sql: """
+            INSERT INTO regions (code, name, level, parent, geom) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (code) DO UPDATE SET name = excluded.name, level = excluded.level,
+              parent = excluded.parent, geom = excluded.geom
+            """, arguments: [region.code, region.name, region.level.rawValue, region.parent,
+                             GeoPackageBinary.encode(region.geometry)])
+        return try Int64.fetchOne(db, sql: "SELECT fid FROM regions WHERE code = ?", arguments: [region.code])!
+    }
+
+    // MARK: Buildings
+
+    @discardableResult
+    public func insert(_ b: Building) throws -> Int64 {
+        try db.execute(sql: """
+            INSERT INTO buildings (geom, ref, address, floors, households, households_source, area_m2,
+                                   community, label_x, label_y)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [GeoPackageBinary.encode(b.geometry), b.ref, b.address, b.floors, b.households,
+                             b.householdSource.rawValue, b.areaM2, b.community, b.label.x, b.label.y])
+        return db.lastInsertedRowID
+    }
+
+    /// Sets the community of buildings; returns how many changed.
+    @discardableResult
+    public func setCommunities(_ links: [(building: Int64, community: String?)]) throws -> Int {
+        let statement = try db.makeStatement(sql: """
+            UPDATE buildings SET community = ? WHERE fid = ? AND community IS NOT ?
+            """)
+        var changed = 0
+        for link in links {
+            try statement.execute(arguments: [link.community, link.building, link.community])
+            changed += db.changesCount
+        }
+        return changed
+    }
+
+    // MARK: Households
+
+    @discardableResult
+    public func insert(_ h: Household) throws -> Int64 {
+        try db.execute(sql: """
+            INSERT INTO households (building, unit, size, head_name, phone) VALUES (?, ?, ?, ?, ?)
+            """, arguments: [h.building, h.unit, h.size, h.headName, h.phone])
+        return db.lastInsertedRowID
+    }
+
+    /// Makes the household count of each building that has household records equal to the
+    /// number of its records.
+    public func countHouseholdsFromRecords() throws {
+        try db.execute(sql: """
+            UPDATE buildings SET households = (SELECT count(*) FROM households h WHERE h.building = buildings.fid),
+                                 households_source = 'records'
+            WHERE fid IN (SELECT DISTINCT building FROM households)
+            """)
+    }
+
+    // MARK: Roads
+
+    @discardableResult
+    public func insert(_ r: Road) throws -> Int64 {
+        try db.execute(sql: "INSERT INTO roads (geom, name, kind) VALUES (?, ?, ?)",
+                       arguments: [GeoPackageBinary.encode(r.geometry), r.name, r.kind])
+        return db.lastInsertedRowID
+    }
+
+    // MARK: GeoPackage bookkeeping
+
+    /// Updates a feature table's extent and last-change time in gpkg_contents.
+    public func touchContents(_ table: String) throws {
+        guard Schema.featureTables.contains(where: { $0.table == table }) else {
+            throw StoreError("\(table) is not a feature table")
+        }
+        try db.execute(sql: """
+            UPDATE gpkg_contents SET
+              min_x = (SELECT min(minx) FROM rtree_\(table)_geom),
+              min_y = (SELECT min(miny) FROM rtree_\(table)_geom),
+              max_x = (SELECT max(maxx) FROM rtree_\(table)_geom),
+              max_y = (SELECT max(maxy) FROM rtree_\(table)_geom),
+              last_change = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+            WHERE table_name = ?
+            """, arguments: [table])
+    }
+}
