@@ -57,6 +57,9 @@ public struct ImportOptions: Sendable {
     public var makeValid = false
     /// Regions: replace regions whose code already exists instead of refusing them.
     public var replace = false
+    /// Buildings: the id field was named by the user, so a repeated id is an error. A
+    /// guessed id field that repeats is dropped with a warning instead.
+    public var refFieldNamed = false
     public var fields = FieldNames()
     public var estimate = HouseholdEstimate()
 

@@ -12,9 +12,15 @@ extension Importer {
         var buildings: [(index: Int, building: Building)] = []
         var firstIndex: [String: Int] = [:]
         var estimated = 0
-        for c in checked {
+        var warnings: [String] = []
+        var refs = checked.map { Self.text($0.feature, f.ref) ?? $0.feature.id?.stringValue }
+        let repeated = refs.count - Set(refs.compactMap { $0 }).count - refs.filter { $0 == nil }.count
+        if repeated > 0, !options.refFieldNamed {
+            refs = refs.map { _ in nil }
+            warnings.append("building ids dropped: the guessed id field repeats \(repeated) times; name a unique one with --code-field")
+        }
+        for (c, ref) in zip(checked, refs) {
             let geometry = c.geometry!
-            let ref = Self.text(c.feature, f.ref) ?? c.feature.id?.stringValue
             if let ref {
                 if let first = firstIndex[ref] {
                     rejections.append(Rejection(index: c.index, reason: "duplicate building id \(ref) (also feature \(first))"))
@@ -77,7 +83,7 @@ extension Importer {
             try w.touchContents("buildings")
             let (changed, outside) = try relink(w)
             var report = ImportReport(kind: .buildings, imported: buildings.count, linkedBuildings: changed,
-                                      estimatedBuildings: estimated)
+                                      estimatedBuildings: estimated, warnings: warnings)
             if outside > 0 { report.warnings.append("\(outside) buildings lie outside every community") }
             return report
         }

@@ -195,6 +195,12 @@ enum Schema {
         for t in featureTables {
             try registerFeatureTable(db, table: t.table, geometryType: t.type, description: t.description)
         }
+        // An attributes table in gpkg_contents also tells GDAL to list registered tables
+        // only, so internal tables (households, devices, pings...) stay out of desktop GIS.
+        try db.execute(sql: """
+            INSERT INTO gpkg_contents (table_name, data_type, identifier, description)
+              VALUES ('plans', 'attributes', 'plans', 'Grid plans: draft, published, archived')
+            """)
     }
 
     /// Registers a feature table in gpkg_contents and gpkg_geometry_columns and gives it a

@@ -1,0 +1,172 @@
+import Foundation
+import GridGeometry
+
+/// Builds the demo district in local metres, then converts to longitude/latitude.
+///
+/// The district is a 4 × 4 lattice of communities. Lattice edges are wavy arterial roads,
+/// shared exactly by the regions on both sides; each community is a Coons patch over its
+/// four edges, cut into blocks by local roads along its parameter lines, and buildings are
+/// laid out in block coordinates so they follow the roads and never cross them.
+struct DemoCityBuilder {
+    let seed: UInt64
+
+    static let nx = 4, ny = 4
+    static let cellSize = (w: 760.0, h: 660.0)
+    static let samples = 24
+    /// District centre (lon, lat): east of Suzhou's old town.
+    static let center = Coordinate(120.700, 31.300)
+
+    enum Kind: String { case oldTown, midRise, highRise, village }
+
+    /// Community kinds by row, south to north.
+    static let kinds: [[Kind]] = [
+        [.village, .midRise, .highRise, .village],
+        [.highRise, .oldTown, .midRise, .midRise],
+        [.midRise, .oldTown, .highRise, .highRise],
+        [.village, .highRise, .midRise, .village],
+    ]
+    /// Street (0–3) of each community, by row, south to north: four irregular, contiguous groups.
+    static let streets: [[Int]] = [
+        [2, 3, 3, 3],
+        [2, 2, 3, 1],
+        [0, 2, 1, 1],
+        [0, 0, 1, 1],
+    ]
+    static let districtCode = "320599"
+    static let districtName = "青禾区"
+    static let streetNames = ["枫桥街道", "沧浪街道", "金阊街道", "平江街道"]
+    static let communityNames = ["东园", "西河", "南塘", "北港", "桃坞", "梅巷", "竹辉", "荷花",
+                                 "新桥", "玉带", "清风", "明月", "双塔", "三香", "友联", "金鸡"]
+    static let eastWestRoads = ["南环路", "长江路", "黄河路", "珠江路", "北环路"]
+    static let northSouthRoads = ["西环路", "人民路", "凤凰路", "星海路", "东环路"]
+    /// The community whose household records (fictitious names and phones) are generated.
+    static let recordsCell = (i: 3, j: 0)
+
+    func build() -> DemoCity {
+        let rng = SeededRandom(seed: seed)
+        let lattice = Lattice(rng: rng.derived(1))
+        var regions: [Feature] = []
+        var roads: [Feature] = []
+        var buildings: [Feature] = []
+        var households: [Feature] = []
+        let frame = LocalFrame(center: Self.center)
+
+        // Regions: district, streets, communities, all from the same edge polylines.
+        let allCells = (0..<Self.ny).flatMap { j in (0..<Self.nx).map { i in (i, j) } }
+        regions.append(region(code: Self.districtCode, name: Self.districtName, level: "district", parent: nil,
+                              ring: lattice.boundary(of: allCells), frame))
+        for s in 0..<Self.streetNames.count {
+            let cells = allCells.filter { Self.streets[$0.1][$0.0] == s }
+            regions.append(region(code: streetCode(s), name: Self.streetNames[s], level: "street",
+                                  parent: Self.districtCode, ring: lattice.boundary(of: cells), frame))
+        }
+        var perStreet = [Int](repeating: 0, count: Self.streetNames.count)
+        // Number communities north-west to south-east within each street.
+        for j in (0..<Self.ny).reversed() {
+            for i in 0..<Self.nx {
+                let s = Self.streets[j][i]
+                perStreet[s] += 1
+                let code = streetCode(s) + String(format: "%03d", perStreet[s])
+                let name = Self.communityNames[j * Self.nx + i] + (Self.kinds[j][i] == .village ? "村" : "社区")
+                regions.append(region(code: code, name: name, level: "community", parent: streetCode(s),
+                                      ring: lattice.boundary(of: [(i, j)]), frame))
+            }
+        }
+
+        // Arterials: every lattice edge once.
+        for j in 0...Self.ny {
+            for i in 0..<Self.nx {
+                roads.append(road(lattice.horizontal[j][i], name: Self.eastWestRoads[j], kind: "primary", frame))
+            }
+        }
+        for i in 0...Self.nx {
+            for j in 0..<Self.ny {
+                roads.append(road(lattice.vertical[i][j], name: Self.northSouthRoads[i], kind: "primary", frame))
+            }
+        }
+
+        // Local roads and buildings, community by community.
+        var number = 0
+        for (i, j) in allCells {
+            let kind = Self.kinds[j][i]
+            let patch = lattice.patch(i, j)
+            let splits = Self.splits(kind)
+            for u in splits.u {
+                roads.append(road((0...Self.samples).map { patch.at(u, Double($0) / Double(Self.samples)) },
+                                  name: nil, kind: "residential", frame))
+            }
+            for v in splits.v {
+                roads.append(road((0...Self.samples).map { patch.at(Double($0) / Double(Self.samples), v) },
+                                  name: nil, kind: "residential", frame))
+            }
+            var cellRng = rng.derived(UInt64(100 + j * Self.nx + i))
+            let us = [0.0] + splits.u + [1.0], vs = [0.0] + splits.v + [1.0]
+            let communityName = Self.communityNames[j * Self.nx + i]
+            var inCommunity = 0
+            for bj in 0..<(vs.count - 1) {
+                for bi in 0..<(us.count - 1) {
+                    let block = Block(patch: patch, u: (us[bi], us[bi + 1]), v: (vs[bj], vs[bj + 1]))
+                    for plan in BuildingLayout.layout(kind, block: block, rng: &cellRng) {
+                        number += 1
+                        inCommunity += 1
+                        let ref = String(format: "B%05d", number)
+                        let ring = plan.corners.map { frame.lonLat($0) }
+                        var properties: [String: JSONValue] = [
+                            "ref": .string(ref),
+                            "address": .string("\(communityName)\(inCommunity)幢"),
+                            "floors": .number(Double(plan.floors)),
+                            "households": .number(Double(plan.households)),
+                            "kind": .string(plan.kind),
+                        ]
+                        if plan.households == 0 { properties["use"] = .string("public") }
+                        buildings.append(Feature(geometry: .polygon(Polygon(exterior: LinearRing(unchecked: ring + [ring[0]]))),
+                                                 properties: properties))
+                        if (i, j) == Self.recordsCell {
+                            households += HouseholdRecords.make(building: ref, count: plan.households, rng: &cellRng)
+                        }
+                    }
+                }
+            }
+        }
+        return DemoCity(regions: regions, roads: roads, buildings: buildings, households: households)
+    }
+
+    private func streetCode(_ s: Int) -> String { Self.districtCode + String(format: "%03d", s + 1) }
+
+    /// Local-road parameters (in 1/24ths, so they meet edge vertices exactly).
+    static func splits(_ kind: Kind) -> (u: [Double], v: [Double]) {
+        switch kind {
+        case .oldTown: ([8.0 / 24, 16.0 / 24], [8.0 / 24, 16.0 / 24])
+        case .midRise: ([12.0 / 24], [8.0 / 24, 16.0 / 24])
+        case .highRise: ([12.0 / 24], [12.0 / 24])
+        case .village: ([10.0 / 24], [14.0 / 24])
+        }
+    }
+
+    private func region(code: String, name: String, level: String, parent: String?, ring: [Coordinate],
+                        _ frame: LocalFrame) -> Feature {
+        var properties: [String: JSONValue] = ["code": .string(code), "name": .string(name), "level": .string(level)]
+        if let parent { properties["parent"] = .string(parent) }
+        let lonLat = ring.map { frame.lonLat($0) }
+        return Feature(geometry: .polygon(Polygon(exterior: LinearRing(unchecked: lonLat))), properties: properties)
+    }
+
+    private func road(_ points: [Coordinate], name: String?, kind: String, _ frame: LocalFrame) -> Feature {
+        var properties: [String: JSONValue] = ["kind": .string(kind)]
+        if let name { properties["name"] = .string(name) }
+        return Feature(geometry: .lineString(LineString(unchecked: points.map { frame.lonLat($0) })), properties: properties)
+    }
+}
+
+/// Metres east/north of a centre to longitude/latitude (spherical, exact enough for a demo
+/// a few kilometres across).
+struct LocalFrame {
+    let center: Coordinate
+    static let radius = 6_378_137.0
+
+    func lonLat(_ p: Coordinate) -> Coordinate {
+        let lat = center.lat + p.y / Self.radius * 180 / .pi
+        let lon = center.lon + p.x / (Self.radius * cos(center.lat * .pi / 180)) * 180 / .pi
+        return Coordinate(lon, lat)
+    }
+}

@@ -1,0 +1,16 @@
+import ArgumentParser
+
+@main
+struct CivicGrid: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "civicgrid",
+        abstract: "GIS service for grid-based city management: unit grids, buildings, GPS, map layers.",
+        subcommands: [ImportCommand.self, DemoCommand.self, ServeCommand.self, CheckCommand.self]
+    )
+}
+
+/// The database option every command shares.
+struct DatabaseOption: ParsableArguments {
+    @Option(name: .long, help: "The CivicGrid database (a GeoPackage file; created if missing).")
+    var db: String
+}

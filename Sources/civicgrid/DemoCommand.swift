@@ -1,0 +1,56 @@
+import ArgumentParser
+import Foundation
+import GridDemo
+import GridImport
+
+struct DemoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "The built-in demo district.",
+        subcommands: [Generate.self, Load.self]
+    )
+
+    /// Data/demo in the source tree this binary was built from, unless told otherwise.
+    static var defaultDataDirectory: String {
+        if let env = ProcessInfo.processInfo.environment["CIVICGRID_DATA"] { return env }
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Data/demo").path
+    }
+
+    struct Generate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write the synthetic demo district as GeoJSON (deterministic for a seed).")
+
+        @Option(help: "Random seed.")
+        var seed: UInt64 = DemoCity.defaultSeed
+
+        @Option(help: "Output directory.")
+        var output: String = DemoCommand.defaultDataDirectory
+
+        func run() throws {
+            let city = DemoCity(seed: seed)
+            try city.write(to: URL(fileURLWithPath: output))
+            print("wrote \(city.regions.count) regions, \(city.roads.count) roads, \(city.buildings.count) buildings "
+                  + "(\(city.householdTotal) households), \(city.households.count) household records to \(output)")
+        }
+    }
+
+    struct Load: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Import the demo district into a database.")
+
+        @OptionGroup var database: DatabaseOption
+
+        @Option(help: "Directory holding the demo GeoJSON files.")
+        var data: String = DemoCommand.defaultDataDirectory
+
+        func run() throws {
+            for file in DemoCity.files {
+                let kind = ImportKind(rawValue: String(file.dropLast(".geojson".count)))!
+                var options = ImportOptions()
+                options.replace = kind == .regions
+                try runImport(kind, file: URL(fileURLWithPath: data).appendingPathComponent(file).path,
+                              db: database.db, options: options)
+            }
+        }
+    }
+}
