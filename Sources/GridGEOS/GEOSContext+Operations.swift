@@ -14,7 +14,7 @@ extension GEOSContext {
         let h = try make(g)
         var reason: UnsafeMutablePointer<CChar>?
         var location: OpaquePointer?
-        let result = GEOSisValidDetail_r(handle, h.pointer, 0, &reason, &location)
+        let result = h.with { GEOSisValidDetail_r(handle, $0, 0, &reason, &location) }
         guard result != 2 else { throw error("isValid") }
         defer {
             if let reason { GEOSFree_r(handle, reason) }
@@ -72,7 +72,7 @@ extension GEOSContext {
 
     public func intersects(_ a: Geometry, _ b: Geometry) throws(GEOSError) -> Bool {
         let ha = try make(a), hb = try make(b)
-        let r = GEOSIntersects_r(handle, ha.pointer, hb.pointer)
+        let r = ha.with { a in hb.with { b in GEOSIntersects_r(handle, a, b) } }
         guard r != 2 else { throw error("intersects") }
         return r == 1
     }
@@ -84,9 +84,10 @@ extension GEOSContext {
         if sites.count == 1 { return [clip] }
         let points = try make(.multiPoint(sites))
         let envelope = try make(clip)
-        let diagram = try own(GEOSVoronoiDiagram_r(handle, points.pointer, envelope.pointer, tolerance, 0), "voronoi")
+        let raw = points.with { p in envelope.with { e in GEOSVoronoiDiagram_r(handle, p, e, tolerance, 0) } }
+        let diagram = try own(raw, "voronoi")
         // GEOS 3.11 does not keep the input order: match each cell to the site inside it.
-        let cells = try value(diagram.pointer).polygons
+        let cells = try diagram.with { d throws(GEOSError) in try value(d) }.polygons
         let index = try PolygonIndex(context: self, polygons: cells.map(Geometry.polygon))
         var out = [Geometry?](repeating: nil, count: sites.count)
         var claimed = Set<Int>()
@@ -100,14 +101,14 @@ extension GEOSContext {
     private func unary(_ g: Geometry, _ operation: String,
                        _ body: (GEOSContextHandle_t, OpaquePointer) -> OpaquePointer?) throws(GEOSError) -> Geometry {
         let h = try make(g)
-        let r = try own(body(handle, h.pointer), operation)
-        return try value(r.pointer)
+        let r = try own(h.with { body(handle, $0) }, operation)
+        return try r.with { p throws(GEOSError) in try value(p) }
     }
 
     private func binary(_ a: Geometry, _ b: Geometry, _ operation: String,
                         _ body: (GEOSContextHandle_t, OpaquePointer, OpaquePointer) -> OpaquePointer?) throws(GEOSError) -> Geometry {
         let ha = try make(a), hb = try make(b)
-        let r = try own(body(handle, ha.pointer, hb.pointer), operation)
-        return try value(r.pointer)
+        let r = try own(ha.with { a in hb.with { b in body(handle, a, b) } }, operation)
+        return try r.with { p throws(GEOSError) in try value(p) }
     }
 }

@@ -37,10 +37,15 @@ private final class MessageBox {
     var last: String?
 }
 
-/// Owns one GEOS geometry pointer.
+/// Owns one GEOS geometry pointer. The pointer is only lent out through `with`, which keeps
+/// the owner (and so the geometry) alive while the C library uses it.
 final class GEOSGeometryHandle {
     let context: GEOSContext
-    let pointer: OpaquePointer
+    private let pointer: OpaquePointer
+
+    func with<R, E: Error>(_ body: (OpaquePointer) throws(E) -> R) throws(E) -> R {
+        try body(pointer)
+    }
 
     init(_ context: GEOSContext, _ pointer: OpaquePointer) {
         self.context = context

@@ -27,13 +27,13 @@ public final class PolygonIndex {
                 throw error
             }
             geometries.append(h)
-            guard let pg = GEOSPrepare_r(context.handle, h.pointer) else {
+            guard let pg = h.with({ GEOSPrepare_r(context.handle, $0) }) else {
                 for pg in prepared { GEOSPreparedGeom_destroy_r(context.handle, pg) }
                 GEOSSTRtree_destroy_r(context.handle, tree)
                 throw context.error("prepare")
             }
             prepared.append(pg)
-            GEOSSTRtree_insert_r(context.handle, tree, h.pointer, UnsafeMutableRawPointer(bitPattern: i + 1))
+            h.with { GEOSSTRtree_insert_r(context.handle, tree, $0, UnsafeMutableRawPointer(bitPattern: i + 1)) }
         }
         self.geometries = geometries
         self.prepared = prepared
@@ -51,18 +51,20 @@ public final class PolygonIndex {
     public func containing(_ c: Coordinate) throws(GEOSError) -> [Int] {
         guard !geometries.isEmpty else { return [] }
         let point = try context.own(GEOSGeom_createPointFromXY_r(context.handle, c.x, c.y), "create point")
-        hits.items.removeAll(keepingCapacity: true)
-        GEOSSTRtree_query_r(context.handle, tree, point.pointer, { item, userdata in
-            guard let item, let userdata else { return }
-            Unmanaged<HitBox>.fromOpaque(userdata).takeUnretainedValue().items.append(Int(bitPattern: item) - 1)
-        }, Unmanaged.passUnretained(hits).toOpaque())
-        var out: [Int] = []
-        for i in hits.items.sorted() {
-            let r = GEOSPreparedIntersects_r(context.handle, prepared[i], point.pointer)
-            guard r != 2 else { throw context.error("prepared intersects") }
-            if r == 1 { out.append(i) }
+        return try point.with { p throws(GEOSError) in
+            hits.items.removeAll(keepingCapacity: true)
+            GEOSSTRtree_query_r(context.handle, tree, p, { item, userdata in
+                guard let item, let userdata else { return }
+                Unmanaged<HitBox>.fromOpaque(userdata).takeUnretainedValue().items.append(Int(bitPattern: item) - 1)
+            }, Unmanaged.passUnretained(hits).toOpaque())
+            var out: [Int] = []
+            for i in hits.items.sorted() {
+                let r = GEOSPreparedIntersects_r(context.handle, prepared[i], p)
+                guard r != 2 else { throw context.error("prepared intersects") }
+                if r == 1 { out.append(i) }
+            }
+            return out
         }
-        return out
     }
 
     /// The lowest index of a polygon containing the point, or nil.

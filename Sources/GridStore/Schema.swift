@@ -204,7 +204,9 @@ enum Schema {
     }
 
     /// Registers a feature table in gpkg_contents and gpkg_geometry_columns and gives it a
-    /// GeoPackage R-tree index kept current by the standard triggers (GeoPackage 1.3 F.3).
+    /// GeoPackage R-tree index kept current by the standard triggers (GeoPackage 1.3 F.3),
+    /// except that update1 deletes then inserts, as GeoPackage 1.4 does: SQLite's R*Tree
+    /// refuses the 1.3 `INSERT OR REPLACE` when the outer statement is an UPSERT.
     static func registerFeatureTable(_ db: Database, table t: String, geometryType: String, description: String) throws {
         let c = "geom", i = "fid", r = "rtree_\(t)_\(c)"
         try db.execute(sql: """
@@ -225,7 +227,8 @@ enum Schema {
             CREATE TRIGGER \(r)_update1 AFTER UPDATE OF \(c) ON \(t)
               WHEN OLD.\(i) = NEW.\(i) AND (NEW.\(c) NOTNULL AND NOT ST_IsEmpty(NEW.\(c)))
             BEGIN
-              INSERT OR REPLACE INTO \(r) VALUES (NEW.\(i),
+              DELETE FROM \(r) WHERE id = OLD.\(i);
+              INSERT INTO \(r) VALUES (NEW.\(i),
                 ST_MinX(NEW.\(c)), ST_MaxX(NEW.\(c)), ST_MinY(NEW.\(c)), ST_MaxY(NEW.\(c)));
             END;
             CREATE TRIGGER \(r)_update2 AFTER UPDATE OF \(c) ON \(t)

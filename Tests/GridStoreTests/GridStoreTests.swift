@@ -1,0 +1,98 @@
+import Foundation
+import Testing
+import GridGeometry
+@testable import GridStore
+
+func temporaryDatabase() -> String {
+    FileManager.default.temporaryDirectory.appendingPathComponent("civicgrid-\(UUID().uuidString).gpkg").path
+}
+
+func squareRegion(_ code: String, level: RegionLevel, parent: String?, x: Double, y: Double, size: Double) -> Region {
+    let ring = LinearRing(unchecked: [Coordinate(x, y), Coordinate(x + size, y), Coordinate(x + size, y + size),
+                                      Coordinate(x, y + size), Coordinate(x, y)])
+    return Region(code: code, name: "R\(code)", level: level, parent: parent, geometry: .multiPolygon([Polygon(exterior: ring)]))
+}
+
+struct GridStoreTests {
+    @Test func newFileIsAGeoPackage() throws {
+        let path = temporaryDatabase()
+        let store = try GridStore(path: path)
+        try store.read { (r: StoreReader) throws in
+            #expect(try r.integrityCheck() == "ok")
+            #expect(try Int.fetch(r, "PRAGMA application_id") == 0x4750_4B47)
+            #expect(try Int.fetch(r, "PRAGMA user_version") == 10300)
+            #expect(try Int.fetch(r, "SELECT count(*) FROM gpkg_spatial_ref_sys WHERE srs_id IN (4326, 0, -1)") == 3)
+            #expect(try Int.fetch(r, "SELECT count(*) FROM gpkg_geometry_columns WHERE srs_id = 4326") == 4)
+            #expect(try Int.fetch(r, "SELECT count(*) FROM gpkg_extensions WHERE extension_name = 'gpkg_rtree_index'") == 4)
+            #expect(try String.fetchOne(r.db, sql: "PRAGMA journal_mode") == "wal")
+        }
+        // Re-opening migrates nothing and keeps the data.
+        _ = try store.write { w in try w.save(squareRegion("1", level: .district, parent: nil, x: 120, y: 31, size: 1)) }
+        let again = try GridStore(path: path)
+        #expect(try again.read { try $0.regions() }.count == 1)
+    }
+
+    @Test func rtreeFollowsInsertsUpdatesAndDeletes() throws {
+        let store = try GridStore(path: temporaryDatabase())
+        _ = try store.write { (w: StoreWriter) throws in
+            try w.save(squareRegion("1", level: .district, parent: nil, x: 120, y: 31, size: 1))
+            try w.save(squareRegion("1", level: .district, parent: nil, x: 121, y: 30, size: 2))  // replaces
+            try w.touchContents("regions")
+        }
+        try store.read { (r: StoreReader) throws in
+            let box = try Row.fetchOne(r.db, sql: "SELECT minx, maxx, miny, maxy FROM rtree_regions_geom")!
+            #expect(box[0] as Double == 121 && box[1] as Double == 123 && box[2] as Double == 30 && box[3] as Double == 32)
+            #expect(try Double.fetchOne(r.db, sql: "SELECT max_x FROM gpkg_contents WHERE table_name = 'regions'") == 123)
+        }
+        _ = try store.write { w in try w.db.execute(sql: "DELETE FROM regions") }
+        #expect(try store.read { try Int.fetch($0, "SELECT count(*) FROM rtree_regions_geom") } == 0)
+    }
+
+    @Test func parentLinksAreEnforced() throws {
+        let store = try GridStore(path: temporaryDatabase())
+        #expect(throws: StoreError.self) {
+            _ = try store.write { w in try w.save(squareRegion("2", level: .street, parent: "missing", x: 0, y: 0, size: 1)) }
+        }
+        #expect(try store.read { try $0.regions() }.isEmpty)
+    }
+
+    @Test func buildingsAndHouseholdsKeepPersonalDataApart() throws {
+        let store = try GridStore(path: temporaryDatabase())
+        _ = try store.write { (w: StoreWriter) throws in
+            let id = try w.insert(Building(ref: "B1", address: nil, floors: 2, households: 5, householdSource: .declared,
+                                           areaM2: 100, community: nil, label: Coordinate(0.5, 0.5),
+                                           geometry: squareRegion("x", level: .community, parent: nil, x: 0, y: 0, size: 1).geometry))
+            try w.insert(Household(building: id, unit: "1", size: 3, headName: "王伟", phone: "13800000000"))
+            try w.insert(Household(building: id, unit: "2", size: nil, headName: nil, phone: nil))
+            try w.countHouseholdsFromRecords()
+        }
+        let b = try #require(try store.read { try $0.buildings() }.first)
+        #expect(b.households == 2)
+        #expect(b.householdSource == .records)
+        let hh = try store.read { try $0.householdsWithPersonalData(building: b.id!) }
+        #expect(hh.map(\.phone) == ["13800000000", nil])
+    }
+
+    @Test func readsLayersOfAnyGeoPackage() throws {
+        let path = temporaryDatabase()
+        let store = try GridStore(path: path)
+        _ = try store.write { (w: StoreWriter) throws in
+            try w.save(squareRegion("1", level: .district, parent: nil, x: 120, y: 31, size: 1))
+            try w.save(squareRegion("11", level: .street, parent: "1", x: 120, y: 31, size: 0.5))
+        }
+        #expect(try GeoPackageReader.layerNames(path: path) == ["buildings", "grids", "regions", "roads"])
+        let layer = try GeoPackageReader.read(path: path, layer: "regions")
+        #expect(layer.epsg == 4326)
+        let features = try layer.features.map { try $0.get() }
+        #expect(features.map { $0.properties["code"] } == [.string("1"), .string("11")])
+        #expect(features[1].properties["parent"] == .string("1"))
+        #expect(throws: StoreError.self) { try GeoPackageReader.read(path: path, layer: nil) }
+        #expect(throws: StoreError.self) { try GeoPackageReader.read(path: path, layer: "nope") }
+    }
+}
+
+import GRDB
+
+extension Int {
+    static func fetch(_ r: StoreReader, _ sql: String) throws -> Int? { try Int.fetchOne(r.db, sql: sql) }
+}
