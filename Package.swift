@@ -48,8 +48,8 @@ let package = Package(
         .testTarget(name: "GridGEOSTests", dependencies: ["GridGEOS"]),
         .testTarget(name: "GridProjTests", dependencies: ["GridProj"]),
         .testTarget(name: "GridStoreTests", dependencies: ["GridStore"]),
-        .testTarget(name: "GridImportTests", dependencies: ["GridImport"]),
-        .testTarget(name: "GridDemoTests", dependencies: ["GridDemo", "GridImport"]),
+        .testTarget(name: "GridImportTests", dependencies: ["GridImport", "GridStore", "GridProj"]),
+        .testTarget(name: "GridDemoTests", dependencies: ["GridDemo", "GridImport", "GridStore", "GridGEOS"]),
         .testTarget(name: "GridServerTests", dependencies: [
             "GridServer",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

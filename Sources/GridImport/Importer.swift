@@ -117,7 +117,7 @@ public final class Importer {
         do {
             let v = try geos.validity(multi)
             if v.isValid { return .success(multi) }
-            let at = v.location.map { " at (\($0.x), \($0.y))" } ?? ""
+            let at = v.location.map { " at (\(GeoJSONWriter.number($0.x, precision: 7)), \(GeoJSONWriter.number($0.y, precision: 7)))" } ?? ""
             guard options.makeValid else {
                 return .failure(RejectReason("invalid polygon: \(v.reason ?? "invalid")\(at) (use --make-valid to repair)"))
             }

@@ -20,6 +20,9 @@ public final class GridStore: Sendable {
         do {
             pool = try DatabasePool(path: path, configuration: config)
             try Schema.migrator.migrate(pool)
+            // GDAL reads application_id and user_version from the file header itself: move
+            // them out of the write-ahead log now.
+            try pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
         } catch {
             throw StoreError.wrap(error, "cannot open \(path)")
         }

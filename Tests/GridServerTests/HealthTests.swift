@@ -1,0 +1,25 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+import GridStore
+@testable import GridServer
+
+struct HealthTests {
+    @Test func healthReportsCounts() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("srv-\(UUID().uuidString).gpkg").path
+        let store = try GridStore(path: path)
+        let app = Application(router: buildRouter(store: store))
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/health", method: .get) { response in
+                #expect(response.status == .ok)
+                let body = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
+                #expect(body?["status"] as? String == "ok")
+                #expect(body?["buildings"] as? Int == 0)
+            }
+            try await client.execute(uri: "/nope", method: .get) { response in
+                #expect(response.status == .notFound)
+            }
+        }
+    }
+}

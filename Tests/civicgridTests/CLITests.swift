@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+
+/// End-to-end: the real `civicgrid` binary, built beside this test bundle.
+let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("civicgrid").path
+let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+struct Result {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+func civicgrid(_ arguments: String...) throws -> Result {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: binary)
+    p.arguments = arguments
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    try p.run()
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    let e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+}
+
+func temporaryPath(_ ext: String) -> String {
+    FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString).\(ext)").path
+}
+
+@Suite(.enabled(if: FileManager.default.isExecutableFile(atPath: binary), "civicgrid binary not built"))
+struct CLITests {
+    @Test func demoLoadThenCheck() throws {
+        let db = temporaryPath("gpkg")
+        let load = try civicgrid("demo", "load", "--db", db, "--data", repository.appendingPathComponent("Data/demo").path)
+        #expect(load.status == 0, "\(load.stderr)")
+        #expect(load.stdout.contains("buildings linked to communities"))
+        #expect(load.stderr.contains("buildings: writing 100%"))  // progress
+        let check = try civicgrid("check", "--db", db)
+        #expect(check.status == 0)
+        #expect(check.stdout.contains("regions: 21"))
+        #expect(check.stdout.contains("integrity: ok"))
+    }
+
+    @Test func badFeatureChangesNothingAndIsNamed() throws {
+        let db = temporaryPath("gpkg")
+        let good = #"{"type":"Feature","properties":{"households":4},"geometry":{"type":"Polygon","coordinates":[[[120.6,31.3],[120.601,31.3],[120.601,31.301],[120.6,31.3]]]}}"#
+        let bad = #"{"type":"Feature","properties":{"households":4},"geometry":{"type":"Polygon","coordinates":[[[120.6,31.3],[120.601,131.3],[120.601,31.301],[120.6,31.3]]]}}"#
+        let file = temporaryPath("geojson")
+        try Data(#"{"type":"FeatureCollection","features":[\#(good),\#(good),\#(bad),\#(good)]}"#.utf8).write(to: URL(fileURLWithPath: file))
+        let r = try civicgrid("import", "buildings", file, "--db", db)
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("feature 2: latitude 131.3 outside ±90 at geometry.coordinates[0][1]"))
+        #expect(r.stderr.contains("rejected 1 of 4 features; nothing was written"))
+        #expect(try civicgrid("check", "--db", db).stdout.contains("buildings: 0"))
+    }
+
+    @Test func unknownKindIsAUsageError() throws {
+        let r = try civicgrid("import", "parcels", "x.geojson", "--db", temporaryPath("gpkg"))
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("unknown kind \"parcels\""))
+    }
+}
