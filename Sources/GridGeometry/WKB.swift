@@ -143,19 +143,15 @@ struct ByteReader {
         return bytes[offset]
     }
 
-    mutating func uint32() throws(GeometryError) -> UInt32 {
-        guard remaining >= 4 else { throw GeometryError(.malformedBinary("truncated at byte \(offset)")) }
-        var v: UInt32 = 0
-        for i in 0..<4 { v |= UInt32(bytes[offset + i]) << (8 * i) }
-        offset += 4
-        return littleEndian ? v : v.byteSwapped
-    }
+    mutating func uint32() throws(GeometryError) -> UInt32 { try integer() }
+    mutating func uint64() throws(GeometryError) -> UInt64 { try integer() }
 
-    mutating func uint64() throws(GeometryError) -> UInt64 {
-        guard remaining >= 8 else { throw GeometryError(.malformedBinary("truncated at byte \(offset)")) }
-        var v: UInt64 = 0
-        for i in 0..<8 { v |= UInt64(bytes[offset + i]) << (8 * i) }
-        offset += 8
+    private mutating func integer<T: FixedWidthInteger>() throws(GeometryError) -> T {
+        let size = MemoryLayout<T>.size
+        guard remaining >= size else { throw GeometryError(.malformedBinary("truncated at byte \(offset)")) }
+        var v: T = 0
+        for i in 0..<size { v |= T(bytes[offset + i]) << (8 * i) }
+        offset += size
         return littleEndian ? v : v.byteSwapped
     }
 
