@@ -61,15 +61,6 @@ extension GEOSContext {
         return c
     }
 
-    public func buffer(_ g: Geometry, distance: Double, quadrantSegments: Int32 = 8) throws(GEOSError) -> Geometry {
-        try unary(g, "buffer") { GEOSBuffer_r($0, $1, distance, quadrantSegments) }
-    }
-
-    /// Douglas–Peucker simplification that keeps polygons valid.
-    public func simplify(_ g: Geometry, tolerance: Double) throws(GEOSError) -> Geometry {
-        try unary(g, "simplify") { GEOSTopologyPreserveSimplify_r($0, $1, tolerance) }
-    }
-
     public func intersects(_ a: Geometry, _ b: Geometry) throws(GEOSError) -> Bool {
         let ha = try make(a), hb = try make(b)
         let r = ha.with { a in hb.with { b in GEOSIntersects_r(handle, a, b) } }

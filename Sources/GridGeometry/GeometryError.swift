@@ -15,7 +15,6 @@ public struct GeometryError: Error, Hashable, Sendable, CustomStringConvertible 
         case unclosedRing
         case latitudeOutOfRange(Double)
         case longitudeOutOfRange(Double)
-        case emptyGeometry
         case malformedBinary(String)
     }
 
@@ -43,7 +42,6 @@ public struct GeometryError: Error, Hashable, Sendable, CustomStringConvertible 
         case .unclosedRing: "unclosed ring (first and last positions differ)"
         case .latitudeOutOfRange(let v): "latitude \(v) outside ±90"
         case .longitudeOutOfRange(let v): "longitude \(v) outside ±180"
-        case .emptyGeometry: "empty geometry"
         case .malformedBinary(let message): "malformed binary geometry: \(message)"
         }
     }

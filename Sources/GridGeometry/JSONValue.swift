@@ -1,3 +1,5 @@
+import Foundation
+
 /// Any JSON value: feature properties and foreign members.
 public enum JSONValue: Hashable, Sendable {
     case null
@@ -56,5 +58,3 @@ extension JSONValue: Codable {
         }
     }
 }
-
-import Foundation

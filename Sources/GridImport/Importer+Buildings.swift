@@ -8,7 +8,8 @@ extension Importer {
     /// community holding a point inside its footprint.
     func importBuildings(_ source: FeatureSource, _ options: ImportOptions) throws(ImportError) -> ImportReport {
         let f = options.fields
-        var (checked, rejections) = checkGeometries(source, .polygonal, options)
+        let (checked, refused) = checkGeometries(source, .polygonal, options)
+        var rejections = refused
         var buildings: [(index: Int, building: Building)] = []
         var firstIndex: [String: Int] = [:]
         var estimated = 0
@@ -63,7 +64,6 @@ extension Importer {
                                                 households: households!, householdSource: source, areaM2: area,
                                                 community: nil, label: label, geometry: geometry)))
         }
-        checked = []
 
         return try writing { w in
             let storedRefs = try w.reader.buildingIDsByRef()

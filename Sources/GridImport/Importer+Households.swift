@@ -7,7 +7,8 @@ extension Importer {
     /// A building with household records takes their count as its household count.
     func importHouseholds(_ source: FeatureSource, _ options: ImportOptions) throws(ImportError) -> ImportReport {
         let f = options.fields
-        var (checked, rejections) = checkGeometries(source, .ignored, options)
+        let (checked, refused) = checkGeometries(source, .ignored, options)
+        var rejections = refused
         var parsed: [(index: Int, ref: String, unit: String, size: Int?, head: String?, phone: String?)] = []
         for c in checked {
             guard let ref = Self.text(c.feature, f.building) else {
@@ -25,7 +26,6 @@ extension Importer {
             }
             parsed.append((c.index, ref, unit, size, Self.text(c.feature, f.headName), Self.text(c.feature, f.phone)))
         }
-        checked = []
 
         return try writing { w in
             let ids = try w.reader.buildingIDsByRef()

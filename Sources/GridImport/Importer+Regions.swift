@@ -7,7 +7,8 @@ extension Importer {
     /// before children; buildings are re-linked to communities afterwards.
     func importRegions(_ source: FeatureSource, _ options: ImportOptions) throws(ImportError) -> ImportReport {
         let f = options.fields
-        var (checked, rejections) = checkGeometries(source, .polygonal, options)
+        let (checked, refused) = checkGeometries(source, .polygonal, options)
+        var rejections = refused
         var regions: [(index: Int, region: Region)] = []
         var firstIndex: [String: Int] = [:]
         for c in checked {
@@ -36,7 +37,6 @@ extension Importer {
             let parent = Self.text(c.feature, f.parent)
             regions.append((c.index, Region(code: code, name: name, level: level, parent: parent, geometry: c.geometry!)))
         }
-        checked = []
 
         return try writing { w in
             let stored = try w.reader.regionLevels()
@@ -70,8 +70,4 @@ extension Importer {
             return report
         }
     }
-}
-
-private func < (a: (RegionLevel, Int), b: (RegionLevel, Int)) -> Bool {
-    a.0 != b.0 ? a.0 < b.0 : a.1 < b.1
 }

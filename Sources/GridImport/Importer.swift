@@ -37,11 +37,6 @@ public final class Importer {
         return report
     }
 
-    /// Re-links every building to the community containing its interior point.
-    public func relinkBuildings() throws(ImportError) -> Int {
-        try writing { w in try self.relink(w).changed }
-    }
-
     // MARK: Shared steps
 
     /// A feature that passed the geometry checks, with its geometry in EPSG:4326.
