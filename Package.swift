@@ -30,6 +30,10 @@ let package = Package(
         ]),
         // Reading, checking and loading regions, buildings, households and roads.
         .target(name: "GridImport", dependencies: ["GridGeometry", "GridGEOS", "GridProj", "GridStore"]),
+        // The partition engine: graph partitioning, cells and grid polygons, quality report.
+        .target(name: "GridPartition", dependencies: ["GridGeometry", "GridGEOS"]),
+        // Plans: partition communities from the store, rebalance, validate, publish.
+        .target(name: "GridPlanning", dependencies: ["GridGeometry", "GridGEOS", "GridProj", "GridStore", "GridPartition"]),
         // The deterministic synthetic demo district.
         .target(name: "GridDemo", dependencies: ["GridGeometry"]),
         // HTTP: the only target that knows Hummingbird.
@@ -39,7 +43,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "civicgrid", dependencies: [
-            "GridGeometry", "GridStore", "GridImport", "GridDemo", "GridServer",
+            "GridGeometry", "GridStore", "GridImport", "GridDemo", "GridServer", "GridPlanning",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -48,6 +52,8 @@ let package = Package(
         .testTarget(name: "GridGEOSTests", dependencies: ["GridGEOS"]),
         .testTarget(name: "GridProjTests", dependencies: ["GridProj"]),
         .testTarget(name: "GridStoreTests", dependencies: ["GridStore"]),
+        .testTarget(name: "GridPartitionTests", dependencies: ["GridPartition", "GridGEOS"]),
+        .testTarget(name: "GridPlanningTests", dependencies: ["GridPlanning", "GridImport", "GridStore", "GridDemo"]),
         .testTarget(name: "GridImportTests", dependencies: ["GridImport", "GridStore", "GridProj"]),
         .testTarget(name: "GridDemoTests", dependencies: ["GridDemo", "GridImport", "GridStore", "GridGEOS"]),
         .testTarget(name: "GridServerTests", dependencies: [

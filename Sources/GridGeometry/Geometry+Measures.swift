@@ -61,3 +61,14 @@ extension Geometry {
     /// Whether a Polygon or MultiPolygon contains the point.
     public func contains(_ p: Coordinate) -> Bool { polygons.contains { $0.contains(p) } }
 }
+
+extension LineString {
+    public var length: Double {
+        zip(coordinates, coordinates.dropFirst()).reduce(0) { $0 + $1.0.distance(to: $1.1) }
+    }
+}
+
+extension Geometry {
+    /// Planar length of the linear parts.
+    public var length: Double { lineStrings.reduce(0) { $0 + $1.length } }
+}

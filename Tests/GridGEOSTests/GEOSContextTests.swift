@@ -81,3 +81,30 @@ struct GEOSContextTests {
         }
     }
 }
+
+struct GEOSPlanarTests {
+    let geos = GEOSContext()
+
+    @Test func polygonizeCutsBlocksAlongRoads() throws {
+        // A 10 × 10 square crossed by a road through the middle and a dangling lane.
+        let boundary = LineString(unchecked: square(0, 0, 10).exterior.coordinates)
+        let road = LineString(unchecked: [Coordinate(5, -1), Coordinate(5, 11)])
+        let lane = LineString(unchecked: [Coordinate(0, 5), Coordinate(3, 5)])
+        let blocks = try geos.polygonize([boundary, road, lane])
+        #expect(blocks.count == 2)
+        #expect(blocks.allSatisfy { abs($0.area - 50) < 1e-9 })
+    }
+
+    @Test func delaunayIndexesTriangles() throws {
+        let points = [Coordinate(0, 0), Coordinate(1, 0), Coordinate(0, 1), Coordinate(1, 1), Coordinate(0, 0)]
+        let triangles = try geos.delaunayTriangles(points)
+        #expect(triangles.count == 2)
+        let used = Set(triangles.flatMap { [$0.0, $0.1, $0.2] })
+        #expect(used == [0, 1, 2, 3])
+    }
+
+    @Test func bufferGrowsArea() throws {
+        let b = try geos.buffer(.polygon(square(0, 0, 2)), distance: 1)
+        #expect(b.area > 4 + 8 && b.area < 4 + 8 + Double.pi)
+    }
+}
