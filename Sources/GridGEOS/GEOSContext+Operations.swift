@@ -43,9 +43,13 @@ extension GEOSContext {
         try binary(a, b, "union") { GEOSUnion_r($0, $1, $2) }
     }
 
-    /// The union of many geometries at once.
-    public func unaryUnion(_ parts: [Geometry]) throws(GEOSError) -> Geometry {
-        try unary(.geometryCollection(parts), "unaryUnion") { GEOSUnaryUnion_r($0, $1) }
+    /// The union of many geometries at once. With a `gridSize`, every vertex is snapped to
+    /// that grid first, so edges that coincide up to floating-point noise fuse.
+    public func unaryUnion(_ parts: [Geometry], gridSize: Double = 0) throws(GEOSError) -> Geometry {
+        if gridSize > 0 {
+            return try unary(.geometryCollection(parts), "unaryUnion") { GEOSUnaryUnionPrec_r($0, $1, gridSize) }
+        }
+        return try unary(.geometryCollection(parts), "unaryUnion") { GEOSUnaryUnion_r($0, $1) }
     }
 
     /// The union of polygons that form a coverage (edges shared exactly, no overlaps):

@@ -72,3 +72,31 @@ extension Geometry {
     /// Planar length of the linear parts.
     public var length: Double { lineStrings.reduce(0) { $0 + $1.length } }
 }
+
+extension Polygon {
+    /// Area-weighted centroid of the exterior ring minus the holes.
+    public var centroid: Coordinate {
+        var cx = 0.0, cy = 0.0, total = 0.0
+        for (k, ring) in rings.enumerated() {
+            let c = ring.coordinates, o = c[0]
+            var a = 0.0, x = 0.0, y = 0.0
+            for i in 0..<(c.count - 1) {
+                let p = Coordinate(c[i].x - o.x, c[i].y - o.y), q = Coordinate(c[i + 1].x - o.x, c[i + 1].y - o.y)
+                let cross = p.x * q.y - q.x * p.y
+                a += cross
+                x += (p.x + q.x) * cross
+                y += (p.y + q.y) * cross
+            }
+            guard a != 0 else { continue }
+            let sign = (k == 0) == (a > 0) ? 1.0 : -1.0  // holes subtract whatever their orientation
+            let ringArea = abs(a) / 2 * sign
+            cx += (x / (3 * a) + o.x) * ringArea
+            cy += (y / (3 * a) + o.y) * ringArea
+            total += ringArea
+        }
+        return total != 0 ? Coordinate(cx / total, cy / total) : exterior.coordinates[0]
+    }
+
+    /// The rings as lines.
+    public var boundaryLines: [LineString] { rings.map { LineString(unchecked: $0.coordinates) } }
+}

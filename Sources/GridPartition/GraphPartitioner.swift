@@ -31,10 +31,26 @@ public struct GraphPartitioner: Sendable {
     }
 
     /// The part of every node, numbered from 0.
+    ///
+    /// When households stay outside the band that no oversized building explains, the
+    /// partition is tried again with one or two grids more or fewer per component, and the
+    /// result with the fewest households outside the band is kept.
     public func partition(_ g: PartitionGraph) -> [Int] {
+        var best: (deviation: Int, part: [Int])?
+        for shift in [0, -1, 1, -2, 2] {
+            let (part, deviation) = partition(g, shift: shift)
+            if best == nil || deviation < best!.deviation { best = (deviation, part) }
+            if deviation == 0 { break }
+        }
+        return best!.part
+    }
+
+    /// One attempt; also returns the households outside the band in parts without an
+    /// oversized node.
+    func partition(_ g: PartitionGraph, shift: Int) -> ([Int], Int) {
         var state = State(graph: g, band: band)
         let n = g.count
-        guard n > 0 else { return [] }
+        guard n > 0 else { return ([], 0) }
         // 1. Exceptions.
         for i in 0..<n where g.weights[i] > band.max { state.assign([i], to: state.newPart(exception: true)) }
         // 2. Components of the rest.
@@ -47,7 +63,9 @@ public struct GraphPartitioner: Sendable {
                 // Cut off by oversized buildings: joining one adds fewer households out of band.
                 state.assign(component, to: heavy)
             } else {
-                bisect(component, k: band.gridCount(for: w), &state)
+                let k = band.gridCount(for: w)
+                let (lo, hi) = (max(1, (w + band.max - 1) / band.max), max(1, w / band.min))
+                bisect(component, k: shift == 0 || lo > hi ? k : min(max(k + shift, lo), hi), &state)
             }
         }
         // Zero-household pieces (parks, public buildings) join the neighbour they share most with.
@@ -59,7 +77,8 @@ public struct GraphPartitioner: Sendable {
         repair(&state)
         refine(&state)
         repair(&state)
-        return state.compacted()
+        let deviation = state.members.indices.filter { !state.exception[$0] }.reduce(0) { $0 + band.deviation(state.weight[$1]) }
+        return (state.compacted(), deviation)
     }
 
     // MARK: Bisection

@@ -245,7 +245,7 @@ struct State {
     /// node from (to) a neighbour; a neighbour left out of band does the same with its own
     /// neighbours, up to `depth` steps. Every part stays connected; a chain that fails is
     /// undone. True if p ends in band.
-    mutating func repairByMoves(_ p: Int, depth: Int = 3) -> Bool {
+    mutating func repairByMoves(_ p: Int, depth: Int = 4) -> Bool {
         if band.contains(weight[p]) { return true }
         return chain(p, depth: depth, visited: [p])
     }
@@ -271,7 +271,7 @@ struct State {
             }
         }
         moves.sort { ($0.score, $0.cost, $0.v) < ($1.score, $1.cost, $1.v) }
-        for m in moves.prefix(10) {
+        for m in moves.prefix(16) {
             guard members[m.from].count > 1, staysConnected(removing: m.v, from: m.from) else { continue }
             let saved = (part, members, weight)
             move(m.v, to: m.to)

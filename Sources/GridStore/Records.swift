@@ -118,3 +118,46 @@ public struct Road: Hashable, Sendable {
         self.geometry = geometry
     }
 }
+
+/// The life of a grid plan: drafted, published (one per community), archived.
+public enum PlanStatus: String, Sendable, Codable {
+    case draft, published, archived
+}
+
+/// A grid plan for one community.
+public struct Plan: Hashable, Sendable {
+    public var id: Int64
+    public var community: String
+    public var status: PlanStatus
+    public var basedOn: Int64?
+    public var author: String?
+    public var createdAt: String
+    public var updatedAt: String
+    public var version: Int
+    /// How the plan was made (JSON: method, band, seed).
+    public var params: String?
+}
+
+/// A unit grid of a plan. Household and building counts are derived from its buildings.
+public struct Grid: Hashable, Sendable {
+    public var id: Int64?
+    public var plan: Int64
+    public var code: String
+    public var name: String?
+    /// A Polygon in EPSG:4326.
+    public var geometry: Geometry
+    public var households: Int
+    public var buildings: Int
+    public var areaM2: Double
+
+    public init(id: Int64? = nil, plan: Int64, code: String, name: String?, geometry: Geometry, households: Int, buildings: Int, areaM2: Double) {
+        self.id = id
+        self.plan = plan
+        self.code = code
+        self.name = name
+        self.geometry = geometry
+        self.households = households
+        self.buildings = buildings
+        self.areaM2 = areaM2
+    }
+}

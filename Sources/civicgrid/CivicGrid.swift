@@ -5,7 +5,8 @@ struct CivicGrid: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "civicgrid",
         abstract: "GIS service for grid-based city management: unit grids, buildings, GPS, map layers.",
-        subcommands: [ImportCommand.self, DemoCommand.self, ServeCommand.self, CheckCommand.self]
+        subcommands: [ImportCommand.self, PartitionCommand.self, PlansCommand.self, ExportCommand.self, DemoCommand.self,
+                      ServeCommand.self, CheckCommand.self]
     )
 }
 

@@ -1,13 +1,16 @@
 import Foundation
 
 /// Shows progress of long work on standard error: a line rewritten in place on a terminal,
-/// otherwise one line per stage at every tenth.
-final class ProgressPrinter {
+/// otherwise one line per stage at every tenth. Safe to call from several threads.
+final class ProgressPrinter: @unchecked Sendable {
+    private let lock = NSLock()
     private let interactive = isatty(STDERR_FILENO) == 1
     private var stage = ""
     private var lastTenth = -1
 
     func update(_ stage: String, _ done: Int, _ total: Int) {
+        lock.lock()
+        defer { lock.unlock() }
         if stage != self.stage {
             if interactive, !self.stage.isEmpty { FileHandle.standardError.write(Data("\n".utf8)) }
             self.stage = stage
@@ -26,6 +29,8 @@ final class ProgressPrinter {
     }
 
     func finish() {
+        lock.lock()
+        defer { lock.unlock() }
         if interactive, !stage.isEmpty { FileHandle.standardError.write(Data("\n".utf8)) }
         stage = ""
     }

@@ -1,0 +1,191 @@
+import Foundation
+import GridGEOS
+import GridGeometry
+import GridPartition
+import GridProj
+import GridStore
+
+/// How to partition.
+public struct PartitionOptions: Sendable {
+    public var band = Band()
+    public var seed: UInt64 = 1
+    /// The region whose communities to divide (all communities when nil).
+    public var region: String?
+    public var author: String?
+
+    public init() {}
+}
+
+/// The draft plans a partition run wrote and their quality.
+public struct PartitionOutcome: Sendable {
+    public var plans: [Int64]
+    public var report: PlanReport
+    public var seconds: Double
+}
+
+/// Partitions communities from the store into draft plans, reports on plans, publishes them.
+/// Communities are independent and run in parallel, each with its own GEOS and PROJ context.
+public struct Planner: Sendable {
+    let store: GridStore
+
+    public init(store: GridStore) {
+        self.store = store
+    }
+
+    /// One community's inputs, read in one snapshot.
+    struct Job: Sendable {
+        var community: Region
+        var buildings: [Building]
+        var roads: [Road]
+    }
+
+    /// A community's proposal in EPSG:4326, ready to store.
+    struct Proposal: Sendable {
+        var community: String
+        var grids: [(grid: Grid, buildings: [Int64])]
+        var report: CommunityReport
+    }
+
+    public func partition(_ options: PartitionOptions, progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> PartitionOutcome {
+        let start = Date()
+        let jobs = try store.read { r in try communities(r, options.region).map { c in
+            Job(community: c, buildings: try r.buildings(community: c.code),
+                roads: try r.roads(in: c.geometry.boundingBox!.expanded(by: 0.0005)))
+        } }
+        let results = Results(count: jobs.count)
+        DispatchQueue.concurrentPerform(iterations: jobs.count) { i in
+            results.set(i, Result { try propose(jobs[i], options) })
+            progress?(results.done, jobs.count)
+        }
+        let proposals = try results.values.map { try $0.get() }
+        let params = #"{"method":"partition","min":\#(options.band.min),"max":\#(options.band.max),"seed":\#(options.seed)}"#
+        let plans = try store.write { w in
+            try proposals.map { p in
+                let basedOn = try w.reader.publishedPlan(community: p.community)?.id
+                let plan = try w.insertPlan(community: p.community, status: .draft, basedOn: basedOn, author: options.author, params: params)
+                for (grid, buildings) in p.grids {
+                    var g = grid
+                    g.plan = plan
+                    try w.insert(g, buildings: buildings)
+                }
+                try w.touchContents("grids")
+                return plan
+            }
+        }
+        return PartitionOutcome(plans: plans, report: PlanReport(communities: proposals.map(\.report)),
+                                seconds: Date().timeIntervalSince(start))
+    }
+
+    private func communities(_ r: StoreReader, _ code: String?) throws -> [Region] {
+        guard let code else {
+            let all = try r.regions(level: .community)
+            guard !all.isEmpty else { throw PlanningError("no communities in the database: import regions first") }
+            return all
+        }
+        guard let region = try r.region(code: code) else { throw PlanningError("no region \(code)") }
+        return region.level == .community ? [region] : try r.regions(under: code, level: .community)
+    }
+
+    /// Divides one community (pure computation over its inputs).
+    func propose(_ job: Job, _ options: PartitionOptions) throws -> Proposal {
+        let start = Date()
+        let geos = GEOSContext()
+        let frame = LocalMetric(around: job.community.geometry.boundingBox!.center)
+        let boundary = try frame.project(job.community.geometry).polygons
+        let labels = try frame.project(job.buildings.map(\.label))
+        let sites = zip(job.buildings, labels).map { Site(id: $0.id!, point: $1, households: $0.households) }
+        let roads = try job.roads.flatMap { try frame.project($0.geometry).lineStrings }
+        let input = CommunityInput(code: job.community.code, boundary: boundary, sites: sites, roads: roads)
+        let shapes = try CommunityPartitioner(band: options.band, seed: options.seed).run(input, geos: geos)
+        let ordered = Self.readingOrder(shapes.map(\.polygon))
+        let byID = Dictionary(uniqueKeysWithValues: job.buildings.map { ($0.id!, $0.households) })
+        var grids: [(Grid, [Int64])] = []
+        var measured: [MeasuredGrid] = []
+        for (n, i) in ordered.enumerated() {
+            let shape = shapes[i]
+            let code = job.community.code + String(format: "%03d", n + 1)
+            let polygon = try frame.unproject(.polygon(shape.polygon))
+            grids.append((Grid(plan: 0, code: code, name: nil, geometry: polygon, households: shape.households,
+                               buildings: shape.sites.count, areaM2: shape.polygon.area), shape.sites))
+            measured.append(MeasuredGrid(code: code, polygons: [shape.polygon], households: shape.households,
+                                         buildings: shape.sites.count, largestBuilding: shape.sites.map { byID[$0] ?? 0 }.max() ?? 0))
+        }
+        let report = try CommunityReport.measure(community: job.community.code, boundary: boundary, grids: measured, roads: roads,
+                                                 band: options.band, seconds: Date().timeIntervalSince(start), geos: geos)
+        return Proposal(community: job.community.code, grids: grids, report: report)
+    }
+
+    /// Grid numbering: rows from north to south, west to east within a row, rows as tall
+    /// as a typical grid.
+    static func readingOrder(_ polygons: [Polygon]) -> [Int] {
+        guard !polygons.isEmpty else { return [] }
+        let centroids = polygons.map(\.centroid)
+        let top = centroids.map(\.y).max()!
+        let row = max(polygons.reduce(0) { $0 + $1.area } / Double(polygons.count), 1).squareRoot()
+        return polygons.indices.sorted {
+            let a = (Int((top - centroids[$0].y) / row), centroids[$0].x), b = (Int((top - centroids[$1].y) / row), centroids[$1].x)
+            return a != b ? a < b : $0 < $1
+        }
+    }
+
+    // MARK: Reports and publishing
+
+    /// The quality report of a stored plan, with household counts as the buildings have them now.
+    public func report(plan id: Int64, band: Band) throws -> PlanReport {
+        let start = Date()
+        let (plan, community, grids, assignment, buildings, roads) = try store.read { r in
+            guard let plan = try r.plan(id: id) else { throw PlanningError("no plan \(id)") }
+            let community = try r.region(code: plan.community)!
+            return (plan, community, try r.grids(plan: id), try r.gridOfBuildings(plan: id),
+                    try r.buildings(community: plan.community), try r.roads(in: community.geometry.boundingBox!.expanded(by: 0.0005)))
+        }
+        _ = plan
+        let geos = GEOSContext()
+        let frame = LocalMetric(around: community.geometry.boundingBox!.center)
+        var households: [Int64: [Int]] = [:]
+        for b in buildings { if let g = assignment[b.id!] { households[g, default: []].append(b.households) } }
+        let measured = try grids.map { g in
+            let hh = households[g.id!] ?? []
+            return MeasuredGrid(code: g.code, polygons: try frame.project(g.geometry).polygons, households: hh.reduce(0, +),
+                                buildings: hh.count, largestBuilding: hh.max() ?? 0)
+        }
+        let report = try CommunityReport.measure(
+            community: community.code, boundary: try frame.project(community.geometry).polygons, grids: measured,
+            roads: try roads.flatMap { try frame.project($0.geometry).lineStrings }, band: band,
+            seconds: Date().timeIntervalSince(start), geos: geos)
+        return PlanReport(communities: [report])
+    }
+
+    public func publish(plan id: Int64) throws {
+        try store.write { w in try w.publish(plan: id) }
+    }
+
+    /// Publishes the newest draft of every community that has one; returns their ids.
+    public func publishNewestDrafts() throws -> [Int64] {
+        try store.write { w in
+            var published: [Int64] = []
+            for community in try w.reader.regions(level: .community) {
+                guard let draft = try w.reader.plans(community: community.code).first(where: { $0.status == .draft }) else { continue }
+                try w.publish(plan: draft.id)
+                published.append(draft.id)
+            }
+            return published
+        }
+    }
+}
+
+/// Results of parallel work, filled by index under a lock.
+private final class Results: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [Result<Planner.Proposal, any Error>?]
+    private var finished = 0
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    func set(_ i: Int, _ r: Result<Planner.Proposal, any Error>) {
+        lock.withLock { slots[i] = r; finished += 1 }
+    }
+
+    var done: Int { lock.withLock { finished } }
+    var values: [Result<Planner.Proposal, any Error>] { lock.withLock { slots.map { $0! } } }
+}

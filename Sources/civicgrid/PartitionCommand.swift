@@ -1,0 +1,74 @@
+import ArgumentParser
+import Foundation
+import GridPartition
+import GridPlanning
+import GridStore
+
+/// Band options shared by partition and validate.
+struct BandOptions: ParsableArguments {
+    @Option(help: "Fewest households in a grid.")
+    var min = 350
+
+    @Option(help: "Most households in a grid.")
+    var max = 500
+
+    var band: Band { Band(min: min, max: max) }
+
+    func validate() throws {
+        guard min > 0, max >= min else { throw ValidationError("need 0 < --min ≤ --max") }
+    }
+}
+
+struct PartitionCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "partition",
+        abstract: "Divide communities into unit grids as draft plans, and print a quality report.")
+
+    @OptionGroup var database: DatabaseOption
+    @OptionGroup var bandOptions: BandOptions
+
+    @Option(help: "Divide the communities under this region (default: every community).")
+    var region: String?
+
+    @Option(help: "Seed: the same input and seed give the same plan.")
+    var seed: UInt64 = 1
+
+    @Flag(help: "Print the report as JSON.")
+    var json = false
+
+    func run() throws {
+        let store = try GridStore(path: database.db)
+        var options = PartitionOptions()
+        options.band = bandOptions.band
+        options.seed = seed
+        options.region = region
+        options.author = ProcessInfo.processInfo.environment["USER"]
+        let printer = ProgressPrinter()
+        let outcome: PartitionOutcome
+        do {
+            outcome = try Planner(store: store).partition(options) { done, total in
+                printer.update("partition: communities", done, total)
+            }
+        } catch {
+            printer.finish()
+            printError("error: \(error)")
+            throw ExitCode.failure
+        }
+        printer.finish()
+        try printReport(outcome.report, json: json)
+        if !json {
+            print(String(format: "wrote %d draft plans (ids %@) in %.2f s", outcome.plans.count,
+                         outcome.plans.map(String.init).joined(separator: ", "), outcome.seconds))
+        }
+    }
+}
+
+func printReport(_ report: PlanReport, json: Bool) throws {
+    if json {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        print(String(decoding: try encoder.encode(report), as: UTF8.self))
+    } else {
+        print(report.text)
+    }
+}
