@@ -36,6 +36,12 @@ public struct GridShape: Hashable, Sendable {
     public var polygon: Polygon
     public var sites: [Int64]
     public var households: Int
+
+    public init(polygon: Polygon, sites: [Int64], households: Int) {
+        self.polygon = polygon
+        self.sites = sites
+        self.households = households
+    }
 }
 
 /// Divides one community into grids:

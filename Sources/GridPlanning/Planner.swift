@@ -12,6 +12,8 @@ public struct PartitionOptions: Sendable {
     /// The region whose communities to divide (all communities when nil).
     public var region: String?
     public var author: String?
+    /// Start from each community's published plan and change only what must change.
+    public var rebalance = false
 
     public init() {}
 }
@@ -37,6 +39,7 @@ public struct Planner: Sendable {
         var community: Region
         var buildings: [Building]
         var roads: [Road]
+        var published: PublishedPlan?
     }
 
     /// A community's proposal in EPSG:4326, ready to store.
@@ -49,16 +52,24 @@ public struct Planner: Sendable {
     public func partition(_ options: PartitionOptions, progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> PartitionOutcome {
         let start = Date()
         let jobs = try store.read { r in try communities(r, options.region).map { c in
-            Job(community: c, buildings: try r.buildings(community: c.code),
-                roads: try r.roads(in: c.geometry.boundingBox!.expanded(by: 0.0005)))
+            var published: PublishedPlan?
+            if options.rebalance, let plan = try r.publishedPlan(community: c.code) {
+                published = PublishedPlan(plan: plan, grids: try r.grids(plan: plan.id), assignment: try r.gridOfBuildings(plan: plan.id))
+            }
+            return Job(community: c, buildings: try r.buildings(community: c.code),
+                       roads: try r.roads(in: c.geometry.boundingBox!.expanded(by: 0.0005)), published: published)
         } }
         let results = Results(count: jobs.count)
         DispatchQueue.concurrentPerform(iterations: jobs.count) { i in
-            results.set(i, Result { try propose(jobs[i], options) })
+            results.set(i, Result {
+                if let published = jobs[i].published { return try rebalance(jobs[i], published, options) }
+                return try propose(jobs[i], options)
+            })
             progress?(results.done, jobs.count)
         }
         let proposals = try results.values.map { try $0.get() }
-        let params = #"{"method":"partition","min":\#(options.band.min),"max":\#(options.band.max),"seed":\#(options.seed)}"#
+        let method = options.rebalance ? "rebalance" : "partition"
+        let params = #"{"method":"\#(method)","min":\#(options.band.min),"max":\#(options.band.max),"seed":\#(options.seed)}"#
         let plans = try store.write { w in
             try proposals.map { p in
                 let basedOn = try w.reader.publishedPlan(community: p.community)?.id
@@ -97,14 +108,21 @@ public struct Planner: Sendable {
         let roads = try job.roads.flatMap { try frame.project($0.geometry).lineStrings }
         let input = CommunityInput(code: job.community.code, boundary: boundary, sites: sites, roads: roads)
         let shapes = try CommunityPartitioner(band: options.band, seed: options.seed).run(input, geos: geos)
-        let ordered = Self.readingOrder(shapes.map(\.polygon))
+        let coded = Self.readingOrder(shapes.map(\.polygon)).enumerated().map { n, i in
+            (shape: shapes[i], code: job.community.code + String(format: "%03d", n + 1), original: Geometry?.none)
+        }
+        return try proposal(job, coded, boundary: boundary, roads: roads, frame: frame, options: options, start: start, geos: geos)
+    }
+
+    /// Grids in EPSG:4326 and the community's report, from coded shapes in metres. A shape
+    /// with its original geometry (a grid kept from the published plan) keeps it exactly.
+    func proposal(_ job: Job, _ coded: [(shape: GridShape, code: String, original: Geometry?)], boundary: [Polygon], roads: [LineString],
+                  frame: LocalMetric, options: PartitionOptions, start: Date, geos: GEOSContext) throws -> Proposal {
         let byID = Dictionary(uniqueKeysWithValues: job.buildings.map { ($0.id!, $0.households) })
         var grids: [(Grid, [Int64])] = []
         var measured: [MeasuredGrid] = []
-        for (n, i) in ordered.enumerated() {
-            let shape = shapes[i]
-            let code = job.community.code + String(format: "%03d", n + 1)
-            let polygon = try frame.unproject(.polygon(shape.polygon))
+        for (shape, code, original) in coded {
+            let polygon = try original ?? frame.unproject(.polygon(shape.polygon))
             grids.append((Grid(plan: 0, code: code, name: nil, geometry: polygon, households: shape.households,
                                buildings: shape.sites.count, areaM2: shape.polygon.area), shape.sites))
             measured.append(MeasuredGrid(code: code, polygons: [shape.polygon], households: shape.households,

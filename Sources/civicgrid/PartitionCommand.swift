@@ -33,6 +33,9 @@ struct PartitionCommand: ParsableCommand {
     @Option(help: "Seed: the same input and seed give the same plan.")
     var seed: UInt64 = 1
 
+    @Flag(help: "Start from each community's published plan: grids in band and untouched stay as they are.")
+    var rebalance = false
+
     @Flag(help: "Print the report as JSON.")
     var json = false
 
@@ -42,6 +45,7 @@ struct PartitionCommand: ParsableCommand {
         options.band = bandOptions.band
         options.seed = seed
         options.region = region
+        options.rebalance = rebalance
         options.author = ProcessInfo.processInfo.environment["USER"]
         let printer = ProgressPrinter()
         let outcome: PartitionOutcome

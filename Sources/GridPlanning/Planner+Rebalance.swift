@@ -1,0 +1,118 @@
+import Foundation
+import GridGEOS
+import GridGeometry
+import GridPartition
+import GridProj
+import GridStore
+
+extension Planner {
+    /// A community's published plan with its buildings as they are now.
+    struct PublishedPlan: Sendable {
+        var plan: Plan
+        var grids: [Grid]
+        var assignment: [Int64: Int64]
+    }
+
+    /// Rebalances one community from its published plan: new buildings join the grid that
+    /// contains them; grids still in band keep their polygon, buildings and code; each grid out
+    /// of band is divided again together with the fewest neighbours that make a total the
+    /// band can hold.
+    func rebalance(_ job: Job, _ published: PublishedPlan, _ options: PartitionOptions) throws -> Proposal {
+        let start = Date()
+        let geos = GEOSContext()
+        let frame = LocalMetric(around: job.community.geometry.boundingBox!.center)
+        let boundary = try frame.project(job.community.geometry).polygons
+        let roads = try job.roads.flatMap { try frame.project($0.geometry).lineStrings }
+        let polygons = try published.grids.map { try frame.project($0.geometry).polygons }
+        let index = try PolygonIndex(context: geos, polygons: polygons.map(Geometry.multiPolygon))
+        let gridIndex = Dictionary(uniqueKeysWithValues: published.grids.enumerated().map { ($1.id!, $0) })
+
+        // Buildings by grid (index into published.grids), new ones placed by containment.
+        let labels = try frame.project(job.buildings.map(\.label))
+        var members = [[Int]](repeating: [], count: published.grids.count)
+        for (i, b) in job.buildings.enumerated() {
+            var g = published.assignment[b.id!].flatMap { gridIndex[$0] }
+            if g == nil { g = try index.firstContaining(labels[i]) ?? 0 }
+            let grid = g!
+            members[grid].append(i)
+        }
+        let households = members.map { $0.reduce(0) { $0 + job.buildings[$1].households } }
+
+        // Groups to divide again: each out-of-band grid with neighbours until feasible.
+        var group = [Int](repeating: -1, count: published.grids.count)
+        var groups: [[Int]] = []
+        let neighbors: [[Int]] = polygons.indices.map { a in
+            polygons.indices.filter { b in
+                b != a && sharedBoundaryLength(.multiPolygon(polygons[a]), .multiPolygon(polygons[b]), tolerance: 1e-3) > 0.5
+            }
+        }
+        let largest = members.map { $0.map { job.buildings[$0].households }.max() ?? 0 }
+        for g in polygons.indices where !options.band.contains(households[g]) && largest[g] <= options.band.max && group[g] < 0 {
+            var members = [g]
+            var total = households[g]
+            var frontier = neighbors[g]
+            while !(options.band.isFeasible(total) && (members.count > 1 || total > options.band.max)), !frontier.isEmpty {
+                // Prefer a neighbour not yet regrouped, with the most households to share.
+                frontier.sort { (group[$0] < 0 ? 0 : 1, -households[$0], $0) < (group[$1] < 0 ? 0 : 1, -households[$1], $1) }
+                let next = frontier.removeFirst()
+                guard !members.contains(next) else { continue }
+                if group[next] >= 0 {  // join the group it is already in
+                    let other = group[next]
+                    members += groups[other]
+                    total += groups[other].reduce(0) { $0 + households[$1] }
+                    groups[other] = []
+                } else {
+                    members.append(next)
+                    total += households[next]
+                }
+                frontier += neighbors[next].filter { !members.contains($0) }
+            }
+            let id = groups.count
+            groups.append(members)
+            for m in members { group[m] = id }
+        }
+
+        // Each group divided again inside its own area, kept only if fewer households end
+        // outside the band; everything else stays exactly as published.
+        let partitioner = CommunityPartitioner(band: options.band, seed: options.seed)
+        var redrawn: [GridShape] = []
+        var freedCodes: [String] = []
+        var replaced = Set<Int>()
+        for g in groups where !g.isEmpty {
+            let area = try geos.unaryUnion(g.flatMap { polygons[$0] }.map(Geometry.polygon), gridSize: 1e-6).polygons
+            let sites = g.flatMap { members[$0] }.map { i in
+                Site(id: job.buildings[i].id!, point: labels[i], households: job.buildings[i].households)
+            }
+            let input = CommunityInput(code: job.community.code, boundary: area, sites: sites, roads: roads)
+            let shapes = try partitioner.run(input, geos: geos)
+            let before = g.reduce(0) { $0 + options.band.deviation(households[$1]) }
+            let after = shapes.reduce(0) { $0 + options.band.deviation($1.households) }
+            guard after < before else { continue }
+            redrawn += shapes
+            freedCodes += g.map { published.grids[$0].code }
+            replaced.formUnion(g)
+        }
+        var coded: [(shape: GridShape, code: String, original: Geometry?)] = []
+        for g in polygons.indices where !replaced.contains(g) {
+            let sites = members[g].map { job.buildings[$0].id! }.sorted()
+            coded.append((GridShape(polygon: polygons[g][0], sites: sites, households: households[g]),
+                          published.grids[g].code, published.grids[g].geometry))
+        }
+        // Redrawn grids take the freed codes in reading order, then new numbers.
+        let prefix = job.community.code
+        var next = (published.grids.compactMap { Int($0.code.dropFirst(prefix.count)) }.max() ?? 0) + 1
+        freedCodes.sort()
+        for (n, i) in Self.readingOrder(redrawn.map(\.polygon)).enumerated() {
+            let code: String
+            if n < freedCodes.count {
+                code = freedCodes[n]
+            } else {
+                code = prefix + String(format: "%03d", next)
+                next += 1
+            }
+            coded.append((redrawn[i], code, nil))
+        }
+        coded.sort { $0.code < $1.code }
+        return try proposal(job, coded, boundary: boundary, roads: roads, frame: frame, options: options, start: start, geos: geos)
+    }
+}
