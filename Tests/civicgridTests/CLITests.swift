@@ -62,3 +62,38 @@ struct CLITests {
         #expect(r.stderr.contains("unknown kind \"parcels\""))
     }
 }
+
+extension CLITests {
+    @Test func partitionPublishExport() throws {
+        let db = temporaryPath("gpkg")
+        #expect(try civicgrid("demo", "load", "--db", db, "--data", repository.appendingPathComponent("Data/demo").path).status == 0)
+        let part = try civicgrid("partition", "--db", db, "--region", "320599001001", "--json")
+        #expect(part.status == 0, "\(part.stderr)")
+        let report = try JSONSerialization.jsonObject(with: Data(part.stdout.utf8)) as? [String: Any]
+        let total = report?["total"] as? [String: Any]
+        #expect(total?["grids"] as? Int == 3)
+        #expect(try civicgrid("plans", "validate", "--db", db, "--plan", "1").stdout.contains("320599001001"))
+        #expect(try civicgrid("plans", "publish", "--db", db, "--all").stdout.contains("published 1 plans"))
+        let geojson = try civicgrid("export", "grids", "--db", db)
+        let features = (try JSONSerialization.jsonObject(with: Data(geojson.stdout.utf8)) as? [String: Any])?["features"] as? [[String: Any]]
+        #expect(features?.count == 3)
+        let properties = features?.first?["properties"] as? [String: Any]
+        #expect(Set(properties?.keys.map { $0 } ?? []).isSuperset(of: ["code", "community", "households", "buildings", "area_m2"]))
+        let out = temporaryPath("gpkg")
+        #expect(try civicgrid("export", "grids", "--db", db, "--format", "gpkg", "--output", out).status == 0)
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/ogrinfo") {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/ogrinfo")
+            p.arguments = ["-ro", "-so", "-al", out]
+            let pipe = Pipe()
+            p.standardOutput = pipe
+            p.standardError = pipe
+            try p.run()
+            let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            #expect(text.contains("Feature Count: 3"))
+            #expect(text.contains("households: Integer"))
+            #expect(!text.contains("Warning"))
+        }
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import Testing
+import GridGEOS
+import GridGeometry
+@testable import GridPartition
+
+func rectangle(_ x: Double, _ y: Double, _ w: Double, _ h: Double) -> Polygon {
+    Polygon(exterior: LinearRing(unchecked: [Coordinate(x, y), Coordinate(x + w, y), Coordinate(x + w, y + h), Coordinate(x, y + h), Coordinate(x, y)]))
+}
+
+/// Buildings on a lattice inside a box, ids from `firstID`.
+func sites(in box: BoundingBox, columns: Int, rows: Int, households: (Int) -> Int, firstID: Int64 = 1) -> [Site] {
+    var out: [Site] = []
+    for j in 0..<rows {
+        for i in 0..<columns {
+            let p = Coordinate(box.minX + (Double(i) + 0.5) * box.width / Double(columns), box.minY + (Double(j) + 0.5) * box.height / Double(rows))
+            out.append(Site(id: firstID + Int64(out.count), point: p, households: households(out.count)))
+        }
+    }
+    return out
+}
+
+/// Runs the partitioner and the report, and checks what must always hold: every building in
+/// exactly one grid, inside its grid's polygon, and the grids tiling the community.
+func divide(_ input: CommunityInput, seed: UInt64 = 1) throws -> ([GridShape], CommunityReport) {
+    let geos = GEOSContext()
+    let grids = try CommunityPartitioner(seed: seed).run(input, geos: geos)
+    let assigned = grids.flatMap(\.sites)
+    #expect(assigned.count == input.sites.count && Set(assigned) == Set(input.sites.map(\.id)), "every building in exactly one grid")
+    let byID = Dictionary(uniqueKeysWithValues: input.sites.map { ($0.id, $0) })
+    for g in grids {
+        #expect(g.households == g.sites.reduce(0) { $0 + byID[$1]!.households })
+        for s in g.sites { #expect(g.polygon.contains(byID[s]!.point), "building \(s) outside its grid") }
+        #expect(try geos.validity(.polygon(g.polygon)).isValid)
+    }
+    let measured = grids.enumerated().map { i, g in
+        MeasuredGrid(code: "\(i)", polygons: [g.polygon], households: g.households, buildings: g.sites.count,
+                     largestBuilding: g.sites.map { byID[$0]!.households }.max() ?? 0)
+    }
+    let report = try CommunityReport.measure(community: input.code, boundary: input.boundary, grids: measured, roads: input.roads,
+                                             band: Band(), seconds: 0, geos: geos)
+    #expect(report.gapM2 < 1, "gap \(report.gapM2) m²")
+    #expect(report.overlapM2 < 1, "overlap \(report.overlapM2) m²")
+    return (grids, report)
+}
+
+struct CommunityPartitionerTests {
+    @Test func oversizedBuildingIsItsOwnGrid() throws {
+        let box = BoundingBox(minX: 0, minY: 0, maxX: 300, maxY: 300)
+        var s = sites(in: box, columns: 10, rows: 10) { _ in 8 }
+        s[55].households = 620
+        let (grids, report) = try divide(CommunityInput(code: "C", boundary: [rectangle(0, 0, 300, 300)], sites: s, roads: []))
+        let big = try #require(grids.first { $0.sites.contains(s[55].id) })
+        #expect(big.sites == [s[55].id])
+        #expect(report.exceptions.count == 1)
+        #expect(report.exceptions[0].reason.contains("a building with 620 households"))
+        #expect(report.inBand == report.grids - 1)
+    }
+
+    @Test func totalThatCannotFitIsSplitEvenlyAndReported() throws {
+        let s = sites(in: BoundingBox(minX: 0, minY: 0, maxX: 200, maxY: 100), columns: 10, rows: 2) { _ in 31 }
+        let (grids, report) = try divide(CommunityInput(code: "C", boundary: [rectangle(0, 0, 200, 100)], sites: s, roads: []))
+        #expect(grids.map(\.households).sorted() == [310, 310])
+        #expect(!report.feasible)
+        #expect(report.exceptions.allSatisfy { $0.reason.contains("cannot be divided") })
+    }
+
+    @Test func gridBoundaryFollowsTheRoad() throws {
+        // 800 households, half each side of a north–south road: two grids, split on the road.
+        let west = sites(in: BoundingBox(minX: 0, minY: 0, maxX: 200, maxY: 200), columns: 5, rows: 8) { _ in 10 }
+        let east = sites(in: BoundingBox(minX: 200, minY: 0, maxX: 400, maxY: 200), columns: 5, rows: 8, households: { _ in 10 }, firstID: 100)
+        let road = LineString(unchecked: [Coordinate(200, -10), Coordinate(200, 210)])
+        let (grids, report) = try divide(CommunityInput(code: "C", boundary: [rectangle(0, 0, 400, 200)], sites: west + east, roads: [road]))
+        #expect(grids.count == 2)
+        #expect(Set(grids.map { Set($0.sites) }) == [Set(west.map(\.id)), Set(east.map(\.id))])
+        #expect((report.boundaryOnRoads ?? 0) > 0.99)
+    }
+
+    @Test func lakeStaysOutOfEveryGrid() throws {
+        let lake = rectangle(100, 100, 100, 100).exterior.reversed
+        let community = Polygon(exterior: rectangle(0, 0, 300, 300).exterior, holes: [lake])
+        let s = sites(in: BoundingBox(minX: 0, minY: 0, maxX: 300, maxY: 300), columns: 12, rows: 12) { _ in 7 }
+            .filter { community.contains($0.point) }
+        let (grids, report) = try divide(CommunityInput(code: "C", boundary: [community], sites: s, roads: []))
+        #expect(grids.allSatisfy { !$0.polygon.contains(Coordinate(150, 150)) })
+        #expect(abs(grids.reduce(0) { $0 + $1.polygon.area } - community.area) < 1)
+        #expect(report.inBand == report.grids)
+    }
+
+    /// Random irregular communities with random roads and fine-grained households: every
+    /// grid in band, contiguous, tiling the community; the same seed gives the same grids.
+    @Test(arguments: 1...6)
+    func randomCommunities(_ seed: UInt64) throws {
+        var r = seed &* 0x9E37_79B9_7F4A_7C15
+        func next() -> Double {
+            r = r &* 6364136223846793005 &+ 1442695040888963407
+            return Double(r >> 11) * 0x1p-53
+        }
+        let n = 24
+        var ring: [Coordinate] = (0..<n).map { k in
+            let a = 2 * Double.pi * Double(k) / Double(n), radius = 250 + 150 * next()
+            return Coordinate(radius * cos(a), radius * sin(a))
+        }
+        ring.append(ring[0])
+        let boundary = Polygon(exterior: LinearRing(unchecked: ring))
+        var s: [Site] = []
+        while s.count < 600 {
+            let p = Coordinate(800 * next() - 400, 800 * next() - 400)
+            if boundary.contains(p) { s.append(Site(id: Int64(s.count + 1), point: p, households: 1 + Int(next() * 14))) }
+        }
+        let roads = (0..<3).map { _ in
+            LineString(unchecked: [Coordinate(-450, 900 * next() - 450), Coordinate(450, 900 * next() - 450)])
+        }
+        let input = CommunityInput(code: "R\(seed)", boundary: [boundary], sites: s, roads: roads)
+        let (grids, report) = try divide(input, seed: seed)
+        #expect(report.feasible)
+        #expect(report.inBand == report.grids, "\(grids.map(\.households).sorted())")
+        #expect(try CommunityPartitioner(seed: seed).run(input, geos: GEOSContext()) == grids)
+    }
+}
