@@ -19,8 +19,10 @@ public struct DemoCity: Sendable {
     /// The files `write(to:)` makes, in the order they must be imported.
     public static let files = ["regions.geojson", "roads.geojson", "buildings.geojson", "households.geojson"]
 
-    public init(seed: UInt64 = DemoCity.defaultSeed) {
-        self = DemoCityBuilder(seed: seed).build()
+    /// The demo district; `size` communities along each side (4: the committed demo,
+    /// 76,501 households; about 4,800 households per community for larger sizes).
+    public init(seed: UInt64 = DemoCity.defaultSeed, size: Int = 4) {
+        self = DemoCityBuilder(seed: seed, size: size).build()
     }
 
     init(regions: [Feature], roads: [Feature], buildings: [Feature], households: [Feature]) {

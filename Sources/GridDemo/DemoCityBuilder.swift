@@ -9,8 +9,9 @@ import GridGeometry
 /// laid out in block coordinates so they follow the roads and never cross them.
 struct DemoCityBuilder {
     let seed: UInt64
+    /// Communities along each side: the lattice is size × size.
+    let size: Int
 
-    static let nx = 4, ny = 4
     static let cellSize = (w: 760.0, h: 660.0)
     static let samples = 24
     /// District centre (lon, lat): east of Suzhou's old town.
@@ -18,14 +19,15 @@ struct DemoCityBuilder {
 
     enum Kind: String { case oldTown, midRise, highRise, village }
 
-    /// Community kinds by row, south to north.
+    /// Community kinds by row, south to north; larger districts repeat the pattern.
     static let kinds: [[Kind]] = [
         [.village, .midRise, .highRise, .village],
         [.highRise, .oldTown, .midRise, .midRise],
         [.midRise, .oldTown, .highRise, .highRise],
         [.village, .highRise, .midRise, .village],
     ]
-    /// Street (0–3) of each community, by row, south to north: four irregular, contiguous groups.
+    /// Street (0–3) of each community, by row, south to north: four irregular, contiguous
+    /// groups; larger districts repeat them in 4 × 4 tiles.
     static let streets: [[Int]] = [
         [2, 3, 3, 3],
         [2, 2, 3, 1],
@@ -42,9 +44,18 @@ struct DemoCityBuilder {
     /// The community whose household records (fictitious names and phones) are generated.
     static let recordsCell = (i: 3, j: 0)
 
+    func kind(_ i: Int, _ j: Int) -> Kind { Self.kinds[j % 4][i % 4] }
+
+    func street(_ i: Int, _ j: Int) -> Int { ((j / 4) * ((size + 3) / 4) + i / 4) * 4 + Self.streets[j % 4][i % 4] }
+
+    /// The n-th name of a list, numbered once the list runs out.
+    static func name(_ list: [String], _ n: Int, suffix: String = "") -> String {
+        list[n % list.count] + (n >= list.count ? "\(n / list.count + 1)" : "") + suffix
+    }
+
     func build() -> DemoCity {
         let rng = SeededRandom(seed: seed)
-        let lattice = Lattice(rng: rng.derived(1))
+        let lattice = Lattice(size: size, rng: rng.derived(1))
         var regions: [Feature] = []
         var roads: [Feature] = []
         var buildings: [Feature] = []
@@ -52,43 +63,45 @@ struct DemoCityBuilder {
         let frame = LocalFrame(center: Self.center)
 
         // Regions: district, streets, communities, all from the same edge polylines.
-        let allCells = (0..<Self.ny).flatMap { j in (0..<Self.nx).map { i in (i, j) } }
+        let allCells = (0..<size).flatMap { j in (0..<size).map { i in (i, j) } }
         regions.append(region(code: Self.districtCode, name: Self.districtName, level: "district", parent: nil,
                               ring: lattice.boundary(of: allCells), frame))
-        for s in 0..<Self.streetNames.count {
-            let cells = allCells.filter { Self.streets[$0.1][$0.0] == s }
-            regions.append(region(code: streetCode(s), name: Self.streetNames[s], level: "street",
+        let streetCount = allCells.map { street($0.0, $0.1) }.max()! + 1
+        for s in 0..<streetCount {
+            let cells = allCells.filter { street($0.0, $0.1) == s }
+            guard !cells.isEmpty else { continue }
+            regions.append(region(code: streetCode(s), name: Self.name(Self.streetNames, s), level: "street",
                                   parent: Self.districtCode, ring: lattice.boundary(of: cells), frame))
         }
-        var perStreet = [Int](repeating: 0, count: Self.streetNames.count)
+        var perStreet = [Int](repeating: 0, count: streetCount)
         // Number communities north-west to south-east within each street.
-        for j in (0..<Self.ny).reversed() {
-            for i in 0..<Self.nx {
-                let s = Self.streets[j][i]
+        for j in (0..<size).reversed() {
+            for i in 0..<size {
+                let s = street(i, j)
                 perStreet[s] += 1
                 let code = streetCode(s) + String(format: "%03d", perStreet[s])
-                let name = Self.communityNames[j * Self.nx + i] + (Self.kinds[j][i] == .village ? "村" : "社区")
+                let name = Self.name(Self.communityNames, j * size + i, suffix: kind(i, j) == .village ? "村" : "社区")
                 regions.append(region(code: code, name: name, level: "community", parent: streetCode(s),
                                       ring: lattice.boundary(of: [(i, j)]), frame))
             }
         }
 
         // Arterials: every lattice edge once.
-        for j in 0...Self.ny {
-            for i in 0..<Self.nx {
-                roads.append(road(lattice.horizontal[j][i], name: Self.eastWestRoads[j], kind: "primary", frame))
+        for j in 0...size {
+            for i in 0..<size {
+                roads.append(road(lattice.horizontal[j][i], name: Self.name(Self.eastWestRoads, j), kind: "primary", frame))
             }
         }
-        for i in 0...Self.nx {
-            for j in 0..<Self.ny {
-                roads.append(road(lattice.vertical[i][j], name: Self.northSouthRoads[i], kind: "primary", frame))
+        for i in 0...size {
+            for j in 0..<size {
+                roads.append(road(lattice.vertical[i][j], name: Self.name(Self.northSouthRoads, i), kind: "primary", frame))
             }
         }
 
         // Local roads and buildings, community by community.
         var number = 0
         for (i, j) in allCells {
-            let kind = Self.kinds[j][i]
+            let kind = kind(i, j)
             let patch = lattice.patch(i, j)
             let splits = Self.splits(kind)
             for u in splits.u {
@@ -99,9 +112,9 @@ struct DemoCityBuilder {
                 roads.append(road((0...Self.samples).map { patch.at(Double($0) / Double(Self.samples), v) },
                                   name: nil, kind: "residential", frame))
             }
-            var cellRng = rng.derived(UInt64(100 + j * Self.nx + i))
+            var cellRng = rng.derived(UInt64(100 + j * size + i))
             let us = [0.0] + splits.u + [1.0], vs = [0.0] + splits.v + [1.0]
-            let communityName = Self.communityNames[j * Self.nx + i]
+            let communityName = Self.name(Self.communityNames, j * size + i)
             var inCommunity = 0
             for bj in 0..<(vs.count - 1) {
                 for bi in 0..<(us.count - 1) {

@@ -8,9 +8,9 @@ struct Lattice {
     /// vertical[i][j]: from node (i, j) to node (i, j + 1).
     var vertical: [[[Coordinate]]] = []
 
-    init(rng: SeededRandom) {
+    init(size: Int, rng: SeededRandom) {
         var rng = rng
-        let nx = DemoCityBuilder.nx, ny = DemoCityBuilder.ny, (w, h) = DemoCityBuilder.cellSize
+        let nx = size, ny = size, (w, h) = DemoCityBuilder.cellSize
         var nodes: [[Coordinate]] = []
         for i in 0...nx {
             nodes.append((0...ny).map { j in

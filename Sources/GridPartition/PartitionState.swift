@@ -247,8 +247,12 @@ struct State {
     /// undone. True if p ends in band.
     mutating func repairByMoves(_ p: Int, depth: Int = 4) -> Bool {
         if band.contains(weight[p]) { return true }
+        chainBudget = 3000
         return chain(p, depth: depth, visited: [p])
     }
+
+    /// Moves a repair may still try: the chain search is exponential when no chain exists.
+    private var chainBudget = 0
 
     private mutating func chain(_ p: Int, depth: Int, visited: Set<Int>) -> Bool {
         let pulling = weight[p] < band.min
@@ -272,6 +276,8 @@ struct State {
         }
         moves.sort { ($0.score, $0.cost, $0.v) < ($1.score, $1.cost, $1.v) }
         for m in moves.prefix(16) {
+            guard chainBudget > 0 else { return false }
+            chainBudget -= 1
             guard members[m.from].count > 1, staysConnected(removing: m.v, from: m.from) else { continue }
             let saved = (part, members, weight)
             move(m.v, to: m.to)

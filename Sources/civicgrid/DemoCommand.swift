@@ -24,11 +24,18 @@ struct DemoCommand: ParsableCommand {
         @Option(help: "Random seed.")
         var seed: UInt64 = DemoCity.defaultSeed
 
+        @Option(help: "Communities along each side of the district (4: the built-in demo).")
+        var size = 4
+
         @Option(help: "Output directory.")
         var output: String = DemoCommand.defaultDataDirectory
 
+        func validate() throws {
+            guard (1...40).contains(size) else { throw ValidationError("--size is 1 to 40") }
+        }
+
         func run() throws {
-            let city = DemoCity(seed: seed)
+            let city = DemoCity(seed: seed, size: size)
             try city.write(to: URL(fileURLWithPath: output))
             print("wrote \(city.regions.count) regions, \(city.roads.count) roads, \(city.buildings.count) buildings "
                   + "(\(city.householdTotal) households), \(city.households.count) household records to \(output)")
