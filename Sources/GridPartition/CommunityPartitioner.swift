@@ -44,6 +44,13 @@ public struct GridShape: Hashable, Sendable {
     }
 }
 
+/// A community's grids and the time it took from buildings to an assignment (blocks,
+/// cells, graph and partition; polygons excluded).
+public struct Division: Sendable {
+    public var grids: [GridShape]
+    public var assignmentSeconds: Double
+}
+
 /// Divides one community into grids:
 ///
 /// 1. blocks: the community cut by its roads (GEOS polygonize);
@@ -68,7 +75,8 @@ public struct CommunityPartitioner: Sendable {
         self.seed = seed
     }
 
-    public func run(_ input: CommunityInput, geos: GEOSContext) throws(GEOSError) -> [GridShape] {
+    public func run(_ input: CommunityInput, geos: GEOSContext) throws(GEOSError) -> Division {
+        let start = Date()
         let community = Geometry.multiPolygon(input.boundary)
         let blocks = try makeBlocks(community, roads: input.roads, geos: geos)
         let index = try PolygonIndex(context: geos, polygons: blocks.map(Geometry.polygon))
@@ -140,6 +148,7 @@ public struct CommunityPartitioner: Sendable {
         }
         let graph = PartitionGraph(weights: weights, points: nodePoints, edges: edges)
         var part = GraphPartitioner(band: band, seed: seed).partition(graph)
+        let assignmentSeconds = Date().timeIntervalSince(start)
 
         // Polygons, mending grids that came out in pieces.
         let parts = (part.max() ?? -1) + 1
@@ -148,12 +157,13 @@ public struct CommunityPartitioner: Sendable {
         }
         try mendPieces(&shapes, &part, nodePoints: nodePoints, geos: geos)
 
-        return shapes.indices.compactMap { p -> GridShape? in
+        let grids = shapes.indices.compactMap { p -> GridShape? in
             guard let polygon = shapes[p].first else { return nil }
             let sites = part.indices.filter { part[$0] == p }.flatMap { nodeSites[$0] }.sorted()
             return GridShape(polygon: polygon, sites: sites.map { input.sites[$0].id },
                              households: sites.reduce(0) { $0 + input.sites[$1].households })
         }
+        return Division(grids: grids, assignmentSeconds: assignmentSeconds)
     }
 
     /// The community cut along its roads; polygons outside it (lakes, holes) are dropped.

@@ -52,12 +52,15 @@ public struct CommunityReport: Codable, Sendable {
     /// Share of the boundary between grids that lies within 3 m of a road; nil without
     /// roads or with a single grid.
     public var boundaryOnRoads: Double?
+    /// From buildings to an assignment of buildings to grids.
+    public var assignmentSeconds: Double
+    /// The whole division of the community, polygons and report included.
     public var seconds: Double
 
     public var inBandShare: Double { grids > 0 ? Double(inBand) / Double(grids) : 1 }
 
     public static func measure(community: String, boundary: [Polygon], grids: [MeasuredGrid], roads: [LineString],
-                               band: Band, seconds: Double, geos: GEOSContext) throws(GEOSError) -> CommunityReport {
+                               band: Band, assignmentSeconds: Double = 0, seconds: Double, geos: GEOSContext) throws(GEOSError) -> CommunityReport {
         let total = grids.reduce(0) { $0 + $1.households }
         let feasible = band.isFeasible(total)
         var exceptions: [GridException] = []
@@ -102,7 +105,7 @@ public struct CommunityReport: Codable, Sendable {
             exceptions: exceptions, contiguous: grids.filter { $0.polygons.count == 1 }.count,
             gapM2: gap, overlapM2: overlap,
             polsbyPopperMean: pp.isEmpty ? 0 : pp.reduce(0, +) / Double(pp.count), polsbyPopperMin: pp.min() ?? 0,
-            boundaryOnRoads: onRoads, seconds: seconds)
+            boundaryOnRoads: onRoads, assignmentSeconds: assignmentSeconds, seconds: seconds)
     }
 }
 
@@ -139,6 +142,7 @@ public struct PlanReport: Codable, Sendable {
             polsbyPopperMin: mins.map(\.polsbyPopperMin).min() ?? 0,
             boundaryOnRoads: roadReports.isEmpty ? nil
                 : roadReports.reduce(0) { $0 + $1.boundaryOnRoads! * Double($1.grids) } / Double(roadReports.reduce(0) { $0 + $1.grids }),
+            assignmentSeconds: communities.reduce(0) { $0 + $1.assignmentSeconds },
             seconds: communities.reduce(0) { $0 + $1.seconds })
     }
 

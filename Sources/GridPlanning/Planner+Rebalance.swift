@@ -84,7 +84,7 @@ extension Planner {
                 Site(id: job.buildings[i].id!, point: labels[i], households: job.buildings[i].households)
             }
             let input = CommunityInput(code: job.community.code, boundary: area, sites: sites, roads: roads)
-            let shapes = try partitioner.run(input, geos: geos)
+            let shapes = try partitioner.run(input, geos: geos).grids
             let before = g.reduce(0) { $0 + options.band.deviation(households[$1]) }
             let after = shapes.reduce(0) { $0 + options.band.deviation($1.households) }
             guard after < before else { continue }

@@ -107,17 +107,20 @@ public struct Planner: Sendable {
         let sites = zip(job.buildings, labels).map { Site(id: $0.id!, point: $1, households: $0.households) }
         let roads = try job.roads.flatMap { try frame.project($0.geometry).lineStrings }
         let input = CommunityInput(code: job.community.code, boundary: boundary, sites: sites, roads: roads)
-        let shapes = try CommunityPartitioner(band: options.band, seed: options.seed).run(input, geos: geos)
+        let division = try CommunityPartitioner(band: options.band, seed: options.seed).run(input, geos: geos)
+        let shapes = division.grids
         let coded = Self.readingOrder(shapes.map(\.polygon)).enumerated().map { n, i in
             (shape: shapes[i], code: job.community.code + String(format: "%03d", n + 1), original: Geometry?.none)
         }
-        return try proposal(job, coded, boundary: boundary, roads: roads, frame: frame, options: options, start: start, geos: geos)
+        return try proposal(job, coded, boundary: boundary, roads: roads, frame: frame, options: options, start: start,
+                            assignmentSeconds: division.assignmentSeconds, geos: geos)
     }
 
     /// Grids in EPSG:4326 and the community's report, from coded shapes in metres. A shape
     /// with its original geometry (a grid kept from the published plan) keeps it exactly.
     func proposal(_ job: Job, _ coded: [(shape: GridShape, code: String, original: Geometry?)], boundary: [Polygon], roads: [LineString],
-                  frame: LocalMetric, options: PartitionOptions, start: Date, geos: GEOSContext) throws -> Proposal {
+                  frame: LocalMetric, options: PartitionOptions, start: Date, assignmentSeconds: Double = 0,
+                  geos: GEOSContext) throws -> Proposal {
         let byID = Dictionary(uniqueKeysWithValues: job.buildings.map { ($0.id!, $0.households) })
         var grids: [(Grid, [Int64])] = []
         var measured: [MeasuredGrid] = []
@@ -129,7 +132,8 @@ public struct Planner: Sendable {
                                          buildings: shape.sites.count, largestBuilding: shape.sites.map { byID[$0] ?? 0 }.max() ?? 0))
         }
         let report = try CommunityReport.measure(community: job.community.code, boundary: boundary, grids: measured, roads: roads,
-                                                 band: options.band, seconds: Date().timeIntervalSince(start), geos: geos)
+                                                 band: options.band, assignmentSeconds: assignmentSeconds,
+                                                 seconds: Date().timeIntervalSince(start), geos: geos)
         return Proposal(community: job.community.code, grids: grids, report: report)
     }
 

@@ -24,7 +24,7 @@ func sites(in box: BoundingBox, columns: Int, rows: Int, households: (Int) -> In
 /// exactly one grid, inside its grid's polygon, and the grids tiling the community.
 func divide(_ input: CommunityInput, seed: UInt64 = 1) throws -> ([GridShape], CommunityReport) {
     let geos = GEOSContext()
-    let grids = try CommunityPartitioner(seed: seed).run(input, geos: geos)
+    let grids = try CommunityPartitioner(seed: seed).run(input, geos: geos).grids
     let assigned = grids.flatMap(\.sites)
     #expect(assigned.count == input.sites.count && Set(assigned) == Set(input.sites.map(\.id)), "every building in exactly one grid")
     let byID = Dictionary(uniqueKeysWithValues: input.sites.map { ($0.id, $0) })
@@ -44,12 +44,64 @@ func divide(_ input: CommunityInput, seed: UInt64 = 1) throws -> ([GridShape], C
     return (grids, report)
 }
 
-struct CommunityPartitionerTests {
-    @Test func oversizedBuildingIsItsOwnGrid() throws {
-        let box = BoundingBox(minX: 0, minY: 0, maxX: 300, maxY: 300)
-        var s = sites(in: box, columns: 10, rows: 10) { _ in 8 }
+/// The hand-made communities, shared by the behaviour tests and the golden files.
+enum HandMade {
+    static func oversized() -> CommunityInput {
+        var s = sites(in: BoundingBox(minX: 0, minY: 0, maxX: 300, maxY: 300), columns: 10, rows: 10) { _ in 8 }
         s[55].households = 620
-        let (grids, report) = try divide(CommunityInput(code: "C", boundary: [rectangle(0, 0, 300, 300)], sites: s, roads: []))
+        return CommunityInput(code: "oversized-building", boundary: [rectangle(0, 0, 300, 300)], sites: s, roads: [])
+    }
+
+    static func infeasible() -> CommunityInput {
+        let s = sites(in: BoundingBox(minX: 0, minY: 0, maxX: 200, maxY: 100), columns: 10, rows: 2) { _ in 31 }
+        return CommunityInput(code: "infeasible-total", boundary: [rectangle(0, 0, 200, 100)], sites: s, roads: [])
+    }
+
+    static func roadSplit() -> CommunityInput {
+        let west = sites(in: BoundingBox(minX: 0, minY: 0, maxX: 200, maxY: 200), columns: 5, rows: 8) { _ in 10 }
+        let east = sites(in: BoundingBox(minX: 200, minY: 0, maxX: 400, maxY: 200), columns: 5, rows: 8, households: { _ in 10 }, firstID: 100)
+        let road = LineString(unchecked: [Coordinate(200, -10), Coordinate(200, 210)])
+        return CommunityInput(code: "road-split", boundary: [rectangle(0, 0, 400, 200)], sites: west + east, roads: [road])
+    }
+
+    static func lake() -> CommunityInput {
+        let lake = rectangle(100, 100, 100, 100).exterior.reversed
+        let community = Polygon(exterior: rectangle(0, 0, 300, 300).exterior, holes: [lake])
+        let s = sites(in: BoundingBox(minX: 0, minY: 0, maxX: 300, maxY: 300), columns: 12, rows: 12) { _ in 7 }
+            .filter { community.contains($0.point) }
+        return CommunityInput(code: "lake", boundary: [community], sites: s, roads: [])
+    }
+
+    static let all = [oversized(), infeasible(), roadSplit(), lake()]
+}
+
+struct CommunityPartitionerTests {
+    /// Golden files: each hand-made community's grids, as GeoJSON in metres (mm precision),
+    /// equal byte for byte to Tests/Fixtures/partition/<name>.geojson. Set UPDATE_GOLDEN=1
+    /// to rewrite them after a deliberate change, and review the diff.
+    @Test(arguments: HandMade.all.map(\.code))
+    func matchesGoldenFile(_ name: String) throws {
+        let input = HandMade.all.first { $0.code == name }!
+        let grids = try CommunityPartitioner(seed: 1).run(input, geos: GEOSContext()).grids
+        let features = grids.map { g in
+            Feature(geometry: .polygon(g.polygon), properties: [
+                "households": .number(Double(g.households)),
+                "buildings": .array(g.sites.map { .number(Double($0)) }),
+            ])
+        }
+        let text = GeoJSONWriter(coordinatePrecision: 3).featureCollection(features)
+        let file = fixtures.appendingPathComponent("partition/\(name).geojson")
+        if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] != nil {
+            try Data(text.utf8).write(to: file)
+        }
+        let golden = try String(contentsOf: file, encoding: .utf8)
+        #expect(text == golden, "\(name) differs from its golden file")
+    }
+
+    @Test func oversizedBuildingIsItsOwnGrid() throws {
+        let input = HandMade.oversized()
+        let s = input.sites
+        let (grids, report) = try divide(input)
         let big = try #require(grids.first { $0.sites.contains(s[55].id) })
         #expect(big.sites == [s[55].id])
         #expect(report.exceptions.count == 1)
@@ -58,8 +110,7 @@ struct CommunityPartitionerTests {
     }
 
     @Test func totalThatCannotFitIsSplitEvenlyAndReported() throws {
-        let s = sites(in: BoundingBox(minX: 0, minY: 0, maxX: 200, maxY: 100), columns: 10, rows: 2) { _ in 31 }
-        let (grids, report) = try divide(CommunityInput(code: "C", boundary: [rectangle(0, 0, 200, 100)], sites: s, roads: []))
+        let (grids, report) = try divide(HandMade.infeasible())
         #expect(grids.map(\.households).sorted() == [310, 310])
         #expect(!report.feasible)
         #expect(report.exceptions.allSatisfy { $0.reason.contains("cannot be divided") })
@@ -67,21 +118,18 @@ struct CommunityPartitionerTests {
 
     @Test func gridBoundaryFollowsTheRoad() throws {
         // 800 households, half each side of a north–south road: two grids, split on the road.
-        let west = sites(in: BoundingBox(minX: 0, minY: 0, maxX: 200, maxY: 200), columns: 5, rows: 8) { _ in 10 }
-        let east = sites(in: BoundingBox(minX: 200, minY: 0, maxX: 400, maxY: 200), columns: 5, rows: 8, households: { _ in 10 }, firstID: 100)
-        let road = LineString(unchecked: [Coordinate(200, -10), Coordinate(200, 210)])
-        let (grids, report) = try divide(CommunityInput(code: "C", boundary: [rectangle(0, 0, 400, 200)], sites: west + east, roads: [road]))
+        let input = HandMade.roadSplit()
+        let (grids, report) = try divide(input)
         #expect(grids.count == 2)
-        #expect(Set(grids.map { Set($0.sites) }) == [Set(west.map(\.id)), Set(east.map(\.id))])
+        let west = Set(input.sites.filter { $0.point.x < 200 }.map(\.id)), east = Set(input.sites.filter { $0.point.x > 200 }.map(\.id))
+        #expect(Set(grids.map { Set($0.sites) }) == [west, east])
         #expect((report.boundaryOnRoads ?? 0) > 0.99)
     }
 
     @Test func lakeStaysOutOfEveryGrid() throws {
-        let lake = rectangle(100, 100, 100, 100).exterior.reversed
-        let community = Polygon(exterior: rectangle(0, 0, 300, 300).exterior, holes: [lake])
-        let s = sites(in: BoundingBox(minX: 0, minY: 0, maxX: 300, maxY: 300), columns: 12, rows: 12) { _ in 7 }
-            .filter { community.contains($0.point) }
-        let (grids, report) = try divide(CommunityInput(code: "C", boundary: [community], sites: s, roads: []))
+        let input = HandMade.lake()
+        let community = input.boundary[0]
+        let (grids, report) = try divide(input)
         #expect(grids.allSatisfy { !$0.polygon.contains(Coordinate(150, 150)) })
         #expect(abs(grids.reduce(0) { $0 + $1.polygon.area } - community.area) < 1)
         #expect(report.inBand == report.grids)
@@ -115,6 +163,6 @@ struct CommunityPartitionerTests {
         let (grids, report) = try divide(input, seed: seed)
         #expect(report.feasible)
         #expect(report.inBand == report.grids, "\(grids.map(\.households).sorted())")
-        #expect(try CommunityPartitioner(seed: seed).run(input, geos: GEOSContext()) == grids)
+        #expect(try CommunityPartitioner(seed: seed).run(input, geos: GEOSContext()).grids == grids)
     }
 }

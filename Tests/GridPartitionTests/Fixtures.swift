@@ -1,0 +1,5 @@
+import Foundation
+
+/// Tests/Fixtures, found from this file's path.
+let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("Fixtures")
