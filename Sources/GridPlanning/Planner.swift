@@ -155,13 +155,12 @@ public struct Planner: Sendable {
     /// The quality report of a stored plan, with household counts as the buildings have them now.
     public func report(plan id: Int64, band: Band) throws -> PlanReport {
         let start = Date()
-        let (plan, community, grids, assignment, buildings, roads) = try store.read { r in
+        let (community, grids, assignment, buildings, roads) = try store.read { r in
             guard let plan = try r.plan(id: id) else { throw PlanningError("no plan \(id)") }
             let community = try r.region(code: plan.community)!
-            return (plan, community, try r.grids(plan: id), try r.gridOfBuildings(plan: id),
+            return (community, try r.grids(plan: id), try r.gridOfBuildings(plan: id),
                     try r.buildings(community: plan.community), try r.roads(in: community.geometry.boundingBox!.expanded(by: 0.0005)))
         }
-        _ = plan
         let geos = GEOSContext()
         let frame = LocalMetric(around: community.geometry.boundingBox!.center)
         var households: [Int64: [Int]] = [:]
