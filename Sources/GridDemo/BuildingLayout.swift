@@ -150,7 +150,7 @@ enum HouseholdRecords {
     static let given = Array("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀英华")
 
     static func make(building: String, count: Int, rng: inout SeededRandom) -> [Feature] {
-        (1...max(count, 1)).prefix(count).map { k in
+        (1..<(count + 1)).map { k in
             let name = String(rng.pick(surnames)) + String(rng.pick(given)) + (rng.chance(0.5) ? String(rng.pick(given)) : "")
             let phone = "13" + String(rng.int(0...9)) + String(format: "%08d", rng.int(0...99_999_999))
             return Feature(geometry: nil, properties: [

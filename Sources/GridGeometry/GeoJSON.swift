@@ -33,7 +33,7 @@ public enum GeoJSON {
             }
             return Document(features: features, crsName: top.crsName)
         case "Feature":
-            return Document(features: [try decodeSingle(Feature.self, data).mapError { $0 }], crsName: top.crsName)
+            return Document(features: [try decodeSingle(Feature.self, data)], crsName: top.crsName)
         default:
             let g = try decodeSingle(Geometry.self, data)
             return Document(features: [g.map { Feature(geometry: $0) }], crsName: top.crsName)

@@ -8,7 +8,6 @@ import GridStore
 extension Planner {
     /// A community's published plan with its buildings as they are now.
     struct PublishedPlan: Sendable {
-        var plan: Plan
         var grids: [Grid]
         var assignment: [Int64: Int64]
     }

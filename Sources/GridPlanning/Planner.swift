@@ -54,7 +54,7 @@ public struct Planner: Sendable {
         let jobs = try store.read { r in try communities(r, options.region).map { c in
             var published: PublishedPlan?
             if options.rebalance, let plan = try r.publishedPlan(community: c.code) {
-                published = PublishedPlan(plan: plan, grids: try r.grids(plan: plan.id), assignment: try r.gridOfBuildings(plan: plan.id))
+                published = PublishedPlan(grids: try r.grids(plan: plan.id), assignment: try r.gridOfBuildings(plan: plan.id))
             }
             return Job(community: c, buildings: try r.buildings(community: c.code),
                        roads: try r.roads(in: c.geometry.boundingBox!.expanded(by: 0.0005)), published: published)
@@ -71,7 +71,7 @@ public struct Planner: Sendable {
         let method = options.rebalance ? "rebalance" : "partition"
         let params = #"{"method":"\#(method)","min":\#(options.band.min),"max":\#(options.band.max),"seed":\#(options.seed)}"#
         let plans = try store.write { w in
-            try proposals.map { p in
+            let ids = try proposals.map { p in
                 let basedOn = try w.reader.publishedPlan(community: p.community)?.id
                 let plan = try w.insertPlan(community: p.community, status: .draft, basedOn: basedOn, author: options.author, params: params)
                 for (grid, buildings) in p.grids {
@@ -79,9 +79,10 @@ public struct Planner: Sendable {
                     g.plan = plan
                     try w.insert(g, buildings: buildings)
                 }
-                try w.touchContents("grids")
                 return plan
             }
+            try w.touchContents("grids")
+            return ids
         }
         return PartitionOutcome(plans: plans, report: PlanReport(communities: proposals.map(\.report)),
                                 seconds: Date().timeIntervalSince(start))

@@ -38,11 +38,7 @@ public enum GeoPackageWriter {
                 }
                 try statement.execute(arguments: StatementArguments(args))
             }
-            try db.execute(sql: """
-                UPDATE gpkg_contents SET min_x = (SELECT min(minx) FROM rtree_\(layer)_geom), min_y = (SELECT min(miny) FROM rtree_\(layer)_geom),
-                  max_x = (SELECT max(maxx) FROM rtree_\(layer)_geom), max_y = (SELECT max(maxy) FROM rtree_\(layer)_geom)
-                WHERE table_name = ?
-                """, arguments: [layer])
+            try Schema.updateExtent(db, table: layer)
         }
     }
 }

@@ -203,6 +203,19 @@ enum Schema {
             """)
     }
 
+    /// Sets a feature table's extent in gpkg_contents from its R-tree, and its last change.
+    static func updateExtent(_ db: Database, table: String) throws {
+        try db.execute(sql: """
+            UPDATE gpkg_contents SET
+              min_x = (SELECT min(minx) FROM rtree_\(table)_geom),
+              min_y = (SELECT min(miny) FROM rtree_\(table)_geom),
+              max_x = (SELECT max(maxx) FROM rtree_\(table)_geom),
+              max_y = (SELECT max(maxy) FROM rtree_\(table)_geom),
+              last_change = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+            WHERE table_name = ?
+            """, arguments: [table])
+    }
+
     /// Registers a feature table in gpkg_contents and gpkg_geometry_columns and gives it a
     /// GeoPackage R-tree index kept current by the standard triggers (GeoPackage 1.3 F.3),
     /// except that update1 deletes then inserts, as GeoPackage 1.4 does: SQLite's R*Tree

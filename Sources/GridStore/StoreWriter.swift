@@ -86,14 +86,6 @@ public struct StoreWriter {
         guard Schema.featureTables.contains(where: { $0.table == table }) else {
             throw StoreError("\(table) is not a feature table")
         }
-        try db.execute(sql: """
-            UPDATE gpkg_contents SET
-              min_x = (SELECT min(minx) FROM rtree_\(table)_geom),
-              min_y = (SELECT min(miny) FROM rtree_\(table)_geom),
-              max_x = (SELECT max(maxx) FROM rtree_\(table)_geom),
-              max_y = (SELECT max(maxy) FROM rtree_\(table)_geom),
-              last_change = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
-            WHERE table_name = ?
-            """, arguments: [table])
+        try Schema.updateExtent(db, table: table)
     }
 }

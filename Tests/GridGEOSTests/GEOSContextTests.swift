@@ -47,7 +47,6 @@ struct GEOSContextTests {
         let u = try geos.coverageUnion(cells)
         #expect(u.polygons.count == 1)
         #expect(abs(u.area - 4) < 1e-12)
-        // Four corners remain after dissolving (GEOS keeps collinear vertices it was given).
         #expect(u.polygons[0].holes.isEmpty)
     }
 

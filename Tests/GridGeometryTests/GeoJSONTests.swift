@@ -63,6 +63,9 @@ struct GeoJSONTests {
         GeoJSONWriter.appendValue(.object(["b": .number(2), "a": .string("x\u{1}\"")]), to: &s)
         #expect(s == #"{"a":"x\u0001\"","b":2}"#)
         #expect(GeoJSONWriter.number(-0.00000001, precision: 7) == "0")
-        #expect(GeoJSONWriter.number(120.12345675, precision: 7) == "120.1234568" || GeoJSONWriter.number(120.12345675, precision: 7) == "120.1234567")
+        #expect(GeoJSONWriter.number(120.123456749, precision: 7) == "120.1234567")
+        #expect(GeoJSONWriter.number(120.12345676, precision: 7) == "120.1234568")
+        #expect(GeoJSONWriter.number(31.5, precision: 7) == "31.5")
+        #expect(GeoJSONWriter.number(120, precision: 7) == "120")
     }
 }
