@@ -129,12 +129,12 @@ public struct CommunityPartitioner: Sendable {
         let weights = nodeSites.map { $0.reduce(0) { $0 + input.sites[$1].households } }
         // Neighbours are Delaunay pairs whose cells really share boundary (a concave block or a
         // road junction can keep them apart); the cost is that length, discounted along roads.
-        var edges: [(Int, Int, Double)] = []
+        var edges: [(Int, Int, Double, Double)] = []
         for (a, b) in try delaunayPairs(nodePoints, geos: geos) {
             guard let ca = cells[a], let cb = cells[b] else { continue }
             let shared = sharedBoundaryLength(ca, cb, tolerance: Self.gridSize)
             guard shared > 0.05 else { continue }
-            edges.append((a, b, nodeBlock[a] == nodeBlock[b] ? shared : shared * roadDiscount))
+            edges.append((a, b, nodeBlock[a] == nodeBlock[b] ? shared : shared * roadDiscount, shared))
         }
         // Fragments are not in the triangulation: find their neighbours by geometry.
         let boxes = cells.map { $0?.boundingBox }
@@ -143,10 +143,11 @@ public struct CommunityPartitioner: Sendable {
             for k in cells.indices where k != f {
                 guard let bk = boxes[k], bk.intersects(box.expanded(by: 0.05)), let ck = cells[k] else { continue }
                 let shared = sharedBoundaryLength(cf, ck, tolerance: Self.gridSize)
-                if shared > 0.05 { edges.append((f, k, nodeBlock[f] == nodeBlock[k] ? shared : shared * roadDiscount)) }
+                if shared > 0.05 { edges.append((f, k, nodeBlock[f] == nodeBlock[k] ? shared : shared * roadDiscount, shared)) }
             }
         }
-        let graph = PartitionGraph(weights: weights, points: nodePoints, edges: edges)
+        let measures = cells.map { cell in (area: cell?.area ?? 0, perimeter: cell?.polygons.reduce(0) { $0 + $1.perimeter } ?? 0) }
+        let graph = PartitionGraph(weights: weights, points: nodePoints, edges: edges, cells: measures)
         var part = GraphPartitioner(band: band, seed: seed).partition(graph)
         let assignmentSeconds = Date().timeIntervalSince(start)
 

@@ -77,6 +77,7 @@ public struct GraphPartitioner: Sendable {
         repair(&state)
         refine(&state)
         repair(&state)
+        compact(&state)
         let deviation = state.members.indices.filter { !state.exception[$0] }.reduce(0) { $0 + band.deviation(state.weight[$1]) }
         return (state.compacted(), deviation)
     }
@@ -202,6 +203,53 @@ public struct GraphPartitioner: Sendable {
                     : (band.deviation(aAfter) + band.deviation(bAfter) <= band.deviation(s.weight[a]) + band.deviation(s.weight[b]))
                 guard bandOK, s.staysConnected(removing: v, from: a) else { continue }
                 s.move(v, to: b)
+                moved += 1
+            }
+            if moved == 0 { break }
+        }
+    }
+
+    /// Boundary moves that raise the two parts' summed Polsby–Popper compactness (from cell
+    /// areas, perimeters and shared lengths), keeping parts connected and the band no worse.
+    func compact(_ s: inout State) {
+        let g = s.graph
+        guard g.hasCells else { return }
+        let outer = g.outer
+        var area = [Double](repeating: 0, count: s.members.count), perimeter = area
+        for v in 0..<g.count {
+            let p = s.part[v]
+            area[p] += g.areas[v]
+            perimeter[p] += outer[v]
+            for e in g.edges(v) where s.part[Int(g.targets[e])] != p { perimeter[p] += g.lengths[e] }
+        }
+        func pp(_ a: Double, _ p: Double) -> Double { p > 0 ? 4 * .pi * a / (p * p) : 0 }
+        for _ in 0..<30 {
+            var moved = 0
+            for v in 0..<g.count {
+                let a = s.part[v]
+                guard !s.isException(a), s.members[a].count > 1 else { continue }
+                var toward: [Int: Double] = [:]
+                var inside = 0.0, across = 0.0
+                for e in g.edges(v) {
+                    let q = s.part[Int(g.targets[e])]
+                    if q == a { inside += g.lengths[e] } else { toward[q, default: 0] += g.lengths[e]; across += g.lengths[e] }
+                }
+                var best: (b: Int, gain: Double, pa: Double, pb: Double)?
+                for (b, inB) in toward.sorted(by: { $0.key < $1.key }) where !s.isException(b) {
+                    let wv = g.weights[v]
+                    guard band.deviation(s.weight[a] - wv) + band.deviation(s.weight[b] + wv)
+                        <= band.deviation(s.weight[a]) + band.deviation(s.weight[b]) else { continue }
+                    let pa = perimeter[a] - outer[v] - across + inside
+                    let pb = perimeter[b] + outer[v] + inside + across - 2 * inB
+                    let gain = pp(area[a] - g.areas[v], pa) + pp(area[b] + g.areas[v], pb)
+                        - pp(area[a], perimeter[a]) - pp(area[b], perimeter[b])
+                    if gain > (best?.gain ?? 1e-4) { best = (b, gain, pa, pb) }
+                }
+                guard let m = best, s.staysConnected(removing: v, from: a) else { continue }
+                s.move(v, to: m.b)
+                area[a] -= g.areas[v]
+                area[m.b] += g.areas[v]
+                (perimeter[a], perimeter[m.b]) = (m.pa, m.pb)
                 moved += 1
             }
             if moved == 0 { break }

@@ -53,6 +53,34 @@ struct GraphPartitionerTests {
         #expect(weights.allSatisfy { (350...500).contains($0) }, "\(weights.sorted())")
     }
 
+    @Test func compactionEatsASpike() {
+        // 16 × 8 unit-square cells of 6 households, two parts of 384: A is columns 0–6 plus a
+        // spike along row 3 to column 14, B the rest. (A square knob would not do: on a square
+        // lattice every single move off its corner is worth nothing.)
+        let (n, m) = (16, 8)
+        var edges: [(Int, Int, Double, Double)] = []
+        for v in 0..<(n * m) {
+            if v % n + 1 < n { edges.append((v, v + 1, 1, 1)) }
+            if v / n + 1 < m { edges.append((v, v + n, 1, 1)) }
+        }
+        let g = PartitionGraph(weights: Array(repeating: 6, count: n * m), points: (0..<(n * m)).map { Coordinate(Double($0 % n), Double($0 / n)) },
+                               edges: edges, cells: Array(repeating: (area: 1, perimeter: 4), count: n * m))
+        var s = State(graph: g, band: Band())
+        let a = s.newPart(), b = s.newPart()
+        for v in 0..<(n * m) { s.assign([v], to: v % n < 7 || (v % n < 15 && v / n == 3) ? a : b) }
+        func polsbyPopperSum() -> Double {
+            [a, b].reduce(0) { sum, p in
+                let cells = s.members[p].count, inner = edges.filter { s.part[$0.0] == p && s.part[$0.1] == p }.count
+                let perimeter = Double(4 * cells - 2 * inner)
+                return sum + 4 * .pi * Double(cells) / (perimeter * perimeter)
+            }
+        }
+        let before = polsbyPopperSum()
+        GraphPartitioner().compact(&s)
+        #expect(checkParts(g, s.part).allSatisfy { (350...500).contains($0) })
+        #expect(polsbyPopperSum() > before + 0.05, "\(before) → \(polsbyPopperSum())")
+    }
+
     @Test func oversizedNodeIsItsOwnPart() {
         let g = lattice(10, 10) { i, j in (i, j) == (5, 5) ? 620 : 9 }
         let part = GraphPartitioner().partition(g)
