@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "CivicGrid",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "civicgrid", targets: ["civicgrid"]),
     ],
@@ -12,6 +12,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
     ],
     targets: [
         // C libraries from Debian: libgeos-dev, libproj-dev.
@@ -36,14 +38,21 @@ let package = Package(
         .target(name: "GridPlanning", dependencies: ["GridGeometry", "GridGEOS", "GridProj", "GridStore", "GridPartition"]),
         // The deterministic synthetic demo district.
         .target(name: "GridDemo", dependencies: ["GridGeometry"]),
+        // Vector tiles: MVT encoder, clipping and simplification, the in-memory tile set and
+        // its version-keyed cache, MBTiles and PMTiles packages.
+        .target(name: "GridTiles", dependencies: [
+            "GridGeometry", "GridStore",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "CompressNIO", package: "compress-nio"),
+        ]),
         // HTTP: the only target that knows Hummingbird.
         .target(name: "GridServer", dependencies: [
-            "GridGeometry", "GridStore",
+            "GridGeometry", "GridStore", "GridTiles",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "civicgrid", dependencies: [
-            "GridGeometry", "GridStore", "GridImport", "GridDemo", "GridServer", "GridPlanning",
+            "GridGeometry", "GridStore", "GridImport", "GridDemo", "GridServer", "GridPlanning", "GridTiles",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -56,6 +65,7 @@ let package = Package(
         .testTarget(name: "GridPlanningTests", dependencies: ["GridPlanning", "GridImport", "GridStore", "GridDemo"]),
         .testTarget(name: "GridImportTests", dependencies: ["GridImport", "GridStore", "GridProj"]),
         .testTarget(name: "GridDemoTests", dependencies: ["GridDemo", "GridImport", "GridStore", "GridGEOS"]),
+        .testTarget(name: "GridTilesTests", dependencies: ["GridTiles", "GridStore", "GridDemo", "GridImport"]),
         .testTarget(name: "GridServerTests", dependencies: [
             "GridServer",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

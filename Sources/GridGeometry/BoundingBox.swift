@@ -44,6 +44,10 @@ public struct BoundingBox: Hashable, Sendable {
         c.x >= minX && c.x <= maxX && c.y >= minY && c.y <= maxY
     }
 
+    public func contains(_ other: BoundingBox) -> Bool {
+        other.minX >= minX && other.maxX <= maxX && other.minY >= minY && other.maxY <= maxY
+    }
+
     /// The box grown by `margin` on every side.
     public func expanded(by margin: Double) -> BoundingBox {
         BoundingBox(minX: minX - margin, minY: minY - margin, maxX: maxX + margin, maxY: maxY + margin)

@@ -40,7 +40,12 @@ public final class GridStore: Sendable {
     /// Runs `body` in one transaction: everything it writes is kept, or nothing if it throws.
     public func write<T>(_ body: (StoreWriter) throws -> T) throws -> T {
         do {
-            return try pool.write { db in try body(StoreWriter(db: db)) }
+            return try pool.write { db in
+                let changes = ChangeSet()
+                let result = try body(StoreWriter(db: db, changes: changes))
+                try changes.record(in: db)
+                return result
+            }
         } catch let e as DatabaseError {
             throw StoreError.wrap(e, "write")
         }

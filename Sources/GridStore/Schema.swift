@@ -15,6 +15,7 @@ enum Schema {
         var m = DatabaseMigrator()
         m.registerMigration("v1 geopackage core", migrate: geoPackageCore)
         m.registerMigration("v1 civicgrid tables", migrate: civicGridTables)
+        m.registerMigration("v2 change log", migrate: changeLog)
         return m
     }
 
@@ -204,6 +205,18 @@ enum Schema {
     }
 
     /// Sets a feature table's extent in gpkg_contents from its R-tree, and its last change.
+    /// What each write changed on the map, for tile caches (see `DataChange`).
+    static func changeLog(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE changes (
+              id INTEGER PRIMARY KEY AUTOINCREMENT,
+              layer TEXT NOT NULL,
+              minx REAL NOT NULL, miny REAL NOT NULL, maxx REAL NOT NULL, maxy REAL NOT NULL,
+              at TEXT NOT NULL
+            );
+            """)
+    }
+
     static func updateExtent(_ db: Database, table: String) throws {
         try db.execute(sql: """
             UPDATE gpkg_contents SET

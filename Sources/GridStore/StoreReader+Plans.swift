@@ -68,3 +68,28 @@ extension StoreReader {
             """, arguments: [code, level.rawValue]).map(Self.region)
     }
 }
+
+extension StoreReader {
+    /// The grids of every community's published plan, with the community, by code.
+    public func publishedGrids() throws -> [(grid: Grid, community: String)] {
+        try Row.fetchAll(db, sql: """
+            SELECT g.fid, g.plan, g.code, g.name, g.geom, g.households, g.buildings, g.area_m2, p.community
+            FROM grids g JOIN plans p ON p.id = g.plan WHERE p.status = 'published' ORDER BY g.code
+            """).map {
+            (Grid(id: $0["fid"], plan: $0["plan"], code: $0["code"], name: $0["name"], geometry: try Self.geometry($0["geom"]),
+                  households: $0["households"], buildings: $0["buildings"], areaM2: $0["area_m2"] ?? 0), $0["community"])
+        }
+    }
+
+    /// The published grid code of every building that has one: building id → code.
+    public func publishedGridCodes() throws -> [Int64: String] {
+        var out: [Int64: String] = [:]
+        for row in try Row.fetchAll(db, sql: """
+            SELECT gb.building, g.code FROM grid_buildings gb JOIN grids g ON g.fid = gb.grid
+            JOIN plans p ON p.id = gb.plan WHERE p.status = 'published'
+            """) {
+            out[row["building"]] = row["code"]
+        }
+        return out
+    }
+}

@@ -29,6 +29,8 @@ extension StoreWriter {
     public func publish(plan id: Int64) throws {
         guard let plan = try reader.plan(id: id) else { throw StoreError("no plan \(id)") }
         guard plan.status == .draft else { throw StoreError("plan \(id) is \(plan.status.rawValue), not a draft") }
+        changed(.grids, try reader.extent(of: "grids", where: "f.plan = ? OR f.plan IN (SELECT id FROM plans WHERE community = ? AND status = 'published')",
+                                          [id, plan.community]))
         try db.execute(sql: """
             UPDATE plans SET status = 'archived', updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
             WHERE community = ? AND status = 'published'

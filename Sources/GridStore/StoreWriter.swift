@@ -5,15 +5,22 @@ import GridGeometry
 /// Writes inside one transaction (see `GridStore.write`).
 public struct StoreWriter {
     let db: Database
+    /// What this transaction changed on the map.
+    let changes: ChangeSet
 
     /// Reads within the same transaction, seeing what was written so far.
     public var reader: StoreReader { StoreReader(db: db) }
+
+    /// Notes that a layer changed within a lon/lat box.
+    func changed(_ layer: DataChange.Layer, _ box: BoundingBox?) { changes.note(layer, box) }
 
     // MARK: Regions
 
     /// Inserts a region, or replaces the one with the same code (keeping its id).
     @discardableResult
     public func save(_ region: Region) throws -> Int64 {
+        changed(.regions, region.geometry.boundingBox)
+        changed(.regions, try reader.extent(of: "regions", where: "f.code = ?", [region.code]))
         try db.execute(sql: """
             INSERT INTO regions (code, name, level, parent, geom) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT (code) DO UPDATE SET name = excluded.name, level = excluded.level,
@@ -27,6 +34,7 @@ public struct StoreWriter {
 
     @discardableResult
     public func insert(_ b: Building) throws -> Int64 {
+        changed(.buildings, b.geometry.boundingBox)
         try db.execute(sql: """
             INSERT INTO buildings (geom, ref, address, floors, households, households_source, area_m2,
                                    community, label_x, label_y)
@@ -63,6 +71,7 @@ public struct StoreWriter {
     /// Makes the household count of each building that has household records equal to the
     /// number of its records.
     public func countHouseholdsFromRecords() throws {
+        changed(.buildings, try reader.extent(of: "buildings", where: "f.fid IN (SELECT DISTINCT building FROM households)", []))
         try db.execute(sql: """
             UPDATE buildings SET households = (SELECT count(*) FROM households h WHERE h.building = buildings.fid),
                                  households_source = 'records'
@@ -74,6 +83,7 @@ public struct StoreWriter {
 
     @discardableResult
     public func insert(_ r: Road) throws -> Int64 {
+        changed(.roads, r.geometry.boundingBox)
         try db.execute(sql: "INSERT INTO roads (geom, name, kind) VALUES (?, ?, ?)",
                        arguments: [GeoPackageBinary.encode(r.geometry), r.name, r.kind])
         return db.lastInsertedRowID

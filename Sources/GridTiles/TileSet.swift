@@ -1,0 +1,83 @@
+import GridGeometry
+
+/// A feature of a tile layer: id (unique in its layer), attributes and shape in world units.
+public struct TileSourceFeature: Sendable {
+    public var id: UInt64
+    public var properties: [(key: String, value: TileValue)]
+    public var shape: TileShape
+
+    public init(id: UInt64, properties: [(key: String, value: TileValue)], shape: TileShape) {
+        self.id = id
+        self.properties = properties
+        self.shape = shape
+    }
+}
+
+/// One layer of the tile set: its features in memory behind a spatial index, the zooms it
+/// appears at, and its attribute fields (for TileJSON).
+public struct TileLayer: Sendable {
+    public let name: String
+    public let minZoom: Int
+    public let maxZoom: Int
+    /// Field name → "String", "Number" or "Boolean", as TileJSON's `vector_layers` says.
+    public let fields: [String: String]
+    public let description: String
+    let features: [TileSourceFeature]
+    let index: SpatialIndex
+    /// World-unit box of all features.
+    public let bounds: BoundingBox?
+
+    public init(name: String, minZoom: Int, maxZoom: Int, fields: [String: String], description: String, features: [TileSourceFeature]) {
+        self.name = name
+        self.minZoom = minZoom
+        self.maxZoom = maxZoom
+        self.fields = fields
+        self.description = description
+        self.features = features
+        let boxes = features.map { $0.shape.bounds! }
+        index = SpatialIndex(boxes)
+        bounds = boxes.dropFirst().reduce(boxes.first) { $0?.union($1) }
+    }
+
+    public var count: Int { features.count }
+
+    /// The layer's part of a tile (empty outside its zooms).
+    public func render(_ cutter: TileCutter) -> TileLayerData {
+        var out: [TileFeatureData] = []
+        if (minZoom...maxZoom).contains(cutter.tile.z) {
+            for i in index.query(cutter.clipBounds) {
+                let f = features[i]
+                if let g = cutter.cut(f.shape) { out.append(TileFeatureData(id: f.id, properties: f.properties, geometry: g)) }
+            }
+        }
+        return TileLayerData(name: name, extent: cutter.extent, features: out)
+    }
+}
+
+/// All layers, as loaded at one data version.
+public struct TileSet: Sendable {
+    public let layers: [TileLayer]
+    /// The data version the layers reflect.
+    public let version: Int64
+    public var extent = 4096
+    public var buffer = 64
+
+    public init(layers: [TileLayer], version: Int64) {
+        self.layers = layers
+        self.version = version
+    }
+
+    public var layerNames: [String] { layers.map(\.name) }
+    public var minZoom: Int { layers.map(\.minZoom).min() ?? 0 }
+    public var maxZoom: Int { layers.map(\.maxZoom).max() ?? 16 }
+
+    /// World-unit box of every layer's features.
+    public var bounds: BoundingBox? { layers.compactMap(\.bounds).reduce(nil) { $0?.union($1) ?? $1 } }
+
+    /// The encoded tile with the named layers (all when nil), in the set's layer order;
+    /// empty when no feature reaches the tile.
+    public func render(_ tile: TileID, layers names: Set<String>? = nil) -> [UInt8] {
+        let cutter = TileCutter(tile: tile, extent: extent, buffer: buffer)
+        return VectorTileEncoder.encode(layers.filter { names?.contains($0.name) ?? true }.map { $0.render(cutter) })
+    }
+}
