@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // C libraries from Debian: libgeos-dev, libproj-dev.
@@ -49,8 +50,9 @@ let package = Package(
         .target(name: "GridServer", dependencies: [
             "GridGeometry", "GridStore", "GridTiles",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], resources: [.copy("Resources/map.html")]),
         .executableTarget(name: "civicgrid", dependencies: [
             "GridGeometry", "GridStore", "GridImport", "GridDemo", "GridServer", "GridPlanning", "GridTiles",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -1,4 +1,3 @@
-import CompressNIO
 import GridGeometry
 import GridStore
 import NIOCore
@@ -100,10 +99,7 @@ public final class TileProvider: Sendable {
         return changes.count
     }
 
-    static func gzip(_ body: ByteBuffer) -> ByteBuffer? {
-        var input = body
-        return try? input.compress(with: .gzip())
-    }
+    static func gzip(_ body: ByteBuffer) -> ByteBuffer { Gzip.compress(body) }
 
     /// A strong validator from the bytes (FNV-1a, 64 bits).
     static func etag(_ bytes: [UInt8]) -> String {

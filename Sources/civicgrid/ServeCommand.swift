@@ -1,11 +1,13 @@
 import ArgumentParser
+import Foundation
 import GridServer
 import GridStore
+import GridTiles
 import Hummingbird
 import Logging
 
 struct ServeCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Serve the database over HTTP.")
+    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Serve the map page, vector tiles and the API over HTTP.")
 
     @OptionGroup var database: DatabaseOption
 
@@ -15,6 +17,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Port to listen on.")
     var port = 8080
 
+    @Option(help: "The folder of MapLibre styles.")
+    var styles = "Styles"
+
+    @Option(help: "The folder holding maplibre-gl.js and maplibre-gl.css (Scripts/setup installs them).")
+    var webAssets = ".build-web/maplibre"
+
+    @Option(help: "Render the tiles of these zooms into the cache before serving, e.g. 10-14.")
+    var warm: TilesCommand.ZoomRange?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel: String = "info"
 
@@ -22,7 +33,19 @@ struct ServeCommand: AsyncParsableCommand {
         var logger = Logger(label: "civicgrid")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let store = try GridStore(path: database.db)
-        let app = buildApplication(store: store, configuration: ServerConfiguration(host: host, port: port), logger: logger)
+        let tiles = TileProvider(set: try TileSet.load(from: store))
+        if let warm {
+            let ids = tiles.set.tiles(zooms: warm.range)
+            let printer = ProgressPrinter()
+            DispatchQueue.concurrentPerform(iterations: ids.count) { i in
+                _ = tiles.tile(ids[i])
+                if i % 16 == 0 { printer.update("warming z\(warm.range.lowerBound)–\(warm.range.upperBound)", i + 1, ids.count) }
+            }
+            printer.update("warming z\(warm.range.lowerBound)–\(warm.range.upperBound)", ids.count, ids.count)
+            printer.finish()
+        }
+        let configuration = ServerConfiguration(host: host, port: port, styles: styles, webAssets: webAssets)
+        let app = buildApplication(store: store, tiles: tiles, configuration: configuration, logger: logger)
         try await app.runService()
     }
 }

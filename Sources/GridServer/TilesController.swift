@@ -1,0 +1,89 @@
+import Foundation
+import GridGeometry
+import GridTiles
+import Hummingbird
+
+/// Vector tiles and their TileJSON:
+/// `GET /tiles/{z}/{x}/{y}.mvt`, `GET /tiles/{layers}/{z}/{x}/{y}.mvt`, `GET /tiles.json`.
+struct TilesController {
+    let provider: TileProvider
+    let fallbackHost: String
+
+    static let contentType = "application/vnd.mapbox-vector-tile"
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("tiles/:z/:x/{y}.mvt") { request, context in try tile(request, context, layers: nil) }
+        router.get("tiles/:layers/:z/:x/{y}.mvt") { request, context in
+            try tile(request, context, layers: context.parameters.require("layers"))
+        }
+        router.get("tiles.json") { request, _ in try tileJSON(request) }
+    }
+
+    func tile(_ request: Request, _ context: BasicRequestContext, layers: String?) throws -> Response {
+        func int(_ name: String) throws -> Int {
+            let text = context.parameters.get(name) ?? ""
+            guard let v = Int(text) else { throw Problem.badRequest("\(name) must be an integer, got \"\(text)\"") }
+            return v
+        }
+        let (z, x, y) = (try int("z"), try int("x"), try int("y"))
+        guard let id = TileID(z: z, x: x, y: y) else {
+            let limit = (0...TileID.maxZoom).contains(z) ? "x and y must be in 0…\((1 << z) - 1) at zoom \(z)" : "z must be in 0…\(TileID.maxZoom)"
+            throw Problem.badRequest("no tile \(z)/\(x)/\(y): \(limit)")
+        }
+        var names: Set<String>?
+        if let layers {
+            let requested = layers.split(separator: ",").map(String.init)
+            let known = Set(provider.set.layerNames)
+            if let unknown = requested.first(where: { !known.contains($0) }) {
+                throw Problem.notFound("no layer \"\(unknown)\"; layers are \(provider.set.layerNames.joined(separator: ", "))")
+            }
+            names = Set(requested)
+        }
+        let gzip = (request.headers[.acceptEncoding] ?? "").contains("gzip")
+        let tile = provider.tile(id, layers: names, gzip: gzip)
+        var headers: HTTPFields = [.eTag: tile.etag, .cacheControl: "no-cache", .vary: "Accept-Encoding"]
+        if let match = request.headers[.ifNoneMatch], match.split(separator: ",").contains(where: {
+            let tag = $0.trimmingCharacters(in: .whitespaces)
+            return tag == "*" || tag == tile.etag || tag == "W/" + tile.etag
+        }) {
+            return Response(status: .notModified, headers: headers)
+        }
+        if tile.isEmpty { return Response(status: .noContent, headers: headers) }
+        headers[.contentType] = Self.contentType
+        if tile.gzipped { headers[.contentEncoding] = "gzip" }
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: tile.body))
+    }
+
+    func tileJSON(_ request: Request) throws -> Response {
+        let set = provider.set
+        let base = request.baseURL(fallbackHost: fallbackHost)
+        var doc: [String: Any] = [
+            "tilejson": "3.0.0",
+            "name": "CivicGrid",
+            "description": "Regions, unit grids, buildings and roads of CivicGrid",
+            "version": "1.0.0",
+            "scheme": "xyz",
+            "tiles": ["\(base)/tiles/{z}/{x}/{y}.mvt"],
+            "minzoom": set.minZoom,
+            "maxzoom": set.maxZoom,
+            "vector_layers": set.layers.map { l in
+                ["id": l.name, "description": l.description, "minzoom": l.minZoom, "maxzoom": l.maxZoom, "fields": l.fields] as [String: Any]
+            },
+        ]
+        if let world = set.bounds {
+            let b = WebMercator.unproject(world)
+            let round = { (v: Double) in (v * 1e6).rounded() / 1e6 }
+            doc["bounds"] = [b.minX, b.minY, b.maxX, b.maxY].map(round)
+            doc["center"] = [round(b.center.x), round(b.center.y), Double(Self.fittingZoom(world))]
+        }
+        let data = try JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys, .withoutEscapingSlashes])
+        return Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-cache"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// The zoom at which a world-unit box spans about two tiles.
+    static func fittingZoom(_ box: BoundingBox) -> Int {
+        let span = max(box.width, box.height, 1e-9)
+        return max(0, min(16, Int(log2(2 / span).rounded(.down))))
+    }
+}

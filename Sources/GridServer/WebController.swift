@@ -1,0 +1,77 @@
+import Foundation
+import GridGeometry
+import GridStore
+import Hummingbird
+
+/// The command-centre page and what it loads: `GET /map` (and `/` for browsers), MapLibre
+/// GL JS under `/assets/`, styles at `/styles/{name}.json`, and `GET /api/v1/regions` for
+/// the region picker.
+struct WebController {
+    let store: GridStore
+    let configuration: ServerConfiguration
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("map") { _, _ in try page() }
+        router.get("/") { request, _ in try request.wantsHTML ? page() : landing(request) }
+        router.get("assets/:file") { _, context in try asset(context.parameters.require("file")) }
+        router.get("styles/{name}.json") { request, context in try style(request, context.parameters.require("name")) }
+        router.get("api/v1/regions") { _, _ in try regions() }
+    }
+
+    func page() throws -> Response {
+        guard let url = Bundle.module.url(forResource: "map", withExtension: "html"), let data = FileManager.default.contents(atPath: url.path) else {
+            throw Problem(.internalServerError, "Page missing", detail: "map.html is not in the GridServer resources")
+        }
+        return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-cache"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// The JSON landing page: what this service offers.
+    func landing(_ request: Request) throws -> Response {
+        let base = request.baseURL(fallbackHost: configuration.authority)
+        let links: [[String: String]] = [
+            ["rel": "self", "type": "application/json", "title": "This document", "href": "\(base)/"],
+            ["rel": "alternate", "type": "text/html", "title": "The command-centre map", "href": "\(base)/map"],
+            ["rel": "describedby", "type": "application/json", "title": "TileJSON of the vector tiles", "href": "\(base)/tiles.json"],
+            ["rel": "stylesheet", "type": "application/json", "title": "MapLibre style", "href": "\(base)/styles/command-centre.json"],
+            ["rel": "status", "type": "application/json", "title": "Health", "href": "\(base)/health"],
+        ]
+        return try json(["title": "CivicGrid", "description": "Unit grids of city management: regions, grids, buildings, roads", "links": links])
+    }
+
+    func asset(_ file: String) throws -> Response {
+        let types = ["maplibre-gl.js": "text/javascript; charset=utf-8", "maplibre-gl.css": "text/css; charset=utf-8"]
+        guard let type = types[file] else { throw Problem.notFound("no asset \"\(file)\"") }
+        let path = "\(configuration.webAssets)/\(file)"
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw Problem.notFound("\(path) is missing: Scripts/setup installs MapLibre GL JS there")
+        }
+        return Response(status: .ok, headers: [.contentType: type, .cacheControl: "public, max-age=86400"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// A style from the styles folder with `{base}` replaced by this server's URL.
+    func style(_ request: Request, _ name: String) throws -> Response {
+        guard name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }),
+              let data = FileManager.default.contents(atPath: "\(configuration.styles)/\(name).json"), let text = String(data: data, encoding: .utf8) else {
+            throw Problem.notFound("no style \"\(name)\"")
+        }
+        let filled = text.replacingOccurrences(of: "{base}", with: request.baseURL(fallbackHost: configuration.authority))
+        return Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-cache"],
+                        body: .init(byteBuffer: ByteBuffer(string: filled)))
+    }
+
+    func regions() throws -> Response {
+        let regions = try store.read { try $0.regions() }
+        return try json(regions.map { r -> [String: Any] in
+            var o: [String: Any] = ["code": r.code, "name": r.name, "level": r.level.rawValue]
+            if let parent = r.parent { o["parent"] = parent }
+            if let b = r.geometry.boundingBox { o["bbox"] = [b.minX, b.minY, b.maxX, b.maxY] }
+            return o
+        })
+    }
+
+    func json(_ object: Any) throws -> Response {
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
