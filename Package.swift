@@ -69,7 +69,7 @@ let package = Package(
         .testTarget(name: "GridDemoTests", dependencies: ["GridDemo", "GridImport", "GridStore", "GridGEOS"]),
         .testTarget(name: "GridTilesTests", dependencies: ["GridTiles", "GridStore", "GridDemo", "GridImport"]),
         .testTarget(name: "GridServerTests", dependencies: [
-            "GridServer",
+            "GridServer", "GridTiles", "GridStore", "GridGeometry",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         .testTarget(name: "civicgridTests", dependencies: ["civicgrid", "GridStore"]),

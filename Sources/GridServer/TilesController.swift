@@ -12,20 +12,23 @@ struct TilesController {
     static let contentType = "application/vnd.mapbox-vector-tile"
 
     func register(on router: Router<BasicRequestContext>) {
-        router.get("tiles/:z/:x/{y}.mvt") { request, context in try tile(request, context, layers: nil) }
-        router.get("tiles/:layers/:z/:x/{y}.mvt") { request, context in
-            try tile(request, context, layers: context.parameters.require("layers"))
+        // The router wants the same parameter name at the same depth: s1, s2, ... by position.
+        router.get("tiles/:s1/:s2/{s3}.mvt") { request, context in
+            try tile(request, z: context.parameters.get("s1"), x: context.parameters.get("s2"), y: context.parameters.get("s3"), layers: nil)
+        }
+        router.get("tiles/:s1/:s2/:s3/{s4}.mvt") { request, context in
+            try tile(request, z: context.parameters.get("s2"), x: context.parameters.get("s3"), y: context.parameters.get("s4"),
+                     layers: context.parameters.get("s1"))
         }
         router.get("tiles.json") { request, _ in try tileJSON(request) }
     }
 
-    func tile(_ request: Request, _ context: BasicRequestContext, layers: String?) throws -> Response {
-        func int(_ name: String) throws -> Int {
-            let text = context.parameters.get(name) ?? ""
-            guard let v = Int(text) else { throw Problem.badRequest("\(name) must be an integer, got \"\(text)\"") }
+    func tile(_ request: Request, z: String?, x: String?, y: String?, layers: String?) throws -> Response {
+        func int(_ name: String, _ text: String?) throws -> Int {
+            guard let text, let v = Int(text) else { throw Problem.badRequest("\(name) must be an integer, got \"\(text ?? "")\"") }
             return v
         }
-        let (z, x, y) = (try int("z"), try int("x"), try int("y"))
+        let (z, x, y) = (try int("z", z), try int("x", x), try int("y", y))
         guard let id = TileID(z: z, x: x, y: y) else {
             let limit = (0...TileID.maxZoom).contains(z) ? "x and y must be in 0…\((1 << z) - 1) at zoom \(z)" : "z must be in 0…\(TileID.maxZoom)"
             throw Problem.badRequest("no tile \(z)/\(x)/\(y): \(limit)")

@@ -1,15 +1,16 @@
 import Foundation
+import GridStore
+import GridTiles
 import Hummingbird
 import HummingbirdTesting
 import Testing
-import GridStore
 @testable import GridServer
 
 struct HealthTests {
     @Test func healthReportsCounts() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("srv-\(UUID().uuidString).gpkg").path
         let store = try GridStore(path: path)
-        let app = Application(router: buildRouter(store: store))
+        let app = Application(router: buildRouter(store: store, tiles: TileProvider(set: try TileSet.load(from: store))))
         try await app.test(.router) { client in
             try await client.execute(uri: "/health", method: .get) { response in
                 #expect(response.status == .ok)
@@ -19,6 +20,7 @@ struct HealthTests {
             }
             try await client.execute(uri: "/nope", method: .get) { response in
                 #expect(response.status == .notFound)
+                #expect(response.headers[.contentType] == "application/problem+json")
             }
         }
     }
