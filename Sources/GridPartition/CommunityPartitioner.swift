@@ -69,6 +69,8 @@ public struct CommunityPartitioner: Sendable {
     public var roadDiscount = 0.2
     /// Grid (metres) that grid polygons are snapped to when cells are dissolved.
     static let gridSize = 1e-6
+    /// Holes smaller than this (m²) are slivers of the dissolve, not holes.
+    static let sliverArea = 0.01
 
     public init(band: Band = Band(), seed: UInt64 = 0) {
         self.band = band
@@ -157,6 +159,8 @@ public struct CommunityPartitioner: Sendable {
             try geos.unaryUnion(part.indices.filter { part[$0] == p }.compactMap { cells[$0] }, gridSize: Self.gridSize).polygons
         }
         try mendPieces(&shapes, &part, nodePoints: nodePoints, geos: geos)
+        // Cells meeting at a point can leave a hole of no width inside a dissolved grid.
+        shapes = shapes.map { $0.map { p in Polygon(exterior: p.exterior, holes: p.holes.filter { abs($0.signedArea) >= Self.sliverArea }) } }
 
         let grids = shapes.indices.compactMap { p -> GridShape? in
             guard let polygon = shapes[p].first else { return nil }

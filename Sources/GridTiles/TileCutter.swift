@@ -61,6 +61,7 @@ public struct TileCutter: Sendable {
                     if !inside { pts = clipRing(pts) }
                     var q = dedupe(pts.map(quantise))
                     if q.count > 1, q.first == q.last { q.removeLast() }
+                    q = withoutSpikes(q)
                     guard q.count >= 3 else { if i == 0 { break } else { continue } }
                     let area = signedArea(q)
                     if i == 0 {
@@ -101,6 +102,27 @@ public struct TileCutter: Sendable {
         out.reserveCapacity(ps.count)
         for p in ps where out.last != p { out.append(p) }
         return out
+    }
+
+    /// The ring (no closing point) without vertices in line with their neighbours: the
+    /// spikes quantising can make (a → b → back towards a) and needless straight-line points.
+    func withoutSpikes(_ ring: [TilePoint]) -> [TilePoint] {
+        func straight(_ a: TilePoint, _ b: TilePoint, _ c: TilePoint) -> Bool {
+            Int64(b.x - a.x) * Int64(c.y - a.y) == Int64(b.y - a.y) * Int64(c.x - a.x)
+        }
+        var out: [TilePoint] = []
+        out.reserveCapacity(ring.count)
+        for p in ring {
+            out.append(p)
+            while out.count >= 3, straight(out[out.count - 3], out[out.count - 2], out[out.count - 1]) { out.remove(at: out.count - 2) }
+        }
+        // Across the start of the ring.
+        while out.count >= 3 {
+            if straight(out[out.count - 2], out[out.count - 1], out[0]) { out.removeLast() }
+            else if straight(out[out.count - 1], out[0], out[1]) { out.removeFirst() }
+            else { break }
+        }
+        return out.count >= 3 ? out : []
     }
 
     /// Twice the surveyor's-formula area of a ring (no closing point), tile coordinates.
