@@ -1,0 +1,67 @@
+"""Opens the map page in headless Chromium and checks that MapLibre drew grids.
+
+usage: check_page.py URL SCREENSHOT.png
+
+Waits for MapLibre's `idle`, asks `queryRenderedFeatures` for grid features, clicks the
+middle of the first one and checks the popup names its code; saves a screenshot.
+Prints a JSON summary; exits 1 when no grid was rendered.
+"""
+import json, sys, time
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
+
+url, shot = sys.argv[1], sys.argv[2]
+options = webdriver.ChromeOptions()
+for a in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--use-angle=swiftshader",
+          "--enable-unsafe-swiftshader", "--window-size=1280,900", "--ignore-gpu-blocklist"]:
+    options.add_argument(a)
+options.binary_location = "/usr/bin/chromium"
+driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+try:
+    driver.set_script_timeout(60)
+    driver.get(url)
+    # Wait until the map has loaded its style and tiles and gone idle.
+    driver.execute_async_script("""
+        const done = arguments[arguments.length - 1];
+        const wait = () => {
+            if (!window.map) return setTimeout(wait, 100);
+            const m = window.map;
+            if (m.loaded() && m.areTilesLoaded() && window.civicgridIdle) return done(true);
+            m.once("idle", () => done(true));
+        };
+        wait();
+    """)
+    result = driver.execute_script("""
+        const m = window.map;
+        const grids = m.queryRenderedFeatures({layers: ["grids-fill"]});
+        const codes = [...new Set(grids.map(f => f.properties.code))];
+        const layers = m.getStyle().layers.map(l => l.id);
+        return {zoom: m.getZoom(), grids: codes.length, sample: grids[0] ? grids[0].properties : null, layers: layers,
+                center: m.getCenter().toArray()};
+    """)
+    if result["grids"]:
+        # Click inside a grid with the real mouse: the popup shows its code.
+        target = driver.execute_script("""
+            const m = window.map, canvas = m.getCanvas();
+            const w = canvas.clientWidth, h = canvas.clientHeight;
+            // Scan the middle of the view for a pixel inside a grid.
+            for (let dy = 0; dy < h / 2; dy += 17) for (const sy of [1, -1]) for (let dx = 0; dx < w / 2; dx += 17) for (const sx of [1, -1]) {
+                const x = w / 2 + sx * dx, y = h / 2 + sy * dy;
+                const f = m.queryRenderedFeatures([x, y], {layers: ["grids-fill"]})[0];
+                if (f) return {x: x, y: y, w: w, h: h, code: f.properties.code};
+            }
+            return null;
+        """)
+        canvas = driver.find_element("css selector", "#map canvas")
+        ActionChains(driver).move_to_element_with_offset(canvas, int(target["x"] - target["w"] / 2), int(target["y"] - target["h"] / 2)).click().perform()
+        time.sleep(0.5)
+        text = driver.execute_script('const p = document.querySelector(".maplibregl-popup-content"); return p ? p.textContent : null;')
+        result["popup"] = {"code": target["code"], "text": text}
+    driver.save_screenshot(shot)
+    result["screenshot"] = shot
+    print(json.dumps(result, ensure_ascii=False))
+    ok = result["grids"] > 0 and result.get("popup", {}).get("code") and result["popup"]["code"] in (result["popup"]["text"] or "")
+    sys.exit(0 if ok else 1)
+finally:
+    driver.quit()
