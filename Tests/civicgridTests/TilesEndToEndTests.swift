@@ -1,0 +1,121 @@
+import Foundation
+import Testing
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// Runs any program; returns its status and combined output.
+func run(_ program: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: program)
+    p.arguments = arguments
+    let pipe = Pipe()
+    p.standardOutput = pipe
+    p.standardError = pipe
+    try p.run()
+    let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    p.waitUntilExit()
+    return (p.terminationStatus, text)
+}
+
+/// Whether python3 can import these modules (the test clients Scripts/test installs).
+func pythonHas(_ modules: String...) -> Bool {
+    (try? run("/usr/bin/env", ["python3", "-c", "import " + modules.joined(separator: ", ")]).status) == 0
+}
+
+func fetch(_ url: String) async throws -> (Int, Data, [AnyHashable: Any]) {
+    let (data, response) = try await URLSession.shared.data(from: URL(string: url)!)
+    let http = response as! HTTPURLResponse
+    return (http.statusCode, data, http.allHeaderFields)
+}
+
+/// The demo district, divided and published, made once for the tile tests.
+let publishedDemo: String = {
+    let db = temporaryPath("gpkg")
+    _ = try? civicgrid("demo", "load", "--db", db, "--data", repository.appendingPathComponent("Data/demo").path)
+    _ = try? civicgrid("partition", "--db", db)
+    _ = try? civicgrid("plans", "publish", "--db", db, "--all")
+    return db
+}()
+
+@Suite(.enabled(if: FileManager.default.isExecutableFile(atPath: binary), "civicgrid binary not built"), .serialized)
+struct TilesEndToEndTests {
+    @Test func seedReportsCountsAndSizes() throws {
+        let r = try civicgrid("tiles", "seed", "--db", publishedDemo, "--zooms", "12-14")
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("6 tiles (6 with features)"), "\(r.stdout)")
+        #expect(r.stderr.contains("rendering z12–14 100% (6/6)"))  // progress
+    }
+
+    @Test func mbtilesOpensInGDALAndDecodesToTheGrids() throws {
+        let out = temporaryPath("mbtiles")
+        let r = try civicgrid("tiles", "export", "--db", publishedDemo, "--format", "mbtiles", "--output", out, "--zooms", "10-16")
+        #expect(r.status == 0, "\(r.stderr)")
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/ogrinfo") {
+            let info = try run("/usr/bin/ogrinfo", ["-ro", "-al", "-so", "-oo", "ZOOM_LEVEL=14", out, "grids"])
+            #expect(info.status == 0)
+            #expect(info.output.contains("Feature Count: "), "\(info.output)")
+            for field in ["code: String", "community: String", "households: Real", "band: String"] { #expect(info.output.contains(field), "\(field)") }
+            let layers = try run("/usr/bin/ogrinfo", ["-ro", "-so", out])
+            for (i, layer) in ["districts", "streets", "communities", "grids", "buildings", "roads"].enumerated() { #expect(layers.output.contains("\(i + 1): \(layer)"), "\(layer)") }
+        }
+        if pythonHas("mapbox_vector_tile", "shapely") {
+            for zoom in ["12", "14", "16"] {
+                let check = try run("/usr/bin/env", ["python3", repository.appendingPathComponent("Scripts/check_tiles.py").path, publishedDemo, out, zoom])
+                #expect(check.status == 0, "z\(zoom): \(check.output)")
+                #expect(check.output.contains("\"grids_in_tiles\": 183"), "\(check.output)")
+            }
+        }
+    }
+
+    @Test(.enabled(if: pythonHas("mapbox_vector_tile", "shapely", "pmtiles")))
+    func pmtilesDecodesToTheGrids() throws {
+        let out = temporaryPath("pmtiles")
+        #expect(try civicgrid("tiles", "export", "--db", publishedDemo, "--format", "pmtiles", "--output", out, "--zooms", "0-15").status == 0)
+        let check = try run("/usr/bin/env", ["python3", repository.appendingPathComponent("Scripts/check_tiles.py").path, publishedDemo, out, "15"])
+        #expect(check.status == 0, "\(check.output)")
+    }
+
+    @Test func liveServerServesTilesGDALReadsAndChromiumDraws() async throws {
+        let port = Int.random(in: 20000..<60000)
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: binary)
+        server.arguments = ["serve", "--db", publishedDemo, "--port", "\(port)", "--log-level", "warning",
+                            "--styles", repository.appendingPathComponent("Styles").path,
+                            "--web-assets", repository.appendingPathComponent(".build-web/maplibre").path]
+        try server.run()
+        defer { server.terminate(); server.waitUntilExit() }
+        let base = "http://127.0.0.1:\(port)"
+        var up = false
+        for _ in 0..<100 where !up {
+            up = ((try? await fetch("\(base)/health"))?.0 == 200)
+            if !up { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(up)
+        let (status, data, _) = try await fetch("\(base)/tiles.json")
+        #expect(status == 200)
+        let tilejson = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+        #expect(tilejson?["tiles"] as? [String] == ["\(base)/tiles/{z}/{x}/{y}.mvt"])  // the Host header, really sent
+        // A z14 tile in the middle of the district: saved, read by GDAL's MVT driver.
+        let (tileStatus, tile, headers) = try await fetch("\(base)/tiles/14/13685/6690.mvt")
+        #expect(tileStatus == 200)
+        #expect(headers["Content-Type"] as? String == "application/vnd.mapbox-vector-tile")
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/ogrinfo") {
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mvt-\(UUID().uuidString)/14/13685")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            let file = dir.appendingPathComponent("6690.mvt")
+            try tile.write(to: file)
+            let info = try run("/usr/bin/ogrinfo", ["-ro", "-al", "-so", file.path, "grids"])
+            #expect(info.output.contains("Feature Count: "), "\(info.output)")
+            #expect(info.output.contains("households: Integer"))
+        }
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium"), FileManager.default.isExecutableFile(atPath: "/usr/bin/chromedriver"),
+           pythonHas("selenium") {
+            let shot = temporaryPath("png")
+            let page = try run("/usr/bin/env", ["python3", repository.appendingPathComponent("Scripts/check_page.py").path, "\(base)/map", shot])
+            #expect(page.status == 0, "\(page.output)")
+            #expect(page.output.contains("\"grids\": 183"), "\(page.output)")
+            #expect(FileManager.default.fileExists(atPath: shot))
+        }
+    }
+}
