@@ -59,7 +59,7 @@ struct TileRefreshService: Service {
     func run() async throws {
         try await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                try await Task.sleep(for: interval)
+                do { try await Task.sleep(for: interval) } catch { return }  // shutting down
                 do {
                     let n = try tiles.refresh(from: store)
                     if n > 0 { logger.info("tiles: \(n) data change(s) applied, now at version \(tiles.set.version)") }

@@ -23,6 +23,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The folder holding maplibre-gl.js and maplibre-gl.css (Scripts/setup installs them).")
     var webAssets = ".build-web/maplibre"
 
+    @Option(help: "Memory for cached tiles, in MB (0: render every request).")
+    var tileCache = 256
+
     @Option(help: "Render the tiles of these zooms into the cache before serving, e.g. 10-14.")
     var warm: TilesCommand.ZoomRange?
 
@@ -33,7 +36,7 @@ struct ServeCommand: AsyncParsableCommand {
         var logger = Logger(label: "civicgrid")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let store = try GridStore(path: database.db)
-        let tiles = TileProvider(set: try TileSet.load(from: store))
+        let tiles = TileProvider(set: try TileSet.load(from: store), cacheBytes: tileCache << 20)
         if let warm {
             let ids = tiles.set.tiles(zooms: warm.range)
             let printer = ProgressPrinter()

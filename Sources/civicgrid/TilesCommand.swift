@@ -34,13 +34,20 @@ struct TilesCommand: ParsableCommand {
 
         @OptionGroup var database: DatabaseOption
         @Option(help: "Zooms, e.g. 10-16.") var zooms = ZoomRange(argument: "10-16")!
+        @Option(help: "Render the list this many times and report the time per pass (for benchmarks).") var passes: Int = 1
+        @Flag(help: "Print the tile list (z/x/y per line) and stop.") var list = false
 
         func run() throws {
             let store = try GridStore(path: database.db)
             let set = try TileSet.load(from: store)
+            if list {
+                for t in set.tiles(zooms: zooms.range) { print(t) }
+                return
+            }
             let start = Date()
-            let tiles = TilesCommand.render(set, zooms.range)
-            let seconds = Date().timeIntervalSince(start)
+            var tiles: [RenderedTile] = []
+            for _ in 0..<max(1, passes) { tiles = TilesCommand.render(set, zooms.range) }
+            let seconds = Date().timeIntervalSince(start) / Double(max(1, passes))
             let s = TileStatistics(tiles)
             print("\(s.tiles) tiles (\(s.tiles - s.empty) with features) in \(String(format: "%.2f", seconds)) s, \(String(format: "%.0f", Double(s.tiles) / max(seconds, 1e-9))) tiles/s")
             print("\(s.bytes) bytes; largest \(s.maxBytes) bytes (\(s.largest.map(\.description) ?? "–")), p95 \(s.p95Bytes) bytes")
