@@ -24,7 +24,8 @@ public struct Problem: Error, HTTPResponseError, Sendable {
     }
 }
 
-/// Turns every other error, and Hummingbird's own 404s, into problems too.
+/// Turns every other error, and Hummingbird's own 404s, into problems too (unexpected ones
+/// as 500, logged).
 struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -33,6 +34,9 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             throw problem
         } catch let error as HTTPError {
             throw Problem(error.status, error.status.reasonPhrase, detail: error.body ?? "\(request.uri.path): \(error.status.reasonPhrase.lowercased())")
+        } catch {
+            context.logger.error("\(request.uri.path): \(error)")
+            throw Problem(.internalServerError, "Internal server error", detail: "\(error)")
         }
     }
 }

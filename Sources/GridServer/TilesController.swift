@@ -44,10 +44,13 @@ struct TilesController {
         }
         let gzip = (request.headers[.acceptEncoding] ?? "").contains("gzip")
         let tile = provider.tile(id, layers: names, gzip: gzip)
-        var headers: HTTPFields = [.eTag: tile.etag, .cacheControl: "no-cache", .vary: "Accept-Encoding"]
+        // Each encoding is its own representation, with its own strong validator.
+        let zippedTag = String(tile.etag.dropLast()) + "-gzip\""
+        var headers: HTTPFields = [.eTag: tile.gzipped ? zippedTag : tile.etag, .cacheControl: "no-cache", .vary: "Accept-Encoding"]
         if let match = request.headers[.ifNoneMatch], match.split(separator: ",").contains(where: {
-            let tag = $0.trimmingCharacters(in: .whitespaces)
-            return tag == "*" || tag == tile.etag || tag == "W/" + tile.etag
+            var tag = $0.trimmingCharacters(in: .whitespaces)
+            if tag.hasPrefix("W/") { tag.removeFirst(2) }
+            return tag == "*" || tag == tile.etag || tag == zippedTag
         }) {
             return Response(status: .notModified, headers: headers)
         }

@@ -38,6 +38,9 @@ struct TileCache {
         return slots[s]!.entry
     }
 
+    /// The entry, without marking it used.
+    func peek(_ key: Key) -> Entry? { index[key].map { slots[$0]!.entry } }
+
     mutating func set(_ key: Key, _ entry: Entry) {
         remove(key)
         guard entry.bytes <= capacity else { return }

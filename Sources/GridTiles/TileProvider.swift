@@ -45,14 +45,9 @@ public final class TileProvider: Sendable {
         let padded = id.bounds.expanded(by: id.bounds.width * 0.02)
         let (cached, set): (TileCache.Entry?, TileSet) = state.withLock { s in
             let areaVersion = s.changes.last { $0.bounds.intersects(padded) }?.version ?? 0
-            if var e = s.cache.get(key) {
+            if let e = s.cache.get(key) {
                 if e.version >= areaVersion {
                     s.hits += 1
-                    if gzip, e.gzip == nil {
-                        // Compress once, outside the hot path of later requests.
-                        e.gzip = Self.gzip(e.body)
-                        s.cache.set(key, e)
-                    }
                     return (e, s.set)
                 }
                 s.cache.remove(key)
@@ -60,17 +55,24 @@ public final class TileProvider: Sendable {
             s.renders += 1
             return (nil, s.set)
         }
-        let entry: TileCache.Entry
+        var entry: TileCache.Entry
         if let cached {
             entry = cached
+            if gzip, entry.gzip == nil, entry.body.readableBytes > 0 {
+                // Compressed once, outside the lock, then kept with the entry.
+                entry.gzip = Self.gzip(entry.body)
+                let compressed = entry
+                state.withLock { s in if s.cache.peek(key)?.etag == compressed.etag { s.cache.set(key, compressed) } }
+            }
         } else {
             let bytes = set.render(id, layers: layers)
             var body = ByteBuffer()
             body.writeBytes(bytes)
             entry = TileCache.Entry(body: body, gzip: gzip && !bytes.isEmpty ? Self.gzip(body) : nil, etag: Self.etag(bytes), version: set.version)
+            let rendered = entry
             state.withLock { s in
                 // Keep it only if no change newer than its data arrived meanwhile.
-                if !s.changes.contains(where: { $0.version > entry.version && $0.bounds.intersects(padded) }) { s.cache.set(key, entry) }
+                if !s.changes.contains(where: { $0.version > rendered.version && $0.bounds.intersects(padded) }) { s.cache.set(key, rendered) }
             }
         }
         let zipped = gzip && entry.gzip != nil

@@ -58,7 +58,7 @@ struct TilesTests {
             try await client.execute(uri: uri, method: .get, headers: [.acceptEncoding: "gzip, deflate"]) { response in
                 #expect(response.headers[.contentEncoding] == "gzip")
                 #expect(Array(Data(buffer: response.body).prefix(2)) == [0x1f, 0x8b])
-                #expect(response.headers[.eTag] == etag)
+                #expect(response.headers[.eTag] == String(etag.dropLast()) + "-gzip\"")
             }
             try await client.execute(uri: uri, method: .get, headers: [.ifNoneMatch: etag]) { response in
                 #expect(response.status == .notModified)
