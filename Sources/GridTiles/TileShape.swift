@@ -7,7 +7,7 @@ public struct SimplifiedPath: Sendable {
     public let coordinates: [Coordinate]
     let importance: [Double]
 
-    /// - Parameter closed: a ring (first and last coordinates equal); rings keep both ends.
+    /// Both ends are always kept, so a ring (first and last coordinates equal) stays closed.
     public init(_ coordinates: [Coordinate]) {
         self.coordinates = coordinates
         var importance = [Double](repeating: 0, count: coordinates.count)
