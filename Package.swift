@@ -64,7 +64,7 @@ let package = Package(
         .testTarget(name: "GridProjTests", dependencies: ["GridProj"]),
         .testTarget(name: "GridStoreTests", dependencies: ["GridStore"]),
         .testTarget(name: "GridPartitionTests", dependencies: ["GridPartition", "GridGEOS"]),
-        .testTarget(name: "GridPlanningTests", dependencies: ["GridPlanning", "GridImport", "GridStore", "GridDemo"]),
+        .testTarget(name: "GridPlanningTests", dependencies: ["GridPlanning", "GridImport", "GridStore", "GridDemo", "GridGEOS"]),
         .testTarget(name: "GridImportTests", dependencies: ["GridImport", "GridStore", "GridProj"]),
         .testTarget(name: "GridDemoTests", dependencies: ["GridDemo", "GridImport", "GridStore", "GridGEOS"]),
         .testTarget(name: "GridTilesTests", dependencies: ["GridTiles", "GridStore", "GridDemo", "GridImport"]),

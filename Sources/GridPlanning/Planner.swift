@@ -126,10 +126,18 @@ public struct Planner: Sendable {
         var grids: [(Grid, [Int64])] = []
         var measured: [MeasuredGrid] = []
         for (shape, code, original) in coded {
-            let polygon = try original ?? frame.unproject(.polygon(shape.polygon))
+            var polygon = try original ?? frame.unproject(.polygon(shape.polygon))
+            var metric = shape.polygon
+            // A spike of no width can cross itself once rounded to degrees: repair it, keeping
+            // the polygon (what make-valid splits off is a line, a speck or a pinhole).
+            if original == nil, try !geos.validity(polygon).isValid,
+               let repaired = try geos.makeValid(polygon).polygons.max(by: { $0.area < $1.area }) {
+                polygon = .polygon(Polygon(exterior: repaired.exterior, holes: repaired.holes.filter { abs($0.signedArea) >= 1e-12 }))  // ~0.01 m²
+                metric = try frame.project(polygon).polygons.first ?? metric  // measured as stored
+            }
             grids.append((Grid(plan: 0, code: code, name: nil, geometry: polygon, households: shape.households,
                                buildings: shape.sites.count, areaM2: shape.polygon.area), shape.sites))
-            measured.append(MeasuredGrid(code: code, polygons: [shape.polygon], households: shape.households,
+            measured.append(MeasuredGrid(code: code, polygons: [metric], households: shape.households,
                                          buildings: shape.sites.count, largestBuilding: shape.sites.map { byID[$0] ?? 0 }.max() ?? 0))
         }
         let report = try CommunityReport.measure(community: job.community.code, boundary: boundary, grids: measured, roads: roads,

@@ -1,4 +1,5 @@
 import Foundation
+import GridGEOS
 import Testing
 import GridDemo
 import GridGeometry
@@ -54,6 +55,10 @@ struct PlannerTests {
                     #expect(g.code == p.community + String(format: "%03d", i + 1))
                     #expect(g.households == buildings.filter { assignment[$0.id!] == g.id }.reduce(0) { $0 + $1.households })
                     #expect(g.geometry.polygons.count == 1)
+                    // Valid as stored (in EPSG:4326, after unprojection), no sliver holes.
+                    let validity = try GEOSContext().validity(g.geometry)
+                    #expect(validity.isValid, "\(g.code): \(validity.reason ?? "") at \(String(describing: validity.location))")
+                    #expect(g.geometry.polygons.allSatisfy { $0.holes.allSatisfy { abs($0.signedArea) > 1e-13 } }, "\(g.code): sliver hole")  // ~0.001 m²
                 }
             }
         }
