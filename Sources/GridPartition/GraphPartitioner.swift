@@ -22,6 +22,8 @@ public struct GraphPartitioner: Sendable {
     public var directions = 32
     /// Refinement passes over the boundary.
     public var refinementPasses = 8
+    /// Compaction passes at most (it stops early when a pass moves nothing).
+    public var compactionPasses = 30
     /// Households inside each band edge that bisection aims for.
     public var margin = 15
 
@@ -223,7 +225,7 @@ public struct GraphPartitioner: Sendable {
             for e in g.edges(v) where s.part[Int(g.targets[e])] != p { perimeter[p] += g.lengths[e] }
         }
         func pp(_ a: Double, _ p: Double) -> Double { p > 0 ? 4 * .pi * a / (p * p) : 0 }
-        for _ in 0..<30 {
+        for _ in 0..<compactionPasses {
             var moved = 0
             for v in 0..<g.count {
                 let a = s.part[v]

@@ -10,6 +10,10 @@ struct WebController {
     let store: GridStore
     let configuration: ServerConfiguration
 
+    /// The page, read once from the target's resources.
+    static let pageHTML: ByteBuffer? = Bundle.module.url(forResource: "map", withExtension: "html")
+        .flatMap { FileManager.default.contents(atPath: $0.path) }.map { ByteBuffer(bytes: $0) }
+
     func register(on router: Router<BasicRequestContext>) {
         router.get("map") { _, _ in try page() }
         router.get("/") { request, _ in try request.wantsHTML ? page() : landing(request) }
@@ -19,11 +23,11 @@ struct WebController {
     }
 
     func page() throws -> Response {
-        guard let url = Bundle.module.url(forResource: "map", withExtension: "html"), let data = FileManager.default.contents(atPath: url.path) else {
+        guard let html = Self.pageHTML else {
             throw Problem(.internalServerError, "Page missing", detail: "map.html is not in the GridServer resources")
         }
         return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-cache"],
-                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+                        body: .init(byteBuffer: html))
     }
 
     /// The JSON landing page: what this service offers.

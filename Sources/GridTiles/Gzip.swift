@@ -4,9 +4,7 @@ import NIOCore
 /// gzip (RFC 1952) of bytes, as HTTP Content-Encoding, MBTiles and PMTiles want it.
 public enum Gzip {
     public static func compress(_ bytes: [UInt8]) -> [UInt8] {
-        var input = ByteBuffer(bytes: bytes)
-        guard let out = try? input.compress(with: .gzip()) else { preconditionFailure("zlib failed to compress") }
-        return Array(out.readableBytesView)
+        Array(compress(ByteBuffer(bytes: bytes)).readableBytesView)
     }
 
     static func compress(_ buffer: ByteBuffer) -> ByteBuffer {

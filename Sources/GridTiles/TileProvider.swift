@@ -60,7 +60,7 @@ public final class TileProvider: Sendable {
             entry = cached
             if gzip, entry.gzip == nil, entry.body.readableBytes > 0 {
                 // Compressed once, outside the lock, then kept with the entry.
-                entry.gzip = Self.gzip(entry.body)
+                entry.gzip = Gzip.compress(entry.body)
                 let compressed = entry
                 state.withLock { s in if s.cache.peek(key)?.etag == compressed.etag { s.cache.set(key, compressed) } }
             }
@@ -68,7 +68,7 @@ public final class TileProvider: Sendable {
             let bytes = set.render(id, layers: layers)
             var body = ByteBuffer()
             body.writeBytes(bytes)
-            entry = TileCache.Entry(body: body, gzip: gzip && !bytes.isEmpty ? Self.gzip(body) : nil, etag: Self.etag(bytes), version: set.version)
+            entry = TileCache.Entry(body: body, gzip: gzip && !bytes.isEmpty ? Gzip.compress(body) : nil, etag: Self.etag(bytes), version: set.version)
             let rendered = entry
             state.withLock { s in
                 // Keep it only if no change newer than its data arrived meanwhile.
@@ -81,7 +81,7 @@ public final class TileProvider: Sendable {
 
     /// Takes a newly loaded set and the changes it reflects; tiles in their areas are
     /// rendered again on next request.
-    public func update(_ set: TileSet, changes: [DataChange]) {
+    private func update(_ set: TileSet, changes: [DataChange]) {
         state.withLock { s in
             s.set = set
             for c in changes { s.changes.append((c.id, WebMercator.project(c.bounds))) }
@@ -100,8 +100,6 @@ public final class TileProvider: Sendable {
         update(loaded, changes: changes)
         return changes.count
     }
-
-    static func gzip(_ body: ByteBuffer) -> ByteBuffer { Gzip.compress(body) }
 
     /// A strong validator from the bytes (FNV-1a, 64 bits).
     static func etag(_ bytes: [UInt8]) -> String {

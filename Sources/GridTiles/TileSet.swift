@@ -39,8 +39,6 @@ public struct TileLayer: Sendable {
         bounds = boxes.dropFirst().reduce(boxes.first) { $0?.union($1) }
     }
 
-    public var count: Int { features.count }
-
     /// The layer's part of a tile (empty outside its zooms).
     public func render(_ cutter: TileCutter) -> TileLayerData {
         var out: [TileFeatureData] = []

@@ -25,6 +25,20 @@ func civicgrid(_ arguments: String...) throws -> Result {
     return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
 }
 
+/// Runs any program; returns its status and combined output.
+func run(_ program: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: program)
+    p.arguments = arguments
+    let pipe = Pipe()
+    p.standardOutput = pipe
+    p.standardError = pipe
+    try p.run()
+    let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    p.waitUntilExit()
+    return (p.terminationStatus, text)
+}
+
 func temporaryPath(_ ext: String) -> String {
     FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString).\(ext)").path
 }
@@ -83,15 +97,7 @@ extension CLITests {
         let out = temporaryPath("gpkg")
         #expect(try civicgrid("export", "grids", "--db", db, "--format", "gpkg", "--output", out).status == 0)
         if FileManager.default.isExecutableFile(atPath: "/usr/bin/ogrinfo") {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/ogrinfo")
-            p.arguments = ["-ro", "-so", "-al", out]
-            let pipe = Pipe()
-            p.standardOutput = pipe
-            p.standardError = pipe
-            try p.run()
-            let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            p.waitUntilExit()
+            let text = try run("/usr/bin/ogrinfo", ["-ro", "-so", "-al", out]).output
             #expect(text.contains("Feature Count: 3"))
             #expect(text.contains("households: Integer"))
             #expect(!text.contains("Warning"))

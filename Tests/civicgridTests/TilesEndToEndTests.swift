@@ -4,20 +4,6 @@ import Testing
 import FoundationNetworking
 #endif
 
-/// Runs any program; returns its status and combined output.
-func run(_ program: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: program)
-    p.arguments = arguments
-    let pipe = Pipe()
-    p.standardOutput = pipe
-    p.standardError = pipe
-    try p.run()
-    let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    p.waitUntilExit()
-    return (p.terminationStatus, text)
-}
-
 /// Whether python3 can import these modules (the test clients Scripts/test installs).
 func pythonHas(_ modules: String...) -> Bool {
     (try? run("/usr/bin/env", ["python3", "-c", "import " + modules.joined(separator: ", ")]).status) == 0
@@ -78,9 +64,11 @@ struct TilesEndToEndTests {
 
     @Test func liveServerServesTilesGDALReadsAndChromiumDraws() async throws {
         let port = Int.random(in: 20000..<60000)
+        let db = temporaryPath("gpkg")  // this test imports into it
+        try FileManager.default.copyItem(atPath: publishedDemo, toPath: db)
         let server = Process()
         server.executableURL = URL(fileURLWithPath: binary)
-        server.arguments = ["serve", "--db", publishedDemo, "--port", "\(port)", "--log-level", "warning",
+        server.arguments = ["serve", "--db", db, "--port", "\(port)", "--log-level", "warning",
                             "--styles", repository.appendingPathComponent("Styles").path,
                             "--web-assets", repository.appendingPathComponent(".build-web/maplibre").path]
         try server.run()
@@ -109,6 +97,22 @@ struct TilesEndToEndTests {
             #expect(info.output.contains("Feature Count: "), "\(info.output)")
             #expect(info.output.contains("households: Integer"))
         }
+        // Another process imports a building into that tile: within a few seconds the server
+        // serves the tile anew (a new ETag).
+        let etag = try #require(headers["Etag"] as? String ?? headers["ETag"] as? String)
+        let file = temporaryPath("geojson")
+        try Data(#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"households":12,"floors":3},"geometry":{"type":"Polygon","coordinates":[[[120.70000,31.29990],[120.70010,31.29990],[120.70010,31.29998],[120.70000,31.29998],[120.70000,31.29990]]]}}]}"#.utf8)
+            .write(to: URL(fileURLWithPath: file))
+        let imported = try civicgrid("import", "buildings", file, "--db", db)
+        #expect(imported.status == 0, "\(imported.stderr)")
+        var changed = false
+        for _ in 0..<50 where !changed {
+            try await Task.sleep(for: .milliseconds(100))
+            let (_, _, now) = try await fetch("\(base)/tiles/14/13685/6690.mvt")
+            let tag = now["Etag"] as? String ?? now["ETag"] as? String
+            changed = tag != nil && tag != etag
+        }
+        #expect(changed, "the tile did not change within 5 s of the import")
         if FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium"), FileManager.default.isExecutableFile(atPath: "/usr/bin/chromedriver"),
            pythonHas("selenium") {
             let shot = temporaryPath("png")
