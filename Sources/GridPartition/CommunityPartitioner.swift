@@ -48,6 +48,8 @@ public struct GridShape: Hashable, Sendable {
 /// cells, graph and partition; polygons excluded).
 public struct Division: Sendable {
     public var grids: [GridShape]
+    /// Buildings (ids) whose grid no division can bring within the band, and why.
+    public var obstacles: [Int64: Obstacle]
     public var assignmentSeconds: Double
 }
 
@@ -79,6 +81,56 @@ public struct CommunityPartitioner: Sendable {
 
     public func run(_ input: CommunityInput, geos: GEOSContext) throws(GEOSError) -> Division {
         let start = Date()
+        let (graph, cells, nodePoints, nodeSites) = try cellGraph(input, geos: geos)
+        let partitioner = GraphPartitioner(band: band, seed: seed)
+        var part = partitioner.partition(graph)
+        // Why grids out of band (none of them oversized) cannot be in band.
+        var weight: [Int: Int] = [:], oversized = Set<Int>()
+        for (v, p) in part.enumerated() {
+            weight[p, default: 0] += graph.weights[v]
+            if graph.weights[v] > band.max { oversized.insert(p) }
+        }
+        let out = part.indices.filter { !band.contains(weight[part[$0]]!) && !oversized.contains(part[$0]) }
+        let obstacles = Self.bySite(partitioner.obstacles(graph, among: out), nodeSites, input)
+        let assignmentSeconds = Date().timeIntervalSince(start)
+
+        // Polygons, mending grids that came out in pieces.
+        let parts = (part.max() ?? -1) + 1
+        var shapes = try (0..<parts).map { p throws(GEOSError) in
+            try geos.unaryUnion(part.indices.filter { part[$0] == p }.compactMap { cells[$0] }, gridSize: Self.gridSize).polygons
+        }
+        try mendPieces(&shapes, &part, nodePoints: nodePoints, geos: geos)
+        // Cells meeting at a point can leave a hole of no width inside a dissolved grid.
+        shapes = shapes.map { $0.map { p in Polygon(exterior: p.exterior, holes: p.holes.filter { abs($0.signedArea) >= Self.sliverArea }) } }
+
+        let grids = shapes.indices.compactMap { p -> GridShape? in
+            guard let polygon = shapes[p].first else { return nil }
+            let sites = part.indices.filter { part[$0] == p }.flatMap { nodeSites[$0] }.sorted()
+            return GridShape(polygon: polygon, sites: sites.map { input.sites[$0].id },
+                             households: sites.reduce(0) { $0 + input.sites[$1].households })
+        }
+        return Division(grids: grids, obstacles: obstacles, assignmentSeconds: assignmentSeconds)
+    }
+
+    /// Why the grids of the buildings `among` (ids) are out of band whatever the division, for
+    /// those where a search proves it, with the same cells and neighbours as `run` (see
+    /// `GraphPartitioner.obstacles`).
+    public func obstacles(_ input: CommunityInput, among ids: Set<Int64>, geos: GEOSContext) throws(GEOSError) -> [Int64: Obstacle] {
+        guard !ids.isEmpty else { return [:] }
+        let (graph, _, _, nodeSites) = try cellGraph(input, geos: geos)
+        let nodes = nodeSites.indices.filter { nodeSites[$0].contains { ids.contains(input.sites[$0].id) } }
+        return Self.bySite(GraphPartitioner(band: band, seed: seed).obstacles(graph, among: nodes), nodeSites, input)
+    }
+
+    private static func bySite(_ obstacles: [Int: Obstacle], _ nodeSites: [[Int]], _ input: CommunityInput) -> [Int64: Obstacle] {
+        var out: [Int64: Obstacle] = [:]
+        for (v, o) in obstacles { for i in nodeSites[v] { out[input.sites[i].id] = o } }
+        return out
+    }
+
+    /// Steps 1–3: the graph of cells, the cells, their points and the sites in each.
+    func cellGraph(_ input: CommunityInput, geos: GEOSContext) throws(GEOSError)
+        -> (graph: PartitionGraph, cells: [Geometry?], points: [Coordinate], sites: [[Int]]) {
         let community = Geometry.multiPolygon(input.boundary)
         let blocks = try makeBlocks(community, roads: input.roads, geos: geos)
         let index = try PolygonIndex(context: geos, polygons: blocks.map(Geometry.polygon))
@@ -150,25 +202,7 @@ public struct CommunityPartitioner: Sendable {
         }
         let measures = cells.map { cell in (area: cell?.area ?? 0, perimeter: cell?.polygons.reduce(0) { $0 + $1.perimeter } ?? 0) }
         let graph = PartitionGraph(weights: weights, points: nodePoints, edges: edges, cells: measures)
-        var part = GraphPartitioner(band: band, seed: seed).partition(graph)
-        let assignmentSeconds = Date().timeIntervalSince(start)
-
-        // Polygons, mending grids that came out in pieces.
-        let parts = (part.max() ?? -1) + 1
-        var shapes = try (0..<parts).map { p throws(GEOSError) in
-            try geos.unaryUnion(part.indices.filter { part[$0] == p }.compactMap { cells[$0] }, gridSize: Self.gridSize).polygons
-        }
-        try mendPieces(&shapes, &part, nodePoints: nodePoints, geos: geos)
-        // Cells meeting at a point can leave a hole of no width inside a dissolved grid.
-        shapes = shapes.map { $0.map { p in Polygon(exterior: p.exterior, holes: p.holes.filter { abs($0.signedArea) >= Self.sliverArea }) } }
-
-        let grids = shapes.indices.compactMap { p -> GridShape? in
-            guard let polygon = shapes[p].first else { return nil }
-            let sites = part.indices.filter { part[$0] == p }.flatMap { nodeSites[$0] }.sorted()
-            return GridShape(polygon: polygon, sites: sites.map { input.sites[$0].id },
-                             households: sites.reduce(0) { $0 + input.sites[$1].households })
-        }
-        return Division(grids: grids, assignmentSeconds: assignmentSeconds)
+        return (graph, cells, nodePoints, nodeSites)
     }
 
     /// The community cut along its roads; polygons outside it (lakes, holes) are dropped.

@@ -11,7 +11,8 @@ import GridGeometry
 ///    extreme node by projection order); the cheapest in-window cut whose other side is also
 ///    connected wins.
 /// 3. Parts still out of band are repaired by boundary moves, then by merging with a
-///    neighbour and splitting again.
+///    neighbour and splitting again, then by an exhaustive search over the part and its
+///    neighbours when they hold at most 64 nodes (tower blocks packed like a puzzle).
 /// 4. Boundary moves that shorten the cut, keeping parts connected and in band, refine.
 ///
 /// Deterministic: the seed turns the sweep directions; ties break on node index.
@@ -150,8 +151,7 @@ public struct GraphPartitioner: Sendable {
         for _ in 0..<4 {
             var changed = false
             for p in 0..<s.members.count where !s.isException(p) && !s.members[p].isEmpty && !band.contains(s.weight[p]) {
-                if s.repairByMoves(p) { changed = true; continue }
-                if mergeAndSplit(p, &s) { changed = true }
+                if s.repairByMoves(p) || mergeAndSplit(p, &s) || regroup(p, &s) { changed = true }
             }
             if !changed { break }
         }
@@ -180,6 +180,93 @@ public struct GraphPartitioner: Sendable {
             (s.part, s.members, s.weight, s.exception) = saved
         }
         return false
+    }
+
+    /// Steps an exhaustive search may take (a few milliseconds).
+    static let searchBudget = 200_000
+
+    /// Divides part p and its neighbours (then theirs, ring by ring, up to 64 nodes)
+    /// exhaustively into connected in-band parts: for few large buildings, where sweeps and
+    /// single moves cannot pack the sizes.
+    func regroup(_ p: Int, _ s: inout State) -> Bool {
+        var group = [p], ring = [p], size = s.members[p].count
+        while true {
+            var next: [Int] = []
+            for q in ring {
+                for n in s.neighborParts(of: q).sorted(by: { ($0.cost, $1.part) > ($1.cost, $0.part) })
+                where !s.isException(n.part) && !group.contains(n.part) && size + s.members[n.part].count <= 64 {
+                    group.append(n.part)
+                    next.append(n.part)
+                    size += s.members[n.part].count
+                }
+            }
+            guard !next.isEmpty else { return false }
+            ring = next
+            guard band.isFeasible(group.reduce(0) { $0 + s.weight[$1] }),
+                  let piece = LocalGraph(group.flatMap { s.members[$0] }.sorted(), in: s.graph),
+                  case .found(let sets) = piece.divide(band: band, budget: Self.searchBudget) else { continue }
+            for q in group { s.clear(q) }
+            for (i, set) in sets.enumerated() { s.assign(piece.members(set), to: i < group.count ? group[i] : s.newPart()) }
+            return true
+        }
+    }
+
+    /// Why the grid of each of `nodes` is out of band whatever the division, for those where
+    /// an exhaustive search proves it (see `Obstacle`); nodes heavier than the band's maximum
+    /// are left out (their reason is plain).
+    public func obstacles(_ g: PartitionGraph, among nodes: some Sequence<Int>) -> [Int: Obstacle] {
+        var out: [Int: Obstacle] = [:]
+        var state = State(graph: g, band: band)
+        var pieceOf: [Int: Int] = [:], divisible: [Bool?] = []
+        let light = (0..<g.count).filter { g.weights[$0] <= band.max }
+        for v in nodes where g.weights[v] <= band.max {
+            if let households = stranded(v, g) {
+                out[v] = .stranded(households: households)
+                continue
+            }
+            // The piece of the community between oversized nodes (and its edge) holding v.
+            if pieceOf[v] == nil {
+                for piece in state.components(of: light) where piece.contains(v) {
+                    for x in piece { pieceOf[x] = divisible.count }
+                    if !band.isFeasible(piece.reduce(0) { $0 + g.weights[$1] }) {
+                        divisible.append(false)
+                    } else if let local = LocalGraph(piece, in: g) {
+                        switch local.divide(band: band, budget: Self.searchBudget) {
+                        case .found: divisible.append(true)
+                        case .none: divisible.append(false)
+                        case .unknown: divisible.append(nil)
+                        }
+                    } else {
+                        divisible.append(nil)
+                    }
+                }
+            }
+            if let i = pieceOf[v], divisible[i] == false { out[v] = .packing }
+        }
+        return out
+    }
+
+    /// Node v's households if no connected set of nodes within the band's maximum holding v
+    /// weighs within the band (a 300-household building whose every neighbour holds 250);
+    /// checked exhaustively within the nodes reachable without passing the maximum, when
+    /// those are at most 64.
+    func stranded(_ v: Int, _ g: PartitionGraph) -> Int? {
+        var reached: [Int] = [], heap = MinHeap()
+        var dist: [Int: Int] = [v: g.weights[v]]
+        heap.push(Double(g.weights[v]), v)
+        var settled = Set<Int>()
+        while !heap.isEmpty, reached.count <= 64 {
+            let x = heap.pop()
+            guard settled.insert(x).inserted else { continue }
+            reached.append(x)
+            for e in g.edges(x) {
+                let u = Int(g.targets[e]), d = dist[x]! + g.weights[u]
+                if g.weights[u] <= band.max, d <= band.max, d < dist[u] ?? .max { dist[u] = d; heap.push(Double(d), u) }
+            }
+        }
+        guard reached.count <= 64, let piece = LocalGraph(reached.sorted(), in: g), let i = piece.nodes.firstIndex(of: v),
+              piece.canReachBand(i, band: band, budget: Self.searchBudget) == false else { return nil }
+        return g.weights[v]
     }
 
     /// Greedy boundary moves with positive gain that keep both parts connected and in band.

@@ -11,13 +11,16 @@ public struct MeasuredGrid: Sendable {
     public var buildings: Int
     /// The largest building's households, to explain an oversized grid.
     public var largestBuilding: Int
+    /// Why no division brings this grid within the band, when a search proved it.
+    public var obstacle: Obstacle?
 
-    public init(code: String, polygons: [Polygon], households: Int, buildings: Int, largestBuilding: Int) {
+    public init(code: String, polygons: [Polygon], households: Int, buildings: Int, largestBuilding: Int, obstacle: Obstacle? = nil) {
         self.code = code
         self.polygons = polygons
         self.households = households
         self.buildings = buildings
         self.largestBuilding = largestBuilding
+        self.obstacle = obstacle
     }
 }
 
@@ -38,7 +41,8 @@ public struct CommunityReport: Codable, Sendable {
     public var meanHouseholds: Double
     public var maxHouseholds: Int
     public var inBand: Int
-    /// Whether the community's total can be divided within the band at all.
+    /// Whether the community can be divided within the band at all: its total allows it and
+    /// no grid has an obstacle.
     public var feasible: Bool
     public var exceptions: [GridException]
     /// Grids that are a single polygon.
@@ -62,14 +66,18 @@ public struct CommunityReport: Codable, Sendable {
     public static func measure(community: String, boundary: [Polygon], grids: [MeasuredGrid], roads: [LineString],
                                band: Band, assignmentSeconds: Double = 0, seconds: Double, geos: GEOSContext) throws(GEOSError) -> CommunityReport {
         let total = grids.reduce(0) { $0 + $1.households }
-        let feasible = band.isFeasible(total)
+        let feasible = band.isFeasible(total) && grids.allSatisfy { $0.obstacle == nil }
         var exceptions: [GridException] = []
         for g in grids where !band.contains(g.households) {
             let reason: String
             if g.largestBuilding > band.max {
                 reason = "a building with \(g.largestBuilding) households, over \(band.max): a grid of its own"
-            } else if !feasible {
+            } else if !band.isFeasible(total) {
                 reason = "the community's \(total) households cannot be divided into grids of \(band.min)–\(band.max)"
+            } else if case .stranded(let households) = g.obstacle {
+                reason = "\(g.households) households: it holds a building of \(households) households that no contiguous group of buildings brings within \(band.min)–\(band.max) (its neighbours are too large)"
+            } else if g.obstacle == .packing {
+                reason = "\(g.households) households: no division of its part of the community (between buildings over \(band.max) and the edge) puts every grid within \(band.min)–\(band.max)"
             } else if g.households < band.min {
                 reason = "\(g.households) households, under \(band.min)"
             } else {
@@ -157,7 +165,7 @@ public struct PlanReport: Codable, Sendable {
                                 r.polsbyPopperMin, roads as NSString, r.seconds))
         }
         for r in communities {
-            if !r.feasible { lines.append("\(r.community): \(r.households) households cannot all fall in the band") }
+            if !r.feasible { lines.append("\(r.community): \(r.households) households cannot all fall in the band, however divided") }
             for e in r.exceptions { lines.append("exception \(e.grid): \(e.reason)") }
         }
         return lines.joined(separator: "\n")

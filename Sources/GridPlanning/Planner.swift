@@ -103,24 +103,28 @@ public struct Planner: Sendable {
         let start = Date()
         let geos = GEOSContext()
         let frame = LocalMetric(around: job.community.geometry.boundingBox!.center)
-        let boundary = try frame.project(job.community.geometry).polygons
-        let labels = try frame.project(job.buildings.map(\.label))
-        let sites = zip(job.buildings, labels).map { Site(id: $0.id!, point: $1, households: $0.households) }
-        let roads = try job.roads.flatMap { try frame.project($0.geometry).lineStrings }
-        let input = CommunityInput(code: job.community.code, boundary: boundary, sites: sites, roads: roads)
+        let input = try communityInput(job, frame: frame)
         let division = try CommunityPartitioner(band: options.band, seed: options.seed).run(input, geos: geos)
         let shapes = division.grids
         let coded = Self.readingOrder(shapes.map(\.polygon)).enumerated().map { n, i in
             (shape: shapes[i], code: job.community.code + String(format: "%03d", n + 1), original: Geometry?.none)
         }
-        return try proposal(job, coded, boundary: boundary, roads: roads, frame: frame, options: options, start: start,
-                            assignmentSeconds: division.assignmentSeconds, geos: geos)
+        return try proposal(job, coded, boundary: input.boundary, roads: input.roads, obstacles: division.obstacles, frame: frame,
+                            options: options, start: start, assignmentSeconds: division.assignmentSeconds, geos: geos)
+    }
+
+    /// The community, its buildings and roads in a metric frame, as the partitioner takes them.
+    func communityInput(_ job: Job, frame: LocalMetric) throws -> CommunityInput {
+        let labels = try frame.project(job.buildings.map(\.label))
+        return CommunityInput(code: job.community.code, boundary: try frame.project(job.community.geometry).polygons,
+                              sites: zip(job.buildings, labels).map { Site(id: $0.id!, point: $1, households: $0.households) },
+                              roads: try job.roads.flatMap { try frame.project($0.geometry).lineStrings })
     }
 
     /// Grids in EPSG:4326 and the community's report, from coded shapes in metres. A shape
     /// with its original geometry (a grid kept from the published plan) keeps it exactly.
     func proposal(_ job: Job, _ coded: [(shape: GridShape, code: String, original: Geometry?)], boundary: [Polygon], roads: [LineString],
-                  frame: LocalMetric, options: PartitionOptions, start: Date, assignmentSeconds: Double = 0,
+                  obstacles: [Int64: Obstacle], frame: LocalMetric, options: PartitionOptions, start: Date, assignmentSeconds: Double = 0,
                   geos: GEOSContext) throws -> Proposal {
         let byID = Dictionary(uniqueKeysWithValues: job.buildings.map { ($0.id!, $0.households) })
         var grids: [(Grid, [Int64])] = []
@@ -138,12 +142,25 @@ public struct Planner: Sendable {
             grids.append((Grid(plan: 0, code: code, name: nil, geometry: polygon, households: shape.households,
                                buildings: shape.sites.count, areaM2: shape.polygon.area), shape.sites))
             measured.append(MeasuredGrid(code: code, polygons: [metric], households: shape.households,
-                                         buildings: shape.sites.count, largestBuilding: shape.sites.map { byID[$0] ?? 0 }.max() ?? 0))
+                                         buildings: shape.sites.count, largestBuilding: shape.sites.map { byID[$0] ?? 0 }.max() ?? 0,
+                                         obstacle: Self.obstacle(of: shape.sites, obstacles)))
         }
         let report = try CommunityReport.measure(community: job.community.code, boundary: boundary, grids: measured, roads: roads,
                                                  band: options.band, assignmentSeconds: assignmentSeconds,
                                                  seconds: Date().timeIntervalSince(start), geos: geos)
         return Proposal(community: job.community.code, grids: grids, report: report)
+    }
+
+    /// A grid's obstacle: a stranded building (the largest) before the packing of its piece.
+    static func obstacle(of sites: [Int64], _ obstacles: [Int64: Obstacle]) -> Obstacle? {
+        let found = sites.compactMap { obstacles[$0] }
+        return found.max { a, b in
+            switch (a, b) {
+            case (.stranded(let x), .stranded(let y)): x < y
+            case (.packing, .stranded): true
+            default: false
+            }
+        }
     }
 
     /// Grid numbering: rows from north to south, west to east within a row, rows as tall
@@ -172,16 +189,21 @@ public struct Planner: Sendable {
         }
         let geos = GEOSContext()
         let frame = LocalMetric(around: community.geometry.boundingBox!.center)
-        var households: [Int64: [Int]] = [:]
-        for b in buildings { if let g = assignment[b.id!] { households[g, default: []].append(b.households) } }
+        let input = try communityInput(Job(community: community, buildings: buildings, roads: roads), frame: frame)
+        var members: [Int64: [Building]] = [:]
+        for b in buildings { if let g = assignment[b.id!] { members[g, default: []].append(b) } }
+        let outOfBand = grids.map { members[$0.id!] ?? [] }.filter { g in
+            !band.contains(g.reduce(0) { $0 + $1.households }) && g.allSatisfy { $0.households <= band.max }
+        }
+        let obstacles = try CommunityPartitioner(band: band).obstacles(input, among: Set(outOfBand.joined().map { $0.id! }), geos: geos)
         let measured = try grids.map { g in
-            let hh = households[g.id!] ?? []
-            return MeasuredGrid(code: g.code, polygons: try frame.project(g.geometry).polygons, households: hh.reduce(0, +),
-                                buildings: hh.count, largestBuilding: hh.max() ?? 0)
+            let hh = members[g.id!] ?? []
+            return MeasuredGrid(code: g.code, polygons: try frame.project(g.geometry).polygons, households: hh.reduce(0) { $0 + $1.households },
+                                buildings: hh.count, largestBuilding: hh.map(\.households).max() ?? 0,
+                                obstacle: Self.obstacle(of: hh.map { $0.id! }, obstacles))
         }
         let report = try CommunityReport.measure(
-            community: community.code, boundary: try frame.project(community.geometry).polygons, grids: measured,
-            roads: try roads.flatMap { try frame.project($0.geometry).lineStrings }, band: band,
+            community: community.code, boundary: input.boundary, grids: measured, roads: input.roads, band: band,
             seconds: Date().timeIntervalSince(start), geos: geos)
         return PlanReport(communities: [report])
     }

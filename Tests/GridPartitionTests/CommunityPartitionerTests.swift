@@ -24,7 +24,8 @@ func sites(in box: BoundingBox, columns: Int, rows: Int, households: (Int) -> In
 /// exactly one grid, inside its grid's polygon, and the grids tiling the community.
 func divide(_ input: CommunityInput, seed: UInt64 = 1) throws -> ([GridShape], CommunityReport) {
     let geos = GEOSContext()
-    let grids = try CommunityPartitioner(seed: seed).run(input, geos: geos).grids
+    let division = try CommunityPartitioner(seed: seed).run(input, geos: geos)
+    let grids = division.grids
     let assigned = grids.flatMap(\.sites)
     #expect(assigned.count == input.sites.count && Set(assigned) == Set(input.sites.map(\.id)), "every building in exactly one grid")
     let byID = Dictionary(uniqueKeysWithValues: input.sites.map { ($0.id, $0) })
@@ -35,7 +36,8 @@ func divide(_ input: CommunityInput, seed: UInt64 = 1) throws -> ([GridShape], C
     }
     let measured = grids.enumerated().map { i, g in
         MeasuredGrid(code: "\(i)", polygons: [g.polygon], households: g.households, buildings: g.sites.count,
-                     largestBuilding: g.sites.map { byID[$0]!.households }.max() ?? 0)
+                     largestBuilding: g.sites.map { byID[$0]!.households }.max() ?? 0,
+                     obstacle: g.sites.lazy.compactMap { division.obstacles[$0] }.first)
     }
     let report = try CommunityReport.measure(community: input.code, boundary: input.boundary, grids: measured, roads: input.roads,
                                              band: Band(), seconds: 0, geos: geos)
@@ -114,6 +116,17 @@ struct CommunityPartitionerTests {
         #expect(grids.map(\.households).sorted() == [310, 310])
         #expect(!report.feasible)
         #expect(report.exceptions.allSatisfy { $0.reason.contains("cannot be divided") })
+    }
+
+    @Test func strandedBuildingsAreReported() throws {
+        // Three towers in a row, 260, 300 and 260 households: alone under 350, any two over 500.
+        let input = CommunityInput(code: "S", boundary: [rectangle(0, 0, 300, 100)],
+                                   sites: sites(in: BoundingBox(minX: 0, minY: 0, maxX: 300, maxY: 100), columns: 3, rows: 1) { [260, 300, 260][$0] },
+                                   roads: [])
+        let (_, report) = try divide(input)
+        #expect(!report.feasible)
+        #expect(!report.exceptions.isEmpty)
+        #expect(report.exceptions.allSatisfy { $0.reason.contains("no contiguous group of buildings brings within 350–500") }, "\(report.exceptions)")
     }
 
     @Test func gridBoundaryFollowsTheRoad() throws {
