@@ -45,6 +45,8 @@ public func buildRouter(store: GridStore, tiles: TileProvider, configuration: Se
     HealthController(store: store).register(on: router)
     TilesController(provider: tiles, fallbackHost: configuration.authority).register(on: router)
     WebController(store: store, configuration: configuration).register(on: router)
+    FeaturesController(store: store, fallbackHost: configuration.authority).register(on: router)
+    router.get("openapi.json") { _, _ in OpenAPI.response }
     return router
 }
 

@@ -3,7 +3,8 @@ import GridGeometry
 import GridStore
 import Hummingbird
 
-/// The command-centre page and what it loads: `GET /map` (and `/` for browsers), MapLibre
+/// The command-centre page and what it loads: `GET /map` (and `/` for browsers; other
+/// clients get the JSON landing page of the OGC API), MapLibre
 /// GL JS under `/assets/`, styles at `/styles/{name}.json`, and `GET /api/v1/regions` for
 /// the region picker.
 struct WebController {
@@ -35,6 +36,9 @@ struct WebController {
         let base = request.baseURL(fallbackHost: configuration.authority)
         let links: [[String: String]] = [
             ["rel": "self", "type": "application/json", "title": "This document", "href": "\(base)/"],
+            ["rel": "service-desc", "type": "application/vnd.oai.openapi+json;version=3.0", "title": "OpenAPI 3.0 document of the API", "href": "\(base)/openapi.json"],
+            ["rel": "conformance", "type": "application/json", "title": "OGC API conformance classes", "href": "\(base)/conformance"],
+            ["rel": "data", "type": "application/json", "title": "Feature collections", "href": "\(base)/collections"],
             ["rel": "alternate", "type": "text/html", "title": "The command-centre map", "href": "\(base)/map"],
             ["rel": "describedby", "type": "application/json", "title": "TileJSON of the vector tiles", "href": "\(base)/tiles.json"],
             ["rel": "stylesheet", "type": "application/json", "title": "MapLibre style", "href": "\(base)/styles/command-centre.json"],

@@ -1,0 +1,127 @@
+import Foundation
+import GridGeometry
+import GridStore
+
+/// The query parameters of `/collections/{id}/items`, checked: OGC API – Features Part 1
+/// (`bbox`, `bbox-crs`, `limit`, `datetime`), queryables as parameters (Part 3: each property
+/// by name, numeric ones also as `name_min` / `name_max`), `properties=`, `plan=` for grids,
+/// and the paging cursors `after` / `before` that the `next` / `prev` links carry. Anything
+/// else is refused, so a misspelt filter never silently returns everything.
+enum ItemsParameters {
+    static let crs84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+    static let maxLimit = 10_000
+
+    /// Parameters every collection takes, with what they mean (for errors and the OpenAPI document).
+    static let common = ["f", "bbox", "bbox-crs", "limit", "after", "before", "properties"]
+
+    /// Every parameter `layer` takes.
+    static func names(_ layer: FeatureLayer) -> [String] {
+        var names = common + (layer.hasTime ? ["datetime"] : []) + (layer == .grids ? ["plan"] : [])
+        for p in layer.properties where !names.contains(p.name) {
+            names.append(p.name)
+            if p.type == .integer || p.type == .number { names += ["\(p.name)_min", "\(p.name)_max"] }
+        }
+        return names
+    }
+
+    static func parse(_ layer: FeatureLayer, _ parameters: [(String, String)]) throws(Problem) -> FeatureQuery {
+        var query = FeatureQuery()
+        var seen = Set<String>()
+        let allowed = Set(names(layer))
+        for (name, value) in parameters {
+            guard allowed.contains(name) else {
+                throw .badRequest("unknown parameter \"\(name)\"; \(layer.rawValue) items take: \(names(layer).joined(separator: ", "))")
+            }
+            guard seen.insert(name).inserted else { throw .badRequest("parameter \"\(name)\" given twice") }
+            switch name {
+            case "f":
+                guard ["json", "geojson"].contains(value) else { throw .badRequest("f=\(value): items are served as f=json (GeoJSON) only") }
+            case "bbox": query.bbox = try bbox(value)
+            case "bbox-crs":
+                guard value == crs84 else { throw .badRequest("bbox-crs \(value) is not supported: only \(crs84)") }
+            case "limit":
+                guard let n = Int(value), (1...maxLimit).contains(n) else {
+                    throw .badRequest("limit \"\(value)\" must be an integer from 1 to \(maxLimit)")
+                }
+                query.limit = n
+            case "after", "before":
+                guard !value.isEmpty, layer.textIDs || Int64(value) != nil else { throw .badRequest("\(name) \"\(value)\" is not a feature id") }
+                if name == "after" { query.after = value } else { query.before = value }
+            case "properties":
+                let list = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                let known = Set(layer.properties.map(\.name))
+                if let bad = list.first(where: { !known.contains($0) }) {
+                    throw .badRequest("properties: no property \"\(bad)\"; \(layer.rawValue) has \(layer.properties.map(\.name).joined(separator: ", "))")
+                }
+                query.properties = list
+            case "datetime": query.time = try interval(value)
+            case "plan":
+                guard let plan = Int64(value) else { throw .badRequest("plan \"\(value)\" is not a plan id") }
+                query.plan = plan
+            default:
+                try filter(layer, name, value, &query)
+            }
+        }
+        if query.after != nil && query.before != nil { throw .badRequest("after and before cannot both be given") }
+        return query
+    }
+
+    private static func filter(_ layer: FeatureLayer, _ name: String, _ value: String, _ query: inout FeatureQuery) throws(Problem) {
+        for (suffix, isMin) in [("_min", true), ("_max", false)] where name.hasSuffix(suffix) {
+            let property = String(name.dropLast(suffix.count))
+            guard layer.properties.contains(where: { $0.name == property }) else { continue }
+            guard let number = Double(value), number.isFinite else { throw .badRequest("\(name) \"\(value)\" is not a number") }
+            query.ranges.append(isMin ? (property, number, nil) : (property, nil, number))
+            return
+        }
+        let p = layer.properties.first { $0.name == name }!
+        switch p.type {
+        case .integer where Int64(value) == nil: throw .badRequest("\(name) \"\(value)\" is not an integer")
+        case .number where Double(value) == nil: throw .badRequest("\(name) \"\(value)\" is not a number")
+        case .dateTime: throw .badRequest("\(name): filter times with datetime=")
+        default: query.equals.append((name, value))
+        }
+    }
+
+    /// `minLon,minLat,maxLon,maxLat` (or six numbers with heights, which are ignored).
+    static func bbox(_ text: String) throws(Problem) -> BoundingBox {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false)
+        let numbers = parts.compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }.filter(\.isFinite)
+        guard numbers.count == parts.count, [4, 6].contains(numbers.count) else {
+            throw .badRequest("bbox \"\(text)\" must be 4 numbers (minLon,minLat,maxLon,maxLat) or 6 with heights")
+        }
+        let (x0, y0, x1, y1) = numbers.count == 4 ? (numbers[0], numbers[1], numbers[2], numbers[3]) : (numbers[0], numbers[1], numbers[3], numbers[4])
+        guard (-180...180).contains(x0), (-180...180).contains(x1) else { throw .badRequest("bbox longitudes \(x0), \(x1) must be within -180…180") }
+        guard (-90...90).contains(y0), (-90...90).contains(y1) else { throw .badRequest("bbox latitudes \(y0), \(y1) must be within -90…90") }
+        guard x0 <= x1 else { throw .badRequest("bbox minimum longitude \(x0) is greater than the maximum \(x1)") }
+        guard y0 <= y1 else { throw .badRequest("bbox minimum latitude \(y0) is greater than the maximum \(y1)") }
+        return BoundingBox(minX: x0, minY: y0, maxX: x1, maxY: y1)
+    }
+
+    /// An RFC 3339 instant or interval (`start/end`, either end open as `..` or empty), as
+    /// Unix seconds. A date alone covers its whole day (UTC).
+    static func interval(_ text: String) throws(Problem) -> (start: Double?, end: Double?) {
+        let ends = text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard (1...2).contains(ends.count) else { throw .badRequest("datetime \"\(text)\" must be an instant or start/end") }
+        if ends.count == 1 {
+            let (start, end) = try instant(ends[0])
+            return (start, end)
+        }
+        let start = ends[0].isEmpty || ends[0] == ".." ? nil : try instant(ends[0]).start
+        let end = ends[1].isEmpty || ends[1] == ".." ? nil : try instant(ends[1]).end
+        if start == nil && end == nil { throw .badRequest("datetime \"\(text)\": both ends open") }
+        if let start, let end, start > end { throw .badRequest("datetime \"\(text)\": start after end") }
+        return (start, end)
+    }
+
+    /// A time as [start, end]: the instant itself, or a whole day.
+    private static func instant(_ text: String) throws(Problem) -> (start: Double, end: Double) {
+        for style in [Date.ISO8601FormatStyle(includingFractionalSeconds: true), Date.ISO8601FormatStyle()] {
+            if let date = try? style.parse(text) { return (date.timeIntervalSince1970, date.timeIntervalSince1970) }
+        }
+        if let day = try? Date.ISO8601FormatStyle().parse(text + "T00:00:00Z") {
+            return (day.timeIntervalSince1970, day.timeIntervalSince1970 + 86_400 - 0.001)
+        }
+        throw .badRequest("datetime \"\(text)\" is not an RFC 3339 time such as 2026-11-23T08:30:00Z")
+    }
+}

@@ -1,0 +1,379 @@
+import Foundation
+import GRDB
+import GridGeometry
+
+/// A layer served as GeoJSON features (OGC API – Features collections). Only map-facing
+/// columns: never households' names, phone numbers or units, never a member's name.
+public enum FeatureLayer: String, CaseIterable, Sendable {
+    case districts, streets, communities, grids, buildings, roads, positions
+
+    public var title: String {
+        switch self {
+        case .districts: "Districts"
+        case .streets: "Streets"
+        case .communities: "Communities"
+        case .grids: "Unit grids"
+        case .buildings: "Buildings"
+        case .roads: "Roads and rivers"
+        case .positions: "Live positions"
+        }
+    }
+
+    public var summary: String {
+        switch self {
+        case .districts, .streets, .communities: "Administrative regions of this level, with their codes and parents."
+        case .grids: "Unit grids of the published plans (or of one plan with plan=ID): code, community, households, buildings, area."
+        case .buildings: "Building footprints with their household counts and published grid; no household detail."
+        case .roads: "Road and river centrelines."
+        case .positions: "The latest plausible fix of each device, with the grid and community it fell in."
+        }
+    }
+
+    /// The layer's properties, in output order; all of them are queryable.
+    public var properties: [FeatureProperty] { sql.properties }
+
+    /// Whether features carry a time (then `datetime` filters them).
+    public var hasTime: Bool { sql.time != nil }
+
+    /// The geometry type of the layer's features (GeoJSON name).
+    public var geometryType: String {
+        switch self {
+        case .districts, .streets, .communities, .buildings: "MultiPolygon"
+        case .grids: "Polygon"
+        case .roads: "MultiLineString"
+        case .positions: "Point"
+        }
+    }
+
+    /// Whether feature ids are text (codes, device ids) rather than integers.
+    public var textIDs: Bool { sql.textID }
+}
+
+public enum FeaturePropertyType: String, Sendable {
+    case string, integer, number, dateTime
+}
+
+public struct FeatureProperty: Sendable {
+    public let name: String
+    public let type: FeaturePropertyType
+    public let title: String
+    let sql: String
+}
+
+/// Which features of a layer, and which page of them.
+public struct FeatureQuery: Sendable {
+    /// Features whose geometry meets this box (lon/lat).
+    public var bbox: BoundingBox?
+    /// Property equal to a value (text, compared as the property's type).
+    public var equals: [(property: String, value: String)] = []
+    /// Numeric property within bounds (inclusive).
+    public var ranges: [(property: String, min: Double?, max: Double?)] = []
+    /// Time within [start, end] (Unix seconds; open ends nil), for layers with time.
+    public var time: (start: Double?, end: Double?)?
+    /// Features after (or before) this id in the layer's order.
+    public var after: String?
+    public var before: String?
+    public var limit = 100
+    /// Output only these properties (all when nil).
+    public var properties: [String]?
+    /// For grids: this plan instead of the published ones.
+    public var plan: Int64?
+
+    public init() {}
+}
+
+/// A page of features in id order, the number matching in all, and cursors to the pages
+/// around it (nil when there are none).
+public struct FeaturePage: Sendable {
+    public var features: [Feature]
+    public var numberMatched: Int
+    /// The last id of this page, when features follow it.
+    public var next: String?
+    /// The first id of this page, when features precede it.
+    public var previous: String?
+}
+
+extension FeatureLayer {
+    /// How a layer reads from the tables.
+    struct SQL {
+        /// FROM clause; `?` placeholders take `fromArguments`.
+        var from: String
+        var id: String
+        var textID = false
+        /// A GeoPackage geometry column, or point columns.
+        var geometry: String?
+        var point: (x: String, y: String)?
+        /// R-tree and the integer column it indexes.
+        var rtree: (table: String, key: String)?
+        var condition: String
+        var time: String?
+        var properties: [FeatureProperty]
+    }
+
+    private static func region(_ level: String) -> SQL {
+        SQL(from: "regions r", id: "r.code", textID: true, geometry: "r.geom", rtree: ("rtree_regions_geom", "r.fid"),
+            condition: "r.level = '\(level)'",
+            properties: [
+                FeatureProperty(name: "code", type: .string, title: "Region code", sql: "r.code"),
+                FeatureProperty(name: "name", type: .string, title: "Name", sql: "r.name"),
+                FeatureProperty(name: "parent", type: .string, title: "Code of the region above", sql: "r.parent"),
+            ])
+    }
+
+    var sql: SQL {
+        switch self {
+        case .districts: return Self.region("district")
+        case .streets: return Self.region("street")
+        case .communities: return Self.region("community")
+        case .grids:
+            return SQL(from: "grids g JOIN plans p ON p.id = g.plan", id: "g.code", textID: true, geometry: "g.geom",
+                       rtree: ("rtree_grids_geom", "g.fid"), condition: "p.status = 'published'",
+                       properties: [
+                           FeatureProperty(name: "code", type: .string, title: "Grid code (community code + 3 digits)", sql: "g.code"),
+                           FeatureProperty(name: "name", type: .string, title: "Name", sql: "g.name"),
+                           FeatureProperty(name: "community", type: .string, title: "Community code", sql: "p.community"),
+                           FeatureProperty(name: "plan", type: .integer, title: "Plan id", sql: "g.plan"),
+                           FeatureProperty(name: "households", type: .integer, title: "Households", sql: "g.households"),
+                           FeatureProperty(name: "buildings", type: .integer, title: "Buildings", sql: "g.buildings"),
+                           FeatureProperty(name: "area_m2", type: .number, title: "Area (m²)", sql: "round(g.area_m2, 1)"),
+                       ])
+        case .buildings:
+            // The building's grid in its community's published plan: two index lookups.
+            let grid = """
+                (SELECT gg.code FROM grid_buildings gb JOIN grids gg ON gg.fid = gb.grid
+                 WHERE gb.plan = (SELECT id FROM plans WHERE community = b.community AND status = 'published') AND gb.building = b.fid)
+                """
+            return SQL(from: "buildings b", id: "b.fid", geometry: "b.geom", rtree: ("rtree_buildings_geom", "b.fid"), condition: "1",
+                       properties: [
+                           FeatureProperty(name: "ref", type: .string, title: "Id in the source data", sql: "b.ref"),
+                           FeatureProperty(name: "floors", type: .integer, title: "Floors", sql: "b.floors"),
+                           FeatureProperty(name: "households", type: .integer, title: "Households", sql: "b.households"),
+                           FeatureProperty(name: "households_source", type: .string, title: "declared, estimated or records", sql: "b.households_source"),
+                           FeatureProperty(name: "area_m2", type: .number, title: "Footprint area (m²)", sql: "round(b.area_m2, 1)"),
+                           FeatureProperty(name: "community", type: .string, title: "Community code", sql: "b.community"),
+                           FeatureProperty(name: "grid", type: .string, title: "Grid code in the published plan", sql: grid),
+                       ])
+        case .roads:
+            return SQL(from: "roads x", id: "x.fid", geometry: "x.geom", rtree: ("rtree_roads_geom", "x.fid"), condition: "1",
+                       properties: [
+                           FeatureProperty(name: "name", type: .string, title: "Name", sql: "x.name"),
+                           FeatureProperty(name: "kind", type: .string, title: "Kind (primary, residential, river…)", sql: "x.kind"),
+                       ])
+        case .positions:
+            // The latest fix per device among unflagged fixes (within the time filter, which
+            // `features` puts inside the subquery).
+            return SQL(from: """
+                pings q JOIN (SELECT device, max(time) AS latest FROM pings WHERE flags = 0 AND {time} GROUP BY device) l
+                  ON l.device = q.device AND l.latest = q.time
+                """, id: "q.device", textID: true, point: ("q.lon", "q.lat"), condition: "1", time: "time",
+                       properties: [
+                           FeatureProperty(name: "device", type: .string, title: "Device id", sql: "q.device"),
+                           FeatureProperty(name: "time", type: .dateTime, title: "Time of the fix", sql: "q.time"),
+                           FeatureProperty(name: "accuracy", type: .number, title: "Accuracy (m)", sql: "q.accuracy"),
+                           FeatureProperty(name: "speed", type: .number, title: "Speed (m/s)", sql: "q.speed"),
+                           FeatureProperty(name: "heading", type: .number, title: "Heading (degrees)", sql: "q.heading"),
+                           FeatureProperty(name: "battery", type: .number, title: "Battery (0–1)", sql: "q.battery"),
+                           FeatureProperty(name: "community", type: .string, title: "Community code", sql: "q.community"),
+                           FeatureProperty(name: "grid", type: .string, title: "Grid code", sql: "(SELECT code FROM grids WHERE fid = q.grid)"),
+                       ])
+        }
+    }
+}
+
+extension StoreReader {
+    /// One page of a layer's features matching `query`, in id order.
+    public func features(_ layer: FeatureLayer, _ query: FeatureQuery) throws -> FeaturePage {
+        let s = layer.sql
+        var (from, conditions, args) = try clauses(layer, query)
+        let bbox = query.bbox
+        if let bbox, let rtree = s.rtree {
+            from += " JOIN \(rtree.table) rt ON rt.id = \(rtree.key)"
+            conditions.append("rt.minx <= ? AND rt.maxx >= ? AND rt.miny <= ? AND rt.maxy >= ?")
+            args += [bbox.maxX, bbox.minX, bbox.maxY, bbox.minY]
+        } else if let bbox, let point = s.point {
+            conditions.append("\(point.x) BETWEEN ? AND ? AND \(point.y) BETWEEN ? AND ?")
+            args += [bbox.minX, bbox.maxX, bbox.minY, bbox.maxY]
+        }
+        let filter = conditions.joined(separator: " AND ")
+        let matched = try count(s, from: from, filter: filter, args, bbox: bbox)
+
+        // The page, walking in id order from the cursor until limit + 1 features meet the box.
+        var cursorCondition = "", descending = false
+        var pageArgs = args
+        if let after = query.after {
+            cursorCondition = " AND \(s.id) > ?"
+            pageArgs += [s.textID ? after : Int64(after) as (any DatabaseValueConvertible)?]
+        } else if let before = query.before {
+            cursorCondition = " AND \(s.id) < ?"
+            pageArgs += [s.textID ? before : Int64(before) as (any DatabaseValueConvertible)?]
+            descending = true
+        }
+        let wanted = query.properties.map(Set.init)
+        let properties = s.properties.filter { wanted?.contains($0.name) ?? true }
+        let envelope = bbox != nil && s.rtree != nil ? ", rt.minx AS bx0, rt.miny AS by0, rt.maxx AS bx1, rt.maxy AS by1" : ""
+        let sql = """
+            SELECT \(s.id) AS fid_, \(geometryColumns(s))\(envelope)\(properties.enumerated().map { ", \($1.sql) AS p\($0)" }.joined())
+            FROM \(from) WHERE \(filter)\(cursorCondition) ORDER BY \(s.id)\(descending ? " DESC" : "")
+            """
+        var features: [Feature] = [], ids: [String] = []
+        let rows = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(pageArgs))
+        while features.count <= query.limit, let row = try rows.next() {
+            let geometry = try readGeometry(row, s)
+            if let bbox, !meets(row, geometry, bbox) { continue }
+            var props: [String: JSONValue] = [:]
+            for (i, p) in properties.enumerated() { props[p.name] = Self.value(row["p\(i)"], p.type) }
+            let id: String = s.textID ? row["fid_"] : String(row["fid_"] as Int64)
+            features.append(Feature(id: s.textID ? .string(id) : .number(Double(id)!), geometry: geometry, properties: props))
+            ids.append(id)
+        }
+        let more = features.count > query.limit
+        if more { features.removeLast(); ids.removeLast() }
+        if descending {
+            features.reverse()
+            ids.reverse()
+            return FeaturePage(features: features, numberMatched: matched, next: ids.last, previous: more ? ids.first : nil)
+        }
+        return FeaturePage(features: features, numberMatched: matched, next: more ? ids.last : nil,
+                           previous: query.after != nil ? ids.first ?? query.after : nil)
+    }
+
+    /// One feature by id, or nil.
+    public func feature(_ layer: FeatureLayer, id: String, plan: Int64? = nil) throws -> Feature? {
+        var query = FeatureQuery()
+        query.plan = plan
+        let s = layer.sql
+        if !s.textID && Int64(id) == nil { return nil }
+        let (from, base, baseArgs) = try clauses(layer, query)
+        var conditions = base, args = baseArgs
+        conditions.append("\(s.id) = ?")
+        args.append(s.textID ? id : Int64(id))
+        let sql = """
+            SELECT \(s.id) AS fid_, \(geometryColumns(s))\(s.properties.enumerated().map { ", \($1.sql) AS p\($0)" }.joined())
+            FROM \(from) WHERE \(conditions.joined(separator: " AND "))
+            """
+        guard let row = try Row.fetchOne(db, sql: sql, arguments: StatementArguments(args)) else { return nil }
+        var props: [String: JSONValue] = [:]
+        for (i, p) in s.properties.enumerated() { props[p.name] = Self.value(row["p\(i)"], p.type) }
+        return Feature(id: s.textID ? .string(id) : .number(Double(id)!), geometry: try readGeometry(row, s), properties: props)
+    }
+
+    /// The box of a layer's features (lon/lat), and for layers with time its first and last
+    /// time (Unix seconds); nil when the layer is empty.
+    public func extent(_ layer: FeatureLayer, plan: Int64? = nil) throws -> (box: BoundingBox, time: (Double, Double)?)? {
+        let s = layer.sql
+        var query = FeatureQuery()
+        query.plan = plan
+        let (from, conditions, args) = try clauses(layer, query)
+        let filter = conditions.joined(separator: " AND ")
+        let box: BoundingBox?
+        if let rtree = s.rtree {
+            box = try Row.fetchOne(db, sql: """
+                SELECT min(rt.minx) AS a, min(rt.miny) AS b, max(rt.maxx) AS c, max(rt.maxy) AS d
+                FROM \(from) JOIN \(rtree.table) rt ON rt.id = \(rtree.key) WHERE \(filter)
+                """, arguments: StatementArguments(args)).flatMap { row in
+                (row["a"] as Double?).map { BoundingBox(minX: $0, minY: row["b"], maxX: row["c"], maxY: row["d"]) }
+            }
+        } else if let p = s.point {
+            box = try Row.fetchOne(db, sql: """
+                SELECT min(\(p.x)) AS a, min(\(p.y)) AS b, max(\(p.x)) AS c, max(\(p.y)) AS d FROM \(from) WHERE \(filter)
+                """, arguments: StatementArguments(args)).flatMap { row in
+                (row["a"] as Double?).map { BoundingBox(minX: $0, minY: row["b"], maxX: row["c"], maxY: row["d"]) }
+            }
+        } else {
+            box = nil
+        }
+        guard let box else { return nil }
+        var time: (Double, Double)?
+        if let column = s.time {
+            let row = try Row.fetchOne(db, sql: "SELECT min(\(column)) AS a, max(\(column)) AS b FROM pings WHERE flags = 0")
+            if let a: Double = row?["a"] { time = (a, row!["b"]) }
+        }
+        return (box, time)
+    }
+
+    // MARK: Pieces
+
+    /// FROM, conditions and arguments for the layer's base, plan, property and time filters.
+    private func clauses(_ layer: FeatureLayer, _ query: FeatureQuery) throws -> (String, [String], [(any DatabaseValueConvertible)?]) {
+        let s = layer.sql
+        var from = s.from, conditions = [s.condition], args: [(any DatabaseValueConvertible)?] = []
+        if layer == .grids, let plan = query.plan {
+            conditions = ["g.plan = ?"]
+            args.append(plan)
+        }
+        if s.time != nil {
+            var time = ["1"], timeArgs: [(any DatabaseValueConvertible)?] = []
+            if let start = query.time?.start { time.append("time >= ?"); timeArgs.append(start) }
+            if let end = query.time?.end { time.append("time <= ?"); timeArgs.append(end) }
+            from = from.replacingOccurrences(of: "{time}", with: time.joined(separator: " AND "))
+            args = timeArgs + args
+        }
+        for (name, value) in query.equals {
+            guard let p = s.properties.first(where: { $0.name == name }) else { throw StoreError("no property \(name)") }
+            conditions.append("\(p.sql) = ?")
+            switch p.type {
+            case .integer: args.append(Int64(value))
+            case .number: args.append(Double(value))
+            case .string, .dateTime: args.append(value)
+            }
+        }
+        for (name, low, high) in query.ranges {
+            guard let p = s.properties.first(where: { $0.name == name }) else { throw StoreError("no property \(name)") }
+            if let low { conditions.append("\(p.sql) >= ?"); args.append(low) }
+            if let high { conditions.append("\(p.sql) <= ?"); args.append(high) }
+        }
+        return (from, conditions, args)
+    }
+
+    /// How many features match: with a box, those whose envelope lies inside it are counted
+    /// by SQL, the rest (envelopes across its edge) by their geometry.
+    private func count(_ s: FeatureLayer.SQL, from: String, filter: String, _ args: [(any DatabaseValueConvertible)?], bbox: BoundingBox?) throws -> Int {
+        guard let bbox, s.rtree != nil else {
+            return try Int.fetchOne(db, sql: "SELECT count(*) FROM \(from) WHERE \(filter)", arguments: StatementArguments(args)) ?? 0
+        }
+        let inside = "rt.minx >= ? AND rt.maxx <= ? AND rt.miny >= ? AND rt.maxy <= ?"
+        let boxArgs: [(any DatabaseValueConvertible)?] = [bbox.minX, bbox.maxX, bbox.minY, bbox.maxY]
+        var n = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(from) WHERE \(filter) AND \(inside)",
+                                 arguments: StatementArguments(args + boxArgs)) ?? 0
+        let edge = try Row.fetchCursor(db, sql: "SELECT \(s.geometry!) AS geom FROM \(from) WHERE \(filter) AND NOT (\(inside))",
+                                       arguments: StatementArguments(args + boxArgs))
+        while let row = try edge.next() {
+            if try Self.geometry(row["geom"]).intersects(bbox) { n += 1 }
+        }
+        return n
+    }
+
+    private func geometryColumns(_ s: FeatureLayer.SQL) -> String {
+        if let g = s.geometry { return "\(g) AS geom" }
+        return "\(s.point!.x) AS gx, \(s.point!.y) AS gy"
+    }
+
+    private func readGeometry(_ row: Row, _ s: FeatureLayer.SQL) throws -> Geometry {
+        s.geometry != nil ? try Self.geometry(row["geom"]) : .point(Coordinate(row["gx"], row["gy"]))
+    }
+
+    /// Whether a row's geometry meets the box: at once when its envelope lies inside it.
+    private func meets(_ row: Row, _ geometry: Geometry, _ bbox: BoundingBox) -> Bool {
+        if let x0: Double = row["bx0"] {
+            if bbox.contains(BoundingBox(minX: x0, minY: row["by0"], maxX: row["bx1"], maxY: row["by1"])) { return true }
+        }
+        return geometry.intersects(bbox)
+    }
+
+    static func value(_ db: DatabaseValue, _ type: FeaturePropertyType) -> JSONValue {
+        if db.isNull { return .null }
+        switch type {
+        case .string: return String.fromDatabaseValue(db).map(JSONValue.string) ?? .null
+        case .integer: return Int64.fromDatabaseValue(db).map { .number(Double($0)) } ?? .null
+        case .number: return Double.fromDatabaseValue(db).map(JSONValue.number) ?? .null
+        case .dateTime: return Double.fromDatabaseValue(db).map { .string(Self.isoTime($0)) } ?? .null
+        }
+    }
+
+    /// RFC 3339 UTC time with milliseconds when they are not zero.
+    public static func isoTime(_ seconds: Double) -> String {
+        let date = Date(timeIntervalSince1970: seconds)
+        let style = Date.ISO8601FormatStyle(includingFractionalSeconds: seconds.rounded() != seconds)
+        return date.formatted(style)
+    }
+}
