@@ -71,6 +71,7 @@ let package = Package(
         .testTarget(name: "GridServerTests", dependencies: [
             "GridServer", "GridTiles", "GridStore", "GridGeometry",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "civicgridTests", dependencies: ["civicgrid", "GridStore"]),
     ],
