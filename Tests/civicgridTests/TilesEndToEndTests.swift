@@ -15,7 +15,25 @@ func fetch(_ url: String) async throws -> (Int, Data, [AnyHashable: Any]) {
     return (http.statusCode, data, http.allHeaderFields)
 }
 
-/// The demo district, divided and published, made once for the tile tests.
+/// Runs `civicgrid serve` on a random port until it answers; returns the process and its URL.
+func serve(_ db: String) async throws -> (Process, String) {
+    let port = Int.random(in: 20000..<60000)
+    let server = Process()
+    server.executableURL = URL(fileURLWithPath: binary)
+    server.arguments = ["serve", "--db", db, "--port", "\(port)", "--log-level", "warning",
+                        "--styles", repository.appendingPathComponent("Styles").path,
+                        "--web-assets", repository.appendingPathComponent(".build-web/maplibre").path]
+    try server.run()
+    let base = "http://127.0.0.1:\(port)"
+    for _ in 0..<100 {
+        if (try? await fetch("\(base)/health"))?.0 == 200 { return (server, base) }
+        try await Task.sleep(for: .milliseconds(100))
+    }
+    server.terminate()
+    throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "civicgrid serve did not answer on \(base)"])
+}
+
+/// The demo district, divided and published, made once for the tile and feature tests.
 let publishedDemo: String = {
     let db = temporaryPath("gpkg")
     _ = try? civicgrid("demo", "load", "--db", db, "--data", repository.appendingPathComponent("Data/demo").path)
@@ -63,23 +81,10 @@ struct TilesEndToEndTests {
     }
 
     @Test func liveServerServesTilesGDALReadsAndChromiumDraws() async throws {
-        let port = Int.random(in: 20000..<60000)
         let db = temporaryPath("gpkg")  // this test imports into it
         try FileManager.default.copyItem(atPath: publishedDemo, toPath: db)
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: binary)
-        server.arguments = ["serve", "--db", db, "--port", "\(port)", "--log-level", "warning",
-                            "--styles", repository.appendingPathComponent("Styles").path,
-                            "--web-assets", repository.appendingPathComponent(".build-web/maplibre").path]
-        try server.run()
+        let (server, base) = try await serve(db)
         defer { server.terminate(); server.waitUntilExit() }
-        let base = "http://127.0.0.1:\(port)"
-        var up = false
-        for _ in 0..<100 where !up {
-            up = ((try? await fetch("\(base)/health"))?.0 == 200)
-            if !up { try await Task.sleep(for: .milliseconds(100)) }
-        }
-        #expect(up)
         let (status, data, _) = try await fetch("\(base)/tiles.json")
         #expect(status == 200)
         let tilejson = try JSONSerialization.jsonObject(with: data) as? [String: Any]
