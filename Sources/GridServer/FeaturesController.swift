@@ -10,6 +10,7 @@ import Hummingbird
 struct FeaturesController {
     let store: GridStore
     let fallbackHost: String
+    let cache = FeatureCache()
 
     static let conformance = [
         "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
@@ -122,7 +123,7 @@ struct FeaturesController {
         let (layer, page, query) = try store.read { r -> (FeatureLayer, FeaturePage, FeatureQuery) in
             let found = try self.layer(id, r)
             let query = try ItemsParameters.parse(found, parameters)
-            return (found, try r.features(found, query), query)
+            return (found, try r.features(found, query, cache: cache), query)
         }
         let url = "\(base)/collections/\(layer.rawValue)/items"
         // Links keep every parameter but the cursors.
@@ -137,13 +138,13 @@ struct FeaturesController {
         ]
         if let next = page.next { links.append(linkValue("next", "application/geo+json", "Next page", href([("after", next)]))) }
         if let previous = page.previous { links.append(linkValue("prev", "application/geo+json", "Previous page", href([("before", previous)]))) }
-        let text = GeoJSONWriter().featureCollection(page.features, foreignMembers: [
+        let bytes = GeoJSONWriter().featureCollectionBytes(encoded: page.features, foreignMembers: [
             ("links", .array(links)),
             ("numberMatched", .number(Double(page.numberMatched))),
             ("numberReturned", .number(Double(page.features.count))),
             ("timeStamp", .string(Date().formatted(.iso8601))),
         ])
-        return Response(status: .ok, headers: [.contentType: "application/geo+json"], body: .init(byteBuffer: ByteBuffer(string: text)))
+        return Response(status: .ok, headers: [.contentType: "application/geo+json"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
     func item(_ request: Request, _ id: String, _ featureID: String) throws -> Response {

@@ -82,15 +82,46 @@ public struct FeatureQuery: Sendable {
     public init() {}
 }
 
-/// A page of features in id order, the number matching in all, and cursors to the pages
-/// around it (nil when there are none).
+/// A page of features in id order (each a GeoJSON Feature object, UTF-8), the number
+/// matching in all, and cursors to the pages around it (nil when there are none).
 public struct FeaturePage: Sendable {
-    public var features: [Feature]
+    public var features: [[UInt8]]
     public var numberMatched: Int
     /// The last id of this page, when features follow it.
     public var next: String?
     /// The first id of this page, when features precede it.
     public var previous: String?
+}
+
+/// Features already written as GeoJSON, by layer and id, for one data version (a change
+/// anywhere empties it): most requests then only find ids. Shared by requests; bounded in
+/// bytes (beyond, features are written per request).
+public final class FeatureCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var version: Int64 = -1
+    private var entries: [FeatureLayer: [String: [UInt8]]] = [:]
+    private var size = 0
+    public let capacity: Int
+
+    public init(capacity: Int = 128 << 20) { self.capacity = capacity }
+
+    func lookup(_ layer: FeatureLayer, _ ids: [String], version: Int64) -> [[UInt8]?] {
+        lock.withLock {
+            if version != self.version { (self.version, entries, size) = (version, [:], 0) }
+            let table = entries[layer] ?? [:]
+            return ids.map { table[$0] }
+        }
+    }
+
+    func store(_ layer: FeatureLayer, _ features: [(String, [UInt8])], version: Int64) {
+        lock.withLock {
+            guard version == self.version else { return }
+            for (id, bytes) in features where size + bytes.count <= capacity {
+                entries[layer, default: [:]][id] = bytes
+                size += bytes.count
+            }
+        }
+    }
 }
 
 extension FeatureLayer {
@@ -181,8 +212,10 @@ extension FeatureLayer {
 }
 
 extension StoreReader {
-    /// One page of a layer's features matching `query`, in id order.
-    public func features(_ layer: FeatureLayer, _ query: FeatureQuery) throws -> FeaturePage {
+    /// One page of a layer's features matching `query`, in id order. With a cache, features
+    /// with every property (published grids, buildings, regions, roads) are written once per
+    /// data version.
+    public func features(_ layer: FeatureLayer, _ query: FeatureQuery, cache: FeatureCache? = nil) throws -> FeaturePage {
         let s = layer.sql
         var (from, conditions, args) = try clauses(layer, query)
         let bbox = query.bbox
@@ -197,7 +230,7 @@ extension StoreReader {
         let filter = conditions.joined(separator: " AND ")
         let matched = try count(s, from: from, filter: filter, args, bbox: bbox)
 
-        // The page, walking in id order from the cursor until limit + 1 features meet the box.
+        // The page's ids, walking in id order from the cursor until limit + 1 meet the box.
         var cursorCondition = "", descending = false
         var pageArgs = args
         if let after = query.after {
@@ -208,29 +241,50 @@ extension StoreReader {
             pageArgs += [s.textID ? before : Int64(before) as (any DatabaseValueConvertible)?]
             descending = true
         }
-        let wanted = query.properties.map(Set.init)
-        let properties = s.properties.filter { wanted?.contains($0.name) ?? true }
         let envelope = bbox != nil && s.rtree != nil ? ", rt.minx AS bx0, rt.miny AS by0, rt.maxx AS bx1, rt.maxy AS by1" : ""
-        let sql = """
-            SELECT \(s.id) AS fid_, \(geometryColumns(s))\(envelope)\(properties.enumerated().map { ", \($1.sql) AS p\($0)" }.joined())
-            FROM \(from) WHERE \(filter)\(cursorCondition) ORDER BY \(s.id)\(descending ? " DESC" : "")
-            """
-        var features: [Feature] = [], ids: [String] = []
-        let rows = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(pageArgs))
-        while features.count <= query.limit, let row = try rows.next() {
-            let geometry = try readGeometry(row, s)
-            if let bbox, !meets(row, geometry, bbox) { continue }
-            var props: [String: JSONValue] = [:]
-            for (i, p) in properties.enumerated() { props[p.name] = Self.value(row["p\(i)"], p.type) }
-            let id: String = s.textID ? row["fid_"] : String(row["fid_"] as Int64)
-            features.append(Feature(id: s.textID ? .string(id) : .number(Double(id)!), geometry: geometry, properties: props))
-            ids.append(id)
+        var ids: [String] = []
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT \(s.id) AS fid_, \(geometryColumns(s))\(envelope) FROM \(from) WHERE \(filter)\(cursorCondition)
+            ORDER BY \(s.id)\(descending ? " DESC" : "")
+            """, arguments: StatementArguments(pageArgs))
+        while ids.count <= query.limit, let row = try rows.next() {
+            if let bbox, try !meets(row, s, bbox) { continue }
+            ids.append(s.textID ? row["fid_"] : String(row["fid_"] as Int64))
         }
-        let more = features.count > query.limit
-        if more { features.removeLast(); ids.removeLast() }
+        let more = ids.count > query.limit
+        if more { ids.removeLast() }
+        if descending { ids.reverse() }
+
+        // Their GeoJSON: from the cache, or read and written now.
+        let cached = cache != nil && query.properties == nil && query.plan == nil && layer != .positions
+        let version = cached ? try dataVersion() : 0
+        var encoded = cached ? cache!.lookup(layer, ids, version: version) : [[UInt8]?](repeating: nil, count: ids.count)
+        let missing = ids.indices.filter { encoded[$0] == nil }
+        if !missing.isEmpty {
+            let wanted = query.properties.map(Set.init)
+            let properties = s.properties.filter { wanted?.contains($0.name) ?? true }
+            var base = FeatureQuery()
+            (base.plan, base.time) = (query.plan, query.time)
+            let (from, conditions, args) = try clauses(layer, base)
+            let list = missing.map { _ in "?" }.joined(separator: ",")
+            let keys: [(any DatabaseValueConvertible)?] = missing.map { s.textID ? ids[$0] : Int64(ids[$0]) as (any DatabaseValueConvertible)? }
+            var written: [String: [UInt8]] = [:]
+            let writer = GeoJSONWriter()
+            for row in try Row.fetchAll(db, sql: """
+                SELECT \(s.id) AS fid_, \(geometryColumns(s))\(properties.enumerated().map { ", \($1.sql) AS p\($0)" }.joined())
+                FROM \(from) WHERE \(conditions.joined(separator: " AND ")) AND \(s.id) IN (\(list))
+                """, arguments: StatementArguments(args + keys)) {
+                var props: [String: JSONValue] = [:]
+                for (i, p) in properties.enumerated() { props[p.name] = Self.value(row["p\(i)"], p.type) }
+                let id: String = s.textID ? row["fid_"] : String(row["fid_"] as Int64)
+                let feature = Feature(id: s.textID ? .string(id) : .number(Double(id)!), geometry: try readGeometry(row, s), properties: props)
+                written[id] = writer.featureBytes(feature)
+            }
+            for i in missing { encoded[i] = written[ids[i]] }
+            if cached { cache!.store(layer, missing.compactMap { i in written[ids[i]].map { (ids[i], $0) } }, version: version) }
+        }
+        let features = encoded.compactMap { $0 }
         if descending {
-            features.reverse()
-            ids.reverse()
             return FeaturePage(features: features, numberMatched: matched, next: ids.last, previous: more ? ids.first : nil)
         }
         return FeaturePage(features: features, numberMatched: matched, next: more ? ids.last : nil,
@@ -352,12 +406,12 @@ extension StoreReader {
         s.geometry != nil ? try Self.geometry(row["geom"]) : .point(Coordinate(row["gx"], row["gy"]))
     }
 
-    /// Whether a row's geometry meets the box: at once when its envelope lies inside it.
-    private func meets(_ row: Row, _ geometry: Geometry, _ bbox: BoundingBox) -> Bool {
-        if let x0: Double = row["bx0"] {
-            if bbox.contains(BoundingBox(minX: x0, minY: row["by0"], maxX: row["bx1"], maxY: row["by1"])) { return true }
-        }
-        return geometry.intersects(bbox)
+    /// Whether a row's geometry meets the box: at once when its envelope lies inside it,
+    /// otherwise by the geometry itself.
+    private func meets(_ row: Row, _ s: FeatureLayer.SQL, _ bbox: BoundingBox) throws -> Bool {
+        if let x0: Double = row["bx0"],
+           bbox.contains(BoundingBox(minX: x0, minY: row["by0"], maxX: row["bx1"], maxY: row["by1"])) { return true }
+        return try readGeometry(row, s).intersects(bbox)
     }
 
     static func value(_ db: DatabaseValue, _ type: FeaturePropertyType) -> JSONValue {

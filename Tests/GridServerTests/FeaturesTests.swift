@@ -96,6 +96,23 @@ struct FeaturesTests {
         }
     }
 
+    /// Features are written once per data version: a change is seen at once.
+    @Test func aChangeReachesTheNextRequest() async throws {
+        try await withApp { client, store in
+            func households() async throws -> Int? {
+                let (_, page, _) = try await get(client, "/collections/buildings/items")
+                return ((page["features"] as? [[String: Any]])?.first?["properties"] as? [String: Any])?["households"] as? Int
+            }
+            #expect(try await households() == 420)
+            #expect(try await households() == 420)  // from the cache
+            try store.write { w in
+                _ = try w.insert(Household(building: 1, unit: "1-102", size: 2, headName: nil, phone: nil))
+                try w.countHouseholdsFromRecords()
+            }
+            #expect(try await households() == 2)  // two records now
+        }
+    }
+
     @Test func bboxMeetsTheGeometryNotJustItsBox() async throws {
         try await withApp { client, store in
             try store.write { w in  // a diagonal across the community
