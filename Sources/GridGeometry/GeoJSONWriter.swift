@@ -94,12 +94,9 @@ public struct GeoJSONWriter: Sendable {
         out.append(g.typeName)
         out.append("\",")
         if case .geometryCollection(let gs) = g {
-            out.append("\"geometries\":[")
-            for (i, child) in gs.enumerated() {
-                if i > 0 { out.append(",") }
-                appendGeometry(child, to: &out)
-            }
-            out.append("]}")
+            out.append("\"geometries\":")
+            Self.appendList(gs, to: &out) { appendGeometry($0, to: &$1) }
+            out.append("}")
             return
         }
         out.append("\"coordinates\":")
@@ -107,42 +104,30 @@ public struct GeoJSONWriter: Sendable {
         case .point(let c): appendPosition(c, to: &out)
         case .multiPoint(let cs): appendPositions(cs, to: &out)
         case .lineString(let l): appendPositions(l.coordinates, to: &out)
-        case .multiLineString(let ls):
-            out.append("[")
-            for (i, l) in ls.enumerated() {
-                if i > 0 { out.append(",") }
-                appendPositions(l.coordinates, to: &out)
-            }
-            out.append("]")
+        case .multiLineString(let ls): Self.appendList(ls, to: &out) { appendPositions($0.coordinates, to: &$1) }
         case .polygon(let p): appendPolygon(p, to: &out)
-        case .multiPolygon(let ps):
-            out.append("[")
-            for (i, p) in ps.enumerated() {
-                if i > 0 { out.append(",") }
-                appendPolygon(p, to: &out)
-            }
-            out.append("]")
+        case .multiPolygon(let ps): Self.appendList(ps, to: &out) { appendPolygon($0, to: &$1) }
         case .geometryCollection: break
         }
         out.append("}")
     }
 
-    private func appendPolygon(_ p: Polygon, to out: inout Sink) {
+    /// `[a,b,…]` with each item written by `body`.
+    private static func appendList<T>(_ items: [T], to out: inout Sink, _ body: (T, inout Sink) -> Void) {
         out.append("[")
-        for (i, r) in p.rings.enumerated() {
+        for (i, item) in items.enumerated() {
             if i > 0 { out.append(",") }
-            appendPositions(r.coordinates, to: &out)
+            body(item, &out)
         }
         out.append("]")
     }
 
+    private func appendPolygon(_ p: Polygon, to out: inout Sink) {
+        Self.appendList(p.rings, to: &out) { appendPositions($0.coordinates, to: &$1) }
+    }
+
     private func appendPositions(_ cs: [Coordinate], to out: inout Sink) {
-        out.append("[")
-        for (i, c) in cs.enumerated() {
-            if i > 0 { out.append(",") }
-            appendPosition(c, to: &out)
-        }
-        out.append("]")
+        Self.appendList(cs, to: &out) { appendPosition($0, to: &$1) }
     }
 
     private func appendPosition(_ c: Coordinate, to out: inout Sink) {
@@ -170,10 +155,9 @@ public struct GeoJSONWriter: Sendable {
         var digits = coordinatePrecision
         while fraction % 10 == 0 { fraction /= 10; digits -= 1 }
         out.bytes.append(UInt8(ascii: "."))
-        var buffer = [UInt8](repeating: UInt8(ascii: "0"), count: digits)
-        var i = digits - 1
-        while fraction > 0 { buffer[i] = UInt8(ascii: "0") + UInt8(fraction % 10); fraction /= 10; i -= 1 }
-        out.bytes.append(contentsOf: buffer)
+        out.bytes.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: digits))  // then filled from the right
+        var i = out.bytes.count - 1
+        while fraction > 0 { out.bytes[i] = UInt8(ascii: "0") + UInt8(fraction % 10); fraction /= 10; i -= 1 }
     }
 
     private func appendDigits(_ n: Int64, to out: inout Sink) {
@@ -212,13 +196,7 @@ public struct GeoJSONWriter: Sendable {
         case .bool(let b): out.append(b ? "true" : "false")
         case .number(let d): out.append(d.isFinite ? JSONValue.format(d) : "null")
         case .string(let s): appendString(s, to: &out)
-        case .array(let a):
-            out.append("[")
-            for (i, e) in a.enumerated() {
-                if i > 0 { out.append(",") }
-                appendValue(e, to: &out)
-            }
-            out.append("]")
+        case .array(let a): appendList(a, to: &out) { appendValue($0, to: &$1) }
         case .object(let o):
             out.append("{")
             for (i, key) in o.keys.sorted().enumerated() {

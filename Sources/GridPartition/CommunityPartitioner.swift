@@ -82,16 +82,7 @@ public struct CommunityPartitioner: Sendable {
     public func run(_ input: CommunityInput, geos: GEOSContext) throws(GEOSError) -> Division {
         let start = Date()
         let (graph, cells, nodePoints, nodeSites) = try cellGraph(input, geos: geos)
-        let partitioner = GraphPartitioner(band: band, seed: seed)
-        var part = partitioner.partition(graph)
-        // Why grids out of band (none of them oversized) cannot be in band.
-        var weight: [Int: Int] = [:], oversized = Set<Int>()
-        for (v, p) in part.enumerated() {
-            weight[p, default: 0] += graph.weights[v]
-            if graph.weights[v] > band.max { oversized.insert(p) }
-        }
-        let out = part.indices.filter { !band.contains(weight[part[$0]]!) && !oversized.contains(part[$0]) }
-        let obstacles = Self.bySite(partitioner.obstacles(graph, among: out), nodeSites, input)
+        var part = GraphPartitioner(band: band, seed: seed).partition(graph)
         let assignmentSeconds = Date().timeIntervalSince(start)
 
         // Polygons, mending grids that came out in pieces.
@@ -109,22 +100,36 @@ public struct CommunityPartitioner: Sendable {
             return GridShape(polygon: polygon, sites: sites.map { input.sites[$0].id },
                              households: sites.reduce(0) { $0 + input.sites[$1].households })
         }
+        let obstacles = obstacles(graph, nodeSites, input, among: outOfBand(input, grids.map(\.sites)))
         return Division(grids: grids, obstacles: obstacles, assignmentSeconds: assignmentSeconds)
     }
 
-    /// Why the grids of the buildings `among` (ids) are out of band whatever the division, for
-    /// those where a search proves it, with the same cells and neighbours as `run` (see
-    /// `GraphPartitioner.obstacles`).
-    public func obstacles(_ input: CommunityInput, among ids: Set<Int64>, geos: GEOSContext) throws(GEOSError) -> [Int64: Obstacle] {
+    /// Why grids (each given by its buildings' ids) that are out of band, with no building over
+    /// the maximum, stay so whatever the division, where a search proves it: by building id,
+    /// with the same cells and neighbours as `run` (see `GraphPartitioner.obstacles`).
+    public func obstacles(_ input: CommunityInput, grids: [[Int64]], geos: GEOSContext) throws(GEOSError) -> [Int64: Obstacle] {
+        let ids = outOfBand(input, grids)
         guard !ids.isEmpty else { return [:] }
         let (graph, _, _, nodeSites) = try cellGraph(input, geos: geos)
-        let nodes = nodeSites.indices.filter { nodeSites[$0].contains { ids.contains(input.sites[$0].id) } }
-        return Self.bySite(GraphPartitioner(band: band, seed: seed).obstacles(graph, among: nodes), nodeSites, input)
+        return obstacles(graph, nodeSites, input, among: ids)
     }
 
-    private static func bySite(_ obstacles: [Int: Obstacle], _ nodeSites: [[Int]], _ input: CommunityInput) -> [Int64: Obstacle] {
+    /// The buildings of grids out of band that no oversized building explains.
+    private func outOfBand(_ input: CommunityInput, _ grids: [[Int64]]) -> Set<Int64> {
+        let households = Dictionary(input.sites.map { ($0.id, $0.households) }) { a, _ in a }
+        return Set(grids.filter { g in
+            let hh = g.map { households[$0] ?? 0 }
+            return !band.contains(hh.reduce(0, +)) && hh.allSatisfy { $0 <= band.max }
+        }.joined())
+    }
+
+    private func obstacles(_ graph: PartitionGraph, _ nodeSites: [[Int]], _ input: CommunityInput, among ids: Set<Int64>) -> [Int64: Obstacle] {
+        guard !ids.isEmpty else { return [:] }
+        let nodes = nodeSites.indices.filter { nodeSites[$0].contains { ids.contains(input.sites[$0].id) } }
         var out: [Int64: Obstacle] = [:]
-        for (v, o) in obstacles { for i in nodeSites[v] { out[input.sites[i].id] = o } }
+        for (v, o) in GraphPartitioner(band: band, seed: seed).obstacles(graph, among: nodes) {
+            for i in nodeSites[v] { out[input.sites[i].id] = o }
+        }
         return out
     }
 

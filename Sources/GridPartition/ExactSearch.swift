@@ -120,7 +120,7 @@ struct LocalGraph {
         /// Connected in-band sets, as local masks.
         case found([UInt64])
         /// The search finished: no such division exists.
-        case none
+        case impossible
         /// The budget ran out.
         case unknown
     }
@@ -158,7 +158,7 @@ struct LocalGraph {
             return nil
         }
         if let sets = search(all) { return .found(sets) }
-        return budget > 0 ? .none : .unknown
+        return budget > 0 ? .impossible : .unknown
     }
 
     /// Graph indices of the nodes in `set`.

@@ -216,34 +216,35 @@ public struct GraphPartitioner: Sendable {
     /// are left out (their reason is plain).
     public func obstacles(_ g: PartitionGraph, among nodes: some Sequence<Int>) -> [Int: Obstacle] {
         var out: [Int: Obstacle] = [:]
-        var state = State(graph: g, band: band)
-        var pieceOf: [Int: Int] = [:], divisible: [Bool?] = []
-        let light = (0..<g.count).filter { g.weights[$0] <= band.max }
+        // The pieces of the graph between oversized nodes, found once; each searched when
+        // first needed (nil: too large or the budget ran out).
+        var pieces: [[Int]] = [], pieceOf: [Int: Int] = [:], divisible: [Int: Bool?] = [:]
         for v in nodes where g.weights[v] <= band.max {
             if let households = stranded(v, g) {
                 out[v] = .stranded(households: households)
                 continue
             }
-            // The piece of the community between oversized nodes (and its edge) holding v.
-            if pieceOf[v] == nil {
-                for piece in state.components(of: light) where piece.contains(v) {
-                    for x in piece { pieceOf[x] = divisible.count }
-                    if !band.isFeasible(piece.reduce(0) { $0 + g.weights[$1] }) {
-                        divisible.append(false)
-                    } else if let local = LocalGraph(piece, in: g) {
-                        switch local.divide(band: band, budget: Self.searchBudget) {
-                        case .found: divisible.append(true)
-                        case .none: divisible.append(false)
-                        case .unknown: divisible.append(nil)
-                        }
-                    } else {
-                        divisible.append(nil)
-                    }
-                }
+            if pieces.isEmpty {
+                var state = State(graph: g, band: band)
+                pieces = state.components(of: (0..<g.count).filter { g.weights[$0] <= band.max })
+                for (i, piece) in pieces.enumerated() { for x in piece { pieceOf[x] = i } }
             }
-            if let i = pieceOf[v], divisible[i] == false { out[v] = .packing }
+            let i = pieceOf[v]!
+            if divisible[i] == nil { divisible[i] = isDivisible(pieces[i], g) }
+            if divisible[i]! == false { out[v] = .packing }
         }
         return out
+    }
+
+    /// Whether a piece can be divided into connected in-band parts: nil when it is too large
+    /// to search or the budget runs out.
+    private func isDivisible(_ piece: [Int], _ g: PartitionGraph) -> Bool? {
+        guard band.isFeasible(piece.reduce(0) { $0 + g.weights[$1] }) else { return false }
+        switch LocalGraph(piece, in: g)?.divide(band: band, budget: Self.searchBudget) {
+        case .found: return true
+        case .impossible: return false
+        case .unknown, nil: return nil
+        }
     }
 
     /// Node v's households if no connected set of nodes within the band's maximum holding v

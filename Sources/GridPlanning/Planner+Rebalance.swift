@@ -112,11 +112,7 @@ extension Planner {
             coded.append((redrawn[i], code, nil))
         }
         coded.sort { $0.code < $1.code }
-        let byID = Dictionary(uniqueKeysWithValues: job.buildings.map { ($0.id!, $0.households) })
-        let outOfBand = coded.map(\.shape).filter { g in
-            !options.band.contains(g.households) && g.sites.allSatisfy { (byID[$0] ?? 0) <= options.band.max }
-        }
-        let obstacles = try partitioner.obstacles(communityInput(job, frame: frame), among: Set(outOfBand.flatMap(\.sites)), geos: geos)
+        let obstacles = try partitioner.obstacles(communityInput(job, frame: frame), grids: coded.map(\.shape.sites), geos: geos)
         return try proposal(job, coded, boundary: boundary, roads: roads, obstacles: obstacles, frame: frame,
                             options: options, start: start, geos: geos)
     }

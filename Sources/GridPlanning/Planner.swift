@@ -154,13 +154,8 @@ public struct Planner: Sendable {
     /// A grid's obstacle: a stranded building (the largest) before the packing of its piece.
     static func obstacle(of sites: [Int64], _ obstacles: [Int64: Obstacle]) -> Obstacle? {
         let found = sites.compactMap { obstacles[$0] }
-        return found.max { a, b in
-            switch (a, b) {
-            case (.stranded(let x), .stranded(let y)): x < y
-            case (.packing, .stranded): true
-            default: false
-            }
-        }
+        let stranded = found.compactMap { if case .stranded(let households) = $0 { households } else { nil } }.max()
+        return stranded.map { .stranded(households: $0) } ?? found.first
     }
 
     /// Grid numbering: rows from north to south, west to east within a row, rows as tall
@@ -192,10 +187,7 @@ public struct Planner: Sendable {
         let input = try communityInput(Job(community: community, buildings: buildings, roads: roads), frame: frame)
         var members: [Int64: [Building]] = [:]
         for b in buildings { if let g = assignment[b.id!] { members[g, default: []].append(b) } }
-        let outOfBand = grids.map { members[$0.id!] ?? [] }.filter { g in
-            !band.contains(g.reduce(0) { $0 + $1.households }) && g.allSatisfy { $0.households <= band.max }
-        }
-        let obstacles = try CommunityPartitioner(band: band).obstacles(input, among: Set(outOfBand.joined().map { $0.id! }), geos: geos)
+        let obstacles = try CommunityPartitioner(band: band).obstacles(input, grids: grids.map { (members[$0.id!] ?? []).map { $0.id! } }, geos: geos)
         let measured = try grids.map { g in
             let hh = members[g.id!] ?? []
             return MeasuredGrid(code: g.code, polygons: try frame.project(g.geometry).polygons, households: hh.reduce(0) { $0 + $1.households },

@@ -37,13 +37,14 @@ struct FeaturesController {
 
     /// The layers offered: roads only once some are imported.
     func layers(_ r: StoreReader) throws -> [FeatureLayer] {
-        let hasRoads = try r.counts()["roads", default: 0] > 0
+        let hasRoads = try r.hasFeatures(.roads)
         return FeatureLayer.allCases.filter { $0 != .roads || hasRoads }
     }
 
     func layer(_ id: String, _ r: StoreReader) throws -> FeatureLayer {
-        guard let layer = FeatureLayer(rawValue: id), try layers(r).contains(layer) else {
-            throw Problem.notFound("no collection \"\(id)\"; collections: \(try layers(r).map(\.rawValue).joined(separator: ", "))")
+        let offered = try layers(r)
+        guard let layer = FeatureLayer(rawValue: id), offered.contains(layer) else {
+            throw Problem.notFound("no collection \"\(id)\"; collections: \(offered.map(\.rawValue).joined(separator: ", "))")
         }
         return layer
     }

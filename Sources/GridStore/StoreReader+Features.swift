@@ -261,25 +261,10 @@ extension StoreReader {
         var encoded = cached ? cache!.lookup(layer, ids, version: version) : [[UInt8]?](repeating: nil, count: ids.count)
         let missing = ids.indices.filter { encoded[$0] == nil }
         if !missing.isEmpty {
-            let wanted = query.properties.map(Set.init)
-            let properties = s.properties.filter { wanted?.contains($0.name) ?? true }
             var base = FeatureQuery()
-            (base.plan, base.time) = (query.plan, query.time)
-            let (from, conditions, args) = try clauses(layer, base)
-            let list = missing.map { _ in "?" }.joined(separator: ",")
-            let keys: [(any DatabaseValueConvertible)?] = missing.map { s.textID ? ids[$0] : Int64(ids[$0]) as (any DatabaseValueConvertible)? }
-            var written: [String: [UInt8]] = [:]
+            (base.plan, base.time, base.properties) = (query.plan, query.time, query.properties)
             let writer = GeoJSONWriter()
-            for row in try Row.fetchAll(db, sql: """
-                SELECT \(s.id) AS fid_, \(geometryColumns(s))\(properties.enumerated().map { ", \($1.sql) AS p\($0)" }.joined())
-                FROM \(from) WHERE \(conditions.joined(separator: " AND ")) AND \(s.id) IN (\(list))
-                """, arguments: StatementArguments(args + keys)) {
-                var props: [String: JSONValue] = [:]
-                for (i, p) in properties.enumerated() { props[p.name] = Self.value(row["p\(i)"], p.type) }
-                let id: String = s.textID ? row["fid_"] : String(row["fid_"] as Int64)
-                let feature = Feature(id: s.textID ? .string(id) : .number(Double(id)!), geometry: try readGeometry(row, s), properties: props)
-                written[id] = writer.featureBytes(feature)
-            }
+            let written = try readFeatures(layer, ids: missing.map { ids[$0] }, base).mapValues(writer.featureBytes)
             for i in missing { encoded[i] = written[ids[i]] }
             if cached { cache!.store(layer, missing.compactMap { i in written[ids[i]].map { (ids[i], $0) } }, version: version) }
         }
@@ -295,20 +280,37 @@ extension StoreReader {
     public func feature(_ layer: FeatureLayer, id: String, plan: Int64? = nil) throws -> Feature? {
         var query = FeatureQuery()
         query.plan = plan
+        return try readFeatures(layer, ids: [id], query)[id]
+    }
+
+    /// The features with these ids (those that exist and pass the plan and time filters of
+    /// `query`), with `query.properties` or every property, by id.
+    private func readFeatures(_ layer: FeatureLayer, ids: [String], _ query: FeatureQuery) throws -> [String: Feature] {
         let s = layer.sql
-        if !s.textID && Int64(id) == nil { return nil }
-        let (from, base, baseArgs) = try clauses(layer, query)
-        var conditions = base, args = baseArgs
-        conditions.append("\(s.id) = ?")
-        args.append(s.textID ? id : Int64(id))
-        let sql = """
-            SELECT \(s.id) AS fid_, \(geometryColumns(s))\(s.properties.enumerated().map { ", \($1.sql) AS p\($0)" }.joined())
-            FROM \(from) WHERE \(conditions.joined(separator: " AND "))
-            """
-        guard let row = try Row.fetchOne(db, sql: sql, arguments: StatementArguments(args)) else { return nil }
-        var props: [String: JSONValue] = [:]
-        for (i, p) in s.properties.enumerated() { props[p.name] = Self.value(row["p\(i)"], p.type) }
-        return Feature(id: s.textID ? .string(id) : .number(Double(id)!), geometry: try readGeometry(row, s), properties: props)
+        // Ids that are not numbers where ids are numbers match nothing.
+        let keys: [(any DatabaseValueConvertible)?] = ids.compactMap { id -> (any DatabaseValueConvertible)? in s.textID ? id : Int64(id) }
+        guard !keys.isEmpty else { return [:] }
+        let wanted = query.properties.map(Set.init)
+        let properties = s.properties.filter { wanted?.contains($0.name) ?? true }
+        let (from, conditions, args) = try clauses(layer, query)
+        var out: [String: Feature] = [:]
+        for row in try Row.fetchAll(db, sql: """
+            SELECT \(s.id) AS fid_, \(geometryColumns(s))\(properties.enumerated().map { ", \($1.sql) AS p\($0)" }.joined())
+            FROM \(from) WHERE \(conditions.joined(separator: " AND ")) AND \(s.id) IN (\(keys.map { _ in "?" }.joined(separator: ",")))
+            """, arguments: StatementArguments(args + keys)) {
+            var props: [String: JSONValue] = [:]
+            for (i, p) in properties.enumerated() { props[p.name] = Self.value(row["p\(i)"], p.type) }
+            let id: String = s.textID ? row["fid_"] : String(row["fid_"] as Int64)
+            out[id] = Feature(id: s.textID ? .string(id) : .number(Double(id)!), geometry: try readGeometry(row, s), properties: props)
+        }
+        return out
+    }
+
+    /// Whether the layer has any feature (one index probe, not a count).
+    public func hasFeatures(_ layer: FeatureLayer) throws -> Bool {
+        let (from, conditions, args) = try clauses(layer, FeatureQuery())
+        return try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM \(from) WHERE \(conditions.joined(separator: " AND ")))",
+                                 arguments: StatementArguments(args)) ?? false
     }
 
     /// The box of a layer's features (lon/lat), and for layers with time its first and last
@@ -319,22 +321,13 @@ extension StoreReader {
         query.plan = plan
         let (from, conditions, args) = try clauses(layer, query)
         let filter = conditions.joined(separator: " AND ")
-        let box: BoundingBox?
-        if let rtree = s.rtree {
-            box = try Row.fetchOne(db, sql: """
-                SELECT min(rt.minx) AS a, min(rt.miny) AS b, max(rt.maxx) AS c, max(rt.maxy) AS d
-                FROM \(from) JOIN \(rtree.table) rt ON rt.id = \(rtree.key) WHERE \(filter)
-                """, arguments: StatementArguments(args)).flatMap { row in
-                (row["a"] as Double?).map { BoundingBox(minX: $0, minY: row["b"], maxX: row["c"], maxY: row["d"]) }
-            }
-        } else if let p = s.point {
-            box = try Row.fetchOne(db, sql: """
-                SELECT min(\(p.x)) AS a, min(\(p.y)) AS b, max(\(p.x)) AS c, max(\(p.y)) AS d FROM \(from) WHERE \(filter)
-                """, arguments: StatementArguments(args)).flatMap { row in
-                (row["a"] as Double?).map { BoundingBox(minX: $0, minY: row["b"], maxX: row["c"], maxY: row["d"]) }
-            }
-        } else {
-            box = nil
+        // Bounds from the R-tree (32-bit floats, rounded outward) or from point columns.
+        let (x0, y0, x1, y1, join) = s.rtree.map { ("rt.minx", "rt.miny", "rt.maxx", "rt.maxy", " JOIN \($0.table) rt ON rt.id = \($0.key)") }
+            ?? (s.point!.x, s.point!.y, s.point!.x, s.point!.y, "")
+        let box = try Row.fetchOne(db, sql: """
+            SELECT min(\(x0)) AS a, min(\(y0)) AS b, max(\(x1)) AS c, max(\(y1)) AS d FROM \(from)\(join) WHERE \(filter)
+            """, arguments: StatementArguments(args)).flatMap { row in
+            (row["a"] as Double?).map { BoundingBox(minX: $0, minY: row["b"], maxX: row["c"], maxY: row["d"]) }
         }
         guard let box else { return nil }
         var time: (Double, Double)?

@@ -29,7 +29,7 @@ struct ExactSearchTests {
                 #expect(sets.reduce(0, |) == all.all && sets.map(\.nonzeroBitCount).reduce(0, +) == 36, "disjoint cover")
                 #expect(weights.allSatisfy(Band().contains), "a packing exists but the partitioner left \(weights.sorted())")
                 #expect(GraphPartitioner().obstacles(g, among: 0..<36).isEmpty)
-            case .none:
+            case .impossible:
                 unpackable += 1
                 let out = part.indices.filter { !Band().contains(weights[part[$0]]) }
                 let obstacles = GraphPartitioner().obstacles(g, among: out)
@@ -54,7 +54,7 @@ struct ExactSearchTests {
         // hub (400), but only one can, and the others stay at 300; the total (1,300) fits three.
         let g = graph([100, 300, 300, 300, 300], [(0, 1), (0, 2), (0, 3), (0, 4)])
         let piece = LocalGraph(Array(0..<5), in: g)!
-        guard case .none = piece.divide(band: Band(), budget: 10_000) else { Issue.record("expected no division"); return }
+        guard case .impossible = piece.divide(band: Band(), budget: 10_000) else { Issue.record("expected no division"); return }
         #expect(piece.canReachBand(1, band: Band(), budget: 10_000) == true)
         #expect(GraphPartitioner().obstacles(g, among: 0..<5) == [0: .packing, 1: .packing, 2: .packing, 3: .packing, 4: .packing])
         // A budget too small to finish says so instead of guessing.
