@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // C libraries from Debian: libgeos-dev, libproj-dev.
@@ -37,6 +38,12 @@ let package = Package(
         .target(name: "GridPartition", dependencies: ["GridGeometry", "GridGEOS"]),
         // Plans: partition communities from the store, rebalance, validate, publish.
         .target(name: "GridPlanning", dependencies: ["GridGeometry", "GridGEOS", "GridProj", "GridStore", "GridPartition"]),
+        // GPS tracking: wire formats, doubt rules, GCJ-02, grid assignment, geofences, group
+        // commit, the live hub, tracks and patrol coverage.
+        .target(name: "GridTracking", dependencies: [
+            "GridGeometry", "GridGEOS", "GridStore",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         // The deterministic synthetic demo district.
         .target(name: "GridDemo", dependencies: ["GridGeometry"]),
         // Vector tiles: MVT encoder, clipping and simplification, the in-memory tile set and
@@ -48,13 +55,14 @@ let package = Package(
         ]),
         // HTTP: the only target that knows Hummingbird.
         .target(name: "GridServer", dependencies: [
-            "GridGeometry", "GridStore", "GridTiles",
+            "GridGeometry", "GridStore", "GridTiles", "GridTracking",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ], resources: [.copy("Resources/map.html")]),
         .executableTarget(name: "civicgrid", dependencies: [
-            "GridGeometry", "GridStore", "GridImport", "GridDemo", "GridServer", "GridPlanning", "GridTiles",
+            "GridGeometry", "GridStore", "GridImport", "GridDemo", "GridServer", "GridPlanning", "GridTiles", "GridTracking",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -65,6 +73,7 @@ let package = Package(
         .testTarget(name: "GridStoreTests", dependencies: ["GridStore"]),
         .testTarget(name: "GridPartitionTests", dependencies: ["GridPartition", "GridGEOS"]),
         .testTarget(name: "GridPlanningTests", dependencies: ["GridPlanning", "GridImport", "GridStore", "GridDemo", "GridGEOS"]),
+        .testTarget(name: "GridTrackingTests", dependencies: ["GridTracking", "GridStore", "GridGeometry"]),
         .testTarget(name: "GridImportTests", dependencies: ["GridImport", "GridStore", "GridProj"]),
         .testTarget(name: "GridDemoTests", dependencies: ["GridDemo", "GridImport", "GridStore", "GridGEOS"]),
         .testTarget(name: "GridTilesTests", dependencies: ["GridTiles", "GridStore", "GridDemo", "GridImport"]),

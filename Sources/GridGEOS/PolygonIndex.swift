@@ -67,6 +67,14 @@ public final class PolygonIndex {
         }
     }
 
+    /// Whether polygon `i` contains the point (boundary included).
+    public func contains(_ i: Int, _ c: Coordinate) throws(GEOSError) -> Bool {
+        let point = try context.own(GEOSGeom_createPointFromXY_r(context.handle, c.x, c.y), "create point")
+        let r = point.with { GEOSPreparedIntersects_r(context.handle, prepared[i], $0) }
+        guard r != 2 else { throw context.error("prepared intersects") }
+        return r == 1
+    }
+
     /// The lowest index of a polygon containing the point, or nil.
     public func firstContaining(_ c: Coordinate) throws(GEOSError) -> Int? {
         try containing(c).first

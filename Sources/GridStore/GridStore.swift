@@ -15,6 +15,9 @@ public final class GridStore: Sendable {
         var config = Configuration()
         config.prepareDatabase { db in
             GeoPackageFunctions.register(in: db)
+            // A commit is on disk when it returns (the write-ahead log is synced at each
+            // commit), so an acknowledged write survives a crash or a power cut.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         config.busyMode = .timeout(10)
         do {
@@ -41,6 +44,29 @@ public final class GridStore: Sendable {
     public func write<T>(_ body: (StoreWriter) throws -> T) throws -> T {
         do {
             return try pool.write { db in
+                let changes = ChangeSet()
+                let result = try body(StoreWriter(db: db, changes: changes))
+                try changes.record(in: db)
+                return result
+            }
+        } catch let e as DatabaseError {
+            throw StoreError.wrap(e, "write")
+        }
+    }
+
+    /// `read`, without blocking the calling thread while it waits for the database.
+    public func asyncRead<T: Sendable>(_ body: @escaping @Sendable (StoreReader) throws -> T) async throws -> T {
+        do {
+            return try await pool.read { db in try body(StoreReader(db: db)) }
+        } catch let e as DatabaseError {
+            throw StoreError.wrap(e, "read")
+        }
+    }
+
+    /// `write`, without blocking the calling thread while it waits for the writer.
+    public func asyncWrite<T: Sendable>(_ body: @escaping @Sendable (StoreWriter) throws -> T) async throws -> T {
+        do {
+            return try await pool.write { db in
                 let changes = ChangeSet()
                 let result = try body(StoreWriter(db: db, changes: changes))
                 try changes.record(in: db)

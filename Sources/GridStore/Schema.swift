@@ -16,6 +16,7 @@ enum Schema {
         m.registerMigration("v1 geopackage core", migrate: geoPackageCore)
         m.registerMigration("v1 civicgrid tables", migrate: civicGridTables)
         m.registerMigration("v2 change log", migrate: changeLog)
+        m.registerMigration("v3 tracking", migrate: tracking)
         return m
     }
 
@@ -204,7 +205,27 @@ enum Schema {
             """)
     }
 
-    /// Sets a feature table's extent in gpkg_contents from its R-tree, and its last change.
+    /// Geofence events, and the time index that retention and tracks use.
+    static func tracking(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE INDEX pings_time ON pings(time);
+            CREATE UNIQUE INDEX devices_token ON devices(token_hash);
+            CREATE TABLE events (
+              id INTEGER PRIMARY KEY,
+              device TEXT NOT NULL REFERENCES devices(id),
+              member INTEGER NOT NULL REFERENCES members(id),
+              kind TEXT NOT NULL CHECK (kind IN ('left', 'returned')),
+              time REAL NOT NULL,
+              confirmed_at REAL NOT NULL,
+              grid TEXT,
+              lon REAL NOT NULL,
+              lat REAL NOT NULL
+            );
+            CREATE INDEX events_time ON events(time);
+            CREATE INDEX events_device ON events(device, time);
+            """)
+    }
+
     /// What each write changed on the map, for tile caches (see `DataChange`).
     static func changeLog(_ db: Database) throws {
         try db.execute(sql: """
@@ -217,6 +238,7 @@ enum Schema {
             """)
     }
 
+    /// Sets a feature table's extent in gpkg_contents from its R-tree, and its last change.
     static func updateExtent(_ db: Database, table: String) throws {
         try db.execute(sql: """
             UPDATE gpkg_contents SET

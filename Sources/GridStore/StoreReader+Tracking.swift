@@ -1,0 +1,143 @@
+import Foundation
+import GRDB
+import GridGeometry
+
+extension StoreReader {
+    // MARK: Devices
+
+    public func device(id: String) throws -> Device? {
+        try Row.fetchOne(db, sql: Self.deviceSQL + " WHERE d.id = ?", arguments: [id]).map(Self.device)
+    }
+
+    /// The device a token (by its hash) belongs to, revoked or not.
+    public func device(tokenHash: String) throws -> Device? {
+        try Row.fetchOne(db, sql: Self.deviceSQL + " WHERE d.token_hash = ?", arguments: [tokenHash]).map(Self.device)
+    }
+
+    /// Every device, revoked ones included, by id.
+    public func devices() throws -> [Device] {
+        try Row.fetchAll(db, sql: Self.deviceSQL + " ORDER BY d.id").map(Self.device)
+    }
+
+    static let deviceSQL = """
+        SELECT d.id, d.member, m.name, d.token_hash, d.crs, d.speed_unit, d.created_at, d.revoked_at,
+               (SELECT group_concat(grid_code, char(31)) FROM (SELECT grid_code FROM member_grids WHERE member = d.member ORDER BY grid_code)) AS grids
+        FROM devices d JOIN members m ON m.id = d.member
+        """
+
+    static func device(_ row: Row) -> Device {
+        let grids: String? = row["grids"]
+        return Device(id: row["id"], member: row["member"], memberName: row["name"],
+                      grids: grids.map { $0.split(separator: "\u{1F}").map(String.init) } ?? [], tokenHash: row["token_hash"],
+                      crs: CoordinateSystem(rawValue: row["crs"]) ?? .wgs84, speedUnit: SpeedUnit(rawValue: row["speed_unit"]) ?? .kn,
+                      createdAt: row["created_at"], revokedAt: row["revoked_at"])
+    }
+
+    /// Grid code → members responsible for it.
+    public func membersByGrid() throws -> [String: [Int64]] {
+        var out: [String: [Int64]] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT grid_code, member FROM member_grids ORDER BY member") {
+            out[row["grid_code"], default: []].append(row["member"])
+        }
+        return out
+    }
+
+    // MARK: Pings
+
+    static let pingColumns = "device, time, lon, lat, accuracy, speed, heading, altitude, battery, received_at, grid, community, flags, attributes"
+
+    static func ping(_ row: Row) -> Ping {
+        Ping(device: row["device"], time: row["time"], lon: row["lon"], lat: row["lat"], accuracy: row["accuracy"], speed: row["speed"],
+             heading: row["heading"], altitude: row["altitude"], battery: row["battery"], receivedAt: row["received_at"],
+             grid: row["grid"], community: row["community"], flags: row["flags"], attributes: row["attributes"])
+    }
+
+    /// The latest plausible (unflagged) fix of every device, or only of devices whose fix fell
+    /// in one of `communities`.
+    public func latestPositions(communities: Set<String>? = nil) throws -> [DevicePosition] {
+        let all = try Row.fetchAll(db, sql: """
+            SELECT \(Self.pingColumns.split(separator: ", ").map { "q.\($0)" }.joined(separator: ", ")),
+                   (SELECT code FROM grids WHERE fid = q.grid) AS grid_code, d.member
+            FROM pings q JOIN (SELECT device, max(time) AS latest FROM pings WHERE flags = 0 GROUP BY device) l
+              ON l.device = q.device AND l.latest = q.time
+            JOIN devices d ON d.id = q.device
+            ORDER BY q.device
+            """).map { DevicePosition(ping: Self.ping($0), gridCode: $0["grid_code"], member: $0["member"]) }
+        guard let communities else { return all }
+        return all.filter { $0.ping.community.map(communities.contains) ?? false }
+    }
+
+    /// Where each device's history stands (for the filter and geofence of new fixes).
+    public func histories(devices: [String]) throws -> [String: DeviceHistory] {
+        var out: [String: DeviceHistory] = [:]
+        for id in devices {
+            let latest = try Double.fetchOne(db, sql: "SELECT max(time) FROM pings WHERE device = ?", arguments: [id])
+            let plausible = try Row.fetchOne(db, sql: """
+                SELECT \(Self.pingColumns) FROM pings WHERE device = ? AND flags = 0 ORDER BY time DESC LIMIT 1
+                """, arguments: [id]).map(Self.ping)
+            let kind = try String.fetchOne(db, sql: "SELECT kind FROM events WHERE device = ? ORDER BY time DESC, id DESC LIMIT 1", arguments: [id])
+            out[id] = DeviceHistory(latestTime: latest, latestPlausible: plausible, lastEvent: kind.flatMap(GeofenceEvent.Kind.init))
+        }
+        return out
+    }
+
+    /// A device's plausible fixes in [from, to], in time order.
+    public func track(device: String, from: Double, to: Double) throws -> [Ping] {
+        try Row.fetchAll(db, sql: """
+            SELECT \(Self.pingColumns) FROM pings WHERE device = ? AND time >= ? AND time <= ? AND flags = 0 ORDER BY time
+            """, arguments: [device, from, to]).map(Self.ping)
+    }
+
+    /// How many pings are stored (flagged ones included).
+    public func pingCount() throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT count(*) FROM pings") ?? 0
+    }
+
+    /// Whether a device has a ping at exactly `time`.
+    public func hasPing(device: String, time: Double) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT 1 FROM pings WHERE device = ? AND time = ?", arguments: [device, time]) ?? false
+    }
+
+    // MARK: Events
+
+    /// Geofence events, newest first, optionally of one device and within [from, to].
+    public func events(device: String? = nil, from: Double? = nil, to: Double? = nil, limit: Int = 1000) throws -> [GeofenceEvent] {
+        var conditions: [String] = []
+        var arguments: StatementArguments = []
+        if let device { conditions.append("device = ?"); arguments += [device] }
+        if let from { conditions.append("time >= ?"); arguments += [from] }
+        if let to { conditions.append("time <= ?"); arguments += [to] }
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        arguments += [limit]
+        return try Row.fetchAll(db, sql: """
+            SELECT id, device, member, kind, time, confirmed_at, grid, lon, lat FROM events \(filter) ORDER BY time DESC, id DESC LIMIT ?
+            """, arguments: arguments).map {
+            GeofenceEvent(id: $0["id"], device: $0["device"], member: $0["member"], kind: GeofenceEvent.Kind(rawValue: $0["kind"]) ?? .left,
+                          time: $0["time"], confirmedAt: $0["confirmed_at"], grid: $0["grid"], lon: $0["lon"], lat: $0["lat"])
+        }
+    }
+
+    /// The buildings of published grids: grid code, community, label point and footprint,
+    /// optionally only in `communities`.
+    public func publishedBuildings(communities: Set<String>? = nil) throws -> [(grid: String, community: String, label: Coordinate, geometry: Geometry)] {
+        try Row.fetchAll(db, sql: """
+            SELECT g.code, p.community, b.label_x, b.label_y, b.geom FROM grid_buildings gb
+            JOIN plans p ON p.id = gb.plan AND p.status = 'published'
+            JOIN grids g ON g.fid = gb.grid JOIN buildings b ON b.fid = gb.building
+            ORDER BY g.code, b.fid
+            """).compactMap { row in
+            let community: String = row["community"]
+            if let communities, !communities.contains(community) { return nil }
+            return (row["code"], community, Coordinate(row["label_x"], row["label_y"]), try Self.geometry(row["geom"]))
+        }
+    }
+
+    // MARK: Regions
+
+    /// Codes of the communities in the subtree of a region (itself, if a community); nil if
+    /// there is no region of that code.
+    public func communityCodes(under code: String) throws -> Set<String>? {
+        guard try region(code: code) != nil else { return nil }
+        return Set(try regions(under: code, level: .community).map(\.code))
+    }
+}

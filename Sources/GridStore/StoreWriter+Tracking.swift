@@ -1,0 +1,72 @@
+import Foundation
+import GRDB
+
+extension StoreWriter {
+    // MARK: Devices
+
+    /// Registers a device to the member of that name (created if new) and gives the member
+    /// `grids` (added to any they have). Fails if the device id is taken.
+    @discardableResult
+    public func add(_ d: Device) throws -> Device {
+        if try Bool.fetchOne(db, sql: "SELECT 1 FROM devices WHERE id = ?", arguments: [d.id]) == true {
+            throw StoreError("device \"\(d.id)\" exists (revoke it and register another id)")
+        }
+        let member: Int64
+        if let m = try Int64.fetchOne(db, sql: "SELECT id FROM members WHERE name = ? ORDER BY id LIMIT 1", arguments: [d.memberName]) {
+            member = m
+        } else {
+            try db.execute(sql: "INSERT INTO members (name) VALUES (?)", arguments: [d.memberName])
+            member = db.lastInsertedRowID
+        }
+        for g in d.grids {
+            try db.execute(sql: "INSERT OR IGNORE INTO member_grids (member, grid_code) VALUES (?, ?)", arguments: [member, g])
+        }
+        try db.execute(sql: """
+            INSERT INTO devices (id, member, token_hash, crs, speed_unit, created_at)
+            VALUES (?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+            """, arguments: [d.id, member, d.tokenHash, d.crs.rawValue, d.speedUnit.rawValue])
+        return try reader.device(id: d.id)!
+    }
+
+    /// Revokes a device: its token stops working; its pings stay. False if there is no such
+    /// active device.
+    public func revokeDevice(id: String) throws -> Bool {
+        try db.execute(sql: """
+            UPDATE devices SET revoked_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ? AND revoked_at IS NULL
+            """, arguments: [id])
+        return db.changesCount > 0
+    }
+
+    // MARK: Pings
+
+    /// Stores pings; a ping whose device already has one at the same time is left out (the
+    /// answer says, per ping, whether it was new).
+    public func insert(_ pings: [Ping]) throws -> [Bool] {
+        let statement = try db.cachedStatement(sql: """
+            INSERT OR IGNORE INTO pings (device, time, lon, lat, accuracy, speed, heading, altitude, battery, received_at,
+                                         grid, community, flags, attributes)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        return try pings.map { p in
+            try statement.execute(arguments: [p.device, p.time, p.lon, p.lat, p.accuracy, p.speed, p.heading, p.altitude, p.battery,
+                                              p.receivedAt, p.grid, p.community, p.flags, p.attributes])
+            return db.changesCount > 0
+        }
+    }
+
+    public func insert(_ events: [GeofenceEvent]) throws {
+        for e in events {
+            try db.execute(sql: """
+                INSERT INTO events (device, member, kind, time, confirmed_at, grid, lon, lat) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [e.device, e.member, e.kind.rawValue, e.time, e.confirmedAt, e.grid, e.lon, e.lat])
+        }
+    }
+
+    /// Deletes up to `limit` pings with a fix time before `time`, oldest first; how many.
+    public func prunePings(before time: Double, limit: Int) throws -> Int {
+        try db.execute(sql: """
+            DELETE FROM pings WHERE id IN (SELECT id FROM pings WHERE time < ? ORDER BY time LIMIT ?)
+            """, arguments: [time, limit])
+        return db.changesCount
+    }
+}

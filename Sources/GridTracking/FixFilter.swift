@@ -1,0 +1,29 @@
+import Foundation
+
+/// The doubt rules: which fixes are stored flagged, and kept out of live views, geofences
+/// and patrol coverage.
+public struct FixFilter: Sendable {
+    /// Faster than this from the last plausible fix is a jump (m/s; 50 m/s = 180 km/h).
+    public var maxSpeed: Double = 50
+    /// Reported accuracy worse than this (m).
+    public var maxAccuracy: Double = 100
+    /// Further ahead of the server's clock than this (s).
+    public var futureTolerance: Double = 600
+
+    public init() {}
+
+    /// The flags of a fix at `time`, given the device's last plausible fix (nil: none, or
+    /// this fix is not newer than the device's latest, so speed cannot be judged).
+    public func flags(lon: Double, lat: Double, time: Double, accuracy: Double?, previous: (time: Double, lon: Double, lat: Double)?,
+                      now: Double) -> FixFlags {
+        var flags: FixFlags = []
+        if lon == 0 && lat == 0 { flags.insert(.nullIsland) }
+        if time > now + futureTolerance { flags.insert(.future) }
+        if let accuracy, accuracy > maxAccuracy { flags.insert(.inaccurate) }
+        if let p = previous, time > p.time {
+            let d = distanceMetres(lon1: p.lon, lat1: p.lat, lon2: lon, lat2: lat)
+            if d / (time - p.time) > maxSpeed { flags.insert(.jump) }
+        }
+        return flags
+    }
+}
