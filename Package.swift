@@ -78,7 +78,7 @@ let package = Package(
         .testTarget(name: "GridDemoTests", dependencies: ["GridDemo", "GridImport", "GridStore", "GridGEOS"]),
         .testTarget(name: "GridTilesTests", dependencies: ["GridTiles", "GridStore", "GridDemo", "GridImport"]),
         .testTarget(name: "GridServerTests", dependencies: [
-            "GridServer", "GridTiles", "GridStore", "GridGeometry",
+            "GridServer", "GridTiles", "GridStore", "GridGeometry", "GridTracking",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),

@@ -1,5 +1,7 @@
+import Foundation
 import GridStore
 import GridTiles
+import GridTracking
 import Hummingbird
 import Logging
 import ServiceLifecycle
@@ -14,38 +16,63 @@ public struct ServerConfiguration: Sendable {
     public var webAssets: String
     /// How often the tile layers look for changes written by other processes.
     public var refreshInterval: Duration
+    /// A device whose last fix is older than this (seconds) shows as offline.
+    public var offlineAfter: Double
+    /// Also listen on this port (5055: where Traccar listens for OsmAnd devices).
+    public var osmandPort: Int?
+    /// Delete pings older than this many seconds (checked every minute); nil keeps all.
+    public var retention: Double?
 
     public init(host: String = "127.0.0.1", port: Int = 8080, styles: String = "Styles", webAssets: String = ".build-web/maplibre",
-                refreshInterval: Duration = .seconds(1)) {
+                refreshInterval: Duration = .seconds(1), offlineAfter: Double = 600, osmandPort: Int? = nil, retention: Double? = nil) {
         self.host = host
         self.port = port
         self.styles = styles
         self.webAssets = webAssets
         self.refreshInterval = refreshInterval
+        self.offlineAfter = offlineAfter
+        self.osmandPort = osmandPort
+        self.retention = retention
     }
 
     var authority: String { "\(host):\(port)" }
 }
 
-/// The CivicGrid HTTP application over a store.
-public func buildApplication(store: GridStore, tiles: TileProvider, configuration: ServerConfiguration, logger: Logger) -> some ApplicationProtocol {
-    Application(
-        router: buildRouter(store: store, tiles: tiles, configuration: configuration),
+/// The CivicGrid HTTP application over a store, with its background services: tile
+/// refresh, the GPS writer, retention, and the extra OsmAnd listener if configured.
+public func buildApplication(store: GridStore, tiles: TileProvider, ingestor: PingIngestor, configuration: ServerConfiguration,
+                             logger: Logger) -> some ApplicationProtocol {
+    let router = buildRouter(store: store, tiles: tiles, ingestor: ingestor, configuration: configuration)
+    var services: [any Service] = [
+        TileRefreshService(tiles: tiles, store: store, interval: configuration.refreshInterval, logger: logger),
+        IngestService(ingestor: ingestor),
+    ]
+    if let retention = configuration.retention { services.append(RetentionService(store: store, age: retention, logger: logger)) }
+    if let port = configuration.osmandPort {
+        services.append(Application(router: router, server: .tolerantHTTP1,
+                                    configuration: .init(address: .hostname(configuration.host, port: port), serverName: "CivicGrid"), logger: logger))
+    }
+    return Application(
+        router: router,
+        server: .tolerantHTTP1,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "CivicGrid"),
-        services: [TileRefreshService(tiles: tiles, store: store, interval: configuration.refreshInterval, logger: logger)],
+        services: services,
         logger: logger
     )
 }
 
 /// The routes, separate from the server so tests can run them in process.
-public func buildRouter(store: GridStore, tiles: TileProvider, configuration: ServerConfiguration = .init()) -> Router<BasicRequestContext> {
+public func buildRouter(store: GridStore, tiles: TileProvider, ingestor: PingIngestor,
+                        configuration: ServerConfiguration = .init()) -> Router<BasicRequestContext> {
     let router = Router()
     router.addMiddleware { LogRequestsMiddleware(.debug) }
     router.addMiddleware { ProblemMiddleware() }
+    let tracking = TrackingController(store: store, ingestor: ingestor, configuration: configuration)
     HealthController(store: store).register(on: router)
     TilesController(provider: tiles, fallbackHost: configuration.authority).register(on: router)
-    WebController(store: store, configuration: configuration).register(on: router)
+    WebController(store: store, configuration: configuration, tracking: tracking).register(on: router)
     FeaturesController(store: store, fallbackHost: configuration.authority).register(on: router)
+    tracking.register(on: router)
     router.get("openapi.json") { _, _ in OpenAPI.response }
     return router
 }
@@ -68,6 +95,42 @@ struct TileRefreshService: Service {
                 } catch {
                     logger.error("tiles: cannot reload layers: \(error)")
                 }
+            }
+        }
+    }
+}
+
+/// Runs the GPS writer; at shutdown it stops taking fixes and writes those queued.
+public struct IngestService: Service {
+    let ingestor: PingIngestor
+
+    public init(ingestor: PingIngestor) { self.ingestor = ingestor }
+
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            await ingestor.run()
+        } onGracefulShutdown: {
+            ingestor.close()
+        }
+    }
+}
+
+/// Deletes pings older than the retention age every minute, in small batches.
+struct RetentionService: Service {
+    let store: GridStore
+    let age: Double
+    let logger: Logger
+
+    func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    let n = try await Retention.prune(store, before: Date().timeIntervalSince1970 - age)
+                    if n > 0 { logger.info("retention: \(n) ping(s) older than \(Int(age)) s deleted") }
+                } catch {
+                    logger.error("retention: \(error)")
+                }
+                do { try await Task.sleep(for: .seconds(60)) } catch { return }
             }
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import GridStore
+import GridTracking
 import Hummingbird
 
 /// The OpenAPI 3.0 document of the whole HTTP API, served at `/openapi.json`. Collection
@@ -14,8 +15,13 @@ enum OpenAPI {
 
     static var document: [String: Any] {
         var paths: [String: Any] = [
-            "/": get("Landing page", "Links to the API description, conformance and the collections; a browser (Accept: text/html) gets the map page.",
-                     tag: "OGC API", params: [ref("f")], ok: json("LandingPage", alsoHTML: true)),
+            "/": [
+                "get": operation("Landing page", "Links to the API description, conformance and the collections; a browser (Accept: text/html) gets the map page. With id or deviceid in the query: an OsmAnd report (see /osmand).",
+                                 tag: "OGC API", params: [ref("f")], ok: json("LandingPage", alsoHTML: true)),
+                "post": operation("OsmAnd report", "Same as POST /osmand, for apps configured with just the server's address.", tag: "GPS", params: [],
+                                  ok: ["description": "Stored (on disk)"], badRequest: true, device: true),
+                "put": operation("OsmAnd report", "Same as PUT /osmand.", tag: "GPS", params: [], ok: ["description": "Stored (on disk)"], badRequest: true, device: true),
+            ],
             "/conformance": get("Conformance classes", "The OGC API conformance classes this server implements.", tag: "OGC API",
                                 params: [ref("f")], ok: json("Conformance")),
             "/collections": get("Feature collections", "Every collection with its extent and links.", tag: "OGC API",
@@ -54,6 +60,7 @@ enum OpenAPI {
             "/api/v1/regions": get("Regions", "Every region's code, name, level, parent and bounding box (the map's region picker).", tag: "Map", params: [],
                                    ok: ["description": "Regions", "content": ["application/json": ["schema": ["type": "array", "items": ["type": "object"]]]]]),
         ]
+        for (path, item) in tracking { paths[path] = item }
         // One items path per collection, with its queryables as parameters.
         for layer in FeatureLayer.allCases {
             var params = ["bbox", "bbox-crs", "limit", "after", "before", "f"].map(ref) + [propertiesParameter(layer)]
@@ -77,10 +84,13 @@ enum OpenAPI {
         }
         // Operation ids from the paths: "/collections/{collectionId}/items" → getCollectionsCollectionIdItems.
         for (path, item) in paths {
-            guard var item = item as? [String: Any], var operation = item["get"] as? [String: Any] else { continue }
+            guard var item = item as? [String: Any] else { continue }
             let words = path.split { !$0.isLetter && !$0.isNumber }.map { $0.prefix(1).uppercased() + $0.dropFirst() }
-            operation["operationId"] = "get" + (words.isEmpty ? "Landing" : words.joined())
-            item["get"] = operation
+            for (method, operation) in item {
+                guard var operation = operation as? [String: Any] else { continue }
+                operation["operationId"] = method + (words.isEmpty ? (method == "get" ? "Landing" : "OsmAnd") : words.joined())
+                item[method] = operation
+            }
             paths[path] = item
         }
         return [
@@ -91,9 +101,13 @@ enum OpenAPI {
                 "license": ["name": "Proprietary"],
             ],
             "servers": [["url": "/"]],
-            "tags": ["OGC API", "Collections", "Tiles", "Map", "Service"].map { ["name": $0] },
+            "tags": ["OGC API", "Collections", "Tiles", "Map", "GPS", "Service"].map { ["name": $0] },
             "paths": paths,
-            "components": ["parameters": parameters, "schemas": schemas],
+            "components": ["parameters": parameters, "schemas": schemas, "securitySchemes": [
+                "deviceToken": ["type": "http", "scheme": "bearer", "description": "A device token from civicgrid devices add"],
+                "deviceBasic": ["type": "http", "scheme": "basic", "description": "Any user name (OwnTracks: the user), the device token as password"],
+                "tokenParameter": ["type": "apiKey", "in": "query", "name": "token"],
+            ]],
         ]
     }
 
@@ -101,11 +115,83 @@ enum OpenAPI {
 
     static func get(_ summary: String, _ description: String, tag: String, params: [[String: Any]], ok: [String: Any],
                     badRequest: Bool = false, notFound: Bool = false, noContent: Bool = false) -> [String: Any] {
+        ["get": operation(summary, description, tag: tag, params: params, ok: ok, badRequest: badRequest, notFound: notFound, noContent: noContent)]
+    }
+
+    static func operation(_ summary: String, _ description: String, tag: String, params: [[String: Any]], ok: [String: Any],
+                          body: [String: Any]? = nil, badRequest: Bool = false, notFound: Bool = false, noContent: Bool = false,
+                          device: Bool = false) -> [String: Any] {
         var responses: [String: Any] = ["200": ok, "default": problem("Unexpected error")]
         if badRequest { responses["400"] = problem("A parameter is invalid: the detail says which and why") }
         if notFound { responses["404"] = problem("No such collection, feature or file") }
         if noContent { responses["204"] = ["description": "The tile is empty"] }
-        return ["get": ["summary": summary, "description": description, "tags": [tag], "parameters": params, "responses": responses]]
+        if device {
+            responses["401"] = problem("No device token, or an unknown or revoked one: nothing stored")
+            responses["403"] = problem("The token belongs to another device than the request names: nothing stored")
+            responses["503"] = problem("The pings could not be written: nothing acknowledged")
+        }
+        var op: [String: Any] = ["summary": summary, "description": description, "tags": [tag], "parameters": params, "responses": responses]
+        if let body { op["requestBody"] = body }
+        if device { op["security"] = [["deviceToken": [String]()], ["deviceBasic": [String]()], ["tokenParameter": [String]()]] }
+        return op
+    }
+
+    /// The GPS paths: ingestion in three wire formats, live positions, events, tracks, coverage.
+    static var tracking: [String: Any] {
+        let empty: [String: Any] = ["description": "Stored (on disk)"]
+        let osmandParams: [[String: Any]] = [
+            query("id", "Device id (or deviceid)", ["type": "string"]), query("deviceid", "Device id", ["type": "string"]),
+            query("lat", "Latitude (WGS-84 or the device's GCJ-02)", ["type": "number"]), query("lon", "Longitude", ["type": "number"]),
+            query("location", "lat,lon instead of lat and lon", ["type": "string"]),
+            query("timestamp", "Seconds (< 2^31) or milliseconds since 1970, ISO 8601 with a zone, or yyyy-MM-dd HH:mm:ss UTC; default now", ["type": "string"]),
+            query("speed", "Speed in the device's unit (knots unless registered otherwise)", ["type": "number"]),
+            query("bearing", "Heading, degrees (also heading)", ["type": "number"]), query("altitude", "Metres", ["type": "number"]),
+            query("accuracy", "Metres", ["type": "number"]), query("batt", "Battery, %", ["type": "number"]),
+            query("token", "The device token, for apps that can only set a URL", ["type": "string"]),
+        ]
+        let osmandBody: [String: Any] = ["required": false, "content": [
+            "application/x-www-form-urlencoded": ["schema": ["type": "object"]],
+            "application/json": ["schema": ["type": "object", "description": "Traccar Client: {location: {timestamp, coords: {latitude, longitude, accuracy, speed, heading, altitude}, battery: {level}}, device_id}"]],
+        ]]
+        let osmand: (String) -> [String: Any] = { method in
+            operation("OsmAnd protocol (\(method.uppercased()))", "One fix as Traccar's OsmAnd protocol has it: parameters in the query, or form-encoded in the body when the query is empty, or a Traccar Client JSON body. Also accepted on / when the parameters name id or deviceid, and with a request line lacking the leading slash.",
+                      tag: "GPS", params: osmandParams, ok: empty, body: method == "get" ? nil : osmandBody, badRequest: true, device: true)
+        }
+        let region = query("region", "Only devices whose latest fix is in this region's subtree (district, street or community code)", ["type": "string"])
+        let offline = query("offline_after", "Seconds after which a device is offline (default: the server's, 600)", ["type": "number"])
+        let from = query("from", "Start (RFC 3339 with a zone, or epoch seconds or ms)", ["type": "string"])
+        let to = query("to", "End", ["type": "string"])
+        var paths: [String: Any] = [
+            "/api/v1/positions": ["post": operation(
+                "Native batch of pings", "Up to 10,000 pings of the token's device; answers after they are on disk with the number accepted, duplicates (same device and time: stored once), doubtful ones (stored flagged) and each rejected ping's index and reason. 422 when none is accepted.",
+                tag: "GPS", params: [], ok: json("IngestReport"),
+                body: ["required": true, "content": ["application/json": ["schema": ["type": "array", "maxItems": 10000, "items": ["$ref": "#/components/schemas/Ping"]]]]],
+                badRequest: true, device: true)],
+            "/osmand": Dictionary(uniqueKeysWithValues: ["get", "post", "put"].map { ($0, osmand($0)) }),
+            "/owntracks": ["post": operation("OwnTracks HTTP mode", "An OwnTracks message; location messages are stored, others dropped. The device is the token's (X-Limit-D must name it if sent). Answers [].",
+                                             tag: "GPS", params: [], ok: json(nil), body: ["required": true, "content": ["application/json": ["schema": ["type": "object"]]]],
+                                             badRequest: true, device: true)],
+            "/api/v1/live": get("Live positions", "The latest plausible fix of each device as GeoJSON points, with member, grid, community, age and online.",
+                                tag: "GPS", params: [region, offline], ok: geoJSON("FeatureCollection"), badRequest: true, notFound: true),
+            "/api/v1/live/stream": get("Live position stream", "Server-sent events: a snapshot FeatureCollection, then a position Feature for every new plausible fix in the region.",
+                                       tag: "GPS", params: [region, offline], ok: ["description": "Event stream", "content": ["text/event-stream": ["schema": ["type": "string"]]]],
+                                       badRequest: true, notFound: true),
+            "/api/v1/events": get("Geofence events", "Devices leaving and returning to their members' grids (after the dwell time), newest first, as GeoJSON points.",
+                                  tag: "GPS", params: [query("device", "Only this device's", ["type": "string"]), from, to,
+                                                       query("limit", "At most this many", ["type": "integer", "minimum": 1, "maximum": 10000, "default": 1000])],
+                                  ok: geoJSON("FeatureCollection"), badRequest: true),
+            "/api/v1/devices/{device}/track": get("A device's track", "Its plausible fixes over [from, to] (default: the last 24 hours) as a GeoJSON LineString.",
+                                                  tag: "GPS", params: [pathParameter("device", "Device id"), from, to,
+                                                                       query("simplify", "Douglas–Peucker tolerance, metres", ["type": "number", "minimum": 0])],
+                                                  ok: geoJSON("Feature"), badRequest: true, notFound: true),
+            "/api/v1/coverage": get("Daily patrol coverage", "Per published grid: the share of its buildings that came within radius metres of a track of one of its members' devices that day.",
+                                    tag: "GPS", params: [query("date", "yyyy-MM-dd (default today)", ["type": "string", "format": "date"]),
+                                                         query("utc_offset", "The day's zone, ±HH:MM (default +08:00)", ["type": "string"]),
+                                                         query("radius", "Metres (default 50)", ["type": "number"]), region],
+                                    ok: json(nil), badRequest: true, notFound: true),
+        ]
+        paths["/pub"] = paths["/owntracks"]
+        return paths
     }
 
     static func ref(_ name: String) -> [String: Any] { ["$ref": "#/components/parameters/\(name)"] }
@@ -188,6 +274,17 @@ enum OpenAPI {
                                                  "features": ["type": "array", "items": ["$ref": "#/components/schemas/Feature"]],
                                                  "links": links, "timeStamp": ["type": "string", "format": "date-time"],
                                                  "numberMatched": ["type": "integer", "minimum": 0], "numberReturned": ["type": "integer", "minimum": 0]]],
+            "Ping": ["type": "object", "required": ["time", "lon", "lat"],
+                     "properties": ["device": ["type": "string", "description": "Must be the token's device if given"],
+                                    "time": ["oneOf": [["type": "number", "description": "Seconds (< 2^31) or milliseconds since 1970"], ["type": "string", "format": "date-time"]]],
+                                    "lon": ["type": "number", "minimum": -180, "maximum": 180], "lat": ["type": "number", "minimum": -90, "maximum": 90],
+                                    "accuracy": ["type": "number", "description": "m"], "speed": ["type": "number", "description": "m/s"],
+                                    "heading": ["type": "number"], "altitude": ["type": "number"], "battery": ["type": "number", "description": "%"]],
+                     "additionalProperties": ["type": "string", "description": "Kept as attributes"]],
+            "IngestReport": ["type": "object",
+                             "properties": ["accepted": ["type": "integer"], "stored": ["type": "integer"], "duplicates": ["type": "integer"],
+                                            "flagged": ["type": "array", "items": ["type": "object", "properties": ["index": ["type": "integer"], "flags": ["type": "array", "items": ["type": "string", "enum": FixFlags.names.map(\.1)]]]]],
+                                            "rejected": ["type": "array", "items": ["type": "object", "properties": ["index": ["type": "integer"], "reason": ["type": "string"]]]]]],
             "Health": ["type": "object", "properties": ["status": ["type": "string"], "regions": ["type": "integer"], "buildings": ["type": "integer"],
                                                         "households": ["type": "integer"], "roads": ["type": "integer"]]],
         ]

@@ -1,4 +1,5 @@
 import Foundation
+import GridGeometry
 import Hummingbird
 
 /// An RFC 9457 problem: every error answer of the API is one, as application/problem+json.
@@ -6,21 +7,29 @@ public struct Problem: Error, HTTPResponseError, Sendable {
     public var status: HTTPResponse.Status
     public var title: String
     public var detail: String
+    /// Extension members (RFC 9457 §3.2), e.g. the rejected items of a batch.
+    public var extensions: [String: JSONValue] = [:]
+    /// Extra response headers (WWW-Authenticate with a 401).
+    public var headers: HTTPFields = [:]
 
-    public init(_ status: HTTPResponse.Status, _ title: String, detail: String) {
+    public init(_ status: HTTPResponse.Status, _ title: String, detail: String, extensions: [String: JSONValue] = [:], headers: HTTPFields = [:]) {
         self.status = status
         self.title = title
         self.detail = detail
+        self.extensions = extensions
+        self.headers = headers
     }
 
     static func badRequest(_ detail: String) -> Problem { Problem(.badRequest, "Bad request", detail: detail) }
     static func notFound(_ detail: String) -> Problem { Problem(.notFound, "Not found", detail: detail) }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        let body: [String: Any] = ["type": "about:blank", "title": title, "status": Int(status.code), "detail": detail,
-                                   "instance": request.uri.path]
+        var body: [String: Any] = extensions.mapValues(\.foundationObject)
+        body.merge(["type": "about:blank", "title": title, "status": Int(status.code), "detail": detail, "instance": request.uri.path]) { $1 }
         let data = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys, .withoutEscapingSlashes])
-        return Response(status: status, headers: [.contentType: "application/problem+json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        var fields = headers
+        fields[.contentType] = "application/problem+json"
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }
 
@@ -37,6 +46,20 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch {
             context.logger.error("\(request.uri.path): \(error)")
             throw Problem(.internalServerError, "Internal server error", detail: "\(error)")
+        }
+    }
+}
+
+extension JSONValue {
+    /// The value as JSONSerialization takes it.
+    var foundationObject: Any {
+        switch self {
+        case .null: NSNull()
+        case .bool(let b): b
+        case .number(let d): d
+        case .string(let s): s
+        case .array(let a): a.map(\.foundationObject)
+        case .object(let o): o.mapValues(\.foundationObject)
         }
     }
 }

@@ -10,6 +10,8 @@ import Hummingbird
 struct WebController {
     let store: GridStore
     let configuration: ServerConfiguration
+    /// `/` also takes OsmAnd reports (apps configured with just the server's address).
+    let tracking: TrackingController
 
     /// The page, read once from the target's resources.
     static let pageHTML: ByteBuffer? = Bundle.module.url(forResource: "map", withExtension: "html")
@@ -17,7 +19,10 @@ struct WebController {
 
     func register(on router: Router<BasicRequestContext>) {
         router.get("map") { _, _ in try page() }
-        router.get("/") { request, _ in try request.wantsHTML ? page() : landing(request) }
+        router.get("/") { request, _ in
+            if TrackingController.isOsmAnd(request) { return try await tracking.osmand(request) }
+            return try request.wantsHTML ? page() : landing(request)
+        }
         router.get("assets/:file") { _, context in try asset(context.parameters.require("file")) }
         router.get("styles/{name}.json") { request, context in try style(request, context.parameters.require("name")) }
         router.get("api/v1/regions") { _, _ in try regions() }

@@ -88,9 +88,9 @@ extension StoreReader {
             """, arguments: [device, from, to]).map(Self.ping)
     }
 
-    /// How many pings are stored (flagged ones included).
-    public func pingCount() throws -> Int {
-        try Int.fetchOne(db, sql: "SELECT count(*) FROM pings") ?? 0
+    /// How many pings are stored (flagged ones included), or only those before a time.
+    public func pingCount(before time: Double = .infinity) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT count(*) FROM pings WHERE time < ?", arguments: [time]) ?? 0
     }
 
     /// Whether a device has a ping at exactly `time`.

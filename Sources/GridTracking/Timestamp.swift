@@ -60,7 +60,8 @@ public enum Timestamp {
             guard separator == UInt8(ascii: " ") else { return nil }
         } else if b[i] == UInt8(ascii: "Z") || b[i] == UInt8(ascii: "z") {
             i += 1
-        } else if b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") {
+        } else if b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") || b[i] == UInt8(ascii: " ") {
+            // A space stands for "+" when a URL's "+" was decoded as form data.
             let sign = b[i] == UInt8(ascii: "-") ? -1 : 1
             i += 1
             guard let h = number(2) else { return nil }

@@ -3,6 +3,7 @@ import Foundation
 import GridServer
 import GridStore
 import GridTiles
+import GridTracking
 import Hummingbird
 import Logging
 
@@ -29,6 +30,18 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Render the tiles of these zooms into the cache before serving, e.g. 10-14.")
     var warm: TilesCommand.ZoomRange?
 
+    @Option(help: "Also listen on this port for GPS devices (5055: Traccar's OsmAnd port).")
+    var osmandPort: Int?
+
+    @Option(help: "Seconds a device must stay across its grids' edge before a leave or return event counts.")
+    var dwell: Double = 120
+
+    @Option(help: "Seconds after its last fix that a device shows as offline.")
+    var offlineAfter: Double = 600
+
+    @Option(help: "Delete pings older than this many days (checked every minute); default: keep all.")
+    var retentionDays: Double?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel: String = "info"
 
@@ -47,8 +60,12 @@ struct ServeCommand: AsyncParsableCommand {
             printer.update("warming z\(warm.range.lowerBound)–\(warm.range.upperBound)", ids.count, ids.count)
             printer.finish()
         }
-        let configuration = ServerConfiguration(host: host, port: port, styles: styles, webAssets: webAssets)
-        let app = buildApplication(store: store, tiles: tiles, configuration: configuration, logger: logger)
+        let configuration = ServerConfiguration(host: host, port: port, styles: styles, webAssets: webAssets, offlineAfter: offlineAfter,
+                                                osmandPort: osmandPort, retention: retentionDays.map { $0 * 86400 })
+        var settings = IngestSettings()
+        settings.dwell = dwell
+        let app = buildApplication(store: store, tiles: tiles, ingestor: PingIngestor(store: store, settings: settings),
+                                   configuration: configuration, logger: logger)
         try await app.runService()
     }
 }

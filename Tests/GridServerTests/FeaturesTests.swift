@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import GridGeometry
 import GridStore
+import GridTracking
 import GridTiles
 import Hummingbird
 import HummingbirdTesting
@@ -11,7 +12,7 @@ import Testing
 struct FeaturesTests {
     func withApp(_ body: @escaping @Sendable (any TestClientProtocol, GridStore) async throws -> Void) async throws {
         let store = try makeTestStore()
-        let app = Application(router: buildRouter(store: store, tiles: TileProvider(set: try TileSet.load(from: store))))
+        let app = Application(router: buildRouter(store: store, tiles: TileProvider(set: try TileSet.load(from: store)), ingestor: PingIngestor(store: store)))
         try await app.test(.router) { client in try await body(client, store) }
     }
 
@@ -198,7 +199,7 @@ struct FeaturesTests {
     /// The OpenAPI document and the router describe the same paths.
     @Test func openAPIPathsAreTheRoutes() async throws {
         let store = try makeTestStore()
-        let router = buildRouter(store: store, tiles: TileProvider(set: try TileSet.load(from: store)))
+        let router = buildRouter(store: store, tiles: TileProvider(set: try TileSet.load(from: store)), ingestor: PingIngestor(store: store))
         func shape(_ path: String) -> String {
             path.replacing(/:[A-Za-z0-9_]+/, with: "{}").replacing(/\{[A-Za-z0-9_]+\}/, with: "{}")
         }

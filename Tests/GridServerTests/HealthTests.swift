@@ -1,5 +1,6 @@
 import Foundation
 import GridStore
+import GridTracking
 import GridTiles
 import Hummingbird
 import HummingbirdTesting
@@ -10,7 +11,7 @@ struct HealthTests {
     @Test func healthReportsCounts() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("srv-\(UUID().uuidString).gpkg").path
         let store = try GridStore(path: path)
-        let app = Application(router: buildRouter(store: store, tiles: TileProvider(set: try TileSet.load(from: store))))
+        let app = Application(router: buildRouter(store: store, tiles: TileProvider(set: try TileSet.load(from: store)), ingestor: PingIngestor(store: store)))
         try await app.test(.router) { client in
             try await client.execute(uri: "/health", method: .get) { response in
                 #expect(response.status == .ok)

@@ -1,0 +1,125 @@
+import Foundation
+import HummingbirdCore
+import Logging
+import NIOCore
+
+/// Mends the request line that OsmAnd-protocol device scripts send without the path's
+/// slash (`GET ?id=1&lat=… HTTP/1.1`), which Traccar accepts and SwiftNIO's parser refuses:
+/// it sits before the HTTP decoder, finds each request head on the connection (keep-alive
+/// and pipelined requests included, bodies skipped by Content-Length) and inserts the "/".
+/// A chunked request body ends the mending for that connection (devices send none).
+final class RequestLineRepair: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+
+    enum State { case head, body(remaining: Int), passthrough }
+
+    static let maxHead = 64 * 1024
+    private var state = State.head
+    private var pending: ByteBuffer?
+    /// How much of `pending` has been searched for the end of the head.
+    private var scanned = 0
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var buffer = unwrapInboundIn(data)
+        while buffer.readableBytes > 0 {
+            switch state {
+            case .passthrough:
+                context.fireChannelRead(wrapInboundOut(buffer))
+                return
+            case .body(let remaining):
+                let n = min(remaining, buffer.readableBytes)
+                context.fireChannelRead(wrapInboundOut(buffer.readSlice(length: n)!))
+                state = remaining > n ? .body(remaining: remaining - n) : .head
+            case .head:
+                if pending == nil { pending = buffer } else { pending!.writeBuffer(&buffer) }
+                buffer = ByteBuffer()
+                guard let end = Self.headEnd(pending!, from: scanned) else {
+                    if pending!.readableBytes > Self.maxHead {  // not HTTP as we know it: let the decoder say so
+                        state = .passthrough
+                        context.fireChannelRead(wrapInboundOut(pending!))
+                        pending = nil
+                        return
+                    }
+                    scanned = max(0, pending!.readableBytes - 3)
+                    return
+                }
+                var rest = pending!
+                let head = rest.readSlice(length: end)!
+                pending = nil
+                scanned = 0
+                buffer = rest
+                let (mended, bodyLength) = Self.mend(head)
+                context.fireChannelRead(wrapInboundOut(mended))
+                switch bodyLength {
+                case nil: state = .passthrough
+                case 0?: state = .head
+                case let n?: state = .body(remaining: n)
+                }
+            }
+        }
+    }
+
+    /// The length of the head (through its blank line), if it is all there.
+    static func headEnd(_ b: ByteBuffer, from start: Int) -> Int? {
+        b.withUnsafeReadableBytes { p -> Int? in
+            guard p.count >= 4 else { return nil }
+            var i = start
+            while i + 3 < p.count {
+                if p[i] == 13 && p[i + 1] == 10 && p[i + 2] == 13 && p[i + 3] == 10 { return i + 4 }
+                i += 1
+            }
+            return nil
+        }
+    }
+
+    /// The head with "/" inserted before a leading "?" of the target, and the body length it
+    /// announces (nil: chunked, cannot follow).
+    static func mend(_ head: ByteBuffer) -> (ByteBuffer, Int?) {
+        let bytes = Array(head.readableBytesView)
+        var out = head
+        if let space = bytes.firstIndex(of: 32), space + 1 < bytes.count, bytes[space + 1] == UInt8(ascii: "?") {
+            var fixed = ByteBuffer()
+            fixed.reserveCapacity(bytes.count + 1)
+            fixed.writeBytes(bytes[...space])
+            fixed.writeInteger(UInt8(ascii: "/"))
+            fixed.writeBytes(bytes[(space + 1)...])
+            out = fixed
+        }
+        var length = 0
+        for line in bytes.split(separator: 10).dropFirst() {
+            guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { continue }
+            let name = String(decoding: line[line.startIndex..<colon], as: UTF8.self).lowercased()
+            let value = String(decoding: line[(colon + 1)...], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            if name == "content-length", let n = Int(value) { length = n }
+            if name == "transfer-encoding", value.lowercased().contains("chunked") { return (out, nil) }
+        }
+        return (out, length)
+    }
+}
+
+/// Hummingbird's HTTP/1.1 channel with `RequestLineRepair` in front of its decoder.
+struct TolerantHTTP1Channel: ServerChildChannel {
+    typealias Value = HTTP1Channel.Value
+    let inner: HTTP1Channel
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        do {
+            try channel.pipeline.syncOperations.addHandler(RequestLineRepair(), position: .first)
+        } catch {
+            return channel.eventLoop.makeFailedFuture(error)
+        }
+        return inner.setup(channel: channel, logger: logger)
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        await inner.handle(value: value, logger: logger)
+    }
+}
+
+extension HTTPServerBuilder {
+    /// HTTP/1.1 that also takes request lines without the path's leading slash.
+    static var tolerantHTTP1: HTTPServerBuilder {
+        .init { responder in TolerantHTTP1Channel(inner: HTTP1Channel(responder: responder)) }
+    }
+}
