@@ -1,0 +1,138 @@
+import Foundation
+import GridGeometry
+import GridStore
+import Testing
+@testable import GridTracking
+
+@Suite struct IngestorTests {
+    let now = Date().timeIntervalSince1970.rounded(.down)
+
+    @Test func assignsGridsAtBoundariesAndCommunitiesWithoutPlans() async throws {
+        let store = try makeStore()
+        let device = try addDevice(store, "p1")
+        let fixes = [
+            Fix(time: now - 5000, lon: 120.7025, lat: 31.305),  // G1
+            Fix(time: now - 4000, lon: 120.705, lat: 31.305),  // on the G1|G2 edge: the first grid by code
+            Fix(time: now - 3000, lon: 120.705_000_1, lat: 31.305),  // just east: G2, although the last grid was G1 (fast path missed)
+            Fix(time: now - 2000, lon: 120.715, lat: 31.305),  // community C2, no plan
+            Fix(time: now - 1000, lon: 120.73, lat: 31.305),  // outside everything
+            Fix(time: now, lon: 120.7075, lat: 31.305),  // back to G2
+        ]
+        let outcomes = try await withIngestor(store) { try await $0.submit(fixes, device: device) }
+        #expect(outcomes == Array(repeating: .stored([]), count: 6))
+        let rows = try store.read { try $0.track(device: "p1", from: 0, to: now + 1) }
+        let codes = try store.read { r in try r.publishedGrids().reduce(into: [Int64: String]()) { $0[$1.grid.id!] = $1.grid.code } }
+        #expect(rows.map { $0.grid.flatMap { codes[$0] } } == ["G1", "G1", "G2", nil, nil, "G2"])
+        #expect(rows.map(\.community) == ["C1", "C1", "C1", "C2", nil, "C1"])
+    }
+
+    @Test func duplicatesAreStoredOnceAndConcurrentRequestsAllLand() async throws {
+        let store = try makeStore()
+        let device = try addDevice(store, "p1")
+        let fix = Fix(time: now, lon: 120.7025, lat: 31.305)
+        let (first, again, both) = try await withIngestor(store) { ingestor in
+            (try await ingestor.submit([fix], device: device), try await ingestor.submit([fix], device: device),
+             try await ingestor.submit([fix, Fix(time: now + 1, lon: 120.7025, lat: 31.305), Fix(time: now + 1, lon: 120.7025, lat: 31.305)], device: device))
+        }
+        #expect(first == [.stored([])] && again == [.duplicate] && both == [.duplicate, .stored([]), .duplicate])
+        #expect(try store.read { try $0.pingCount() } == 2)
+
+        // 200 requests at once from 20 devices: every fix stored exactly once.
+        let devices = try (0..<20).map { try addDevice(store, "d\($0)", grids: []) }
+        let results = try await withIngestor(store) { ingestor in
+            try await withThrowingTaskGroup(of: [IngestOutcome].self) { group in
+                for k in 0..<200 {
+                    group.addTask {
+                        try await ingestor.submit([Fix(time: now - 1000 + Double(k), lon: 120.7025, lat: 31.305)], device: devices[k % 20])
+                    }
+                }
+                return try await group.reduce(into: [IngestOutcome]()) { $0 += $1 }
+            }
+        }
+        #expect(results.count == 200 && results.allSatisfy { $0 == .stored([]) })
+        #expect(try store.read { try $0.pingCount() } == 202)
+    }
+
+    @Test func doubtfulFixesAreStoredFlaggedAndKeptOutOfLiveViews() async throws {
+        let store = try makeStore()
+        let device = try addDevice(store, "p1")
+        let outcomes = try await withIngestor(store) { ingestor in
+            try await ingestor.submit([
+                Fix(time: now - 30, lon: 120.7025, lat: 31.305),
+                Fix(time: now - 29, lon: 120.7125, lat: 31.305),  // 950 m in a second
+                Fix(time: now - 28, lon: 0, lat: 0),
+                Fix(time: now + 3600, lon: 120.7025, lat: 31.305),
+                Fix(time: now - 20, lon: 120.7026, lat: 31.305, accuracy: 900),
+            ], device: device)
+        }
+        #expect(outcomes == [.stored([]), .stored(.jump), .stored([.nullIsland, .jump]), .stored(.future), .stored(.inaccurate)])
+        let live = try store.read { try $0.latestPositions() }
+        #expect(live.count == 1 && live[0].ping.time == now - 30 && live[0].gridCode == "G1")
+        #expect(try store.read { try $0.track(device: "p1", from: 0, to: now + 7200) }.count == 1)
+    }
+
+    @Test func gcj02DevicesAreStoredInWGS84WithTheRawValuesKept() async throws {
+        let store = try makeStore()
+        let device = try addDevice(store, "cn", crs: .gcj02)
+        let reported = GCJ02.fromWGS84(lon: 120.7025, lat: 31.305)
+        _ = try await withIngestor(store) { try await $0.submit([Fix(time: now, lon: reported.lon, lat: reported.lat)], device: device) }
+        let p = try #require(try store.read { try $0.track(device: "cn", from: 0, to: now + 1) }.first)
+        #expect(distanceMetres(lon1: p.lon, lat1: p.lat, lon2: 120.7025, lat2: 31.305) < 0.01)
+        #expect(p.grid != nil)
+        let attributes = try JSONSerialization.jsonObject(with: Data(p.attributes!.utf8)) as! [String: String]
+        #expect(Double(attributes["gcj02_lon"]!) == reported.lon && Double(attributes["gcj02_lat"]!) == reported.lat)
+    }
+
+    /// Leaving G1 (the member's grid) for G2 and staying 2 minutes: one "left" event at the
+    /// first fix in G2; a fresh ingestor (a restart) knows the device is out, and records the
+    /// return.
+    @Test func geofenceEventsAreStoredAndSurviveARestart() async throws {
+        let store = try makeStore()
+        let device = try addDevice(store, "p1", grids: ["G1"])
+        let t0 = now - 1000
+        let walk = [(0.0, 120.7025), (30, 120.704), (60, 120.706), (90, 120.704), (120, 120.706), (180, 120.707), (240, 120.708)]
+        try await withIngestor(store) { ingestor in
+            for (dt, lon) in walk { _ = try await ingestor.submit([Fix(time: t0 + dt, lon: lon, lat: 31.305)], device: device) }
+        }
+        var events = try store.read { try $0.events() }
+        #expect(events.count == 1)
+        #expect(events.first?.kind == .left && events.first?.time == t0 + 120 && events.first?.confirmedAt == t0 + 240 && events.first?.grid == "G1")
+        try await withIngestor(store) { ingestor in
+            for dt in [300.0, 360, 420] { _ = try await ingestor.submit([Fix(time: t0 + dt, lon: 120.703, lat: 31.305)], device: device) }
+        }
+        events = try store.read { try $0.events() }
+        #expect(events.map(\.kind) == [.returned, .left] && events[0].time == t0 + 300 && events[0].confirmedAt == t0 + 420)
+    }
+
+    @Test func liveHubGetsNewPlausibleFixes() async throws {
+        let store = try makeStore()
+        let device = try addDevice(store, "p1")
+        var settings = IngestSettings()
+        settings.dwell = 120
+        let ingestor = PingIngestor(store: store, settings: settings)
+        let (_, stream) = ingestor.live.subscribe()
+        let writer = Task { await ingestor.run() }
+        _ = try await ingestor.submit([Fix(time: now, lon: 0, lat: 0), Fix(time: now + 1, lon: 120.7075, lat: 31.305)], device: device)
+        ingestor.close()
+        await writer.value
+        var got: [DevicePosition] = []
+        for await p in stream { got.append(p) }  // the hub finishes when the writer stops
+        #expect(got.count == 1 && got[0].gridCode == "G2" && got[0].ping.time == now + 1)
+    }
+
+    @Test func coverageAndRetention() async throws {
+        let store = try makeStore()
+        let device = try addDevice(store, "p1", grids: ["G1", "G2"])
+        // A walk along lat 31.3051 through G1's building (at 120.7025), stopping before G2's.
+        let fixes = (0..<40).map { Fix(time: now - 4000 + Double($0) * 10, lon: 120.701 + Double($0) * 0.0001, lat: 31.3051) }
+        _ = try await withIngestor(store) { try await $0.submit(fixes, device: device) }
+        let coverage = try store.read { try Patrol.coverage($0, from: now - 86400, to: now + 1) }
+        #expect(coverage.map(\.grid) == ["G1", "G2"])
+        #expect(coverage.map(\.covered) == [1, 0] && coverage.allSatisfy { $0.members == [device.member] })
+        #expect(try store.read { try Patrol.coverage($0, from: now - 86400, to: now - 5000) }.map(\.covered) == [0, 0])
+
+        let deleted = try await Retention.prune(store, before: now - 3800, batch: 7)
+        #expect(deleted == 20)
+        #expect(try store.read { try $0.pingCount() } == 20)
+    }
+}
