@@ -16,13 +16,13 @@ func fetch(_ url: String) async throws -> (Int, Data, [AnyHashable: Any]) {
 }
 
 /// Runs `civicgrid serve` on a random port until it answers; returns the process and its URL.
-func serve(_ db: String) async throws -> (Process, String) {
+func serve(_ db: String, _ extra: [String] = []) async throws -> (Process, String) {
     let port = Int.random(in: 20000..<60000)
     let server = Process()
     server.executableURL = URL(fileURLWithPath: binary)
     server.arguments = ["serve", "--db", db, "--port", "\(port)", "--log-level", "warning",
                         "--styles", repository.appendingPathComponent("Styles").path,
-                        "--web-assets", repository.appendingPathComponent(".build-web/maplibre").path]
+                        "--web-assets", repository.appendingPathComponent(".build-web/maplibre").path] + extra
     try server.run()
     let base = "http://127.0.0.1:\(port)"
     for _ in 0..<100 {

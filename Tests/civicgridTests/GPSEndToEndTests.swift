@@ -1,0 +1,87 @@
+import Foundation
+import Testing
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// GPS against the real binary on real ports: devices registered by the CLI, OsmAnd device
+/// scripts' slash-less request lines on one keep-alive connection (also on the extra
+/// OsmAnd port), the live stream read by curl, revocation and pruning.
+@Suite(.enabled(if: FileManager.default.isExecutableFile(atPath: binary), "civicgrid binary not built"), .serialized)
+struct GPSEndToEndTests {
+    /// Sends raw HTTP/1.1 to a port on one connection and returns what came back.
+    func rawHTTP(_ port: Int, _ requests: String) throws -> String {
+        let script = """
+            import socket, sys, time
+            s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+            s.sendall(sys.argv[2].encode())
+            data, deadline = b"", time.time() + 10
+            while data.count(b"HTTP/1.1 ") < int(sys.argv[3]) and time.time() < deadline:
+                chunk = s.recv(65536)
+                if not chunk: break
+                data += chunk
+            print(data.decode())
+            """
+        let count = requests.components(separatedBy: " HTTP/1.1\r\n").count - 1
+        return try run("/usr/bin/env", ["python3", "-c", script, "\(port)", requests, "\(count)"]).output
+    }
+
+    @Test func devicesSlashlessRequestsLiveStreamRevokeAndPrune() async throws {
+        let db = temporaryPath("gpkg")
+        try FileManager.default.copyItem(atPath: publishedDemo, toPath: db)
+        let grid = try #require(try run("/usr/bin/sqlite3", [db, "SELECT g.code FROM grids g JOIN plans p ON p.id = g.plan WHERE p.status = 'published' ORDER BY g.code LIMIT 1"]).output
+            .split(separator: "\n").first.map(String.init))
+        let add = try civicgrid("devices", "add", "--db", db, "--id", "phone-1", "--member", "王芳", "--grid", grid)
+        #expect(add.status == 0, "\(add.stderr)")
+        let token = try #require(add.stdout.split(separator: "\n").first { $0.hasPrefix("token") }?.split(separator: " ").last.map(String.init))
+        #expect(try civicgrid("devices", "list", "--db", db).stdout.contains("phone-1\t王芳\t\(grid)\twgs84\tkn\tactive"))
+        // A point inside that grid.
+        let c = try run("/usr/bin/sqlite3", [db, "SELECT (minx + maxx) / 2, (miny + maxy) / 2 FROM rtree_grids_geom WHERE id = (SELECT fid FROM grids WHERE code = '\(grid)')"])
+            .output.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "|").compactMap { Double($0) }
+        let (lon, lat) = (c[0], c[1])
+
+        let osmandPort = Int.random(in: 20000..<60000)
+        let (server, base) = try await serve(db, ["--osmand-port", "\(osmandPort)"])
+        defer { server.terminate() }
+        let port = Int(base.split(separator: ":").last!)!
+
+        // The live stream, read by curl while pings arrive.
+        let curl = Process()
+        curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        curl.arguments = ["-sN", "--max-time", "4", "\(base)/api/v1/live/stream"]
+        let curlOut = Pipe()
+        curl.standardOutput = curlOut
+        try curl.run()
+        try await Task.sleep(for: .milliseconds(700))
+
+        let now = Int(Date().timeIntervalSince1970)
+        let form = "id=phone-1&lat=\(lat)&lon=\(lon)&timestamp=\(now - 1)&token=\(token)"
+        var requests = ""
+        for k in 0..<3 { requests += "GET ?id=phone-1&lat=\(lat)&lon=\(lon)&timestamp=\(now - 10 + k)&token=\(token) HTTP/1.1\r\nHost: device\r\n\r\n" }
+        requests += "POST / HTTP/1.1\r\nHost: device\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: \(form.utf8.count)\r\n\r\n\(form)"
+        requests += "GET ?id=phone-1&lat=\(lat)&lon=\(lon)&timestamp=\(now)&token=\(token) HTTP/1.1\r\nHost: device\r\n\r\n"
+        let answers = try rawHTTP(port, requests)
+        #expect(answers.components(separatedBy: "HTTP/1.1 200 OK").count - 1 == 5, "\(answers)")
+        let other = try rawHTTP(osmandPort, "GET ?id=phone-1&lat=\(lat)&lon=\(lon)&timestamp=\(now + 1)&token=\(token) HTTP/1.1\r\nHost: d\r\nConnection: close\r\n\r\n")
+        #expect(other.hasPrefix("HTTP/1.1 200 OK"), "\(other)")
+        #expect(try run("/usr/bin/sqlite3", [db, "SELECT count(*), count(grid) FROM pings WHERE device = 'phone-1'"]).output.hasPrefix("6|6"))
+
+        curl.waitUntilExit()
+        let events = String(decoding: curlOut.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(events.hasPrefix("retry: 2000\nevent: snapshot\ndata: {"), "\(events.prefix(200))")
+        #expect(events.components(separatedBy: "event: position\ndata: ").count - 1 == 6, "\(events)")
+        #expect(events.contains("\"grid\":\"\(grid)\"") && events.contains("\"id\":\"phone-1\""))
+
+        // Revoked: 401, nothing stored.
+        #expect(try civicgrid("devices", "revoke", "--db", db, "--id", "phone-1").status == 0)
+        let refused = try rawHTTP(port, "GET /?id=phone-1&lat=\(lat)&lon=\(lon)&timestamp=\(now + 5)&token=\(token) HTTP/1.1\r\nHost: d\r\nConnection: close\r\n\r\n")
+        #expect(refused.hasPrefix("HTTP/1.1 401"), "\(refused)")
+        #expect(try run("/usr/bin/sqlite3", [db, "SELECT count(*) FROM pings"]).output.hasPrefix("6"))
+
+        server.terminate()
+        server.waitUntilExit()
+        let prune = try civicgrid("pings", "prune", "--db", db, "--older-than-days", "0", "--batch", "4")
+        #expect(prune.status == 0 && prune.stdout.contains("deleted 6 ping(s)") && prune.stdout.contains("0 remain"), "\(prune.stdout)")
+        #expect(prune.stderr.contains("pruning pings 100% (6/6)"), "\(prune.stderr)")
+    }
+}
