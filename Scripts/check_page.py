@@ -1,12 +1,14 @@
 """Opens the map page in headless Chromium and checks that MapLibre drew grids.
 
-usage: check_page.py URL SCREENSHOT.png
+usage: check_page.py URL SCREENSHOT.png [PING_URL LON LAT]
 
 Waits for MapLibre's `idle`, asks `queryRenderedFeatures` for grid features, clicks the
 middle of the first one and checks the popup names its code; saves a screenshot.
-Prints a JSON summary; exits 1 when no grid was rendered.
+With PING_URL (an OsmAnd report of a device at LON, LAT), sends it once the page is up and
+waits for that device's marker to move there through the live stream and be drawn.
+Prints a JSON summary; exits 1 when no grid was rendered or the marker did not move.
 """
-import json, sys, time
+import json, sys, time, urllib.request
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
@@ -58,10 +60,29 @@ try:
         time.sleep(0.5)
         text = driver.execute_script('const p = document.querySelector(".maplibregl-popup-content"); return p ? p.textContent : null;')
         result["popup"] = {"code": target["code"], "text": text}
+    if len(sys.argv) > 3:
+        ping, lon, lat = sys.argv[3], float(sys.argv[4]), float(sys.argv[5])
+        time.sleep(1)  # the event stream connects after the map loads
+        urllib.request.urlopen(ping).read()
+        moved = driver.execute_async_script("""
+            const [lon, lat, done] = arguments;
+            const t0 = Date.now();
+            const check = () => {
+                const m = window.map;
+                const drawn = m.queryRenderedFeatures({layers: ["positions"]});
+                const at = drawn.find(f => Math.abs(f.geometry.coordinates[0] - lon) < 1e-6 && Math.abs(f.geometry.coordinates[1] - lat) < 1e-6);
+                if (at) return done({device: at.properties.device, online: at.properties.online, markers: drawn.length});
+                if (Date.now() - t0 > 10000) return done(null);
+                setTimeout(check, 200);
+            };
+            check();
+        """, lon, lat)
+        result["marker"] = moved
     driver.save_screenshot(shot)
     result["screenshot"] = shot
     print(json.dumps(result, ensure_ascii=False))
     ok = result["grids"] > 0 and result.get("popup", {}).get("code") and result["popup"]["code"] in (result["popup"]["text"] or "")
+    ok = ok and (len(sys.argv) <= 3 or bool(result.get("marker")))
     sys.exit(0 if ok else 1)
 finally:
     driver.quit()

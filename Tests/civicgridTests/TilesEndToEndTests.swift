@@ -9,6 +9,16 @@ func pythonHas(_ modules: String...) -> Bool {
     (try? run("/usr/bin/env", ["python3", "-c", "import " + modules.joined(separator: ", ")]).status) == 0
 }
 
+/// Runs Scripts/check_page.py (headless Chromium), one at a time: two browsers at once on
+/// two cores time out.
+func checkPage(_ arguments: [String]) throws -> (status: Int32, output: String) {
+    chromium.lock()
+    defer { chromium.unlock() }
+    return try run("/usr/bin/env", ["python3", repository.appendingPathComponent("Scripts/check_page.py").path] + arguments)
+}
+
+private let chromium = NSLock()
+
 func fetch(_ url: String) async throws -> (Int, Data, [AnyHashable: Any]) {
     let (data, response) = try await URLSession.shared.data(from: URL(string: url)!)
     let http = response as! HTTPURLResponse
@@ -121,7 +131,7 @@ struct TilesEndToEndTests {
         if FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium"), FileManager.default.isExecutableFile(atPath: "/usr/bin/chromedriver"),
            pythonHas("selenium") {
             let shot = temporaryPath("png")
-            let page = try run("/usr/bin/env", ["python3", repository.appendingPathComponent("Scripts/check_page.py").path, "\(base)/map", shot])
+            let page = try checkPage(["\(base)/map", shot])
             #expect(page.status == 0, "\(page.output)")
             #expect(page.output.contains("\"grids\": 183"), "\(page.output)")
             #expect(FileManager.default.fileExists(atPath: shot))
