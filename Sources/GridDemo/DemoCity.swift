@@ -19,10 +19,14 @@ public struct DemoCity: Sendable {
     /// The files `write(to:)` makes, in the order they must be imported.
     public static let files = ["regions.geojson", "roads.geojson", "buildings.geojson", "households.geojson"]
 
+    /// East of Suzhou's old town.
+    public static let defaultCenter = Coordinate(120.700, 31.300)
+
     /// The demo district; `size` communities along each side (4: the committed demo,
-    /// 76,501 households; about 4,800 households per community for larger sizes).
-    public init(seed: UInt64 = DemoCity.defaultSeed, size: Int = 4) {
-        self = DemoCityBuilder(seed: seed, size: size).build()
+    /// 76,501 households; about 4,800 households per community for larger sizes), centred
+    /// on `center`.
+    public init(seed: UInt64 = DemoCity.defaultSeed, size: Int = 4, center: Coordinate = DemoCity.defaultCenter) {
+        self = DemoCityBuilder(seed: seed, size: size, center: center).build()
     }
 
     init(regions: [Feature], roads: [Feature], buildings: [Feature], households: [Feature]) {

@@ -14,8 +14,8 @@ struct DemoCityBuilder {
 
     static let cellSize = (w: 760.0, h: 660.0)
     static let samples = 24
-    /// District centre (lon, lat): east of Suzhou's old town.
-    static let center = Coordinate(120.700, 31.300)
+    /// District centre (lon, lat).
+    var center = DemoCity.defaultCenter
 
     enum Kind: String { case oldTown, midRise, highRise, village }
 
@@ -60,7 +60,7 @@ struct DemoCityBuilder {
         var roads: [Feature] = []
         var buildings: [Feature] = []
         var households: [Feature] = []
-        let frame = LocalFrame(center: Self.center)
+        let frame = LocalFrame(center: center)
 
         // Regions: district, streets, communities, all from the same edge polylines.
         let allCells = (0..<size).flatMap { j in (0..<size).map { i in (i, j) } }

@@ -6,7 +6,8 @@ struct CivicGrid: AsyncParsableCommand {
         commandName: "civicgrid",
         abstract: "GIS service for grid-based city management: unit grids, buildings, GPS, map layers.",
         subcommands: [ImportCommand.self, PartitionCommand.self, PlansCommand.self, ExportCommand.self, DemoCommand.self,
-                      TilesCommand.self, ServeCommand.self, DevicesCommand.self, PingsCommand.self, CheckCommand.self]
+                      TilesCommand.self, ServeCommand.self, DevicesCommand.self, PingsCommand.self, CheckCommand.self,
+                      BareServeCommand.self]
     )
 }
 

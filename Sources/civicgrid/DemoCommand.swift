@@ -1,4 +1,5 @@
 import ArgumentParser
+import GridGeometry
 import Foundation
 import GridDemo
 import GridImport
@@ -30,12 +31,25 @@ struct DemoCommand: ParsableCommand {
         @Option(help: "Output directory.")
         var output: String = DemoCommand.defaultDataDirectory
 
+        @Option(help: "Centre of the district as lon,lat (default: 120.7,31.3, east of Suzhou).")
+        var center: String?
+
         func validate() throws {
             guard (1...40).contains(size) else { throw ValidationError("--size is 1 to 40") }
+            _ = try centre()
+        }
+
+        func centre() throws -> Coordinate {
+            guard let center else { return DemoCity.defaultCenter }
+            let parts = center.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+            guard parts.count == 2, (-180...180).contains(parts[0]), (-85...85).contains(parts[1]) else {
+                throw ValidationError("--center \(center): expected lon,lat, e.g. 116.33,39.98")
+            }
+            return Coordinate(parts[0], parts[1])
         }
 
         func run() throws {
-            let city = DemoCity(seed: seed, size: size)
+            let city = DemoCity(seed: seed, size: size, center: try centre())
             try city.write(to: URL(fileURLWithPath: output))
             print("wrote \(city.regions.count) regions, \(city.roads.count) roads, \(city.buildings.count) buildings "
                   + "(\(city.householdTotal) households), \(city.households.count) household records to \(output)")

@@ -69,3 +69,22 @@ struct ServeCommand: AsyncParsableCommand {
         try await app.runService()
     }
 }
+
+/// For benchmarks: a Hummingbird server whose every GET or POST answers 200 with nothing
+/// done, the ceiling the GPS endpoints are measured against.
+struct BareServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "serve-bare", abstract: "Serve 200 to everything (a benchmark's ceiling).",
+                                                    shouldDisplay: false)
+
+    @Option(help: "Port to listen on.")
+    var port = 8080
+
+    func run() async throws {
+        let router = Router()
+        router.get("/") { _, _ in HTTPResponse.Status.ok }
+        router.post("/") { _, _ in HTTPResponse.Status.ok }
+        var logger = Logger(label: "bare")
+        logger.logLevel = .error
+        try await Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)), logger: logger).runService()
+    }
+}
