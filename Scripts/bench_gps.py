@@ -102,8 +102,9 @@ def crash(url, csv_path, tokens_path, log):
             d, t, lat, lon, alt = rows[i]
             try:
                 c.request("GET", f"/?id={d}&timestamp={t}&lat={lat}&lon={lon}&token={tok[d]}")
-                status = c.getresponse().status
-                c.close() if status != 200 else None
+                r = c.getresponse()
+                r.read()
+                status = r.status
             except Exception:
                 return  # the server is gone
             if 200 <= status < 300:

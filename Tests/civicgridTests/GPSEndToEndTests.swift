@@ -96,4 +96,28 @@ struct GPSEndToEndTests {
         #expect(prune.status == 0 && prune.stdout.contains("deleted \(stored) ping(s)") && prune.stdout.contains("0 remain"), "\(prune.stdout)")
         #expect(prune.stderr.contains("pruning pings 100% (\(stored)/\(stored))"), "\(prune.stderr)")
     }
+
+    /// Scripts/check-durability on the demo district: kill -9 under a load of single OsmAnd
+    /// fixes, restart; every acknowledged fix is in the database, integrity ok.
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: repository.appendingPathComponent("../shared/data/geolife_beijing_pings.csv.gz").path),
+                   "../shared/data missing"))
+    func killNineLosesNoAcknowledgedFix() throws {
+        let city = temporaryPath("gpkg")
+        try FileManager.default.copyItem(atPath: publishedDemo, toPath: city)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
+        p.arguments = [repository.appendingPathComponent("Scripts/check-durability").path, city]
+        p.currentDirectoryURL = repository
+        p.environment = ProcessInfo.processInfo.environment.merging(["CIVICGRID": binary]) { $1 }
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0, "\(text)")
+        let report = text.split(separator: "\n").last.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(report?["missing"] as? Int == 0 && report?["integrity"] as? String == "ok", "\(text)")
+        #expect((report?["acknowledged"] as? Int ?? 0) > 100, "\(text)")
+    }
 }
