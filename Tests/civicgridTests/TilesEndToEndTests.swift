@@ -35,7 +35,9 @@ func serve(_ db: String, _ extra: [String] = []) async throws -> (Process, Strin
                         "--web-assets", repository.appendingPathComponent(".build-web/maplibre").path] + extra
     try server.run()
     let base = "http://127.0.0.1:\(port)"
-    for _ in 0..<100 {
+    // Up to 60 s: the debug build loads the demo's tile layers slowly while other tests
+    // (Chromium, load generators) hold the cores.
+    for _ in 0..<600 where server.isRunning {
         if (try? await fetch("\(base)/health"))?.0 == 200 { return (server, base) }
         try await Task.sleep(for: .milliseconds(100))
     }
