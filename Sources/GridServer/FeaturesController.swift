@@ -21,7 +21,7 @@ struct FeaturesController {
     ]
 
     func register(on router: Router<BasicRequestContext>) {
-        router.get("conformance") { request, _ in try checkFormat(request); return try json(["conformsTo": Self.conformance]) }
+        router.get("conformance") { request, _ in try checkFormat(request); return try jsonResponse(["conformsTo": Self.conformance]) }
         router.get("collections") { request, _ in try collections(request) }
         router.get("collections/:collectionId") { request, context in try collection(request, context.parameters.require("collectionId")) }
         router.get("collections/:collectionId/queryables") { request, context in
@@ -53,7 +53,7 @@ struct FeaturesController {
         try checkFormat(request)
         let base = request.baseURL(fallbackHost: fallbackHost)
         let documents = try store.read { r in try layers(r).map { try describe($0, base, r) } }
-        return try json([
+        return try jsonResponse([
             "links": [
                 link("self", "application/json", "Collections", "\(base)/collections"),
                 link("root", "application/json", "Landing page", "\(base)/"),
@@ -65,7 +65,7 @@ struct FeaturesController {
     func collection(_ request: Request, _ id: String) throws -> Response {
         try checkFormat(request)
         let base = request.baseURL(fallbackHost: fallbackHost)
-        return try json(try store.read { r in try describe(try layer(id, r), base, r) })
+        return try jsonResponse(try store.read { r in try describe(try layer(id, r), base, r) })
     }
 
     /// A collection's description: links, extent, item type, CRS.
@@ -190,11 +190,6 @@ struct FeaturesController {
 
     func linkValue(_ rel: String, _ type: String, _ title: String, _ href: String) -> JSONValue {
         .object(["rel": .string(rel), "type": .string(type), "title": .string(title), "href": .string(href)])
-    }
-
-    func json(_ object: Any) throws -> Response {
-        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
     static func escape(_ s: String) -> String {

@@ -88,7 +88,7 @@ enum OpenAPI {
             let words = path.split { !$0.isLetter && !$0.isNumber }.map { $0.prefix(1).uppercased() + $0.dropFirst() }
             for (method, operation) in item {
                 guard var operation = operation as? [String: Any] else { continue }
-                operation["operationId"] = method + (words.isEmpty ? (method == "get" ? "Landing" : "OsmAnd") : words.joined())
+                operation["operationId"] = method + (words.isEmpty ? (method == "get" ? "Landing" : "Root") : words.joined())
                 item[method] = operation
             }
             paths[path] = item
@@ -157,7 +157,7 @@ enum OpenAPI {
             operation("OsmAnd protocol (\(method.uppercased()))", "One fix as Traccar's OsmAnd protocol has it: parameters in the query, or form-encoded in the body when the query is empty, or a Traccar Client JSON body. Also accepted on / when the parameters name id or deviceid, and with a request line lacking the leading slash.",
                       tag: "GPS", params: osmandParams, ok: empty, body: method == "get" ? nil : osmandBody, badRequest: true, device: true)
         }
-        let region = query("region", "Only devices whose latest fix is in this region's subtree (district, street or community code)", ["type": "string"])
+        let region = query("region", "Only devices whose latest fix is in this region's subtree (district, street or community code) or in this published grid", ["type": "string"])
         let offline = query("offline_after", "Seconds after which a device is offline (default: the server's, 600)", ["type": "number"])
         let from = query("from", "Start (RFC 3339 with a zone, or epoch seconds or ms)", ["type": "string"])
         let to = query("to", "End", ["type": "string"])
@@ -187,7 +187,8 @@ enum OpenAPI {
             "/api/v1/coverage": get("Daily patrol coverage", "Per published grid: the share of its buildings that came within radius metres of a track of one of its members' devices that day.",
                                     tag: "GPS", params: [query("date", "yyyy-MM-dd (default today)", ["type": "string", "format": "date"]),
                                                          query("utc_offset", "The day's zone, ±HH:MM (default +08:00)", ["type": "string"]),
-                                                         query("radius", "Metres (default 50)", ["type": "number"]), region],
+                                                         query("radius", "Metres (default 50)", ["type": "number"]),
+                                                         query("region", "Only grids in this region's subtree (district, street or community code)", ["type": "string"])],
                                     ok: json(nil), badRequest: true, notFound: true),
         ]
         paths["/pub"] = paths["/owntracks"]

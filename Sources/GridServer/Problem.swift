@@ -63,3 +63,9 @@ extension JSONValue {
         }
     }
 }
+
+/// A JSON answer (keys sorted, slashes unescaped), for every controller.
+func jsonResponse(_ object: Any, contentType: String = "application/json") throws -> Response {
+    let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+    return Response(status: .ok, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+}

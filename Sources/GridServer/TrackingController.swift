@@ -167,9 +167,9 @@ struct TrackingController {
     /// online when younger than `offline_after` seconds (default: the server's setting).
     func live(_ request: Request) async throws -> Response {
         let q = FormParameters.parse(request.uri.query ?? "")
-        let communities = try await communities(q["region"])
+        let within = try await area(q["region"])
         let offlineAfter = try seconds(q["offline_after"], "offline_after") ?? configuration.offlineAfter
-        let positions = try await store.asyncRead { try $0.latestPositions(communities: communities) }
+        let positions = try await store.asyncRead { try $0.latestPositions() }.filter(within)
         let now = Date().timeIntervalSince1970
         return try geoJSONResponse([
             "type": "FeatureCollection", "timeStamp": StoreReader.isoTime(now.rounded(.down)),
@@ -181,10 +181,10 @@ struct TrackingController {
     /// Feature for each new plausible fix in the region.
     func stream(_ request: Request) async throws -> Response {
         let q = FormParameters.parse(request.uri.query ?? "")
-        let communities = try await communities(q["region"])
+        let within = try await area(q["region"])
         let offlineAfter = try seconds(q["offline_after"], "offline_after") ?? configuration.offlineAfter
         let (id, positions) = ingestor.live.subscribe()  // before the snapshot: nothing falls between
-        let snapshot = try await store.asyncRead { try $0.latestPositions(communities: communities) }
+        let snapshot = try await store.asyncRead { try $0.latestPositions() }.filter(within)
         let hub = ingestor.live
         let body = ResponseBody { writer in
             defer { hub.unsubscribe(id) }
@@ -192,7 +192,7 @@ struct TrackingController {
             let first: [String: Any] = ["type": "FeatureCollection", "features": snapshot.map { feature($0, now: now, offlineAfter: offlineAfter) }]
             try await writer.write(ByteBuffer(string: "retry: 2000\nevent: snapshot\ndata: \(try Self.line(first))\n\n"))
             try await withGracefulShutdownHandler {
-                for await p in positions where communities.map({ p.ping.community.map($0.contains) ?? false }) ?? true {
+                for await p in positions where within(p) {
                     let f = feature(p, now: Date().timeIntervalSince1970, offlineAfter: offlineAfter)
                     try await writer.write(ByteBuffer(string: "event: position\ndata: \(try Self.line(f))\n\n"))
                 }
@@ -287,6 +287,16 @@ struct TrackingController {
 
     // MARK: Parameters
 
+    /// Which positions a `region` parameter selects: those in the subtree of a district,
+    /// street or community, or in a published grid of that code; all without one; 404 for an
+    /// unknown code.
+    func area(_ region: String?) async throws -> @Sendable (DevicePosition) -> Bool {
+        guard let region else { return { _ in true } }
+        if try await store.asyncRead({ try $0.isPublishedGrid(code: region) }) { return { $0.gridCode == region } }
+        let communities = try await communities(region)!
+        return { p in p.ping.community.map(communities.contains) ?? false }
+    }
+
     /// The communities under a region code (nil without one); 404 for an unknown code.
     func communities(_ region: String?) async throws -> Set<String>? {
         guard let region else { return nil }
@@ -345,10 +355,4 @@ enum FormParameters {
         let plain = s.replacingOccurrences(of: "+", with: " ")
         return plain.removingPercentEncoding ?? plain
     }
-}
-
-/// A JSON answer.
-func jsonResponse(_ object: Any, contentType: String = "application/json") throws -> Response {
-    let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-    return Response(status: .ok, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(bytes: data)))
 }

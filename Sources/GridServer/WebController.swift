@@ -49,7 +49,7 @@ struct WebController {
             ["rel": "stylesheet", "type": "application/json", "title": "MapLibre style", "href": "\(base)/styles/command-centre.json"],
             ["rel": "status", "type": "application/json", "title": "Health", "href": "\(base)/health"],
         ]
-        return try json(["title": "CivicGrid", "description": "Unit grids of city management: regions, grids, buildings, roads", "links": links])
+        return try jsonResponse(["title": "CivicGrid", "description": "Unit grids of city management: regions, grids, buildings, roads", "links": links])
     }
 
     func asset(_ file: String) throws -> Response {
@@ -75,16 +75,11 @@ struct WebController {
 
     func regions() throws -> Response {
         let regions = try store.read { try $0.regions() }
-        return try json(regions.map { r -> [String: Any] in
+        return try jsonResponse(regions.map { r -> [String: Any] in
             var o: [String: Any] = ["code": r.code, "name": r.name, "level": r.level.rawValue]
             if let parent = r.parent { o["parent"] = parent }
             if let b = r.geometry.boundingBox { o["bbox"] = [b.minX, b.minY, b.maxX, b.maxY] }
             return o
         })
-    }
-
-    func json(_ object: Any) throws -> Response {
-        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

@@ -52,10 +52,9 @@ extension StoreReader {
              grid: row["grid"], community: row["community"], flags: row["flags"], attributes: row["attributes"])
     }
 
-    /// The latest plausible (unflagged) fix of every device, or only of devices whose fix fell
-    /// in one of `communities`.
-    public func latestPositions(communities: Set<String>? = nil) throws -> [DevicePosition] {
-        let all = try Row.fetchAll(db, sql: """
+    /// The latest plausible (unflagged) fix of every device.
+    public func latestPositions() throws -> [DevicePosition] {
+        try Row.fetchAll(db, sql: """
             SELECT \(Self.pingColumns.split(separator: ", ").map { "q.\($0)" }.joined(separator: ", ")),
                    (SELECT code FROM grids WHERE fid = q.grid) AS grid_code, d.member
             FROM pings q JOIN (SELECT device, max(time) AS latest FROM pings WHERE flags = 0 GROUP BY device) l
@@ -63,8 +62,6 @@ extension StoreReader {
             JOIN devices d ON d.id = q.device
             ORDER BY q.device
             """).map { DevicePosition(ping: Self.ping($0), gridCode: $0["grid_code"], member: $0["member"]) }
-        guard let communities else { return all }
-        return all.filter { $0.ping.community.map(communities.contains) ?? false }
     }
 
     /// Where each device's history stands (for the filter and geofence of new fixes).
@@ -133,6 +130,12 @@ extension StoreReader {
     }
 
     // MARK: Regions
+
+    /// Whether a grid of that code is in a published plan.
+    public func isPublishedGrid(code: String) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT 1 FROM grids g JOIN plans p ON p.id = g.plan WHERE g.code = ? AND p.status = 'published'",
+                          arguments: [code]) ?? false
+    }
 
     /// Codes of the communities in the subtree of a region (itself, if a community); nil if
     /// there is no region of that code.

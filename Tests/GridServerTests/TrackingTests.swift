@@ -148,6 +148,12 @@ struct TrackingTests {
                 #expect(p[0]["grid"] as? String == "320599001001002" && p[0]["online"] as? Bool == true && p[1]["online"] as? Bool == false)
                 #expect(p.allSatisfy { $0["name"] == nil && $0["phone"] == nil })
             }
+            try await client.execute(uri: "/api/v1/live?region=320599001001002", method: .get) { r in  // a grid: both are in the east one
+                #expect((json(r)["features"] as? [[String: Any]])?.map { $0["id"] as? String } == ["p1", "p2"])
+            }
+            try await client.execute(uri: "/api/v1/live?region=320599001001001", method: .get) { r in
+                #expect((json(r)["features"] as? [[String: Any]])?.isEmpty == true)
+            }
             try await client.execute(uri: "/api/v1/live?region=nowhere", method: .get) { r in #expect(r.status == .notFound) }
             try await client.execute(uri: "/api/v1/events?device=p1", method: .get) { r in
                 let features = json(r)["features"] as? [[String: Any]] ?? []
