@@ -22,10 +22,14 @@ public final class GridStore: Sendable {
         config.busyMode = .timeout(10)
         do {
             pool = try DatabasePool(path: path, configuration: config)
-            try Schema.migrator.migrate(pool)
-            // GDAL reads application_id and user_version from the file header itself: move
-            // them out of the write-ahead log now.
-            try pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
+            let current = try pool.read { try Schema.migrator.hasCompletedMigrations($0) }
+            if !current {
+                try Schema.migrator.migrate(pool)
+                // GDAL reads application_id and user_version from the file header itself:
+                // move them out of the write-ahead log now. Only after a migration: a file
+                // that is up to date may be busy with other processes' readers.
+                try pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
+            }
         } catch {
             throw StoreError.wrap(error, "cannot open \(path)")
         }
