@@ -29,7 +29,8 @@ public enum JSONValue: Hashable, Sendable {
 
     public var isNull: Bool { self == .null }
 
-    static func format(_ d: Double) -> String {
+    /// A number as JSON text: whole numbers without a fraction.
+    public static func format(_ d: Double) -> String {
         if d == d.rounded(), abs(d) < 9.007_199_254_740_992e15 { return String(Int64(d)) }
         return String(d)
     }

@@ -47,12 +47,7 @@ public final class GridStore: Sendable {
     /// Runs `body` in one transaction: everything it writes is kept, or nothing if it throws.
     public func write<T>(_ body: (StoreWriter) throws -> T) throws -> T {
         do {
-            return try pool.write { db in
-                let changes = ChangeSet()
-                let result = try body(StoreWriter(db: db, changes: changes))
-                try changes.record(in: db)
-                return result
-            }
+            return try pool.write { db in try Self.transaction(db, body) }
         } catch let e as DatabaseError {
             throw StoreError.wrap(e, "write")
         }
@@ -70,15 +65,18 @@ public final class GridStore: Sendable {
     /// `write`, without blocking the calling thread while it waits for the writer.
     public func asyncWrite<T: Sendable>(_ body: @escaping @Sendable (StoreWriter) throws -> T) async throws -> T {
         do {
-            return try await pool.write { db in
-                let changes = ChangeSet()
-                let result = try body(StoreWriter(db: db, changes: changes))
-                try changes.record(in: db)
-                return result
-            }
+            return try await pool.write { db in try Self.transaction(db, body) }
         } catch let e as DatabaseError {
             throw StoreError.wrap(e, "write")
         }
+    }
+
+    /// The body of a write transaction: what it writes, and the change log of what it changed.
+    private static func transaction<T>(_ db: Database, _ body: (StoreWriter) throws -> T) throws -> T {
+        let changes = ChangeSet()
+        let result = try body(StoreWriter(db: db, changes: changes))
+        try changes.record(in: db)
+        return result
     }
 
     /// `PRAGMA integrity_check`: "ok" or the first problems found.

@@ -90,11 +90,6 @@ extension StoreReader {
         try Int.fetchOne(db, sql: "SELECT count(*) FROM pings WHERE time < ?", arguments: [time]) ?? 0
     }
 
-    /// Whether a device has a ping at exactly `time`.
-    public func hasPing(device: String, time: Double) throws -> Bool {
-        try Bool.fetchOne(db, sql: "SELECT 1 FROM pings WHERE device = ? AND time = ?", arguments: [device, time]) ?? false
-    }
-
     // MARK: Events
 
     /// Geofence events, newest first, optionally of one device and within [from, to].

@@ -1,4 +1,5 @@
 import Foundation
+import GridGeometry
 import GridStore
 
 /// Reading the fields of a fix, whatever the wire format: numbers may come as JSON numbers
@@ -56,15 +57,9 @@ enum Field {
     static func text(_ value: Any) -> String {
         switch value {
         case let s as String: s
-        case let n as NSNumber: isBool(n) ? (n.boolValue ? "true" : "false") : JSONNumber.format(n.doubleValue)
+        case let n as NSNumber: isBool(n) ? (n.boolValue ? "true" : "false") : JSONValue.format(n.doubleValue)
         default: (try? String(decoding: JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed]), as: UTF8.self)) ?? "\(value)"
         }
-    }
-}
-
-enum JSONNumber {
-    static func format(_ d: Double) -> String {
-        d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : String(d)
     }
 }
 

@@ -32,8 +32,6 @@ public final class LiveHub: Sendable {
         state.withLock { $0.subscribers.removeValue(forKey: id) }?.finish()
     }
 
-    public var subscriberCount: Int { state.withLock { $0.subscribers.count } }
-
     func publish(_ positions: [DevicePosition]) {
         guard !positions.isEmpty else { return }
         let targets = state.withLock { Array($0.subscribers.values) }
