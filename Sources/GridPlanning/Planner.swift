@@ -59,7 +59,7 @@ public struct Planner: Sendable {
             return Job(community: c, buildings: try r.buildings(community: c.code),
                        roads: try r.roads(in: c.geometry.boundingBox!.expanded(by: 0.0005)), published: published)
         } }
-        let results = Results(count: jobs.count)
+        let results = Results<Proposal>(count: jobs.count)
         DispatchQueue.concurrentPerform(iterations: jobs.count) { i in
             results.set(i, Result {
                 if let published = jobs[i].published { return try rebalance(jobs[i], published, options) }
@@ -79,6 +79,8 @@ public struct Planner: Sendable {
                     g.plan = plan
                     try w.insert(g, buildings: buildings)
                 }
+                try w.audit(actor: options.author ?? "cli", community: p.community, plan: plan, action: "create",
+                            detail: Self.json(["from": method, "grids": p.grids.count, "based_on": basedOn ?? NSNull()]))
                 return plan
             }
             try w.touchContents("grids")
@@ -94,7 +96,7 @@ public struct Planner: Sendable {
             guard !all.isEmpty else { throw PlanningError("no communities in the database: import regions first") }
             return all
         }
-        guard let region = try r.region(code: code) else { throw PlanningError("no region \(code)") }
+        guard let region = try r.region(code: code) else { throw PlanningError("no region \(code)", kind: .notFound) }
         return region.level == .community ? [region] : try r.regions(under: code, level: .community)
     }
 
@@ -171,65 +173,51 @@ public struct Planner: Sendable {
         }
     }
 
-    // MARK: Reports and publishing
-
-    /// The quality report of a stored plan, with household counts as the buildings have them now.
-    public func report(plan id: Int64, band: Band) throws -> PlanReport {
-        let start = Date()
-        let (community, grids, assignment, buildings, roads) = try store.read { r in
-            guard let plan = try r.plan(id: id) else { throw PlanningError("no plan \(id)") }
-            let community = try r.region(code: plan.community)!
-            return (community, try r.grids(plan: id), try r.gridOfBuildings(plan: id),
-                    try r.buildings(community: plan.community), try r.roads(in: community.geometry.boundingBox!.expanded(by: 0.0005)))
+    /// Publishes the newest draft of every community that has one, in one transaction:
+    /// drafts with faults are left as drafts unless `override` gives a reason to accept them.
+    public func publishNewestDrafts(override reason: String?, actor: String, band: Band = Band()) throws -> (published: [Int64], refused: [Int64: [Validation.Fault]]) {
+        let drafts = try store.read { r in
+            try r.regions(level: .community).compactMap { c in try r.plans(community: c.code).first { $0.status == .draft } }
         }
-        let geos = GEOSContext()
-        let frame = LocalMetric(around: community.geometry.boundingBox!.center)
-        let input = try communityInput(Job(community: community, buildings: buildings, roads: roads), frame: frame)
-        var members: [Int64: [Building]] = [:]
-        for b in buildings { if let g = assignment[b.id!] { members[g, default: []].append(b) } }
-        let obstacles = try CommunityPartitioner(band: band).obstacles(input, grids: grids.map { (members[$0.id!] ?? []).map { $0.id! } }, geos: geos)
-        let measured = try grids.map { g in
-            let hh = members[g.id!] ?? []
-            return MeasuredGrid(code: g.code, polygons: try frame.project(g.geometry).polygons, households: hh.reduce(0) { $0 + $1.households },
-                                buildings: hh.count, largestBuilding: hh.map(\.households).max() ?? 0,
-                                obstacle: Self.obstacle(of: hh.map { $0.id! }, obstacles))
+        let results = Results<Validation>(count: drafts.count)
+        DispatchQueue.concurrentPerform(iterations: drafts.count) { i in
+            results.set(i, Result { try validate(plan: drafts[i].id, band: band) })
         }
-        let report = try CommunityReport.measure(
-            community: community.code, boundary: input.boundary, grids: measured, roads: input.roads, band: band,
-            seconds: Date().timeIntervalSince(start), geos: geos)
-        return PlanReport(communities: [report])
-    }
-
-    public func publish(plan id: Int64) throws {
-        try store.write { w in try w.publish(plan: id) }
-    }
-
-    /// Publishes the newest draft of every community that has one; returns their ids.
-    public func publishNewestDrafts() throws -> [Int64] {
-        try store.write { w in
-            var published: [Int64] = []
-            for community in try w.reader.regions(level: .community) {
-                guard let draft = try w.reader.plans(community: community.code).first(where: { $0.status == .draft }) else { continue }
-                try w.publish(plan: draft.id)
-                published.append(draft.id)
+        let validations = try results.values.map { try $0.get() }
+        var refused: [Int64: [Validation.Fault]] = [:]
+        let published = try store.write { w in
+            var ids: [Int64] = []
+            for (plan, v) in zip(drafts, validations) {
+                guard v.publishable || reason != nil else { refused[plan.id] = v.faults; continue }
+                let previous = try w.reader.publishedPlan(community: plan.community)
+                try w.publish(plan: plan.id)
+                var detail: [String: Any] = ["version": plan.version + 1, "faults": v.faults.map(\.detail), "bulk": true]
+                if let reason, !v.publishable { detail["override"] = reason }
+                if let previous { detail["archived"] = previous.id }
+                try w.audit(actor: actor, community: plan.community, plan: plan.id, action: "publish", detail: Self.json(detail))
+                if let previous {
+                    try w.audit(actor: actor, community: plan.community, plan: previous.id, action: "archive", detail: Self.json(["replaced_by": plan.id]))
+                }
+                ids.append(plan.id)
             }
-            return published
+            return ids
         }
+        return (published, refused)
     }
 }
 
 /// Results of parallel work, filled by index under a lock.
-private final class Results: @unchecked Sendable {
+final class Results<Value: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
-    private var slots: [Result<Planner.Proposal, any Error>?]
+    private var slots: [Result<Value, any Error>?]
     private var finished = 0
 
     init(count: Int) { slots = Array(repeating: nil, count: count) }
 
-    func set(_ i: Int, _ r: Result<Planner.Proposal, any Error>) {
+    func set(_ i: Int, _ r: Result<Value, any Error>) {
         lock.withLock { slots[i] = r; finished += 1 }
     }
 
     var done: Int { lock.withLock { finished } }
-    var values: [Result<Planner.Proposal, any Error>] { lock.withLock { slots.map { $0! } } }
+    var values: [Result<Value, any Error>] { lock.withLock { slots.map { $0! } } }
 }

@@ -17,6 +17,7 @@ enum Schema {
         m.registerMigration("v1 civicgrid tables", migrate: civicGridTables)
         m.registerMigration("v2 change log", migrate: changeLog)
         m.registerMigration("v3 tracking", migrate: tracking)
+        m.registerMigration("v4 accounts and audit", migrate: accounts)
         return m
     }
 
@@ -223,6 +224,32 @@ enum Schema {
             );
             CREATE INDEX events_time ON events(time);
             CREATE INDEX events_device ON events(device, time);
+            """)
+    }
+
+    /// API tokens of accounts (the members table holds accounts: name, role, region) and the
+    /// audit log of plan changes.
+    static func accounts(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE tokens (
+              id INTEGER PRIMARY KEY,
+              member INTEGER NOT NULL REFERENCES members(id),
+              token_hash TEXT NOT NULL UNIQUE,
+              created_at TEXT NOT NULL,
+              revoked_at TEXT
+            );
+            CREATE INDEX tokens_member ON tokens(member);
+            CREATE TABLE audit (
+              id INTEGER PRIMARY KEY,
+              at TEXT NOT NULL,
+              actor TEXT NOT NULL,
+              community TEXT,
+              plan INTEGER,
+              action TEXT NOT NULL,
+              detail TEXT NOT NULL DEFAULT '{}'
+            );
+            CREATE INDEX audit_plan ON audit(plan, id);
+            CREATE INDEX audit_community ON audit(community, id);
             """)
     }
 

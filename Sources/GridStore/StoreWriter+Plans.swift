@@ -19,7 +19,7 @@ extension StoreWriter {
             INSERT INTO grids (geom, plan, code, name, households, buildings, area_m2) VALUES (?, ?, ?, ?, ?, ?, ?)
             """, arguments: [GeoPackageBinary.encode(g.geometry), g.plan, g.code, g.name, g.households, g.buildings, g.areaM2])
         let id = db.lastInsertedRowID
-        let statement = try db.makeStatement(sql: "INSERT INTO grid_buildings (plan, building, grid) VALUES (?, ?, ?)")
+        let statement = try db.makeStatement(sql: "INSERT OR REPLACE INTO grid_buildings (plan, building, grid) VALUES (?, ?, ?)")
         for b in buildings { try statement.execute(arguments: [g.plan, b, id]) }
         return id
     }
@@ -39,5 +39,50 @@ extension StoreWriter {
             UPDATE plans SET status = 'published', updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), version = version + 1
             WHERE id = ?
             """, arguments: [id])
+    }
+}
+
+extension StoreWriter {
+    /// A new draft of `source`'s community holding a copy of its grids and their buildings.
+    public func copyPlan(_ source: Int64, author: String?) throws -> Int64 {
+        guard let plan = try reader.plan(id: source) else { throw StoreError("no plan \(source)") }
+        let id = try insertPlan(community: plan.community, status: .draft, basedOn: source, author: author,
+                                params: #"{"method":"copy","from":\#(source)}"#)
+        let assignment = try reader.gridOfBuildings(plan: source)
+        var members: [Int64: [Int64]] = [:]
+        for (b, g) in assignment { members[g, default: []].append(b) }
+        for var g in try reader.grids(plan: source) {
+            let old = g.id!
+            g.id = nil
+            g.plan = id
+            try insert(g, buildings: (members[old] ?? []).sorted())
+        }
+        return id
+    }
+
+    /// Moves a draft from `version` to the next; false (and nothing changes) when the plan is
+    /// no longer at `version` or no longer a draft.
+    public func advance(plan id: Int64, from version: Int) throws -> Bool {
+        try db.execute(sql: """
+            UPDATE plans SET version = version + 1, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+            WHERE id = ? AND version = ? AND status = 'draft'
+            """, arguments: [id, version])
+        return db.changesCount == 1
+    }
+
+    /// Deletes a grid of a plan (its building links go with it).
+    public func deleteGrid(_ id: Int64) throws {
+        try db.execute(sql: "DELETE FROM grids WHERE fid = ?", arguments: [id])
+    }
+
+    /// Rewrites a stored grid: geometry, code, name, counts and its buildings.
+    public func update(_ g: Grid, buildings: [Int64]) throws {
+        guard let id = g.id else { throw StoreError("a grid to update needs its id") }
+        try db.execute(sql: """
+            UPDATE grids SET geom = ?, code = ?, name = ?, households = ?, buildings = ?, area_m2 = ? WHERE fid = ?
+            """, arguments: [GeoPackageBinary.encode(g.geometry), g.code, g.name, g.households, g.buildings, g.areaM2, id])
+        try db.execute(sql: "DELETE FROM grid_buildings WHERE grid = ?", arguments: [id])
+        let statement = try db.makeStatement(sql: "INSERT OR REPLACE INTO grid_buildings (plan, building, grid) VALUES (?, ?, ?)")
+        for b in buildings { try statement.execute(arguments: [g.plan, b, id]) }
     }
 }

@@ -46,7 +46,7 @@ struct PartitionCommand: ParsableCommand {
         options.seed = seed
         options.region = region
         options.rebalance = rebalance
-        options.author = ProcessInfo.processInfo.environment["USER"]
+        options.author = CLIActor.name
         let printer = ProgressPrinter()
         let outcome: PartitionOutcome
         do {

@@ -1,0 +1,98 @@
+import Foundation
+import GridGeometry
+
+/// One change a planner makes to a draft. JSON form (`op` names the operation):
+///
+/// - `{"op":"move","buildings":[12,13],"to":"C001002"}`: buildings join a neighbouring grid;
+/// - `{"op":"merge","grids":["C001002","C001003"]}`: two adjacent grids become one (the first code stays);
+/// - `{"op":"split","grid":"C001002"}` in two automatically, or along a drawn
+///   `"line":{"type":"LineString",...}` (lon/lat) crossing the grid;
+/// - `{"op":"reshape","grid":"C001002","geometry":{"type":"Polygon",...}}`: the grid's new
+///   boundary; the neighbours give or take what changes hands;
+/// - `{"op":"rename","grid":"C001002","name":"...","code":"..."}`: a new name and/or code.
+public enum Edit: Hashable, Sendable {
+    case move(buildings: [Int64], to: String)
+    case merge(String, String)
+    case split(grid: String, line: LineString?)
+    case reshape(grid: String, polygon: Polygon)
+    case rename(grid: String, code: String?, name: String?)
+
+    public static let operations = ["move", "merge", "split", "reshape", "rename"]
+
+    /// Reads an edit from its JSON form; the error says which member is wrong.
+    public init(json data: Data) throws(PlanningError) {
+        guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+            throw PlanningError("the edit is not a JSON object", kind: .malformed)
+        }
+        func string(_ key: String) throws(PlanningError) -> String {
+            guard let s = object[key] as? String, !s.isEmpty else { throw PlanningError("\"\(key)\" must be a non-empty string", kind: .malformed) }
+            return s
+        }
+        func optionalString(_ key: String) throws(PlanningError) -> String? {
+            guard let v = object[key], !(v is NSNull) else { return nil }
+            guard let s = v as? String else { throw PlanningError("\"\(key)\" must be a string", kind: .malformed) }
+            return s
+        }
+        func geometry(_ key: String) throws(PlanningError) -> Geometry? {
+            guard let v = object[key], !(v is NSNull) else { return nil }
+            guard JSONSerialization.isValidJSONObject(v), let bytes = try? JSONSerialization.data(withJSONObject: v) else {
+                throw PlanningError("\"\(key)\" must be a GeoJSON geometry object", kind: .malformed)
+            }
+            do { return try GeoJSON.decodeGeometry(bytes) } catch { throw PlanningError("\"\(key)\": \(error)", kind: .malformed) }
+        }
+        let op = try string("op")
+        switch op {
+        case "move":
+            guard let list = object["buildings"] as? [Any], !list.isEmpty else {
+                throw PlanningError("\"buildings\" must be a non-empty array of building ids", kind: .malformed)
+            }
+            var ids: [Int64] = []
+            for (i, v) in list.enumerated() {
+                guard let n = v as? NSNumber, String(cString: n.objCType) != "c", let id = Int64(exactly: n.doubleValue) else {
+                    throw PlanningError("buildings[\(i)] is not a building id (a whole number)", kind: .malformed)
+                }
+                ids.append(id)
+            }
+            self = .move(buildings: ids, to: try string("to"))
+        case "merge":
+            guard let grids = object["grids"] as? [String], grids.count == 2, grids[0] != grids[1] else {
+                throw PlanningError("\"grids\" must name two different grids", kind: .malformed)
+            }
+            self = .merge(grids[0], grids[1])
+        case "split":
+            let grid = try string("grid")
+            switch try geometry("line") {
+            case nil: self = .split(grid: grid, line: nil)
+            case .lineString(let l): self = .split(grid: grid, line: l)
+            case let g?: throw PlanningError("\"line\" must be a LineString, not a \(g.typeName)", kind: .malformed)
+            }
+        case "reshape":
+            let grid = try string("grid")
+            switch try geometry("geometry") {
+            case .polygon(let p)?: self = .reshape(grid: grid, polygon: p)
+            case .multiPolygon(let ps)? where ps.count == 1: self = .reshape(grid: grid, polygon: ps[0])
+            case let g?: throw PlanningError("\"geometry\" must be a Polygon, not a \(g.typeName)", kind: .malformed)
+            case nil: throw PlanningError("\"geometry\" (the grid's new boundary, a Polygon) is missing", kind: .malformed)
+            }
+        case "rename", "recode":
+            let code = try optionalString("code"), name = try optionalString("name")
+            guard code != nil || name != nil else { throw PlanningError("a rename needs \"name\" or \"code\"", kind: .malformed) }
+            self = .rename(grid: try string("grid"), code: code, name: name)
+        default:
+            throw PlanningError("unknown op \"\(op)\"; ops: \(Self.operations.joined(separator: ", "))", kind: .malformed)
+        }
+    }
+
+    /// The edit as the audit log keeps it (geometries as vertex counts, not coordinates).
+    public var summary: [String: Any] {
+        switch self {
+        case .move(let b, let to): ["op": "move", "buildings": b, "to": to]
+        case .merge(let a, let b): ["op": "merge", "grids": [a, b]]
+        case .split(let g, let line):
+            line.map { ["op": "split", "grid": g, "line_vertices": $0.coordinates.count] } ?? ["op": "split", "grid": g]
+        case .reshape(let g, let p): ["op": "reshape", "grid": g, "vertices": p.exterior.coordinates.count]
+        case .rename(let g, let code, let name):
+            ["op": "rename", "grid": g, "code": code ?? NSNull(), "name": name ?? NSNull()] as [String: Any]
+        }
+    }
+}

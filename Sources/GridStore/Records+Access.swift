@@ -1,0 +1,47 @@
+/// What an account may do; each account is scoped to a region subtree (admins may have none:
+/// everything).
+public enum Role: String, CaseIterable, Sendable, Codable {
+    /// Everything in scope, plans and positions included.
+    case admin
+    /// Creates, edits and publishes plans in scope; reads buildings and drafts.
+    case planner
+    /// The command centre: reads everything in scope (drafts, positions, events), edits nothing.
+    case viewer
+    /// Grid staff: owns devices; reads the map and the tracks of their own devices.
+    case member
+}
+
+/// A person who signs in with API tokens: a row of `members`.
+public struct Account: Hashable, Sendable {
+    public var id: Int64
+    public var name: String
+    public var role: Role
+    /// The root of the subtree the account may see; nil: everything.
+    public var region: String?
+
+    public init(id: Int64, name: String, role: Role, region: String?) {
+        self.id = id
+        self.name = name
+        self.role = role
+        self.region = region
+    }
+}
+
+/// An API token of an account (the secret itself is never stored).
+public struct APIToken: Hashable, Sendable {
+    public var id: Int64
+    public var account: String
+    public var createdAt: String
+    public var revokedAt: String?
+}
+
+/// One line of the audit log: who changed which plan, when, and how (`detail` is JSON).
+public struct AuditEntry: Hashable, Sendable {
+    public var id: Int64
+    public var at: String
+    public var actor: String
+    public var community: String?
+    public var plan: Int64?
+    public var action: String
+    public var detail: String
+}
