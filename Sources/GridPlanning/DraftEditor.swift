@@ -93,13 +93,12 @@ struct DraftEditor {
     }
 
     /// Moves buildings from grid `s` to grid `t`: the area that changes hands is the part of
-    /// `s` nearer to a moved building than to any other building of `s` or `t`.
+    /// `s` nearer to a moved building than to any building staying in `s`.
     private mutating func movePair(_ moved: Set<Int64>, from s: Int, to t: Int) throws {
         let a = grids[s], b = grids[t]
-        let ids = a.buildings + b.buildings
+        let ids = a.buildings
         let sites = try frame.project(ids.map { buildings[$0]!.label })
-        let clip = try frame.project(.polygon(try geos.union(.polygon(a.polygon), .polygon(b.polygon)).polygons.first ?? a.polygon))
-        let box = clip.boundingBox!.expanded(by: 1000)
+        let box = try frame.project(.polygon(a.polygon)).boundingBox!.expanded(by: 1000)
         let cells = try geos.voronoiCells(sites, clip: .polygon(Polygon(exterior: LinearRing(unchecked: [
             Coordinate(box.minX, box.minY), Coordinate(box.maxX, box.minY), Coordinate(box.maxX, box.maxY),
             Coordinate(box.minX, box.maxY), Coordinate(box.minX, box.minY),
@@ -177,23 +176,41 @@ struct DraftEditor {
         guard g.buildings.count >= 2, households >= 2 else {
             throw PlanningError("grid \(g.code) has \(g.buildings.count) building(s) and \(households) household(s): nothing to split automatically; draw a line")
         }
-        let halves = Band(min: max(1, households * 35 / 100), max: (households * 65 + 99) / 100)
+        let twoGrids = Band(min: max(1, households * 35 / 100), max: (households * 65 + 99) / 100)
         let labels = try frame.project(g.buildings.map { buildings[$0]!.label })
         let input = CommunityInput(
             code: g.code, boundary: try frame.project(.polygon(g.polygon)).polygons,
             sites: zip(g.buildings, labels).map { Site(id: $0, point: $1, households: buildings[$0]!.households) },
             roads: try roads.flatMap { try frame.project($0.geometry).lineStrings })
-        let division = try CommunityPartitioner(band: halves).run(input, geos: geos)
-        guard division.grids.count == 2 else {
-            throw PlanningError("grid \(g.code) cannot be divided in two automatically (\(division.grids.count) piece(s)); draw a line")
+        let division = try CommunityPartitioner(band: twoGrids).run(input, geos: geos)
+        if division.grids.count == 2, let pair = try halves(of: g, cut: try frame.unproject(.polygon(division.grids[0].polygon))) {
+            return pair
         }
-        let cut = try frame.unproject(.polygon(division.grids[0].polygon))
+        // The partitioner made more pieces (blocks between roads): sweep instead, in eight
+        // directions, cutting at the household median; the most even contiguous pair wins.
+        let cells = try geos.voronoiCells(labels, clip: .multiPolygon(input.boundary))
+        var best: (deviation: Int, halves: [Polygon])?
+        for step in 0..<8 {
+            let angle = Double(step) * .pi / 8
+            let order = labels.indices.sorted { labels[$0].x * cos(angle) + labels[$0].y * sin(angle) < labels[$1].x * cos(angle) + labels[$1].y * sin(angle) }
+            var sum = 0, cut = 0, deviation = Int.max
+            for (n, i) in order.enumerated() {
+                sum += input.sites[i].households
+                if n < order.count - 1, abs(2 * sum - households) < deviation { (cut, deviation) = (n + 1, abs(2 * sum - households)) }
+            }
+            guard best.map({ deviation < $0.deviation }) ?? true else { continue }
+            let area = try geos.unaryUnion(order.prefix(cut).compactMap { cells[$0] })
+            if let pair = try self.halves(of: g, cut: try frame.unproject(area)) { best = (deviation, pair) }
+        }
+        guard let best else { throw PlanningError("grid \(g.code) cannot be divided in two contiguous halves automatically; draw a line") }
+        return best.halves
+    }
+
+    /// The grid cut by an area: both sides single polygons, or nil.
+    private func halves(of g: WorkGrid, cut: Geometry) throws -> [Polygon]? {
         let first = try pieces(try geos.intersection(.polygon(g.polygon), cut))
         let second = try pieces(try geos.difference(.polygon(g.polygon), cut))
-        guard first.count == 1, second.count == 1 else {
-            throw PlanningError("grid \(g.code) cannot be divided in two contiguous halves automatically; draw a line")
-        }
-        return [first[0], second[0]]
+        return first.count == 1 && second.count == 1 ? [first[0], second[0]] : nil
     }
 
     /// Gives a grid a new boundary (clipped to the community): neighbours lose what it now

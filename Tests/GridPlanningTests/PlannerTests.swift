@@ -68,7 +68,7 @@ struct PlannerTests {
         let (store, outcome) = partitioned
         let planner = Planner(store: store)
         for (plan, expected) in zip(outcome.plans, outcome.report.communities).prefix(4) {
-            let r = try #require(try planner.report(plan: plan, band: Band()).communities.first)
+            let r = try planner.validate(plan: plan, band: Band()).report
             #expect(r.grids == expected.grids && r.inBand == expected.inBand && r.households == expected.households)
             #expect(abs(r.polsbyPopperMean - expected.polsbyPopperMean) < 1e-6)
             #expect(r.gapM2 < 1)
@@ -92,13 +92,13 @@ struct PlannerTests {
         options.region = "320599001001"
         let planner = Planner(store: store)
         let first = try planner.partition(options).plans[0]
-        try planner.publish(plan: first)
+        _ = try planner.publish(plan: first, version: nil, override: nil, actor: "test")
         let second = try planner.partition(options).plans[0]
         #expect(try store.read { try $0.plan(id: second)?.basedOn } == first)
-        #expect(try planner.publishNewestDrafts() == [second])
+        #expect(try planner.publishNewestDrafts(override: nil, actor: "test").published == [second])
         let plans = try store.read { try $0.plans(community: "320599001001") }
         #expect(plans.map(\.status) == [.published, .archived])
-        #expect(throws: (any Error).self) { try planner.publish(plan: first) }
+        #expect(throws: (any Error).self) { try planner.publish(plan: first, version: nil, override: nil, actor: "test") }
     }
 
     /// A new tower in one grid: rebalancing keeps every other grid of the district exactly.
@@ -106,7 +106,7 @@ struct PlannerTests {
         let store = try demoStore()
         let planner = Planner(store: store)
         _ = try planner.partition(PartitionOptions())
-        _ = try planner.publishNewestDrafts()
+        _ = try planner.publishNewestDrafts(override: nil, actor: "test")
         let community = "320599002001"
         let label = try #require(try store.read { try $0.buildings(community: community) }.first { $0.households > 20 }?.label)
         let d = 0.00004, x = label.x, y = label.y + 0.0003
