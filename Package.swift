@@ -55,7 +55,7 @@ let package = Package(
         ]),
         // HTTP: the only target that knows Hummingbird.
         .target(name: "GridServer", dependencies: [
-            "GridGeometry", "GridStore", "GridTiles", "GridTracking",
+            "GridGeometry", "GridStore", "GridTiles", "GridTracking", "GridPlanning", "GridPartition",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,4 +1,5 @@
 import Foundation
+import GridPartition
 import GridStore
 import GridTiles
 import GridTracking
@@ -22,9 +23,12 @@ public struct ServerConfiguration: Sendable {
     public var osmandPort: Int?
     /// Delete pings older than this many seconds (checked every minute); nil keeps all.
     public var retention: Double?
+    /// Layers anonymous users may read (tiles and feature collections).
+    public var publicLayers: Set<String>
 
     public init(host: String = "127.0.0.1", port: Int = 8080, styles: String = "Styles", webAssets: String = ".build-web/maplibre",
-                refreshInterval: Duration = .seconds(1), offlineAfter: Double = 600, osmandPort: Int? = nil, retention: Double? = nil) {
+                refreshInterval: Duration = .seconds(1), offlineAfter: Double = 600, osmandPort: Int? = nil, retention: Double? = nil,
+                publicLayers: Set<String> = ServerConfiguration.defaultPublicLayers) {
         self.host = host
         self.port = port
         self.styles = styles
@@ -33,7 +37,11 @@ public struct ServerConfiguration: Sendable {
         self.offlineAfter = offlineAfter
         self.osmandPort = osmandPort
         self.retention = retention
+        self.publicLayers = publicLayers
     }
+
+    /// Region and grid outlines with their counts; never buildings' households or positions.
+    public static let defaultPublicLayers: Set<String> = ["districts", "streets", "communities", "grids"]
 
     var authority: String { "\(host):\(port)" }
 }
@@ -67,11 +75,13 @@ public func buildRouter(store: GridStore, tiles: TileProvider, ingestor: PingIng
     let router = Router()
     router.addMiddleware { LogRequestsMiddleware(.debug) }
     router.addMiddleware { ProblemMiddleware() }
-    let tracking = TrackingController(store: store, ingestor: ingestor, configuration: configuration)
+    let access = Access(store: store, publicLayers: configuration.publicLayers)
+    let tracking = TrackingController(store: store, ingestor: ingestor, configuration: configuration, access: access)
     HealthController(store: store).register(on: router)
-    TilesController(provider: tiles, fallbackHost: configuration.authority).register(on: router)
+    TilesController(provider: tiles, fallbackHost: configuration.authority, access: access).register(on: router)
     WebController(store: store, configuration: configuration, tracking: tracking).register(on: router)
-    FeaturesController(store: store, fallbackHost: configuration.authority).register(on: router)
+    FeaturesController(store: store, fallbackHost: configuration.authority, access: access).register(on: router)
+    PlansController(store: store, tiles: tiles, access: access, band: Band()).register(on: router)
     tracking.register(on: router)
     router.get("openapi.json") { _, _ in OpenAPI.response }
     return router

@@ -10,6 +10,7 @@ import Hummingbird
 struct FeaturesController {
     let store: GridStore
     let fallbackHost: String
+    let access: Access
     let cache = FeatureCache()
 
     static let conformance = [
@@ -52,7 +53,8 @@ struct FeaturesController {
     func collections(_ request: Request) throws -> Response {
         try checkFormat(request)
         let base = request.baseURL(fallbackHost: fallbackHost)
-        let documents = try store.read { r in try layers(r).map { try describe($0, base, r) } }
+        let readable = try FeatureLayer.allCases.filter { try access.canRead(request, $0.rawValue) }
+        let documents = try store.read { r in try layers(r).filter(readable.contains).map { try describe($0, base, r) } }
         return try jsonResponse([
             "links": [
                 link("self", "application/json", "Collections", "\(base)/collections"),
@@ -65,6 +67,7 @@ struct FeaturesController {
     func collection(_ request: Request, _ id: String) throws -> Response {
         try checkFormat(request)
         let base = request.baseURL(fallbackHost: fallbackHost)
+        try access.checkLayer(request, id)
         return try jsonResponse(try store.read { r in try describe(try layer(id, r), base, r) })
     }
 
@@ -96,6 +99,7 @@ struct FeaturesController {
     func queryables(_ request: Request, _ id: String) throws -> Response {
         try checkFormat(request)
         let base = request.baseURL(fallbackHost: fallbackHost)
+        try access.checkLayer(request, id)
         let layer = try store.read { try self.layer(id, $0) }
         var properties: [String: Any] = [:]
         for p in layer.properties {
@@ -120,7 +124,9 @@ struct FeaturesController {
 
     func items(_ request: Request, _ id: String) throws -> Response {
         let base = request.baseURL(fallbackHost: fallbackHost)
-        let parameters = request.uri.queryParameters.map { (String($0.key), String($0.value)) }
+        let parameters = request.uri.queryParameters.map { (String($0.key), String($0.value)) }.filter { $0.0 != "access_token" }
+        try access.checkLayer(request, id)
+        if id == FeatureLayer.grids.rawValue, let plan = parameters.last(where: { $0.0 == "plan" }).flatMap({ Int64($0.1) }) { try checkPlan(request, plan) }
         let (layer, page, query) = try store.read { r -> (FeatureLayer, FeaturePage, FeatureQuery) in
             let found = try self.layer(id, r)
             let query = try ItemsParameters.parse(found, parameters)
@@ -157,9 +163,12 @@ struct FeaturesController {
             case "plan":
                 guard let p = Int64(value) else { throw Problem.badRequest("plan \"\(value)\" is not a plan id") }
                 plan = p
+            case "access_token": continue
             default: throw Problem.badRequest("unknown parameter \"\(name)\"; a feature takes f and, for grids, plan")
             }
         }
+        try access.checkLayer(request, id)
+        if id == FeatureLayer.grids.rawValue, let plan { try checkPlan(request, plan) }
         let (layer, feature) = try store.read { r -> (FeatureLayer, Feature?) in
             let found = try self.layer(id, r)
             return (found, try r.feature(found, id: featureID, plan: found == .grids ? plan : nil))
@@ -178,6 +187,13 @@ struct FeaturesController {
     }
 
     // MARK: Helpers
+
+    /// Grids of a plan other than a published one are for those who may read plans in its community.
+    func checkPlan(_ request: Request, _ id: Int64) throws {
+        guard let plan = try store.read({ try $0.plan(id: id) }), plan.status != .published else { return }
+        let account = try access.require(request, PlansController.readers, to: "read draft and archived plans")
+        try access.checkScope(account, plan.community, "read plan \(id)")
+    }
 
     /// Metadata documents are JSON only.
     func checkFormat(_ request: Request) throws {

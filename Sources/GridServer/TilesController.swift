@@ -8,6 +8,7 @@ import Hummingbird
 struct TilesController {
     let provider: TileProvider
     let fallbackHost: String
+    let access: Access
 
     static let contentType = "application/vnd.mapbox-vector-tile"
 
@@ -34,19 +35,24 @@ struct TilesController {
             throw Problem.badRequest("no tile \(z)/\(x)/\(y): \(limit)")
         }
         var names: Set<String>?
+        let anonymous = try access.account(request) == nil
         if let layers {
             let requested = layers.split(separator: ",").map(String.init)
             let known = Set(provider.set.layerNames)
             if let unknown = requested.first(where: { !known.contains($0) }) {
                 throw Problem.notFound("no layer \"\(unknown)\"; layers are \(provider.set.layerNames.joined(separator: ", "))")
             }
+            for layer in requested { try access.checkLayer(request, layer) }
             names = Set(requested)
+        } else if anonymous {
+            names = access.publicLayers.intersection(provider.set.layerNames)  // the public layers of the whole tile
         }
         let gzip = (request.headers[.acceptEncoding] ?? "").contains("gzip")
         let tile = provider.tile(id, layers: names, gzip: gzip)
         // Each encoding is its own representation, with its own strong validator.
         let zippedTag = String(tile.etag.dropLast()) + "-gzip\""
-        var headers: HTTPFields = [.eTag: tile.gzipped ? zippedTag : tile.etag, .cacheControl: "no-cache", .vary: "Accept-Encoding"]
+        var headers: HTTPFields = [.eTag: tile.gzipped ? zippedTag : tile.etag, .cacheControl: anonymous ? "no-cache" : "private, no-cache",
+                                   .vary: "Accept-Encoding, Authorization"]
         if let match = request.headers[.ifNoneMatch], match.split(separator: ",").contains(where: {
             var tag = $0.trimmingCharacters(in: .whitespaces)
             if tag.hasPrefix("W/") { tag.removeFirst(2) }

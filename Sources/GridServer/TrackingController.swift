@@ -16,6 +16,9 @@ struct TrackingController {
     let store: GridStore
     let ingestor: PingIngestor
     let configuration: ServerConfiguration
+    let access: Access
+
+    static let watchers: Set<Role> = [.admin, .viewer]
 
     static let osmandMethods: [HTTPRequest.Method] = [.get, .post, .put]
 
@@ -167,7 +170,7 @@ struct TrackingController {
     /// online when younger than `offline_after` seconds (default: the server's setting).
     func live(_ request: Request) async throws -> Response {
         let q = FormParameters.parse(request.uri.query ?? "")
-        let within = try await area(q["region"])
+        let within = try await area(try scoped(request, q["region"], "see positions"))
         let offlineAfter = try seconds(q["offline_after"], "offline_after") ?? configuration.offlineAfter
         let positions = try await store.asyncRead { try $0.latestPositions() }.filter(within)
         let now = Date().timeIntervalSince1970
@@ -181,7 +184,7 @@ struct TrackingController {
     /// Feature for each new plausible fix in the region.
     func stream(_ request: Request) async throws -> Response {
         let q = FormParameters.parse(request.uri.query ?? "")
-        let within = try await area(q["region"])
+        let within = try await area(try scoped(request, q["region"], "see positions"))
         let offlineAfter = try seconds(q["offline_after"], "offline_after") ?? configuration.offlineAfter
         let (id, positions) = ingestor.live.subscribe()  // before the snapshot: nothing falls between
         let snapshot = try await store.asyncRead { try $0.latestPositions() }.filter(within)
@@ -227,7 +230,13 @@ struct TrackingController {
             return n
         } ?? 1000
         let device = q["device"]
-        let events = try await store.asyncRead { try $0.events(device: device, from: from, to: to, limit: limit) }
+        let account = try access.require(request, Self.watchers, to: "see geofence events")
+        let scope = try access.communities(account)
+        var events = try await store.asyncRead { try $0.events(device: device, from: from, to: to, limit: limit) }
+        if let scope {
+            let codes = try await store.asyncRead { r in try Set(r.publishedGrids().filter { scope.contains($0.community) }.map(\.grid.code)) }
+            events = events.filter { $0.grid.map(codes.contains) ?? false }
+        }
         return try geoJSONResponse([
             "type": "FeatureCollection",
             "features": events.map { e -> [String: Any] in
@@ -248,6 +257,7 @@ struct TrackingController {
         let from = try time(q["from"], "from") ?? to - 86400
         guard from <= to else { throw Problem.badRequest("from is after to") }
         let tolerance = try seconds(q["simplify"], "simplify") ?? 0
+        try await checkTrack(request, device)
         let (known, pings) = try await store.asyncRead { r in (try r.device(id: device) != nil, try r.track(device: device, from: from, to: to)) }
         guard known else { throw Problem.notFound("no device \"\(device)\"") }
         let points = Track.simplify(pings.map { Coordinate($0.lon, $0.lat) }, tolerance: tolerance)
@@ -274,7 +284,7 @@ struct TrackingController {
         let from = midnight - Double(offset), to = from + 86400
         let radius = try seconds(q["radius"], "radius") ?? 50
         guard radius > 0, radius <= 1000 else { throw Problem.badRequest("radius must be in (0, 1000] metres") }
-        let communities = try await communities(q["region"])
+        let communities = try await communities(try scoped(request, q["region"], "see patrol coverage"))
         let grids = try await store.asyncRead { try Patrol.coverage($0, from: from, to: to, communities: communities, radius: radius) }
         return try jsonResponse([
             "date": date, "from": StoreReader.isoTime(from), "to": StoreReader.isoTime(to), "radius_m": radius,
@@ -283,6 +293,39 @@ struct TrackingController {
                  "share": (g.share * 10000).rounded() / 10000, "fixes": g.fixes]
             },
         ])
+    }
+
+    // MARK: Access
+
+    /// The region a watcher asks for, checked against the account's scope (default: the scope).
+    func scoped(_ request: Request, _ region: String?, _ action: String) throws -> String? {
+        let account = try access.require(request, Self.watchers, to: action)
+        if let region {
+            if try !store.read({ try $0.isPublishedGrid(code: region) }) { try access.checkScope(account, region, action) } else if let root = account.region {
+                let community = try store.read { r in try r.publishedGrids().first { $0.grid.code == region }?.community }
+                guard let community, try store.read({ try $0.isRegion(community, under: root) }) else {
+                    throw Problem(.forbidden, "Forbidden", detail: "grid \(region) is outside \(root)")
+                }
+            }
+            return region
+        }
+        return account.region
+    }
+
+    /// Watchers see tracks of devices last seen in their scope; members their own devices'.
+    func checkTrack(_ request: Request, _ device: String) async throws {
+        let account = try access.require(request, Self.watchers.union([.member]), to: "see tracks")
+        let (owner, community) = try await store.asyncRead { r in
+            (try r.device(id: device)?.member, try r.latestPositions().first { $0.ping.device == device }?.ping.community)
+        }
+        if account.role == .member {
+            guard owner == account.id else { throw Problem(.forbidden, "Forbidden", detail: "\(account.name) may see the tracks of their own devices only") }
+            return
+        }
+        guard let root = account.region, owner != nil else { return }
+        guard let community, try store.read({ try $0.isRegion(community, under: root) }) else {
+            throw Problem(.forbidden, "Forbidden", detail: "device \(device) was not last seen in \(root)")
+        }
     }
 
     // MARK: Parameters

@@ -42,8 +42,18 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Delete pings older than this many days (checked every minute); default: keep all.")
     var retentionDays: Double?
 
+    @Option(help: "Layers anyone may read without signing in, comma-separated (districts, streets, communities, grids, buildings, roads).")
+    var `public` = ServerConfiguration.defaultPublicLayers.sorted().joined(separator: ",")
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel: String = "info"
+
+    func validate() throws {
+        let known: Set<String> = ["districts", "streets", "communities", "grids", "buildings", "roads"]
+        if let bad = `public`.split(separator: ",").map(String.init).first(where: { !known.contains($0) }) {
+            throw ValidationError("--public: no layer \"\(bad)\" (layers: \(known.sorted().joined(separator: ", ")))")
+        }
+    }
 
     func run() async throws {
         var logger = Logger(label: "civicgrid")
@@ -61,7 +71,8 @@ struct ServeCommand: AsyncParsableCommand {
             printer.finish()
         }
         let configuration = ServerConfiguration(host: host, port: port, styles: styles, webAssets: webAssets, offlineAfter: offlineAfter,
-                                                osmandPort: osmandPort, retention: retentionDays.map { $0 * 86400 })
+                                                osmandPort: osmandPort, retention: retentionDays.map { $0 * 86400 },
+                                                publicLayers: Set(`public`.split(separator: ",").map(String.init)))
         var settings = IngestSettings()
         settings.dwell = dwell
         let app = buildApplication(store: store, tiles: tiles, ingestor: PingIngestor(store: store, settings: settings),

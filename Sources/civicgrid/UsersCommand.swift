@@ -1,0 +1,110 @@
+import ArgumentParser
+import Foundation
+import GridStore
+import GridTracking
+
+struct UsersCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "users", abstract: "Accounts (admin, planner, viewer, member), each scoped to a region, and their API tokens.",
+        subcommands: [Add.self, Token.self, Revoke.self, List.self])
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add an account and print its first API token (shown only this once).")
+        @OptionGroup var database: DatabaseOption
+
+        @Option(help: "The account's name (unique).")
+        var name: String
+
+        @Option(help: "admin, planner, viewer or member.")
+        var role: String
+
+        @Option(help: "The region subtree the account works in (a district, street or community code); admins may omit it for all.")
+        var region: String?
+
+        func run() throws {
+            guard let role = Role(rawValue: role) else {
+                throw ValidationError("--role \(self.role): expected \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            guard !name.isEmpty else { throw ValidationError("--name must not be empty") }
+            guard region != nil || role == .admin else { throw ValidationError("a \(role.rawValue) needs --region (only admins may work everywhere)") }
+            let store = try GridStore(path: database.db)
+            let token = DeviceToken.generate()
+            do {
+                try store.write { w in try w.addToken(account: try w.addAccount(name: name, role: role, region: region), tokenHash: DeviceToken.hash(token)) }
+            } catch let e as StoreError {
+                printError("error: \(e)")
+                throw ExitCode.failure
+            }
+            print("\(role.rawValue) \(name) added, working in \(region ?? "every region")")
+            print("API token (shown once): \(token)")
+        }
+    }
+
+    struct Token: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Issue another API token for an account (shown only this once).")
+        @OptionGroup var database: DatabaseOption
+
+        @Option(help: "The account's name.")
+        var name: String
+
+        func run() throws {
+            let store = try GridStore(path: database.db)
+            let token = DeviceToken.generate()
+            let id = try store.write { w -> Int64? in
+                guard let account = try w.reader.account(name: name) else { return nil }
+                return try w.addToken(account: account.id, tokenHash: DeviceToken.hash(token))
+            }
+            guard let id else {
+                printError("error: no account named \"\(name)\"")
+                throw ExitCode.failure
+            }
+            print("token \(id) for \(name) (shown once): \(token)")
+        }
+    }
+
+    struct Revoke: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke every token of an account, or one token by its id.")
+        @OptionGroup var database: DatabaseOption
+
+        @Option(help: "The account whose tokens to revoke.")
+        var name: String?
+
+        @Option(help: "One token's id (as `users token` and `users list` print it).")
+        var token: Int64?
+
+        func validate() throws {
+            guard (name != nil) != (token != nil) else { throw ValidationError("give either --name or --token") }
+        }
+
+        func run() throws {
+            let store = try GridStore(path: database.db)
+            let n = try store.write { w -> Int? in
+                if let name {
+                    guard let account = try w.reader.account(name: name) else { return nil }
+                    return try w.revokeTokens(account: account.id)
+                }
+                return try w.revokeTokens(token: token)
+            }
+            guard let n else {
+                printError("error: no account named \"\(name ?? "")\"")
+                throw ExitCode.failure
+            }
+            print("revoked \(n) token(s)")
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List accounts with their role, region and tokens.")
+        @OptionGroup var database: DatabaseOption
+
+        func run() throws {
+            let store = try GridStore(path: database.db)
+            try store.read { r in
+                for a in try r.accounts() {
+                    let tokens = try r.tokens(account: a.id).map { "\($0.id)" + ($0.revokedAt == nil ? "" : " (revoked)") }
+                    print([a.name, a.role.rawValue, a.region ?? "*", "tokens: " + (tokens.isEmpty ? "none" : tokens.joined(separator: ", "))].joined(separator: "\t"))
+                }
+            }
+        }
+    }
+}
