@@ -61,6 +61,7 @@ enum OpenAPI {
                                    ok: ["description": "Regions", "content": ["application/json": ["schema": ["type": "array", "items": ["type": "object"]]]]]),
         ]
         for (path, item) in tracking { paths[path] = item }
+        for (path, item) in plans { paths[path] = item }
         // One items path per collection, with its queryables as parameters.
         for layer in FeatureLayer.allCases {
             var params = ["bbox", "bbox-crs", "limit", "after", "before", "f"].map(ref) + [propertiesParameter(layer)]
@@ -101,12 +102,14 @@ enum OpenAPI {
                 "license": ["name": "Proprietary"],
             ],
             "servers": [["url": "/"]],
-            "tags": ["OGC API", "Collections", "Tiles", "Map", "GPS", "Service"].map { ["name": $0] },
+            "tags": ["OGC API", "Collections", "Tiles", "Map", "GPS", "Plans", "Service"].map { ["name": $0] },
             "paths": paths,
             "components": ["parameters": parameters, "schemas": schemas, "securitySchemes": [
                 "deviceToken": ["type": "http", "scheme": "bearer", "description": "A device token from civicgrid devices add"],
                 "deviceBasic": ["type": "http", "scheme": "basic", "description": "Any user name (OwnTracks: the user), the device token as password"],
                 "tokenParameter": ["type": "apiKey", "in": "query", "name": "token"],
+                "apiToken": ["type": "http", "scheme": "bearer", "description": "An account's API token from civicgrid users add (or users token)"],
+                "accessToken": ["type": "apiKey", "in": "query", "name": "access_token", "description": "The API token where no header can be sent (EventSource)"],
             ]],
         ]
     }
@@ -114,13 +117,14 @@ enum OpenAPI {
     // MARK: Building blocks
 
     static func get(_ summary: String, _ description: String, tag: String, params: [[String: Any]], ok: [String: Any],
-                    badRequest: Bool = false, notFound: Bool = false, noContent: Bool = false) -> [String: Any] {
-        ["get": operation(summary, description, tag: tag, params: params, ok: ok, badRequest: badRequest, notFound: notFound, noContent: noContent)]
+                    badRequest: Bool = false, notFound: Bool = false, noContent: Bool = false, account: Bool = false) -> [String: Any] {
+        ["get": operation(summary, description, tag: tag, params: params, ok: ok, badRequest: badRequest, notFound: notFound, noContent: noContent,
+                          account: account)]
     }
 
     static func operation(_ summary: String, _ description: String, tag: String, params: [[String: Any]], ok: [String: Any],
                           body: [String: Any]? = nil, badRequest: Bool = false, notFound: Bool = false, noContent: Bool = false,
-                          device: Bool = false) -> [String: Any] {
+                          device: Bool = false, account: Bool = false, edit: Bool = false) -> [String: Any] {
         var responses: [String: Any] = ["200": ok, "default": problem("Unexpected error")]
         if badRequest { responses["400"] = problem("A parameter is invalid: the detail says which and why") }
         if notFound { responses["404"] = problem("No such collection, feature or file") }
@@ -130,9 +134,20 @@ enum OpenAPI {
             responses["403"] = problem("The token belongs to another device than the request names: nothing stored")
             responses["503"] = problem("The pings could not be written: nothing acknowledged")
         }
+        if account {
+            responses["401"] = problem("Not signed in, or an unknown or revoked API token")
+            responses["403"] = problem("The account's role or region does not allow this: nothing changed")
+        }
+        if edit {
+            responses["409"] = problem("The plan is not a draft (or a copy has no published plan to start from)")
+            responses["412"] = problem("If-Match names an older version of the plan: nothing changed")
+            responses["422"] = problem("The edit would break coverage or contiguity, or publishing meets faults without an override: nothing changed")
+            responses["428"] = problem("If-Match is missing")
+        }
         var op: [String: Any] = ["summary": summary, "description": description, "tags": [tag], "parameters": params, "responses": responses]
         if let body { op["requestBody"] = body }
         if device { op["security"] = [["deviceToken": [String]()], ["deviceBasic": [String]()], ["tokenParameter": [String]()]] }
+        if account { op["security"] = [["apiToken": [String]()], ["accessToken": [String]()]] }
         return op
     }
 
@@ -172,27 +187,69 @@ enum OpenAPI {
                                              tag: "GPS", params: [], ok: json(nil), body: ["required": true, "content": ["application/json": ["schema": ["type": "object"]]]],
                                              badRequest: true, device: true)],
             "/api/v1/live": get("Live positions", "The latest plausible fix of each device as GeoJSON points, with member, grid, community, age and online.",
-                                tag: "GPS", params: [region, offline], ok: geoJSON("FeatureCollection"), badRequest: true, notFound: true),
+                                tag: "GPS", params: [region, offline], ok: geoJSON("FeatureCollection"), badRequest: true, notFound: true, account: true),
             "/api/v1/live/stream": get("Live position stream", "Server-sent events: a snapshot FeatureCollection, then a position Feature for every new plausible fix in the region.",
                                        tag: "GPS", params: [region, offline], ok: ["description": "Event stream", "content": ["text/event-stream": ["schema": ["type": "string"]]]],
-                                       badRequest: true, notFound: true),
+                                       badRequest: true, notFound: true, account: true),
             "/api/v1/events": get("Geofence events", "Devices leaving and returning to their members' grids (after the dwell time), newest first, as GeoJSON points.",
                                   tag: "GPS", params: [query("device", "Only this device's", ["type": "string"]), from, to,
                                                        query("limit", "At most this many", ["type": "integer", "minimum": 1, "maximum": 10000, "default": 1000])],
-                                  ok: geoJSON("FeatureCollection"), badRequest: true),
+                                  ok: geoJSON("FeatureCollection"), badRequest: true, account: true),
             "/api/v1/devices/{device}/track": get("A device's track", "Its plausible fixes over [from, to] (default: the last 24 hours) as a GeoJSON LineString.",
                                                   tag: "GPS", params: [pathParameter("device", "Device id"), from, to,
                                                                        query("simplify", "Douglas–Peucker tolerance, metres", ["type": "number", "minimum": 0])],
-                                                  ok: geoJSON("Feature"), badRequest: true, notFound: true),
+                                                  ok: geoJSON("Feature"), badRequest: true, notFound: true, account: true),
             "/api/v1/coverage": get("Daily patrol coverage", "Per published grid: the share of its buildings that came within radius metres of a track of one of its members' devices that day.",
                                     tag: "GPS", params: [query("date", "yyyy-MM-dd (default today)", ["type": "string", "format": "date"]),
                                                          query("utc_offset", "The day's zone, ±HH:MM (default +08:00)", ["type": "string"]),
                                                          query("radius", "Metres (default 50)", ["type": "number"]),
                                                          query("region", "Only grids in this region's subtree (district, street or community code)", ["type": "string"])],
-                                    ok: json(nil), badRequest: true, notFound: true),
+                                    ok: json(nil), badRequest: true, notFound: true, account: true),
         ]
         paths["/pub"] = paths["/owntracks"]
         return paths
+    }
+
+    /// Planners' routes (roles: reading for admins, planners and viewers; writing for admins
+    /// and planners; each within the account's region).
+    static var plans: [String: Any] {
+        let id = pathParameter("id", "Plan id", integer: true)
+        let ifMatch: [String: Any] = ["name": "If-Match", "in": "header", "required": true, "description": "The plan's ETag as last read", "schema": ["type": "string"]]
+        let plan = json("PlanDocument")
+        let editBody: [String: Any] = ["required": true, "content": ["application/json": ["schema": ["oneOf": [
+            ["$ref": "#/components/schemas/Edit"], ["type": "array", "items": ["$ref": "#/components/schemas/Edit"], "minItems": 1],
+        ]]]]]
+        return [
+            "/api/v1/communities/{code}/plans": [
+                "get": operation("A community's plans", "Every plan of the community, newest first, with status, version and ETag.", tag: "Plans",
+                                 params: [pathParameter("code", "Community code")], ok: json(nil), notFound: true, account: true),
+                "post": operation("New draft", #"A draft by automatic partition ({"from":"partition"}), as a copy of the published plan ({"from":"published"}), or from a GeoPackage edited in a desktop GIS (Content-Type application/geopackage+sqlite3; layer grids or the only one, fields code and name; buildings go to the grid containing them). Answers 201 with the plan document."#,
+                                  tag: "Plans", params: [pathParameter("code", "Community code")], ok: plan,
+                                  body: ["required": true, "content": [
+                                      "application/json": ["schema": ["type": "object", "required": ["from"], "properties": ["from": ["type": "string", "enum": ["partition", "published"]]]]],
+                                      "application/geopackage+sqlite3": ["schema": ["type": "string", "format": "binary"]],
+                                  ]], badRequest: true, notFound: true, account: true, edit: true),
+            ],
+            "/api/v1/plans/{id}": get("A plan", "The plan (status, version, ETag header), its grids with their band, its community's buildings as points with their grid (households counts only), and the validation report with the faults that block publishing.",
+                                      tag: "Plans", params: [id], ok: plan, notFound: true, account: true),
+            "/api/v1/plans/{id}/edits": ["post": operation(
+                "Edit a draft", "One edit or a list, applied all or none: move buildings to a neighbouring grid, merge two adjacent grids, split a grid (in two automatically, or along a drawn line), reshape a grid (neighbours adjusted, buildings by containment), rename or recode. Answers the plan document at its new version.",
+                tag: "Plans", params: [id, ifMatch], ok: plan, body: editBody, badRequest: true, notFound: true, account: true, edit: true)],
+            "/api/v1/plans/{id}/publish": ["post": operation(
+                "Publish a draft", #"Makes the draft the community's published plan and archives the previous one, atomically; tiles, features and GPS assignment follow at once. A plan with faults needs {"override":"reason"} (kept in the audit log)."#,
+                tag: "Plans", params: [id, ifMatch], ok: plan,
+                body: ["required": false, "content": ["application/json": ["schema": ["type": "object", "properties": ["override": ["type": "string"]]]]]],
+                badRequest: true, notFound: true, account: true, edit: true)],
+            "/api/v1/plans/{id}/diff/{other}": get("Difference between two plans", "Grids added, removed and changed (by code) and buildings moved with their households, from plan id to plan other of the same community; f=geojson for the map (grids and moved buildings as features).",
+                                                   tag: "Plans", params: [id, pathParameter("other", "The other plan's id", integer: true),
+                                                                          query("f", "json or geojson", ["type": "string", "enum": ["json", "geojson"]])],
+                                                   ok: json(nil), badRequest: true, notFound: true, account: true),
+            "/api/v1/plans/{id}/audit": get("A plan's audit log", "Every change to the plan: who, when, what (edits, publication with any override and its reason, archiving).",
+                                            tag: "Plans", params: [id], ok: json(nil), notFound: true, account: true),
+            "/api/v1/plans/{id}/grids.gpkg": get("A plan as GeoPackage", "The plan's grids (code, name, counts) as a GeoPackage layer grids, to edit in QGIS and upload back as a new draft.",
+                                                 tag: "Plans", params: [id], ok: ["description": "GeoPackage", "content": ["application/geopackage+sqlite3": ["schema": ["type": "string", "format": "binary"]]]],
+                                                 notFound: true, account: true),
+        ]
     }
 
     static func ref(_ name: String) -> [String: Any] { ["$ref": "#/components/parameters/\(name)"] }
@@ -258,6 +315,21 @@ enum OpenAPI {
                            "extent": ["type": "object"]],
         ]
         return [
+            "Edit": ["type": "object", "required": ["op"], "description": "move {buildings, to}; merge {grids: [a, b]}; split {grid, line?}; reshape {grid, geometry}; rename {grid, name?, code?}",
+                     "properties": ["op": ["type": "string", "enum": ["move", "merge", "split", "reshape", "rename"]],
+                                    "buildings": ["type": "array", "items": ["type": "integer"]], "to": ["type": "string"],
+                                    "grids": ["type": "array", "items": ["type": "string"], "minItems": 2, "maxItems": 2], "grid": ["type": "string"],
+                                    "line": ["type": "object", "description": "GeoJSON LineString, lon/lat"],
+                                    "geometry": ["type": "object", "description": "GeoJSON Polygon, lon/lat"],
+                                    "name": ["type": "string"], "code": ["type": "string"]]],
+            "PlanDocument": ["type": "object", "required": ["id", "community", "status", "version", "etag", "grids", "buildings", "validation"],
+                             "properties": ["id": ["type": "integer"], "community": ["type": "string"],
+                                            "status": ["type": "string", "enum": ["draft", "published", "archived"]], "version": ["type": "integer"],
+                                            "etag": ["type": "string"], "based_on": ["type": "integer", "nullable": true], "author": ["type": "string", "nullable": true],
+                                            "created_at": ["type": "string"], "updated_at": ["type": "string"],
+                                            "grids": ["$ref": "#/components/schemas/FeatureCollection"], "buildings": ["$ref": "#/components/schemas/FeatureCollection"],
+                                            "validation": ["type": "object", "properties": ["report": ["type": "object"], "publishable": ["type": "boolean"],
+                                                                                            "faults": ["type": "array", "items": ["type": "object"]]]]]],
             "Link": link,
             "Problem": ["type": "object", "description": "RFC 9457 problem details",
                         "properties": ["type": ["type": "string"], "title": ["type": "string"], "status": ["type": "integer"],
