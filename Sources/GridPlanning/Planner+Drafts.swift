@@ -119,14 +119,20 @@ extension Planner {
                                 buildings: hh.count, largestBuilding: hh.map(\.households).max() ?? 0,
                                 obstacle: Self.obstacle(of: hh.map { $0.id! }, obstacles))
         }
-        let report = try CommunityReport.measure(
+        var report = try CommunityReport.measure(
             community: community.code, boundary: input.boundary, grids: measured, roads: input.roads, band: band,
             seconds: Date().timeIntervalSince(start), geos: geos)
+        // Coverage is judged on the stored lon/lat polygons: a vertex that one polygon has on a
+        // shared edge and its neighbour lacks bends once projected, a sliver that is not there.
+        let union = try geos.unaryUnion(grids.map(\.geometry))
+        report.gapM2 = try frame.area(try geos.difference(community.geometry, union)) + frame.area(try geos.difference(union, community.geometry))
+        report.overlapM2 = max(0, try grids.reduce(0) { $0 + (try frame.area($1.geometry)) } - frame.area(union))
 
         var faults: [Validation.Fault] = []
         for (g, m) in zip(grids, measured) where !band.contains(m.households) {
-            // A building over the maximum makes its own grid by rule: an exception, not a fault.
-            if m.largestBuilding > band.max { continue }
+            // A building over the maximum makes its own grid by rule (with at most a few
+            // neighbours too small to be a grid): an exception, not a fault.
+            if m.largestBuilding > band.max, m.households - m.largestBuilding < band.min { continue }
             let reason = report.exceptions.first { $0.grid == g.code }?.reason ?? "\(m.households) households"
             faults.append(.init(kind: "out_of_band", grid: g.code, detail: "grid \(g.code): \(reason)"))
         }

@@ -67,6 +67,7 @@ struct Access: Sendable {
 
     /// 401 for anonymous requests to a layer that is not public.
     func checkLayer(_ request: Request, _ layer: String) throws {
+        guard FeatureLayer(rawValue: layer) != nil else { return }  // unknown: the controller's 404
         if layer == FeatureLayer.positions.rawValue {
             let account = try require(request, [.admin, .viewer], to: "see positions")
             if let root = account.region {

@@ -12,7 +12,7 @@ import Testing
 struct FeaturesTests {
     func withApp(_ body: @escaping @Sendable (any TestClientProtocol, GridStore) async throws -> Void) async throws {
         let store = try makeTestStore()
-        let app = Application(router: buildRouter(store: store, tiles: TileProvider(set: try TileSet.load(from: store)), ingestor: PingIngestor(store: store)))
+        let app = Application(router: buildRouter(store: store, tiles: TileProvider(set: try TileSet.load(from: store)), ingestor: PingIngestor(store: store), configuration: openLayers))
         try await app.test(.router) { client in try await body(client, store) }
     }
 
@@ -43,7 +43,7 @@ struct FeaturesTests {
             for c in ["core", "geojson", "oas30"] {
                 #expect(classes.contains("http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/\(c)"))
             }
-            let (_, all, type) = try await get(client, "/collections")
+            let (_, all, type) = try await get(client, "/collections?access_token=t-admin")
             #expect(type == "application/json")
             let collections = all["collections"] as? [[String: Any]] ?? []
             #expect(collections.map { $0["id"] as! String } == ["districts", "streets", "communities", "grids", "buildings", "roads", "positions"])
@@ -142,7 +142,7 @@ struct FeaturesTests {
         ("/collections/buildings/items?colour=red", 400, "unknown parameter \"colour\""),
         ("/collections/buildings/items?properties=phone", 400, "no property \"phone\""),
         ("/collections/buildings/items?datetime=2026-11-23T08:00:00Z", 400, "unknown parameter \"datetime\""),
-        ("/collections/positions/items?datetime=yesterday", 400, "not an RFC 3339 time"),
+        ("/collections/positions/items?datetime=yesterday&access_token=t-admin", 400, "not an RFC 3339 time"),
         ("/collections/nothing/items", 404, "no collection \"nothing\""),
         ("/collections/nothing", 404, "no collection \"nothing\""),
     ])
@@ -158,7 +158,7 @@ struct FeaturesTests {
     @Test func personalDataIsInNoCollection() async throws {
         try await withApp { client, _ in
             for layer in FeatureLayer.allCases {
-                try await client.execute(uri: "/collections/\(layer.rawValue)/items?limit=10000", method: .get) { r in
+                try await client.execute(uri: "/collections/\(layer.rawValue)/items?limit=10000&access_token=t-admin", method: .get) { r in
                     #expect(r.status == .ok)
                     let text = String(buffer: r.body)
                     for secret in ["张伟", "13800000000", "1-101"] { #expect(!text.contains(secret), "\(secret) in \(layer)") }
@@ -172,26 +172,26 @@ struct FeaturesTests {
             // Pings as the GPS issue will write them (member, device, fixes; one flagged doubtful).
             let db = try DatabaseQueue(path: store.path)
             try await db.write { db in
-                try db.execute(sql: "INSERT INTO members (id, name, phone) VALUES (1, '李娜', '13900000000')")
-                try db.execute(sql: "INSERT INTO devices (id, member, token_hash, created_at) VALUES ('phone-1', 1, 'x', '2026-11-23T00:00:00Z')")
+                try db.execute(sql: "INSERT INTO members (id, name, phone) VALUES (100, '李娜', '13900000000')")
+                try db.execute(sql: "INSERT INTO devices (id, member, token_hash, created_at) VALUES ('phone-1', 100, 'x', '2026-11-23T00:00:00Z')")
                 for (t, lon, flags) in [(1_795_420_800.0, 120.702, 0), (1_795_421_400.0, 120.707, 0), (1_795_422_000.0, 0.0, 1)] {
                     try db.execute(sql: "INSERT INTO pings (device, time, lon, lat, received_at, community, flags) VALUES ('phone-1', ?, ?, 31.305, ?, '320599001001', ?)",
                                    arguments: [t, lon, t, flags])
                 }
             }
-            let (_, latest, _) = try await get(client, "/collections/positions/items")
+            let (_, latest, _) = try await get(client, "/collections/positions/items?access_token=t-admin")
             let f = try #require((latest["features"] as? [[String: Any]])?.first)
             #expect(f["id"] as? String == "phone-1")
             #expect(((f["geometry"] as? [String: Any])?["coordinates"] as? [Double]) == [120.707, 31.305])
             #expect((f["properties"] as? [String: Any])?["time"] as? String == "2026-11-23T08:10:00Z")
-            let (_, earlier, _) = try await get(client, "/collections/positions/items?datetime=../2026-11-23T08:05:00Z")
+            let (_, earlier, _) = try await get(client, "/collections/positions/items?datetime=../2026-11-23T08:05:00Z&access_token=t-admin")
             #expect(((earlier["features"] as? [[String: Any]])?.first?["geometry"] as? [String: Any])?["coordinates"] as? [Double] == [120.702, 31.305])
-            let (_, none, _) = try await get(client, "/collections/positions/items?datetime=2026-11-24")
+            let (_, none, _) = try await get(client, "/collections/positions/items?datetime=2026-11-24&access_token=t-admin")
             #expect(none["numberMatched"] as? Int == 0)
-            let (_, collection, _) = try await get(client, "/collections/positions")
+            let (_, collection, _) = try await get(client, "/collections/positions?access_token=t-admin")
             let temporal = ((collection["extent"] as? [String: Any])?["temporal"] as? [String: Any])?["interval"] as? [[String]]
             #expect(temporal == [["2026-11-23T08:00:00Z", "2026-11-23T08:10:00Z"]])
-            let (_, all, _) = try await get(client, "/collections/positions/items?limit=10000")
+            let (_, all, _) = try await get(client, "/collections/positions/items?limit=10000&access_token=t-admin")
             #expect(!"\(all)".contains("李娜") && !"\(all)".contains("13900000000"))
         }
     }

@@ -1,6 +1,8 @@
 import Foundation
 import GridGeometry
+import GridServer
 import GridStore
+import GridTracking
 
 /// A small store: one district, street and community (a 0.01° square at 120.7, 31.3), two
 /// buildings with household records (one with personal fields), a road, and a published
@@ -30,6 +32,10 @@ func makeTestStore() throws -> GridStore {
         try w.insert(Grid(plan: plan, code: "320599001001002", name: nil, geometry: .polygon(box(120.705, 31.3, 120.71, 31.31)),
                           households: 510, buildings: 1, areaM2: 530_000), buildings: [east])
         try w.publish(plan: plan)
+        try w.addToken(account: try w.addAccount(name: "root", role: .admin, region: nil), tokenHash: DeviceToken.hash("t-admin"))
     }
     return store
 }
+
+/// Every layer public: for tests of what the layers hold rather than who may read them.
+let openLayers = ServerConfiguration(publicLayers: ["districts", "streets", "communities", "grids", "buildings", "roads"])

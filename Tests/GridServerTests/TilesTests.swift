@@ -18,7 +18,7 @@ struct TilesTests {
     func withApp(_ body: @escaping @Sendable (any TestClientProtocol, GridStore, TileProvider) async throws -> Void) async throws {
         let store = try makeTestStore()
         let tiles = TileProvider(set: try TileSet.load(from: store))
-        let app = Application(router: buildRouter(store: store, tiles: tiles, ingestor: PingIngestor(store: store), configuration: .init(styles: Self.styles)))
+        let app = Application(router: buildRouter(store: store, tiles: tiles, ingestor: PingIngestor(store: store), configuration: .init(styles: Self.styles, publicLayers: openLayers.publicLayers)))
         try await app.test(.router) { client in try await body(client, store, tiles) }
     }
 

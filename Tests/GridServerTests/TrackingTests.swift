@@ -140,7 +140,7 @@ struct TrackingTests {
             }
             try await client.execute(uri: "/?id=p2&lat=31.305&lon=120.708&timestamp=\(Int(now) - 3600)&token=t-p2", method: .get) { r in #expect(r.status == .ok) }
 
-            try await client.execute(uri: "/api/v1/live?region=320599001", method: .get) { r in
+            try await client.execute(uri: "/api/v1/live?region=320599001&access_token=t-admin", method: .get) { r in
                 #expect(r.status == .ok && r.headers[.contentType] == "application/geo+json")
                 let features = json(r)["features"] as? [[String: Any]] ?? []
                 #expect(features.map { $0["id"] as? String } == ["p1", "p2"])
@@ -148,37 +148,37 @@ struct TrackingTests {
                 #expect(p[0]["grid"] as? String == "320599001001002" && p[0]["online"] as? Bool == true && p[1]["online"] as? Bool == false)
                 #expect(p.allSatisfy { $0["name"] == nil && $0["phone"] == nil })
             }
-            try await client.execute(uri: "/api/v1/live?region=320599001001002", method: .get) { r in  // a grid: both are in the east one
+            try await client.execute(uri: "/api/v1/live?region=320599001001002&access_token=t-admin", method: .get) { r in  // a grid: both are in the east one
                 #expect((json(r)["features"] as? [[String: Any]])?.map { $0["id"] as? String } == ["p1", "p2"])
             }
-            try await client.execute(uri: "/api/v1/live?region=320599001001001", method: .get) { r in
+            try await client.execute(uri: "/api/v1/live?region=320599001001001&access_token=t-admin", method: .get) { r in
                 #expect((json(r)["features"] as? [[String: Any]])?.isEmpty == true)
             }
-            try await client.execute(uri: "/api/v1/live?region=nowhere", method: .get) { r in #expect(r.status == .notFound) }
-            try await client.execute(uri: "/api/v1/events?device=p1", method: .get) { r in
+            try await client.execute(uri: "/api/v1/live?region=nowhere&access_token=t-admin", method: .get) { r in #expect(r.status == .notFound) }
+            try await client.execute(uri: "/api/v1/events?device=p1&access_token=t-admin", method: .get) { r in
                 let features = json(r)["features"] as? [[String: Any]] ?? []
                 let p = features.map { $0["properties"] as? [String: Any] ?? [:] }
                 #expect(p.count == 1 && p.first?["kind"] as? String == "left" && p.first?["grid"] as? String == "320599001001001")
                 #expect(p.first?["time"] as? String == StoreReader.isoTime(now - 500))
             }
-            try await client.execute(uri: "/api/v1/devices/p1/track?from=\(Int(now) - 1200)&to=\(Int(now))&simplify=2", method: .get) { r in
+            try await client.execute(uri: "/api/v1/devices/p1/track?from=\(Int(now) - 1200)&to=\(Int(now))&simplify=2&access_token=t-admin", method: .get) { r in
                 let o = json(r)
                 let geometry = o["geometry"] as? [String: Any]
                 #expect(geometry?["type"] as? String == "LineString")
                 #expect((geometry?["coordinates"] as? [[Double]])?.count == 2)  // a straight walk east, then standing still further east
                 #expect((o["properties"] as? [String: Any])?["fixes"] as? Int == 40)
             }
-            try await client.execute(uri: "/api/v1/devices/nobody/track", method: .get) { r in #expect(r.status == .notFound) }
-            try await client.execute(uri: "/api/v1/devices/p1/track?from=yesterday", method: .get) { r in #expect(r.status == .badRequest) }
+            try await client.execute(uri: "/api/v1/devices/nobody/track?access_token=t-admin", method: .get) { r in #expect(r.status == .notFound) }
+            try await client.execute(uri: "/api/v1/devices/p1/track?from=yesterday&access_token=t-admin", method: .get) { r in #expect(r.status == .badRequest) }
             let offset = TimeZone(identifier: "Asia/Shanghai")!.secondsFromGMT()
             let day = Date(timeIntervalSince1970: now - 1200 + Double(offset)).formatted(Date.ISO8601FormatStyle(timeZone: .gmt).year().month().day())
-            try await client.execute(uri: "/api/v1/coverage?date=\(day)&region=320599001001", method: .get) { r in
+            try await client.execute(uri: "/api/v1/coverage?date=\(day)&region=320599001001&access_token=t-admin", method: .get) { r in
                 let grids = json(r)["grids"] as? [[String: Any]] ?? []
                 #expect(grids.map { $0["grid"] as? String } == ["320599001001001", "320599001001002"])
                 #expect(grids.map { $0["covered"] as? Int } == [1, 0])  // only p1's grid counts, and p1 passed the west building
                 #expect(grids.first?["share"] as? Double == 1)
             }
-            try await client.execute(uri: "/api/v1/coverage?date=2024-13-01", method: .get) { r in #expect(r.status == .badRequest) }
+            try await client.execute(uri: "/api/v1/coverage?date=2024-13-01&access_token=t-admin", method: .get) { r in #expect(r.status == .badRequest) }
         }
     }
 }
