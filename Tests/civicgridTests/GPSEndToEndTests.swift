@@ -40,6 +40,11 @@ struct GPSEndToEndTests {
             .output.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "|").compactMap { Double($0) }
         let (lon, lat) = (c[0], c[1])
 
+        // The command centre: a viewer of the whole district reads positions with its API token.
+        let viewer = try civicgrid("users", "add", "--db", db, "--name", "centre", "--role", "viewer", "--region", "320599")
+        #expect(viewer.status == 0, "\(viewer.stderr)")
+        let apiToken = try #require(viewer.stdout.split(separator: "\n").first { $0.hasPrefix("API token") }?.split(separator: " ").last.map(String.init))
+
         let osmandPort = Int.random(in: 20000..<60000)
         let (server, base) = try await serve(db, ["--osmand-port", "\(osmandPort)"])
         defer { server.terminate() }
@@ -48,7 +53,7 @@ struct GPSEndToEndTests {
         // The live stream, read by curl while pings arrive.
         let curl = Process()
         curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        curl.arguments = ["-sN", "--max-time", "4", "\(base)/api/v1/live/stream"]
+        curl.arguments = ["-sN", "--max-time", "4", "\(base)/api/v1/live/stream?access_token=\(apiToken)"]
         let curlOut = Pipe()
         curl.standardOutput = curlOut
         try curl.run()
@@ -77,7 +82,7 @@ struct GPSEndToEndTests {
            pythonHas("selenium") {
             let (lon2, lat2) = (lon + 0.0002, lat + 0.0001)
             let ping = "\(base)/?id=phone-1&lat=\(lat2)&lon=\(lon2)&timestamp=\(now + 2)&token=\(token)"
-            let page = try checkPage(["\(base)/map", temporaryPath("png"), ping, "\(lon2)", "\(lat2)"])
+            let page = try checkPage(["\(base)/map?token=\(apiToken)", temporaryPath("png"), ping, "\(lon2)", "\(lat2)"])
             #expect(page.status == 0, "\(page.output)")
             let marker = (try? JSONSerialization.jsonObject(with: Data(page.output.utf8)) as? [String: Any])?["marker"] as? [String: Any]
             #expect(marker?["device"] as? String == "phone-1" && marker?["online"] as? Bool == true, "\(page.output)")

@@ -11,10 +11,10 @@ func pythonHas(_ modules: String...) -> Bool {
 
 /// Runs Scripts/check_page.py (headless Chromium), one at a time: two browsers at once on
 /// two cores time out.
-func checkPage(_ arguments: [String]) throws -> (status: Int32, output: String) {
+func checkPage(_ arguments: [String], script: String = "check_page.py") throws -> (status: Int32, output: String) {
     chromium.lock()
     defer { chromium.unlock() }
-    return try run("/usr/bin/env", ["python3", repository.appendingPathComponent("Scripts/check_page.py").path] + arguments)
+    return try run("/usr/bin/env", ["python3", repository.appendingPathComponent("Scripts/\(script)").path] + arguments)
 }
 
 private let chromium = NSLock()
@@ -24,6 +24,10 @@ func fetch(_ url: String) async throws -> (Int, Data, [AnyHashable: Any]) {
     let http = response as! HTTPURLResponse
     return (http.statusCode, data, http.allHeaderFields)
 }
+
+/// For tests of what the layers hold: every tile layer and collection open without a token
+/// (who may read what is tested in GridServerTests and PlannerEndToEndTests).
+let everyLayerPublic = ["--public", "districts,streets,communities,grids,buildings,roads"]
 
 /// Runs `civicgrid serve` on a random port until it answers; returns the process and its URL.
 func serve(_ db: String, _ extra: [String] = []) async throws -> (Process, String) {
