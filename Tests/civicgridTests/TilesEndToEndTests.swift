@@ -99,7 +99,7 @@ struct TilesEndToEndTests {
     @Test func liveServerServesTilesGDALReadsAndChromiumDraws() async throws {
         let db = temporaryPath("gpkg")  // this test imports into it
         try FileManager.default.copyItem(atPath: publishedDemo, toPath: db)
-        let (server, base) = try await serve(db)
+        let (server, base) = try await serve(db, everyLayerPublic)  // the import below changes the buildings layer
         defer { server.terminate(); server.waitUntilExit() }
         let (status, data, _) = try await fetch("\(base)/tiles.json")
         #expect(status == 200)
