@@ -9,17 +9,11 @@ waits for that device's marker to move there through the live stream and be draw
 Prints a JSON summary; exits 1 when no grid was rendered or the marker did not move.
 """
 import json, sys, time, urllib.request
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
+import chromium
 from selenium.webdriver.common.action_chains import ActionChains
 
 url, shot = sys.argv[1], sys.argv[2]
-options = webdriver.ChromeOptions()
-for a in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--use-angle=swiftshader",
-          "--enable-unsafe-swiftshader", "--window-size=1280,900", "--ignore-gpu-blocklist"]:
-    options.add_argument(a)
-options.binary_location = "/usr/bin/chromium"
-driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+driver = chromium.driver()
 try:
     driver.set_script_timeout(60)
     driver.get(url)

@@ -10,8 +10,7 @@ exits 1 if any step fails.
 """
 import json, sys, urllib.request
 from shapely.geometry import shape, Point
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
+import chromium
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.support.ui import Select
 
@@ -30,12 +29,7 @@ building = min(candidates, key=lambda f: grids[b].exterior.distance(Point(f["geo
 lon, lat = building["geometry"]["coordinates"]
 result = {"plan": int(plan), "from": a, "to": b, "building": building["id"], "version_before": doc["version"]}
 
-options = webdriver.ChromeOptions()
-for arg in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--use-angle=swiftshader",
-            "--enable-unsafe-swiftshader", "--window-size=1280,900", "--ignore-gpu-blocklist"]:
-    options.add_argument(arg)
-options.binary_location = "/usr/bin/chromium"
-driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+driver = chromium.driver()
 ok = False
 try:
     driver.set_script_timeout(60)

@@ -162,7 +162,9 @@ struct DraftEditor {
         }
         let first = parts[0]
         var inFirst: [Int64] = [], inSecond: [Int64] = []
-        for b in g.buildings { (first.contains(buildings[b]!.label) ? { inFirst.append(b) } : { inSecond.append(b) })() }
+        for b in g.buildings {
+            if first.contains(buildings[b]!.label) { inFirst.append(b) } else { inSecond.append(b) }
+        }
         grids[i].polygon = first
         grids[i].buildings = inFirst
         grids[i].changed = true

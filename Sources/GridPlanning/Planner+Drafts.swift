@@ -190,9 +190,11 @@ extension Planner {
 
     /// Publishes a draft (at `version` when given): refused while it has faults unless an
     /// override with a reason is given (kept in the audit log). The community's published
-    /// plan is archived in the same transaction.
-    public func publish(plan id: Int64, version: Int?, override reason: String?, actor: String, band: Band = Band()) throws -> Validation {
-        let validation = try validate(plan: id, band: band)
+    /// plan is archived in the same transaction. `validation` is the plan's, if the caller
+    /// has it already.
+    public func publish(plan id: Int64, version: Int?, override reason: String?, actor: String, band: Band = Band(),
+                        validation known: Validation? = nil) throws -> Validation {
+        let validation = try known ?? validate(plan: id, band: band)
         if let reason, reason.trimmingCharacters(in: .whitespaces).isEmpty {
             throw PlanningError("an override needs a reason", kind: .malformed)
         }
@@ -205,17 +207,25 @@ extension Planner {
             guard validation.publishable || reason != nil else {
                 throw PlanningError("plan \(id) has \(validation.faults.count) fault(s): \(validation.faults.map(\.detail).joined(separator: "; ")); publish with an override and a reason to accept them")
             }
-            let previous = try w.reader.publishedPlan(community: plan.community)
-            try w.publish(plan: id)
-            var detail: [String: Any] = ["version": plan.version + 1, "faults": validation.faults.map(\.detail)]
-            if let reason { detail["override"] = reason }
-            if let previous { detail["archived"] = previous.id }
-            try w.audit(actor: actor, community: plan.community, plan: id, action: "publish", detail: Self.json(detail))
-            if let previous {
-                try w.audit(actor: actor, community: plan.community, plan: previous.id, action: "archive", detail: Self.json(["replaced_by": id]))
-            }
+            try Self.publish(plan, validation, override: reason, actor: actor, w)
         }
         return validation
+    }
+
+    /// Within a write: publishes the draft, archives the community's published plan, and
+    /// records both in the audit log (the override only where there were faults to accept
+    /// in a bulk publication).
+    static func publish(_ plan: Plan, _ validation: Validation, override reason: String?, actor: String, bulk: Bool = false, _ w: StoreWriter) throws {
+        let previous = try w.reader.publishedPlan(community: plan.community)
+        try w.publish(plan: plan.id)
+        var detail: [String: Any] = ["version": plan.version + 1, "faults": validation.faults.map(\.detail)]
+        if bulk { detail["bulk"] = true }
+        if let reason, !bulk || !validation.publishable { detail["override"] = reason }
+        if let previous { detail["archived"] = previous.id }
+        try w.audit(actor: actor, community: plan.community, plan: plan.id, action: "publish", detail: json(detail))
+        if let previous {
+            try w.audit(actor: actor, community: plan.community, plan: previous.id, action: "archive", detail: json(["replaced_by": plan.id]))
+        }
     }
 
     // MARK: Diff
@@ -267,6 +277,19 @@ extension Planner {
         }
     }
 
+    /// A new draft from a GeoPackage: the named layer, else `grids` when there are several,
+    /// else its only layer.
+    public func importDraft(community code: String, geoPackage path: String, layer: String?, actor: String, source: String) throws -> Int64 {
+        let read: GeoPackageReader.Layer
+        do {
+            let names = try GeoPackageReader.layerNames(path: path)
+            read = try GeoPackageReader.read(path: path, layer: layer ?? (names.count > 1 && names.contains("grids") ? "grids" : nil))
+        } catch {
+            throw PlanningError("\(source) is not a GeoPackage with one polygon layer (or a layer named grids): \(error)", kind: .malformed)
+        }
+        return try importDraft(community: code, features: read.features, epsg: read.epsg, actor: actor, source: source)
+    }
+
     /// A new draft from grid features edited in a desktop GIS: each feature needs a unique
     /// `code` and one polygon in `epsg` (default 4326); buildings go to the grid containing
     /// them. Every bad feature is reported with its index and nothing is written.
@@ -289,9 +312,7 @@ extension Planner {
                 guard var geometry = feature.geometry else { throw PlanningError("no geometry") }
                 if let epsg, epsg != 4326 { geometry = try projector.transform(geometry, from: .epsg(epsg), to: .wgs84) }
                 let parts = geometry.polygons
-                guard !parts.isEmpty, parts.count == geometry.polygons.count, geometry.lineStrings.isEmpty || !parts.isEmpty else {
-                    throw PlanningError("a \(geometry.typeName), not a polygon")
-                }
+                guard !parts.isEmpty else { throw PlanningError("a \(geometry.typeName), not a polygon") }
                 guard parts.count == 1 else { throw PlanningError("grid \(code) is in \(parts.count) pieces: a grid is one polygon") }
                 let validity = try geos.validity(.polygon(parts[0]))
                 guard validity.isValid else { throw PlanningError("grid \(code) is not a valid polygon: \(validity)") }

@@ -189,15 +189,7 @@ public struct Planner: Sendable {
             var ids: [Int64] = []
             for (plan, v) in zip(drafts, validations) {
                 guard v.publishable || reason != nil else { refused[plan.id] = v.faults; continue }
-                let previous = try w.reader.publishedPlan(community: plan.community)
-                try w.publish(plan: plan.id)
-                var detail: [String: Any] = ["version": plan.version + 1, "faults": v.faults.map(\.detail), "bulk": true]
-                if let reason, !v.publishable { detail["override"] = reason }
-                if let previous { detail["archived"] = previous.id }
-                try w.audit(actor: actor, community: plan.community, plan: plan.id, action: "publish", detail: Self.json(detail))
-                if let previous {
-                    try w.audit(actor: actor, community: plan.community, plan: previous.id, action: "archive", detail: Self.json(["replaced_by": plan.id]))
-                }
+                try Self.publish(plan, v, override: reason, actor: actor, bulk: true, w)
                 ids.append(plan.id)
             }
             return ids

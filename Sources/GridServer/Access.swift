@@ -42,7 +42,11 @@ struct Access: Sendable {
 
     /// The signed-in account if it has one of `roles`: 401 when anonymous, 403 otherwise.
     func require(_ request: Request, _ roles: Set<Role>, to action: String) throws -> Account {
-        guard let account = try account(request) else {
+        try require(try account(request), roles, to: action)
+    }
+
+    func require(_ account: Account?, _ roles: Set<Role>, to action: String) throws -> Account {
+        guard let account else {
             throw Problem(.unauthorized, "Unauthorized", detail: "sign in to \(action): send an API token as a bearer token", headers: Self.challenge)
         }
         guard roles.contains(account.role) else {
@@ -65,22 +69,23 @@ struct Access: Sendable {
         return try store.read { try $0.communityCodes(under: root) } ?? []
     }
 
-    /// 401 for anonymous requests to a layer that is not public.
-    func checkLayer(_ request: Request, _ layer: String) throws {
+    /// 401 for anonymous requests to a layer that is not public (the account as `account(_:)`
+    /// found it, so that a request looks its token up once).
+    func checkLayer(_ account: Account?, _ layer: String) throws {
         guard FeatureLayer(rawValue: layer) != nil else { return }  // unknown: the controller's 404
         if layer == FeatureLayer.positions.rawValue {
-            let account = try require(request, [.admin, .viewer], to: "see positions")
+            let account = try require(account, [.admin, .viewer], to: "see positions")
             if let root = account.region {
                 throw Problem(.forbidden, "Forbidden", detail: "\(account.name) works in \(root): read positions at /api/v1/live?region=\(root)")
             }
-        } else if !publicLayers.contains(layer), try account(request) == nil {
+        } else if !publicLayers.contains(layer), account == nil {
             throw Problem(.unauthorized, "Unauthorized", detail: "\(layer) is not public: sign in with an API token", headers: Self.challenge)
         }
     }
 
     /// Whether a request may read a layer (for the collection list).
-    func canRead(_ request: Request, _ layer: String) throws -> Bool {
-        guard let account = try account(request) else { return publicLayers.contains(layer) }
+    func canRead(_ account: Account?, _ layer: String) -> Bool {
+        guard let account else { return publicLayers.contains(layer) }
         return layer != FeatureLayer.positions.rawValue || [.admin, .viewer].contains(account.role)
     }
 

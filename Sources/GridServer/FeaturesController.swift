@@ -53,7 +53,8 @@ struct FeaturesController {
     func collections(_ request: Request) throws -> Response {
         try checkFormat(request)
         let base = request.baseURL(fallbackHost: fallbackHost)
-        let readable = try FeatureLayer.allCases.filter { try access.canRead(request, $0.rawValue) }
+        let account = try access.account(request)
+        let readable = FeatureLayer.allCases.filter { access.canRead(account, $0.rawValue) }
         let documents = try store.read { r in try layers(r).filter(readable.contains).map { try describe($0, base, r) } }
         return try jsonResponse([
             "links": [
@@ -67,7 +68,7 @@ struct FeaturesController {
     func collection(_ request: Request, _ id: String) throws -> Response {
         try checkFormat(request)
         let base = request.baseURL(fallbackHost: fallbackHost)
-        try access.checkLayer(request, id)
+        try access.checkLayer(try access.account(request), id)
         return try jsonResponse(try store.read { r in try describe(try layer(id, r), base, r) })
     }
 
@@ -99,7 +100,7 @@ struct FeaturesController {
     func queryables(_ request: Request, _ id: String) throws -> Response {
         try checkFormat(request)
         let base = request.baseURL(fallbackHost: fallbackHost)
-        try access.checkLayer(request, id)
+        try access.checkLayer(try access.account(request), id)
         let layer = try store.read { try self.layer(id, $0) }
         var properties: [String: Any] = [:]
         for p in layer.properties {
@@ -125,8 +126,9 @@ struct FeaturesController {
     func items(_ request: Request, _ id: String) throws -> Response {
         let base = request.baseURL(fallbackHost: fallbackHost)
         let parameters = request.uri.queryParameters.map { (String($0.key), String($0.value)) }.filter { $0.0 != "access_token" }
-        try access.checkLayer(request, id)
-        if id == FeatureLayer.grids.rawValue, let plan = parameters.last(where: { $0.0 == "plan" }).flatMap({ Int64($0.1) }) { try checkPlan(request, plan) }
+        let account = try access.account(request)
+        try access.checkLayer(account, id)
+        if id == FeatureLayer.grids.rawValue, let plan = parameters.last(where: { $0.0 == "plan" }).flatMap({ Int64($0.1) }) { try checkPlan(account, plan) }
         let (layer, page, query) = try store.read { r -> (FeatureLayer, FeaturePage, FeatureQuery) in
             let found = try self.layer(id, r)
             let query = try ItemsParameters.parse(found, parameters)
@@ -167,8 +169,9 @@ struct FeaturesController {
             default: throw Problem.badRequest("unknown parameter \"\(name)\"; a feature takes f and, for grids, plan")
             }
         }
-        try access.checkLayer(request, id)
-        if id == FeatureLayer.grids.rawValue, let plan { try checkPlan(request, plan) }
+        let account = try access.account(request)
+        try access.checkLayer(account, id)
+        if id == FeatureLayer.grids.rawValue, let plan { try checkPlan(account, plan) }
         let (layer, feature) = try store.read { r -> (FeatureLayer, Feature?) in
             let found = try self.layer(id, r)
             return (found, try r.feature(found, id: featureID, plan: found == .grids ? plan : nil))
@@ -189,9 +192,9 @@ struct FeaturesController {
     // MARK: Helpers
 
     /// Grids of a plan other than a published one are for those who may read plans in its community.
-    func checkPlan(_ request: Request, _ id: Int64) throws {
+    func checkPlan(_ account: Account?, _ id: Int64) throws {
         guard let plan = try store.read({ try $0.plan(id: id) }), plan.status != .published else { return }
-        let account = try access.require(request, PlansController.readers, to: "read draft and archived plans")
+        let account = try access.require(account, PlansController.readers, to: "read draft and archived plans")
         try access.checkScope(account, plan.community, "read plan \(id)")
     }
 

@@ -51,7 +51,11 @@ struct PlansController {
     /// The plan, after checking the account may `action` it (404 before 403 would leak
     /// nothing: plan ids are not secret, their contents are).
     func authorize(_ request: Request, plan id: Int64, _ roles: Set<Role>, _ action: String) throws -> (Account, Plan) {
-        let account = try access.require(request, roles, to: action)
+        try authorize(try access.account(request), plan: id, roles, action)
+    }
+
+    func authorize(_ signedIn: Account?, plan id: Int64, _ roles: Set<Role>, _ action: String) throws -> (Account, Plan) {
+        let account = try access.require(signedIn, roles, to: action)
         guard let plan = try store.read({ try $0.plan(id: id) }) else { throw Problem.notFound("no plan \(id)") }
         try access.checkScope(account, plan.community, action)
         return (account, plan)
@@ -110,15 +114,8 @@ struct PlansController {
             let file = FileManager.default.temporaryDirectory.appendingPathComponent("upload-\(UUID().uuidString).gpkg")
             defer { try? FileManager.default.removeItem(at: file) }
             try Data(buffer: body).write(to: file)
-            let layer: GeoPackageReader.Layer
-            do {
-                let names = try GeoPackageReader.layerNames(path: file.path)
-                layer = try GeoPackageReader.read(path: file.path, layer: names.count > 1 && names.contains("grids") ? "grids" : nil)
-            } catch {
-                throw Problem.badRequest("the body is not a GeoPackage with one polygon layer (or a layer named grids): \(error)")
-            }
             id = try planning {
-                try planner.importDraft(community: code, features: layer.features, epsg: layer.epsg, actor: account.name, source: "uploaded GeoPackage")
+                try planner.importDraft(community: code, geoPackage: file.path, layer: nil, actor: account.name, source: "the upload")
             }
         } else {
             guard let object = (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any],
@@ -187,14 +184,14 @@ struct PlansController {
                           detail: "plan \(id) has \(validation.faults.count) fault(s): \(validation.faults.map(\.detail).joined(separator: "; ")); publish with {\"override\":\"reason\"} to accept them",
                           extensions: ["faults": .array(validation.faults.map { .string($0.detail) })])
         }
-        _ = try planning { try planner.publish(plan: id, version: plan.version, override: reason, actor: account.name, band: band) }
+        _ = try planning { try planner.publish(plan: id, version: plan.version, override: reason, actor: account.name, band: band, validation: validation) }
         _ = try tiles.refresh(from: store)  // the map shows the new grids with this answer
-        return try document(id)
+        return try document(id, validation: validation)  // publishing changes no grid: the same report
     }
 
     func diff(_ request: Request, _ a: Int64, _ b: Int64) throws -> Response {
-        _ = try authorize(request, plan: a, Self.readers, "read plan \(a)")
-        _ = try authorize(request, plan: b, Self.readers, "read plan \(b)")
+        let (account, _) = try authorize(request, plan: a, Self.readers, "read plan \(a)")
+        _ = try authorize(account, plan: b, Self.readers, "read plan \(b)")
         let d = try planning { try Planner(store: store).diff(a, b) }
         let f = request.uri.queryParameters["f"].map(String.init) ?? "json"
         if f == "geojson" {
@@ -255,8 +252,8 @@ struct PlansController {
 
     /// The plan, its grids (GeoJSON, with their band), its community's buildings as points
     /// with their grid (households counts only: no household detail), and its validation.
-    func document(_ id: Int64) throws -> Response {
-        let validation = try planning { try Planner(store: store).validate(plan: id, band: band) }
+    func document(_ id: Int64, validation known: Validation? = nil) throws -> Response {
+        let validation = try known ?? planning { try Planner(store: store).validate(plan: id, band: band) }
         let (plan, grids, assignment, buildings) = try store.read { r in
             let plan = try r.plan(id: id)!
             return (plan, try r.grids(plan: id), try r.gridOfBuildings(plan: id), try r.buildings(community: plan.community))

@@ -35,14 +35,15 @@ struct TilesController {
             throw Problem.badRequest("no tile \(z)/\(x)/\(y): \(limit)")
         }
         var names: Set<String>?
-        let anonymous = try access.account(request) == nil
+        let account = try access.account(request)
+        let anonymous = account == nil
         if let layers {
             let requested = layers.split(separator: ",").map(String.init)
             let known = Set(provider.set.layerNames)
             if let unknown = requested.first(where: { !known.contains($0) }) {
                 throw Problem.notFound("no layer \"\(unknown)\"; layers are \(provider.set.layerNames.joined(separator: ", "))")
             }
-            for layer in requested { try access.checkLayer(request, layer) }
+            for layer in requested { try access.checkLayer(account, layer) }
             names = Set(requested)
         } else if anonymous {
             names = access.publicLayers.intersection(provider.set.layerNames)  // the public layers of the whole tile

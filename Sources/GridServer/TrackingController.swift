@@ -234,8 +234,8 @@ struct TrackingController {
         let scope = try access.communities(account)
         var events = try await store.asyncRead { try $0.events(device: device, from: from, to: to, limit: limit) }
         if let scope {
-            let codes = try await store.asyncRead { r in try Set(r.publishedGrids().filter { scope.contains($0.community) }.map(\.grid.code)) }
-            events = events.filter { $0.grid.map(codes.contains) ?? false }
+            let communities = try await store.asyncRead { try $0.publishedGridCommunities() }
+            events = events.filter { $0.grid.flatMap { communities[$0] }.map(scope.contains) ?? false }
         }
         return try geoJSONResponse([
             "type": "FeatureCollection",
@@ -301,12 +301,9 @@ struct TrackingController {
     func scoped(_ request: Request, _ region: String?, _ action: String) throws -> String? {
         let account = try access.require(request, Self.watchers, to: action)
         if let region {
-            if try !store.read({ try $0.isPublishedGrid(code: region) }) { try access.checkScope(account, region, action) } else if let root = account.region {
-                let community = try store.read { r in try r.publishedGrids().first { $0.grid.code == region }?.community }
-                guard let community, try store.read({ try $0.isRegion(community, under: root) }) else {
-                    throw Problem(.forbidden, "Forbidden", detail: "grid \(region) is outside \(root)")
-                }
-            }
+            // A published grid's code stands for its community; anything else is a region code.
+            let community = try store.read { try $0.publishedGridCommunities()[region] }
+            try access.checkScope(account, community ?? region, action)
             return region
         }
         return account.region
@@ -315,9 +312,7 @@ struct TrackingController {
     /// Watchers see tracks of devices last seen in their scope; members their own devices'.
     func checkTrack(_ request: Request, _ device: String) async throws {
         let account = try access.require(request, Self.watchers.union([.member]), to: "see tracks")
-        let (owner, community) = try await store.asyncRead { r in
-            (try r.device(id: device)?.member, try r.latestPositions().first { $0.ping.device == device }?.ping.community)
-        }
+        let (owner, community) = try await store.asyncRead { r in (try r.device(id: device)?.member, try r.latestCommunity(device: device)) }
         if account.role == .member {
             guard owner == account.id else { throw Problem(.forbidden, "Forbidden", detail: "\(account.name) may see the tracks of their own devices only") }
             return

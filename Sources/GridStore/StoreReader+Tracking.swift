@@ -127,6 +127,20 @@ extension StoreReader {
     // MARK: Regions
 
     /// Whether a grid of that code is in a published plan.
+    /// The community of every published grid, by grid code (no geometry read).
+    public func publishedGridCommunities() throws -> [String: String] {
+        var out: [String: String] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT g.code, p.community FROM grids g JOIN plans p ON p.id = g.plan WHERE p.status = 'published'") {
+            out[row[0]] = row[1]
+        }
+        return out
+    }
+
+    /// The community of a device's latest plausible fix.
+    public func latestCommunity(device: String) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT community FROM pings WHERE device = ? AND flags = 0 ORDER BY time DESC LIMIT 1", arguments: [device])
+    }
+
     public func isPublishedGrid(code: String) throws -> Bool {
         try Bool.fetchOne(db, sql: "SELECT 1 FROM grids g JOIN plans p ON p.id = g.plan WHERE g.code = ? AND p.status = 'published'",
                           arguments: [code]) ?? false

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GridGeometry
+import GridPlanning
 import GridStore
 
 struct ExportCommand: ParsableCommand {
@@ -9,7 +10,7 @@ struct ExportCommand: ParsableCommand {
 
     struct Grids: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Write a plan's grids (default: every published plan) as GeoJSON or GeoPackage.")
+            abstract: "Write a plan's grids (default: every published plan) as GeoJSON or GeoPackage (layer grids: code, name, community, plan, counts; edit it in QGIS, bring it back with plans import).")
 
         @OptionGroup var database: DatabaseOption
 
@@ -29,24 +30,15 @@ struct ExportCommand: ParsableCommand {
 
         func run() throws {
             let store = try GridStore(path: database.db)
-            let features: [Feature] = try store.read { r in
-                let plans: [Plan]
+            let plans: [Int64] = try store.read { r in
                 if let plan {
-                    guard let p = try r.plan(id: plan) else { throw ValidationError("no plan \(plan)") }
-                    plans = [p]
-                } else {
-                    plans = try r.plans().filter { $0.status == .published }.sorted { $0.community < $1.community }
+                    guard try r.plan(id: plan) != nil else { throw ValidationError("no plan \(plan)") }
+                    return [plan]
                 }
-                return try plans.flatMap { p in
-                    try r.grids(plan: p.id).map { g in
-                        Feature(id: .number(Double(g.id!)), geometry: g.geometry, properties: [
-                            "code": .string(g.code), "community": .string(p.community), "plan": .number(Double(p.id)),
-                            "households": .number(Double(g.households)), "buildings": .number(Double(g.buildings)),
-                            "area_m2": .number((g.areaM2 * 10).rounded() / 10),
-                        ])
-                    }
-                }
+                return try r.plans().filter { $0.status == .published }.sorted { $0.community < $1.community }.map(\.id)
             }
+            let planner = Planner(store: store)
+            let features = try plans.flatMap { try planner.features(plan: $0) }
             if format == "gpkg" {
                 try GeoPackageWriter.write(features, layer: "grids", geometryType: "POLYGON", to: output!)
                 FileHandle.standardError.write(Data("wrote \(features.count) grids to \(output!)\n".utf8))

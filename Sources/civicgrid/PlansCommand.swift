@@ -6,8 +6,8 @@ import GridStore
 
 struct PlansCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "plans", abstract: "List, validate, draft, publish, export and import grid plans; the audit log.",
-        subcommands: [List.self, Validate.self, Draft.self, Publish.self, Export.self, Import.self, Audit.self])
+        commandName: "plans", abstract: "List, validate, draft, publish and import grid plans; the audit log.",
+        subcommands: [List.self, Validate.self, Draft.self, Publish.self, Import.self, Audit.self])
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List plans, newest first.")
@@ -105,23 +105,6 @@ struct PlansCommand: ParsableCommand {
         }
     }
 
-    struct Export: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Write a plan's grids to a GeoPackage for editing in QGIS (layer grids: code, name, counts).")
-        @OptionGroup var database: DatabaseOption
-
-        @Option(help: "The plan.")
-        var plan: Int64
-
-        @Option(help: "The GeoPackage to write.")
-        var output: String
-
-        func run() throws {
-            let features = try planning { try Planner(store: try GridStore(path: database.db)).features(plan: plan) }
-            try GeoPackageWriter.write(features, layer: "grids", geometryType: "POLYGON", to: output)
-            printError("wrote \(features.count) grids of plan \(plan) to \(output)")
-        }
-    }
-
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Import grids edited in a desktop GIS as a new draft of a community, and print its report.")
@@ -139,12 +122,8 @@ struct PlansCommand: ParsableCommand {
 
         func run() throws {
             let store = try GridStore(path: database.db)
-            let names = try GeoPackageReader.layerNames(path: file)
-            let layer = try GeoPackageReader.read(path: file, layer: self.layer ?? (names.count > 1 && names.contains("grids") ? "grids" : nil))
             let planner = Planner(store: store)
-            let id = try planning {
-                try planner.importDraft(community: community, features: layer.features, epsg: layer.epsg, actor: CLIActor.name, source: file)
-            }
+            let id = try planning { try planner.importDraft(community: community, geoPackage: file, layer: layer, actor: CLIActor.name, source: file) }
             let v = try planning { try planner.validate(plan: id, band: bandOptions.band) }
             print("draft plan \(id): \(v.report.grids) grids from \(file)")
             print(PlanReport(communities: [v.report]).text)

@@ -49,7 +49,7 @@ struct ServeCommand: AsyncParsableCommand {
     var logLevel: String = "info"
 
     func validate() throws {
-        let known: Set<String> = ["districts", "streets", "communities", "grids", "buildings", "roads"]
+        let known = Set(FeatureLayer.allCases.map(\.rawValue)).subtracting([FeatureLayer.positions.rawValue])  // positions never
         if let bad = `public`.split(separator: ",").map(String.init).first(where: { !known.contains($0) }) {
             throw ValidationError("--public: no layer \"\(bad)\" (layers: \(known.sorted().joined(separator: ", ")))")
         }

@@ -111,6 +111,9 @@ struct PlansTests {
                 #expect(!String(buffer: r.body).contains("张伟") && !String(buffer: r.body).contains("13800000000"))
             }
             #expect(etag == "\"plan-\(draft)-v1-draft\"")
+            var conditional = fields
+            conditional[.ifNoneMatch] = etag
+            try await client.execute(uri: "/api/v1/plans/\(draft)", method: .get, headers: conditional) { r in #expect(r.status == .notModified) }
             // Without If-Match: 428; with an old one: 412; both change nothing.
             let before = try State(store)
             try await client.execute(uri: "/api/v1/plans/\(draft)/edits", method: .post, headers: fields, body: ByteBuffer(string: Self.merge)) { r in

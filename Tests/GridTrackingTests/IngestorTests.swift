@@ -26,6 +26,26 @@ import Testing
         #expect(rows.map(\.community) == ["C1", "C1", "C1", "C2", nil, "C1"])
     }
 
+    /// Publishing a plan (as plans publish does: one write that records the change) reaches
+    /// the next fix's assignment without a restart.
+    @Test func assignmentFollowsANewlyPublishedPlan() async throws {
+        let store = try makeStore()
+        let device = try addDevice(store, "p1")
+        let (before, after) = try await withIngestor(store) { ingestor in
+            _ = try await ingestor.submit([Fix(time: now - 10, lon: 120.7075, lat: 31.305)], device: device)
+            let merged = try store.write { w -> Int64 in
+                let plan = try w.insertPlan(community: "C1", status: .draft, basedOn: nil, author: "test", params: nil)
+                let id = try w.insert(Grid(plan: plan, code: "G3", name: nil, geometry: .polygon(box(120.7, 31.3, 120.71, 31.31)),
+                                           households: 800, buildings: 2, areaM2: 1), buildings: [1, 2])
+                try w.publish(plan: plan)
+                return id
+            }
+            _ = try await ingestor.submit([Fix(time: now, lon: 120.7075, lat: 31.305)], device: device)
+            return (try store.read { try $0.track(device: "p1", from: 0, to: now + 1) }.map(\.grid), merged)
+        }
+        #expect(before.count == 2 && before[0] != nil && before[1] == after)
+    }
+
     @Test func duplicatesAreStoredOnceAndConcurrentRequestsAllLand() async throws {
         let store = try makeStore()
         let device = try addDevice(store, "p1")

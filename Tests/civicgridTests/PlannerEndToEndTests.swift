@@ -22,7 +22,7 @@ struct PlannerEndToEndTests {
         let draft = try civicgrid("plans", "draft", "--db", db, "--community", Self.community)
         let plan = try #require(Int(draft.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: " ").last ?? ""))
         let exported = temporaryPath("gpkg"), edited = temporaryPath("gpkg")
-        #expect(try civicgrid("plans", "export", "--db", db, "--plan", "\(plan)", "--output", exported).status == 0)
+        #expect(try civicgrid("export", "grids", "--db", db, "--plan", "\(plan)", "--format", "gpkg", "--output", exported).status == 0)
         let (a, b) = (Self.community + "001", Self.community + "002")
         let merge = try run("/usr/bin/ogr2ogr", ["-f", "GPKG", edited, exported, "-dialect", "sqlite", "-nln", "grids", "-sql",
             "SELECT code, name, geom FROM grids WHERE code NOT IN ('\(a)', '\(b)') UNION ALL SELECT '\(a)' AS code, 'merged in QGIS' AS name, ST_Union(geom) AS geom FROM grids WHERE code IN ('\(a)', '\(b)')"])
