@@ -32,7 +32,7 @@ struct PlansCommand: ParsableCommand {
         @Option(help: "The plan.")
         var plan: Int64
 
-        @Flag(help: "Print the report as JSON (the same document the HTTP API answers edits with).")
+        @Flag(help: "Print the report as JSON (as the validation member of the HTTP API's plan document).")
         var json = false
 
         func run() throws {
@@ -43,9 +43,7 @@ struct PlansCommand: ParsableCommand {
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
                 print(String(decoding: try encoder.encode(v), as: UTF8.self))
             } else {
-                print(PlanReport(communities: [v.report]).text)
-                print(v.publishable ? "publishable: no faults" : "not publishable without an override:")
-                for f in v.faults { print("fault \(f.kind): \(f.detail)") }
+                printValidation(v)
             }
         }
     }
@@ -126,8 +124,7 @@ struct PlansCommand: ParsableCommand {
             let id = try planning { try planner.importDraft(community: community, geoPackage: file, layer: layer, actor: CLIActor.name, source: file) }
             let v = try planning { try planner.validate(plan: id, band: bandOptions.band) }
             print("draft plan \(id): \(v.report.grids) grids from \(file)")
-            print(PlanReport(communities: [v.report]).text)
-            for f in v.faults { print("fault \(f.kind): \(f.detail)") }
+            printValidation(v)
         }
     }
 
@@ -145,6 +142,13 @@ struct PlansCommand: ParsableCommand {
             }
         }
     }
+}
+
+/// The report table, whether the plan may be published, and its faults.
+func printValidation(_ v: Validation) {
+    print(PlanReport(communities: [v.report]).text)
+    print(v.publishable ? "publishable: no faults" : "not publishable without an override:")
+    for f in v.faults { print("fault \(f.kind): \(f.detail)") }
 }
 
 /// Runs planning work, printing a planning error as the CLI's message.

@@ -30,7 +30,7 @@ struct UsersCommand: ParsableCommand {
             let store = try GridStore(path: database.db)
             let token = DeviceToken.generate()
             do {
-                try store.write { w in try w.addToken(account: try w.addAccount(name: name, role: role, region: region), tokenHash: DeviceToken.hash(token)) }
+                _ = try store.write { w in try w.addToken(account: try w.addAccount(name: name, role: role, region: region), tokenHash: DeviceToken.hash(token)) }
             } catch let e as StoreError {
                 printError("error: \(e)")
                 throw ExitCode.failure
