@@ -8,7 +8,7 @@ With PING_URL (an OsmAnd report of a device at LON, LAT), sends it once the page
 waits for that device's marker to move there through the live stream and be drawn.
 Prints a JSON summary; exits 1 when no grid was rendered or the marker did not move.
 """
-import json, sys, time, urllib.request
+import json, sys, urllib.request
 import chromium
 from selenium.webdriver.common.action_chains import ActionChains
 
@@ -21,7 +21,8 @@ try:
     driver.execute_async_script("""
         const done = arguments[arguments.length - 1];
         const wait = () => {
-            if (!window.map) return setTimeout(wait, 100);
+            // Until the page assigns it, window.map is the <div id="map"> (named access).
+            if (!(window.maplibregl && window.map instanceof maplibregl.Map)) return setTimeout(wait, 100);
             const m = window.map;
             if (m.loaded() && m.areTilesLoaded() && window.civicgridIdle) return done(true);
             m.once("idle", () => done(true));
@@ -51,12 +52,24 @@ try:
         """)
         canvas = driver.find_element("css selector", "#map canvas")
         ActionChains(driver).move_to_element_with_offset(canvas, int(target["x"] - target["w"] / 2), int(target["y"] - target["h"] / 2)).click().perform()
-        time.sleep(0.5)
-        text = driver.execute_script('const p = document.querySelector(".maplibregl-popup-content"); return p ? p.textContent : null;')
+        text = driver.execute_async_script("""
+            const done = arguments[0], t0 = Date.now();
+            const wait = () => {
+                const p = document.querySelector(".maplibregl-popup-content");
+                if (p || Date.now() - t0 > 10000) return done(p ? p.textContent : null);
+                setTimeout(wait, 100);
+            };
+            wait();
+        """)
         result["popup"] = {"code": target["code"], "text": text}
     if len(sys.argv) > 3:
         ping, lon, lat = sys.argv[3], float(sys.argv[4]), float(sys.argv[5])
-        time.sleep(1)  # the event stream connects after the map loads
+        # The event stream connects after the map loads: ping once its snapshot is in.
+        driver.execute_async_script("""
+            const done = arguments[0], t0 = Date.now();
+            const wait = () => (window.civicgridLive || Date.now() - t0 > 20000) ? done(true) : setTimeout(wait, 100);
+            wait();
+        """)
         urllib.request.urlopen(ping).read()
         moved = driver.execute_async_script("""
             const [lon, lat, done] = arguments;

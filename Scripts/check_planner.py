@@ -39,7 +39,7 @@ try:
         const [lon, lat, done] = arguments;
         const wait = () => {
             const p = window.civicgridPlanner, m = window.map;
-            if (!m || !p || !p.plan || !m.getLayer("draft-buildings")) return setTimeout(wait, 100);
+            if (!(window.maplibregl && m instanceof maplibregl.Map) || !p || !p.plan || !m.getLayer("draft-buildings")) return setTimeout(wait, 100);
             m.jumpTo({center: [lon, lat], zoom: 18});
             m.once("idle", () => done(true));
         };

@@ -50,14 +50,16 @@ struct GPSEndToEndTests {
         defer { server.terminate() }
         let port = Int(base.split(separator: ":").last!)!
 
-        // The live stream, read by curl while pings arrive.
+        // The live stream, read by curl while pings arrive: the pings go once its snapshot is
+        // in (the server subscribes before it reads the snapshot, so nothing falls between).
         let curl = Process()
         curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        curl.arguments = ["-sN", "--max-time", "4", "\(base)/api/v1/live/stream?access_token=\(apiToken)"]
+        curl.arguments = ["-sN", "--max-time", "60", "\(base)/api/v1/live/stream?access_token=\(apiToken)"]
         let curlOut = Pipe()
         curl.standardOutput = curlOut
+        let stream = Collected(curlOut)
         try curl.run()
-        try await Task.sleep(for: .milliseconds(700))
+        _ = await stream.wait(seconds: 20) { $0.contains("event: snapshot") }
 
         let now = Int(Date().timeIntervalSince1970)
         let form = "id=phone-1&lat=\(lat)&lon=\(lon)&timestamp=\(now - 1)&token=\(token)"
@@ -71,8 +73,8 @@ struct GPSEndToEndTests {
         #expect(other.hasPrefix("HTTP/1.1 200 OK"), "\(other)")
         #expect(try run("/usr/bin/sqlite3", [db, "SELECT count(*), count(grid) FROM pings WHERE device = 'phone-1'"]).output.hasPrefix("6|6"))
 
-        curl.waitUntilExit()
-        let events = String(decoding: curlOut.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let events = await stream.wait(seconds: 30) { $0.components(separatedBy: "event: position\n").count - 1 >= 6 }
+        curl.terminate()
         #expect(events.hasPrefix("retry: 2000\nevent: snapshot\ndata: {"), "\(events.prefix(200))")
         #expect(events.components(separatedBy: "event: position\ndata: ").count - 1 == 6, "\(events)")
         #expect(events.contains("\"grid\":\"\(grid)\"") && events.contains("\"id\":\"phone-1\""))
@@ -124,5 +126,28 @@ struct GPSEndToEndTests {
         let report = text.split(separator: "\n").last.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
         #expect(report?["missing"] as? Int == 0 && report?["integrity"] as? String == "ok", "\(text)")
         #expect((report?["acknowledged"] as? Int ?? 0) > 100, "\(text)")
+    }
+}
+
+/// What a process writes to a pipe, collected as it comes.
+final class Collected: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data = Data()
+
+    init(_ pipe: Pipe) {
+        pipe.fileHandleForReading.readabilityHandler = { [self] handle in
+            let chunk = handle.availableData
+            if chunk.isEmpty { handle.readabilityHandler = nil }
+            lock.withLock { data.append(chunk) }
+        }
+    }
+
+    var text: String { lock.withLock { String(decoding: data, as: UTF8.self) } }
+
+    /// The text once `condition` holds for it, or as it is after `seconds`.
+    func wait(seconds: Double, until condition: (String) -> Bool) async -> String {
+        let deadline = Date().addingTimeInterval(seconds)
+        while !condition(text), Date() < deadline { try? await Task.sleep(for: .milliseconds(50)) }
+        return text
     }
 }
