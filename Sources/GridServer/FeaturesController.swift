@@ -125,7 +125,8 @@ struct FeaturesController {
 
     func items(_ request: Request, _ id: String) throws -> Response {
         let base = request.baseURL(fallbackHost: fallbackHost)
-        let parameters = request.uri.queryParameters.map { (String($0.key), String($0.value)) }.filter { $0.0 != "access_token" }
+        let sent = request.uri.queryParameters.map { (String($0.key), String($0.value)) }
+        let parameters = sent.filter { $0.0 != "access_token" }
         let account = try access.account(request)
         try access.checkLayer(account, id)
         if id == FeatureLayer.grids.rawValue, let plan = parameters.last(where: { $0.0 == "plan" }).flatMap({ Int64($0.1) }) { try checkPlan(account, plan) }
@@ -135,8 +136,9 @@ struct FeaturesController {
             return (found, try r.features(found, query, cache: cache), query)
         }
         let url = "\(base)/collections/\(layer.rawValue)/items"
-        // Links keep every parameter but the cursors.
-        let kept = parameters.filter { $0.0 != "after" && $0.0 != "before" }
+        // Links keep every parameter but the cursors (the caller's access_token too: the next
+        // page needs it as much as this one).
+        let kept = sent.filter { $0.0 != "after" && $0.0 != "before" }
         func href(_ extra: [(String, String)]) -> String {
             let all = kept + extra
             return all.isEmpty ? url : url + "?" + all.map { "\(Self.escape($0.0))=\(Self.escape($0.1))" }.joined(separator: "&")

@@ -214,6 +214,14 @@ struct PlansTests {
             try await client.execute(uri: "/api/v1/live?region=320599002", method: .get, headers: Self.auth("t-chen")) { r in #expect(r.status == .forbidden) }
             try await client.execute(uri: "/api/v1/live", method: .get, headers: Self.auth("t-li")) { r in #expect(r.status == .forbidden) }
             try await client.execute(uri: "/api/v1/live?access_token=t-chen", method: .get) { r in #expect(r.status == .ok) }
+            // A token given as access_token stays in the paging links, so the next page opens too.
+            let next = try await client.execute(uri: "/collections/buildings/items?limit=1&access_token=t-wu", method: .get) { r in
+                #expect(r.status == .ok)
+                return ((Self.json(r)["links"] as? [[String: Any]]) ?? []).first { $0["rel"] as? String == "next" }?["href"] as? String
+            }
+            let path = try #require(next.flatMap { URL(string: $0) }.map { "\($0.path)?\($0.query ?? "")" })
+            #expect(path.contains("access_token=t-wu") && path.contains("after="), "\(path)")
+            try await client.execute(uri: path, method: .get) { r in #expect(r.status == .ok) }
         }
     }
 
