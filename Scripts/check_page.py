@@ -79,7 +79,7 @@ try:
                 const drawn = m.queryRenderedFeatures({layers: ["positions"]});
                 const at = drawn.find(f => Math.abs(f.geometry.coordinates[0] - lon) < 1e-6 && Math.abs(f.geometry.coordinates[1] - lat) < 1e-6);
                 if (at) return done({device: at.properties.device, online: at.properties.online, markers: drawn.length});
-                if (Date.now() - t0 > 10000) return done(null);
+                if (Date.now() - t0 > 30000) return done(null);
                 setTimeout(check, 200);
             };
             check();

@@ -127,13 +127,13 @@ struct TilesEndToEndTests {
         let imported = try civicgrid("import", "buildings", file, "--db", db)
         #expect(imported.status == 0, "\(imported.stderr)")
         var changed = false
-        for _ in 0..<50 where !changed {
+        for _ in 0..<300 where !changed {  // up to 30 s on a busy machine; usually the first second
             try await Task.sleep(for: .milliseconds(100))
             let (_, _, now) = try await fetch("\(base)/tiles/14/13685/6690.mvt")
             let tag = now["Etag"] as? String ?? now["ETag"] as? String
             changed = tag != nil && tag != etag
         }
-        #expect(changed, "the tile did not change within 5 s of the import")
+        #expect(changed, "the tile did not change within 30 s of the import")
         if FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium"), FileManager.default.isExecutableFile(atPath: "/usr/bin/chromedriver"),
            pythonHas("selenium") {
             let shot = temporaryPath("png")
