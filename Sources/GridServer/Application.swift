@@ -52,10 +52,21 @@ public func buildApplication(store: GridStore, tiles: TileProvider, ingestor: Pi
                              logger: Logger) -> some ApplicationProtocol {
     let router = buildRouter(store: store, tiles: tiles, ingestor: ingestor, configuration: configuration)
     var services: [any Service] = [
-        TileRefreshService(tiles: tiles, store: store, interval: configuration.refreshInterval, logger: logger),
+        // Data changes (imports, published plans), from this process or another, reach the
+        // tile provider, which drops the tiles they touch.
+        PeriodicService(name: "tiles", interval: configuration.refreshInterval, logger: logger) {
+            let n = try tiles.refresh(from: store)
+            return n > 0 ? "\(n) data change(s) applied, now at version \(tiles.set.version)" : nil
+        },
         IngestService(ingestor: ingestor),
     ]
-    if let retention = configuration.retention { services.append(RetentionService(store: store, age: retention, logger: logger)) }
+    if let age = configuration.retention {
+        // Pings older than the retention age, deleted in small batches.
+        services.append(PeriodicService(name: "retention", interval: .seconds(60), logger: logger) {
+            let n = try await Retention.prune(store, before: Date().timeIntervalSince1970 - age)
+            return n > 0 ? "\(n) ping(s) older than \(Int(age)) s deleted" : nil
+        })
+    }
     if let port = configuration.osmandPort {
         services.append(Application(router: router, server: .tolerantHTTP1,
                                     configuration: .init(address: .hostname(configuration.host, port: port), serverName: "CivicGrid"), logger: logger))
@@ -87,24 +98,23 @@ public func buildRouter(store: GridStore, tiles: TileProvider, ingestor: PingIng
     return router
 }
 
-/// Picks up data changes (imports, published plans), from this process or another, and
-/// hands them to the tile provider, which drops the tiles they touch.
-struct TileRefreshService: Service {
-    let tiles: TileProvider
-    let store: GridStore
+/// Does `work` now and then every `interval` until shutdown; logs what it reports, and a
+/// failure, under `name`, and goes on.
+struct PeriodicService: Service {
+    let name: String
     let interval: Duration
     let logger: Logger
+    let work: @Sendable () async throws -> String?
 
     func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                do { try await Task.sleep(for: interval) } catch { return }  // shutting down
                 do {
-                    let n = try tiles.refresh(from: store)
-                    if n > 0 { logger.info("tiles: \(n) data change(s) applied, now at version \(tiles.set.version)") }
+                    if let line = try await work() { logger.info("\(name): \(line)") }
                 } catch {
-                    logger.error("tiles: cannot reload layers: \(error)")
+                    logger.error("\(name): \(error)")
                 }
+                do { try await Task.sleep(for: interval) } catch { return }  // shutting down
             }
         }
     }
@@ -121,27 +131,6 @@ public struct IngestService: Service {
             await ingestor.run()
         } onGracefulShutdown: {
             ingestor.close()
-        }
-    }
-}
-
-/// Deletes pings older than the retention age every minute, in small batches.
-struct RetentionService: Service {
-    let store: GridStore
-    let age: Double
-    let logger: Logger
-
-    func run() async throws {
-        try await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    let n = try await Retention.prune(store, before: Date().timeIntervalSince1970 - age)
-                    if n > 0 { logger.info("retention: \(n) ping(s) older than \(Int(age)) s deleted") }
-                } catch {
-                    logger.error("retention: \(error)")
-                }
-                do { try await Task.sleep(for: .seconds(60)) } catch { return }
-            }
         }
     }
 }
