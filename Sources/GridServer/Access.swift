@@ -83,10 +83,9 @@ struct Access: Sendable {
         }
     }
 
-    /// Whether a request may read a layer (for the collection list).
+    /// Whether a request may read a layer (for the collection list): `checkLayer` passes.
     func canRead(_ account: Account?, _ layer: String) -> Bool {
-        guard let account else { return publicLayers.contains(layer) }
-        return layer != FeatureLayer.positions.rawValue || [.admin, .viewer].contains(account.role)
+        (try? checkLayer(account, layer)) != nil
     }
 
     static func list(_ roles: Set<Role>) -> String {

@@ -264,7 +264,7 @@ struct PlansController {
             Feature(id: .string(g.code), geometry: g.geometry, properties: [
                 "code": .string(g.code), "name": g.name.map(JSONValue.string) ?? .null, "households": .number(Double(g.households)),
                 "buildings": .number(Double(g.buildings)), "area_m2": .number(g.areaM2.rounded()),
-                "band": .string(g.households < band.min ? "under" : g.households > band.max ? "over" : "in"),
+                "band": .string(g.households < band.min ? "under" : g.households > band.max ? "over" : "ok"),  // as in the tiles
             ])
         }
         let buildingFeatures = buildings.map { b in

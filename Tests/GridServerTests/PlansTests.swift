@@ -143,6 +143,13 @@ struct PlansTests {
                 let validation = Self.json(r)["validation"] as? [String: Any]
                 #expect(validation?["publishable"] as? Bool == false)
                 #expect((validation?["faults"] as? [[String: Any]])?.first?["kind"] as? String == "out_of_band")
+                // Each grid's band, in the tiles' words (under, ok, over).
+                let grids = ((Self.json(r)["grids"] as? [String: Any])?["features"] as? [[String: Any]] ?? []).compactMap { $0["properties"] as? [String: Any] }
+                #expect(!grids.isEmpty)
+                for g in grids {
+                    let n = g["households"] as? Int ?? 0
+                    #expect(g["band"] as? String == (n < 350 ? "under" : n > 500 ? "over" : "ok"), "\(g)")
+                }
             }
             #expect(etag == "\"plan-\(draft)-v2-draft\"")
             // Publishing needs the override; with it the old plan is archived and every reader follows.
@@ -214,6 +221,14 @@ struct PlansTests {
             try await client.execute(uri: "/api/v1/live?region=320599002", method: .get, headers: Self.auth("t-chen")) { r in #expect(r.status == .forbidden) }
             try await client.execute(uri: "/api/v1/live", method: .get, headers: Self.auth("t-li")) { r in #expect(r.status == .forbidden) }
             try await client.execute(uri: "/api/v1/live?access_token=t-chen", method: .get) { r in #expect(r.status == .ok) }
+            // The collection list offers positions only to those who may open them.
+            for (token, listed) in [("t-admin", true), ("t-chen", false), ("t-li", false)] {
+                try await client.execute(uri: "/collections", method: .get, headers: Self.auth(token)) { r in
+                    let ids = ((Self.json(r)["collections"] as? [[String: Any]]) ?? []).compactMap { $0["id"] as? String }
+                    #expect(ids.contains("positions") == listed && ids.contains("buildings"), "\(token): \(ids)")
+                }
+            }
+            try await client.execute(uri: "/collections/positions/items", method: .get, headers: Self.auth("t-chen")) { r in #expect(r.status == .forbidden) }
             // A token given as access_token stays in the paging links, so the next page opens too.
             let next = try await client.execute(uri: "/collections/buildings/items?limit=1&access_token=t-wu", method: .get) { r in
                 #expect(r.status == .ok)
