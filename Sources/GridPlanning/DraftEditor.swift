@@ -26,6 +26,8 @@ struct DraftEditor {
     let buildings: [Int64: Building]
     let roads: [Road]
     let band: Band
+    /// Codes of other communities' published grids (code → community): never reused.
+    let takenElsewhere: [String: String]
     private(set) var grids: [WorkGrid]
     private(set) var removed: [Int64] = []
     let frame: LocalMetric
@@ -34,8 +36,10 @@ struct DraftEditor {
     /// Parts smaller than this (deg², about 0.01 m²) are slivers of floating-point overlay.
     static let sliver = 1e-12
 
-    init(community: Region, buildings: [Building], roads: [Road], grids: [Grid], assignment: [Int64: Int64], band: Band) {
+    init(community: Region, buildings: [Building], roads: [Road], grids: [Grid], assignment: [Int64: Int64], band: Band,
+         takenElsewhere: [String: String] = [:]) {
         self.community = community
+        self.takenElsewhere = takenElsewhere
         self.buildings = Dictionary(uniqueKeysWithValues: buildings.map { ($0.id!, $0) })
         self.roads = roads
         self.band = band
@@ -54,6 +58,31 @@ struct DraftEditor {
             let households = w.buildings.reduce(0) { $0 + (buildings[$1]?.households ?? 0) }
             return (Grid(id: w.id, plan: plan, code: w.code, name: w.name, geometry: .polygon(w.polygon), households: households,
                          buildings: w.buildings.count, areaM2: try frame.area(.polygon(w.polygon))), w.buildings)
+        }
+    }
+
+    /// Every grid of the edited draft (new ones with stand-in negative ids) and the grid of
+    /// each building, as validation takes them.
+    func candidate(plan: Int64) throws -> (grids: [Grid], assignment: [Int64: Int64]) {
+        var out: [Grid] = []
+        var assignment: [Int64: Int64] = [:]
+        for (i, w) in grids.enumerated() {
+            let id = w.id ?? -Int64(i + 1)
+            let households = w.buildings.reduce(0) { $0 + (buildings[$1]?.households ?? 0) }
+            out.append(Grid(id: id, plan: plan, code: w.code, name: w.name, geometry: .polygon(w.polygon), households: households,
+                            buildings: w.buildings.count, areaM2: try frame.area(.polygon(w.polygon))))
+            for b in w.buildings { assignment[b] = id }
+        }
+        return (out, assignment)
+    }
+
+    /// Refuses a draft with a changed grid that is not one valid polygon within the
+    /// community's bounds (what an overlay near degenerate input can leave).
+    func checkGeometry() throws {
+        for w in grids where w.changed {
+            try Geometry.polygon(w.polygon).checkCoordinates()
+            let validity = try geos.validity(.polygon(w.polygon))
+            guard validity.isValid else { throw PlanningError("the edit would leave grid \(w.code) an invalid polygon (\(validity)); nothing was changed") }
         }
     }
 
@@ -272,15 +301,26 @@ struct DraftEditor {
     mutating func rename(_ code: String, code newCode: String?, name: String?) throws {
         let i = try index(code)
         if let newCode, newCode != code {
-            guard newCode.hasPrefix(community.code), newCode.count <= 40,
-                  newCode.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
-                throw PlanningError("code \"\(newCode)\" must start with the community's code \(community.code) and be up to 40 letters, digits, - or _")
-            }
+            try Self.checkCode(newCode, community: community.code, takenElsewhere: takenElsewhere)
             guard !grids.contains(where: { $0.code == newCode }) else { throw PlanningError("grid code \(newCode) is taken in this plan") }
             grids[i].code = newCode
         }
         if let name { grids[i].name = name.isEmpty ? nil : name }
         grids[i].changed = true
+    }
+
+    /// A grid code's rule, for renames and imports alike: the community's code followed by
+    /// 1–40 letters, digits, - or _, and not the code of another community's published grid
+    /// (`takenElsewhere`: code → community).
+    static func checkCode(_ code: String, community: String, takenElsewhere: [String: String]) throws(PlanningError) {
+        let suffix = code.dropFirst(community.count)
+        guard code.hasPrefix(community), !suffix.isEmpty, suffix.count <= 40,
+              suffix.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
+            throw PlanningError("code \"\(code)\" must be the community's code \(community) followed by 1–40 letters, digits, - or _")
+        }
+        if let other = takenElsewhere[code], other != community {
+            throw PlanningError("code \(code) is a published grid of community \(other)")
+        }
     }
 
     /// The next free grid code: the community code and a three-digit number.

@@ -19,46 +19,78 @@ public enum Edit: Hashable, Sendable {
 
     public static let operations = ["move", "merge", "split", "reshape", "rename"]
 
+    /// Reads one edit, or a non-empty array of them, from a request body; the error names
+    /// the edit (by index) and the member that is wrong.
+    public static func list(json data: Data) throws(PlanningError) -> [Edit] {
+        let value: JSONValue
+        do { value = try JSONDecoder().decode(JSONValue.self, from: data) } catch {
+            throw PlanningError("the body is not JSON: one edit object or an array of them", kind: .malformed)
+        }
+        guard case .array(let items) = value else { return [try Edit(value)] }
+        guard !items.isEmpty else { throw PlanningError("an empty list of edits", kind: .malformed) }
+        var edits: [Edit] = []
+        for (i, item) in items.enumerated() {
+            do { edits.append(try Edit(item)) } catch { throw PlanningError("edit \(i): \(error.message)", kind: .malformed) }
+        }
+        return edits
+    }
+
     /// Reads an edit from its JSON form; the error says which member is wrong.
     public init(json data: Data) throws(PlanningError) {
-        guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+        let value: JSONValue
+        do { value = try JSONDecoder().decode(JSONValue.self, from: data) } catch {
             throw PlanningError("the edit is not a JSON object", kind: .malformed)
         }
+        try self.init(value)
+    }
+
+    /// Reads an edit from a decoded JSON value.
+    public init(_ value: JSONValue) throws(PlanningError) {
+        guard case .object(let object) = value else { throw PlanningError("the edit is not a JSON object", kind: .malformed) }
         func string(_ key: String) throws(PlanningError) -> String {
-            guard let s = object[key] as? String, !s.isEmpty else { throw PlanningError("\"\(key)\" must be a non-empty string", kind: .malformed) }
+            guard case .string(let s)? = object[key], !s.isEmpty else { throw PlanningError("\"\(key)\" must be a non-empty string", kind: .malformed) }
             return s
         }
         func optionalString(_ key: String) throws(PlanningError) -> String? {
-            guard let v = object[key], !(v is NSNull) else { return nil }
-            guard let s = v as? String else { throw PlanningError("\"\(key)\" must be a string", kind: .malformed) }
-            return s
+            switch object[key] {
+            case nil, .null?: return nil
+            case .string(let s)?: return s
+            default: throw PlanningError("\"\(key)\" must be a string", kind: .malformed)
+            }
         }
+        /// A GeoJSON geometry, held to the same rules as an import's: finite coordinates,
+        /// longitudes within ±180, latitudes within ±90.
         func geometry(_ key: String) throws(PlanningError) -> Geometry? {
-            guard let v = object[key], !(v is NSNull) else { return nil }
-            guard JSONSerialization.isValidJSONObject(v), let bytes = try? JSONSerialization.data(withJSONObject: v) else {
+            guard let v = object[key], !v.isNull else { return nil }
+            guard case .object = v, let bytes = try? JSONEncoder().encode(v) else {
                 throw PlanningError("\"\(key)\" must be a GeoJSON geometry object", kind: .malformed)
             }
-            do { return try GeoJSON.decodeGeometry(bytes) } catch { throw PlanningError("\"\(key)\": \(error)", kind: .malformed) }
+            do {
+                let g = try GeoJSON.decodeGeometry(bytes)
+                try g.checkCoordinates()
+                return g
+            } catch { throw PlanningError("\"\(key)\": \(error)", kind: .malformed) }
         }
         let op = try string("op")
         switch op {
         case "move":
-            guard let list = object["buildings"] as? [Any], !list.isEmpty else {
+            guard case .array(let list)? = object["buildings"], !list.isEmpty else {
                 throw PlanningError("\"buildings\" must be a non-empty array of building ids", kind: .malformed)
             }
             var ids: [Int64] = []
             for (i, v) in list.enumerated() {
-                guard let n = v as? NSNumber, String(cString: n.objCType) != "c", let id = Int64(exactly: n.doubleValue) else {
+                guard case .number(let d) = v, let id = Int64(exactly: d) else {
                     throw PlanningError("buildings[\(i)] is not a building id (a whole number)", kind: .malformed)
                 }
                 ids.append(id)
             }
             self = .move(buildings: ids, to: try string("to"))
         case "merge":
-            guard let grids = object["grids"] as? [String], grids.count == 2, grids[0] != grids[1] else {
+            guard case .array(let list)? = object["grids"], list.count == 2,
+                  case .string(let a) = list[0], case .string(let b) = list[1], !a.isEmpty, !b.isEmpty, a != b else {
                 throw PlanningError("\"grids\" must name two different grids", kind: .malformed)
             }
-            self = .merge(grids[0], grids[1])
+            self = .merge(a, b)
         case "split":
             let grid = try string("grid")
             switch try geometry("line") {

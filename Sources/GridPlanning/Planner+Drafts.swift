@@ -100,16 +100,23 @@ extension Planner {
 
     /// The plan's report (as `plans validate` prints it) and its faults.
     public func validate(plan id: Int64, band: Band = Band()) throws -> Validation {
-        let start = Date()
         let (community, grids, assignment, buildings, roads) = try store.read { r in
             guard let plan = try r.plan(id: id) else { throw PlanningError("no plan \(id)", kind: .notFound) }
-            let community = try r.region(code: plan.community)!
+            guard let community = try r.region(code: plan.community) else { throw PlanningError("no community \(plan.community)", kind: .notFound) }
             return (community, try r.grids(plan: id), try r.gridOfBuildings(plan: id),
                     try r.buildings(community: plan.community), try r.roads(in: community.geometry.boundingBox!.expanded(by: 0.0005)))
         }
+        return try Self.validate(community: community, grids: grids, assignment: assignment, buildings: buildings, roads: roads, band: band)
+    }
+
+    /// The report and faults of grids (with `assignment`: building → grid id) over a
+    /// community's buildings and roads: no I/O, so an edit is judged before it is written.
+    static func validate(community: Region, grids: [Grid], assignment: [Int64: Int64], buildings: [Building], roads: [Road],
+                         band: Band) throws -> Validation {
+        let start = Date()
         let geos = GEOSContext()
         let frame = LocalMetric(around: community.geometry.boundingBox!.center)
-        let input = try communityInput(Job(community: community, buildings: buildings, roads: roads), frame: frame)
+        let input = try Planner.communityInput(Job(community: community, buildings: buildings, roads: roads), frame: frame)
         var members: [Int64: [Building]] = [:]
         for b in buildings { if let g = assignment[b.id!] { members[g, default: []].append(b) } }
         let obstacles = try CommunityPartitioner(band: band).obstacles(input, grids: grids.map { (members[$0.id!] ?? []).map { $0.id! } }, geos: geos)
@@ -155,23 +162,38 @@ extension Planner {
     // MARK: Edits
 
     /// Applies edits to a draft at `version`, all or none, in one transaction; returns the
-    /// plan at its new version. A plan no longer at `version` is `.stale`; an edit that would
-    /// break coverage or contiguity is `.refused` and nothing is written.
-    public func edit(plan id: Int64, version: Int, edits: [Edit], actor: String, band: Band = Band()) throws -> Plan {
+    /// plan at its new version and its validation. A plan no longer at `version` is
+    /// `.stale`; an edit that would break coverage or contiguity, leave a grid that is not a
+    /// valid polygon, or a plan that cannot be validated is `.refused` and nothing is written.
+    public func edit(plan id: Int64, version: Int, edits: [Edit], actor: String, band: Band = Band()) throws -> (Plan, Validation) {
         let (plan, editor) = try store.read { r in
             guard let plan = try r.plan(id: id) else { throw PlanningError("no plan \(id)", kind: .notFound) }
             guard plan.status == .draft else { throw PlanningError("plan \(id) is \(plan.status.rawValue): only drafts are edited", kind: .conflict) }
             guard plan.version == version else { throw PlanningError("plan \(id) is at version \(plan.version), not \(version)", kind: .stale) }
-            let community = try r.region(code: plan.community)!
+            guard let community = try r.region(code: plan.community) else { throw PlanningError("no community \(plan.community)", kind: .notFound) }
             return (plan, DraftEditor(community: community, buildings: try r.buildings(community: plan.community),
                                       roads: try r.roads(in: community.geometry.boundingBox!.expanded(by: 0.0005)),
-                                      grids: try r.grids(plan: id), assignment: try r.gridOfBuildings(plan: id), band: band))
+                                      grids: try r.grids(plan: id), assignment: try r.gridOfBuildings(plan: id), band: band,
+                                      takenElsewhere: try r.publishedGridCommunities()))
         }
         var draft = editor
-        for e in edits { try draft.apply(e) }
+        let validation: Validation
+        do {
+            for e in edits { try draft.apply(e) }
+            try draft.checkGeometry()
+            let (grids, assignment) = try draft.candidate(plan: id)
+            validation = try Self.validate(community: editor.community, grids: grids, assignment: assignment,
+                                           buildings: Array(editor.buildings.values), roads: editor.roads, band: band)
+        } catch let e as PlanningError {
+            throw e
+        } catch {
+            // A geometry operation failed on this edit's shapes (GEOS topology, projection):
+            // the edit is refused and the stored plan stays as it was.
+            throw PlanningError("the edit could not be applied: \(error); nothing was changed")
+        }
         let changed = try draft.changedGrids(plan: id)
         let removed = draft.removed
-        return try store.write { w in
+        let edited = try store.write { w in
             guard try w.advance(plan: id, from: version) else {
                 throw PlanningError("plan \(id) changed while this edit was computed: read it again", kind: .stale)
             }
@@ -182,8 +204,10 @@ extension Planner {
                 try w.audit(actor: actor, community: plan.community, plan: id, action: "edit", detail: Self.json(e.summary))
             }
             try w.touchContents("grids")
-            return try w.reader.plan(id: id)!
+            guard let edited = try w.reader.plan(id: id) else { throw PlanningError("no plan \(id)", kind: .notFound) }
+            return edited
         }
+        return (edited, validation)
     }
 
     // MARK: Publishing
@@ -195,7 +219,7 @@ extension Planner {
     public func publish(plan id: Int64, version: Int?, override reason: String?, actor: String, band: Band = Band(),
                         validation known: Validation? = nil) throws -> Validation {
         let validation = try known ?? validate(plan: id, band: band)
-        if let reason, reason.trimmingCharacters(in: .whitespaces).isEmpty {
+        if let reason, reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             throw PlanningError("an override needs a reason", kind: .malformed)
         }
         try store.write { w in
@@ -285,7 +309,10 @@ extension Planner {
             let names = try GeoPackageReader.layerNames(path: path)
             read = try GeoPackageReader.read(path: path, layer: layer ?? (names.count > 1 && names.contains("grids") ? "grids" : nil))
         } catch {
-            throw PlanningError("\(source) is not a GeoPackage with one polygon layer (or a layer named grids): \(error)", kind: .malformed)
+            // The reader names the file; the caller's name for it (an upload has a temporary
+            // path that is the server's business) replaces it.
+            let reason = "\(error)".replacingOccurrences(of: path, with: source)
+            throw PlanningError("\(source) is not a GeoPackage with one polygon layer (or a layer named grids): \(reason)", kind: .malformed)
         }
         return try importDraft(community: code, features: read.features, epsg: read.epsg, actor: actor, source: source)
     }
@@ -295,9 +322,9 @@ extension Planner {
     /// them. Every bad feature is reported with its index and nothing is written.
     public func importDraft(community code: String, features: [Result<Feature, GeometryError>], epsg: Int?, actor: String,
                             source: String) throws -> Int64 {
-        let (community, buildings) = try store.read { r in
+        let (community, buildings, takenElsewhere) = try store.read { r in
             guard let c = try r.region(code: code), c.level == .community else { throw PlanningError("no community \(code)", kind: .notFound) }
-            return (c, try r.buildings(community: code))
+            return (c, try r.buildings(community: code), try r.publishedGridCommunities())
         }
         let geos = GEOSContext()
         let projector = Projector()
@@ -308,14 +335,20 @@ extension Planner {
             do {
                 let feature = try result.get()
                 guard let code = feature.properties["code"]?.stringValue, !code.isEmpty else { throw PlanningError("no code") }
+                try DraftEditor.checkCode(code, community: community.code, takenElsewhere: takenElsewhere)
                 guard !grids.contains(where: { $0.code == code }) else { throw PlanningError("code \(code) is used by an earlier feature") }
                 guard var geometry = feature.geometry else { throw PlanningError("no geometry") }
                 if let epsg, epsg != 4326 { geometry = try projector.transform(geometry, from: .epsg(epsg), to: .wgs84) }
+                try geometry.checkCoordinates()
                 let parts = geometry.polygons
                 guard !parts.isEmpty else { throw PlanningError("a \(geometry.typeName), not a polygon") }
                 guard parts.count == 1 else { throw PlanningError("grid \(code) is in \(parts.count) pieces: a grid is one polygon") }
                 let validity = try geos.validity(.polygon(parts[0]))
                 guard validity.isValid else { throw PlanningError("grid \(code) is not a valid polygon: \(validity)") }
+                let outside = try frame.area(try geos.difference(.polygon(parts[0]), community.geometry))
+                guard outside <= Validation.areaTolerance else {
+                    throw PlanningError("grid \(code) reaches \(Int(outside.rounded())) m² outside community \(community.code)")
+                }
                 grids.append((code, feature.properties["name"]?.stringValue, parts[0]))
             } catch {
                 problems.append("feature \(i): \(error)")

@@ -112,7 +112,7 @@ extension Planner {
             coded.append((redrawn[i], code, nil))
         }
         coded.sort { $0.code < $1.code }
-        let obstacles = try partitioner.obstacles(communityInput(job, frame: frame), grids: coded.map(\.shape.sites), geos: geos)
+        let obstacles = try partitioner.obstacles(Self.communityInput(job, frame: frame), grids: coded.map(\.shape.sites), geos: geos)
         return try proposal(job, coded, boundary: boundary, roads: roads, obstacles: obstacles, frame: frame,
                             options: options, start: start, geos: geos)
     }

@@ -105,7 +105,7 @@ public struct Planner: Sendable {
         let start = Date()
         let geos = GEOSContext()
         let frame = LocalMetric(around: job.community.geometry.boundingBox!.center)
-        let input = try communityInput(job, frame: frame)
+        let input = try Self.communityInput(job, frame: frame)
         let division = try CommunityPartitioner(band: options.band, seed: options.seed).run(input, geos: geos)
         let shapes = division.grids
         let coded = Self.readingOrder(shapes.map(\.polygon)).enumerated().map { n, i in
@@ -116,7 +116,7 @@ public struct Planner: Sendable {
     }
 
     /// The community, its buildings and roads in a metric frame, as the partitioner takes them.
-    func communityInput(_ job: Job, frame: LocalMetric) throws -> CommunityInput {
+    static func communityInput(_ job: Job, frame: LocalMetric) throws -> CommunityInput {
         let labels = try frame.project(job.buildings.map(\.label))
         return CommunityInput(code: job.community.code, boundary: try frame.project(job.community.geometry).polygons,
                               sites: zip(job.buildings, labels).map { Site(id: $0.id!, point: $1, households: $0.households) },

@@ -25,10 +25,17 @@ public struct ServerConfiguration: Sendable {
     public var retention: Double?
     /// Layers anonymous users may read (tiles and feature collections).
     public var publicLayers: Set<String>
+    /// Addresses of the reverse proxies whose X-Forwarded-Host/-Proto are believed; from any
+    /// other peer those headers are dropped.
+    public var trustedProxies: Set<String>
+    /// A connection that sends nothing for this long is closed: between requests (keep-alive),
+    /// within a request head sent in pieces, or within a request body.
+    public var idleTimeout: Duration
 
     public init(host: String = "127.0.0.1", port: Int = 8080, styles: String = "Styles", webAssets: String = ".build-web/maplibre",
                 refreshInterval: Duration = .seconds(1), offlineAfter: Double = 600, osmandPort: Int? = nil, retention: Double? = nil,
-                publicLayers: Set<String> = ServerConfiguration.defaultPublicLayers) {
+                publicLayers: Set<String> = ServerConfiguration.defaultPublicLayers, trustedProxies: Set<String> = [],
+                idleTimeout: Duration = .seconds(30)) {
         self.host = host
         self.port = port
         self.styles = styles
@@ -38,6 +45,8 @@ public struct ServerConfiguration: Sendable {
         self.osmandPort = osmandPort
         self.retention = retention
         self.publicLayers = publicLayers
+        self.trustedProxies = trustedProxies
+        self.idleTimeout = idleTimeout
     }
 
     /// Region and grid outlines with their counts; never buildings' households or positions.
@@ -68,12 +77,12 @@ public func buildApplication(store: GridStore, tiles: TileProvider, ingestor: Pi
         })
     }
     if let port = configuration.osmandPort {
-        services.append(Application(router: router, server: .tolerantHTTP1,
+        services.append(Application(router: router, server: .tolerantHTTP1(idleTimeout: configuration.idleTimeout),
                                     configuration: .init(address: .hostname(configuration.host, port: port), serverName: "CivicGrid"), logger: logger))
     }
     return Application(
         router: router,
-        server: .tolerantHTTP1,
+        server: .tolerantHTTP1(idleTimeout: configuration.idleTimeout),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "CivicGrid"),
         services: services,
         logger: logger
@@ -82,10 +91,11 @@ public func buildApplication(store: GridStore, tiles: TileProvider, ingestor: Pi
 
 /// The routes, separate from the server so tests can run them in process.
 public func buildRouter(store: GridStore, tiles: TileProvider, ingestor: PingIngestor,
-                        configuration: ServerConfiguration = .init()) -> Router<BasicRequestContext> {
-    let router = Router()
+                        configuration: ServerConfiguration = .init()) -> Router<CivicContext> {
+    let router = Router(context: CivicContext.self)
     router.addMiddleware { LogRequestsMiddleware(.debug) }
     router.addMiddleware { ProblemMiddleware() }
+    router.addMiddleware { ForwardedHeadersMiddleware(trusted: configuration.trustedProxies) }
     let access = Access(store: store, publicLayers: configuration.publicLayers)
     let tracking = TrackingController(store: store, ingestor: ingestor, configuration: configuration, access: access)
     HealthController(store: store).register(on: router)

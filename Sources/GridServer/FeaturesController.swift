@@ -21,7 +21,7 @@ struct FeaturesController {
         "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
     ]
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<CivicContext>) {
         router.get("conformance") { request, _ in try checkFormat(request); return try jsonResponse(["conformsTo": Self.conformance]) }
         router.get("collections") { request, _ in try collections(request) }
         router.get("collections/:collectionId") { request, context in try collection(request, context.parameters.require("collectionId")) }

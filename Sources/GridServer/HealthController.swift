@@ -13,7 +13,7 @@ struct HealthController {
         var roads: Int
     }
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<CivicContext>) {
         router.get("health") { _, _ -> Health in
             try store.read { r in
                 let counts = try r.counts()

@@ -36,7 +36,7 @@ enum ItemsParameters {
             switch name {
             case "f":
                 guard ["json", "geojson"].contains(value) else { throw .badRequest("f=\(value): items are served as f=json (GeoJSON) only") }
-            case "bbox": query.bbox = try bbox(value)
+            case "bbox": query.boxes = try boxes(value)
             case "bbox-crs":
                 guard value == crs84 else { throw .badRequest("bbox-crs \(value) is not supported: only \(crs84)") }
             case "limit":
@@ -83,8 +83,10 @@ enum ItemsParameters {
         }
     }
 
-    /// `minLon,minLat,maxLon,maxLat` (or six numbers with heights, which are ignored).
-    static func bbox(_ text: String) throws(Problem) -> BoundingBox {
+    /// `minLon,minLat,maxLon,maxLat` (or six numbers with heights, which are ignored). A
+    /// box whose west edge lies east of its east edge crosses the antimeridian (OGC API –
+    /// Features 1.0, 7.15.3) and is read as two boxes, west and east of it.
+    static func boxes(_ text: String) throws(Problem) -> [BoundingBox] {
         let parts = text.split(separator: ",", omittingEmptySubsequences: false)
         let numbers = parts.compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }.filter(\.isFinite)
         guard numbers.count == parts.count, [4, 6].contains(numbers.count) else {
@@ -93,9 +95,11 @@ enum ItemsParameters {
         let (x0, y0, x1, y1) = numbers.count == 4 ? (numbers[0], numbers[1], numbers[2], numbers[3]) : (numbers[0], numbers[1], numbers[3], numbers[4])
         guard (-180...180).contains(x0), (-180...180).contains(x1) else { throw .badRequest("bbox longitudes \(x0), \(x1) must be within -180…180") }
         guard (-90...90).contains(y0), (-90...90).contains(y1) else { throw .badRequest("bbox latitudes \(y0), \(y1) must be within -90…90") }
-        guard x0 <= x1 else { throw .badRequest("bbox minimum longitude \(x0) is greater than the maximum \(x1)") }
         guard y0 <= y1 else { throw .badRequest("bbox minimum latitude \(y0) is greater than the maximum \(y1)") }
-        return BoundingBox(minX: x0, minY: y0, maxX: x1, maxY: y1)
+        if x0 > x1 {
+            return [BoundingBox(minX: x0, minY: y0, maxX: 180, maxY: y1), BoundingBox(minX: -180, minY: y0, maxX: x1, maxY: y1)]
+        }
+        return [BoundingBox(minX: x0, minY: y0, maxX: x1, maxY: y1)]
     }
 
     /// An RFC 3339 instant or interval (`start/end`, either end open as `..` or empty), as

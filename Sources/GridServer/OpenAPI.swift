@@ -53,7 +53,7 @@ enum OpenAPI {
                                           params: ["z", "x", "y"].map { pathParameter($0, "Tile \($0)", integer: true) },
                                           ok: ["description": "The tile", "content": ["application/vnd.mapbox-vector-tile": ["schema": ["type": "string", "format": "binary"]]]],
                                           badRequest: true, notFound: true, noContent: true),
-            "/tiles/{layers}/{z}/{x}/{y}.mvt": get("Vector tile of some layers", "Same as /tiles/{z}/{x}/{y}.mvt with only the named layers; an unknown layer is a 404.", tag: "Tiles",
+            "/tiles/{layers}/{z}/{x}/{y}.mvt": get("Vector tile of some layers", "Same as /tiles/{z}/{x}/{y}.mvt with only the named layers; an unknown layer or an empty name is a 400.", tag: "Tiles",
                                                     params: [pathParameter("layers", "Comma-separated layers: districts, streets, communities, grids, buildings, roads")] + ["z", "x", "y"].map { pathParameter($0, "Tile \($0)", integer: true) },
                                                     ok: ["description": "The tile", "content": ["application/vnd.mapbox-vector-tile": ["schema": ["type": "string", "format": "binary"]]]],
                                                     badRequest: true, notFound: true, noContent: true),

@@ -24,7 +24,7 @@ struct PlansController {
 
     static let geoPackageType = "application/geopackage+sqlite3"
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<CivicContext>) {
         router.get("api/v1/communities/:code/plans") { request, context in try list(request, context.parameters.require("code")) }
         router.post("api/v1/communities/:code/plans") { request, context in try await create(request, context.parameters.require("code")) }
         router.get("api/v1/plans/:id") { request, context in try show(request, try id(context)) }
@@ -37,7 +37,7 @@ struct PlansController {
         router.get("api/v1/plans/:id/grids.gpkg") { request, context in try export(request, try id(context)) }
     }
 
-    func id(_ context: BasicRequestContext, _ name: String = "id") throws -> Int64 {
+    func id(_ context: CivicContext, _ name: String = "id") throws -> Int64 {
         let text = try context.parameters.require(name)
         guard let id = Int64(text) else { throw Problem.notFound("no plan \"\(text)\"") }
         return id
@@ -118,8 +118,8 @@ struct PlansController {
                 try planner.importDraft(community: code, geoPackage: file.path, layer: nil, actor: account.name, source: "the upload")
             }
         } else {
-            guard let object = (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any],
-                  let from = object["from"] as? String, let source = DraftSource(rawValue: from) else {
+            guard case .object(let object)? = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer: body)),
+                  case .string(let from)? = object["from"], let source = DraftSource(rawValue: from) else {
                 throw Problem.badRequest(#"the body must be {"from":"partition"} or {"from":"published"} (or a GeoPackage, Content-Type \#(Self.geoPackageType))"#)
             }
             id = try planning { try planner.createDraft(community: code, from: source, actor: account.name, band: band) }
@@ -142,21 +142,11 @@ struct PlansController {
         let (account, plan) = try authorize(request, plan: id, Self.writers, "edit plan \(id)")
         var request = request
         let body = Data(buffer: try await request.collectBody(upTo: 8 << 20))
-        let edits: [Edit]
-        if let list = (try? JSONSerialization.jsonObject(with: body)) as? [Any] {
-            guard !list.isEmpty else { throw Problem.badRequest("an empty list of edits") }
-            edits = try list.enumerated().map { i, e in
-                do { return try Edit(json: try JSONSerialization.data(withJSONObject: e)) } catch let err as PlanningError {
-                    throw Problem.badRequest("edit \(i): \(err.message)")
-                }
-            }
-        } else {
-            edits = [try planning { try Edit(json: body) }]
-        }
+        let edits = try planning { try Edit.list(json: body) }
         guard plan.status == .draft else { throw Problem(.conflict, "Conflict", detail: "plan \(id) is \(plan.status.rawValue): only drafts are edited") }
         try Self.checkIfMatch(request, plan)
-        _ = try planning { try Planner(store: store).edit(plan: id, version: plan.version, edits: edits, actor: account.name, band: band) }
-        return try document(id)
+        let (_, validation) = try planning { try Planner(store: store).edit(plan: id, version: plan.version, edits: edits, actor: account.name, band: band) }
+        return try document(id, validation: validation)
     }
 
     func publish(_ request: Request, _ id: Int64) async throws -> Response {
@@ -165,11 +155,11 @@ struct PlansController {
         let body = try await request.collectBody(upTo: 1 << 20)
         var reason: String?
         if body.readableBytes > 0 {
-            guard let object = (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any] else {
+            guard case .object(let object)? = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer: body)) else {
                 throw Problem.badRequest(#"the body must be empty or {"override":"why the faults are accepted"}"#)
             }
             if let o = object["override"] {
-                guard let text = o as? String, !text.trimmingCharacters(in: .whitespaces).isEmpty else {
+                guard case .string(let text) = o, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
                     throw Problem.badRequest("override must be a non-empty reason")
                 }
                 reason = text

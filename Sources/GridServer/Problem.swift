@@ -1,6 +1,7 @@
 import Foundation
 import GridGeometry
 import Hummingbird
+import NIOCore
 
 /// An RFC 9457 problem: every error answer of the API is one, as application/problem+json.
 public struct Problem: Error, HTTPResponseError, Sendable {
@@ -41,6 +42,10 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let problem as Problem {
             throw problem
+        } catch let error as NIOTooManyBytesError {
+            // A body past a route's limit (`collectBody(upTo:)`): the client's fault, not ours.
+            throw Problem(.contentTooLarge, "Content too large",
+                          detail: "the request body is larger than this route takes (\(error.maxBytes.map { "\($0) bytes" } ?? "its limit"))")
         } catch let error as HTTPError {
             throw Problem(error.status, error.status.reasonPhrase, detail: error.body ?? "\(request.uri.path): \(error.status.reasonPhrase.lowercased())")
         } catch {

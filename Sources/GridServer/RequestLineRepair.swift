@@ -118,8 +118,11 @@ struct TolerantHTTP1Channel: ServerChildChannel {
 }
 
 extension HTTPServerBuilder {
-    /// HTTP/1.1 that also takes request lines without the path's leading slash.
-    static var tolerantHTTP1: HTTPServerBuilder {
-        .init { responder in TolerantHTTP1Channel(inner: HTTP1Channel(responder: responder)) }
+    /// HTTP/1.1 that also takes request lines without the path's leading slash, and closes
+    /// a connection that sends nothing for `idleTimeout` while it is not being answered.
+    static func tolerantHTTP1(idleTimeout: Duration) -> HTTPServerBuilder {
+        .init { responder in
+            TolerantHTTP1Channel(inner: HTTP1Channel(responder: responder, configuration: .init(idleTimeout: .init(idleTimeout))))
+        }
     }
 }

@@ -12,7 +12,7 @@ struct TilesController {
 
     static let contentType = "application/vnd.mapbox-vector-tile"
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<CivicContext>) {
         // The router wants the same parameter name at the same depth: s1, s2, ... by position.
         router.get("tiles/:s1/:s2/{s3}.mvt") { request, context in
             try tile(request, z: context.parameters.get("s1"), x: context.parameters.get("s2"), y: context.parameters.get("s3"), layers: nil)
@@ -34,19 +34,22 @@ struct TilesController {
             let limit = (0...TileID.maxZoom).contains(z) ? "x and y must be in 0…\((1 << z) - 1) at zoom \(z)" : "z must be in 0…\(TileID.maxZoom)"
             throw Problem.badRequest("no tile \(z)/\(x)/\(y): \(limit)")
         }
-        var names: Set<String>?
+        // The exact layers this caller reads, always named: the cache is keyed by them, so a
+        // tile rendered for one caller is served only to callers who may read the same layers.
         let account = try access.account(request)
         let anonymous = account == nil
+        let known = provider.set.layerNames
+        let names: Set<String>
         if let layers {
-            let requested = layers.split(separator: ",").map(String.init)
-            let known = Set(provider.set.layerNames)
+            let requested = layers.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
             if let unknown = requested.first(where: { !known.contains($0) }) {
-                throw Problem.notFound("no layer \"\(unknown)\"; layers are \(provider.set.layerNames.joined(separator: ", "))")
+                throw Problem.badRequest(unknown.isEmpty ? "an empty layer name in \"\(layers)\"; layers are \(known.joined(separator: ", "))"
+                                         : "no layer \"\(unknown)\"; layers are \(known.joined(separator: ", "))")
             }
             for layer in requested { try access.checkLayer(account, layer) }
             names = Set(requested)
-        } else if anonymous {
-            names = access.publicLayers.intersection(provider.set.layerNames)  // the public layers of the whole tile
+        } else {
+            names = Set(known.filter { access.canRead(account, $0) })  // every layer of the tile the caller may read
         }
         let gzip = (request.headers[.acceptEncoding] ?? "").contains("gzip")
         let tile = provider.tile(id, layers: names, gzip: gzip)

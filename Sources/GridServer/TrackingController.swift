@@ -22,7 +22,7 @@ struct TrackingController {
 
     static let osmandMethods: [HTTPRequest.Method] = [.get, .post, .put]
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<CivicContext>) {
         router.post("api/v1/positions") { request, _ in try await native(request) }
         for method in Self.osmandMethods {
             router.on("osmand", method: method) { request, _ in try await osmand(request) }
@@ -47,8 +47,7 @@ struct TrackingController {
 
     func native(_ request: Request) async throws -> Response {
         let device = try await authenticate(request, parameters: FormParameters.parse(request.uri.query ?? ""), deviceID: nil)
-        var request = request
-        let body = try await request.collectBody(upTo: 32 << 20)
+        let body = try await Self.collectBatch(request)
         let decoded: [Result<Fix, TrackingError>]
         do { decoded = try NativeBatch.decode(Data(buffer: body)) } catch { throw Problem.badRequest(error.reason) }
         var fixes: [Fix] = []
@@ -83,6 +82,27 @@ struct TrackingController {
             throw Problem(.unprocessableContent, "No ping accepted", detail: "all \(rejected.count) pings were rejected; see rejected", extensions: summary)
         }
         return try jsonResponse(JSONValue.object(summary).foundationObject)
+    }
+
+    /// Bytes a batch may take: 10,000 fixes of some 400 bytes each, with room for attributes.
+    static let batchBytes = 8 << 20
+
+    /// A native batch's body, refused (413) as soon as it passes `batchBytes` or holds more
+    /// than `NativeBatch.limit` elements: nothing past the limit is kept or parsed.
+    static func collectBatch(_ request: Request) async throws -> ByteBuffer {
+        var buffer = ByteBuffer()
+        var counter = ArrayCounter()
+        for try await chunk in request.body {
+            guard buffer.readableBytes + chunk.readableBytes <= batchBytes else {
+                throw Problem(.contentTooLarge, "Content too large", detail: "a batch takes at most \(batchBytes) bytes; send the pings in several requests")
+            }
+            counter.feed(chunk.readableBytesView)
+            guard counter.count <= NativeBatch.limit else {
+                throw Problem(.contentTooLarge, "Content too large", detail: "more than \(NativeBatch.limit) pings in one request; send them in several")
+            }
+            buffer.writeImmutableBuffer(chunk)
+        }
+        return buffer
     }
 
     func osmand(_ request: Request) async throws -> Response {

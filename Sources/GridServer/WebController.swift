@@ -17,7 +17,7 @@ struct WebController {
     static let pageHTML: ByteBuffer? = Bundle.module.url(forResource: "map", withExtension: "html")
         .flatMap { FileManager.default.contents(atPath: $0.path) }.map { ByteBuffer(bytes: $0) }
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<CivicContext>) {
         router.get("map") { _, _ in try page() }
         router.get("/") { request, _ in
             if TrackingController.isOsmAnd(request) { return try await tracking.osmand(request) }

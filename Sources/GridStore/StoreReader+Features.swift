@@ -62,8 +62,10 @@ public struct FeatureProperty: Sendable {
 
 /// Which features of a layer, and which page of them.
 public struct FeatureQuery: Sendable {
-    /// Features whose geometry meets this box (lon/lat).
-    public var bbox: BoundingBox?
+    /// Features whose geometry meets one of these boxes (lon/lat): one box, or two for a
+    /// `bbox` that crosses the antimeridian (its west edge east of its east edge). Empty: no
+    /// spatial filter.
+    public var boxes: [BoundingBox] = []
     /// Property equal to a value (text, compared as the property's type).
     public var equals: [(property: String, value: String)] = []
     /// Numeric property within bounds (inclusive).
@@ -218,17 +220,17 @@ extension StoreReader {
     public func features(_ layer: FeatureLayer, _ query: FeatureQuery, cache: FeatureCache? = nil) throws -> FeaturePage {
         let s = layer.sql
         var (from, conditions, args) = try clauses(layer, query)
-        let bbox = query.bbox
-        if let bbox, let rtree = s.rtree {
+        let boxes = query.boxes
+        if !boxes.isEmpty, let rtree = s.rtree {
             from += " JOIN \(rtree.table) rt ON rt.id = \(rtree.key)"
-            conditions.append("rt.minx <= ? AND rt.maxx >= ? AND rt.miny <= ? AND rt.maxy >= ?")
-            args += [bbox.maxX, bbox.minX, bbox.maxY, bbox.minY]
-        } else if let bbox, let point = s.point {
-            conditions.append("\(point.x) BETWEEN ? AND ? AND \(point.y) BETWEEN ? AND ?")
-            args += [bbox.minX, bbox.maxX, bbox.minY, bbox.maxY]
+            conditions.append("(" + boxes.map { _ in "(rt.minx <= ? AND rt.maxx >= ? AND rt.miny <= ? AND rt.maxy >= ?)" }.joined(separator: " OR ") + ")")
+            for b in boxes { args += [b.maxX, b.minX, b.maxY, b.minY] }
+        } else if !boxes.isEmpty, let point = s.point {
+            conditions.append("(" + boxes.map { _ in "(\(point.x) BETWEEN ? AND ? AND \(point.y) BETWEEN ? AND ?)" }.joined(separator: " OR ") + ")")
+            for b in boxes { args += [b.minX, b.maxX, b.minY, b.maxY] }
         }
         let filter = conditions.joined(separator: " AND ")
-        let matched = try count(s, from: from, filter: filter, args, bbox: bbox)
+        let matched = try count(s, from: from, filter: filter, args, boxes: boxes)
 
         // The page's ids, walking in id order from the cursor until limit + 1 meet the box.
         var cursorCondition = "", descending = false
@@ -241,14 +243,14 @@ extension StoreReader {
             pageArgs += [s.textID ? before : Int64(before) as (any DatabaseValueConvertible)?]
             descending = true
         }
-        let envelope = bbox != nil && s.rtree != nil ? ", rt.minx AS bx0, rt.miny AS by0, rt.maxx AS bx1, rt.maxy AS by1" : ""
+        let envelope = !boxes.isEmpty && s.rtree != nil ? ", rt.minx AS bx0, rt.miny AS by0, rt.maxx AS bx1, rt.maxy AS by1" : ""
         var ids: [String] = []
         let rows = try Row.fetchCursor(db, sql: """
             SELECT \(s.id) AS fid_, \(geometryColumns(s))\(envelope) FROM \(from) WHERE \(filter)\(cursorCondition)
             ORDER BY \(s.id)\(descending ? " DESC" : "")
             """, arguments: StatementArguments(pageArgs))
         while ids.count <= query.limit, let row = try rows.next() {
-            if let bbox, try !meets(row, s, bbox) { continue }
+            if !boxes.isEmpty, try !meets(row, s, boxes) { continue }
             ids.append(s.textID ? row["fid_"] : String(row["fid_"] as Int64))
         }
         let more = ids.count > query.limit
@@ -372,20 +374,21 @@ extension StoreReader {
         return (from, conditions, args)
     }
 
-    /// How many features match: with a box, those whose envelope lies inside it are counted
-    /// by SQL, the rest (envelopes across its edge) by their geometry.
-    private func count(_ s: FeatureLayer.SQL, from: String, filter: String, _ args: [(any DatabaseValueConvertible)?], bbox: BoundingBox?) throws -> Int {
-        guard let bbox, s.rtree != nil else {
+    /// How many features match: with boxes, those whose envelope lies inside one are counted
+    /// by SQL, the rest (envelopes across an edge) by their geometry.
+    private func count(_ s: FeatureLayer.SQL, from: String, filter: String, _ args: [(any DatabaseValueConvertible)?], boxes: [BoundingBox]) throws -> Int {
+        guard !boxes.isEmpty, s.rtree != nil else {
             return try Int.fetchOne(db, sql: "SELECT count(*) FROM \(from) WHERE \(filter)", arguments: StatementArguments(args)) ?? 0
         }
-        let inside = "rt.minx >= ? AND rt.maxx <= ? AND rt.miny >= ? AND rt.maxy <= ?"
-        let boxArgs: [(any DatabaseValueConvertible)?] = [bbox.minX, bbox.maxX, bbox.minY, bbox.maxY]
+        let inside = "(" + boxes.map { _ in "(rt.minx >= ? AND rt.maxx <= ? AND rt.miny >= ? AND rt.maxy <= ?)" }.joined(separator: " OR ") + ")"
+        let boxArgs: [(any DatabaseValueConvertible)?] = boxes.flatMap { b -> [(any DatabaseValueConvertible)?] in [b.minX, b.maxX, b.minY, b.maxY] }
         var n = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(from) WHERE \(filter) AND \(inside)",
                                  arguments: StatementArguments(args + boxArgs)) ?? 0
-        let edge = try Row.fetchCursor(db, sql: "SELECT \(s.geometry!) AS geom FROM \(from) WHERE \(filter) AND NOT (\(inside))",
+        let edge = try Row.fetchCursor(db, sql: "SELECT \(s.geometry!) AS geom FROM \(from) WHERE \(filter) AND NOT \(inside)",
                                        arguments: StatementArguments(args + boxArgs))
         while let row = try edge.next() {
-            if try Self.geometry(row["geom"]).intersects(bbox) { n += 1 }
+            let g = try Self.geometry(row["geom"])
+            if boxes.contains(where: { g.intersects($0) }) { n += 1 }
         }
         return n
     }
@@ -399,12 +402,15 @@ extension StoreReader {
         s.geometry != nil ? try Self.geometry(row["geom"]) : .point(Coordinate(row["gx"], row["gy"]))
     }
 
-    /// Whether a row's geometry meets the box: at once when its envelope lies inside it,
-    /// otherwise by the geometry itself.
-    private func meets(_ row: Row, _ s: FeatureLayer.SQL, _ bbox: BoundingBox) throws -> Bool {
-        if let x0: Double = row["bx0"],
-           bbox.contains(BoundingBox(minX: x0, minY: row["by0"], maxX: row["bx1"], maxY: row["by1"])) { return true }
-        return try readGeometry(row, s).intersects(bbox)
+    /// Whether a row's geometry meets one of the boxes: at once when its envelope lies inside
+    /// one, otherwise by the geometry itself.
+    private func meets(_ row: Row, _ s: FeatureLayer.SQL, _ boxes: [BoundingBox]) throws -> Bool {
+        if let x0: Double = row["bx0"] {
+            let envelope = BoundingBox(minX: x0, minY: row["by0"], maxX: row["bx1"], maxY: row["by1"])
+            if boxes.contains(where: { $0.contains(envelope) }) { return true }
+        }
+        let g = try readGeometry(row, s)
+        return boxes.contains { g.intersects($0) }
     }
 
     static func value(_ db: DatabaseValue, _ type: FeaturePropertyType) -> JSONValue {

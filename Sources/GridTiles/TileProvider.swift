@@ -41,7 +41,8 @@ public final class TileProvider: Sendable {
 
     /// The tile with the named layers (all when nil).
     public func tile(_ id: TileID, layers: Set<String>? = nil, gzip: Bool = false) -> Tile {
-        let key = TileCache.Key(tile: id, layers: layers.map { $0.sorted().joined(separator: ",") } ?? "")
+        // "*" (every layer) cannot be a layer list: a list holds names, and no name is "*".
+        let key = TileCache.Key(tile: id, layers: layers.map { $0.sorted().joined(separator: ",") } ?? "*")
         let padded = id.bounds.expanded(by: id.bounds.width * 0.02)
         let (cached, set): (TileCache.Entry?, TileSet) = state.withLock { s in
             let areaVersion = s.changes.last { $0.bounds.intersects(padded) }?.version ?? 0

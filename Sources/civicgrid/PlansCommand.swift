@@ -65,7 +65,7 @@ struct PlansCommand: ParsableCommand {
 
         func validate() throws {
             guard (plan != nil) != all else { throw ValidationError("give either --plan ID or --all") }
-            if let override, override.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--override needs a reason") }
+            if let override, override.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { throw ValidationError("--override needs a reason") }
         }
 
         func run() throws {

@@ -80,7 +80,7 @@ struct DraftTests {
         let before = try Snapshot(store, draft)
         let (a, b) = neighbours(before)[0]
         let (near, far) = try buildings(of: a, near: b, before, store)
-        let plan = try planner.edit(plan: draft, version: before.version, edits: [.move(buildings: [near.id!], to: b)], actor: "test")
+        let (plan, _) = try planner.edit(plan: draft, version: before.version, edits: [.move(buildings: [near.id!], to: b)], actor: "test")
         #expect(plan.version == before.version + 1)
         let after = try Snapshot(store, draft)
         #expect(after.assignment[near.id!] == b)

@@ -114,6 +114,22 @@ struct FeaturesTests {
         }
     }
 
+    /// Without a configured proxy, X-Forwarded-Host is any client's say: links keep the
+    /// request's own host (a paging link carries the caller's access_token).
+    @Test func forwardedHeadersOnlyFromTrustedProxies() async throws {
+        let store = try makeTestStore()
+        var configuration = openLayers
+        configuration.trustedProxies = []
+        let app = Application(router: buildRouter(store: store, tiles: TileProvider(set: try TileSet.load(from: store)), ingestor: PingIngestor(store: store),
+                                                  configuration: configuration))
+        try await app.test(.router) { client in
+            let (_, page, _) = try await get(client, "/collections/grids/items?limit=1")
+            let next = ((page["links"] as? [[String: Any]]) ?? []).first { $0["rel"] as? String == "next" }?["href"] as? String
+            #expect(next?.hasPrefix("http://localhost/") == true, "\(next ?? "no next link")")
+            #expect(next?.contains("cg.example") == false)
+        }
+    }
+
     @Test func bboxMeetsTheGeometryNotJustItsBox() async throws {
         try await withApp { client, store in
             try store.write { w in  // a diagonal across the community
@@ -127,12 +143,17 @@ struct FeaturesTests {
             #expect(ids(south) == ["2"] && south["numberMatched"] as? Int == 1)
             let (_, west, _) = try await get(client, "/collections/buildings/items?bbox=120.69,31.29,120.7049,31.32&bbox-crs=http://www.opengis.net/def/crs/OGC/1.3/CRS84")
             #expect(ids(west) == ["1"])
+            // West edge east of the east edge: the box crosses the antimeridian, from 120.7065
+            // east round the world to 120.7015: the east building is in it, the west one
+            // (120.702–120.703) not.
+            let (status, wrapped, _) = try await get(client, "/collections/buildings/items?bbox=120.7065,31.29,120.7015,31.32")
+            #expect(status == .ok && ids(wrapped) == ["2"] && wrapped["numberMatched"] as? Int == 1, "\(status) \(wrapped)")
         }
     }
 
     @Test(arguments: [
         ("/collections/buildings/items?bbox=1,2,3", 400, "must be 4 numbers"),
-        ("/collections/buildings/items?bbox=120.8,31.3,120.7,31.4", 400, "minimum longitude 120.8 is greater than the maximum 120.7"),
+        ("/collections/buildings/items?bbox=120.7,31.4,120.8,31.3", 400, "minimum latitude 31.4 is greater than the maximum 31.3"),
         ("/collections/buildings/items?bbox=120.7,-95,120.8,31.4", 400, "latitudes -95.0, 31.4 must be within -90…90"),
         ("/collections/buildings/items?bbox=a,b,c,d", 400, "must be 4 numbers"),
         ("/collections/buildings/items?bbox-crs=EPSG:3857", 400, "only http://www.opengis.net/def/crs/OGC/1.3/CRS84"),

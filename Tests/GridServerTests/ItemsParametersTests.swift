@@ -18,7 +18,11 @@ struct ItemsParametersTests {
     }
 
     @Test func bboxWithHeightsAndFilters() throws {
-        #expect(try ItemsParameters.bbox("120.1,31.1,0,120.2,31.2,100") == BoundingBox(minX: 120.1, minY: 31.1, maxX: 120.2, maxY: 31.2))
+        #expect(try ItemsParameters.boxes("120.1,31.1,0,120.2,31.2,100") == [BoundingBox(minX: 120.1, minY: 31.1, maxX: 120.2, maxY: 31.2)])
+        // Across the antimeridian (OGC API – Features 7.15.3): two boxes, west and east of it.
+        #expect(try ItemsParameters.boxes("170,-10,-170,10") == [BoundingBox(minX: 170, minY: -10, maxX: 180, maxY: 10),
+                                                                BoundingBox(minX: -180, minY: -10, maxX: -170, maxY: 10)])
+        #expect(throws: Problem.self) { try ItemsParameters.boxes("170,10,-170,-10") }  // south above north
         let q = try ItemsParameters.parse(.grids, [("households_min", "400"), ("community", "320599001001"), ("plan", "7"), ("limit", "10")])
         #expect(q.ranges.count == 1 && q.ranges[0].property == "households" && q.ranges[0].min == 400)
         #expect(q.equals.count == 1 && q.equals[0].value == "320599001001" && q.plan == 7 && q.limit == 10)

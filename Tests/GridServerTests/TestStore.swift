@@ -38,4 +38,4 @@ func makeTestStore() throws -> GridStore {
 }
 
 /// Every layer public: for tests of what the layers hold rather than who may read them.
-let openLayers = ServerConfiguration(publicLayers: ["districts", "streets", "communities", "grids", "buildings", "roads"])
+let openLayers = ServerConfiguration(publicLayers: ["districts", "streets", "communities", "grids", "buildings", "roads"], trustedProxies: ["*"])

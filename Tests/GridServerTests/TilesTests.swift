@@ -18,7 +18,7 @@ struct TilesTests {
     func withApp(_ body: @escaping @Sendable (any TestClientProtocol, GridStore, TileProvider) async throws -> Void) async throws {
         let store = try makeTestStore()
         let tiles = TileProvider(set: try TileSet.load(from: store))
-        let app = Application(router: buildRouter(store: store, tiles: tiles, ingestor: PingIngestor(store: store), configuration: .init(styles: Self.styles, publicLayers: openLayers.publicLayers)))
+        let app = Application(router: buildRouter(store: store, tiles: tiles, ingestor: PingIngestor(store: store), configuration: .init(styles: Self.styles, publicLayers: openLayers.publicLayers, trustedProxies: ["*"])))
         try await app.test(.router) { client in try await body(client, store, tiles) }
     }
 
@@ -76,7 +76,7 @@ struct TilesTests {
             for (uri, status, detail) in [("/tiles/25/0/0.mvt", HTTPResponse.Status.badRequest, "z must be in 0…24"),
                                           ("/tiles/3/8/0.mvt", .badRequest, "x and y must be in 0…7 at zoom 3"),
                                           ("/tiles/3/a/0.mvt", .badRequest, "x must be an integer"),
-                                          ("/tiles/grids,people/3/0/0.mvt", .notFound, "no layer \"people\"")] {
+                                          ("/tiles/grids,people/3/0/0.mvt", .badRequest, "no layer \"people\"")] {
                 try await client.execute(uri: uri, method: .get) { response in
                     #expect(response.status == status, "\(uri)")
                     #expect(response.headers[.contentType] == "application/problem+json")
