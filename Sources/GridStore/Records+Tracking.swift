@@ -138,7 +138,8 @@ public struct DevicePosition: Hashable, Sendable {
 /// What the store knows of a device's fixes: the time of its latest, its latest plausible
 /// one, and the kind of its latest geofence event.
 public struct DeviceHistory: Hashable, Sendable {
-    public var latestTime: Double?
+    /// The newest unflagged fix: the device's state. A flagged fix (dated in the future, a
+    /// jump) never is, so one bad fix cannot silence the fixes after it.
     public var latestPlausible: Ping?
     public var lastEvent: GeofenceEvent.Kind?
 }

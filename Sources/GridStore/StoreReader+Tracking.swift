@@ -68,12 +68,11 @@ extension StoreReader {
     public func histories(devices: [String]) throws -> [String: DeviceHistory] {
         var out: [String: DeviceHistory] = [:]
         for id in devices {
-            let latest = try Double.fetchOne(db, sql: "SELECT max(time) FROM pings WHERE device = ?", arguments: [id])
             let plausible = try Row.fetchOne(db, sql: """
                 SELECT \(Self.pingColumns) FROM pings WHERE device = ? AND flags = 0 ORDER BY time DESC LIMIT 1
                 """, arguments: [id]).map(Self.ping)
             let kind = try String.fetchOne(db, sql: "SELECT kind FROM events WHERE device = ? ORDER BY time DESC, id DESC LIMIT 1", arguments: [id])
-            out[id] = DeviceHistory(latestTime: latest, latestPlausible: plausible, lastEvent: kind.flatMap(GeofenceEvent.Kind.init))
+            out[id] = DeviceHistory(latestPlausible: plausible, lastEvent: kind.flatMap(GeofenceEvent.Kind.init))
         }
         return out
     }

@@ -28,6 +28,29 @@ enum Field {
         }
     }
 
+    /// A measurement that must lie in `range` when present (a receiver reports no speed of
+    /// 1e308 m/s or accuracy of −5 m: such a fix comes from a broken client).
+    static func number(_ value: Any?, _ name: String, in range: ClosedRange<Double>, unit: String) throws(TrackingError) -> Double? {
+        guard let d = try number(value, name) else { return nil }
+        guard range.contains(d) else {
+            throw TrackingError("\(name) \(JSONValue.format(d)) is outside \(JSONValue.format(range.lowerBound))…\(JSONValue.format(range.upperBound)) \(unit)")
+        }
+        return d
+    }
+
+    /// Speed in m/s from a value in `metresPerSecond` units: negative is "unknown" (Android
+    /// and Traccar send −1), above 1,000 m/s refused.
+    static func speed(_ value: Any?, _ name: String, metresPerSecond factor: Double = 1) throws(TrackingError) -> Double? {
+        guard let d = try number(value, name) else { return nil }
+        if d < 0 { return nil }
+        let mps = d * factor
+        guard mps <= 1000 else { throw TrackingError("\(name) \(JSONValue.format(d)) is not a ground speed (at most 1000 m/s)") }
+        return mps
+    }
+
+    static let accuracyRange: ClosedRange<Double> = 0...1_000_000
+    static let altitudeRange: ClosedRange<Double> = -20_000...100_000
+
     /// Latitude and longitude: present, numbers, in range.
     static func position(lat: Any?, lon: Any?) throws(TrackingError) -> (lat: Double, lon: Double) {
         guard let la = try number(lat, "lat") else { throw TrackingError("missing lat") }
@@ -77,6 +100,7 @@ public enum NativeBatch {
         }
         guard let array = parsed as? [Any] else { throw TrackingError("the body must be a JSON array of pings") }
         guard array.count <= limit else { throw TrackingError("\(array.count) pings in one request; at most \(limit)") }
+        guard !array.isEmpty else { throw TrackingError("the batch holds no pings: send 1 to \(limit)") }
         return array.map { element in
             Result { () throws(TrackingError) -> Fix in
                 guard let o = element as? [String: Any] else { throw TrackingError("not a JSON object") }
@@ -97,9 +121,11 @@ public enum NativeBatch {
         }
         var attributes: [String: String] = [:]
         for (k, v) in o where !known.contains(k) && !(v is NSNull) { attributes[k] = Field.text(v) }
-        return Fix(device: device, time: time, lon: p.lon, lat: p.lat, accuracy: try Field.number(o["accuracy"], "accuracy"),
-                   speed: try Field.number(o["speed"], "speed"), heading: try Field.number(o["heading"], "heading"),
-                   altitude: try Field.number(o["altitude"], "altitude"), battery: try Field.number(o["battery"], "battery").map { $0 / 100 },
+        return Fix(device: device, time: time, lon: p.lon, lat: p.lat,
+                   accuracy: try Field.number(o["accuracy"], "accuracy", in: Field.accuracyRange, unit: "m"),
+                   speed: try Field.speed(o["speed"], "speed"), heading: try Field.number(o["heading"], "heading"),
+                   altitude: try Field.number(o["altitude"], "altitude", in: Field.altitudeRange, unit: "m"),
+                   battery: try Field.number(o["battery"], "battery").map { $0 / 100 },
                    attributes: attributes)
     }
 }
@@ -129,10 +155,10 @@ public enum OsmAnd {
         var attributes: [String: String] = [:]
         for (k, v) in parameters where !known.contains(k) { attributes[k] = v }
         return Fix(device: deviceID(parameters), time: try Field.time(parameters["timestamp"], "timestamp"), lon: p.lon, lat: p.lat,
-                   accuracy: try Field.number(parameters["accuracy"], "accuracy"),
-                   speed: try Field.number(parameters["speed"], "speed").map { $0 * speedUnit.metresPerSecond },
+                   accuracy: try Field.number(parameters["accuracy"], "accuracy", in: Field.accuracyRange, unit: "m"),
+                   speed: try Field.speed(parameters["speed"], "speed", metresPerSecond: speedUnit.metresPerSecond),
                    heading: try Field.number(parameters["bearing"] ?? parameters["heading"], "bearing"),
-                   altitude: try Field.number(parameters["altitude"], "altitude"),
+                   altitude: try Field.number(parameters["altitude"], "altitude", in: Field.altitudeRange, unit: "m"),
                    battery: try Field.number(parameters["batt"], "batt").map { $0 / 100 }, attributes: attributes)
     }
 
@@ -156,9 +182,10 @@ public enum OsmAnd {
             device = s
         }
         return Fix(device: device, time: try Field.time(location["timestamp"], "location.timestamp"), lon: p.lon, lat: p.lat,
-                   accuracy: try Field.number(coords["accuracy"], "coords.accuracy"), speed: try Field.number(coords["speed"], "coords.speed").flatMap { $0 < 0 ? nil : $0 },
+                   accuracy: try Field.number(coords["accuracy"], "coords.accuracy", in: Field.accuracyRange, unit: "m"),
+                   speed: try Field.speed(coords["speed"], "coords.speed"),
                    heading: try Field.number(coords["heading"], "coords.heading").flatMap { $0 < 0 ? nil : $0 },
-                   altitude: try Field.number(coords["altitude"], "coords.altitude"),
+                   altitude: try Field.number(coords["altitude"], "coords.altitude", in: Field.altitudeRange, unit: "m"),
                    battery: try Field.number(battery?["level"], "battery.level").flatMap { $0 < 0 ? nil : $0 }, attributes: attributes)
     }
 }
@@ -179,9 +206,9 @@ public enum OwnTracks {
         for (k, v) in o where !["_type", "lat", "lon", "tst", "acc", "alt", "batt", "vel", "cog"].contains(k) && !(v is NSNull) {
             attributes[k] = Field.text(v)
         }
-        return Fix(time: time, lon: p.lon, lat: p.lat, accuracy: try Field.number(o["acc"], "acc"),
-                   speed: try Field.number(o["vel"], "vel").map { $0 / 3.6 }, heading: try Field.number(o["cog"], "cog"),
-                   altitude: try Field.number(o["alt"], "alt"), battery: try Field.number(o["batt"], "batt").map { $0 / 100 },
+        return Fix(time: time, lon: p.lon, lat: p.lat, accuracy: try Field.number(o["acc"], "acc", in: Field.accuracyRange, unit: "m"),
+                   speed: try Field.speed(o["vel"], "vel", metresPerSecond: 1 / 3.6), heading: try Field.number(o["cog"], "cog"),
+                   altitude: try Field.number(o["alt"], "alt", in: Field.altitudeRange, unit: "m"), battery: try Field.number(o["batt"], "batt").map { $0 / 100 },
                    attributes: attributes)
     }
 }

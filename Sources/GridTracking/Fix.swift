@@ -52,7 +52,11 @@ public struct FixFlags: OptionSet, Sendable, Hashable {
     /// Reported accuracy worse than the limit.
     public static let inaccurate = FixFlags(rawValue: 8)
 
-    public static let names: [(FixFlags, String)] = [(.nullIsland, "null-island"), (.future, "future"), (.jump, "jump"), (.inaccurate, "inaccurate")]
+    /// Dated before 2000: a receiver's unset clock.
+    public static let badTime = FixFlags(rawValue: 16)
+
+    public static let names: [(FixFlags, String)] = [(.nullIsland, "null-island"), (.future, "future"), (.jump, "jump"), (.inaccurate, "inaccurate"),
+                                                     (.badTime, "bad-time")]
 
     public var names: [String] { Self.names.filter { contains($0.0) }.map(\.1) }
 }

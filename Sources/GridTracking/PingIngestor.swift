@@ -125,16 +125,17 @@ public final class PingIngestor: Sendable {
     }
 }
 
-/// The writer's state: the grid index and, per device, its latest fix, its latest plausible
-/// fix and its geofence.
+/// The writer's state: the grid index and, per device, its latest plausible fix and its
+/// geofence.
 struct IngestEngine {
     let settings: IngestSettings
     var assigner: GridAssigner?
     var version: Int64 = -1
     var devices: [String: DeviceState] = [:]
 
+    /// A device's state is made of its plausible fixes only: a flagged one (future, jump,
+    /// null island, inaccurate) is stored but never becomes the position others are judged from.
     struct DeviceState {
-        var latest: Double?
         var plausible: (time: Double, lon: Double, lat: Double)?
         var grid: Int64?
         var fence = Geofence()
@@ -153,7 +154,7 @@ struct IngestEngine {
         let unseen = Set(batch.map(\.device.id)).subtracting(devices.keys)
         if !unseen.isEmpty {
             for (id, h) in try await store.asyncRead({ try $0.histories(devices: Array(unseen)) }) {
-                var s = DeviceState(latest: h.latestTime)
+                var s = DeviceState()
                 if let p = h.latestPlausible {
                     s.plausible = (p.time, p.lon, p.lat)
                     s.grid = p.grid
@@ -189,17 +190,14 @@ struct IngestEngine {
                     (lon, lat) = GCJ02.toWGS84(lon: lon, lat: lat)
                 }
                 let time = f.time ?? now
-                let newer = time > (state.latest ?? -.infinity)
-                let flags = settings.filter.flags(lon: lon, lat: lat, time: time, accuracy: f.accuracy,
-                                                  previous: newer ? state.plausible : nil, now: now)
+                let newer = time > (state.plausible?.time ?? -.infinity)
+                let flags = settings.filter.flags(lon: lon, lat: lat, time: time, accuracy: f.accuracy, previous: state.plausible, now: now)
                 let a = try assigner.assign(lon: lon, lat: lat, hint: assigner.index(ofGrid: state.grid))
                 let ping = Ping(device: device.id, time: time, lon: lon, lat: lat, accuracy: f.accuracy, speed: f.speed, heading: f.heading,
                                 altitude: f.altitude, battery: f.battery, receivedAt: now, grid: a.grid, community: a.community,
                                 flags: flags.rawValue, attributes: Self.json(attributes))
                 rows.append(ping)
-                guard newer else { continue }
-                state.latest = time
-                guard flags.isEmpty else { continue }
+                guard newer, flags.isEmpty else { continue }
                 state.plausible = (time, lon, lat)
                 state.grid = a.grid
                 positions[device.id] = DevicePosition(ping: ping, gridCode: a.code, member: device.member)

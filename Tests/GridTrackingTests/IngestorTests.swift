@@ -91,6 +91,45 @@ import Testing
         #expect(try store.read { try $0.track(device: "p1", from: 0, to: now + 7200) }.count == 1)
     }
 
+    /// A fix dated 9999-01-01 is stored flagged and is not the device's state: the real fixes
+    /// after it still make geofence events and reach the live stream, before and after a
+    /// restart; a 1,000 km jump in a second is flagged and shown nowhere; times 0 and
+    /// 0001-01-01 are flagged.
+    @Test func oneBadFixDoesNotSilenceADevice() async throws {
+        let store = try makeStore()
+        let device = try addDevice(store, "p1", grids: ["G1"])
+        let t0 = now - 1000
+        let future = try #require(Timestamp.parse("9999-01-01T00:00:00Z"))
+        var settings = IngestSettings()
+        settings.dwell = 60
+        let ingestor = PingIngestor(store: store, settings: settings)
+        let (_, stream) = ingestor.live.subscribe()
+        let writer = Task { await ingestor.run() }
+        #expect(try await ingestor.submit([Fix(time: t0, lon: 120.7025, lat: 31.305)], device: device) == [.stored([])])
+        #expect(try await ingestor.submit([Fix(time: future, lon: 120.7025, lat: 31.305)], device: device) == [.stored(.future)])
+        #expect(try await ingestor.submit([Fix(time: 0, lon: 120.7025, lat: 31.305), Fix(time: -62_135_596_800, lon: 120.7025, lat: 31.305)],
+                                          device: device) == [.stored(.badTime), .stored(.badTime)])
+        for dt in [60.0, 120, 180] {  // into G2 and staying
+            #expect(try await ingestor.submit([Fix(time: t0 + dt, lon: 120.7075, lat: 31.305)], device: device) == [.stored([])])
+        }
+        ingestor.close()
+        await writer.value
+        var got: [DevicePosition] = []
+        for await p in stream { got.append(p) }
+        #expect(got.map(\.ping.time) == [t0, t0 + 60, t0 + 120, t0 + 180])
+        #expect(try store.read { try $0.events() }.map(\.kind) == [.left])
+        #expect(try store.read { try $0.latestPositions() }.first?.ping.time == t0 + 180)
+
+        // A restart: the state is read back from the plausible fixes, not the 9999 one.
+        let outcomes = try await withIngestor(store) { ingestor in
+            [try await ingestor.submit([Fix(time: t0 + 181, lon: 130.7075, lat: 31.305)], device: device),  // 950 km in a second
+             try await ingestor.submit([Fix(time: t0 + 240, lon: 120.7026, lat: 31.305)], device: device)]  // home, plausible
+        }
+        #expect(outcomes == [[.stored(.jump)], [.stored([])]])
+        let live = try store.read { try $0.latestPositions() }
+        #expect(live.count == 1 && live[0].ping.time == t0 + 240 && live[0].gridCode == "G1")
+    }
+
     @Test func gcj02DevicesAreStoredInWGS84WithTheRawValuesKept() async throws {
         let store = try makeStore()
         let device = try addDevice(store, "cn", crs: .gcj02)

@@ -47,8 +47,18 @@ import Testing
         // 0.01° of latitude (1.1 km) in 10 s is 111 m/s: a jump; in 60 s (18.5 m/s) it is not.
         #expect(filter.flags(lon: 120.7, lat: 31.31, time: now, accuracy: nil, previous: (now - 10, 120.7, 31.3), now: now) == .jump)
         #expect(filter.flags(lon: 120.7, lat: 31.31, time: now, accuracy: nil, previous: (now - 60, 120.7, 31.3), now: now) == [])
-        // Not newer than the last plausible fix: speed is not judged.
-        #expect(filter.flags(lon: 120.7, lat: 31.4, time: now - 20, accuracy: nil, previous: (now - 10, 120.7, 31.3), now: now) == [])
+        // Older than the last plausible fix (sent late): judged against it all the same, 11 km
+        // in 10 s is a jump; 1.1 km in 60 s is not.
+        #expect(filter.flags(lon: 120.7, lat: 31.4, time: now - 20, accuracy: nil, previous: (now - 10, 120.7, 31.3), now: now) == .jump)
+        #expect(filter.flags(lon: 120.7, lat: 31.31, time: now - 70, accuracy: nil, previous: (now - 10, 120.7, 31.3), now: now) == [])
+        // 1,000 km in 1 s.
+        #expect(filter.flags(lon: 130.7, lat: 31.3, time: now, accuracy: nil, previous: (now - 1, 120.7, 31.3), now: now) == .jump)
+        // A receiver's unset clock: 1970, 0001-01-01; 2000-01-01 on is a time.
+        #expect(filter.flags(lon: 120.7, lat: 31.3, time: 0, accuracy: nil, previous: nil, now: now) == .badTime)
+        #expect(filter.flags(lon: 120.7, lat: 31.3, time: -62_135_596_800, accuracy: nil, previous: nil, now: now) == .badTime)
+        #expect(filter.flags(lon: 120.7, lat: 31.3, time: 946_684_800, accuracy: nil, previous: nil, now: now) == [])
+        // A fix with a bad time is not measured for speed (its time says nothing).
+        #expect(filter.flags(lon: 130.7, lat: 31.3, time: now + 86_400 * 365, accuracy: nil, previous: (now - 1, 120.7, 31.3), now: now) == .future)
     }
 }
 
