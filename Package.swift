@@ -21,6 +21,8 @@ let package = Package(
         // C libraries from Debian: libgeos-dev, libproj-dev.
         .systemLibrary(name: "CGEOS", providers: [.apt(["libgeos-dev"])]),
         .systemLibrary(name: "CPROJ", pkgConfig: "proj", providers: [.apt(["libproj-dev"])]),
+        // glibc's malloc.h (malloc_trim), to hand memory freed after a burst back to the system.
+        .systemLibrary(name: "CMalloc"),
 
         // Pure core: value types, GeoJSON, WKB, GeoPackage binary. Foundation only.
         .target(name: "GridGeometry"),
@@ -55,7 +57,7 @@ let package = Package(
         ]),
         // HTTP: the only target that knows Hummingbird.
         .target(name: "GridServer", dependencies: [
-            "GridGeometry", "GridStore", "GridTiles", "GridTracking", "GridPlanning", "GridPartition",
+            "GridGeometry", "GridStore", "GridTiles", "GridTracking", "GridPlanning", "GridPartition", "CMalloc",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -76,13 +76,20 @@ struct DraftEditor {
         return (out, assignment)
     }
 
-    /// Refuses a draft with a changed grid that is not one valid polygon within the
-    /// community's bounds (what an overlay near degenerate input can leave).
+    /// Refuses a draft with a changed grid that is not one valid polygon, both as stored
+    /// (lon/lat) and in the metric frame where it is measured: an overlay near degenerate
+    /// input (a spike of no width) can leave a boundary that is valid in degrees and crosses
+    /// itself once projected, which no later union could take.
     func checkGeometry() throws {
         for w in grids where w.changed {
             try Geometry.polygon(w.polygon).checkCoordinates()
-            let validity = try geos.validity(.polygon(w.polygon))
-            guard validity.isValid else { throw PlanningError("the edit would leave grid \(w.code) an invalid polygon (\(validity)); nothing was changed") }
+            for (shape, frameName) in [(Geometry.polygon(w.polygon), "lon/lat"), (try frame.project(.polygon(w.polygon)), "metres")] {
+                let validity = try geos.validity(shape)
+                guard validity.isValid else {
+                    throw PlanningError("the edit would leave grid \(w.code) a boundary that is not a valid polygon in \(frameName) "
+                                        + "(\(validity.reason ?? "invalid")); draw it again")
+                }
+            }
         }
     }
 

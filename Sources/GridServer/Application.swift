@@ -1,3 +1,4 @@
+import CMalloc
 import Foundation
 import GridPartition
 import GridStore
@@ -68,6 +69,12 @@ public func buildApplication(store: GridStore, tiles: TileProvider, ingestor: Pi
             return n > 0 ? "\(n) data change(s) applied, now at version \(tiles.set.version)" : nil
         },
         IngestService(ingestor: ingestor),
+        // glibc keeps what a burst freed (a 10,000-fix batch parsed, a large upload) in its
+        // per-thread arenas; handing it back every few seconds returns memory after bursts.
+        PeriodicService(name: "memory", interval: .seconds(5), logger: logger) {
+            releaseFreeMemory()
+            return nil
+        },
     ]
     if let age = configuration.retention {
         // Pings older than the retention age, deleted in small batches.
@@ -128,6 +135,11 @@ struct PeriodicService: Service {
             }
         }
     }
+}
+
+/// Returns freed heap memory to the system (glibc's `malloc_trim`).
+func releaseFreeMemory() {
+    _ = malloc_trim(0)
 }
 
 /// Runs the GPS writer; at shutdown it stops taking fixes and writes those queued.

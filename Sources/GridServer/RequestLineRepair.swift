@@ -41,7 +41,7 @@ final class RequestLineRepair: ChannelInboundHandler, RemovableChannelHandler {
                         pending = nil
                         return
                     }
-                    scanned = max(0, pending!.readableBytes - 3)
+                    scanned = max(0, pending!.readableBytes - 2)
                     return
                 }
                 var rest = pending!
@@ -60,30 +60,40 @@ final class RequestLineRepair: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
-    /// The length of the head (through its blank line), if it is all there.
+    /// The length of the head (through its blank line), if it is all there. Lines may end in
+    /// CRLF or a bare LF (RFC 9112 §2.2 lets a server take LF alone), so the blank line is
+    /// an LF followed by LF or by CRLF.
     static func headEnd(_ b: ByteBuffer, from start: Int) -> Int? {
         b.withUnsafeReadableBytes { p -> Int? in
-            guard p.count >= 4 else { return nil }
             var i = start
-            while i + 3 < p.count {
-                if p[i] == 13 && p[i + 1] == 10 && p[i + 2] == 13 && p[i + 3] == 10 { return i + 4 }
+            while i + 1 < p.count {
+                if p[i] == 10 {
+                    if p[i + 1] == 10 { return i + 2 }
+                    if p[i + 1] == 13, i + 2 < p.count, p[i + 2] == 10 { return i + 3 }
+                }
                 i += 1
             }
             return nil
         }
     }
 
-    /// The head with "/" inserted before a leading "?" of the target, and the body length it
-    /// announces (nil: chunked, cannot follow).
+    /// The head with "/" inserted before a leading "?" of the target and bare LFs made CRLF,
+    /// and the body length it announces (nil: chunked, cannot follow).
     static func mend(_ head: ByteBuffer) -> (ByteBuffer, Int?) {
         let bytes = Array(head.readableBytesView)
         var out = head
-        if let space = bytes.firstIndex(of: 32), space + 1 < bytes.count, bytes[space + 1] == UInt8(ascii: "?") {
+        let space = bytes.firstIndex(of: 32)
+        let slashless = space.map { $0 + 1 < bytes.count && bytes[$0 + 1] == UInt8(ascii: "?") } ?? false
+        let bareLF = bytes.indices.contains { bytes[$0] == 10 && ($0 == 0 || bytes[$0 - 1] != 13) }
+        if slashless || bareLF {
+            // The target gains its "/", and every line ends in CRLF (the decoder takes no bare LF).
             var fixed = ByteBuffer()
-            fixed.reserveCapacity(bytes.count + 1)
-            fixed.writeBytes(bytes[...space])
-            fixed.writeInteger(UInt8(ascii: "/"))
-            fixed.writeBytes(bytes[(space + 1)...])
+            fixed.reserveCapacity(bytes.count + 64)
+            for (i, b) in bytes.enumerated() {
+                if b == 10 && (i == 0 || bytes[i - 1] != 13) { fixed.writeInteger(UInt8(13)) }
+                fixed.writeInteger(b)
+                if slashless && i == space { fixed.writeInteger(UInt8(ascii: "/")) }
+            }
             out = fixed
         }
         var length = 0

@@ -165,6 +165,41 @@ struct DraftTests {
         #expect(renamed.grids[recoded]?.name == "河畔" && renamed.grids[a] == nil)
     }
 
+    /// Found by a hostile probe: a reshape reaching to latitude 89 was accepted and left a
+    /// neighbour valid in degrees but crossing itself once projected; the next reshape then
+    /// failed in GEOS after it was written, and the plan could not be validated any more.
+    /// Now every edit either leaves a sound plan that validates, or is refused and changes
+    /// nothing.
+    @Test func degenerateReshapesAreRefusedOrLeaveASoundPlan() throws {
+        let (store, planner, _, draft) = try draftFixture("320599001001")
+        let codes = try Snapshot(store, draft).grids.keys.sorted()
+        func attempt(_ edit: Edit) throws {
+            let before = try Snapshot(store, draft)
+            do {
+                _ = try planner.edit(plan: draft, version: before.version, edits: [edit], actor: "test")
+            } catch is PlanningError {
+                #expect(try Snapshot(store, draft) == before, "refused, nothing changed")
+                return
+            }
+            _ = try planner.validate(plan: draft)  // a GEOS failure here is the fault
+            try expectSound(store, planner, draft)
+        }
+        let first = try Snapshot(store, draft).grids[codes[0]]!.geometry.boundingBox!
+        try attempt(.reshape(grid: codes[0], polygon: Polygon(exterior: LinearRing(unchecked: [
+            Coordinate(first.minX, first.minY), Coordinate(first.maxX, first.minY), Coordinate(first.maxX, 89),
+            Coordinate(first.minX, first.maxY), Coordinate(first.minX, first.minY),
+        ]))))
+        for code in codes.prefix(3) {
+            let box = try Snapshot(store, draft).grids[code]!.geometry.boundingBox!
+            for f in [0.3, 0.6, 0.9] {
+                let ring = (0...8).map { k in
+                    Coordinate(box.center.x + box.width / 2 * f * cos(Double(k % 8) * .pi / 4), box.center.y + box.height / 2 * f * sin(Double(k % 8) * .pi / 4))
+                }
+                try attempt(.reshape(grid: code, polygon: Polygon(exterior: LinearRing(unchecked: ring))))
+            }
+        }
+    }
+
     @Test func reshapeAdjustsNeighbours() throws {
         let (store, planner, _, draft) = try draftFixture()
         let s = try Snapshot(store, draft)
