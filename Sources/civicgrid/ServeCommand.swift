@@ -45,6 +45,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Layers anyone may read without signing in, comma-separated (districts, streets, communities, grids, buildings, roads).")
     var `public` = ServerConfiguration.defaultPublicLayers.sorted().joined(separator: ",")
 
+    @Option(help: "Addresses of reverse proxies whose X-Forwarded-Host/-Proto to believe, comma-separated (\"*\": every peer); from others they are ignored.")
+    var trustedProxy = ""
+
+    @Option(help: "Close a connection that sends nothing for this many seconds (between requests, or within a request's head or body).")
+    var idleTimeout: Double = 30
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel: String = "info"
 
@@ -53,6 +59,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let bad = `public`.split(separator: ",").map(String.init).first(where: { !known.contains($0) }) {
             throw ValidationError("--public: no layer \"\(bad)\" (layers: \(known.sorted().joined(separator: ", ")))")
         }
+        guard idleTimeout > 0, idleTimeout <= 86400 else { throw ValidationError("--idle-timeout must be in (0, 86400] seconds") }
     }
 
     func run() async throws {
@@ -72,7 +79,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let configuration = ServerConfiguration(host: host, port: port, styles: styles, webAssets: webAssets, offlineAfter: offlineAfter,
                                                 osmandPort: osmandPort, retention: retentionDays.map { $0 * 86400 },
-                                                publicLayers: Set(`public`.split(separator: ",").map(String.init)))
+                                                publicLayers: Set(`public`.split(separator: ",").map(String.init)),
+                                                trustedProxies: Set(trustedProxy.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }),
+                                                idleTimeout: .milliseconds(Int64(idleTimeout * 1000)))
         var settings = IngestSettings()
         settings.dwell = dwell
         let app = buildApplication(store: store, tiles: tiles, ingestor: PingIngestor(store: store, settings: settings),
