@@ -126,6 +126,7 @@ enum OpenAPI {
                           body: [String: Any]? = nil, badRequest: Bool = false, notFound: Bool = false, noContent: Bool = false,
                           device: Bool = false, account: Bool = false, edit: Bool = false) -> [String: Any] {
         var responses: [String: Any] = ["200": ok, "default": problem("Unexpected error")]
+        if body != nil { responses["413"] = problem("The body is larger than this operation takes (a batch: more than 10,000 pings or 8 MB): nothing stored") }
         if badRequest { responses["400"] = problem("A parameter is invalid: the detail says which and why") }
         if notFound { responses["404"] = problem("No such collection, feature or file") }
         if noContent { responses["204"] = ["description": "The tile is empty"] }
@@ -178,9 +179,9 @@ enum OpenAPI {
         let to = query("to", "End", ["type": "string"])
         var paths: [String: Any] = [
             "/api/v1/positions": ["post": operation(
-                "Native batch of pings", "Up to 10,000 pings of the token's device; answers after they are on disk with the number accepted, duplicates (same device and time: stored once), doubtful ones (stored flagged) and each rejected ping's index and reason. 422 when none is accepted.",
+                "Native batch of pings", "1 to 10,000 pings of the token's device (8 MB at most; more is refused with a 413 while the body is read); answers after they are on disk with the number accepted, duplicates (same device and time: stored once), doubtful ones (stored flagged) and each rejected ping's index and reason. 422 when none is accepted.",
                 tag: "GPS", params: [], ok: json("IngestReport"),
-                body: ["required": true, "content": ["application/json": ["schema": ["type": "array", "maxItems": 10000, "items": ["$ref": "#/components/schemas/Ping"]]]]],
+                body: ["required": true, "content": ["application/json": ["schema": ["type": "array", "minItems": 1, "maxItems": 10000, "items": ["$ref": "#/components/schemas/Ping"]]]]],
                 badRequest: true, device: true)],
             "/osmand": Dictionary(uniqueKeysWithValues: ["get", "post", "put"].map { ($0, osmand($0)) }),
             "/owntracks": ["post": operation("OwnTracks HTTP mode", "An OwnTracks message; location messages are stored, others dropped. The device is the token's (X-Limit-D must name it if sent). Answers [].",
