@@ -377,14 +377,14 @@ extension StoreReader {
     /// How many features match: with boxes, those whose envelope lies inside one are counted
     /// by SQL, the rest (envelopes across an edge) by their geometry.
     private func count(_ s: FeatureLayer.SQL, from: String, filter: String, _ args: [(any DatabaseValueConvertible)?], boxes: [BoundingBox]) throws -> Int {
-        guard !boxes.isEmpty, s.rtree != nil else {
+        guard !boxes.isEmpty, s.rtree != nil, let geometry = s.geometry else {
             return try Int.fetchOne(db, sql: "SELECT count(*) FROM \(from) WHERE \(filter)", arguments: StatementArguments(args)) ?? 0
         }
         let inside = "(" + boxes.map { _ in "(rt.minx >= ? AND rt.maxx <= ? AND rt.miny >= ? AND rt.maxy <= ?)" }.joined(separator: " OR ") + ")"
         let boxArgs: [(any DatabaseValueConvertible)?] = boxes.flatMap { b -> [(any DatabaseValueConvertible)?] in [b.minX, b.maxX, b.minY, b.maxY] }
         var n = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(from) WHERE \(filter) AND \(inside)",
                                  arguments: StatementArguments(args + boxArgs)) ?? 0
-        let edge = try Row.fetchCursor(db, sql: "SELECT \(s.geometry!) AS geom FROM \(from) WHERE \(filter) AND NOT \(inside)",
+        let edge = try Row.fetchCursor(db, sql: "SELECT \(geometry) AS geom FROM \(from) WHERE \(filter) AND NOT \(inside)",
                                        arguments: StatementArguments(args + boxArgs))
         while let row = try edge.next() {
             let g = try Self.geometry(row["geom"])

@@ -25,11 +25,14 @@ func civicgrid(_ arguments: String...) throws -> Result {
     return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
 }
 
-/// Runs any program; returns its status and combined output.
-func run(_ program: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+/// Runs any program (with extra environment variables, in a folder); returns its status and
+/// combined output.
+func run(_ program: String, _ arguments: [String], environment: [String: String] = [:], directory: URL? = nil) throws -> (status: Int32, output: String) {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: program)
     p.arguments = arguments
+    if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
+    p.currentDirectoryURL = directory
     let pipe = Pipe()
     p.standardOutput = pipe
     p.standardError = pipe

@@ -111,19 +111,10 @@ struct GPSEndToEndTests {
     func killNineLosesNoAcknowledgedFix() throws {
         let city = temporaryPath("gpkg")
         try FileManager.default.copyItem(atPath: publishedDemo, toPath: city)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/bash")
-        p.arguments = [repository.appendingPathComponent("Scripts/check-durability").path, city]
-        p.currentDirectoryURL = repository
-        p.environment = ProcessInfo.processInfo.environment.merging(["CIVICGRID": binary]) { $1 }
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0, "\(text)")
-        let report = text.split(separator: "\n").last.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let (status, text) = try run("/bin/bash", [repository.appendingPathComponent("Scripts/check-durability").path, city],
+                                     environment: ["CIVICGRID": binary], directory: repository)
+        #expect(status == 0, "\(text)")
+        let report = text.split(separator: "\n").last { $0.hasPrefix("{") }.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
         #expect(report?["missing"] as? Int == 0 && report?["integrity"] as? String == "ok", "\(text)")
         #expect((report?["acknowledged"] as? Int ?? 0) > 100, "\(text)")
     }

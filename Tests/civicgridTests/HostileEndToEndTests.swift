@@ -39,19 +39,10 @@ struct HostileEndToEndTests {
     /// after the burst, no private layer or personal field anonymously, refused requests
     /// change no row, integrity ok).
     @Test func theHostileProbeFindsNothing() throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/bash")
-        p.arguments = [repository.appendingPathComponent("Scripts/check-hostile").path, publishedDemo]
-        p.currentDirectoryURL = repository
-        p.environment = ProcessInfo.processInfo.environment.merging(["CIVICGRID": binary]) { $1 }
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0, "\(text.split(separator: "\n").filter { !$0.hasPrefix("ok ") }.joined(separator: "\n"))")
-        let report = text.split(separator: "\n").last.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let (status, text) = try run("/bin/bash", [repository.appendingPathComponent("Scripts/check-hostile").path, publishedDemo],
+                                     environment: ["CIVICGRID": binary], directory: repository)
+        #expect(status == 0, "\(text.split(separator: "\n").filter { !$0.hasPrefix("ok ") }.joined(separator: "\n"))")
+        let report = text.split(separator: "\n").last { $0.hasPrefix("{") }.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
         #expect(report?["failures"] as? Int == 0, "\(text)")
     }
 }
