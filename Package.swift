@@ -26,24 +26,26 @@ let package = Package(
 
         // Pure core: value types, GeoJSON, WKB, GeoPackage binary. Foundation only.
         .target(name: "GridGeometry"),
+        // The domain model: records, roles, the household band and the layer catalogue.
+        .target(name: "CivicGridModel", dependencies: ["GridGeometry"]),
         // Thin safe wrappers over the C libraries.
         .target(name: "GridGEOS", dependencies: ["CGEOS", "GridGeometry"]),
         .target(name: "GridProj", dependencies: ["CPROJ", "GridGeometry"]),
         // The GeoPackage store: the only target that knows SQL.
         .target(name: "GridStore", dependencies: [
-            "GridGeometry",
+            "CivicGridModel", "GridGeometry",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         // Reading, checking and loading regions, buildings, households and roads.
-        .target(name: "GridImport", dependencies: ["GridGeometry", "GridGEOS", "GridProj", "GridStore"]),
+        .target(name: "GridImport", dependencies: ["CivicGridModel", "GridGeometry", "GridGEOS", "GridProj", "GridStore"]),
         // The partition engine: graph partitioning, cells and grid polygons, quality report.
-        .target(name: "GridPartition", dependencies: ["GridGeometry", "GridGEOS"]),
+        .target(name: "GridPartition", dependencies: ["CivicGridModel", "GridGeometry", "GridGEOS"]),
         // Plans: partition communities from the store, rebalance, validate, publish.
-        .target(name: "GridPlanning", dependencies: ["GridGeometry", "GridGEOS", "GridProj", "GridStore", "GridPartition"]),
+        .target(name: "GridPlanning", dependencies: ["CivicGridModel", "GridGeometry", "GridGEOS", "GridProj", "GridStore", "GridPartition"]),
         // GPS tracking: wire formats, doubt rules, GCJ-02, grid assignment, geofences, group
         // commit, the live hub, tracks and patrol coverage.
         .target(name: "GridTracking", dependencies: [
-            "GridGeometry", "GridGEOS", "GridStore",
+            "CivicGridModel", "GridGeometry", "GridGEOS", "GridStore",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // The deterministic synthetic demo district.
@@ -51,35 +53,37 @@ let package = Package(
         // Vector tiles: MVT encoder, clipping and simplification, the in-memory tile set and
         // its version-keyed cache, MBTiles and PMTiles packages.
         .target(name: "GridTiles", dependencies: [
-            "GridGeometry", "GridStore",
+            "CivicGridModel", "GridGeometry", "GridStore",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "CompressNIO", package: "compress-nio"),
         ]),
         // HTTP: the only target that knows Hummingbird.
         .target(name: "GridServer", dependencies: [
-            "GridGeometry", "GridStore", "GridTiles", "GridTracking", "GridPlanning", "GridPartition", "CMalloc",
+            "CivicGridModel", "GridGeometry", "GridStore", "GridTiles", "GridTracking", "GridPlanning", "GridPartition", "CMalloc",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ], resources: [.copy("Resources/map.html")]),
         .executableTarget(name: "civicgrid", dependencies: [
-            "GridGeometry", "GridStore", "GridImport", "GridDemo", "GridServer", "GridPlanning", "GridTiles", "GridTracking",
+            "CivicGridModel", "GridGeometry", "GridStore", "GridImport", "GridDemo", "GridServer", "GridPlanning", "GridTiles", "GridTracking",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
 
         .testTarget(name: "GridGeometryTests", dependencies: ["GridGeometry"]),
+        .testTarget(name: "CivicGridModelTests", dependencies: ["CivicGridModel"]),
         .testTarget(name: "GridGEOSTests", dependencies: ["GridGEOS"]),
         .testTarget(name: "GridProjTests", dependencies: ["GridProj"]),
-        .testTarget(name: "GridStoreTests", dependencies: ["GridStore"]),
-        .testTarget(name: "GridPartitionTests", dependencies: ["GridPartition", "GridGEOS"]),
-        .testTarget(name: "GridPlanningTests", dependencies: ["GridPlanning", "GridImport", "GridStore", "GridDemo", "GridGEOS"]),
-        .testTarget(name: "GridTrackingTests", dependencies: ["GridTracking", "GridStore", "GridGeometry"]),
+        .testTarget(name: "GridStoreTests", dependencies: ["CivicGridModel", "GridStore"]),
+        .testTarget(name: "GridPartitionTests", dependencies: ["CivicGridModel", "GridPartition", "GridGEOS"]),
+        .testTarget(name: "GridPlanningTests", dependencies: ["CivicGridModel", "GridPlanning", "GridImport", "GridStore", "GridDemo", "GridGEOS"]),
+        .testTarget(name: "GridTrackingTests", dependencies: ["CivicGridModel", "GridTracking", "GridStore", "GridGeometry"]),
         .testTarget(name: "GridImportTests", dependencies: ["GridImport", "GridStore", "GridProj"]),
         .testTarget(name: "GridDemoTests", dependencies: ["GridDemo", "GridImport", "GridStore", "GridGEOS"]),
         .testTarget(name: "GridTilesTests", dependencies: ["GridTiles", "GridStore", "GridDemo", "GridImport"]),
-        .testTarget(name: "GridServerTests", dependencies: [
+        .testTarget(name: "GridServerTests", dependencies: ["CivicGridModel", 
             "GridServer", "GridTiles", "GridStore", "GridGeometry", "GridTracking",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "GRDB", package: "GRDB.swift"),

@@ -1,3 +1,4 @@
+import CivicGridModel
 import GridGEOS
 import GridGeometry
 import GridStore

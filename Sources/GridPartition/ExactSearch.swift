@@ -1,3 +1,4 @@
+import CivicGridModel
 /// Exhaustive searches over a small piece of the graph (at most 64 nodes, held as bit masks),
 /// for where bisection and boundary moves leave a part out of band: a few large buildings
 /// (tower blocks of 100–500 households) whose sizes must be packed like a puzzle.

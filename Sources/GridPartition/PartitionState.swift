@@ -1,3 +1,4 @@
+import CivicGridModel
 import GridGeometry
 
 /// The partitioner's working state: which part each node is in, the parts' members and

@@ -1,3 +1,4 @@
+import CivicGridModel
 import Foundation
 import GridGEOS
 import GridGeometry
@@ -98,15 +99,30 @@ extension Planner {
         }
     }
 
-    /// The plan's report (as `plans validate` prints it) and its faults.
-    public func validate(plan id: Int64, band: Band = Band()) throws -> Validation {
-        let (community, grids, assignment, buildings, roads) = try store.read { r in
+    /// A plan and its community, read in one snapshot (see `PlanWorkspace`); `scope`, a
+    /// region code, answers whether the community lies in its subtree.
+    public func workspace(plan id: Int64, scope: String? = nil) throws -> PlanWorkspace {
+        try store.read { r in
             guard let plan = try r.plan(id: id) else { throw PlanningError("no plan \(id)", kind: .notFound) }
             guard let community = try r.region(code: plan.community) else { throw PlanningError("no community \(plan.community)", kind: .notFound) }
-            return (community, try r.grids(plan: id), try r.gridOfBuildings(plan: id),
-                    try r.buildings(community: plan.community), try r.roads(in: community.geometry.boundingBox!.expanded(by: 0.0005)))
+            return PlanWorkspace(plan: plan, community: community, buildings: try r.buildings(community: plan.community),
+                                 roads: try r.roads(in: community.geometry.boundingBox!.expanded(by: 0.0005)),
+                                 grids: try r.grids(plan: id), assignment: try r.gridOfBuildings(plan: id),
+                                 takenElsewhere: try r.publishedGridCommunities(),
+                                 inScope: try scope.map { try r.isRegion(plan.community, under: $0) } ?? true)
         }
-        return try Self.validate(community: community, grids: grids, assignment: assignment, buildings: buildings, roads: roads, band: band)
+    }
+
+    /// The plan's report (as `plans validate` prints it) and its faults, against `band` or
+    /// the band the plan was made for.
+    public func validate(plan id: Int64, band: Band? = nil) throws -> Validation {
+        try validate(try workspace(plan: id), band: band)
+    }
+
+    /// A workspace's report and faults: no I/O.
+    public func validate(_ w: PlanWorkspace, band: Band? = nil) throws -> Validation {
+        try Self.validate(community: w.community, grids: w.grids, assignment: w.assignment, buildings: w.buildings, roads: w.roads,
+                          band: band ?? w.band)
     }
 
     /// The report and faults of grids (with `assignment`: building → grid id) over a
@@ -165,25 +181,29 @@ extension Planner {
     /// plan at its new version and its validation. A plan no longer at `version` is
     /// `.stale`; an edit that would break coverage or contiguity, leave a grid that is not a
     /// valid polygon, or a plan that cannot be validated is `.refused` and nothing is written.
-    public func edit(plan id: Int64, version: Int, edits: [Edit], actor: String, band: Band = Band()) throws -> (Plan, Validation) {
-        let (plan, editor) = try store.read { r in
-            guard let plan = try r.plan(id: id) else { throw PlanningError("no plan \(id)", kind: .notFound) }
-            guard plan.status == .draft else { throw PlanningError("plan \(id) is \(plan.status.rawValue): only drafts are edited", kind: .conflict) }
-            guard plan.version == version else { throw PlanningError("plan \(id) is at version \(plan.version), not \(version)", kind: .stale) }
-            guard let community = try r.region(code: plan.community) else { throw PlanningError("no community \(plan.community)", kind: .notFound) }
-            return (plan, DraftEditor(community: community, buildings: try r.buildings(community: plan.community),
-                                      roads: try r.roads(in: community.geometry.boundingBox!.expanded(by: 0.0005)),
-                                      grids: try r.grids(plan: id), assignment: try r.gridOfBuildings(plan: id), band: band,
-                                      takenElsewhere: try r.publishedGridCommunities()))
-        }
+    public func edit(plan id: Int64, version: Int, edits: [Edit], actor: String, band: Band? = nil) throws -> (Plan, Validation) {
+        let (edited, validation) = try edit(try workspace(plan: id), version: version, edits: edits, actor: actor, band: band)
+        return (edited.plan, validation)
+    }
+
+    /// `edit` over a workspace already read: the edits are applied and judged in memory, and
+    /// one write transaction stores them and reads the plan's grids back. Returns the
+    /// workspace after the edit (same community, buildings and roads) and its validation.
+    public func edit(_ workspace: PlanWorkspace, version: Int, edits: [Edit], actor: String, band: Band? = nil) throws -> (PlanWorkspace, Validation) {
+        let plan = workspace.plan, id = plan.id
+        guard plan.status == .draft else { throw PlanningError("plan \(id) is \(plan.status.rawValue): only drafts are edited", kind: .conflict) }
+        guard plan.version == version else { throw PlanningError("plan \(id) is at version \(plan.version), not \(version)", kind: .stale) }
+        let band = band ?? workspace.band
+        let editor = DraftEditor(community: workspace.community, buildings: workspace.buildings, roads: workspace.roads, grids: workspace.grids,
+                                 assignment: workspace.assignment, band: band, takenElsewhere: workspace.takenElsewhere)
         var draft = editor
         let validation: Validation
         do {
             for e in edits { try draft.apply(e) }
             try draft.checkGeometry()
             let (grids, assignment) = try draft.candidate(plan: id)
-            validation = try Self.validate(community: editor.community, grids: grids, assignment: assignment,
-                                           buildings: Array(editor.buildings.values), roads: editor.roads, band: band)
+            validation = try Self.validate(community: workspace.community, grids: grids, assignment: assignment,
+                                           buildings: workspace.buildings, roads: workspace.roads, band: band)
         } catch let e as PlanningError {
             throw e
         } catch {
@@ -205,7 +225,9 @@ extension Planner {
             }
             try w.touchContents("grids")
             guard let edited = try w.reader.plan(id: id) else { throw PlanningError("no plan \(id)", kind: .notFound) }
-            return edited
+            var after = workspace
+            (after.plan, after.grids, after.assignment) = (edited, try w.reader.grids(plan: id), try w.reader.gridOfBuildings(plan: id))
+            return after
         }
         return (edited, validation)
     }
@@ -216,7 +238,7 @@ extension Planner {
     /// override with a reason is given (kept in the audit log). The community's published
     /// plan is archived in the same transaction. `validation` is the plan's, if the caller
     /// has it already.
-    public func publish(plan id: Int64, version: Int?, override reason: String?, actor: String, band: Band = Band(),
+    public func publish(plan id: Int64, version: Int?, override reason: String?, actor: String, band: Band? = nil,
                         validation known: Validation? = nil) throws -> Validation {
         let validation = try known ?? validate(plan: id, band: band)
         if let reason, reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {

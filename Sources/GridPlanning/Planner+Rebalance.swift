@@ -1,3 +1,4 @@
+import CivicGridModel
 import Foundation
 import GridGEOS
 import GridGeometry
@@ -38,38 +39,13 @@ extension Planner {
         let households = members.map { $0.reduce(0) { $0 + job.buildings[$1].households } }
 
         // Groups to divide again: each out-of-band grid with neighbours until feasible.
-        var group = [Int](repeating: -1, count: published.grids.count)
-        var groups: [[Int]] = []
         let neighbors: [[Int]] = polygons.indices.map { a in
             polygons.indices.filter { b in
                 b != a && sharedBoundaryLength(.multiPolygon(polygons[a]), .multiPolygon(polygons[b]), tolerance: 1e-3) > 0.5
             }
         }
         let largest = members.map { $0.map { job.buildings[$0].households }.max() ?? 0 }
-        for g in polygons.indices where !options.band.contains(households[g]) && largest[g] <= options.band.max && group[g] < 0 {
-            var members = [g]
-            var total = households[g]
-            var frontier = neighbors[g]
-            while !(options.band.isFeasible(total) && (members.count > 1 || total > options.band.max)), !frontier.isEmpty {
-                // Prefer a neighbour not yet regrouped, with the most households to share.
-                frontier.sort { (group[$0] < 0 ? 0 : 1, -households[$0], $0) < (group[$1] < 0 ? 0 : 1, -households[$1], $1) }
-                let next = frontier.removeFirst()
-                guard !members.contains(next) else { continue }
-                if group[next] >= 0 {  // join the group it is already in
-                    let other = group[next]
-                    members += groups[other]
-                    total += groups[other].reduce(0) { $0 + households[$1] }
-                    groups[other] = []
-                } else {
-                    members.append(next)
-                    total += households[next]
-                }
-                frontier += neighbors[next].filter { !members.contains($0) }
-            }
-            let id = groups.count
-            groups.append(members)
-            for m in members { group[m] = id }
-        }
+        let groups = RebalanceGroups.groups(households: households, largest: largest, neighbors: neighbors, band: options.band)
 
         // Each group divided again inside its own area, kept only if fewer households end
         // outside the band; everything else stays exactly as published.
@@ -77,7 +53,7 @@ extension Planner {
         var redrawn: [GridShape] = []
         var freedCodes: [String] = []
         var replaced = Set<Int>()
-        for g in groups where !g.isEmpty {
+        for g in groups {
             let area = try geos.unaryUnion(g.flatMap { polygons[$0] }.map(Geometry.polygon), gridSize: 1e-6).polygons
             let sites = g.flatMap { members[$0] }.map { i in
                 Site(id: job.buildings[i].id!, point: labels[i], households: job.buildings[i].households)

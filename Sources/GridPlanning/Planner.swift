@@ -1,3 +1,4 @@
+import CivicGridModel
 import Foundation
 import GridGEOS
 import GridGeometry
@@ -175,7 +176,7 @@ public struct Planner: Sendable {
 
     /// Publishes the newest draft of every community that has one, in one transaction:
     /// drafts with faults are left as drafts unless `override` gives a reason to accept them.
-    public func publishNewestDrafts(override reason: String?, actor: String, band: Band = Band()) throws -> (published: [Int64], refused: [Int64: [Validation.Fault]]) {
+    public func publishNewestDrafts(override reason: String?, actor: String, band: Band? = nil) throws -> (published: [Int64], refused: [Int64: [Validation.Fault]]) {
         let drafts = try store.read { r in
             try r.regions(level: .community).compactMap { c in try r.plans(community: c.code).first { $0.status == .draft } }
         }

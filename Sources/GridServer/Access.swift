@@ -1,12 +1,11 @@
-import Foundation
+import CivicGridModel
 import GridStore
-import GridTracking
 import Hummingbird
 
-/// Who may do what. A request signs in with an account's API token (`Authorization: Bearer`,
-/// or `access_token=` where a header cannot be set, as for EventSource); without one it is
-/// anonymous and sees only the public layers. Every check runs before anything is read or
-/// written, so a denied request changes nothing.
+/// Who may do what, from the account the request signed in as (`CivicContext.account`) and
+/// the layer catalogue. Without a token a request is anonymous and sees only the public
+/// layers. Every check runs before anything is read or written, so a denied request changes
+/// nothing.
 ///
 /// | | admin | planner | viewer | member | anonymous |
 /// |---|---|---|---|---|---|
@@ -17,36 +16,16 @@ import Hummingbird
 /// | positions, live, events, coverage, tracks, in scope | ✓ | | ✓ | own devices' tracks | |
 struct Access: Sendable {
     let store: GridStore
-    /// Layers (tile layers and feature collections) anonymous users may read.
+    /// The layers, with who may read each.
+    let layers: [FeatureLayer]
+    /// Layers anonymous users may read (tile layers and feature collections).
     let publicLayers: Set<String>
 
     static let challenge: HTTPFields = [.wwwAuthenticate: "Bearer realm=\"civicgrid\""]
 
-    /// The signed-in account, nil when anonymous; 401 for a token that is unknown or revoked.
-    func account(_ request: Request) throws -> Account? {
-        guard let token = Self.token(request) else { return nil }
-        let hash = DeviceToken.hash(token)
-        guard let account = try store.read({ try $0.account(tokenHash: hash) }) else {
-            throw Problem(.unauthorized, "Unauthorized", detail: "unknown or revoked API token", headers: Self.challenge)
-        }
-        return account
-    }
-
-    static func token(_ request: Request) -> String? {
-        if let auth = request.headers[.authorization], auth.lowercased().hasPrefix("bearer ") {
-            let t = auth.dropFirst(7).trimmingCharacters(in: .whitespaces)
-            return t.isEmpty ? nil : t
-        }
-        return request.uri.queryParameters["access_token"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
-    }
-
     /// The signed-in account if it has one of `roles`: 401 when anonymous, 403 otherwise.
-    func require(_ request: Request, _ roles: Set<Role>, to action: String) throws -> Account {
-        try require(try account(request), roles, to: action)
-    }
-
-    func require(_ account: Account?, _ roles: Set<Role>, to action: String) throws -> Account {
-        guard let account else {
+    func require(_ context: CivicContext, _ roles: Set<Role>, to action: String) throws -> Account {
+        guard let account = context.account else {
             throw Problem(.unauthorized, "Unauthorized", detail: "sign in to \(action): send an API token as a bearer token", headers: Self.challenge)
         }
         guard roles.contains(account.role) else {
@@ -56,36 +35,41 @@ struct Access: Sendable {
     }
 
     /// 403 unless `region` (any region code, a community's for plans) lies in the account's subtree.
-    func checkScope(_ account: Account, _ region: String, _ action: String) throws {
+    func checkScope(_ account: Account, _ region: String, _ action: String) async throws {
         guard let root = account.region else { return }
-        guard try store.read({ try $0.isRegion(region, under: root) }) else {
-            throw Problem(.forbidden, "Forbidden", detail: "\(account.name) works in \(root): \(region) is outside it, so may not \(action)")
-        }
+        guard try await store.asyncRead({ try $0.isRegion(region, under: root) }) else { throw Self.outOfScope(account, region, action) }
+    }
+
+    static func outOfScope(_ account: Account, _ region: String, _ action: String) -> Problem {
+        Problem(.forbidden, "Forbidden", detail: "\(account.name) works in \(account.region ?? ""): \(region) is outside it, so may not \(action)")
     }
 
     /// The communities an account sees (nil: all).
-    func communities(_ account: Account) throws -> Set<String>? {
+    func communities(_ account: Account) async throws -> Set<String>? {
         guard let root = account.region else { return nil }
-        return try store.read { try $0.communityCodes(under: root) } ?? []
+        return try await store.asyncRead { try $0.communityCodes(under: root) } ?? []
     }
 
-    /// 401 for anonymous requests to a layer that is not public (the account as `account(_:)`
-    /// found it, so that a request looks its token up once).
-    func checkLayer(_ account: Account?, _ layer: String) throws {
-        guard FeatureLayer(rawValue: layer) != nil else { return }  // unknown: the controller's 404
-        if layer == FeatureLayer.positions.rawValue {
-            let account = try require(account, [.admin, .viewer], to: "see positions")
-            if let root = account.region {
-                throw Problem(.forbidden, "Forbidden", detail: "\(account.name) works in \(root): read positions at /api/v1/live?region=\(root)")
-            }
-        } else if !publicLayers.contains(layer), account == nil {
-            throw Problem(.unauthorized, "Unauthorized", detail: "\(layer) is not public: sign in with an API token", headers: Self.challenge)
+    /// 401 for anonymous requests to a layer that is not public, 403 for a role the layer's
+    /// descriptor does not name or a scoped account on a layer not cut by region.
+    func checkLayer(_ context: CivicContext, _ name: String) throws {
+        guard let layer = layers.named(name)?.descriptor else { return }  // unknown: the controller's 404
+        guard let account = context.account else {
+            if publicLayers.contains(name) { return }
+            throw Problem(.unauthorized, "Unauthorized", detail: "\(name) is not public: sign in with an API token", headers: Self.challenge)
+        }
+        guard layer.readers.contains(account.role) else {
+            throw Problem(.forbidden, "Forbidden", detail: "\(account.name) is a \(account.role.rawValue): only \(Self.list(layer.readers)) may see \(name)")
+        }
+        if layer.wholeJurisdictionOnly, let root = account.region {
+            let hint = name == LayerDescriptor.positions.name ? ": read positions at /api/v1/live?region=\(root)" : ""
+            throw Problem(.forbidden, "Forbidden", detail: "\(account.name) works in \(root)\(hint)")
         }
     }
 
-    /// Whether a request may read a layer (for the collection list): `checkLayer` passes.
-    func canRead(_ account: Account?, _ layer: String) -> Bool {
-        (try? checkLayer(account, layer)) != nil
+    /// Whether a request may read a layer (for the collection list and tiles).
+    func canRead(_ context: CivicContext, _ layer: String) -> Bool {
+        (try? checkLayer(context, layer)) != nil
     }
 
     static func list(_ roles: Set<Role>) -> String {

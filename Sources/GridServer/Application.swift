@@ -1,6 +1,6 @@
+import CivicGridModel
 import CMalloc
 import Foundation
-import GridPartition
 import GridStore
 import GridTiles
 import GridTracking
@@ -32,11 +32,13 @@ public struct ServerConfiguration: Sendable {
     /// A connection that sends nothing for this long is closed: between requests (keep-alive),
     /// within a request head sent in pieces, or within a request body.
     public var idleTimeout: Duration
+    /// The map layers served as tiles and collections (the catalogue and its queries).
+    public var layers: [FeatureLayer]
 
     public init(host: String = "127.0.0.1", port: Int = 8080, styles: String = "Styles", webAssets: String = ".build-web/maplibre",
                 refreshInterval: Duration = .seconds(1), offlineAfter: Double = 600, osmandPort: Int? = nil, retention: Double? = nil,
                 publicLayers: Set<String> = ServerConfiguration.defaultPublicLayers, trustedProxies: Set<String> = [],
-                idleTimeout: Duration = .seconds(30)) {
+                idleTimeout: Duration = .seconds(30), layers: [FeatureLayer] = FeatureLayer.standard) {
         self.host = host
         self.port = port
         self.styles = styles
@@ -48,10 +50,12 @@ public struct ServerConfiguration: Sendable {
         self.publicLayers = publicLayers
         self.trustedProxies = trustedProxies
         self.idleTimeout = idleTimeout
+        self.layers = layers
     }
 
-    /// Region and grid outlines with their counts; never buildings' households or positions.
-    public static let defaultPublicLayers: Set<String> = ["districts", "streets", "communities", "grids"]
+    /// The catalogue's public layers: region and grid outlines with their counts; never
+    /// buildings' households or positions.
+    public static let defaultPublicLayers = Set(LayerDescriptor.standard.filter(\.publicByDefault).map(\.name))
 
     var authority: String { "\(host):\(port)" }
 }
@@ -103,15 +107,21 @@ public func buildRouter(store: GridStore, tiles: TileProvider, ingestor: PingIng
     router.addMiddleware { LogRequestsMiddleware(.debug) }
     router.addMiddleware { ProblemMiddleware() }
     router.addMiddleware { ForwardedHeadersMiddleware(trusted: configuration.trustedProxies) }
-    let access = Access(store: store, publicLayers: configuration.publicLayers)
-    let tracking = TrackingController(store: store, ingestor: ingestor, configuration: configuration, access: access)
+    let access = Access(store: store, layers: configuration.layers, publicLayers: configuration.publicLayers)
+    let ingest = IngestController(store: store, ingestor: ingestor)
+    // Devices sign in with device tokens, per route; everything else with API tokens,
+    // looked up once per request by the middleware of this group.
+    ingest.register(on: router)
     HealthController(store: store).register(on: router)
-    TilesController(provider: tiles, fallbackHost: configuration.authority, access: access).register(on: router)
-    WebController(store: store, configuration: configuration, tracking: tracking).register(on: router)
-    FeaturesController(store: store, fallbackHost: configuration.authority, access: access).register(on: router)
-    PlansController(store: store, tiles: tiles, access: access, band: Band()).register(on: router)
-    tracking.register(on: router)
-    router.get("openapi.json") { _, _ in OpenAPI.response }
+    let openAPI = OpenAPI.response(layers: configuration.layers)
+    router.get("openapi.json") { _, _ in openAPI }
+    let api = router.group().add(middleware: AuthenticationMiddleware(store: store))
+    TilesController(provider: tiles, fallbackHost: configuration.authority, access: access).register(on: api)
+    WebController(store: store, configuration: configuration, ingest: ingest).register(on: api)
+    FeaturesController(store: store, fallbackHost: configuration.authority, access: access).register(on: api)
+    PlansController(store: store, tiles: tiles, access: access).register(on: api)
+    LiveController(store: store, ingestor: ingestor, configuration: configuration, access: access).register(on: api)
+    HistoryController(store: store, access: access).register(on: api)
     return router
 }
 
@@ -155,4 +165,19 @@ public struct IngestService: Service {
             ingestor.close()
         }
     }
+}
+
+/// For benchmarks: a server on the same HTTP stack (Hummingbird, the tolerant HTTP/1 channel)
+/// whose every GET or POST to `/` answers 200 with nothing done: the ceiling the GPS
+/// endpoints are measured against.
+public func serveCeiling(port: Int, logger: Logger) async throws {
+    let router = Router()
+    router.get("/") { _, _ in HTTPResponse.Status.ok }
+    router.post("/") { _, _ in HTTPResponse.Status.ok }
+    try await Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)), logger: logger).runService()
+}
+
+/// Runs `buildApplication` until shutdown (SIGINT, SIGTERM).
+public func serve(store: GridStore, tiles: TileProvider, ingestor: PingIngestor, configuration: ServerConfiguration, logger: Logger) async throws {
+    try await buildApplication(store: store, tiles: tiles, ingestor: ingestor, configuration: configuration, logger: logger).runService()
 }

@@ -1,17 +1,50 @@
+import CivicGridModel
+import GridStore
+import GridTracking
 import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// The request context of every route: Hummingbird's core storage and the peer's address
-/// (which decides whether forwarded headers are believed).
+/// The request context of every route: Hummingbird's core storage, the peer's address
+/// (which decides whether forwarded headers are believed) and the signed-in account.
 public struct CivicContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The connection's peer: a client, or a proxy in front of us.
     public let remoteAddress: SocketAddress?
+    /// Who signed in, set once per request by `AuthenticationMiddleware`; nil: anonymous
+    /// (and on the device routes, which sign in with device tokens instead).
+    public var account: Account?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         remoteAddress = source.channel.remoteAddress
+    }
+}
+
+/// Looks the request's API token up once (a bearer token, or `access_token=` where no header
+/// can be sent, as for EventSource) and puts its account in the context; 401 for a token
+/// that is unknown or revoked, before any handler runs.
+struct AuthenticationMiddleware: RouterMiddleware {
+    typealias Context = CivicContext
+    let store: GridStore
+
+    func handle(_ request: Request, context: CivicContext, next: (Request, CivicContext) async throws -> Response) async throws -> Response {
+        guard let token = Self.token(request) else { return try await next(request, context) }
+        let hash = DeviceToken.hash(token)
+        guard let account = try await store.asyncRead({ try $0.account(tokenHash: hash) }) else {
+            throw Problem(.unauthorized, "Unauthorized", detail: "unknown or revoked API token", headers: Access.challenge)
+        }
+        var context = context
+        context.account = account
+        return try await next(request, context)
+    }
+
+    static func token(_ request: Request) -> String? {
+        if let auth = request.headers[.authorization], auth.lowercased().hasPrefix("bearer ") {
+            let t = auth.dropFirst(7).trimmingCharacters(in: .whitespaces)
+            return t.isEmpty ? nil : t
+        }
+        return request.uri.queryParameters["access_token"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
     }
 }
 

@@ -1,4 +1,6 @@
+import CivicGridModel
 import Foundation
+import CivicGridModel
 import GridGeometry
 import GridStore
 import Hummingbird
@@ -21,121 +23,156 @@ struct FeaturesController {
         "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
     ]
 
-    func register(on router: Router<CivicContext>) {
-        router.get("conformance") { request, _ in try checkFormat(request); return try jsonResponse(["conformsTo": Self.conformance]) }
-        router.get("collections") { request, _ in try collections(request) }
-        router.get("collections/:collectionId") { request, context in try collection(request, context.parameters.require("collectionId")) }
+    func register(on router: some RouterMethods<CivicContext>) {
+        router.get("conformance") { request, _ in try checkFormat(request); return JSONAnswer(["conformsTo": Self.conformance]) }
+        router.get("collections") { request, context in try await collections(request, context) }
+        router.get("collections/:collectionId") { request, context in try await collection(request, context, context.parameters.require("collectionId")) }
         router.get("collections/:collectionId/queryables") { request, context in
-            try queryables(request, context.parameters.require("collectionId"))
+            try await queryables(request, context, context.parameters.require("collectionId"))
         }
-        router.get("collections/:collectionId/items") { request, context in try items(request, context.parameters.require("collectionId")) }
+        router.get("collections/:collectionId/items") { request, context in
+            try await items(request, context, context.parameters.require("collectionId"))
+        }
         router.get("collections/:collectionId/items/:featureId") { request, context in
-            try item(request, context.parameters.require("collectionId"), context.parameters.require("featureId"))
+            try await item(request, context, context.parameters.require("collectionId"), context.parameters.require("featureId"))
         }
     }
 
     // MARK: Metadata
 
-    /// The layers offered: roads only once some are imported.
+    /// The layers offered: those shown only when present (roads) once they have features.
     func layers(_ r: StoreReader) throws -> [FeatureLayer] {
-        let hasRoads = try r.hasFeatures(.roads)
-        return FeatureLayer.allCases.filter { $0 != .roads || hasRoads }
+        try access.layers.filter { try !$0.descriptor.onlyWhenPresent || r.hasFeatures($0) }
     }
 
     func layer(_ id: String, _ r: StoreReader) throws -> FeatureLayer {
         let offered = try layers(r)
-        guard let layer = FeatureLayer(rawValue: id), offered.contains(layer) else {
-            throw Problem.notFound("no collection \"\(id)\"; collections: \(offered.map(\.rawValue).joined(separator: ", "))")
+        guard let layer = offered.named(id) else {
+            throw Problem.notFound("no collection \"\(id)\"; collections: \(offered.map(\.name).joined(separator: ", "))")
         }
         return layer
     }
 
-    func collections(_ request: Request) throws -> Response {
-        try checkFormat(request)
-        let base = request.baseURL(fallbackHost: fallbackHost)
-        let account = try access.account(request)
-        let readable = FeatureLayer.allCases.filter { access.canRead(account, $0.rawValue) }
-        let documents = try store.read { r in try layers(r).filter(readable.contains).map { try describe($0, base, r) } }
-        return try jsonResponse([
-            "links": [
-                link("self", "application/json", "Collections", "\(base)/collections"),
-                link("root", "application/json", "Landing page", "\(base)/"),
-            ],
-            "collections": documents,
-        ])
-    }
-
-    func collection(_ request: Request, _ id: String) throws -> Response {
-        try checkFormat(request)
-        let base = request.baseURL(fallbackHost: fallbackHost)
-        try access.checkLayer(try access.account(request), id)
-        return try jsonResponse(try store.read { r in try describe(try layer(id, r), base, r) })
+    struct Collections: Encodable, Sendable {
+        var links: [Link]
+        var collections: [Collection]
     }
 
     /// A collection's description: links, extent, item type, CRS.
-    func describe(_ layer: FeatureLayer, _ base: String, _ r: StoreReader) throws -> [String: Any] {
-        let url = "\(base)/collections/\(layer.rawValue)"
-        var doc: [String: Any] = [
-            "id": layer.rawValue, "title": layer.title, "description": layer.summary, "itemType": "feature",
-            "crs": [ItemsParameters.crs84], "storageCrs": ItemsParameters.crs84,
-            "links": [
-                link("self", "application/json", layer.title, url),
-                link("items", "application/geo+json", "\(layer.title) as GeoJSON", "\(url)/items"),
-                link("http://www.opengis.net/def/rel/ogc/1.0/queryables", "application/schema+json", "Queryables", "\(url)/queryables"),
-            ],
-        ]
+    struct Collection: Encodable, Sendable {
+        struct Extent: Encodable, Sendable {
+            struct Spatial: Encodable, Sendable {
+                var bbox: [[Double]]
+                var crs: String
+            }
+
+            struct Temporal: Encodable, Sendable {
+                var interval: [[String]]
+                var trs: String
+            }
+
+            var spatial: Spatial
+            var temporal: Temporal?
+        }
+
+        var id, title, description: String
+        var itemType = "feature"
+        var crs = [ItemsParameters.crs84]
+        var storageCrs = ItemsParameters.crs84
+        var links: [Link]
+        var extent: Extent?
+    }
+
+    func collections(_ request: Request, _ context: CivicContext) async throws -> JSONAnswer<Collections> {
+        try checkFormat(request)
+        let base = request.baseURL(fallbackHost: fallbackHost)
+        let documents = try await store.asyncRead { r in
+            try layers(r).filter { access.canRead(context, $0.name) }.map { try describe($0, base, r) }
+        }
+        return JSONAnswer(Collections(links: [
+            Link("self", "application/json", "Collections", "\(base)/collections"),
+            Link("root", "application/json", "Landing page", "\(base)/"),
+        ], collections: documents))
+    }
+
+    func collection(_ request: Request, _ context: CivicContext, _ id: String) async throws -> JSONAnswer<Collection> {
+        try checkFormat(request)
+        let base = request.baseURL(fallbackHost: fallbackHost)
+        try access.checkLayer(context, id)
+        return JSONAnswer(try await store.asyncRead { r in try describe(try layer(id, r), base, r) })
+    }
+
+    func describe(_ layer: FeatureLayer, _ base: String, _ r: StoreReader) throws -> Collection {
+        let url = "\(base)/collections/\(layer.name)"
+        var doc = Collection(id: layer.name, title: layer.title, description: layer.descriptor.summary, links: [
+            Link("self", "application/json", layer.title, url),
+            Link("items", "application/geo+json", "\(layer.title) as GeoJSON", "\(url)/items"),
+            Link("http://www.opengis.net/def/rel/ogc/1.0/queryables", "application/schema+json", "Queryables", "\(url)/queryables"),
+        ])
         if let extent = try r.extent(layer) {
             let b = extent.box
-            var e: [String: Any] = ["spatial": ["bbox": [[b.minX, b.minY, b.maxX, b.maxY]], "crs": ItemsParameters.crs84]]
-            if let (start, end) = extent.time {
-                e["temporal"] = ["interval": [[StoreReader.isoTime(start), StoreReader.isoTime(end)]],
-                                 "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"]
-            }
-            doc["extent"] = e
+            doc.extent = .init(spatial: .init(bbox: [[b.minX, b.minY, b.maxX, b.maxY]], crs: ItemsParameters.crs84),
+                               temporal: extent.time.map { start, end in
+                                   .init(interval: [[StoreReader.isoTime(start), StoreReader.isoTime(end)]],
+                                         trs: "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian")
+                               })
         }
         return doc
     }
 
     /// The queryable properties as a JSON Schema (OGC API – Features Part 3).
-    func queryables(_ request: Request, _ id: String) throws -> Response {
+    struct Queryables: Encodable, Sendable {
+        struct Property: Encodable, Sendable {
+            var title: String?
+            var type: String?
+            var format: String?
+        }
+
+        var schema = "https://json-schema.org/draft/2020-12/schema"
+        var id: String
+        var type = "object"
+        var title: String
+        var properties: [String: Property]
+        var additionalProperties = false
+
+        enum CodingKeys: String, CodingKey { case schema = "$schema", id = "$id", type, title, properties, additionalProperties }
+    }
+
+    func queryables(_ request: Request, _ context: CivicContext, _ id: String) async throws -> JSONAnswer<Queryables> {
         try checkFormat(request)
         let base = request.baseURL(fallbackHost: fallbackHost)
-        try access.checkLayer(try access.account(request), id)
-        let layer = try store.read { try self.layer(id, $0) }
-        var properties: [String: Any] = [:]
-        for p in layer.properties {
-            var schema: [String: Any] = ["title": p.title]
-            switch p.type {
-            case .string: schema["type"] = "string"
-            case .integer: schema["type"] = "integer"
-            case .number: schema["type"] = "number"
-            case .dateTime: schema["type"] = "string"; schema["format"] = "date-time"
+        try access.checkLayer(context, id)
+        let layer = try await store.asyncRead { try self.layer(id, $0) }
+        var properties: [String: Queryables.Property] = [:]
+        for p in layer.fields {
+            properties[p.name] = switch p.type {
+            case .string: .init(title: p.title, type: "string")
+            case .integer: .init(title: p.title, type: "integer")
+            case .number: .init(title: p.title, type: "number")
+            case .dateTime: .init(title: p.title, type: "string", format: "date-time")
             }
-            properties[p.name] = schema
         }
-        properties["geometry"] = ["format": "geometry-\(layer.geometryType.lowercased())"]
-        let body = try JSONSerialization.data(withJSONObject: [
-            "$schema": "https://json-schema.org/draft/2020-12/schema", "$id": "\(base)/collections/\(id)/queryables",
-            "type": "object", "title": layer.title, "properties": properties, "additionalProperties": false,
-        ] as [String: Any], options: [.sortedKeys, .withoutEscapingSlashes])
-        return Response(status: .ok, headers: [.contentType: "application/schema+json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        properties["geometry"] = .init(format: "geometry-\(layer.descriptor.geometry.rawValue.lowercased())")
+        return JSONAnswer(Queryables(id: "\(base)/collections/\(id)/queryables", title: layer.title, properties: properties),
+                          contentType: "application/schema+json")
     }
 
     // MARK: Features
 
-    func items(_ request: Request, _ id: String) throws -> Response {
+    func items(_ request: Request, _ context: CivicContext, _ id: String) async throws -> Response {
         let base = request.baseURL(fallbackHost: fallbackHost)
         let sent = request.uri.queryParameters.map { (String($0.key), String($0.value)) }
         let parameters = sent.filter { $0.0 != "access_token" }
-        let account = try access.account(request)
-        try access.checkLayer(account, id)
-        if id == FeatureLayer.grids.rawValue, let plan = parameters.last(where: { $0.0 == "plan" }).flatMap({ Int64($0.1) }) { try checkPlan(account, plan) }
-        let (layer, page, query) = try store.read { r -> (FeatureLayer, FeaturePage, FeatureQuery) in
+        try access.checkLayer(context, id)
+        if access.layers.named(id)?.takesPlan == true, let plan = parameters.last(where: { $0.0 == "plan" }).flatMap({ Int64($0.1) }) {
+            try await checkPlan(context, plan)
+        }
+        let (layer, page, query) = try await store.asyncRead { r -> (FeatureLayer, FeaturePage, FeatureQuery) in
             let found = try self.layer(id, r)
             let query = try ItemsParameters.parse(found, parameters)
             return (found, try r.features(found, query, cache: cache), query)
         }
-        let url = "\(base)/collections/\(layer.rawValue)/items"
+        let url = "\(base)/collections/\(layer.name)/items"
         // Links keep every parameter but the cursors (the caller's access_token too: the next
         // page needs it as much as this one).
         let kept = sent.filter { $0.0 != "after" && $0.0 != "before" }
@@ -145,7 +182,7 @@ struct FeaturesController {
         }
         var links: [JSONValue] = [
             linkValue("self", "application/geo+json", "This page", href(query.after.map { [("after", $0)] } ?? query.before.map { [("before", $0)] } ?? [])),
-            linkValue("collection", "application/json", layer.title, "\(base)/collections/\(layer.rawValue)"),
+            linkValue("collection", "application/json", layer.title, "\(base)/collections/\(layer.name)"),
         ]
         if let next = page.next { links.append(linkValue("next", "application/geo+json", "Next page", href([("after", next)]))) }
         if let previous = page.previous { links.append(linkValue("prev", "application/geo+json", "Previous page", href([("before", previous)]))) }
@@ -158,7 +195,7 @@ struct FeaturesController {
         return Response(status: .ok, headers: [.contentType: "application/geo+json"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
-    func item(_ request: Request, _ id: String, _ featureID: String) throws -> Response {
+    func item(_ request: Request, _ context: CivicContext, _ id: String, _ featureID: String) async throws -> Response {
         let base = request.baseURL(fallbackHost: fallbackHost)
         var plan: Int64?
         for (name, value) in request.uri.queryParameters {
@@ -171,16 +208,15 @@ struct FeaturesController {
             default: throw Problem.badRequest("unknown parameter \"\(name)\"; a feature takes f and, for grids, plan")
             }
         }
-        let account = try access.account(request)
-        try access.checkLayer(account, id)
-        if id == FeatureLayer.grids.rawValue, let plan { try checkPlan(account, plan) }
-        let (layer, feature) = try store.read { r -> (FeatureLayer, Feature?) in
+        try access.checkLayer(context, id)
+        if access.layers.named(id)?.takesPlan == true, let plan { try await checkPlan(context, plan) }
+        let (layer, feature) = try await store.asyncRead { [plan] r -> (FeatureLayer, Feature?) in
             let found = try self.layer(id, r)
-            return (found, try r.feature(found, id: featureID, plan: found == .grids ? plan : nil))
+            return (found, try r.feature(found, id: featureID, plan: found.takesPlan ? plan : nil))
         }
-        guard let feature else { throw Problem.notFound("no feature \"\(featureID)\" in \(layer.rawValue)") }
+        guard let feature else { throw Problem.notFound("no feature \"\(featureID)\" in \(layer.name)") }
         var text = GeoJSONWriter().feature(feature)
-        let url = "\(base)/collections/\(layer.rawValue)"
+        let url = "\(base)/collections/\(layer.name)"
         var links = ""
         GeoJSONWriter.appendValue(.array([
             linkValue("self", "application/geo+json", "This feature", "\(url)/items/\(Self.escape(featureID))"),
@@ -194,19 +230,15 @@ struct FeaturesController {
     // MARK: Helpers
 
     /// Grids of a plan other than a published one are for those who may read plans in its community.
-    func checkPlan(_ account: Account?, _ id: Int64) throws {
-        guard let plan = try store.read({ try $0.plan(id: id) }), plan.status != .published else { return }
-        let account = try access.require(account, PlansController.readers, to: "read draft and archived plans")
-        try access.checkScope(account, plan.community, "read plan \(id)")
+    func checkPlan(_ context: CivicContext, _ id: Int64) async throws {
+        guard let plan = try await store.asyncRead({ try $0.plan(id: id) }), plan.status != .published else { return }
+        let account = try access.require(context, PlansController.readers, to: "read draft and archived plans")
+        try await access.checkScope(account, plan.community, "read plan \(id)")
     }
 
     /// Metadata documents are JSON only.
     func checkFormat(_ request: Request) throws {
         if let f = request.uri.queryParameters["f"], f != "json" { throw Problem.badRequest("f=\(f): this document is served as f=json only") }
-    }
-
-    func link(_ rel: String, _ type: String, _ title: String, _ href: String) -> [String: String] {
-        ["rel": rel, "type": type, "title": title, "href": href]
     }
 
     func linkValue(_ rel: String, _ type: String, _ title: String, _ href: String) -> JSONValue {

@@ -13,9 +13,9 @@ struct HealthController {
         var roads: Int
     }
 
-    func register(on router: Router<CivicContext>) {
+    func register(on router: some RouterMethods<CivicContext>) {
         router.get("health") { _, _ -> Health in
-            try store.read { r in
+            try await store.asyncRead { r in
                 let counts = try r.counts()
                 return Health(status: "ok", regions: counts["regions"] ?? 0, buildings: counts["buildings"] ?? 0,
                               households: try r.householdTotal(), roads: counts["roads"] ?? 0)

@@ -16,8 +16,8 @@ enum ItemsParameters {
 
     /// Every parameter `layer` takes.
     static func names(_ layer: FeatureLayer) -> [String] {
-        var names = common + (layer.hasTime ? ["datetime"] : []) + (layer == .grids ? ["plan"] : [])
-        for p in layer.properties where !names.contains(p.name) {
+        var names = common + (layer.hasTime ? ["datetime"] : []) + (layer.takesPlan ? ["plan"] : [])
+        for p in layer.fields where !names.contains(p.name) {
             names.append(p.name)
             if p.type == .integer || p.type == .number { names += ["\(p.name)_min", "\(p.name)_max"] }
         }
@@ -30,7 +30,7 @@ enum ItemsParameters {
         let allowed = Set(names(layer))
         for (name, value) in parameters {
             guard allowed.contains(name) else {
-                throw .badRequest("unknown parameter \"\(name)\"; \(layer.rawValue) items take: \(names(layer).joined(separator: ", "))")
+                throw .badRequest("unknown parameter \"\(name)\"; \(layer.name) items take: \(names(layer).joined(separator: ", "))")
             }
             guard seen.insert(name).inserted else { throw .badRequest("parameter \"\(name)\" given twice") }
             switch name {
@@ -49,9 +49,9 @@ enum ItemsParameters {
                 if name == "after" { query.after = value } else { query.before = value }
             case "properties":
                 let list = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-                let known = Set(layer.properties.map(\.name))
+                let known = Set(layer.fields.map(\.name))
                 if let bad = list.first(where: { !known.contains($0) }) {
-                    throw .badRequest("properties: no property \"\(bad)\"; \(layer.rawValue) has \(layer.properties.map(\.name).joined(separator: ", "))")
+                    throw .badRequest("properties: no property \"\(bad)\"; \(layer.name) has \(layer.fields.map(\.name).joined(separator: ", "))")
                 }
                 query.properties = list
             case "datetime": query.time = try interval(value)
@@ -69,12 +69,12 @@ enum ItemsParameters {
     private static func filter(_ layer: FeatureLayer, _ name: String, _ value: String, _ query: inout FeatureQuery) throws(Problem) {
         for (suffix, isMin) in [("_min", true), ("_max", false)] where name.hasSuffix(suffix) {
             let property = String(name.dropLast(suffix.count))
-            guard layer.properties.contains(where: { $0.name == property }) else { continue }
+            guard layer.fields.contains(where: { $0.name == property }) else { continue }
             guard let number = Double(value), number.isFinite else { throw .badRequest("\(name) \"\(value)\" is not a number") }
             query.ranges.append(isMin ? (property, number, nil) : (property, nil, number))
             return
         }
-        let p = layer.properties.first { $0.name == name }!
+        guard let p = layer.descriptor.field(name) else { throw .badRequest("unknown parameter \"\(name)\"") }
         switch p.type {
         case .integer where Int64(value) == nil: throw .badRequest("\(name) \"\(value)\" is not an integer")
         case .number where Double(value) == nil: throw .badRequest("\(name) \"\(value)\" is not a number")

@@ -1,4 +1,6 @@
+import CivicGridModel
 import Foundation
+import GridGeometry
 import GridStore
 import GridTracking
 import Hummingbird
@@ -7,14 +9,13 @@ import Hummingbird
 /// parameters come from `FeatureLayer` and `ItemsParameters`, the same definitions the
 /// handlers use; a test checks that its paths and the router's routes are the same set.
 enum OpenAPI {
-    static let response: Response = {
-        let data = try! JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .withoutEscapingSlashes])
-        return Response(status: .ok, headers: [.contentType: "application/vnd.oai.openapi+json;version=3.0"],
-                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
-    }()
+    /// The document for these layers, encoded once.
+    static func response(layers: [FeatureLayer]) -> JSONAnswer<JSONValue> {
+        JSONAnswer(document(layers: layers), contentType: "application/vnd.oai.openapi+json;version=3.0")
+    }
 
-    static var document: [String: Any] {
-        var paths: [String: Any] = [
+    static func document(layers: [FeatureLayer]) -> JSONValue {
+        var paths: [String: JSONValue] = [
             "/": [
                 "get": operation("Landing page", "Links to the API description, conformance and the collections; a browser (Accept: text/html) gets the map page. With id or deviceid in the query: an OsmAnd report (see /osmand).",
                                  tag: "OGC API", params: [ref("f")], ok: json("LandingPage", alsoHTML: true)),
@@ -54,7 +55,7 @@ enum OpenAPI {
                                           ok: ["description": "The tile", "content": ["application/vnd.mapbox-vector-tile": ["schema": ["type": "string", "format": "binary"]]]],
                                           badRequest: true, notFound: true, noContent: true),
             "/tiles/{layers}/{z}/{x}/{y}.mvt": get("Vector tile of some layers", "Same as /tiles/{z}/{x}/{y}.mvt with only the named layers; an unknown layer or an empty name is a 400.", tag: "Tiles",
-                                                    params: [pathParameter("layers", "Comma-separated layers: districts, streets, communities, grids, buildings, roads")] + ["z", "x", "y"].map { pathParameter($0, "Tile \($0)", integer: true) },
+                                                    params: [pathParameter("layers", "Comma-separated layers: \(layers.filter { $0.descriptor.zooms != nil }.map(\.name).joined(separator: ", "))")] + ["z", "x", "y"].map { pathParameter($0, "Tile \($0)", integer: true) },
                                                     ok: ["description": "The tile", "content": ["application/vnd.mapbox-vector-tile": ["schema": ["type": "string", "format": "binary"]]]],
                                                     badRequest: true, notFound: true, noContent: true),
             "/api/v1/regions": get("Regions", "Every region's code, name, level, parent and bounding box (the map's region picker).", tag: "Map", params: [],
@@ -63,12 +64,12 @@ enum OpenAPI {
         for (path, item) in tracking { paths[path] = item }
         for (path, item) in plans { paths[path] = item }
         // One items path per collection, with its queryables as parameters.
-        for layer in FeatureLayer.allCases {
+        for layer in layers {
             var params = ["bbox", "bbox-crs", "limit", "after", "before", "f"].map(ref) + [propertiesParameter(layer)]
             if layer.hasTime { params.append(ref("datetime")) }
-            if layer == .grids { params.append(ref("plan")) }
-            for p in layer.properties where !(layer == .grids && p.name == "plan") {  // plan= selects the plan
-                let type: [String: Any] = switch p.type {
+            if layer.takesPlan { params.append(ref("plan")) }
+            for p in layer.fields where !(layer.takesPlan && p.name == "plan") {  // plan= selects the plan
+                let type: JSONValue = switch p.type {
                 case .string: ["type": "string"]
                 case .integer: ["type": "integer"]
                 case .number: ["type": "number"]
@@ -80,19 +81,19 @@ enum OpenAPI {
                     params.append(query("\(p.name)_max", "Only features whose \(p.name) is at most this", ["type": "number"]))
                 }
             }
-            paths["/collections/\(layer.rawValue)/items"] = get(layer.title, layer.summary, tag: "Collections", params: params,
+            paths["/collections/\(layer.name)/items"] = get(layer.title, layer.descriptor.summary, tag: "Collections", params: params,
                                                                 ok: geoJSON("FeatureCollection"), badRequest: true)
         }
         // Operation ids from the paths: "/collections/{collectionId}/items" → getCollectionsCollectionIdItems.
         for (path, item) in paths {
-            guard var item = item as? [String: Any] else { continue }
+            guard case .object(var item) = item else { continue }
             let words = path.split { !$0.isLetter && !$0.isNumber }.map { $0.prefix(1).uppercased() + $0.dropFirst() }
             for (method, operation) in item {
-                guard var operation = operation as? [String: Any] else { continue }
-                operation["operationId"] = method + (words.isEmpty ? (method == "get" ? "Landing" : "Root") : words.joined())
-                item[method] = operation
+                guard case .object(var operation) = operation else { continue }
+                operation["operationId"] = .string(method + (words.isEmpty ? (method == "get" ? "Landing" : "Root") : words.joined()))
+                item[method] = .object(operation)
             }
-            paths[path] = item
+            paths[path] = .object(item)
         }
         return [
             "openapi": "3.0.3",
@@ -102,9 +103,9 @@ enum OpenAPI {
                 "license": ["name": "Proprietary"],
             ],
             "servers": [["url": "/"]],
-            "tags": ["OGC API", "Collections", "Tiles", "Map", "GPS", "Plans", "Service"].map { ["name": $0] },
-            "paths": paths,
-            "components": ["parameters": parameters, "schemas": schemas, "securitySchemes": [
+            "tags": .array(["OGC API", "Collections", "Tiles", "Map", "GPS", "Plans", "Service"].map { ["name": .string($0)] }),
+            "paths": .object(paths),
+            "components": ["parameters": parameters(layers), "schemas": schemas, "securitySchemes": [
                 "deviceToken": ["type": "http", "scheme": "bearer", "description": "A device token from civicgrid devices add"],
                 "deviceBasic": ["type": "http", "scheme": "basic", "description": "Any user name (OwnTracks: the user), the device token as password"],
                 "tokenParameter": ["type": "apiKey", "in": "query", "name": "token"],
@@ -116,16 +117,16 @@ enum OpenAPI {
 
     // MARK: Building blocks
 
-    static func get(_ summary: String, _ description: String, tag: String, params: [[String: Any]], ok: [String: Any],
-                    badRequest: Bool = false, notFound: Bool = false, noContent: Bool = false, account: Bool = false) -> [String: Any] {
+    static func get(_ summary: String, _ description: String, tag: String, params: [JSONValue], ok: JSONValue,
+                    badRequest: Bool = false, notFound: Bool = false, noContent: Bool = false, account: Bool = false) -> JSONValue {
         ["get": operation(summary, description, tag: tag, params: params, ok: ok, badRequest: badRequest, notFound: notFound, noContent: noContent,
                           account: account)]
     }
 
-    static func operation(_ summary: String, _ description: String, tag: String, params: [[String: Any]], ok: [String: Any],
-                          body: [String: Any]? = nil, badRequest: Bool = false, notFound: Bool = false, noContent: Bool = false,
-                          device: Bool = false, account: Bool = false, edit: Bool = false) -> [String: Any] {
-        var responses: [String: Any] = ["200": ok, "default": problem("Unexpected error")]
+    static func operation(_ summary: String, _ description: String, tag: String, params: [JSONValue], ok: JSONValue,
+                          body: JSONValue? = nil, badRequest: Bool = false, notFound: Bool = false, noContent: Bool = false,
+                          device: Bool = false, account: Bool = false, edit: Bool = false) -> JSONValue {
+        var responses: [String: JSONValue] = ["200": ok, "default": problem("Unexpected error")]
         if body != nil { responses["413"] = problem("The body is larger than this operation takes (a batch: more than 10,000 pings or 8 MB): nothing stored") }
         if badRequest { responses["400"] = problem("A parameter is invalid: the detail says which and why") }
         if notFound { responses["404"] = problem("No such collection, feature or file") }
@@ -145,17 +146,18 @@ enum OpenAPI {
             responses["422"] = problem("The edit would break coverage or contiguity, or publishing meets faults without an override: nothing changed")
             responses["428"] = problem("If-Match is missing")
         }
-        var op: [String: Any] = ["summary": summary, "description": description, "tags": [tag], "parameters": params, "responses": responses]
+        var op: [String: JSONValue] = ["summary": .string(summary), "description": .string(description), "tags": [.string(tag)],
+                                       "parameters": .array(params), "responses": .object(responses)]
         if let body { op["requestBody"] = body }
-        if device { op["security"] = [["deviceToken": [String]()], ["deviceBasic": [String]()], ["tokenParameter": [String]()]] }
-        if account { op["security"] = [["apiToken": [String]()], ["accessToken": [String]()]] }
-        return op
+        if device { op["security"] = [["deviceToken": []], ["deviceBasic": []], ["tokenParameter": []]] }
+        if account { op["security"] = [["apiToken": []], ["accessToken": []]] }
+        return .object(op)
     }
 
     /// The GPS paths: ingestion in three wire formats, live positions, events, tracks, coverage.
-    static var tracking: [String: Any] {
-        let empty: [String: Any] = ["description": "Stored (on disk)"]
-        let osmandParams: [[String: Any]] = [
+    static var tracking: [String: JSONValue] {
+        let empty: JSONValue = ["description": "Stored (on disk)"]
+        let osmandParams: [JSONValue] = [
             query("id", "Device id (or deviceid)", ["type": "string"]), query("deviceid", "Device id", ["type": "string"]),
             query("lat", "Latitude (WGS-84 or the device's GCJ-02)", ["type": "number"]), query("lon", "Longitude", ["type": "number"]),
             query("location", "lat,lon instead of lat and lon", ["type": "string"]),
@@ -165,11 +167,11 @@ enum OpenAPI {
             query("accuracy", "Metres", ["type": "number"]), query("batt", "Battery, %", ["type": "number"]),
             query("token", "The device token, for apps that can only set a URL", ["type": "string"]),
         ]
-        let osmandBody: [String: Any] = ["required": false, "content": [
+        let osmandBody: JSONValue = ["required": false, "content": [
             "application/x-www-form-urlencoded": ["schema": ["type": "object"]],
             "application/json": ["schema": ["type": "object", "description": "Traccar Client: {location: {timestamp, coords: {latitude, longitude, accuracy, speed, heading, altitude}, battery: {level}}, device_id}"]],
         ]]
-        let osmand: (String) -> [String: Any] = { method in
+        let osmand: (String) -> JSONValue = { method in
             operation("OsmAnd protocol (\(method.uppercased()))", "One fix as Traccar's OsmAnd protocol has it: parameters in the query, or form-encoded in the body when the query is empty, or a Traccar Client JSON body. Also accepted on / when the parameters name id or deviceid, and with a request line lacking the leading slash.",
                       tag: "GPS", params: osmandParams, ok: empty, body: method == "get" ? nil : osmandBody, badRequest: true, device: true)
         }
@@ -177,13 +179,13 @@ enum OpenAPI {
         let offline = query("offline_after", "Seconds after which a device is offline (default: the server's, 600)", ["type": "number"])
         let from = query("from", "Start (RFC 3339 with a zone, or epoch seconds or ms)", ["type": "string"])
         let to = query("to", "End", ["type": "string"])
-        var paths: [String: Any] = [
+        var paths: [String: JSONValue] = [
             "/api/v1/positions": ["post": operation(
                 "Native batch of pings", "1 to 10,000 pings of the token's device (8 MB at most; more is refused with a 413 while the body is read); answers after they are on disk with the number accepted, duplicates (same device and time: stored once), doubtful ones (stored flagged) and each rejected ping's index and reason. 422 when none is accepted.",
                 tag: "GPS", params: [], ok: json("IngestReport"),
                 body: ["required": true, "content": ["application/json": ["schema": ["type": "array", "minItems": 1, "maxItems": 10000, "items": ["$ref": "#/components/schemas/Ping"]]]]],
                 badRequest: true, device: true)],
-            "/osmand": Dictionary(uniqueKeysWithValues: ["get", "post", "put"].map { ($0, osmand($0)) }),
+            "/osmand": .object(Dictionary(uniqueKeysWithValues: ["get", "post", "put"].map { ($0, osmand($0)) })),
             "/owntracks": ["post": operation("OwnTracks HTTP mode", "An OwnTracks message; location messages are stored, others dropped. The device is the token's (X-Limit-D must name it if sent). Answers [].",
                                              tag: "GPS", params: [], ok: json(nil), body: ["required": true, "content": ["application/json": ["schema": ["type": "object"]]]],
                                              badRequest: true, device: true)],
@@ -213,11 +215,11 @@ enum OpenAPI {
 
     /// Planners' routes (roles: reading for admins, planners and viewers; writing for admins
     /// and planners; each within the account's region).
-    static var plans: [String: Any] {
+    static var plans: [String: JSONValue] {
         let id = pathParameter("id", "Plan id", integer: true)
-        let ifMatch: [String: Any] = ["name": "If-Match", "in": "header", "required": true, "description": "The plan's ETag as last read", "schema": ["type": "string"]]
+        let ifMatch: JSONValue = ["name": "If-Match", "in": "header", "required": true, "description": "The plan's ETag as last read", "schema": ["type": "string"]]
         let plan = json("PlanDocument")
-        let editBody: [String: Any] = ["required": true, "content": ["application/json": ["schema": ["oneOf": [
+        let editBody: JSONValue = ["required": true, "content": ["application/json": ["schema": ["oneOf": [
             ["$ref": "#/components/schemas/Edit"], ["type": "array", "items": ["$ref": "#/components/schemas/Edit"], "minItems": 1],
         ]]]]]
         return [
@@ -253,49 +255,49 @@ enum OpenAPI {
         ]
     }
 
-    static func ref(_ name: String) -> [String: Any] { ["$ref": "#/components/parameters/\(name)"] }
+    static func ref(_ name: String) -> JSONValue { ["$ref": "#/components/parameters/\(name)"] }
 
-    static func json(_ schema: String?, alsoHTML: Bool = false) -> [String: Any] {
-        var content: [String: Any] = ["application/json": ["schema": schema.map { ["$ref": "#/components/schemas/\($0)"] } ?? ["type": "object"]]]
+    static func json(_ schema: String?, alsoHTML: Bool = false) -> JSONValue {
+        var content: [String: JSONValue] = ["application/json": ["schema": schema.map { ["$ref": "#/components/schemas/\($0)"] } ?? ["type": "object"]]]
         if alsoHTML { content["text/html"] = ["schema": ["type": "string"]] }
-        return ["description": "OK", "content": content]
+        return ["description": "OK", "content": .object(content)]
     }
 
-    static func geoJSON(_ schema: String) -> [String: Any] {
+    static func geoJSON(_ schema: String) -> JSONValue {
         ["description": "GeoJSON", "content": ["application/geo+json": ["schema": ["$ref": "#/components/schemas/\(schema)"]]]]
     }
 
-    static func html() -> [String: Any] { ["description": "HTML page", "content": ["text/html": ["schema": ["type": "string"]]]] }
+    static func html() -> JSONValue { ["description": "HTML page", "content": ["text/html": ["schema": ["type": "string"]]]] }
 
-    static func problem(_ description: String) -> [String: Any] {
-        ["description": description, "content": ["application/problem+json": ["schema": ["$ref": "#/components/schemas/Problem"]]]]
+    static func problem(_ description: String) -> JSONValue {
+        ["description": .string(description), "content": ["application/problem+json": ["schema": ["$ref": "#/components/schemas/Problem"]]]]
     }
 
-    static func pathParameter(_ name: String, _ description: String, integer: Bool = false) -> [String: Any] {
-        ["name": name, "in": "path", "required": true, "description": description, "schema": ["type": integer ? "integer" : "string"]]
+    static func pathParameter(_ name: String, _ description: String, integer: Bool = false) -> JSONValue {
+        ["name": .string(name), "in": "path", "required": true, "description": .string(description), "schema": ["type": integer ? "integer" : "string"]]
     }
 
-    static func query(_ name: String, _ description: String, _ schema: [String: Any]) -> [String: Any] {
-        ["name": name, "in": "query", "required": false, "description": description, "schema": schema]
+    static func query(_ name: String, _ description: String, _ schema: JSONValue) -> JSONValue {
+        ["name": .string(name), "in": "query", "required": false, "description": .string(description), "schema": schema]
     }
 
-    static func propertiesParameter(_ layer: FeatureLayer) -> [String: Any] {
+    static func propertiesParameter(_ layer: FeatureLayer) -> JSONValue {
         ["name": "properties", "in": "query", "required": false, "style": "form", "explode": false,
          "description": "Only these properties in each feature",
-         "schema": ["type": "array", "items": ["type": "string", "enum": layer.properties.map(\.name)]]]
+         "schema": ["type": "array", "items": ["type": "string", "enum": .array(layer.fields.map { .string($0.name) })]]]
     }
 
-    static var parameters: [String: Any] {
+    static func parameters(_ layers: [FeatureLayer]) -> JSONValue {
         [
             "collectionId": ["name": "collectionId", "in": "path", "required": true, "description": "Collection id",
-                             "schema": ["type": "string", "enum": FeatureLayer.allCases.map(\.rawValue)]],
+                             "schema": ["type": "string", "enum": .array(layers.map { .string($0.name) })]],
             "featureId": pathParameter("featureId", "Feature id"),
             "f": query("f", "Output format: json (GeoJSON for features)", ["type": "string", "enum": ["json", "geojson"]]),
             "bbox": ["name": "bbox", "in": "query", "required": false, "style": "form", "explode": false,
                      "description": "minLon,minLat,maxLon,maxLat (CRS84): only features that meet this box",
                      "schema": ["type": "array", "minItems": 4, "maxItems": 6, "items": ["type": "number"]]],
-            "bbox-crs": query("bbox-crs", "CRS of bbox; only CRS84", ["type": "string", "format": "uri", "enum": [ItemsParameters.crs84]]),
-            "limit": query("limit", "Features per page", ["type": "integer", "minimum": 1, "maximum": ItemsParameters.maxLimit, "default": 100]),
+            "bbox-crs": query("bbox-crs", "CRS of bbox; only CRS84", ["type": "string", "format": "uri", "enum": [.string(ItemsParameters.crs84)]]),
+            "limit": query("limit", "Features per page", ["type": "integer", "minimum": 1, "maximum": .number(Double(ItemsParameters.maxLimit)), "default": 100]),
             "after": query("after", "Features after this id (the next link carries it)", ["type": "string"]),
             "before": query("before", "Features before this id (the prev link carries it)", ["type": "string"]),
             "properties": ["name": "properties", "in": "query", "required": false, "style": "form", "explode": false,
@@ -305,11 +307,11 @@ enum OpenAPI {
         ]
     }
 
-    static var schemas: [String: Any] {
-        let link: [String: Any] = ["type": "object", "required": ["href", "rel"],
+    static var schemas: JSONValue {
+        let link: JSONValue = ["type": "object", "required": ["href", "rel"],
                                    "properties": ["href": ["type": "string"], "rel": ["type": "string"], "type": ["type": "string"], "title": ["type": "string"]]]
-        let links: [String: Any] = ["type": "array", "items": ["$ref": "#/components/schemas/Link"]]
-        let collection: [String: Any] = [
+        let links: JSONValue = ["type": "array", "items": ["$ref": "#/components/schemas/Link"]]
+        let collection: JSONValue = [
             "type": "object", "required": ["id", "links"],
             "properties": ["id": ["type": "string"], "title": ["type": "string"], "description": ["type": "string"], "links": links,
                            "itemType": ["type": "string"], "crs": ["type": "array", "items": ["type": "string"]], "storageCrs": ["type": "string"],
@@ -357,7 +359,7 @@ enum OpenAPI {
                      "additionalProperties": ["type": "string", "description": "Kept as attributes"]],
             "IngestReport": ["type": "object",
                              "properties": ["accepted": ["type": "integer"], "stored": ["type": "integer"], "duplicates": ["type": "integer"],
-                                            "flagged": ["type": "array", "items": ["type": "object", "properties": ["index": ["type": "integer"], "flags": ["type": "array", "items": ["type": "string", "enum": FixFlags.names.map(\.1)]]]]],
+                                            "flagged": ["type": "array", "items": ["type": "object", "properties": ["index": ["type": "integer"], "flags": ["type": "array", "items": ["type": "string", "enum": .array(FixFlags.names.map { .string($0.1) })]]]]],
                                             "rejected": ["type": "array", "items": ["type": "object", "properties": ["index": ["type": "integer"], "reason": ["type": "string"]]]]]],
             "Health": ["type": "object", "properties": ["status": ["type": "string"], "regions": ["type": "integer"], "buildings": ["type": "integer"],
                                                         "households": ["type": "integer"], "roads": ["type": "integer"]]],

@@ -1,6 +1,6 @@
+import CivicGridModel
 import Foundation
 import GridGeometry
-import GridPartition
 import GridPlanning
 import GridStore
 import GridTiles
@@ -20,21 +20,20 @@ struct PlansController {
     let store: GridStore
     let tiles: TileProvider
     let access: Access
-    let band: Band
 
     static let geoPackageType = "application/geopackage+sqlite3"
 
-    func register(on router: Router<CivicContext>) {
-        router.get("api/v1/communities/:code/plans") { request, context in try list(request, context.parameters.require("code")) }
-        router.post("api/v1/communities/:code/plans") { request, context in try await create(request, context.parameters.require("code")) }
-        router.get("api/v1/plans/:id") { request, context in try show(request, try id(context)) }
-        router.post("api/v1/plans/:id/edits") { request, context in try await edit(request, try id(context)) }
-        router.post("api/v1/plans/:id/publish") { request, context in try await publish(request, try id(context)) }
+    func register(on router: some RouterMethods<CivicContext>) {
+        router.get("api/v1/communities/:code/plans") { _, context in try await list(context, context.parameters.require("code")) }
+        router.post("api/v1/communities/:code/plans") { request, context in try await create(request, context, context.parameters.require("code")) }
+        router.get("api/v1/plans/:id") { request, context in try await show(request, context, try id(context)) }
+        router.post("api/v1/plans/:id/edits") { request, context in try await edit(request, context, try id(context)) }
+        router.post("api/v1/plans/:id/publish") { request, context in try await publish(request, context, try id(context)) }
         router.get("api/v1/plans/:id/diff/:other") { request, context in
-            try diff(request, try id(context), try id(context, "other"))
+            try await diff(request, context, try id(context), try id(context, "other"))
         }
-        router.get("api/v1/plans/:id/audit") { request, context in try audit(request, try id(context)) }
-        router.get("api/v1/plans/:id/grids.gpkg") { request, context in try export(request, try id(context)) }
+        router.get("api/v1/plans/:id/audit") { _, context in try await audit(context, try id(context)) }
+        router.get("api/v1/plans/:id/grids.gpkg") { _, context in try await export(context, try id(context)) }
     }
 
     func id(_ context: CivicContext, _ name: String = "id") throws -> Int64 {
@@ -48,16 +47,25 @@ struct PlansController {
     static let readers: Set<Role> = [.admin, .planner, .viewer]
     static let writers: Set<Role> = [.admin, .planner]
 
-    /// The plan, after checking the account may `action` it (404 before 403 would leak
-    /// nothing: plan ids are not secret, their contents are).
-    func authorize(_ request: Request, plan id: Int64, _ roles: Set<Role>, _ action: String) throws -> (Account, Plan) {
-        try authorize(try access.account(request), plan: id, roles, action)
+    /// The plan's workspace (one read: the plan, its community, buildings, roads and grids),
+    /// after checking the account may `action` it (404 before 403 would leak nothing: plan
+    /// ids are not secret, their contents are).
+    func workspace(_ context: CivicContext, plan id: Int64, _ roles: Set<Role>, _ action: String) async throws -> (Account, PlanWorkspace) {
+        let account = try access.require(context, roles, to: action)
+        let workspace = try await run { [store] in try Planner(store: store).workspace(plan: id, scope: account.region) }
+        guard workspace.inScope else { throw Access.outOfScope(account, workspace.plan.community, action) }
+        return (account, workspace)
     }
 
-    func authorize(_ signedIn: Account?, plan id: Int64, _ roles: Set<Role>, _ action: String) throws -> (Account, Plan) {
-        let account = try access.require(signedIn, roles, to: action)
-        guard let plan = try store.read({ try $0.plan(id: id) }) else { throw Problem.notFound("no plan \(id)") }
-        try access.checkScope(account, plan.community, action)
+    /// The plan alone, after the same checks (for routes that need no community data).
+    func plan(_ context: CivicContext, _ id: Int64, _ roles: Set<Role>, _ action: String) async throws -> (Account, Plan) {
+        let account = try access.require(context, roles, to: action)
+        let (plan, inScope) = try await store.asyncRead { r -> (Plan?, Bool) in
+            guard let plan = try r.plan(id: id) else { return (nil, false) }
+            return (plan, try account.region.map { try r.isRegion(plan.community, under: $0) } ?? true)
+        }
+        guard let plan else { throw Problem.notFound("no plan \(id)") }
+        guard inScope else { throw Access.outOfScope(account, plan.community, action) }
         return (account, plan)
     }
 
@@ -77,80 +85,94 @@ struct PlansController {
         }
     }
 
-    /// A planning error as a problem.
-    func planning<T>(_ body: () throws -> T) throws -> T {
-        do {
-            return try body()
-        } catch let e as PlanningError {
-            switch e.kind {
-            case .refused: throw Problem(.unprocessableContent, "Edit refused", detail: e.message)
-            case .notFound: throw Problem.notFound(e.message)
-            case .stale: throw Problem(.preconditionFailed, "Precondition failed", detail: e.message)
-            case .conflict: throw Problem(.conflict, "Conflict", detail: e.message)
-            case .malformed: throw Problem.badRequest(e.message)
+    /// Planning work off the cooperative pool, its errors as problems.
+    func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await offload {
+            do {
+                return try work()
+            } catch let e as PlanningError {
+                switch e.kind {
+                case .refused: throw Problem(.unprocessableContent, "Edit refused", detail: e.message)
+                case .notFound: throw Problem.notFound(e.message)
+                case .stale: throw Problem(.preconditionFailed, "Precondition failed", detail: e.message)
+                case .conflict: throw Problem(.conflict, "Conflict", detail: e.message)
+                case .malformed: throw Problem.badRequest(e.message)
+                }
             }
         }
     }
 
     // MARK: Routes
 
-    func list(_ request: Request, _ code: String) throws -> Response {
-        let account = try access.require(request, Self.readers, to: "read plans")
-        guard try store.read({ try $0.region(code: code) })?.level == .community else { throw Problem.notFound("no community \(code)") }
-        try access.checkScope(account, code, "read plans of \(code)")
-        let plans = try store.read { try $0.plans(community: code) }
-        return try jsonResponse(plans.map(summary))
+    func list(_ context: CivicContext, _ code: String) async throws -> JSONAnswer<[Summary]> {
+        try await checkCommunity(context, code, Self.readers, "read plans of \(code)")
+        return JSONAnswer(try await store.asyncRead { try $0.plans(community: code) }.map(Summary.init))
     }
 
-    func create(_ request: Request, _ code: String) async throws -> Response {
-        let account = try access.require(request, Self.writers, to: "create plans")
-        guard try store.read({ try $0.region(code: code) })?.level == .community else { throw Problem.notFound("no community \(code)") }
-        try access.checkScope(account, code, "create plans in \(code)")
+    /// 404 unless `code` is a community, 403 outside the account's scope.
+    func checkCommunity(_ context: CivicContext, _ code: String, _ roles: Set<Role>, _ action: String) async throws {
+        let account = try access.require(context, roles, to: action)
+        let (isCommunity, inScope) = try await store.asyncRead { r in
+            (try r.region(code: code)?.level == .community, try account.region.map { try r.isRegion(code, under: $0) } ?? true)
+        }
+        guard isCommunity else { throw Problem.notFound("no community \(code)") }
+        guard inScope else { throw Access.outOfScope(account, code, action) }
+    }
+
+    func create(_ request: Request, _ context: CivicContext, _ code: String) async throws -> Response {
+        try await checkCommunity(context, code, Self.writers, "create plans in \(code)")
+        let actor = context.account?.name ?? ""
         var request = request
         let body = try await request.collectBody(upTo: 64 << 20)
-        let planner = Planner(store: store)
+        let store = store
         let id: Int64
         if request.headers[.contentType]?.hasPrefix(Self.geoPackageType) == true {
-            let file = FileManager.default.temporaryDirectory.appendingPathComponent("upload-\(UUID().uuidString).gpkg")
-            defer { try? FileManager.default.removeItem(at: file) }
-            try Data(buffer: body).write(to: file)
-            id = try planning {
-                try planner.importDraft(community: code, geoPackage: file.path, layer: nil, actor: account.name, source: "the upload")
+            let data = Data(buffer: body)
+            id = try await run {
+                let file = FileManager.default.temporaryDirectory.appendingPathComponent("upload-\(UUID().uuidString).gpkg")
+                defer { try? FileManager.default.removeItem(at: file) }
+                try data.write(to: file)
+                return try Planner(store: store).importDraft(community: code, geoPackage: file.path, layer: nil, actor: actor, source: "the upload")
             }
         } else {
             guard case .object(let object)? = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer: body)),
                   case .string(let from)? = object["from"], let source = DraftSource(rawValue: from) else {
                 throw Problem.badRequest(#"the body must be {"from":"partition"} or {"from":"published"} (or a GeoPackage, Content-Type \#(Self.geoPackageType))"#)
             }
-            id = try planning { try planner.createDraft(community: code, from: source, actor: account.name, band: band) }
+            id = try await run { try Planner(store: store).createDraft(community: code, from: source, actor: actor) }
         }
-        var response = try document(id)
+        let workspace = try await run { try Planner(store: store).workspace(plan: id) }
+        var response = try await document(workspace)
         response.status = .created
         response.headers[.location] = "/api/v1/plans/\(id)"
         return response
     }
 
-    func show(_ request: Request, _ id: Int64) throws -> Response {
-        let (_, plan) = try authorize(request, plan: id, Self.readers, "read plan \(id)")
-        if let match = request.headers[.ifNoneMatch], match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == Self.etag(plan) }) {
-            return Response(status: .notModified, headers: [.eTag: Self.etag(plan)])
+    func show(_ request: Request, _ context: CivicContext, _ id: Int64) async throws -> Response {
+        let (_, workspace) = try await workspace(context, plan: id, Self.readers, "read plan \(id)")
+        if let match = request.headers[.ifNoneMatch],
+           match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == Self.etag(workspace.plan) }) {
+            return Response(status: .notModified, headers: [.eTag: Self.etag(workspace.plan)])
         }
-        return try document(id)
+        return try await document(workspace)
     }
 
-    func edit(_ request: Request, _ id: Int64) async throws -> Response {
-        let (account, plan) = try authorize(request, plan: id, Self.writers, "edit plan \(id)")
+    func edit(_ request: Request, _ context: CivicContext, _ id: Int64) async throws -> Response {
+        let (account, workspace) = try await workspace(context, plan: id, Self.writers, "edit plan \(id)")
         var request = request
         let body = Data(buffer: try await request.collectBody(upTo: 8 << 20))
-        let edits = try planning { try Edit.list(json: body) }
+        let edits = try await run { try Edit.list(json: body) }
+        let plan = workspace.plan
         guard plan.status == .draft else { throw Problem(.conflict, "Conflict", detail: "plan \(id) is \(plan.status.rawValue): only drafts are edited") }
         try Self.checkIfMatch(request, plan)
-        let (_, validation) = try planning { try Planner(store: store).edit(plan: id, version: plan.version, edits: edits, actor: account.name, band: band) }
-        return try document(id, validation: validation)
+        let (edited, validation) = try await run { [store] in
+            try Planner(store: store).edit(workspace, version: plan.version, edits: edits, actor: account.name)
+        }
+        return try await document(edited, validation: validation)
     }
 
-    func publish(_ request: Request, _ id: Int64) async throws -> Response {
-        let (account, plan) = try authorize(request, plan: id, Self.writers, "publish plan \(id)")
+    func publish(_ request: Request, _ context: CivicContext, _ id: Int64) async throws -> Response {
+        let (account, workspace) = try await workspace(context, plan: id, Self.writers, "publish plan \(id)")
         var request = request
         let body = try await request.collectBody(upTo: 1 << 20)
         var reason: String?
@@ -165,25 +187,53 @@ struct PlansController {
                 reason = text
             }
         }
+        let plan = workspace.plan
         guard plan.status == .draft else { throw Problem(.conflict, "Conflict", detail: "plan \(id) is \(plan.status.rawValue), not a draft") }
         try Self.checkIfMatch(request, plan)
         let planner = Planner(store: store)
-        let validation = try planner.validate(plan: id, band: band)
+        let validation = try await run { try planner.validate(workspace) }
         if !validation.publishable, reason == nil {
             throw Problem(.unprocessableContent, "Plan has faults",
                           detail: "plan \(id) has \(validation.faults.count) fault(s): \(validation.faults.map(\.detail).joined(separator: "; ")); publish with {\"override\":\"reason\"} to accept them",
                           extensions: ["faults": .array(validation.faults.map { .string($0.detail) })])
         }
-        _ = try planning { try planner.publish(plan: id, version: plan.version, override: reason, actor: account.name, band: band, validation: validation) }
-        _ = try tiles.refresh(from: store)  // the map shows the new grids with this answer
-        return try document(id, validation: validation)  // publishing changes no grid: the same report
+        let published = try await run { [reason] in
+            _ = try planner.publish(plan: id, version: plan.version, override: reason, actor: account.name, validation: validation)
+            return try planner.workspace(plan: id)
+        }
+        _ = try await offload { [tiles, store] in try tiles.refresh(from: store) }  // the map shows the new grids with this answer
+        return try await document(published, validation: validation)  // publishing changes no grid: the same report
     }
 
-    func diff(_ request: Request, _ a: Int64, _ b: Int64) throws -> Response {
-        let (account, _) = try authorize(request, plan: a, Self.readers, "read plan \(a)")
-        _ = try authorize(account, plan: b, Self.readers, "read plan \(b)")
-        let d = try planning { try Planner(store: store).diff(a, b) }
+    struct Diff: Encodable, Sendable {
+        struct Grids: Encodable, Sendable {
+            var added, removed, changed: [String]
+            var unchanged: Int
+        }
+
+        struct Move: Encodable, Sendable {
+            var building: Int64
+            var households: Int
+            var from, to: Nullable<String>
+        }
+
+        var from, to: Int64
+        var community: String
+        var grids: Grids
+        var buildingsMoved, householdsMoved: Int
+        var moves: [Move]
+
+        enum CodingKeys: String, CodingKey {
+            case from, to, community, grids, buildingsMoved = "buildings_moved", householdsMoved = "households_moved", moves
+        }
+    }
+
+    func diff(_ request: Request, _ context: CivicContext, _ a: Int64, _ b: Int64) async throws -> Response {
+        _ = try await plan(context, a, Self.readers, "read plan \(a)")
+        _ = try await plan(context, b, Self.readers, "read plan \(b)")
         let f = request.uri.queryParameters["f"].map(String.init) ?? "json"
+        guard f == "json" || f == "geojson" else { throw Problem.badRequest("f=\(f): a diff is served as f=json or f=geojson") }
+        let d = try await run { [store] in try Planner(store: store).diff(a, b) }
         if f == "geojson" {
             var features: [Feature] = []
             func grid(_ g: Grid, _ change: String) -> Feature {
@@ -201,76 +251,97 @@ struct PlansController {
             return Response(status: .ok, headers: [.contentType: "application/geo+json"],
                             body: .init(byteBuffer: ByteBuffer(string: GeoJSONWriter().featureCollection(features))))
         }
-        guard f == "json" else { throw Problem.badRequest("f=\(f): a diff is served as f=json or f=geojson") }
-        func codes(_ gs: [Grid]) -> [String] { gs.map(\.code) }
-        return try jsonResponse([
-            "from": d.from.id, "to": d.to.id, "community": d.from.community,
-            "grids": ["added": codes(d.added), "removed": codes(d.removed), "changed": d.changed.map(\.1.code), "unchanged": d.unchanged] as [String: Any],
-            "buildings_moved": d.moves.count, "households_moved": d.householdsMoved,
-            "moves": d.moves.map { m -> [String: Any] in
-                ["building": m.building, "households": m.households, "from": m.from ?? NSNull(), "to": m.to ?? NSNull()]
-            },
-        ])
+        let answer = Diff(from: d.from.id, to: d.to.id, community: d.from.community,
+                          grids: .init(added: d.added.map(\.code), removed: d.removed.map(\.code), changed: d.changed.map(\.1.code), unchanged: d.unchanged),
+                          buildingsMoved: d.moves.count, householdsMoved: d.householdsMoved,
+                          moves: d.moves.map { .init(building: $0.building, households: $0.households, from: Nullable($0.from), to: Nullable($0.to)) })
+        return try JSONAnswer(answer).response(from: request, context: context)
     }
 
-    func audit(_ request: Request, _ id: Int64) throws -> Response {
-        _ = try authorize(request, plan: id, Self.readers, "read plan \(id)")
-        let entries = try store.read { try $0.audit(plan: id) }
-        return try jsonResponse(entries.map { e -> [String: Any] in
-            ["id": e.id, "at": e.at, "actor": e.actor, "plan": e.plan ?? NSNull(), "community": e.community ?? NSNull(), "action": e.action,
-             "detail": (try? JSONSerialization.jsonObject(with: Data(e.detail.utf8))) ?? e.detail]
+    struct AuditLine: Encodable, Sendable {
+        var id: Int64
+        var at, actor: String
+        var plan: Nullable<Int64>
+        var community: Nullable<String>
+        var action: String
+        /// The entry's JSON detail as stored.
+        var detail: JSONValue
+    }
+
+    func audit(_ context: CivicContext, _ id: Int64) async throws -> JSONAnswer<[AuditLine]> {
+        _ = try await plan(context, id, Self.readers, "read plan \(id)")
+        let entries = try await store.asyncRead { try $0.audit(plan: id) }
+        return JSONAnswer(entries.map { e in
+            AuditLine(id: e.id, at: e.at, actor: e.actor, plan: Nullable(e.plan), community: Nullable(e.community), action: e.action,
+                      detail: (try? JSONDecoder().decode(JSONValue.self, from: Data(e.detail.utf8))) ?? .string(e.detail))
         })
     }
 
-    func export(_ request: Request, _ id: Int64) throws -> Response {
-        _ = try authorize(request, plan: id, Self.readers, "read plan \(id)")
-        let features = try planning { try Planner(store: store).features(plan: id) }
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("export-\(UUID().uuidString).gpkg")
-        defer { try? FileManager.default.removeItem(at: file) }
-        try GeoPackageWriter.write(features, layer: "grids", geometryType: "POLYGON", to: file.path)
-        let data = try Data(contentsOf: file)
+    func export(_ context: CivicContext, _ id: Int64) async throws -> Response {
+        _ = try await plan(context, id, Self.readers, "read plan \(id)")
+        let data = try await run { [store] in
+            let features = try Planner(store: store).features(plan: id)
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("export-\(UUID().uuidString).gpkg")
+            defer { try? FileManager.default.removeItem(at: file) }
+            try GeoPackageWriter.write(features, layer: "grids", geometryType: "POLYGON", to: file.path)
+            return try Data(contentsOf: file)
+        }
         return Response(status: .ok, headers: [.contentType: Self.geoPackageType, .contentDisposition: "attachment; filename=\"plan-\(id).gpkg\""],
                         body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
     // MARK: Documents
 
-    func summary(_ p: Plan) -> [String: Any] {
-        ["id": p.id, "community": p.community, "status": p.status.rawValue, "version": p.version, "based_on": p.basedOn ?? NSNull(),
-         "author": p.author ?? NSNull(), "created_at": p.createdAt, "updated_at": p.updatedAt, "etag": Self.etag(p)]
+    /// A plan as the list and the document head show it.
+    struct Summary: Encodable, Sendable {
+        var id: Int64
+        var community: String
+        var status: PlanStatus
+        var version: Int
+        var basedOn: Nullable<Int64>
+        var author: Nullable<String>
+        var createdAt, updatedAt, etag: String
+
+        init(_ p: Plan) {
+            (id, community, status, version) = (p.id, p.community, p.status, p.version)
+            (basedOn, author, createdAt, updatedAt, etag) = (Nullable(p.basedOn), Nullable(p.author), p.createdAt, p.updatedAt, PlansController.etag(p))
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case id, community, status, version, basedOn = "based_on", author, createdAt = "created_at", updatedAt = "updated_at", etag
+        }
     }
 
     /// The plan, its grids (GeoJSON, with their band), its community's buildings as points
-    /// with their grid (households counts only: no household detail), and its validation.
-    func document(_ id: Int64, validation known: Validation? = nil) throws -> Response {
-        let validation = try known ?? planning { try Planner(store: store).validate(plan: id, band: band) }
-        let (plan, grids, assignment, buildings) = try store.read { r in
-            let plan = try r.plan(id: id)!
-            return (plan, try r.grids(plan: id), try r.gridOfBuildings(plan: id), try r.buildings(community: plan.community))
-        }
-        let codes = Dictionary(uniqueKeysWithValues: grids.map { ($0.id!, $0.code) })
+    /// with their grid (households counts only: no household detail), and its validation,
+    /// all from the workspace: no further read.
+    func document(_ w: PlanWorkspace, validation known: Validation? = nil) async throws -> Response {
+        let validation: Validation
+        if let known { validation = known } else { validation = try await run { [store] in try Planner(store: store).validate(w) } }
+        let band = w.band
+        let codes = Dictionary(uniqueKeysWithValues: w.grids.compactMap { g in g.id.map { ($0, g.code) } })
         let writer = GeoJSONWriter()
-        let gridFeatures = grids.map { g in
+        let gridFeatures = w.grids.map { g in
             Feature(id: .string(g.code), geometry: g.geometry, properties: [
                 "code": .string(g.code), "name": g.name.map(JSONValue.string) ?? .null, "households": .number(Double(g.households)),
                 "buildings": .number(Double(g.buildings)), "area_m2": .number(g.areaM2.rounded()),
-                "band": .string(g.households < band.min ? "under" : g.households > band.max ? "over" : "ok"),  // as in the tiles
+                "band": .string(band.classify(g.households).rawValue),
             ])
         }
-        let buildingFeatures = buildings.map { b in
-            Feature(id: .number(Double(b.id!)), geometry: .point(b.label), properties: [
-                "households": .number(Double(b.households)), "grid": assignment[b.id!].flatMap { codes[$0] }.map(JSONValue.string) ?? .null,
-            ])
+        let buildingFeatures = w.buildings.compactMap { b in
+            b.id.map { id in
+                Feature(id: .number(Double(id)), geometry: .point(b.label), properties: [
+                    "households": .number(Double(b.households)), "grid": w.assignment[id].flatMap { codes[$0] }.map(JSONValue.string) ?? .null,
+                ])
+            }
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        var head = try JSONSerialization.data(withJSONObject: summary(plan), options: [.sortedKeys, .withoutEscapingSlashes])
+        var head = try JSONAnswer(Summary(w.plan)).bytes()
         head.removeLast()  // "}"
         var text = String(decoding: head, as: UTF8.self)
         text += ",\"grids\":" + writer.featureCollection(gridFeatures)
         text += ",\"buildings\":" + writer.featureCollection(buildingFeatures)
-        text += ",\"validation\":" + String(decoding: try encoder.encode(validation), as: UTF8.self) + "}"
-        return Response(status: .ok, headers: [.contentType: "application/json", .eTag: Self.etag(plan), .cacheControl: "no-cache"],
+        text += ",\"validation\":" + String(decoding: try JSONAnswer(validation).bytes(), as: UTF8.self) + "}"
+        return Response(status: .ok, headers: [.contentType: "application/json", .eTag: Self.etag(w.plan), .cacheControl: "no-cache"],
                         body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 }

@@ -25,12 +25,10 @@ public struct Problem: Error, HTTPResponseError, Sendable {
     static func notFound(_ detail: String) -> Problem { Problem(.notFound, "Not found", detail: detail) }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        var body: [String: Any] = extensions.mapValues(\.foundationObject)
-        body.merge(["type": "about:blank", "title": title, "status": Int(status.code), "detail": detail, "instance": request.uri.path]) { $1 }
-        let data = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys, .withoutEscapingSlashes])
-        var fields = headers
-        fields[.contentType] = "application/problem+json"
-        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        var body = extensions
+        body.merge(["type": .string("about:blank"), "title": .string(title), "status": .number(Double(status.code)), "detail": .string(detail),
+                    "instance": .string(request.uri.path)]) { $1 }
+        return try JSONAnswer(body, contentType: "application/problem+json", status: status, headers: headers).response(from: request, context: context)
     }
 }
 
@@ -53,24 +51,4 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             throw Problem(.internalServerError, "Internal server error", detail: "\(error)")
         }
     }
-}
-
-extension JSONValue {
-    /// The value as JSONSerialization takes it.
-    var foundationObject: Any {
-        switch self {
-        case .null: NSNull()
-        case .bool(let b): b
-        case .number(let d): d
-        case .string(let s): s
-        case .array(let a): a.map(\.foundationObject)
-        case .object(let o): o.mapValues(\.foundationObject)
-        }
-    }
-}
-
-/// A JSON answer (keys sorted, slashes unescaped), for every controller.
-func jsonResponse(_ object: Any, contentType: String = "application/json") throws -> Response {
-    let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-    return Response(status: .ok, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(bytes: data)))
 }

@@ -12,19 +12,19 @@ struct TilesController {
 
     static let contentType = "application/vnd.mapbox-vector-tile"
 
-    func register(on router: Router<CivicContext>) {
+    func register(on router: some RouterMethods<CivicContext>) {
         // The router wants the same parameter name at the same depth: s1, s2, ... by position.
         router.get("tiles/:s1/:s2/{s3}.mvt") { request, context in
-            try tile(request, z: context.parameters.get("s1"), x: context.parameters.get("s2"), y: context.parameters.get("s3"), layers: nil)
+            try tile(request, context, z: context.parameters.get("s1"), x: context.parameters.get("s2"), y: context.parameters.get("s3"), layers: nil)
         }
         router.get("tiles/:s1/:s2/:s3/{s4}.mvt") { request, context in
-            try tile(request, z: context.parameters.get("s2"), x: context.parameters.get("s3"), y: context.parameters.get("s4"),
+            try tile(request, context, z: context.parameters.get("s2"), x: context.parameters.get("s3"), y: context.parameters.get("s4"),
                      layers: context.parameters.get("s1"))
         }
-        router.get("tiles.json") { request, _ in try tileJSON(request) }
+        router.get("tiles.json") { request, _ in tileJSON(request) }
     }
 
-    func tile(_ request: Request, z: String?, x: String?, y: String?, layers: String?) throws -> Response {
+    func tile(_ request: Request, _ context: CivicContext, z: String?, x: String?, y: String?, layers: String?) throws -> Response {
         func int(_ name: String, _ text: String?) throws -> Int {
             guard let text, let v = Int(text) else { throw Problem.badRequest("\(name) must be an integer, got \"\(text ?? "")\"") }
             return v
@@ -36,8 +36,7 @@ struct TilesController {
         }
         // The exact layers this caller reads, always named: the cache is keyed by them, so a
         // tile rendered for one caller is served only to callers who may read the same layers.
-        let account = try access.account(request)
-        let anonymous = account == nil
+        let anonymous = context.account == nil
         let known = provider.set.layerNames
         let names: Set<String>
         if let layers {
@@ -46,10 +45,10 @@ struct TilesController {
                 throw Problem.badRequest(unknown.isEmpty ? "an empty layer name in \"\(layers)\"; layers are \(known.joined(separator: ", "))"
                                          : "no layer \"\(unknown)\"; layers are \(known.joined(separator: ", "))")
             }
-            for layer in requested { try access.checkLayer(account, layer) }
+            for layer in requested { try access.checkLayer(context, layer) }
             names = Set(requested)
         } else {
-            names = Set(known.filter { access.canRead(account, $0) })  // every layer of the tile the caller may read
+            names = Set(known.filter { access.canRead(context, $0) })  // every layer of the tile the caller may read
         }
         let gzip = (request.headers[.acceptEncoding] ?? "").contains("gzip")
         let tile = provider.tile(id, layers: names, gzip: gzip)
@@ -70,31 +69,35 @@ struct TilesController {
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: tile.body))
     }
 
-    func tileJSON(_ request: Request) throws -> Response {
+    /// TileJSON 3.0.0 of the tile set, from the layer catalogue.
+    struct TileJSON: Encodable, Sendable {
+        var tilejson = "3.0.0"
+        var name = "CivicGrid"
+        var description = "Regions, unit grids, buildings and roads of CivicGrid"
+        var version = "1.0.0"
+        var scheme = "xyz"
+        var tiles: [String]
+        var minzoom, maxzoom: Int
+        var vectorLayers: [VectorLayerMetadata]
+        var bounds: [Double]?
+        var center: [Double]?
+
+        enum CodingKeys: String, CodingKey {
+            case tilejson, name, description, version, scheme, tiles, minzoom, maxzoom, vectorLayers = "vector_layers", bounds, center
+        }
+    }
+
+    func tileJSON(_ request: Request) -> JSONAnswer<TileJSON> {
         let set = provider.set
         let base = request.baseURL(fallbackHost: fallbackHost)
-        var doc: [String: Any] = [
-            "tilejson": "3.0.0",
-            "name": "CivicGrid",
-            "description": "Regions, unit grids, buildings and roads of CivicGrid",
-            "version": "1.0.0",
-            "scheme": "xyz",
-            "tiles": ["\(base)/tiles/{z}/{x}/{y}.mvt"],
-            "minzoom": set.minZoom,
-            "maxzoom": set.maxZoom,
-            "vector_layers": set.layers.map { l in
-                ["id": l.name, "description": l.description, "minzoom": l.minZoom, "maxzoom": l.maxZoom, "fields": l.fields] as [String: Any]
-            },
-        ]
+        var doc = TileJSON(tiles: ["\(base)/tiles/{z}/{x}/{y}.mvt"], minzoom: set.minZoom, maxzoom: set.maxZoom, vectorLayers: set.vectorLayers)
         if let world = set.bounds {
             let b = WebMercator.unproject(world)
             let round = { (v: Double) in (v * 1e6).rounded() / 1e6 }
-            doc["bounds"] = [b.minX, b.minY, b.maxX, b.maxY].map(round)
-            doc["center"] = [round(b.center.x), round(b.center.y), Double(Self.fittingZoom(world))]
+            doc.bounds = [b.minX, b.minY, b.maxX, b.maxY].map(round)
+            doc.center = [round(b.center.x), round(b.center.y), Double(Self.fittingZoom(world))]
         }
-        let data = try JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys, .withoutEscapingSlashes])
-        return Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-cache"],
-                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return JSONAnswer(doc, headers: [.cacheControl: "no-cache"])
     }
 
     /// The zoom at which a world-unit box spans about two tiles.

@@ -1,4 +1,5 @@
 import Foundation
+import CivicGridModel
 import GridGeometry
 import GridStore
 import Hummingbird
@@ -11,21 +12,21 @@ struct WebController {
     let store: GridStore
     let configuration: ServerConfiguration
     /// `/` also takes OsmAnd reports (apps configured with just the server's address).
-    let tracking: TrackingController
+    let ingest: IngestController
 
     /// The page, read once from the target's resources.
     static let pageHTML: ByteBuffer? = Bundle.module.url(forResource: "map", withExtension: "html")
         .flatMap { FileManager.default.contents(atPath: $0.path) }.map { ByteBuffer(bytes: $0) }
 
-    func register(on router: Router<CivicContext>) {
+    func register(on router: some RouterMethods<CivicContext>) {
         router.get("map") { _, _ in try page() }
-        router.get("/") { request, _ in
-            if TrackingController.isOsmAnd(request) { return try await tracking.osmand(request) }
-            return try request.wantsHTML ? page() : landing(request)
+        router.get("/") { request, context in
+            if IngestController.isOsmAnd(request) { return try await ingest.osmand(request) }
+            return try request.wantsHTML ? page() : landing(request).response(from: request, context: context)
         }
         router.get("assets/:file") { _, context in try asset(context.parameters.require("file")) }
         router.get("styles/{name}.json") { request, context in try style(request, context.parameters.require("name")) }
-        router.get("api/v1/regions") { _, _ in try regions() }
+        router.get("api/v1/regions") { _, _ in try await regions() }
     }
 
     func page() throws -> Response {
@@ -37,19 +38,24 @@ struct WebController {
     }
 
     /// The JSON landing page: what this service offers.
-    func landing(_ request: Request) throws -> Response {
+    struct Landing: Encodable, Sendable {
+        var title = "CivicGrid"
+        var description = "Unit grids of city management: regions, grids, buildings, roads"
+        var links: [Link]
+    }
+
+    func landing(_ request: Request) -> JSONAnswer<Landing> {
         let base = request.baseURL(fallbackHost: configuration.authority)
-        let links: [[String: String]] = [
-            ["rel": "self", "type": "application/json", "title": "This document", "href": "\(base)/"],
-            ["rel": "service-desc", "type": "application/vnd.oai.openapi+json;version=3.0", "title": "OpenAPI 3.0 document of the API", "href": "\(base)/openapi.json"],
-            ["rel": "conformance", "type": "application/json", "title": "OGC API conformance classes", "href": "\(base)/conformance"],
-            ["rel": "data", "type": "application/json", "title": "Feature collections", "href": "\(base)/collections"],
-            ["rel": "alternate", "type": "text/html", "title": "The command-centre map", "href": "\(base)/map"],
-            ["rel": "describedby", "type": "application/json", "title": "TileJSON of the vector tiles", "href": "\(base)/tiles.json"],
-            ["rel": "stylesheet", "type": "application/json", "title": "MapLibre style", "href": "\(base)/styles/command-centre.json"],
-            ["rel": "status", "type": "application/json", "title": "Health", "href": "\(base)/health"],
-        ]
-        return try jsonResponse(["title": "CivicGrid", "description": "Unit grids of city management: regions, grids, buildings, roads", "links": links])
+        return JSONAnswer(Landing(links: [
+            Link("self", "application/json", "This document", "\(base)/"),
+            Link("service-desc", "application/vnd.oai.openapi+json;version=3.0", "OpenAPI 3.0 document of the API", "\(base)/openapi.json"),
+            Link("conformance", "application/json", "OGC API conformance classes", "\(base)/conformance"),
+            Link("data", "application/json", "Feature collections", "\(base)/collections"),
+            Link("alternate", "text/html", "The command-centre map", "\(base)/map"),
+            Link("describedby", "application/json", "TileJSON of the vector tiles", "\(base)/tiles.json"),
+            Link("stylesheet", "application/json", "MapLibre style", "\(base)/styles/command-centre.json"),
+            Link("status", "application/json", "Health", "\(base)/health"),
+        ]))
     }
 
     func asset(_ file: String) throws -> Response {
@@ -73,13 +79,18 @@ struct WebController {
                         body: .init(byteBuffer: ByteBuffer(string: filled)))
     }
 
-    func regions() throws -> Response {
-        let regions = try store.read { try $0.regions() }
-        return try jsonResponse(regions.map { r -> [String: Any] in
-            var o: [String: Any] = ["code": r.code, "name": r.name, "level": r.level.rawValue]
-            if let parent = r.parent { o["parent"] = parent }
-            if let b = r.geometry.boundingBox { o["bbox"] = [b.minX, b.minY, b.maxX, b.maxY] }
-            return o
+    struct RegionSummary: Encodable, Sendable {
+        var code, name: String
+        var level: RegionLevel
+        var parent: String?
+        var bbox: [Double]?
+    }
+
+    func regions() async throws -> JSONAnswer<[RegionSummary]> {
+        let regions = try await store.asyncRead { try $0.regions() }
+        return JSONAnswer(regions.map { r in
+            RegionSummary(code: r.code, name: r.name, level: r.level, parent: r.parent,
+                          bbox: r.geometry.boundingBox.map { [$0.minX, $0.minY, $0.maxX, $0.maxY] })
         })
     }
 }

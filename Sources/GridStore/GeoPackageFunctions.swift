@@ -1,10 +1,12 @@
 import Foundation
+import CivicGridModel
 import GRDB
 import GridGeometry
 
 /// The SQL functions GeoPackage's R-tree triggers call (GeoPackage 1.3, Annex F.3):
 /// `ST_IsEmpty`, `ST_MinX`, `ST_MaxX`, `ST_MinY`, `ST_MaxY`, reading the GeoPackage
-/// binary header.
+/// binary header. And `civicgrid_band(households, params)`: under, ok or over against the
+/// band in a plan's stored parameters (`Band.classify`, the one rule).
 enum GeoPackageFunctions {
     static func register(in db: Database) {
         db.add(function: DatabaseFunction("ST_IsEmpty", argumentCount: 1, pure: true) { args in
@@ -19,5 +21,10 @@ enum GeoPackageFunctions {
                 return box[keyPath: part]
             })
         }
+        db.add(function: DatabaseFunction("civicgrid_band", argumentCount: 2, pure: true) { args in
+            guard let households = Int.fromDatabaseValue(args[0]) else { return nil }
+            return (Band(planParameters: String.fromDatabaseValue(args[1])) ?? Band()).classify(households).rawValue
+        })
     }
 }
+

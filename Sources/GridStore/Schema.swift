@@ -1,3 +1,4 @@
+import CivicGridModel
 import GRDB
 
 /// The schema, as GRDB migrations. Every version is a new migration; none is ever edited

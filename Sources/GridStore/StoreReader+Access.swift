@@ -1,3 +1,4 @@
+import CivicGridModel
 import GRDB
 
 extension StoreReader {

@@ -1,63 +1,127 @@
 import Foundation
 import GRDB
+import CivicGridModel
 import GridGeometry
 
-/// A layer served as GeoJSON features (OGC API – Features collections). Only map-facing
-/// columns: never households' names, phone numbers or units, never a member's name.
-public enum FeatureLayer: String, CaseIterable, Sendable {
-    case districts, streets, communities, grids, buildings, roads, positions
+/// A layer of the catalogue with the query its rows come from: what the OGC API features,
+/// the vector tiles and the extents read. Adding a layer is a `LayerDescriptor` plus a
+/// `LayerQuery`.
+public struct FeatureLayer: Sendable {
+    public let descriptor: LayerDescriptor
+    public let query: LayerQuery
 
-    public var title: String {
-        switch self {
-        case .districts: "Districts"
-        case .streets: "Streets"
-        case .communities: "Communities"
-        case .grids: "Unit grids"
-        case .buildings: "Buildings"
-        case .roads: "Roads and rivers"
-        case .positions: "Live positions"
+    /// Refuses a query that lacks a column for one of the descriptor's fields, or a
+    /// descriptor whose fields expose a withheld column.
+    public init(_ descriptor: LayerDescriptor, _ query: LayerQuery) throws(StoreError) {
+        if let missing = descriptor.fields.first(where: { query.columns[$0.name] == nil }) {
+            throw StoreError("layer \(descriptor.name): no column for field \(missing.name)")
         }
+        guard descriptor.exposed.isEmpty else {
+            throw StoreError("layer \(descriptor.name): fields \(descriptor.exposed.joined(separator: ", ")) are withheld")
+        }
+        guard query.geometry != nil || query.point != nil else { throw StoreError("layer \(descriptor.name): no geometry") }
+        self.init(checked: descriptor, query)
     }
 
-    public var summary: String {
-        switch self {
-        case .districts, .streets, .communities: "Administrative regions of this level, with their codes and parents."
-        case .grids: "Unit grids of the published plans (or of one plan with plan=ID): code, community, households, buildings, area."
-        case .buildings: "Building footprints with their household counts and published grid; no household detail."
-        case .roads: "Road and river centrelines."
-        case .positions: "The latest plausible fix of each device, with the grid and community it fell in."
-        }
+    private init(checked descriptor: LayerDescriptor, _ query: LayerQuery) {
+        self.descriptor = descriptor
+        self.query = query
     }
 
-    /// The layer's properties, in output order; all of them are queryable.
-    public var properties: [FeatureProperty] { sql.properties }
+    public var name: String { descriptor.name }
+    public var title: String { descriptor.title }
+    public var fields: [LayerField] { descriptor.fields }
+    public var hasTime: Bool { descriptor.hasTime }
+    public var textIDs: Bool { descriptor.textIDs }
+    /// Whether `plan=` selects the features of one plan.
+    public var takesPlan: Bool { query.planCondition != nil }
 
-    /// Whether features carry a time (then `datetime` filters them).
-    public var hasTime: Bool { sql.time != nil }
-
-    /// The geometry type of the layer's features (GeoJSON name).
-    public var geometryType: String {
-        switch self {
-        case .districts, .streets, .communities, .buildings: "MultiPolygon"
-        case .grids: "Polygon"
-        case .roads: "MultiLineString"
-        case .positions: "Point"
-        }
+    /// The standard layers over the standard tables.
+    /// (Written together with their descriptors; a test checks them as `init` would.)
+    public static let standard: [FeatureLayer] = LayerDescriptor.standard.compactMap { d in
+        LayerQuery.standard[d.name].map { FeatureLayer(checked: d, $0) }
     }
-
-    /// Whether feature ids are text (codes, device ids) rather than integers.
-    public var textIDs: Bool { sql.textID }
 }
 
-public enum FeaturePropertyType: String, Sendable {
-    case string, integer, number, dateTime
+extension Array where Element == FeatureLayer {
+    public func named(_ name: String) -> FeatureLayer? { first { $0.name == name } }
 }
 
-public struct FeatureProperty: Sendable {
-    public let name: String
-    public let type: FeaturePropertyType
-    public let title: String
-    let sql: String
+/// How a layer's rows are read: one SELECT over the tables.
+public struct LayerQuery: Sendable {
+    /// FROM clause; a layer with time may hold `{time}`, which takes the time filter.
+    public var from: String
+    /// The feature id (text or integer) and the integer key tiles use.
+    public var id: String
+    public var key: String
+    /// A GeoPackage geometry column, or point columns.
+    public var geometry: String?
+    public var point: (x: String, y: String)?
+    /// R-tree and the integer column it indexes.
+    public var rtree: (table: String, key: String)?
+    public var condition: String
+    /// Replaces `condition` when `plan=` asks for one plan (`?` takes the plan id).
+    public var planCondition: String?
+    /// The time column of a layer with time.
+    public var time: String?
+    /// Field name → SQL expression.
+    public var columns: [String: String]
+    /// Whether written features may be kept until the data version changes (not for rows
+    /// that change without one, such as positions).
+    public var cacheable: Bool
+
+    public init(from: String, id: String, key: String? = nil, geometry: String? = nil, point: (x: String, y: String)? = nil,
+                rtree: (table: String, key: String)? = nil, condition: String = "1", planCondition: String? = nil, time: String? = nil,
+                columns: [String: String], cacheable: Bool = true) {
+        self.from = from
+        self.id = id
+        self.key = key ?? id
+        self.geometry = geometry
+        self.point = point
+        self.rtree = rtree
+        self.condition = condition
+        self.planCondition = planCondition
+        self.time = time
+        self.columns = columns
+        self.cacheable = cacheable
+    }
+
+    private static func region(_ level: RegionLevel) -> LayerQuery {
+        LayerQuery(from: "regions r", id: "r.code", key: "r.fid", geometry: "r.geom", rtree: ("rtree_regions_geom", "r.fid"),
+                   condition: "r.level = '\(level.rawValue)'", columns: ["code": "r.code", "name": "r.name", "parent": "r.parent"])
+    }
+
+    /// The queries of `LayerDescriptor.standard`, by layer name.
+    static let standard: [String: LayerQuery] = [
+        "districts": region(.district),
+        "streets": region(.street),
+        "communities": region(.community),
+        "grids": LayerQuery(
+            from: "grids g JOIN plans p ON p.id = g.plan", id: "g.code", key: "g.fid", geometry: "g.geom", rtree: ("rtree_grids_geom", "g.fid"),
+            condition: "p.status = 'published'", planCondition: "g.plan = ?",
+            columns: ["code": "g.code", "name": "g.name", "community": "p.community", "plan": "g.plan", "households": "g.households",
+                      "buildings": "g.buildings", "band": "civicgrid_band(g.households, p.params)", "area_m2": "round(g.area_m2, 1)"]),
+        // The building's grid in its community's published plan: two index lookups.
+        "buildings": LayerQuery(
+            from: "buildings b", id: "b.fid", geometry: "b.geom", rtree: ("rtree_buildings_geom", "b.fid"),
+            columns: ["ref": "b.ref", "floors": "b.floors", "households": "b.households", "households_source": "b.households_source",
+                      "area_m2": "round(b.area_m2, 1)", "community": "b.community", "grid": """
+                          (SELECT gg.code FROM grid_buildings gb JOIN grids gg ON gg.fid = gb.grid
+                           WHERE gb.plan = (SELECT id FROM plans WHERE community = b.community AND status = 'published') AND gb.building = b.fid)
+                          """]),
+        "roads": LayerQuery(from: "roads x", id: "x.fid", geometry: "x.geom", rtree: ("rtree_roads_geom", "x.fid"),
+                            columns: ["name": "x.name", "kind": "x.kind"]),
+        // The latest fix per device among unflagged fixes (within the time filter, which
+        // `features` puts inside the subquery).
+        "positions": LayerQuery(
+            from: """
+                pings q JOIN (SELECT device, max(time) AS latest FROM pings WHERE flags = 0 AND {time} GROUP BY device) l
+                  ON l.device = q.device AND l.latest = q.time
+                """, id: "q.device", point: ("q.lon", "q.lat"), time: "time",
+            columns: ["device": "q.device", "time": "q.time", "accuracy": "q.accuracy", "speed": "q.speed", "heading": "q.heading",
+                      "battery": "q.battery", "community": "q.community", "grid": "(SELECT code FROM grids WHERE fid = q.grid)"],
+            cacheable: false),
+    ]
 }
 
 /// Which features of a layer, and which page of them.
@@ -101,7 +165,7 @@ public struct FeaturePage: Sendable {
 public final class FeatureCache: @unchecked Sendable {
     private let lock = NSLock()
     private var version: Int64 = -1
-    private var entries: [FeatureLayer: [String: [UInt8]]] = [:]
+    private var entries: [String: [String: [UInt8]]] = [:]
     private var size = 0
     public let capacity: Int
 
@@ -110,7 +174,7 @@ public final class FeatureCache: @unchecked Sendable {
     func lookup(_ layer: FeatureLayer, _ ids: [String], version: Int64) -> [[UInt8]?] {
         lock.withLock {
             if version != self.version { (self.version, entries, size) = (version, [:], 0) }
-            let table = entries[layer] ?? [:]
+            let table = entries[layer.name] ?? [:]
             return ids.map { table[$0] }
         }
     }
@@ -119,96 +183,9 @@ public final class FeatureCache: @unchecked Sendable {
         lock.withLock {
             guard version == self.version else { return }
             for (id, bytes) in features where size + bytes.count <= capacity {
-                entries[layer, default: [:]][id] = bytes
+                entries[layer.name, default: [:]][id] = bytes
                 size += bytes.count
             }
-        }
-    }
-}
-
-extension FeatureLayer {
-    /// How a layer reads from the tables.
-    struct SQL {
-        /// FROM clause; `?` placeholders take `fromArguments`.
-        var from: String
-        var id: String
-        var textID = false
-        /// A GeoPackage geometry column, or point columns.
-        var geometry: String?
-        var point: (x: String, y: String)?
-        /// R-tree and the integer column it indexes.
-        var rtree: (table: String, key: String)?
-        var condition: String
-        var time: String?
-        var properties: [FeatureProperty]
-    }
-
-    private static func region(_ level: String) -> SQL {
-        SQL(from: "regions r", id: "r.code", textID: true, geometry: "r.geom", rtree: ("rtree_regions_geom", "r.fid"),
-            condition: "r.level = '\(level)'",
-            properties: [
-                FeatureProperty(name: "code", type: .string, title: "Region code", sql: "r.code"),
-                FeatureProperty(name: "name", type: .string, title: "Name", sql: "r.name"),
-                FeatureProperty(name: "parent", type: .string, title: "Code of the region above", sql: "r.parent"),
-            ])
-    }
-
-    var sql: SQL {
-        switch self {
-        case .districts: return Self.region("district")
-        case .streets: return Self.region("street")
-        case .communities: return Self.region("community")
-        case .grids:
-            return SQL(from: "grids g JOIN plans p ON p.id = g.plan", id: "g.code", textID: true, geometry: "g.geom",
-                       rtree: ("rtree_grids_geom", "g.fid"), condition: "p.status = 'published'",
-                       properties: [
-                           FeatureProperty(name: "code", type: .string, title: "Grid code (community code + 3 digits)", sql: "g.code"),
-                           FeatureProperty(name: "name", type: .string, title: "Name", sql: "g.name"),
-                           FeatureProperty(name: "community", type: .string, title: "Community code", sql: "p.community"),
-                           FeatureProperty(name: "plan", type: .integer, title: "Plan id", sql: "g.plan"),
-                           FeatureProperty(name: "households", type: .integer, title: "Households", sql: "g.households"),
-                           FeatureProperty(name: "buildings", type: .integer, title: "Buildings", sql: "g.buildings"),
-                           FeatureProperty(name: "area_m2", type: .number, title: "Area (m²)", sql: "round(g.area_m2, 1)"),
-                       ])
-        case .buildings:
-            // The building's grid in its community's published plan: two index lookups.
-            let grid = """
-                (SELECT gg.code FROM grid_buildings gb JOIN grids gg ON gg.fid = gb.grid
-                 WHERE gb.plan = (SELECT id FROM plans WHERE community = b.community AND status = 'published') AND gb.building = b.fid)
-                """
-            return SQL(from: "buildings b", id: "b.fid", geometry: "b.geom", rtree: ("rtree_buildings_geom", "b.fid"), condition: "1",
-                       properties: [
-                           FeatureProperty(name: "ref", type: .string, title: "Id in the source data", sql: "b.ref"),
-                           FeatureProperty(name: "floors", type: .integer, title: "Floors", sql: "b.floors"),
-                           FeatureProperty(name: "households", type: .integer, title: "Households", sql: "b.households"),
-                           FeatureProperty(name: "households_source", type: .string, title: "declared, estimated or records", sql: "b.households_source"),
-                           FeatureProperty(name: "area_m2", type: .number, title: "Footprint area (m²)", sql: "round(b.area_m2, 1)"),
-                           FeatureProperty(name: "community", type: .string, title: "Community code", sql: "b.community"),
-                           FeatureProperty(name: "grid", type: .string, title: "Grid code in the published plan", sql: grid),
-                       ])
-        case .roads:
-            return SQL(from: "roads x", id: "x.fid", geometry: "x.geom", rtree: ("rtree_roads_geom", "x.fid"), condition: "1",
-                       properties: [
-                           FeatureProperty(name: "name", type: .string, title: "Name", sql: "x.name"),
-                           FeatureProperty(name: "kind", type: .string, title: "Kind (primary, residential, river…)", sql: "x.kind"),
-                       ])
-        case .positions:
-            // The latest fix per device among unflagged fixes (within the time filter, which
-            // `features` puts inside the subquery).
-            return SQL(from: """
-                pings q JOIN (SELECT device, max(time) AS latest FROM pings WHERE flags = 0 AND {time} GROUP BY device) l
-                  ON l.device = q.device AND l.latest = q.time
-                """, id: "q.device", textID: true, point: ("q.lon", "q.lat"), condition: "1", time: "time",
-                       properties: [
-                           FeatureProperty(name: "device", type: .string, title: "Device id", sql: "q.device"),
-                           FeatureProperty(name: "time", type: .dateTime, title: "Time of the fix", sql: "q.time"),
-                           FeatureProperty(name: "accuracy", type: .number, title: "Accuracy (m)", sql: "q.accuracy"),
-                           FeatureProperty(name: "speed", type: .number, title: "Speed (m/s)", sql: "q.speed"),
-                           FeatureProperty(name: "heading", type: .number, title: "Heading (degrees)", sql: "q.heading"),
-                           FeatureProperty(name: "battery", type: .number, title: "Battery (0–1)", sql: "q.battery"),
-                           FeatureProperty(name: "community", type: .string, title: "Community code", sql: "q.community"),
-                           FeatureProperty(name: "grid", type: .string, title: "Grid code", sql: "(SELECT code FROM grids WHERE fid = q.grid)"),
-                       ])
         }
     }
 }
@@ -218,7 +195,7 @@ extension StoreReader {
     /// with every property (published grids, buildings, regions, roads) are written once per
     /// data version.
     public func features(_ layer: FeatureLayer, _ query: FeatureQuery, cache: FeatureCache? = nil) throws -> FeaturePage {
-        let s = layer.sql
+        let s = layer.query
         var (from, conditions, args) = try clauses(layer, query)
         let boxes = query.boxes
         if !boxes.isEmpty, let rtree = s.rtree {
@@ -237,10 +214,10 @@ extension StoreReader {
         var pageArgs = args
         if let after = query.after {
             cursorCondition = " AND \(s.id) > ?"
-            pageArgs += [s.textID ? after : Int64(after) as (any DatabaseValueConvertible)?]
+            pageArgs += [layer.textIDs ? after : Int64(after) as (any DatabaseValueConvertible)?]
         } else if let before = query.before {
             cursorCondition = " AND \(s.id) < ?"
-            pageArgs += [s.textID ? before : Int64(before) as (any DatabaseValueConvertible)?]
+            pageArgs += [layer.textIDs ? before : Int64(before) as (any DatabaseValueConvertible)?]
             descending = true
         }
         let envelope = !boxes.isEmpty && s.rtree != nil ? ", rt.minx AS bx0, rt.miny AS by0, rt.maxx AS bx1, rt.maxy AS by1" : ""
@@ -251,14 +228,14 @@ extension StoreReader {
             """, arguments: StatementArguments(pageArgs))
         while ids.count <= query.limit, let row = try rows.next() {
             if !boxes.isEmpty, try !meets(row, s, boxes) { continue }
-            ids.append(s.textID ? row["fid_"] : String(row["fid_"] as Int64))
+            ids.append(layer.textIDs ? row["fid_"] : String(row["fid_"] as Int64))
         }
         let more = ids.count > query.limit
         if more { ids.removeLast() }
         if descending { ids.reverse() }
 
         // Their GeoJSON: from the cache, or read and written now.
-        let cached = cache != nil && query.properties == nil && query.plan == nil && layer != .positions
+        let cached = cache != nil && query.properties == nil && query.plan == nil && layer.query.cacheable
         let version = cached ? try dataVersion() : 0
         var encoded = cached ? cache!.lookup(layer, ids, version: version) : [[UInt8]?](repeating: nil, count: ids.count)
         let missing = ids.indices.filter { encoded[$0] == nil }
@@ -288,22 +265,22 @@ extension StoreReader {
     /// The features with these ids (those that exist and pass the plan and time filters of
     /// `query`), with `query.properties` or every property, by id.
     private func readFeatures(_ layer: FeatureLayer, ids: [String], _ query: FeatureQuery) throws -> [String: Feature] {
-        let s = layer.sql
+        let s = layer.query
         // Ids that are not numbers where ids are numbers match nothing.
-        let keys: [(any DatabaseValueConvertible)?] = ids.compactMap { id -> (any DatabaseValueConvertible)? in s.textID ? id : Int64(id) }
+        let keys: [(any DatabaseValueConvertible)?] = ids.compactMap { id -> (any DatabaseValueConvertible)? in layer.textIDs ? id : Int64(id) }
         guard !keys.isEmpty else { return [:] }
         let wanted = query.properties.map(Set.init)
-        let properties = s.properties.filter { wanted?.contains($0.name) ?? true }
+        let properties = layer.fields.filter { wanted?.contains($0.name) ?? true }
         let (from, conditions, args) = try clauses(layer, query)
         var out: [String: Feature] = [:]
         for row in try Row.fetchAll(db, sql: """
-            SELECT \(s.id) AS fid_, \(geometryColumns(s))\(properties.enumerated().map { ", \($1.sql) AS p\($0)" }.joined())
+            SELECT \(s.id) AS fid_, \(geometryColumns(s))\(properties.enumerated().map { ", \(s.columns[$1.name] ?? "NULL") AS p\($0)" }.joined())
             FROM \(from) WHERE \(conditions.joined(separator: " AND ")) AND \(s.id) IN (\(keys.map { _ in "?" }.joined(separator: ",")))
             """, arguments: StatementArguments(args + keys)) {
             var props: [String: JSONValue] = [:]
             for (i, p) in properties.enumerated() { props[p.name] = Self.value(row["p\(i)"], p.type) }
-            let id: String = s.textID ? row["fid_"] : String(row["fid_"] as Int64)
-            out[id] = Feature(id: s.textID ? .string(id) : .number(Double(id)!), geometry: try readGeometry(row, s), properties: props)
+            let id: String = layer.textIDs ? row["fid_"] : String(row["fid_"] as Int64)
+            out[id] = Feature(id: layer.textIDs ? .string(id) : .number(Double(id)!), geometry: try readGeometry(row, s), properties: props)
         }
         return out
     }
@@ -318,7 +295,7 @@ extension StoreReader {
     /// The box of a layer's features (lon/lat), and for layers with time its first and last
     /// time (Unix seconds); nil when the layer is empty.
     public func extent(_ layer: FeatureLayer, plan: Int64? = nil) throws -> (box: BoundingBox, time: (Double, Double)?)? {
-        let s = layer.sql
+        let s = layer.query
         var query = FeatureQuery()
         query.plan = plan
         let (from, conditions, args) = try clauses(layer, query)
@@ -344,10 +321,10 @@ extension StoreReader {
 
     /// FROM, conditions and arguments for the layer's base, plan, property and time filters.
     private func clauses(_ layer: FeatureLayer, _ query: FeatureQuery) throws -> (String, [String], [(any DatabaseValueConvertible)?]) {
-        let s = layer.sql
+        let s = layer.query
         var from = s.from, conditions = [s.condition], args: [(any DatabaseValueConvertible)?] = []
-        if layer == .grids, let plan = query.plan {
-            conditions = ["g.plan = ?"]
+        if let planCondition = s.planCondition, let plan = query.plan {
+            conditions = [planCondition]
             args.append(plan)
         }
         if s.time != nil {
@@ -358,8 +335,8 @@ extension StoreReader {
             args = timeArgs + args
         }
         for (name, value) in query.equals {
-            guard let p = s.properties.first(where: { $0.name == name }) else { throw StoreError("no property \(name)") }
-            conditions.append("\(p.sql) = ?")
+            guard let p = layer.descriptor.field(name), let column = s.columns[name] else { throw StoreError("no property \(name)") }
+            conditions.append("\(column) = ?")
             switch p.type {
             case .integer: args.append(Int64(value))
             case .number: args.append(Double(value))
@@ -367,16 +344,16 @@ extension StoreReader {
             }
         }
         for (name, low, high) in query.ranges {
-            guard let p = s.properties.first(where: { $0.name == name }) else { throw StoreError("no property \(name)") }
-            if let low { conditions.append("\(p.sql) >= ?"); args.append(low) }
-            if let high { conditions.append("\(p.sql) <= ?"); args.append(high) }
+            guard let column = s.columns[name] else { throw StoreError("no property \(name)") }
+            if let low { conditions.append("\(column) >= ?"); args.append(low) }
+            if let high { conditions.append("\(column) <= ?"); args.append(high) }
         }
         return (from, conditions, args)
     }
 
     /// How many features match: with boxes, those whose envelope lies inside one are counted
     /// by SQL, the rest (envelopes across an edge) by their geometry.
-    private func count(_ s: FeatureLayer.SQL, from: String, filter: String, _ args: [(any DatabaseValueConvertible)?], boxes: [BoundingBox]) throws -> Int {
+    private func count(_ s: LayerQuery, from: String, filter: String, _ args: [(any DatabaseValueConvertible)?], boxes: [BoundingBox]) throws -> Int {
         guard !boxes.isEmpty, s.rtree != nil, let geometry = s.geometry else {
             return try Int.fetchOne(db, sql: "SELECT count(*) FROM \(from) WHERE \(filter)", arguments: StatementArguments(args)) ?? 0
         }
@@ -393,18 +370,18 @@ extension StoreReader {
         return n
     }
 
-    private func geometryColumns(_ s: FeatureLayer.SQL) -> String {
+    private func geometryColumns(_ s: LayerQuery) -> String {
         if let g = s.geometry { return "\(g) AS geom" }
         return "\(s.point!.x) AS gx, \(s.point!.y) AS gy"
     }
 
-    private func readGeometry(_ row: Row, _ s: FeatureLayer.SQL) throws -> Geometry {
+    private func readGeometry(_ row: Row, _ s: LayerQuery) throws -> Geometry {
         s.geometry != nil ? try Self.geometry(row["geom"]) : .point(Coordinate(row["gx"], row["gy"]))
     }
 
     /// Whether a row's geometry meets one of the boxes: at once when its envelope lies inside
     /// one, otherwise by the geometry itself.
-    private func meets(_ row: Row, _ s: FeatureLayer.SQL, _ boxes: [BoundingBox]) throws -> Bool {
+    private func meets(_ row: Row, _ s: LayerQuery, _ boxes: [BoundingBox]) throws -> Bool {
         if let x0: Double = row["bx0"] {
             let envelope = BoundingBox(minX: x0, minY: row["by0"], maxX: row["bx1"], maxY: row["by1"])
             if boxes.contains(where: { $0.contains(envelope) }) { return true }
@@ -413,7 +390,7 @@ extension StoreReader {
         return boxes.contains { g.intersects($0) }
     }
 
-    static func value(_ db: DatabaseValue, _ type: FeaturePropertyType) -> JSONValue {
+    static func value(_ db: DatabaseValue, _ type: FieldType) -> JSONValue {
         if db.isNull { return .null }
         switch type {
         case .string: return String.fromDatabaseValue(db).map(JSONValue.string) ?? .null
@@ -428,5 +405,28 @@ extension StoreReader {
         let date = Date(timeIntervalSince1970: seconds)
         let style = Date.ISO8601FormatStyle(includingFractionalSeconds: seconds.rounded() != seconds)
         return date.formatted(style)
+    }
+}
+
+/// A row of a layer for the vector tiles: its integer key, its tile fields' values (in the
+/// descriptor's order; null when absent) and its geometry.
+public struct LayerRow: Sendable {
+    public var key: Int64
+    public var values: [JSONValue]
+    public var geometry: Geometry
+}
+
+extension StoreReader {
+    /// Every feature of a layer with the fields tiles carry, in key order.
+    public func tileRows(_ layer: FeatureLayer) throws -> [LayerRow] {
+        let s = layer.query
+        let fields = layer.descriptor.tileFields
+        let (from, conditions, args) = try clauses(layer, FeatureQuery())
+        return try Row.fetchAll(db, sql: """
+            SELECT \(s.key) AS key_, \(geometryColumns(s))\(fields.enumerated().map { ", \(s.columns[$1.name] ?? "NULL") AS p\($0)" }.joined())
+            FROM \(from) WHERE \(conditions.joined(separator: " AND ")) ORDER BY \(s.key)
+            """, arguments: StatementArguments(args)).map { row in
+            LayerRow(key: row["key_"], values: fields.enumerated().map { Self.value(row["p\($0)"], $1.type) }, geometry: try readGeometry(row, s))
+        }
     }
 }

@@ -30,7 +30,7 @@ public enum PMTilesWriter {
     }
 
     /// The file's bytes. `tiles` hold already-compressed (gzip) tile data.
-    public static func encode(header: Header, metadata: [String: Any], tiles: [(id: TileID, data: [UInt8])]) throws -> [UInt8] {
+    public static func encode(header: Header, metadata: TileSetMetadata, tiles: [(id: TileID, data: [UInt8])]) throws -> [UInt8] {
         var data: [UInt8] = []
         var entries: [Entry] = []
         for t in tiles.sorted(by: { tileID($0.id) < tileID($1.id) }) {
@@ -38,7 +38,7 @@ public enum PMTilesWriter {
             data += t.data
         }
         let (root, leaves) = directories(entries)
-        let meta = Gzip.compress(Array(try JSONSerialization.data(withJSONObject: metadata, options: [.sortedKeys])))
+        let meta = Gzip.compress(try metadata.json())
         let rootOffset = 127, metaOffset = rootOffset + root.count, leafOffset = metaOffset + meta.count, dataOffset = leafOffset + leaves.count
         var h: [UInt8] = Array("PMTiles".utf8) + [3]
         for v in [rootOffset, root.count, metaOffset, meta.count, leafOffset, leaves.count, dataOffset, data.count,

@@ -96,7 +96,7 @@ public final class TileProvider: Sendable {
         let current = set.version
         guard try store.read({ try $0.dataVersion() }) > current else { return 0 }
         // Load first, then read the changes the loaded set includes: none is missed.
-        let loaded = try TileSet.load(from: store)
+        let loaded = try TileSet.load(from: store, layers: set.sources)
         let changes = try store.read { try $0.changes(after: current) }.filter { $0.id <= loaded.version }
         update(loaded, changes: changes)
         return changes.count

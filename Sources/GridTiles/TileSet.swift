@@ -1,4 +1,6 @@
+import Foundation
 import GridGeometry
+import GridStore
 
 /// A feature of a tile layer: id (unique in its layer), attributes and shape in world units.
 public struct TileSourceFeature: Sendable {
@@ -59,10 +61,13 @@ public struct TileSet: Sendable {
     public let version: Int64
     public var extent = 4096
     public var buffer = 64
+    /// The catalogue layers it was loaded from (and reloads from).
+    public let sources: [FeatureLayer]
 
-    public init(layers: [TileLayer], version: Int64) {
+    public init(layers: [TileLayer], version: Int64, sources: [FeatureLayer] = FeatureLayer.standard) {
         self.layers = layers
         self.version = version
+        self.sources = sources
     }
 
     public var layerNames: [String] { layers.map(\.name) }
@@ -77,5 +82,40 @@ public struct TileSet: Sendable {
     public func render(_ tile: TileID, layers names: Set<String>? = nil) -> [UInt8] {
         let cutter = TileCutter(tile: tile, extent: extent, buffer: buffer)
         return VectorTileEncoder.encode(layers.filter { names?.contains($0.name) ?? true }.map { $0.render(cutter) })
+    }
+}
+
+/// A tile layer as TileJSON's `vector_layers` and MBTiles/PMTiles metadata describe it.
+public struct VectorLayerMetadata: Codable, Sendable, Equatable {
+    public var id: String
+    public var description: String
+    public var minzoom: Int
+    public var maxzoom: Int
+    /// Field name → "String" or "Number".
+    public var fields: [String: String]
+}
+
+/// The JSON metadata of an exported tile set (MBTiles `json`, PMTiles metadata).
+public struct TileSetMetadata: Encodable, Sendable {
+    public var name = "CivicGrid"
+    public var description = "CivicGrid map layers"
+    public var vectorLayers: [VectorLayerMetadata]
+
+    public init(vectorLayers: [VectorLayerMetadata]) { self.vectorLayers = vectorLayers }
+
+    enum CodingKeys: String, CodingKey { case name, description, vectorLayers = "vector_layers" }
+
+    /// Keys sorted, as the exports have always written it.
+    public func json() throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return Array(try encoder.encode(self))
+    }
+}
+
+extension TileSet {
+    /// Every layer's metadata, in drawing order.
+    public var vectorLayers: [VectorLayerMetadata] {
+        layers.map { VectorLayerMetadata(id: $0.name, description: $0.description, minzoom: $0.minZoom, maxzoom: $0.maxZoom, fields: $0.fields) }
     }
 }

@@ -1,3 +1,4 @@
+import CivicGridModel
 import ArgumentParser
 import Foundation
 import GridStore

@@ -1,3 +1,4 @@
+import CivicGridModel
 import ArgumentParser
 import Foundation
 import GridPartition
@@ -6,16 +7,20 @@ import GridStore
 
 /// Band options shared by partition and validate.
 struct BandOptions: ParsableArguments {
-    @Option(help: "Fewest households in a grid.")
-    var min = 350
+    @Option(help: "Fewest households in a grid (default \(Band().min); for an existing plan, the band it was made for).")
+    var min: Int?
 
-    @Option(help: "Most households in a grid.")
-    var max = 500
+    @Option(help: "Most households in a grid (default \(Band().max); for an existing plan, the band it was made for).")
+    var max: Int?
 
-    var band: Band { Band(min: min, max: max) }
+    /// The band asked for, the default band filling in a bound not given.
+    var band: Band { Band(min: min ?? Band().min, max: max ?? Band().max) }
+
+    /// The band asked for, nil when neither bound is given (a plan is then judged against its own).
+    var asked: Band? { min == nil && max == nil ? nil : band }
 
     func validate() throws {
-        guard min > 0, max >= min else { throw ValidationError("need 0 < --min ≤ --max") }
+        guard band.min > 0, band.max >= band.min else { throw ValidationError("need 0 < --min ≤ --max") }
     }
 }
 

@@ -37,7 +37,7 @@ struct PlansCommand: ParsableCommand {
 
         func run() throws {
             let store = try GridStore(path: database.db)
-            let v = try planning { try Planner(store: store).validate(plan: plan, band: bandOptions.band) }
+            let v = try planning { try Planner(store: store).validate(plan: plan, band: bandOptions.asked) }
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -71,10 +71,10 @@ struct PlansCommand: ParsableCommand {
         func run() throws {
             let planner = Planner(store: try GridStore(path: database.db))
             if let plan {
-                let v = try planning { try planner.publish(plan: plan, version: nil, override: override, actor: CLIActor.name, band: bandOptions.band) }
+                let v = try planning { try planner.publish(plan: plan, version: nil, override: override, actor: CLIActor.name, band: bandOptions.asked) }
                 print("published plan \(plan)" + (v.publishable ? "" : " with \(v.faults.count) fault(s) accepted: \(override ?? "")"))
             } else {
-                let (ids, refused) = try planning { try planner.publishNewestDrafts(override: override, actor: CLIActor.name, band: bandOptions.band) }
+                let (ids, refused) = try planning { try planner.publishNewestDrafts(override: override, actor: CLIActor.name, band: bandOptions.asked) }
                 print("published \(ids.count) plans: \(ids.map(String.init).joined(separator: ", "))")
                 for (id, faults) in refused.sorted(by: { $0.key < $1.key }) {
                     printError("plan \(id) not published (\(faults.count) fault(s), e.g. \(faults[0].detail)); --override REASON accepts them")
@@ -122,7 +122,7 @@ struct PlansCommand: ParsableCommand {
             let store = try GridStore(path: database.db)
             let planner = Planner(store: store)
             let id = try planning { try planner.importDraft(community: community, geoPackage: file, layer: layer, actor: CLIActor.name, source: file) }
-            let v = try planning { try planner.validate(plan: id, band: bandOptions.band) }
+            let v = try planning { try planner.validate(plan: id, band: bandOptions.asked) }
             print("draft plan \(id): \(v.report.grids) grids from \(file)")
             printValidation(v)
         }

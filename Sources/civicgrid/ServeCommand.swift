@@ -1,10 +1,10 @@
+import CivicGridModel
 import ArgumentParser
 import Foundation
 import GridServer
 import GridStore
 import GridTiles
 import GridTracking
-import Hummingbird
 import Logging
 
 struct ServeCommand: AsyncParsableCommand {
@@ -55,7 +55,8 @@ struct ServeCommand: AsyncParsableCommand {
     var logLevel: String = "info"
 
     func validate() throws {
-        let known = Set(FeatureLayer.allCases.map(\.rawValue)).subtracting([FeatureLayer.positions.rawValue])  // positions never
+        // Layers every role may read and that are not reserved to the whole jurisdiction (never positions).
+        let known = Set(LayerDescriptor.standard.filter { $0.readers == Set(Role.allCases) && !$0.wholeJurisdictionOnly }.map(\.name))
         if let bad = `public`.split(separator: ",").map(String.init).first(where: { !known.contains($0) }) {
             throw ValidationError("--public: no layer \"\(bad)\" (layers: \(known.sorted().joined(separator: ", ")))")
         }
@@ -84,9 +85,7 @@ struct ServeCommand: AsyncParsableCommand {
                                                 idleTimeout: .milliseconds(Int64(idleTimeout * 1000)))
         var settings = IngestSettings()
         settings.dwell = dwell
-        let app = buildApplication(store: store, tiles: tiles, ingestor: PingIngestor(store: store, settings: settings),
-                                   configuration: configuration, logger: logger)
-        try await app.runService()
+        try await serve(store: store, tiles: tiles, ingestor: PingIngestor(store: store, settings: settings), configuration: configuration, logger: logger)
     }
 }
 
@@ -100,11 +99,8 @@ struct BareServeCommand: AsyncParsableCommand {
     var port = 8080
 
     func run() async throws {
-        let router = Router()
-        router.get("/") { _, _ in HTTPResponse.Status.ok }
-        router.post("/") { _, _ in HTTPResponse.Status.ok }
         var logger = Logger(label: "bare")
         logger.logLevel = .error
-        try await Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)), logger: logger).runService()
+        try await serveCeiling(port: port, logger: logger)
     }
 }

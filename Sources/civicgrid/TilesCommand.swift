@@ -71,10 +71,10 @@ struct TilesCommand: ParsableCommand {
             let tiles = TilesCommand.render(set, zooms.range).filter { !$0.bytes.isEmpty }.map { (id: $0.id, data: Gzip.compress($0.bytes)) }
             let b = WebMercator.unproject(world)
             let centerZoom = min(max(zooms.range.lowerBound, 13), zooms.range.upperBound)
-            let layers = set.layers.map { ["id": $0.name, "description": $0.description, "minzoom": $0.minZoom, "maxzoom": $0.maxZoom, "fields": $0.fields] as [String: Any] }
+            let metadata = TileSetMetadata(vectorLayers: set.vectorLayers)
             switch format {
             case .mbtiles:
-                let json = String(data: try JSONSerialization.data(withJSONObject: ["vector_layers": layers], options: [.sortedKeys]), encoding: .utf8)!
+                let json = String(decoding: try metadata.json(), as: UTF8.self)
                 try MBTilesWriter.write(to: output, metadata: [
                     "name": "CivicGrid", "format": "pbf", "type": "overlay", "version": "1", "description": "CivicGrid map layers",
                     "bounds": "\(b.minX),\(b.minY),\(b.maxX),\(b.maxY)", "center": "\(b.center.x),\(b.center.y),\(centerZoom)",
@@ -83,7 +83,7 @@ struct TilesCommand: ParsableCommand {
             case .pmtiles:
                 let bytes = try PMTilesWriter.encode(
                     header: .init(minZoom: zooms.range.lowerBound, maxZoom: zooms.range.upperBound, bounds: b, center: b.center, centerZoom: centerZoom),
-                    metadata: ["name": "CivicGrid", "description": "CivicGrid map layers", "vector_layers": layers], tiles: tiles)
+                    metadata: metadata, tiles: tiles)
                 try Data(bytes).write(to: URL(fileURLWithPath: output), options: .atomic)
             }
             print("wrote \(tiles.count) tiles to \(output)")

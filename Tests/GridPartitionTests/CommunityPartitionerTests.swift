@@ -1,3 +1,4 @@
+import CivicGridModel
 import Foundation
 import Testing
 import GridGEOS

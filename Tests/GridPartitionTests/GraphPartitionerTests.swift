@@ -1,3 +1,4 @@
+import CivicGridModel
 import Testing
 import GridGeometry
 @testable import GridPartition

@@ -23,12 +23,12 @@ struct ItemsParametersTests {
         #expect(try ItemsParameters.boxes("170,-10,-170,10") == [BoundingBox(minX: 170, minY: -10, maxX: 180, maxY: 10),
                                                                 BoundingBox(minX: -180, minY: -10, maxX: -170, maxY: 10)])
         #expect(throws: Problem.self) { try ItemsParameters.boxes("170,10,-170,-10") }  // south above north
-        let q = try ItemsParameters.parse(.grids, [("households_min", "400"), ("community", "320599001001"), ("plan", "7"), ("limit", "10")])
+        let q = try ItemsParameters.parse(try #require(FeatureLayer.standard.named("grids")), [("households_min", "400"), ("community", "320599001001"), ("plan", "7"), ("limit", "10")])
         #expect(q.ranges.count == 1 && q.ranges[0].property == "households" && q.ranges[0].min == 400)
         #expect(q.equals.count == 1 && q.equals[0].value == "320599001001" && q.plan == 7 && q.limit == 10)
-        #expect(ItemsParameters.names(.grids).filter { $0 == "plan" }.count == 1)
-        #expect(throws: Problem.self) { try ItemsParameters.parse(.grids, [("limit", "5"), ("limit", "6")]) }
-        #expect(throws: Problem.self) { try ItemsParameters.parse(.grids, [("after", "a"), ("before", "b")]) }
-        #expect(throws: Problem.self) { try ItemsParameters.parse(.buildings, [("after", "x")]) }  // ids are numbers there
+        #expect(ItemsParameters.names(try #require(FeatureLayer.standard.named("grids"))).filter { $0 == "plan" }.count == 1)
+        #expect(throws: Problem.self) { try ItemsParameters.parse(try #require(FeatureLayer.standard.named("grids")), [("limit", "5"), ("limit", "6")]) }
+        #expect(throws: Problem.self) { try ItemsParameters.parse(try #require(FeatureLayer.standard.named("grids")), [("after", "a"), ("before", "b")]) }
+        #expect(throws: Problem.self) { try ItemsParameters.parse(try #require(FeatureLayer.standard.named("buildings")), [("after", "x")]) }  // ids are numbers there
     }
 }

@@ -13,7 +13,7 @@ struct PMTilesWriterTests {
     @Test func headerIsVersion3With127Bytes() throws {
         let bytes = try PMTilesWriter.encode(header: .init(minZoom: 0, maxZoom: 2, bounds: BoundingBox(minX: 120, minY: 31, maxX: 121, maxY: 32),
                                                            center: Coordinate(120.5, 31.5), centerZoom: 1),
-                                             metadata: ["name": "t"], tiles: [(TileID(z: 0, x: 0, y: 0)!, [1, 2, 3])])
+                                             metadata: TileSetMetadata(vectorLayers: []), tiles: [(TileID(z: 0, x: 0, y: 0)!, [1, 2, 3])])
         #expect(Array(bytes.prefix(8)) == Array("PMTiles".utf8) + [3])
         #expect(Array(bytes.suffix(3)) == [1, 2, 3])
         #expect(bytes[96...99] == [1, 2, 2, 1])

@@ -136,6 +136,22 @@ public struct Plan: Hashable, Sendable {
     public var version: Int
     /// How the plan was made (JSON: method, band, seed).
     public var params: String?
+
+    public init(id: Int64, community: String, status: PlanStatus, basedOn: Int64?, author: String?, createdAt: String, updatedAt: String,
+                version: Int, params: String?) {
+        self.id = id
+        self.community = community
+        self.status = status
+        self.basedOn = basedOn
+        self.author = author
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.version = version
+        self.params = params
+    }
+
+    /// The band the plan was made for, or `fallback` when its parameters do not say.
+    public func band(or fallback: Band = Band()) -> Band { Band(planParameters: params) ?? fallback }
 }
 
 /// A unit grid of a plan. Household and building counts are derived from its buildings.

@@ -33,6 +33,13 @@ public struct APIToken: Hashable, Sendable {
     public var account: String
     public var createdAt: String
     public var revokedAt: String?
+
+    public init(id: Int64, account: String, createdAt: String, revokedAt: String?) {
+        self.id = id
+        self.account = account
+        self.createdAt = createdAt
+        self.revokedAt = revokedAt
+    }
 }
 
 /// One line of the audit log: who changed which plan, when, and how (`detail` is JSON).
@@ -44,4 +51,14 @@ public struct AuditEntry: Hashable, Sendable {
     public var plan: Int64?
     public var action: String
     public var detail: String
+
+    public init(id: Int64, at: String, actor: String, community: String?, plan: Int64?, action: String, detail: String) {
+        self.id = id
+        self.at = at
+        self.actor = actor
+        self.community = community
+        self.plan = plan
+        self.action = action
+        self.detail = detail
+    }
 }

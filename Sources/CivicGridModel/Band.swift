@@ -1,3 +1,5 @@
+import Foundation
+
 /// The household band a grid should fall in (350–500 by default), and the grid counts that
 /// follow from it.
 public struct Band: Hashable, Sendable, Codable {
@@ -47,12 +49,27 @@ public struct Band: Hashable, Sendable, Codable {
     }
 }
 
-/// Why a grid is out of band whatever the division, as an exhaustive search proved it.
-public enum Obstacle: Hashable, Sendable {
-    /// A building of this many households that no contiguous group of buildings (none over
-    /// the maximum) brings within the band: its neighbours are too large.
-    case stranded(households: Int)
-    /// The piece of the community the grid lies in (bounded by buildings over the maximum
-    /// and the community's edge) has no division into contiguous grids all within the band.
-    case packing
+/// Where a grid's household count lies against its band.
+public enum BandState: String, Sendable, Codable, CaseIterable {
+    case under, ok, over
+}
+
+extension Band {
+    /// The one rule for the under/ok/over label (tiles, plan documents, reports).
+    public func classify(_ households: Int) -> BandState {
+        households < min ? .under : households > max ? .over : .ok
+    }
+
+    /// The band a plan was made for, from its stored parameters (`{"min":…,"max":…}`); nil
+    /// when they do not say (imported or copied plans).
+    public init?(planParameters json: String?) {
+        guard let data = json?.data(using: .utf8),
+              let p = try? JSONDecoder().decode(Parameters.self, from: data), let lo = p.min, let hi = p.max, lo <= hi else { return nil }
+        self.init(min: lo, max: hi)
+    }
+
+    private struct Parameters: Decodable {
+        var min: Int?
+        var max: Int?
+    }
 }

@@ -142,4 +142,9 @@ public struct DeviceHistory: Hashable, Sendable {
     /// jump) never is, so one bad fix cannot silence the fixes after it.
     public var latestPlausible: Ping?
     public var lastEvent: GeofenceEvent.Kind?
+
+    public init(latestPlausible: Ping?, lastEvent: GeofenceEvent.Kind?) {
+        self.latestPlausible = latestPlausible
+        self.lastEvent = lastEvent
+    }
 }

@@ -1,0 +1,150 @@
+/// The type of a layer's field, as OGC queryables, GeoJSON and vector tiles see it.
+public enum FieldType: String, Sendable, Hashable {
+    case string, integer, number, dateTime
+
+    /// TileJSON's `vector_layers` field type.
+    public var tileJSON: String { self == .string || self == .dateTime ? "String" : "Number" }
+}
+
+/// A field of a map layer.
+public struct LayerField: Sendable, Hashable {
+    public var name: String
+    public var type: FieldType
+    public var title: String
+    /// Whether vector tiles carry it (all fields are GeoJSON properties and queryables).
+    public var inTiles: Bool
+
+    public init(_ name: String, _ type: FieldType, _ title: String, inTiles: Bool = true) {
+        self.name = name
+        self.type = type
+        self.title = title
+        self.inTiles = inTiles
+    }
+}
+
+/// The geometry every feature of a layer has (GeoJSON type name).
+public enum LayerGeometry: String, Sendable, Hashable {
+    case point = "Point", multiLineString = "MultiLineString", polygon = "Polygon", multiPolygon = "MultiPolygon"
+}
+
+/// One map layer, described once: what the vector tiles, TileJSON, MBTiles/PMTiles metadata,
+/// OGC API collections and queryables, the OpenAPI document and the access checks all read.
+/// Its rows come from one query in the store (GridStore's `LayerQuery`).
+public struct LayerDescriptor: Sendable, Hashable {
+    /// The tile layer name and collection id.
+    public var name: String
+    public var title: String
+    public var summary: String
+    public var geometry: LayerGeometry
+    /// In output order.
+    public var fields: [LayerField]
+    /// The zooms of its tile layer; nil when it is not in the vector tiles.
+    public var zooms: ClosedRange<Int>?
+    /// Whether anonymous users may read it unless the server is configured otherwise.
+    public var publicByDefault: Bool
+    /// Signed-in roles that may read it.
+    public var readers: Set<Role>
+    /// Only for accounts not scoped to a region (it is not cut by region).
+    public var wholeJurisdictionOnly: Bool
+    /// Whether its features carry a time (then `datetime` filters them).
+    public var hasTime: Bool
+    /// Whether feature ids are text (codes, device ids) rather than integers.
+    public var textIDs: Bool
+    /// Offered as a collection only when it has features.
+    public var onlyWhenPresent: Bool
+    /// Personal or private columns of the rows behind the layer that no field may expose
+    /// (the catalogue refuses a field of that name).
+    public var withheld: Set<String>
+
+    public init(name: String, title: String, summary: String, geometry: LayerGeometry, fields: [LayerField], zooms: ClosedRange<Int>?,
+                publicByDefault: Bool = false, readers: Set<Role> = Set(Role.allCases), wholeJurisdictionOnly: Bool = false,
+                hasTime: Bool = false, textIDs: Bool = false, onlyWhenPresent: Bool = false, withheld: Set<String> = []) {
+        self.name = name
+        self.title = title
+        self.summary = summary
+        self.geometry = geometry
+        self.fields = fields
+        self.zooms = zooms
+        self.publicByDefault = publicByDefault
+        self.readers = readers
+        self.wholeJurisdictionOnly = wholeJurisdictionOnly
+        self.hasTime = hasTime
+        self.textIDs = textIDs
+        self.onlyWhenPresent = onlyWhenPresent
+        self.withheld = withheld
+    }
+
+    public var tileFields: [LayerField] { fields.filter(\.inTiles) }
+
+    public func field(_ name: String) -> LayerField? { fields.first { $0.name == name } }
+
+    /// Fields that expose a withheld column (must be none).
+    public var exposed: [String] { fields.map(\.name).filter(withheld.contains) }
+}
+
+extension LayerDescriptor {
+    private static func region(_ name: String, _ title: String, zooms: ClosedRange<Int>) -> LayerDescriptor {
+        LayerDescriptor(name: name, title: title, summary: "\(title) boundaries: administrative regions of this level, with their codes and parents.",
+                        geometry: .multiPolygon, fields: [
+                            LayerField("code", .string, "Region code"),
+                            LayerField("name", .string, "Name"),
+                            LayerField("parent", .string, "Code of the region above"),
+                        ], zooms: zooms, publicByDefault: true, textIDs: true)
+    }
+
+    public static let districts = region("districts", "Districts", zooms: 0...16)
+    public static let streets = region("streets", "Streets", zooms: 8...16)
+    public static let communities = region("communities", "Communities", zooms: 10...16)
+
+    public static let grids = LayerDescriptor(
+        name: "grids", title: "Unit grids",
+        summary: "Unit grids of the published plans (or of one plan with plan=ID): code, community, households, buildings, area; band is under, ok or over against the band of the grid's plan.",
+        geometry: .polygon, fields: [
+            LayerField("code", .string, "Grid code (community code + 3 digits)"),
+            LayerField("name", .string, "Name", inTiles: false),
+            LayerField("community", .string, "Community code"),
+            LayerField("plan", .integer, "Plan id"),
+            LayerField("households", .integer, "Households"),
+            LayerField("buildings", .integer, "Buildings"),
+            LayerField("band", .string, "under, ok or over the plan's household band"),
+            LayerField("area_m2", .number, "Area (m²)"),
+        ], zooms: 11...16, publicByDefault: true, textIDs: true)
+
+    public static let buildings = LayerDescriptor(
+        name: "buildings", title: "Buildings",
+        summary: "Building footprints with their household counts and published grid; no household detail.",
+        geometry: .multiPolygon, fields: [
+            LayerField("ref", .string, "Id in the source data", inTiles: false),
+            LayerField("floors", .integer, "Floors"),
+            LayerField("households", .integer, "Households"),
+            LayerField("households_source", .string, "declared, estimated or records", inTiles: false),
+            LayerField("area_m2", .number, "Footprint area (m²)", inTiles: false),
+            LayerField("community", .string, "Community code", inTiles: false),
+            LayerField("grid", .string, "Grid code in the published plan"),
+        ], zooms: 14...16, withheld: ["head_name", "phone", "address", "unit"])
+
+    public static let roads = LayerDescriptor(
+        name: "roads", title: "Roads and rivers", summary: "Road and river centrelines.",
+        geometry: .multiLineString, fields: [
+            LayerField("name", .string, "Name"),
+            LayerField("kind", .string, "Kind (primary, residential, river…)"),
+        ], zooms: 10...16, onlyWhenPresent: true)
+
+    public static let positions = LayerDescriptor(
+        name: "positions", title: "Live positions",
+        summary: "The latest plausible fix of each device, with the grid and community it fell in.",
+        geometry: .point, fields: [
+            LayerField("device", .string, "Device id"),
+            LayerField("time", .dateTime, "Time of the fix"),
+            LayerField("accuracy", .number, "Accuracy (m)"),
+            LayerField("speed", .number, "Speed (m/s)"),
+            LayerField("heading", .number, "Heading (degrees)"),
+            LayerField("battery", .number, "Battery (0–1)"),
+            LayerField("community", .string, "Community code"),
+            LayerField("grid", .string, "Grid code"),
+        ], zooms: nil, readers: [.admin, .viewer], wholeJurisdictionOnly: true, hasTime: true, textIDs: true,
+        withheld: ["member", "member_name", "token_hash", "attributes"])
+
+    /// CivicGrid's layers, in drawing order (bottom first).
+    public static let standard: [LayerDescriptor] = [districts, streets, communities, grids, buildings, roads, positions]
+}

@@ -1,0 +1,102 @@
+import CivicGridModel
+import Foundation
+import GridStore
+import GridTracking
+import Hummingbird
+import ServiceLifecycle
+
+/// Live positions for watchers: `GET /api/v1/live` (GeoJSON) and `GET /api/v1/live/stream`
+/// (server-sent events).
+struct LiveController {
+    let store: GridStore
+    let ingestor: PingIngestor
+    let configuration: ServerConfiguration
+    let watching: Watching
+
+    init(store: GridStore, ingestor: PingIngestor, configuration: ServerConfiguration, access: Access) {
+        self.store = store
+        self.ingestor = ingestor
+        self.configuration = configuration
+        watching = Watching(store: store, access: access)
+    }
+
+    func register(on router: some RouterMethods<CivicContext>) {
+        router.get("api/v1/live") { request, context in try await live(request, context) }
+        router.get("api/v1/live/stream") { request, context in try await stream(request, context) }
+    }
+
+    /// A device's latest plausible fix as a GeoJSON Feature.
+    struct Position: Encodable, Sendable {
+        struct Properties: Encodable, Sendable {
+            var device: String
+            var member: Int64
+            var time: String
+            var ageS: Double
+            var online: Bool
+            var grid, community: String?
+            var accuracy, speed, heading, altitude, battery: Double?
+
+            enum CodingKeys: String, CodingKey {
+                case device, member, time, ageS = "age_s", online, grid, community, accuracy, speed, heading, altitude, battery
+            }
+        }
+
+        let type = "Feature"
+        var id: String
+        var geometry: PointGeometry
+        var properties: Properties
+
+        init(_ p: DevicePosition, now: Double, offlineAfter: Double) {
+            let ping = p.ping
+            id = ping.device
+            geometry = PointGeometry(ping.lon, ping.lat)
+            properties = Properties(device: ping.device, member: p.member, time: StoreReader.isoTime(ping.time), ageS: max(0, (now - ping.time).rounded()),
+                                    online: now - ping.time <= offlineAfter, grid: p.gridCode, community: ping.community, accuracy: ping.accuracy,
+                                    speed: ping.speed, heading: ping.heading, altitude: ping.altitude, battery: ping.battery)
+        }
+    }
+
+    /// The latest plausible fix of each device in a region's subtree (all without `region`),
+    /// online when younger than `offline_after` seconds (default: the server's setting).
+    func live(_ request: Request, _ context: CivicContext) async throws -> JSONAnswer<FeatureCollectionAnswer<Position>> {
+        let q = FormParameters.parse(request.uri.query ?? "")
+        let within = try await watching.area(try await watching.scoped(context, q["region"], "see positions"))
+        let offlineAfter = try Watching.seconds(q["offline_after"], "offline_after") ?? configuration.offlineAfter
+        let positions = try await store.asyncRead { try $0.latestPositions() }.filter(within)
+        let now = Date().timeIntervalSince1970
+        return JSONAnswer(FeatureCollectionAnswer(features: positions.map { Position($0, now: now, offlineAfter: offlineAfter) },
+                                                  timeStamp: StoreReader.isoTime(now.rounded(.down))),
+                          contentType: "application/geo+json")
+    }
+
+    /// Server-sent events: `snapshot` (the live FeatureCollection) first, then a `position`
+    /// Feature for each new plausible fix in the region.
+    func stream(_ request: Request, _ context: CivicContext) async throws -> Response {
+        let q = FormParameters.parse(request.uri.query ?? "")
+        let within = try await watching.area(try await watching.scoped(context, q["region"], "see positions"))
+        let offlineAfter = try Watching.seconds(q["offline_after"], "offline_after") ?? configuration.offlineAfter
+        let (id, positions) = ingestor.live.subscribe()  // before the snapshot: nothing falls between
+        let snapshot = try await store.asyncRead { try $0.latestPositions() }.filter(within)
+        let hub = ingestor.live
+        let body = ResponseBody { writer in
+            defer { hub.unsubscribe(id) }
+            let now = Date().timeIntervalSince1970
+            let first = FeatureCollectionAnswer(features: snapshot.map { Position($0, now: now, offlineAfter: offlineAfter) })
+            try await writer.write(ByteBuffer(string: "retry: 2000\nevent: snapshot\ndata: \(try Self.line(first))\n\n"))
+            try await withGracefulShutdownHandler {
+                for await p in positions where within(p) {
+                    let f = Position(p, now: Date().timeIntervalSince1970, offlineAfter: offlineAfter)
+                    try await writer.write(ByteBuffer(string: "event: position\ndata: \(try Self.line(f))\n\n"))
+                }
+            } onGracefulShutdown: {
+                hub.unsubscribe(id)
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)
+    }
+
+    static func line(_ value: some Encodable & Sendable) throws -> String {
+        String(decoding: try JSONAnswer(value).bytes(), as: UTF8.self)
+    }
+}
