@@ -24,7 +24,8 @@ public struct ServerConfiguration: Sendable {
     public var osmandPort: Int?
     /// Delete pings older than this many seconds (checked every minute); nil keeps all.
     public var retention: Double?
-    /// Layers anonymous users may read (tiles and feature collections).
+    /// Layers anonymous users may read (tiles and feature collections); by default those the
+    /// catalogue marks public.
     public var publicLayers: Set<String>
     /// Addresses of the reverse proxies whose X-Forwarded-Host/-Proto are believed; from any
     /// other peer those headers are dropped.
@@ -37,7 +38,7 @@ public struct ServerConfiguration: Sendable {
 
     public init(host: String = "127.0.0.1", port: Int = 8080, styles: String = "Styles", webAssets: String = ".build-web/maplibre",
                 refreshInterval: Duration = .seconds(1), offlineAfter: Double = 600, osmandPort: Int? = nil, retention: Double? = nil,
-                publicLayers: Set<String> = ServerConfiguration.defaultPublicLayers, trustedProxies: Set<String> = [],
+                publicLayers: Set<String>? = nil, trustedProxies: Set<String> = [],
                 idleTimeout: Duration = .seconds(30), layers: [FeatureLayer] = FeatureLayer.standard) {
         self.host = host
         self.port = port
@@ -47,7 +48,7 @@ public struct ServerConfiguration: Sendable {
         self.offlineAfter = offlineAfter
         self.osmandPort = osmandPort
         self.retention = retention
-        self.publicLayers = publicLayers
+        self.publicLayers = publicLayers ?? Set(layers.filter(\.descriptor.publicByDefault).map(\.name))
         self.trustedProxies = trustedProxies
         self.idleTimeout = idleTimeout
         self.layers = layers
@@ -69,7 +70,7 @@ public func buildApplication(store: GridStore, tiles: TileProvider, ingestor: Pi
         // Data changes (imports, published plans), from this process or another, reach the
         // tile provider, which drops the tiles they touch.
         PeriodicService(name: "tiles", interval: configuration.refreshInterval, logger: logger) {
-            let n = try tiles.refresh(from: store)
+            let n = try await offload { try tiles.refresh(from: store) }
             return n > 0 ? "\(n) data change(s) applied, now at version \(tiles.set.version)" : nil
         },
         IngestService(ingestor: ingestor),

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import GridGeometry
+import Synchronization
 
 /// The CivicGrid database: one SQLite file that is also a GeoPackage 1.3, in WAL mode.
 ///
@@ -9,6 +10,13 @@ import GridGeometry
 public final class GridStore: Sendable {
     public let path: String
     let pool: DatabasePool
+    private let counts = Atomic<Int>(0)
+
+    /// How many reads and write transactions this store has run (each `read`, `write` and
+    /// their async forms counts one): what a request costs in trips to the database.
+    public var trips: Int { counts.load(ordering: .relaxed) }
+
+    private func count() { counts.add(1, ordering: .relaxed) }
 
     public init(path: String) throws(StoreError) {
         self.path = path
@@ -38,6 +46,7 @@ public final class GridStore: Sendable {
     /// Runs `body` on a consistent snapshot.
     public func read<T>(_ body: (StoreReader) throws -> T) throws -> T {
         do {
+            count()
             return try pool.read { db in try body(StoreReader(db: db)) }
         } catch let e as DatabaseError {
             throw StoreError.wrap(e, "read")
@@ -47,6 +56,7 @@ public final class GridStore: Sendable {
     /// Runs `body` in one transaction: everything it writes is kept, or nothing if it throws.
     public func write<T>(_ body: (StoreWriter) throws -> T) throws -> T {
         do {
+            count()
             return try pool.write { db in try Self.transaction(db, body) }
         } catch let e as DatabaseError {
             throw StoreError.wrap(e, "write")
@@ -56,6 +66,7 @@ public final class GridStore: Sendable {
     /// `read`, without blocking the calling thread while it waits for the database.
     public func asyncRead<T: Sendable>(_ body: @escaping @Sendable (StoreReader) throws -> T) async throws -> T {
         do {
+            count()
             return try await pool.read { db in try body(StoreReader(db: db)) }
         } catch let e as DatabaseError {
             throw StoreError.wrap(e, "read")
@@ -65,6 +76,7 @@ public final class GridStore: Sendable {
     /// `write`, without blocking the calling thread while it waits for the writer.
     public func asyncWrite<T: Sendable>(_ body: @escaping @Sendable (StoreWriter) throws -> T) async throws -> T {
         do {
+            count()
             return try await pool.write { db in try Self.transaction(db, body) }
         } catch let e as DatabaseError {
             throw StoreError.wrap(e, "write")

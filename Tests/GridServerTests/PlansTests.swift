@@ -259,4 +259,23 @@ struct PlansTests {
             #expect(try store.read { try $0.audit(plan: draft).count } == 1)
         }
     }
+
+    /// An edit over HTTP costs three trips to the database: the token (once, by the
+    /// middleware), the plan's workspace (plan, community, buildings, roads, grids in one
+    /// read) and the write transaction that also reads the edited grids back.
+    @Test func anEditReadsTheCommunityOnce() async throws {
+        try await withPlans { client, store, draft in
+            let before = store.trips
+            var fields = Self.auth("t-li")
+            fields[.ifMatch] = "\"plan-\(draft)-v1-draft\""
+            try await client.execute(uri: "/api/v1/plans/\(draft)/edits", method: .post, headers: fields, body: ByteBuffer(string: Self.merge)) { r in
+                #expect(r.status == .ok)
+                #expect((Self.json(r)["version"] as? Int) == 2)
+            }
+            #expect(store.trips - before == 3)
+            let read = store.trips
+            try await client.execute(uri: "/api/v1/plans/\(draft)", method: .get, headers: Self.auth("t-li")) { r in #expect(r.status == .ok) }
+            #expect(store.trips - read == 2)  // the token, the workspace
+        }
+    }
 }
