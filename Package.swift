@@ -86,7 +86,6 @@ let package = Package(
         .testTarget(name: "GridServerTests", dependencies: ["CivicGridModel", 
             "GridServer", "GridTiles", "GridStore", "GridGeometry", "GridTracking",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
-            .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "civicgridTests", dependencies: ["civicgrid", "GridStore"]),
     ],

@@ -145,7 +145,7 @@ struct TilesTests {
             }
             #expect(tiles.statistics.renders == 2)
             // A new building in the east, written as another process would.
-            try store.write { w in
+            _ = try store.write { w in
                 try w.insert(Building(ref: "b3", address: nil, floors: 3, households: 12, householdSource: .declared, areaM2: 300,
                                       community: "320599001001", label: Coordinate(120.7076, 31.3052),
                                       geometry: .multiPolygon([Polygon(exterior: LinearRing(unchecked: [

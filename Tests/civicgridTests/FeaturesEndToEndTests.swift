@@ -6,12 +6,11 @@ import FoundationNetworking
 
 /// OGC API – Features read by real clients: GDAL's OAPIF driver (ogrinfo, ogr2ogr), OWSLib,
 /// openapi-spec-validator; and paging through 40,000+ buildings.
-@Suite(.enabled(if: FileManager.default.isExecutableFile(atPath: binary), "civicgrid binary not built"), .serialized)
+@Suite(.serialized)
 struct FeaturesEndToEndTests {
-    static let gdal = FileManager.default.isExecutableFile(atPath: "/usr/bin/ogrinfo")
-
-    @Test(.enabled(if: gdal)) func gdalListsCountsAndCopiesTheGrids() async throws {
-        let (server, base) = try await serve(publishedDemo, everyLayerPublic)
+    @Test func gdalListsCountsAndCopiesTheGrids() async throws {
+        try requireProgram("/usr/bin/ogrinfo", package: "gdal-bin")
+        let (server, base) = try await serve(try publishedDemo(), everyLayerPublic)
         defer { server.terminate(); server.waitUntilExit() }
         let list = try run("/usr/bin/ogrinfo", ["-ro", "-so", "OAPIF:\(base)"])
         #expect(list.status == 0, "\(list.output)")
@@ -21,7 +20,7 @@ struct FeaturesEndToEndTests {
         #expect(!list.output.contains("positions"), "positions are never public")
         // Count and extent as the GeoPackage itself has them.
         let remote = try run("/usr/bin/ogrinfo", ["-ro", "-al", "-so", "OAPIF:\(base)", "grids"])
-        let local = try run("/usr/bin/ogrinfo", ["-ro", "-al", "-so", publishedDemo, "grids"])
+        let local = try run("/usr/bin/ogrinfo", ["-ro", "-al", "-so", try publishedDemo(), "grids"])
         #expect(remote.output.contains("Feature Count: 183"), "\(remote.output)")
         let (a, b) = (try extent(remote.output), try extent(local.output))
         for (x, y) in zip(a, b) { #expect(abs(x - y) < 3e-5, "\(a) vs \(b)") }  // R-tree boxes are 32-bit floats
@@ -39,9 +38,9 @@ struct FeaturesEndToEndTests {
         return line.split(whereSeparator: { !"0123456789.-".contains($0) }).compactMap { Double($0) }
     }
 
-    @Test(.enabled(if: pythonHas("owslib", "openapi_spec_validator")))
-    func owslibPagesThroughEveryBuildingOnce() async throws {
-        let (server, base) = try await serve(publishedDemo, everyLayerPublic)
+    @Test func owslibPagesThroughEveryBuildingOnce() async throws {
+        try requirePython("owslib", "openapi_spec_validator")
+        let (server, base) = try await serve(try publishedDemo(), everyLayerPublic)
         defer { server.terminate(); server.waitUntilExit() }
         let check = try run("/usr/bin/env", ["python3", repository.appendingPathComponent("Scripts/check_features.py").path, base, "buildings", "1000"])
         #expect(check.status == 0, "\(check.output)")

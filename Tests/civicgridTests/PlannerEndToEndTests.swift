@@ -6,13 +6,13 @@ import FoundationNetworking
 
 /// Planners with real clients: a draft through GDAL (as QGIS would edit it) and back, the
 /// GeoPackage over HTTP, and one edit driven in headless Chromium on the map page.
-@Suite(.enabled(if: FileManager.default.isExecutableFile(atPath: binary), "civicgrid binary not built"), .serialized)
+@Suite(.serialized)
 struct PlannerEndToEndTests {
     static let community = "320599001001"
 
     @Test func draftRoundTripsThroughGDALAndThePageMovesABuilding() async throws {
         let db = temporaryPath("gpkg")
-        try FileManager.default.copyItem(atPath: publishedDemo, toPath: db)
+        try FileManager.default.copyItem(atPath: try publishedDemo(), toPath: db)
         let user = try civicgrid("users", "add", "--db", db, "--name", "li", "--role", "planner", "--region", "320599001")
         #expect(user.status == 0, "\(user.stderr)")
         let token = try #require(user.stdout.split(separator: "\n").first { $0.hasPrefix("API token") }?.split(separator: " ").last.map(String.init))
@@ -57,7 +57,7 @@ struct PlannerEndToEndTests {
         #expect((doc?["validation"] as? [String: Any])?["publishable"] as? Bool == true)
 
         // The page: one building moved to the neighbouring grid with the mouse.
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium"), pythonHas("selenium", "shapely") else { return }
+        try requireBrowser()
         let page = try checkPage([base, token, "\(plan)", temporaryPath("png")], script: "check_planner.py")
         #expect(page.status == 0, "\(page.output)")
         let result = try JSONSerialization.jsonObject(with: Data((page.output.split(separator: "\n").last ?? "").utf8)) as? [String: Any]

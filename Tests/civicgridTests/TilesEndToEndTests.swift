@@ -4,9 +4,35 @@ import Testing
 import FoundationNetworking
 #endif
 
-/// Whether python3 can import these modules (the test clients Scripts/test installs).
-func pythonHas(_ modules: String...) -> Bool {
-    (try? run("/usr/bin/env", ["python3", "-c", "import " + modules.joined(separator: ", ")]).status) == 0
+/// A client the end-to-end tests drive that is not installed.
+struct MissingClient: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// The end-to-end tests drive real clients, and Scripts/test installs every one: a missing
+/// client fails the test with what to install, never skips it.
+func requireProgram(_ path: String, package: String) throws {
+    guard FileManager.default.isExecutableFile(atPath: path) else {
+        throw MissingClient(description: "\(path) is missing: apt-get install -y \(package) (Scripts/test installs it)")
+    }
+}
+
+/// Python modules of the test clients, by the PyPI package that provides them.
+private let pythonPackages = ["mapbox_vector_tile": "mapbox-vector-tile", "openapi_spec_validator": "openapi-spec-validator"]
+
+func requirePython(_ modules: String...) throws {
+    let missing = modules.filter { (try? run("/usr/bin/env", ["python3", "-c", "import \($0)"]).status) != 0 }
+    guard missing.isEmpty else {
+        let packages = missing.map { pythonPackages[$0] ?? $0 }.joined(separator: " ")
+        throw MissingClient(description: "python3 cannot import \(missing.joined(separator: ", ")): python3 -m pip install \(packages) (Scripts/test installs them)")
+    }
+}
+
+/// Headless Chromium driven by Selenium, for the page checks.
+func requireBrowser() throws {
+    try requireProgram("/usr/bin/chromium", package: "chromium")
+    try requireProgram("/usr/bin/chromedriver", package: "chromium-driver")
+    try requirePython("selenium", "shapely")
 }
 
 /// Runs Scripts/check_page.py (headless Chromium), one at a time: two browsers at once on
@@ -49,19 +75,31 @@ func serve(_ db: String, _ extra: [String] = []) async throws -> (Process, Strin
     throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "civicgrid serve did not answer on \(base)"])
 }
 
-/// The demo district, divided and published, made once for the tile and feature tests.
-let publishedDemo: String = {
-    let db = temporaryPath("gpkg")
-    _ = try? civicgrid("demo", "load", "--db", db, "--data", repository.appendingPathComponent("Data/demo").path)
-    _ = try? civicgrid("partition", "--db", db)
-    _ = try? civicgrid("plans", "publish", "--db", db, "--all")
-    return db
-}()
+/// The demo district, divided and published, made once for the tile and feature tests; a
+/// step that fails fails every test that needs it, with the step's output.
+func publishedDemo() throws -> String {
+    try demoLock.withLock {
+        if let db = demo { return db }
+        let db = temporaryPath("gpkg")
+        for step in [["demo", "load", "--db", db, "--data", repository.appendingPathComponent("Data/demo").path],
+                     ["partition", "--db", db], ["plans", "publish", "--db", db, "--all"]] {
+            let r = try civicgrid(step)
+            guard r.status == 0 else {
+                throw MissingClient(description: "civicgrid \(step.prefix(2).joined(separator: " ")) failed (\(r.status)): \(r.stderr.suffix(2000))")
+            }
+        }
+        demo = db
+        return db
+    }
+}
 
-@Suite(.enabled(if: FileManager.default.isExecutableFile(atPath: binary), "civicgrid binary not built"), .serialized)
+private let demoLock = NSLock()
+nonisolated(unsafe) private var demo: String?
+
+@Suite(.serialized)
 struct TilesEndToEndTests {
     @Test func seedReportsCountsAndSizes() throws {
-        let r = try civicgrid("tiles", "seed", "--db", publishedDemo, "--zooms", "12-14")
+        let r = try civicgrid("tiles", "seed", "--db", try publishedDemo(), "--zooms", "12-14")
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("6 tiles (6 with features)"), "\(r.stdout)")
         #expect(r.stderr.contains("rendering z12–14 100% (6/6)"))  // progress
@@ -69,36 +107,34 @@ struct TilesEndToEndTests {
 
     @Test func mbtilesOpensInGDALAndDecodesToTheGrids() throws {
         let out = temporaryPath("mbtiles")
-        let r = try civicgrid("tiles", "export", "--db", publishedDemo, "--format", "mbtiles", "--output", out, "--zooms", "10-16")
+        let r = try civicgrid("tiles", "export", "--db", try publishedDemo(), "--format", "mbtiles", "--output", out, "--zooms", "10-16")
         #expect(r.status == 0, "\(r.stderr)")
-        if FileManager.default.isExecutableFile(atPath: "/usr/bin/ogrinfo") {
-            let info = try run("/usr/bin/ogrinfo", ["-ro", "-al", "-so", "-oo", "ZOOM_LEVEL=14", out, "grids"])
-            #expect(info.status == 0)
-            #expect(info.output.contains("Feature Count: "), "\(info.output)")
-            for field in ["code: String", "community: String", "households: Real", "band: String"] { #expect(info.output.contains(field), "\(field)") }
-            let layers = try run("/usr/bin/ogrinfo", ["-ro", "-so", out])
-            for (i, layer) in ["districts", "streets", "communities", "grids", "buildings", "roads"].enumerated() { #expect(layers.output.contains("\(i + 1): \(layer)"), "\(layer)") }
-        }
-        if pythonHas("mapbox_vector_tile", "shapely") {
-            for zoom in ["12", "14", "16"] {
-                let check = try run("/usr/bin/env", ["python3", repository.appendingPathComponent("Scripts/check_tiles.py").path, publishedDemo, out, zoom])
-                #expect(check.status == 0, "z\(zoom): \(check.output)")
-                #expect(check.output.contains("\"grids_in_tiles\": 183"), "\(check.output)")
-            }
+        try requireProgram("/usr/bin/ogrinfo", package: "gdal-bin")
+        let info = try run("/usr/bin/ogrinfo", ["-ro", "-al", "-so", "-oo", "ZOOM_LEVEL=14", out, "grids"])
+        #expect(info.status == 0)
+        #expect(info.output.contains("Feature Count: "), "\(info.output)")
+        for field in ["code: String", "community: String", "households: Real", "band: String"] { #expect(info.output.contains(field), "\(field)") }
+        let layers = try run("/usr/bin/ogrinfo", ["-ro", "-so", out])
+        for (i, layer) in ["districts", "streets", "communities", "grids", "buildings", "roads"].enumerated() { #expect(layers.output.contains("\(i + 1): \(layer)"), "\(layer)") }
+        try requirePython("mapbox_vector_tile", "shapely")
+        for zoom in ["12", "14", "16"] {
+            let check = try run("/usr/bin/env", ["python3", repository.appendingPathComponent("Scripts/check_tiles.py").path, try publishedDemo(), out, zoom])
+            #expect(check.status == 0, "z\(zoom): \(check.output)")
+            #expect(check.output.contains("\"grids_in_tiles\": 183"), "\(check.output)")
         }
     }
 
-    @Test(.enabled(if: pythonHas("mapbox_vector_tile", "shapely", "pmtiles")))
-    func pmtilesDecodesToTheGrids() throws {
+    @Test func pmtilesDecodesToTheGrids() throws {
+        try requirePython("mapbox_vector_tile", "shapely", "pmtiles")
         let out = temporaryPath("pmtiles")
-        #expect(try civicgrid("tiles", "export", "--db", publishedDemo, "--format", "pmtiles", "--output", out, "--zooms", "0-15").status == 0)
-        let check = try run("/usr/bin/env", ["python3", repository.appendingPathComponent("Scripts/check_tiles.py").path, publishedDemo, out, "15"])
+        #expect(try civicgrid("tiles", "export", "--db", try publishedDemo(), "--format", "pmtiles", "--output", out, "--zooms", "0-15").status == 0)
+        let check = try run("/usr/bin/env", ["python3", repository.appendingPathComponent("Scripts/check_tiles.py").path, try publishedDemo(), out, "15"])
         #expect(check.status == 0, "\(check.output)")
     }
 
     @Test func liveServerServesTilesGDALReadsAndChromiumDraws() async throws {
         let db = temporaryPath("gpkg")  // this test imports into it
-        try FileManager.default.copyItem(atPath: publishedDemo, toPath: db)
+        try FileManager.default.copyItem(atPath: try publishedDemo(), toPath: db)
         let (server, base) = try await serve(db, everyLayerPublic)  // the import below changes the buildings layer
         defer { server.terminate(); server.waitUntilExit() }
         let (status, data, _) = try await fetch("\(base)/tiles.json")
@@ -109,15 +145,14 @@ struct TilesEndToEndTests {
         let (tileStatus, tile, headers) = try await fetch("\(base)/tiles/14/13685/6690.mvt")
         #expect(tileStatus == 200)
         #expect(headers["Content-Type"] as? String == "application/vnd.mapbox-vector-tile")
-        if FileManager.default.isExecutableFile(atPath: "/usr/bin/ogrinfo") {
-            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mvt-\(UUID().uuidString)/14/13685")
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-            let file = dir.appendingPathComponent("6690.mvt")
-            try tile.write(to: file)
-            let info = try run("/usr/bin/ogrinfo", ["-ro", "-al", "-so", file.path, "grids"])
-            #expect(info.output.contains("Feature Count: "), "\(info.output)")
-            #expect(info.output.contains("households: Integer"))
-        }
+        try requireProgram("/usr/bin/ogrinfo", package: "gdal-bin")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mvt-\(UUID().uuidString)/14/13685")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let saved = dir.appendingPathComponent("6690.mvt")
+        try tile.write(to: saved)
+        let info = try run("/usr/bin/ogrinfo", ["-ro", "-al", "-so", saved.path, "grids"])
+        #expect(info.output.contains("Feature Count: "), "\(info.output)")
+        #expect(info.output.contains("households: Integer"))
         // Another process imports a building into that tile: within a few seconds the server
         // serves the tile anew (a new ETag).
         let etag = try #require(headers["Etag"] as? String ?? headers["ETag"] as? String)
@@ -134,13 +169,11 @@ struct TilesEndToEndTests {
             changed = tag != nil && tag != etag
         }
         #expect(changed, "the tile did not change within 30 s of the import")
-        if FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium"), FileManager.default.isExecutableFile(atPath: "/usr/bin/chromedriver"),
-           pythonHas("selenium") {
-            let shot = temporaryPath("png")
-            let page = try checkPage(["\(base)/map", shot])
-            #expect(page.status == 0, "\(page.output)")
-            #expect(page.output.contains("\"grids\": 183"), "\(page.output)")
-            #expect(FileManager.default.fileExists(atPath: shot))
-        }
+        try requireBrowser()
+        let shot = temporaryPath("png")
+        let page = try checkPage(["\(base)/map", shot])
+        #expect(page.status == 0, "\(page.output)")
+        #expect(page.output.contains("\"grids\": 183"), "\(page.output)")
+        #expect(FileManager.default.fileExists(atPath: shot))
     }
 }
