@@ -1,7 +1,7 @@
 import CivicGridModel
 import GridStore
-import GridTracking
 import HTTPTypes
+import GridTracking
 import Hummingbird
 import NIOCore
 

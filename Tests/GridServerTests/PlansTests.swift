@@ -172,7 +172,8 @@ struct PlansTests {
                 let entries = (try? JSONSerialization.jsonObject(with: Data(buffer: r.body))) as? [[String: Any]] ?? []
                 #expect(entries.map { $0["action"] as? String } == ["edit", "publish"])
                 #expect(entries.last?["actor"] as? String == (token == "t-li" ? "li" : "root"))
-                #expect("\(entries.last?["detail"] ?? "")".contains("one grid until the new towers fill"))
+                let detail = "\(entries.last?["detail"] ?? "")"
+                #expect(detail.contains("one grid until the new towers fill"), "\(detail)")
             }
             let statuses = try store.read { try $0.plans(community: Self.community).map(\.status) }
             #expect(statuses.filter { $0 == .published }.count == 1 && statuses.contains(.archived))

@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""The target graph of docs/ARCHITECTURE.md, from Package.swift.
+
+  python3 Scripts/architecture.py           check: the document's graph is Package.swift's,
+                                            and every module a target imports is declared
+  python3 Scripts/architecture.py --write   rewrite the graph in the document
+
+The graph sits between the markers <!-- targets:begin --> and <!-- targets:end -->.
+"""
+import json, os, re, subprocess, sys
+
+root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+doc_path = os.path.join(root, "docs", "ARCHITECTURE.md")
+BEGIN, END = "<!-- targets:begin -->", "<!-- targets:end -->"
+# Modules of the toolchain, importable without a declared dependency.
+TOOLCHAIN = {"Foundation", "FoundationNetworking", "Dispatch", "Glibc", "Synchronization", "Testing", "XCTest"}
+
+package = json.loads(subprocess.run(["swift", "package", "dump-package"], cwd=root, check=True,
+                                    capture_output=True, text=True).stdout)
+targets = {t["name"]: t for t in package["targets"]}
+
+def dependencies(t):
+    out = []
+    for d in t["dependencies"]:
+        kind, value = next(iter(d.items()))
+        out.append(value[0])
+    return out
+
+def graph():
+    """One line per target that is not a test, lowest layer first: name ← what it imports."""
+    deps = {n: dependencies(t) for n, t in targets.items() if t["type"] != "test"}
+    depth = {}
+    def level(n):
+        if n not in depth:
+            depth[n] = 1 + max([level(d) for d in deps[n] if d in deps] or [-1])
+        return depth[n]
+    lines = []
+    for n in sorted(deps, key=lambda n: (level(n), n)):
+        inside = [d for d in deps[n] if d in deps]
+        outside = [d for d in deps[n] if d not in deps]
+        text = f"{'  ' * level(n)}{n}"
+        if inside: text += " ← " + ", ".join(inside)
+        if outside: text += f"   [{', '.join(outside)}]"
+        lines.append(text)
+    return "```\n" + "\n".join(lines) + "\n```"
+
+def undeclared():
+    """Imports of a target's sources that are neither declared nor the toolchain's."""
+    problems = []
+    for name, t in targets.items():
+        if t["type"] == "system":
+            continue
+        folder = os.path.join(root, "Tests" if t["type"] == "test" else "Sources", t.get("path") or name)
+        declared = set(dependencies(t)) | TOOLCHAIN
+        for base, _, files in os.walk(folder):
+            for f in files:
+                if not f.endswith(".swift"):
+                    continue
+                for m in re.finditer(r"^(?:@testable |@_exported )?import (\w+)", open(os.path.join(base, f)).read(), re.M):
+                    if m.group(1) not in declared:
+                        problems.append(f"{name}: {os.path.relpath(os.path.join(base, f), root)} imports {m.group(1)}, not a declared dependency")
+    return problems
+
+doc = open(doc_path).read()
+if BEGIN not in doc or END not in doc:
+    sys.exit(f"{doc_path}: no {BEGIN} … {END} block")
+current = doc[doc.index(BEGIN) + len(BEGIN):doc.index(END)].strip()
+wanted = graph()
+if "--write" in sys.argv:
+    open(doc_path, "w").write(doc[:doc.index(BEGIN) + len(BEGIN)] + "\n" + wanted + "\n" + doc[doc.index(END):])
+    print("docs/ARCHITECTURE.md: target graph written")
+    sys.exit(0)
+problems = undeclared()
+if current != wanted:
+    problems.insert(0, "docs/ARCHITECTURE.md's target graph is not Package.swift's: run python3 Scripts/architecture.py --write\n"
+                       f"document:\n{current}\nPackage.swift:\n{wanted}")
+if problems:
+    sys.exit("\n".join(problems))
+print(f"architecture: {len(targets)} targets; the document's graph is Package.swift's; every import declared")
