@@ -7,7 +7,7 @@
 
 The graph sits between the markers <!-- targets:begin --> and <!-- targets:end -->.
 """
-import json, os, re, subprocess, sys
+import os, re, sys
 
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 doc_path = os.path.join(root, "docs", "ARCHITECTURE.md")
@@ -15,16 +15,30 @@ BEGIN, END = "<!-- targets:begin -->", "<!-- targets:end -->"
 # Modules of the toolchain, importable without a declared dependency.
 TOOLCHAIN = {"Foundation", "FoundationNetworking", "Dispatch", "Glibc", "Synchronization", "Testing", "XCTest"}
 
-package = json.loads(subprocess.run(["swift", "package", "dump-package"], cwd=root, check=True,
-                                    capture_output=True, text=True).stdout)
-targets = {t["name"]: t for t in package["targets"]}
+def read_targets():
+    """The targets of Package.swift, read as text (`swift package dump-package` would wait
+    for the build folder's lock while `swift test` holds it): kind, name, dependencies."""
+    text = open(os.path.join(root, "Package.swift")).read()
+    text = re.sub(r'\.product\(name:\s*"([^"]+)",\s*package:\s*"[^"]+"\)', r'"\1"', text)
+    kinds = {"target": "regular", "executableTarget": "executable", "testTarget": "test", "systemLibrary": "system"}
+    out = {}
+    for m in re.finditer(r'\.(target|executableTarget|testTarget|systemLibrary)\(name:\s*"([^"]+)"', text):
+        deps = []
+        rest = text[m.end():]
+        d = re.match(r'\s*,\s*dependencies:\s*\[', rest)
+        if d:
+            depth, i = 1, d.end()
+            while depth:
+                depth += {"[": 1, "]": -1}.get(rest[i], 0)
+                i += 1
+            deps = re.findall(r'"([^"]+)"', rest[d.end():i - 1])
+        out[m.group(2)] = {"name": m.group(2), "type": kinds[m.group(1)], "dependencies": deps}
+    return out
+
+targets = read_targets()
 
 def dependencies(t):
-    out = []
-    for d in t["dependencies"]:
-        kind, value = next(iter(d.items()))
-        out.append(value[0])
-    return out
+    return t["dependencies"]
 
 def graph():
     """One line per target that is not a test, lowest layer first: name ← what it imports."""
@@ -50,7 +64,7 @@ def undeclared():
     for name, t in targets.items():
         if t["type"] == "system":
             continue
-        folder = os.path.join(root, "Tests" if t["type"] == "test" else "Sources", t.get("path") or name)
+        folder = os.path.join(root, "Tests" if t["type"] == "test" else "Sources", name)
         declared = set(dependencies(t)) | TOOLCHAIN
         for base, _, files in os.walk(folder):
             for f in files:

@@ -121,8 +121,9 @@ public func buildRouter(store: GridStore, tiles: TileProvider, ingestor: PingIng
     WebController(store: store, configuration: configuration, ingest: ingest).register(on: api)
     FeaturesController(store: store, fallbackHost: configuration.authority, access: access).register(on: api)
     PlansController(store: store, tiles: tiles, access: access).register(on: api)
-    LiveController(store: store, ingestor: ingestor, configuration: configuration, access: access).register(on: api)
-    HistoryController(store: store, access: access).register(on: api)
+    let watching = Watching(store: store, access: access)
+    LiveController(store: store, ingestor: ingestor, configuration: configuration, watching: watching).register(on: api)
+    HistoryController(watching: watching).register(on: api)
     return router
 }
 

@@ -8,15 +8,9 @@ import Hummingbird
 /// What devices did: `GET /api/v1/events` (geofence events), `GET /api/v1/devices/{id}/track`
 /// and `GET /api/v1/coverage` (daily patrol coverage per grid).
 struct HistoryController {
-    let store: GridStore
-    let access: Access
     let watching: Watching
-
-    init(store: GridStore, access: Access) {
-        self.store = store
-        self.access = access
-        watching = Watching(store: store, access: access)
-    }
+    var store: GridStore { watching.store }
+    var access: Access { watching.access }
 
     func register(on router: some RouterMethods<CivicContext>) {
         router.get("api/v1/events") { request, context in try await events(request, context) }

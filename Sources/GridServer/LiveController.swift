@@ -13,13 +13,6 @@ struct LiveController {
     let configuration: ServerConfiguration
     let watching: Watching
 
-    init(store: GridStore, ingestor: PingIngestor, configuration: ServerConfiguration, access: Access) {
-        self.store = store
-        self.ingestor = ingestor
-        self.configuration = configuration
-        watching = Watching(store: store, access: access)
-    }
-
     func register(on router: some RouterMethods<CivicContext>) {
         router.get("api/v1/live") { request, context in try await live(request, context) }
         router.get("api/v1/live/stream") { request, context in try await stream(request, context) }
