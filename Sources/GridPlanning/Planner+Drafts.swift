@@ -194,9 +194,8 @@ extension Planner {
         guard plan.status == .draft else { throw PlanningError("plan \(id) is \(plan.status.rawValue): only drafts are edited", kind: .conflict) }
         guard plan.version == version else { throw PlanningError("plan \(id) is at version \(plan.version), not \(version)", kind: .stale) }
         let band = band ?? workspace.band
-        let editor = DraftEditor(community: workspace.community, buildings: workspace.buildings, roads: workspace.roads, grids: workspace.grids,
-                                 assignment: workspace.assignment, band: band, takenElsewhere: workspace.takenElsewhere)
-        var draft = editor
+        var draft = DraftEditor(community: workspace.community, buildings: workspace.buildings, roads: workspace.roads, grids: workspace.grids,
+                                assignment: workspace.assignment, band: band, takenElsewhere: workspace.takenElsewhere)
         let validation: Validation
         do {
             for e in edits { try draft.apply(e) }

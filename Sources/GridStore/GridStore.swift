@@ -36,7 +36,7 @@ public final class GridStore: Sendable {
                 // GDAL reads application_id and user_version from the file header itself:
                 // move them out of the write-ahead log now. Only after a migration: a file
                 // that is up to date may be busy with other processes' readers.
-                try pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
+                _ = try pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
             }
         } catch {
             throw StoreError.wrap(error, "cannot open \(path)")
