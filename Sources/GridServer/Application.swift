@@ -110,15 +110,16 @@ public func buildRouter(store: GridStore, tiles: TileProvider, ingestor: PingIng
     router.addMiddleware { ForwardedHeadersMiddleware(trusted: configuration.trustedProxies) }
     let access = Access(store: store, layers: configuration.layers, publicLayers: configuration.publicLayers)
     let ingest = IngestController(store: store, ingestor: ingestor)
-    // Devices sign in with device tokens, per route; everything else with API tokens,
-    // looked up once per request by the middleware of this group.
+    // Devices sign in with device tokens, per route (also on `/`, which the web controller
+    // shares with OsmAnd reports); the page, health and OpenAPI need no account; everything
+    // else signs in with API tokens, looked up once per request by the middleware of this group.
     ingest.register(on: router)
+    WebController(store: store, configuration: configuration, ingest: ingest).register(on: router)
     HealthController(store: store).register(on: router)
     let openAPI = OpenAPI.response(layers: configuration.layers)
     router.get("openapi.json") { _, _ in openAPI }
     let api = router.group().add(middleware: AuthenticationMiddleware(store: store))
     TilesController(provider: tiles, fallbackHost: configuration.authority, access: access).register(on: api)
-    WebController(store: store, configuration: configuration, ingest: ingest).register(on: api)
     FeaturesController(store: store, fallbackHost: configuration.authority, access: access).register(on: api)
     PlansController(store: store, tiles: tiles, access: access).register(on: api)
     let watching = Watching(store: store, access: access)
@@ -169,9 +170,8 @@ public struct IngestService: Service {
     }
 }
 
-/// For benchmarks: a server on the same HTTP stack (Hummingbird, the tolerant HTTP/1 channel)
-/// whose every GET or POST to `/` answers 200 with nothing done: the ceiling the GPS
-/// endpoints are measured against.
+/// For benchmarks: a plain Hummingbird HTTP/1 server whose every GET or POST to `/` answers
+/// 200 with nothing done: the ceiling the GPS endpoints are measured against.
 public func serveCeiling(port: Int, logger: Logger) async throws {
     let router = Router()
     router.get("/") { _, _ in HTTPResponse.Status.ok }

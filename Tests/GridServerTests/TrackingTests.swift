@@ -58,6 +58,10 @@ struct TrackingTests {
                 #expect(json(r)["detail"] as? String == "lat \"abc\" is not a number")
             }
             #expect(try count(store) == 3)
+            // GET / with the device token as a bearer token: a report, not an account's sign-in.
+            try await client.execute(uri: "/?id=p2&lat=31.305&lon=120.7075&timestamp=\(Int(now) - 30)", method: .get,
+                                     headers: [.authorization: "Bearer t-p2"]) { r in #expect(r.status == .ok) }
+            #expect(try count(store) == 4)
         }
     }
 
