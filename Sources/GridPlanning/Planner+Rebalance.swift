@@ -47,26 +47,60 @@ extension Planner {
         let largest = members.map { $0.map { job.buildings[$0].households }.max() ?? 0 }
         let groups = RebalanceGroups.groups(households: households, largest: largest, neighbors: neighbors, band: options.band)
 
-        // Each group divided again inside its own area, kept only if fewer households end
-        // outside the band; everything else stays exactly as published.
+        // Each group divided again inside its own area. When that leaves a grid out of band
+        // (one not made so by an oversized building), the area widens by one neighbouring grid
+        // at a time (or the whole area an earlier group redrew), up to the whole community, and
+        // the smallest area whose division is all in band is kept; failing that, the division
+        // with the fewest households outside the band, if it has fewer than the published
+        // grids. Everything else stays exactly as published.
         let partitioner = CommunityPartitioner(band: options.band, seed: options.seed)
-        var redrawn: [GridShape] = []
-        var freedCodes: [String] = []
-        var replaced = Set<Int>()
-        for g in groups {
-            let area = try geos.unaryUnion(g.flatMap { polygons[$0] }.map(Geometry.polygon), gridSize: 1e-6).polygons
-            let sites = g.flatMap { members[$0] }.map { i in
+        let householdsOf = Dictionary(uniqueKeysWithValues: job.buildings.map { ($0.id!, $0.households) })
+        func outside(_ shapes: [GridShape]) -> Int {
+            shapes.reduce(0) { total, shape in
+                let largest = shape.sites.map { householdsOf[$0] ?? 0 }.max() ?? 0
+                let excused = largest > options.band.max && shape.households - largest < options.band.min
+                return total + (excused ? 0 : options.band.deviation(shape.households))
+            }
+        }
+        func divide(_ region: Set<Int>) throws -> [GridShape] {
+            let grids = region.sorted()
+            let area = try geos.unaryUnion(grids.flatMap { polygons[$0] }.map(Geometry.polygon), gridSize: 1e-6).polygons
+            let sites = grids.flatMap { members[$0] }.map { i in
                 Site(id: job.buildings[i].id!, point: labels[i], households: job.buildings[i].households)
             }
-            let input = CommunityInput(code: job.community.code, boundary: area, sites: sites, roads: roads)
-            let shapes = try partitioner.run(input, geos: geos).grids
-            let before = g.reduce(0) { $0 + options.band.deviation(households[$1]) }
-            let after = shapes.reduce(0) { $0 + options.band.deviation($1.households) }
-            guard after < before else { continue }
-            redrawn += shapes
-            freedCodes += g.map { published.grids[$0].code }
-            replaced.formUnion(g)
+            return try partitioner.run(CommunityInput(code: job.community.code, boundary: area, sites: sites, roads: roads), geos: geos).grids
         }
+        // Areas divided again so far; an area that widens into one takes it whole.
+        var accepted: [(region: Set<Int>, shapes: [GridShape])] = []
+        for group in groups {
+            var region = Set(group)
+            for earlier in accepted where !earlier.region.isDisjoint(with: region) { region.formUnion(earlier.region) }
+            var best: (shapes: [GridShape], region: Set<Int>, outside: Int)?
+            while true {
+                let shapes = try divide(region)
+                let after = outside(shapes)
+                let before = region.reduce(0) { $0 + options.band.deviation(households[$1]) }
+                if after < before, after < best?.outside ?? .max { best = (shapes, region, after) }
+                if after == 0 { break }
+                // One neighbouring grid at a time: with households to spare where the division
+                // falls short, with room where it has too many.
+                let ring = Set(region.flatMap { neighbors[$0] }).subtracting(region)
+                let short = shapes.filter { $0.households < options.band.min }.reduce(0) { $0 + options.band.min - $1.households }
+                let over = shapes.filter { $0.households > options.band.max }.reduce(0) { $0 + $1.households - options.band.max }
+                guard let next = ring.min(by: { a, b in
+                    short >= over ? (households[a], b) > (households[b], a) : (households[a], a) < (households[b], b)
+                }) else { break }
+                var added: Set<Int> = [next]
+                for earlier in accepted where earlier.region.contains(next) { added.formUnion(earlier.region) }
+                region.formUnion(added)
+            }
+            guard let best else { continue }
+            accepted.removeAll { $0.region.isSubset(of: best.region) }
+            accepted.append((best.region, best.shapes))
+        }
+        let replaced = accepted.reduce(into: Set<Int>()) { $0.formUnion($1.region) }
+        let redrawn = accepted.flatMap(\.shapes)
+        var freedCodes = replaced.map { published.grids[$0].code }
         var coded: [(shape: GridShape, code: String, original: Geometry?)] = []
         for g in polygons.indices where !replaced.contains(g) {
             let sites = members[g].map { job.buildings[$0].id! }.sorted()
