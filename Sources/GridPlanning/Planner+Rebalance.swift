@@ -100,25 +100,35 @@ extension Planner {
         }
         let replaced = accepted.reduce(into: Set<Int>()) { $0.formUnion($1.region) }
         let redrawn = accepted.flatMap(\.shapes)
-        var freedCodes = replaced.map { published.grids[$0].code }
         var coded: [(shape: GridShape, code: String, original: Geometry?)] = []
         for g in polygons.indices where !replaced.contains(g) {
             let sites = members[g].map { job.buildings[$0].id! }.sorted()
             coded.append((GridShape(polygon: polygons[g][0], sites: sites, households: households[g]),
                           published.grids[g].code, published.grids[g].geometry))
         }
-        // Redrawn grids take the freed codes in reading order, then new numbers.
+        // A redrawn grid keeps the code of the published grid whose households it holds most of
+        // (so that a household that stays with most of its neighbours keeps its grid); the
+        // rest take new numbers in reading order.
         let prefix = job.community.code
         var next = (published.grids.compactMap { Int($0.code.dropFirst(prefix.count)) }.max() ?? 0) + 1
-        freedCodes.sort()
-        for (n, i) in Self.readingOrder(redrawn.map(\.polygon)).enumerated() {
-            let code: String
-            if n < freedCodes.count {
-                code = freedCodes[n]
-            } else {
-                code = prefix + String(format: "%03d", next)
-                next += 1
-            }
+        let gridOfBuilding = Dictionary(uniqueKeysWithValues: members.enumerated().flatMap { g, list in list.map { (job.buildings[$0].id!, g) } })
+        var pairs: [(shared: Int, shape: Int, grid: Int)] = []
+        for (i, shape) in redrawn.enumerated() {
+            var shared: [Int: Int] = [:]
+            for site in shape.sites { if let g = gridOfBuilding[site] { shared[g, default: 0] += householdsOf[site] ?? 0 } }
+            pairs += shared.map { (shared: $0.value, shape: i, grid: $0.key) }
+        }
+        pairs.sort { ($0.shared, $1.shape, $1.grid) > ($1.shared, $0.shape, $0.grid) }
+        var codeOfShape: [Int: String] = [:], taken = Set<Int>()
+        for p in pairs where codeOfShape[p.shape] == nil && !taken.contains(p.grid) && replaced.contains(p.grid) {
+            codeOfShape[p.shape] = published.grids[p.grid].code
+            taken.insert(p.grid)
+        }
+        for i in Self.readingOrder(redrawn.map(\.polygon)) {
+            let code = codeOfShape[i] ?? {
+                defer { next += 1 }
+                return prefix + String(format: "%03d", next)
+            }()
             coded.append((redrawn[i], code, nil))
         }
         coded.sort { $0.code < $1.code }

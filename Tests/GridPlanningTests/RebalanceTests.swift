@@ -8,8 +8,10 @@ import Testing
 
 /// Growth without a fresh division: new buildings holding about 10% more households in each
 /// community of the demo, then `partition --rebalance`: every grid in band where the
-/// community's total allows it (before the area could widen: 9 grids out of band, 87.9% of
-/// households kept in place).
+/// community's total allows it, and at least 85% of the households keep their grid (before
+/// areas could widen: 9 grids out of band, 87.9% kept; widening with codes in reading order:
+/// 0 and 80.2%; with each redrawn grid keeping the code of the grid it holds most of: 0 and
+/// 92.1%).
 struct RebalanceTests {
     /// New buildings near existing ones, inside their community: per community, `share` of its
     /// households in buildings of at most 120 households.
@@ -69,6 +71,6 @@ struct RebalanceTests {
         #expect(outOfBand.isEmpty, "\(outOfBand)")
         let share = Double(kept) / Double(total)
         print("rebalance after \(added) new households: \(outOfBand.count) grids out of band where feasible, \(String(format: "%.1f", share * 100))% of households kept in place")
-        #expect(share >= 0.78)  // 80.2% on the demo (issue 16 asks for 85%: not reached yet)
+        #expect(share >= 0.85)  // 92.1% on the demo
     }
 }
