@@ -19,6 +19,7 @@ enum Schema {
         m.registerMigration("v2 change log", migrate: changeLog)
         m.registerMigration("v3 tracking", migrate: tracking)
         m.registerMigration("v4 accounts and audit", migrate: accounts)
+        m.registerMigration("v5 plan layers", migrate: planLayers)
         return m
     }
 
@@ -264,6 +265,23 @@ enum Schema {
               at TEXT NOT NULL
             );
             """)
+    }
+
+    /// The grids of the plans in force and of the drafts as layers of their own, for a desktop
+    /// GIS that opens the file (the `grids` table holds every plan's, archived ones too):
+    /// GeoPackage feature views, registered in gpkg_contents and gpkg_geometry_columns.
+    static func planLayers(_ db: Database) throws {
+        for (view, status, description) in [("published_grids", "published", "Unit grids of the published plans"),
+                                             ("draft_grids", "draft", "Unit grids of the draft plans (field plan tells them apart)")] {
+            try db.execute(sql: """
+                CREATE VIEW \(view) AS
+                  SELECT g.fid AS fid, g.geom AS geom, g.code AS code, g.name AS name, p.community AS community, g.plan AS plan,
+                         g.households AS households, g.buildings AS buildings, g.area_m2 AS area_m2
+                  FROM grids g JOIN plans p ON p.id = g.plan WHERE p.status = '\(status)';
+                INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id) VALUES (?, 'features', ?, ?, 4326);
+                INSERT INTO gpkg_geometry_columns VALUES (?, 'geom', 'POLYGON', 4326, 0, 0);
+                """, arguments: [view, view, description, view])
+        }
     }
 
     /// Sets a feature table's extent in gpkg_contents from its R-tree, and its last change.

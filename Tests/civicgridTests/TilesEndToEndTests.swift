@@ -177,3 +177,25 @@ struct TilesEndToEndTests {
         #expect(FileManager.default.fileExists(atPath: shot))
     }
 }
+
+/// A desktop GIS opening the database sees the plans in force as a layer of their own.
+struct DesktopGISTests {
+    @Test func publishedAndDraftGridsAreLayersOfTheirOwn() throws {
+        try requireProgram("/usr/bin/ogrinfo", package: "gdal-bin")
+        let db = temporaryPath("gpkg")
+        try FileManager.default.copyItem(atPath: try publishedDemo(), toPath: db)
+        let draft = try civicgrid("plans", "draft", "--db", db, "--community", "320599001001", "--from", "published")
+        #expect(draft.status == 0, "\(draft.stderr)")
+        let layers = try run("/usr/bin/ogrinfo", ["-ro", "-so", db])
+        #expect(layers.output.contains("published_grids (Polygon)") && layers.output.contains("draft_grids (Polygon)"), "\(layers.output)")
+        let published = try run("/usr/bin/ogrinfo", ["-ro", "-so", db, "published_grids"])
+        #expect(published.status == 0)
+        #expect(published.output.contains("Feature Count: 183"), "\(published.output)")
+        for field in ["code: String", "community: String", "households: Integer"] { #expect(published.output.contains(field), "\(field)") }
+        #expect(!published.output.contains("Warning"), "\(published.output)")
+        let drafts = try run("/usr/bin/ogrinfo", ["-ro", "-so", db, "draft_grids"])
+        #expect(!drafts.output.contains("Feature Count: 0") && drafts.output.contains("Feature Count: "), "\(drafts.output)")
+        let all = try run("/usr/bin/ogrinfo", ["-ro", "-so", db, "grids"])
+        #expect(!all.output.contains("Feature Count: 183"), "the grids table holds every plan's")
+    }
+}
