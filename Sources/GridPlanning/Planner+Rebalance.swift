@@ -64,7 +64,10 @@ extension Planner {
         }
         func divide(_ region: Set<Int>) throws -> [GridShape] {
             let grids = region.sorted()
-            let area = try geos.unaryUnion(grids.flatMap { polygons[$0] }.map(Geometry.polygon), gridSize: 1e-6).polygons
+            // The whole community divides inside its own boundary, as a fresh division does; a
+            // part of it inside the union of its grids, less the slivers the union leaves apart.
+            let area = grids.count == polygons.count ? boundary
+                : try geos.unaryUnion(grids.flatMap { polygons[$0] }.map(Geometry.polygon), gridSize: 1e-6).polygons.filter { $0.area > 1 }
             let sites = grids.flatMap { members[$0] }.map { i in
                 Site(id: job.buildings[i].id!, point: labels[i], households: job.buildings[i].households)
             }

@@ -6,12 +6,12 @@ import GridPlanning
 import GridStore
 import Testing
 
-/// Growth without a fresh division: new buildings holding about 10% more households in each
-/// community of the demo, then `partition --rebalance`: every grid in band where the
-/// community's total allows it, and at least 85% of the households keep their grid (before
-/// areas could widen: 9 grids out of band, 87.9% kept; widening with codes in reading order:
-/// 0 and 80.2%; with each redrawn grid keeping the code of the grid it holds most of: 0 and
-/// 92.1%).
+/// Growth without a fresh division: new buildings holding 5%, 10% or 20% more households in
+/// each community of the demo, then `partition --rebalance`. On 2026-11-30: 0 grids out of band
+/// where the community's total allows at every growth (a fresh division: 0 too); households
+/// kept in their grid 93.0%, 92.1%, 85.5% (a fresh division, its grids matched to the old ones
+/// by greatest shared households: 82.0%, 81.1%, 76.3%). Before areas could widen, 10% growth
+/// left 9 grids out of band (87.9% kept).
 struct RebalanceTests {
     /// New buildings near existing ones, inside their community: per community, `share` of its
     /// households in buildings of at most 120 households.
@@ -37,40 +37,74 @@ struct RebalanceTests {
         return added
     }
 
-    @Test func tenPercentGrowthEndsInBandWithMostHouseholdsInPlace() throws {
+    /// Households kept in place by a plan against the plan it grew from: those whose
+    /// building is in the grid of the same code, or (`matchByHouseholds`, for a fresh division
+    /// whose codes mean nothing) in the grid matched to their old one by greatest shared
+    /// households.
+    static func kept(_ r: StoreReader, plan: Int64, from old: Int64, matchByHouseholds: Bool) throws -> (kept: Int, total: Int) {
+        let p = try #require(try r.plan(id: plan))
+        let households = Dictionary(uniqueKeysWithValues: try r.buildings(community: p.community).map { ($0.id!, $0.households) })
+        let before = try r.gridOfBuildings(plan: old), after = try r.gridOfBuildings(plan: plan)
+        var identity: [Int64: Int64] = [:]  // old grid → new grid
+        if matchByHouseholds {
+            var shared: [[Int64]: Int] = [:]
+            for (b, g) in before { if let n = after[b] { shared[[g, n], default: 0] += households[b] ?? 0 } }
+            var used = Set<Int64>()
+            for (pair, _) in shared.sorted(by: { ($0.value, $1.key[0], $1.key[1]) > ($1.value, $0.key[0], $0.key[1]) })
+            where identity[pair[0]] == nil && !used.contains(pair[1]) {
+                identity[pair[0]] = pair[1]
+                used.insert(pair[1])
+            }
+        } else {
+            let newByCode = Dictionary(uniqueKeysWithValues: try r.grids(plan: plan).map { ($0.code, $0.id!) })
+            for g in try r.grids(plan: old) { identity[g.id!] = newByCode[g.code] }
+        }
+        var kept = 0, total = 0
+        for (b, g) in before {
+            total += households[b] ?? 0
+            if let n = identity[g], after[b] == n { kept += households[b] ?? 0 }
+        }
+        return (kept, total)
+    }
+
+    /// Rebalanced, every grid in band where the community's total allows, never worse than a
+    /// fresh division; more households kept in place than a fresh division keeps, and at
+    /// least 85% up to 10% growth.
+    @Test(arguments: [0.05, 0.10, 0.20])
+    func growthRebalancedAgainstAFreshDivision(share: Double) throws {
         let store = try demoStore()
         let planner = Planner(store: store)
         _ = try planner.partition(PartitionOptions())
         _ = try planner.publishNewestDrafts(override: nil, actor: "test")
-        let added = try Self.grow(store, share: 0.10)
-        #expect(added > 5000)
+        let added = try Self.grow(store, share: share)
         var options = PartitionOptions()
         options.rebalance = true
-        let outcome = try planner.partition(options)
-        var outOfBand: [String] = [], kept = 0, total = 0, feasiblePlans: [Int64] = []
+        let rebalanced = try planner.partition(options).plans
+        let fresh = try planner.partition(PartitionOptions()).plans
+        var outOfBand = 0, freshOutOfBand = 0, feasiblePlans: [(Int64, Int64)] = []
+        var keptRebalanced = (kept: 0, total: 0), keptFresh = (kept: 0, total: 0)
         try store.read { r in
-            for plan in outcome.plans {
+            for (plan, freshPlan) in zip(rebalanced, fresh) {
                 let p = try #require(try r.plan(id: plan))
-                let feasible = Band().isFeasible(try r.buildings(community: p.community).reduce(0) { $0 + $1.households })
-                let households = Dictionary(uniqueKeysWithValues: try r.buildings(community: p.community).map { ($0.id!, $0.households) })
-                func codes(_ id: Int64) throws -> [Int64: String] {
-                    let grids = Dictionary(uniqueKeysWithValues: try r.grids(plan: id).map { ($0.id!, $0.code) })
-                    return try r.gridOfBuildings(plan: id).compactMapValues { grids[$0] }
-                }
-                let before = try codes(p.basedOn!), after = try codes(plan)
-                for (building, code) in before {
-                    total += households[building] ?? 0
-                    if after[building] == code { kept += households[building] ?? 0 }
-                }
-                if feasible { feasiblePlans.append(plan) }
+                let a = try Self.kept(r, plan: plan, from: p.basedOn!, matchByHouseholds: false)
+                let b = try Self.kept(r, plan: freshPlan, from: p.basedOn!, matchByHouseholds: true)
+                keptRebalanced = (keptRebalanced.kept + a.kept, keptRebalanced.total + a.total)
+                keptFresh = (keptFresh.kept + b.kept, keptFresh.total + b.total)
+                if Band().isFeasible(try r.buildings(community: p.community).reduce(0) { $0 + $1.households }) { feasiblePlans.append((plan, freshPlan)) }
             }
         }
-        for plan in feasiblePlans {
-            outOfBand += try planner.validate(plan: plan).faults.filter { $0.kind == "out_of_band" }.map(\.detail)
+        var faults: [String] = []
+        for (plan, freshPlan) in feasiblePlans {
+            let found = try planner.validate(plan: plan).faults.filter { $0.kind == "out_of_band" }
+            outOfBand += found.count
+            faults += found.map(\.detail)
+            freshOutOfBand += try planner.validate(plan: freshPlan).faults.filter { $0.kind == "out_of_band" }.count
         }
-        #expect(outOfBand.isEmpty, "\(outOfBand)")
-        let share = Double(kept) / Double(total)
-        print("rebalance after \(added) new households: \(outOfBand.count) grids out of band where feasible, \(String(format: "%.1f", share * 100))% of households kept in place")
-        #expect(share >= 0.85)  // 92.1% on the demo
+        let rebalancedShare = Double(keptRebalanced.kept) / Double(keptRebalanced.total)
+        let freshShare = Double(keptFresh.kept) / Double(keptFresh.total)
+        print("growth \(Int(share * 100))% (+\(added) households): rebalance \(outOfBand) out of band where feasible, \(String(format: "%.1f", rebalancedShare * 100))% kept; fresh division \(freshOutOfBand) out of band, \(String(format: "%.1f", freshShare * 100))% kept")
+        #expect(outOfBand == 0 && outOfBand <= freshOutOfBand, "\(faults)")
+        #expect(rebalancedShare > freshShare)
+        if share <= 0.10 { #expect(rebalancedShare >= 0.85) }
     }
 }
