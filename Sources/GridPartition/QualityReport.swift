@@ -26,6 +26,27 @@ public struct MeasuredGrid: Sendable {
 }
 
 /// A grid outside the band and why.
+/// What a rebalance changed in a community, and why.
+public struct RebalanceChange: Codable, Hashable, Sendable {
+    /// Published grids kept exactly (polygon, buildings, code).
+    public var gridsKept: Int
+    /// Grids drawn again (some keep the code of the grid whose households they hold most of).
+    public var gridsRedrawn: Int
+    /// Households of the published plan now in a grid of another code, of all of them.
+    public var householdsMoved: Int
+    public var householdsTotal: Int
+    /// One line per area drawn again: which grids were out of band, and how far it widened.
+    public var reasons: [String]
+
+    public init(gridsKept: Int, gridsRedrawn: Int, householdsMoved: Int, householdsTotal: Int, reasons: [String]) {
+        self.gridsKept = gridsKept
+        self.gridsRedrawn = gridsRedrawn
+        self.householdsMoved = householdsMoved
+        self.householdsTotal = householdsTotal
+        self.reasons = reasons
+    }
+}
+
 public struct GridException: Codable, Hashable, Sendable {
     public var grid: String
     public var households: Int
@@ -61,6 +82,8 @@ public struct CommunityReport: Codable, Sendable {
     public var assignmentSeconds: Double
     /// The whole division of the community, polygons and report included.
     public var seconds: Double
+    /// For a rebalanced community: what changed and why.
+    public var change: RebalanceChange?
 
     public var inBandShare: Double { grids > 0 ? Double(inBand) / Double(grids) : 1 }
 
@@ -168,6 +191,11 @@ public struct PlanReport: Codable, Sendable {
         for r in communities {
             if !r.feasible { lines.append("\(r.community): \(r.households) households cannot all fall in the band, however divided") }
             for e in r.exceptions { lines.append("exception \(e.grid): \(e.reason)") }
+            if let c = r.change {
+                let share = c.householdsTotal > 0 ? Double(c.householdsMoved) / Double(c.householdsTotal) * 100 : 0
+                lines.append("\(r.community): rebalanced: \(c.gridsKept) grids kept, \(c.gridsRedrawn) drawn again; \(c.householdsMoved) of \(c.householdsTotal) households change grid (\(String(format: "%.1f", share))%)")
+                for reason in c.reasons { lines.append("  \(reason)") }
+            }
         }
         return lines.joined(separator: "\n")
     }

@@ -136,7 +136,26 @@ extension Planner {
         }
         coded.sort { $0.code < $1.code }
         let obstacles = try partitioner.obstacles(Self.communityInput(job, frame: frame), grids: coded.map(\.shape.sites), geos: geos)
-        return try proposal(job, coded, boundary: boundary, roads: roads, obstacles: obstacles, frame: frame,
-                            options: options, start: start, geos: geos)
+        var result = try proposal(job, coded, boundary: boundary, roads: roads, obstacles: obstacles, frame: frame,
+                                  options: options, start: start, geos: geos)
+        // What changed: households of the published plan now under another code, and per area
+        // drawn again, the grids that were out of band and how many neighbours joined them.
+        var newCode: [Int64: String] = [:]
+        for c in coded { for site in c.shape.sites { newCode[site] = c.code } }
+        var moved = 0, total = 0
+        for (g, list) in members.enumerated() {
+            for i in list where published.assignment[job.buildings[i].id!] != nil {
+                total += job.buildings[i].households
+                if newCode[job.buildings[i].id!] != published.grids[g].code { moved += job.buildings[i].households }
+            }
+        }
+        let reasons = accepted.map { area -> String in
+            let out = area.region.sorted().filter { !options.band.contains(households[$0]) }
+            let named = out.map { "\(published.grids[$0].code) (\(households[$0]))" }.joined(separator: ", ")
+            return "out of band: \(named); drawn again with \(area.region.count - out.count) neighbouring grid(s) as \(area.shapes.count) grids"
+        }
+        result.report.change = RebalanceChange(gridsKept: polygons.count - replaced.count, gridsRedrawn: redrawn.count,
+                                               householdsMoved: moved, householdsTotal: total, reasons: reasons)
+        return result
     }
 }

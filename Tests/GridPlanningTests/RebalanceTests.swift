@@ -79,7 +79,8 @@ struct RebalanceTests {
         let added = try Self.grow(store, share: share)
         var options = PartitionOptions()
         options.rebalance = true
-        let rebalanced = try planner.partition(options).plans
+        let outcome = try planner.partition(options)
+        let rebalanced = outcome.plans
         let fresh = try planner.partition(PartitionOptions()).plans
         var outOfBand = 0, freshOutOfBand = 0, feasiblePlans: [(Int64, Int64)] = []
         var keptRebalanced = (kept: 0, total: 0), keptFresh = (kept: 0, total: 0)
@@ -105,6 +106,13 @@ struct RebalanceTests {
         print("growth \(Int(share * 100))% (+\(added) households): rebalance \(outOfBand) out of band where feasible, \(String(format: "%.1f", rebalancedShare * 100))% kept; fresh division \(freshOutOfBand) out of band, \(String(format: "%.1f", freshShare * 100))% kept")
         #expect(outOfBand == 0 && outOfBand <= freshOutOfBand, "\(faults)")
         #expect(rebalancedShare > freshShare)
+        // The report says the same, per community, with a reason for each area drawn again.
+        let changes = outcome.report.communities.compactMap(\.change)
+        #expect(changes.count == rebalanced.count)
+        let moved = changes.reduce(0) { $0 + $1.householdsMoved }, total = changes.reduce(0) { $0 + $1.householdsTotal }
+        #expect(total == keptRebalanced.total && total - moved == keptRebalanced.kept)
+        #expect(changes.allSatisfy { ($0.gridsRedrawn == 0) == $0.reasons.isEmpty })
+        #expect(outcome.report.text.contains("rebalanced: "))
         if share <= 0.10 { #expect(rebalancedShare >= 0.85) }
     }
 }
