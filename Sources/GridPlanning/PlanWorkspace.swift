@@ -11,8 +11,9 @@ public struct PlanWorkspace: Sendable {
     public var grids: [Grid]
     /// Building id → grid id.
     public var assignment: [Int64: Int64]
-    /// Codes of other communities' published grids (code → community): never reused.
-    public var takenElsewhere: [String: String]
+    /// Codes of other communities' published grids (code → community): never reused. Read
+    /// only for a workspace read for editing (nil otherwise).
+    public var takenElsewhere: [String: String]?
     /// Whether the community lies in the scope the workspace was read for.
     public var inScope: Bool
 

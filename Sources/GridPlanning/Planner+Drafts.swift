@@ -100,16 +100,17 @@ extension Planner {
     }
 
     /// A plan and its community, read in one snapshot (see `PlanWorkspace`); `scope`, a
-    /// region code, answers whether the community lies in its subtree.
-    public func workspace(plan id: Int64, scope: String? = nil) throws -> PlanWorkspace {
+    /// region code, answers whether the community lies in its subtree. Other communities'
+    /// grid codes (every published grid of the city) are read only `forEditing`.
+    public func workspace(plan id: Int64, scope: String? = nil, forEditing: Bool = false) throws -> PlanWorkspace {
         try store.read { r in
             guard let plan = try r.plan(id: id) else { throw PlanningError("no plan \(id)", kind: .notFound) }
             guard let community = try r.region(code: plan.community) else { throw PlanningError("no community \(plan.community)", kind: .notFound) }
             return PlanWorkspace(plan: plan, community: community, buildings: try r.buildings(community: plan.community),
                                  roads: try r.roads(in: community.geometry.boundingBox!.expanded(by: 0.0005)),
                                  grids: try r.grids(plan: id), assignment: try r.gridOfBuildings(plan: id),
-                                 takenElsewhere: try r.publishedGridCommunities(),
-                                 inScope: try scope.map { try r.isRegion(plan.community, under: $0) } ?? true)
+                                 takenElsewhere: forEditing ? try r.publishedGridCommunities() : nil,
+                                 inScope: try r.isRegion(plan.community, under: scope))
         }
     }
 
@@ -182,7 +183,7 @@ extension Planner {
     /// `.stale`; an edit that would break coverage or contiguity, leave a grid that is not a
     /// valid polygon, or a plan that cannot be validated is `.refused` and nothing is written.
     public func edit(plan id: Int64, version: Int, edits: [Edit], actor: String, band: Band? = nil) throws -> (Plan, Validation) {
-        let (edited, validation) = try edit(try workspace(plan: id), version: version, edits: edits, actor: actor, band: band)
+        let (edited, validation) = try edit(try workspace(plan: id, forEditing: true), version: version, edits: edits, actor: actor, band: band)
         return (edited.plan, validation)
     }
 
@@ -193,9 +194,12 @@ extension Planner {
         let plan = workspace.plan, id = plan.id
         guard plan.status == .draft else { throw PlanningError("plan \(id) is \(plan.status.rawValue): only drafts are edited", kind: .conflict) }
         guard plan.version == version else { throw PlanningError("plan \(id) is at version \(plan.version), not \(version)", kind: .stale) }
+        guard let takenElsewhere = workspace.takenElsewhere else {
+            throw PlanningError("plan \(id) was not read for editing (workspace(plan:forEditing: true))", kind: .malformed)
+        }
         let band = band ?? workspace.band
         var draft = DraftEditor(community: workspace.community, buildings: workspace.buildings, roads: workspace.roads, grids: workspace.grids,
-                                assignment: workspace.assignment, band: band, takenElsewhere: workspace.takenElsewhere)
+                                assignment: workspace.assignment, band: band, takenElsewhere: takenElsewhere)
         let validation: Validation
         do {
             for e in edits { try draft.apply(e) }

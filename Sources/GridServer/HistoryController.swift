@@ -93,7 +93,7 @@ struct HistoryController {
         let account = try access.require(context, Watching.watchers.union([.member]), to: "see tracks")
         let (owner, inScope) = try await store.asyncRead { r -> (Int64?, Bool) in
             let community = try r.latestCommunity(device: device)
-            let inScope = try account.region.map { root in try community.map { try r.isRegion($0, under: root) } ?? false } ?? true
+            let inScope = try account.region == nil || community.map { try r.isRegion($0, under: account.region) } ?? false
             return (try r.device(id: device)?.member, inScope)
         }
         // Watchers see tracks of devices last seen in their scope; members their own devices'.

@@ -50,9 +50,10 @@ struct PlansController {
     /// The plan's workspace (one read: the plan, its community, buildings, roads and grids),
     /// after checking the account may `action` it (404 before 403 would leak nothing: plan
     /// ids are not secret, their contents are).
-    func workspace(_ context: CivicContext, plan id: Int64, _ roles: Set<Role>, _ action: String) async throws -> (Account, PlanWorkspace) {
+    func workspace(_ context: CivicContext, plan id: Int64, _ roles: Set<Role>, _ action: String,
+                   forEditing: Bool = false) async throws -> (Account, PlanWorkspace) {
         let account = try access.require(context, roles, to: action)
-        let workspace = try await run { [store] in try Planner(store: store).workspace(plan: id, scope: account.region) }
+        let workspace = try await run { [store] in try Planner(store: store).workspace(plan: id, scope: account.region, forEditing: forEditing) }
         guard workspace.inScope else { throw Access.outOfScope(account, workspace.plan.community, action) }
         return (account, workspace)
     }
@@ -62,7 +63,7 @@ struct PlansController {
         let account = try access.require(context, roles, to: action)
         let (plan, inScope) = try await store.asyncRead { r -> (Plan?, Bool) in
             guard let plan = try r.plan(id: id) else { return (nil, false) }
-            return (plan, try account.region.map { try r.isRegion(plan.community, under: $0) } ?? true)
+            return (plan, try r.isRegion(plan.community, under: account.region))
         }
         guard let plan else { throw Problem.notFound("no plan \(id)") }
         guard inScope else { throw Access.outOfScope(account, plan.community, action) }
@@ -105,23 +106,23 @@ struct PlansController {
     // MARK: Routes
 
     func list(_ context: CivicContext, _ code: String) async throws -> JSONAnswer<[Summary]> {
-        try await checkCommunity(context, code, Self.readers, "read plans of \(code)")
+        _ = try await checkCommunity(context, code, Self.readers, "read plans of \(code)")
         return JSONAnswer(try await store.asyncRead { try $0.plans(community: code) }.map(Summary.init))
     }
 
-    /// 404 unless `code` is a community, 403 outside the account's scope.
-    func checkCommunity(_ context: CivicContext, _ code: String, _ roles: Set<Role>, _ action: String) async throws {
+    /// The account, after a 404 unless `code` is a community and a 403 outside its scope.
+    func checkCommunity(_ context: CivicContext, _ code: String, _ roles: Set<Role>, _ action: String) async throws -> Account {
         let account = try access.require(context, roles, to: action)
         let (isCommunity, inScope) = try await store.asyncRead { r in
-            (try r.region(code: code)?.level == .community, try account.region.map { try r.isRegion(code, under: $0) } ?? true)
+            (try r.region(code: code)?.level == .community, try r.isRegion(code, under: account.region))
         }
         guard isCommunity else { throw Problem.notFound("no community \(code)") }
         guard inScope else { throw Access.outOfScope(account, code, action) }
+        return account
     }
 
     func create(_ request: Request, _ context: CivicContext, _ code: String) async throws -> Response {
-        try await checkCommunity(context, code, Self.writers, "create plans in \(code)")
-        let actor = context.account?.name ?? ""
+        let actor = try await checkCommunity(context, code, Self.writers, "create plans in \(code)").name
         var request = request
         let body = try await request.collectBody(upTo: 64 << 20)
         let store = store
@@ -158,7 +159,7 @@ struct PlansController {
     }
 
     func edit(_ request: Request, _ context: CivicContext, _ id: Int64) async throws -> Response {
-        let (account, workspace) = try await workspace(context, plan: id, Self.writers, "edit plan \(id)")
+        let (account, workspace) = try await workspace(context, plan: id, Self.writers, "edit plan \(id)", forEditing: true)
         var request = request
         let body = Data(buffer: try await request.collectBody(upTo: 8 << 20))
         let edits = try await run { try Edit.list(json: body) }

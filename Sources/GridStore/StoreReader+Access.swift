@@ -29,9 +29,11 @@ extension StoreReader {
             """, arguments: [account]).map { APIToken(id: $0[0], account: $0[1], createdAt: $0[2], revokedAt: $0[3]) }
     }
 
-    /// Whether `code` is `root` or lies under it (a region or the community of a plan).
-    public func isRegion(_ code: String, under root: String) throws -> Bool {
-        try Bool.fetchOne(db, sql: """
+    /// Whether `code` is `root` or lies under it (a region or the community of a plan); any
+    /// code lies under no root (an account scoped to everything).
+    public func isRegion(_ code: String, under root: String?) throws -> Bool {
+        guard let root else { return true }
+        return try Bool.fetchOne(db, sql: """
             WITH RECURSIVE up(code, parent) AS (
               SELECT code, parent FROM regions WHERE code = ?
               UNION SELECT r.code, r.parent FROM regions r JOIN up ON r.code = up.parent)

@@ -274,7 +274,7 @@ extension StoreReader {
         let (from, conditions, args) = try clauses(layer, query)
         var out: [String: Feature] = [:]
         for row in try Row.fetchAll(db, sql: """
-            SELECT \(s.id) AS fid_, \(geometryColumns(s))\(properties.enumerated().map { ", \(s.columns[$1.name] ?? "NULL") AS p\($0)" }.joined())
+            SELECT \(s.id) AS fid_, \(geometryColumns(s))\(fieldColumns(s, properties))
             FROM \(from) WHERE \(conditions.joined(separator: " AND ")) AND \(s.id) IN (\(keys.map { _ in "?" }.joined(separator: ",")))
             """, arguments: StatementArguments(args + keys)) {
             var props: [String: JSONValue] = [:]
@@ -370,6 +370,11 @@ extension StoreReader {
         return n
     }
 
+    /// The fields' SQL expressions as the select list's p0, p1, … (read back with `value`).
+    private func fieldColumns(_ s: LayerQuery, _ fields: [LayerField]) -> String {
+        fields.enumerated().map { ", \(s.columns[$1.name] ?? "NULL") AS p\($0)" }.joined()
+    }
+
     private func geometryColumns(_ s: LayerQuery) -> String {
         if let g = s.geometry { return "\(g) AS geom" }
         return "\(s.point!.x) AS gx, \(s.point!.y) AS gy"
@@ -423,7 +428,7 @@ extension StoreReader {
         let fields = layer.descriptor.tileFields
         let (from, conditions, args) = try clauses(layer, FeatureQuery())
         return try Row.fetchAll(db, sql: """
-            SELECT \(s.key) AS key_, \(geometryColumns(s))\(fields.enumerated().map { ", \(s.columns[$1.name] ?? "NULL") AS p\($0)" }.joined())
+            SELECT \(s.key) AS key_, \(geometryColumns(s))\(fieldColumns(s, fields))
             FROM \(from) WHERE \(conditions.joined(separator: " AND ")) ORDER BY \(s.key)
             """, arguments: StatementArguments(args)).map { row in
             LayerRow(key: row["key_"], values: fields.enumerated().map { Self.value(row["p\($0)"], $1.type) }, geometry: try readGeometry(row, s))
