@@ -117,6 +117,9 @@ public struct Road: Hashable, Sendable {
         self.kind = kind
         self.geometry = geometry
     }
+
+    /// A river is crossed only at bridges; every other kind is a road.
+    public var isRiver: Bool { kind == "river" }
 }
 
 /// The life of a grid plan: drafted, published (one per community), archived.

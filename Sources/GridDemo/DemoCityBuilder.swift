@@ -6,7 +6,8 @@ import GridGeometry
 /// The district is a 4 × 4 lattice of communities. Lattice edges are wavy arterial roads,
 /// shared exactly by the regions on both sides; each community is a Coons patch over its
 /// four edges, cut into blocks by local roads along its parameter lines, and buildings are
-/// laid out in block coordinates so they follow the roads and never cross them.
+/// laid out in block coordinates so they follow the roads and never cross them. A canal
+/// runs north–south through the old town, bridged by every road that meets it.
 struct DemoCityBuilder {
     let seed: UInt64
     /// Communities along each side: the lattice is size × size.
@@ -41,6 +42,7 @@ struct DemoCityBuilder {
                                  "新桥", "玉带", "清风", "明月", "双塔", "三香", "友联", "金鸡"]
     static let eastWestRoads = ["南环路", "长江路", "黄河路", "珠江路", "北环路"]
     static let northSouthRoads = ["西环路", "人民路", "凤凰路", "星海路", "东环路"]
+    static let canalName = "平江河"
     /// The community whose household records (fictitious names and phones) are generated.
     static let recordsCell = (i: 3, j: 0)
 
@@ -105,8 +107,11 @@ struct DemoCityBuilder {
             let patch = lattice.patch(i, j)
             let splits = Self.splits(kind)
             for u in splits.u {
+                // The old town's first north–south line is a canal, crossed by bridges where the
+                // local roads and arterials meet it.
+                let canal = kind == .oldTown && u == splits.u[0]
                 roads.append(road((0...Self.samples).map { patch.at(u, Double($0) / Double(Self.samples)) },
-                                  name: nil, kind: "residential", frame))
+                                  name: canal ? Self.canalName : nil, kind: canal ? "river" : "residential", frame))
             }
             for v in splits.v {
                 roads.append(road((0...Self.samples).map { patch.at(Double($0) / Double(Self.samples), v) },

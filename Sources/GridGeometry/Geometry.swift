@@ -135,6 +135,16 @@ public enum Geometry: Hashable, Sendable {
         }
     }
 
+    /// The points of a Point or MultiPoint (empty for other kinds).
+    public var points: [Coordinate] {
+        switch self {
+        case .point(let c): [c]
+        case .multiPoint(let cs): cs
+        case .geometryCollection(let gs): gs.flatMap(\.points)
+        default: []
+        }
+    }
+
     /// The lines of a LineString or MultiLineString (empty for other kinds).
     public var lineStrings: [LineString] {
         switch self {

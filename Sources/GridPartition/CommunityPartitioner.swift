@@ -21,14 +21,18 @@ public struct CommunityInput: Sendable {
     public var code: String
     public var boundary: [Polygon]
     public var sites: [Site]
-    /// Road and river centrelines; grid boundaries prefer them.
+    /// Road centrelines; grid boundaries prefer them.
     public var roads: [LineString]
+    /// River centrelines: grid boundaries prefer them too, and a grid crosses a river only
+    /// where a road does (a bridge).
+    public var rivers: [LineString]
 
-    public init(code: String, boundary: [Polygon], sites: [Site], roads: [LineString]) {
+    public init(code: String, boundary: [Polygon], sites: [Site], roads: [LineString], rivers: [LineString] = []) {
         self.code = code
         self.boundary = boundary
         self.sites = sites
         self.roads = roads
+        self.rivers = rivers
     }
 }
 
@@ -56,12 +60,13 @@ public struct Division: Sendable {
 
 /// Divides one community into grids:
 ///
-/// 1. blocks: the community cut by its roads (GEOS polygonize);
+/// 1. blocks: the community cut by its roads and rivers (GEOS polygonize);
 /// 2. cells: Voronoi cells of the buildings' points within each block, so cells never
 ///    cross a road; a block without buildings is one cell of its own;
 /// 3. graph: Delaunay neighbours, each edge costing the length of the Voronoi edge between
 ///    them (their shared boundary), discounted when the two lie in different blocks (the
-///    boundary would run along a road);
+///    boundary would run along a road); cells on the two banks of a river are neighbours
+///    only where they meet at a bridge (a point where a road crosses the river);
 /// 4. `GraphPartitioner` assigns cells to grids (band, connected, short boundaries);
 /// 5. grid polygons are the union of their cells; a grid that comes out in pieces gives its
 ///    stray pieces to the neighbour that shares most boundary with them.
@@ -138,8 +143,9 @@ public struct CommunityPartitioner: Sendable {
     func cellGraph(_ input: CommunityInput, geos: GEOSContext) throws(GEOSError)
         -> (graph: PartitionGraph, cells: [Geometry?], points: [Coordinate], sites: [[Int]]) {
         let community = Geometry.multiPolygon(input.boundary)
-        let blocks = try makeBlocks(community, roads: input.roads, geos: geos)
+        let blocks = try makeBlocks(community, roads: input.roads + input.rivers, geos: geos)
         let index = try PolygonIndex(context: geos, polygons: blocks.map(Geometry.polygon))
+        let crossing = try RiverCrossing(community, blocks: blocks, roads: input.roads, rivers: input.rivers, geos: geos)
 
         // Nodes: buildings sharing a point are one node; each empty block is a node too.
         var nodePoints: [Coordinate] = [], nodeSites: [[Int]] = [], nodeBlock: [Int] = []
@@ -193,7 +199,7 @@ public struct CommunityPartitioner: Sendable {
         for (a, b) in try delaunayPairs(nodePoints, geos: geos) {
             guard let ca = cells[a], let cb = cells[b] else { continue }
             let shared = sharedBoundaryLength(ca, cb, tolerance: Self.gridSize)
-            guard shared > 0.05 else { continue }
+            guard shared > 0.05, crossing.joins(nodeBlock[a], ca, nodeBlock[b], cb) else { continue }
             edges.append((a, b, nodeBlock[a] == nodeBlock[b] ? shared : shared * roadDiscount, shared))
         }
         // Fragments are not in the triangulation: find their neighbours by geometry.
@@ -203,7 +209,7 @@ public struct CommunityPartitioner: Sendable {
             for k in cells.indices where k != f {
                 guard let bk = boxes[k], bk.intersects(box.expanded(by: 0.05)), let ck = cells[k] else { continue }
                 let shared = sharedBoundaryLength(cf, ck, tolerance: Self.gridSize)
-                if shared > 0.05 { edges.append((f, k, nodeBlock[f] == nodeBlock[k] ? shared : shared * roadDiscount, shared)) }
+                if shared > 0.05, crossing.joins(nodeBlock[f], cf, nodeBlock[k], ck) { edges.append((f, k, nodeBlock[f] == nodeBlock[k] ? shared : shared * roadDiscount, shared)) }
             }
         }
         let measures = cells.map { cell in (area: cell?.area ?? 0, perimeter: cell?.polygons.reduce(0) { $0 + $1.perimeter } ?? 0) }
@@ -211,7 +217,7 @@ public struct CommunityPartitioner: Sendable {
         return (graph, cells, nodePoints, nodeSites)
     }
 
-    /// The community cut along its roads; polygons outside it (lakes, holes) are dropped.
+    /// The community cut along its roads and rivers; polygons outside it (lakes, holes) are dropped.
     func makeBlocks(_ community: Geometry, roads: [LineString], geos: GEOSContext) throws(GEOSError) -> [Polygon] {
         var lines = community.polygons.flatMap(\.boundaryLines)
         if !roads.isEmpty {

@@ -217,10 +217,11 @@ struct DraftEditor {
         }
         let twoGrids = Band(min: max(1, households * 35 / 100), max: (households * 65 + 99) / 100)
         let labels = try frame.project(g.buildings.map { buildings[$0]!.label })
+        let lines = try Planner.lines(roads, frame: frame)
         let input = CommunityInput(
             code: g.code, boundary: try frame.project(.polygon(g.polygon)).polygons,
             sites: zip(g.buildings, labels).map { Site(id: $0, point: $1, households: buildings[$0]!.households) },
-            roads: try roads.flatMap { try frame.project($0.geometry).lineStrings })
+            roads: lines.roads, rivers: lines.rivers)
         let division = try CommunityPartitioner(band: twoGrids).run(input, geos: geos)
         if division.grids.count == 2, let pair = try halves(of: g, cut: try frame.unproject(.polygon(division.grids[0].polygon))) {
             return pair

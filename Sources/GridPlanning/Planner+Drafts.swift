@@ -144,7 +144,7 @@ extension Planner {
                                 obstacle: Self.obstacle(of: hh.map { $0.id! }, obstacles))
         }
         var report = try CommunityReport.measure(
-            community: community.code, boundary: input.boundary, grids: measured, roads: input.roads, band: band,
+            community: community.code, boundary: input.boundary, grids: measured, roads: input.roads + input.rivers, band: band,
             seconds: Date().timeIntervalSince(start), geos: geos)
         // Coverage is judged on the stored lon/lat polygons: a vertex that one polygon has on a
         // shared edge and its neighbour lacks bends once projected, a sliver that is not there.

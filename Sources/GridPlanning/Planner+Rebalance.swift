@@ -22,7 +22,7 @@ extension Planner {
         let geos = GEOSContext()
         let frame = LocalMetric(around: job.community.geometry.boundingBox!.center)
         let boundary = try frame.project(job.community.geometry).polygons
-        let roads = try job.roads.flatMap { try frame.project($0.geometry).lineStrings }
+        let lines = try Self.lines(job.roads, frame: frame)
         let polygons = try published.grids.map { try frame.project($0.geometry).polygons }
         let index = try PolygonIndex(context: geos, polygons: polygons.map(Geometry.multiPolygon))
         let gridIndex = Dictionary(uniqueKeysWithValues: published.grids.enumerated().map { ($1.id!, $0) })
@@ -71,7 +71,7 @@ extension Planner {
             let sites = grids.flatMap { members[$0] }.map { i in
                 Site(id: job.buildings[i].id!, point: labels[i], households: job.buildings[i].households)
             }
-            return try partitioner.run(CommunityInput(code: job.community.code, boundary: area, sites: sites, roads: roads), geos: geos).grids
+            return try partitioner.run(CommunityInput(code: job.community.code, boundary: area, sites: sites, roads: lines.roads, rivers: lines.rivers), geos: geos).grids
         }
         // Areas divided again so far; an area that widens into one takes it whole.
         var accepted: [(region: Set<Int>, shapes: [GridShape])] = []
@@ -136,7 +136,7 @@ extension Planner {
         }
         coded.sort { $0.code < $1.code }
         let obstacles = try partitioner.obstacles(Self.communityInput(job, frame: frame), grids: coded.map(\.shape.sites), geos: geos)
-        var result = try proposal(job, coded, boundary: boundary, roads: roads, obstacles: obstacles, frame: frame,
+        var result = try proposal(job, coded, boundary: boundary, roads: lines.roads + lines.rivers, obstacles: obstacles, frame: frame,
                                   options: options, start: start, geos: geos)
         // What changed: households of the published plan now under another code, and per area
         // drawn again, the grids that were out of band and how many neighbours joined them.

@@ -112,16 +112,23 @@ public struct Planner: Sendable {
         let coded = Self.readingOrder(shapes.map(\.polygon)).enumerated().map { n, i in
             (shape: shapes[i], code: job.community.code + String(format: "%03d", n + 1), original: Geometry?.none)
         }
-        return try proposal(job, coded, boundary: input.boundary, roads: input.roads, obstacles: division.obstacles, frame: frame,
+        return try proposal(job, coded, boundary: input.boundary, roads: input.roads + input.rivers, obstacles: division.obstacles, frame: frame,
                             options: options, start: start, assignmentSeconds: division.assignmentSeconds, geos: geos)
     }
 
     /// The community, its buildings and roads in a metric frame, as the partitioner takes them.
     static func communityInput(_ job: Job, frame: LocalMetric) throws -> CommunityInput {
         let labels = try frame.project(job.buildings.map(\.label))
+        let lines = try Self.lines(job.roads, frame: frame)
         return CommunityInput(code: job.community.code, boundary: try frame.project(job.community.geometry).polygons,
                               sites: zip(job.buildings, labels).map { Site(id: $0.id!, point: $1, households: $0.households) },
-                              roads: try job.roads.flatMap { try frame.project($0.geometry).lineStrings })
+                              roads: lines.roads, rivers: lines.rivers)
+    }
+
+    /// Road and river centrelines in a metric frame.
+    static func lines(_ roads: [Road], frame: LocalMetric) throws -> (roads: [LineString], rivers: [LineString]) {
+        (try roads.filter { !$0.isRiver }.flatMap { try frame.project($0.geometry).lineStrings },
+         try roads.filter(\.isRiver).flatMap { try frame.project($0.geometry).lineStrings })
     }
 
     /// Grids in EPSG:4326 and the community's report, from coded shapes in metres. A shape

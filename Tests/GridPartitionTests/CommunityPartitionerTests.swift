@@ -149,6 +149,51 @@ struct CommunityPartitionerTests {
         #expect(report.inBand == report.grids)
     }
 
+    /// 1,200 households, 600 on each bank of an east–west river: each bank alone cannot be
+    /// divided within 350–500, so the band needs a grid across the river. With a road crossing
+    /// it (a bridge) one grid spans both banks, joined at the bridge; without, none does, and
+    /// a river given as a road is crossed anywhere.
+    @Test func gridsCrossARiverOnlyAtABridge() throws {
+        let bridge = Coordinate(300, 150)
+        func input(bridge hasBridge: Bool) -> CommunityInput {
+            let south = sites(in: BoundingBox(minX: 0, minY: 0, maxX: 400, maxY: 150), columns: 10, rows: 6) { _ in 10 }
+            let north = sites(in: BoundingBox(minX: 0, minY: 150, maxX: 400, maxY: 300), columns: 10, rows: 6, households: { _ in 10 }, firstID: 100)
+            let river = LineString(unchecked: [Coordinate(-10, 150), Coordinate(410, 150)])
+            let road = LineString(unchecked: [Coordinate(300, -10), Coordinate(300, 310)])
+            return CommunityInput(code: "river", boundary: [rectangle(0, 0, 400, 300)], sites: south + north,
+                                  roads: hasBridge ? [road] : [], rivers: [river])
+        }
+        func banks(_ g: GridShape) -> Set<Bool> { Set(g.sites.map { $0 >= 100 }) }
+        /// Distance from a point to a polyline.
+        func distance(_ p: Coordinate, _ line: [Coordinate]) -> Double {
+            zip(line, line.dropFirst()).map { a, b in
+                let d = Coordinate(b.x - a.x, b.y - a.y), l2 = d.x * d.x + d.y * d.y
+                let t = max(0, min(1, ((p.x - a.x) * d.x + (p.y - a.y) * d.y) / l2))
+                return Coordinate(a.x + t * d.x, a.y + t * d.y).distance(to: p)
+            }.min() ?? .infinity
+        }
+
+        let (bridged, report) = try divide(input(bridge: true))
+        #expect(report.inBand == report.grids, "\(bridged.map(\.households))")
+        let crossing = bridged.filter { banks($0).count == 2 }
+        #expect(crossing.count == 1)
+        for g in crossing {
+            // The river runs through the grid only in one stretch, and that stretch holds the bridge.
+            let geos = GEOSContext()
+            let inside = try geos.buffer(.polygon(g.polygon), distance: -0.05)
+            let wet = try geos.intersection(inside, .lineString(LineString(unchecked: [Coordinate(0, 150), Coordinate(400, 150)]))).lineStrings
+            #expect(wet.count == 1 && wet.allSatisfy { distance(bridge, $0.coordinates) < 0.5 }, "\(wet)")
+        }
+
+        let (apart, _) = try divide(input(bridge: false))
+        #expect(apart.allSatisfy { banks($0).count == 1 }, "\(apart.map { ($0.households, banks($0)) })")
+
+        var asRoad = input(bridge: false)
+        (asRoad.roads, asRoad.rivers) = (asRoad.rivers, [])
+        let (crossedAnywhere, _) = try divide(asRoad)
+        #expect(crossedAnywhere.contains { banks($0).count == 2 }, "the test tells a river from a road")
+    }
+
     /// Random irregular communities with random roads and fine-grained households: every
     /// grid in band, contiguous, tiling the community; the same seed gives the same grids.
     @Test(arguments: 1...6)
