@@ -7,6 +7,9 @@ import GridProj
 import GridStore
 
 extension Planner {
+    /// Divisions tried besides the first for each area drawn again (other seeds).
+    static let alternatives: UInt64 = 3
+
     /// A community's published plan with its buildings as they are now.
     struct PublishedPlan: Sendable {
         var grids: [Grid]
@@ -62,7 +65,7 @@ extension Planner {
                 return total + (excused ? 0 : options.band.deviation(shape.households))
             }
         }
-        func divide(_ region: Set<Int>) throws -> [GridShape] {
+        func divide(_ region: Set<Int>, seed: UInt64 = options.seed) throws -> [GridShape] {
             let grids = region.sorted()
             // The whole community divides inside its own boundary, as a fresh division does; a
             // part of it inside the union of its grids, less the slivers the union leaves apart.
@@ -71,8 +74,30 @@ extension Planner {
             let sites = grids.flatMap { members[$0] }.map { i in
                 Site(id: job.buildings[i].id!, point: labels[i], households: job.buildings[i].households)
             }
+            var partitioner = partitioner
+            partitioner.seed = seed
             return try partitioner.run(CommunityInput(code: job.community.code, boundary: area, sites: sites, roads: lines.roads, rivers: lines.rivers), geos: geos).grids
         }
+        // Households a division keeps in their grid: each published grid matched to the shape
+        // holding most of its households (greedy), as codes are given below.
+        let gridOfBuilding = Dictionary(uniqueKeysWithValues: members.enumerated().flatMap { g, list in list.map { (job.buildings[$0].id!, g) } })
+        func matches(_ shapes: [GridShape]) -> [(shared: Int, shape: Int, grid: Int)] {
+            var pairs: [(shared: Int, shape: Int, grid: Int)] = []
+            for (i, shape) in shapes.enumerated() {
+                var shared: [Int: Int] = [:]
+                for site in shape.sites { if let g = gridOfBuilding[site] { shared[g, default: 0] += householdsOf[site] ?? 0 } }
+                pairs += shared.map { (shared: $0.value, shape: i, grid: $0.key) }
+            }
+            pairs.sort { ($0.shared, $1.shape, $1.grid) > ($1.shared, $0.shape, $0.grid) }
+            var usedShapes = Set<Int>(), usedGrids = Set<Int>(), out: [(shared: Int, shape: Int, grid: Int)] = []
+            for p in pairs where !usedShapes.contains(p.shape) && !usedGrids.contains(p.grid) {
+                usedShapes.insert(p.shape)
+                usedGrids.insert(p.grid)
+                out.append(p)
+            }
+            return out
+        }
+        func kept(_ shapes: [GridShape]) -> Int { matches(shapes).reduce(0) { $0 + $1.shared } }
         // Areas divided again so far; an area that widens into one takes it whole.
         var accepted: [(region: Set<Int>, shapes: [GridShape])] = []
         for group in groups {
@@ -97,7 +122,17 @@ extension Planner {
                 for earlier in accepted where earlier.region.contains(next) { added.formUnion(earlier.region) }
                 region.formUnion(added)
             }
-            guard let best else { continue }
+            guard var best else { continue }
+            // Other divisions of the same area (other sweep directions): the one that keeps
+            // most households in their grid, no further outside the band.
+            var bestKept = kept(best.shapes)
+            for k in 1...Self.alternatives {
+                // Seeds a quarter of the angle between sweep directions apart.
+                let seed = options.seed + k * 249
+                let shapes = try divide(best.region, seed: seed)
+                let (after, k) = (outside(shapes), kept(shapes))
+                if after < best.outside || (after == best.outside && k > bestKept) { (best.shapes, best.outside, bestKept) = (shapes, after, k) }
+            }
             accepted.removeAll { $0.region.isSubset(of: best.region) }
             accepted.append((best.region, best.shapes))
         }
@@ -114,19 +149,8 @@ extension Planner {
         // rest take new numbers in reading order.
         let prefix = job.community.code
         var next = (published.grids.compactMap { Int($0.code.dropFirst(prefix.count)) }.max() ?? 0) + 1
-        let gridOfBuilding = Dictionary(uniqueKeysWithValues: members.enumerated().flatMap { g, list in list.map { (job.buildings[$0].id!, g) } })
-        var pairs: [(shared: Int, shape: Int, grid: Int)] = []
-        for (i, shape) in redrawn.enumerated() {
-            var shared: [Int: Int] = [:]
-            for site in shape.sites { if let g = gridOfBuilding[site] { shared[g, default: 0] += householdsOf[site] ?? 0 } }
-            pairs += shared.map { (shared: $0.value, shape: i, grid: $0.key) }
-        }
-        pairs.sort { ($0.shared, $1.shape, $1.grid) > ($1.shared, $0.shape, $0.grid) }
-        var codeOfShape: [Int: String] = [:], taken = Set<Int>()
-        for p in pairs where codeOfShape[p.shape] == nil && !taken.contains(p.grid) && replaced.contains(p.grid) {
-            codeOfShape[p.shape] = published.grids[p.grid].code
-            taken.insert(p.grid)
-        }
+        var codeOfShape: [Int: String] = [:]
+        for p in matches(redrawn) where replaced.contains(p.grid) { codeOfShape[p.shape] = published.grids[p.grid].code }
         for i in Self.readingOrder(redrawn.map(\.polygon)) {
             let code = codeOfShape[i] ?? {
                 defer { next += 1 }

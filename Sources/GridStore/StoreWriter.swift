@@ -45,6 +45,38 @@ public struct StoreWriter {
         return db.lastInsertedRowID
     }
 
+    /// Removes demolished buildings by reference, with their household records and their
+    /// places in plans (a published grid then holds what is still standing, and a rebalance
+    /// starts from that). All or nothing: an unknown reference removes nothing.
+    @discardableResult
+    public func removeBuildings(refs: [String]) throws -> Int {
+        let unique = Array(Set(refs)).sorted()
+        var ids: [Int64] = []
+        var unknown: [String] = []
+        for ref in unique {
+            if let id = try Int64.fetchOne(db, sql: "SELECT fid FROM buildings WHERE ref = ?", arguments: [ref]) { ids.append(id) } else { unknown.append(ref) }
+        }
+        guard unknown.isEmpty else {
+            throw StoreError("no building with ref \(unknown.prefix(10).joined(separator: ", "))\(unknown.count > 10 ? " and \(unknown.count - 10) more" : ""); nothing was removed")
+        }
+        var grids = Set<Int64>()
+        for id in ids {
+            changed(.buildings, try reader.extent(of: "buildings", where: "f.fid = ?", [id]))
+            grids.formUnion(try Int64.fetchAll(db, sql: "SELECT grid FROM grid_buildings WHERE building = ?", arguments: [id]))
+            try db.execute(sql: "DELETE FROM buildings WHERE fid = ?", arguments: [id])
+        }
+        // The grids that held them count what is left.
+        for grid in grids.sorted() {
+            changed(.grids, try reader.extent(of: "grids", where: "f.fid = ?", [grid]))
+            try db.execute(sql: """
+                UPDATE grids SET households = (SELECT coalesce(sum(b.households), 0) FROM grid_buildings gb JOIN buildings b ON b.fid = gb.building WHERE gb.grid = grids.fid),
+                                 buildings = (SELECT count(*) FROM grid_buildings gb WHERE gb.grid = grids.fid)
+                WHERE fid = ?
+                """, arguments: [grid])
+        }
+        return ids.count
+    }
+
     /// Sets the community of buildings; returns how many changed.
     @discardableResult
     public func setCommunities(_ links: [(building: Int64, community: String?)]) throws -> Int {
