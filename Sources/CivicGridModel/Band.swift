@@ -18,6 +18,12 @@ public struct Band: Hashable, Sendable, Codable {
         households < min ? min - households : households > max ? households - max : 0
     }
 
+    /// Whether a grid out of band is so by rule, not a fault: a building over the maximum makes
+    /// its own grid (with at most a few neighbours too small to be a grid).
+    public func excuses(households: Int, largestBuilding: Int) -> Bool {
+        largestBuilding > max && households - largestBuilding < min
+    }
+
     /// Whether `total` households can be split into grids all within the band (ignoring
     /// how buildings are arranged).
     public func isFeasible(_ total: Int) -> Bool {

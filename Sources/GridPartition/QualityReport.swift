@@ -37,6 +37,11 @@ public struct RebalanceChange: Codable, Hashable, Sendable {
     public var householdsTotal: Int
     /// One line per area drawn again: which grids were out of band, and how far it widened.
     public var reasons: [String]
+    /// The planner's limit on the share of households that change grid, when this plan
+    /// exceeds it to keep every grid in band.
+    public var maxMoved: Double?
+    /// Then the other choice: the plan within the limit, with grids left out of band.
+    public var alternative: RebalanceAlternative?
 
     public init(gridsKept: Int, gridsRedrawn: Int, householdsMoved: Int, householdsTotal: Int, reasons: [String]) {
         self.gridsKept = gridsKept
@@ -44,6 +49,22 @@ public struct RebalanceChange: Codable, Hashable, Sendable {
         self.householdsMoved = householdsMoved
         self.householdsTotal = householdsTotal
         self.reasons = reasons
+    }
+}
+
+/// A rebalance within the planner's limit on households moved, written as a draft of its own.
+public struct RebalanceAlternative: Codable, Hashable, Sendable {
+    /// The draft, once written.
+    public var plan: Int64?
+    public var gridsRedrawn: Int
+    public var householdsMoved: Int
+    public var gridsOutOfBand: Int
+
+    public init(plan: Int64? = nil, gridsRedrawn: Int, householdsMoved: Int, gridsOutOfBand: Int) {
+        self.plan = plan
+        self.gridsRedrawn = gridsRedrawn
+        self.householdsMoved = householdsMoved
+        self.gridsOutOfBand = gridsOutOfBand
     }
 }
 
@@ -195,6 +216,12 @@ public struct PlanReport: Codable, Sendable {
                 let share = c.householdsTotal > 0 ? Double(c.householdsMoved) / Double(c.householdsTotal) * 100 : 0
                 lines.append("\(r.community): rebalanced: \(c.gridsKept) grids kept, \(c.gridsRedrawn) drawn again; \(c.householdsMoved) of \(c.householdsTotal) households change grid (\(String(format: "%.1f", share))%)")
                 for reason in c.reasons { lines.append("  \(reason)") }
+                if let limit = c.maxMoved, let a = c.alternative {
+                    let altShare = c.householdsTotal > 0 ? Double(a.householdsMoved) / Double(c.householdsTotal) * 100 : 0
+                    lines.append("  over the limit of \(String(format: "%.1f", limit * 100))% moved: the newest draft moves more to keep every grid in band where it can; "
+                                 + "draft \(a.plan.map(String.init) ?? "–") keeps within it: \(a.householdsMoved) households change grid (\(String(format: "%.1f", altShare))%), "
+                                 + "\(a.gridsOutOfBand) grid(s) out of band (publishing it needs --override)")
+                }
             }
         }
         return lines.joined(separator: "\n")

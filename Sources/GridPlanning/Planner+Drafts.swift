@@ -154,9 +154,7 @@ extension Planner {
 
         var faults: [Validation.Fault] = []
         for (g, m) in zip(grids, measured) where !band.contains(m.households) {
-            // A building over the maximum makes its own grid by rule (with at most a few
-            // neighbours too small to be a grid): an exception, not a fault.
-            if m.largestBuilding > band.max, m.households - m.largestBuilding < band.min { continue }
+            if band.excuses(households: m.households, largestBuilding: m.largestBuilding) { continue }
             let reason = report.exceptions.first { $0.grid == g.code }?.reason ?? "\(m.households) households"
             faults.append(.init(kind: "out_of_band", grid: g.code, detail: "grid \(g.code): \(reason)"))
         }

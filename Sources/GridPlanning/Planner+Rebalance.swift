@@ -61,8 +61,7 @@ extension Planner {
         func outside(_ shapes: [GridShape]) -> Int {
             shapes.reduce(0) { total, shape in
                 let largest = shape.sites.map { householdsOf[$0] ?? 0 }.max() ?? 0
-                let excused = largest > options.band.max && shape.households - largest < options.band.min
-                return total + (excused ? 0 : options.band.deviation(shape.households))
+                return total + (options.band.excuses(households: shape.households, largestBuilding: largest) ? 0 : options.band.deviation(shape.households))
             }
         }
         func divide(_ region: Set<Int>, seed: UInt64 = options.seed) throws -> [GridShape] {
@@ -78,9 +77,11 @@ extension Planner {
             partitioner.seed = seed
             return try partitioner.run(CommunityInput(code: job.community.code, boundary: area, sites: sites, roads: lines.roads, rivers: lines.rivers), geos: geos).grids
         }
-        // Households a division keeps in their grid: each published grid matched to the shape
-        // holding most of its households (greedy), as codes are given below.
-        let gridOfBuilding = Dictionary(uniqueKeysWithValues: members.enumerated().flatMap { g, list in list.map { (job.buildings[$0].id!, g) } })
+        // Households of the published plan a division keeps in their grid: each published grid
+        // matched to the shape holding most of its households (greedy), as codes are given below.
+        let gridOfBuilding = Dictionary(uniqueKeysWithValues: members.enumerated().flatMap { g, list in
+            list.map { job.buildings[$0].id! }.filter { published.assignment[$0] != nil }.map { ($0, g) }
+        })
         func matches(_ shapes: [GridShape]) -> [(shared: Int, shape: Int, grid: Int)] {
             var pairs: [(shared: Int, shape: Int, grid: Int)] = []
             for (i, shape) in shapes.enumerated() {
@@ -136,50 +137,80 @@ extension Planner {
             accepted.removeAll { $0.region.isSubset(of: best.region) }
             accepted.append((best.region, best.shapes))
         }
-        let replaced = accepted.reduce(into: Set<Int>()) { $0.formUnion($1.region) }
-        let redrawn = accepted.flatMap(\.shapes)
-        var coded: [(shape: GridShape, code: String, original: Geometry?)] = []
-        for g in polygons.indices where !replaced.contains(g) {
-            let sites = members[g].map { job.buildings[$0].id! }.sorted()
-            coded.append((GridShape(polygon: polygons[g][0], sites: sites, households: households[g]),
-                          published.grids[g].code, published.grids[g].geometry))
-        }
-        // A redrawn grid keeps the code of the published grid whose households it holds most of
-        // (so that a household that stays with most of its neighbours keeps its grid); the
-        // rest take new numbers in reading order.
-        let prefix = job.community.code
-        var next = (published.grids.compactMap { Int($0.code.dropFirst(prefix.count)) }.max() ?? 0) + 1
-        var codeOfShape: [Int: String] = [:]
-        for p in matches(redrawn) where replaced.contains(p.grid) { codeOfShape[p.shape] = published.grids[p.grid].code }
-        for i in Self.readingOrder(redrawn.map(\.polygon)) {
-            let code = codeOfShape[i] ?? {
-                defer { next += 1 }
-                return prefix + String(format: "%03d", next)
-            }()
-            coded.append((redrawn[i], code, nil))
-        }
-        coded.sort { $0.code < $1.code }
-        let obstacles = try partitioner.obstacles(Self.communityInput(job, frame: frame), grids: coded.map(\.shape.sites), geos: geos)
-        var result = try proposal(job, coded, boundary: boundary, roads: lines.roads + lines.rivers, obstacles: obstacles, frame: frame,
-                                  options: options, start: start, geos: geos)
-        // What changed: households of the published plan now under another code, and per area
-        // drawn again, the grids that were out of band and how many neighbours joined them.
-        var newCode: [Int64: String] = [:]
-        for c in coded { for site in c.shape.sites { newCode[site] = c.code } }
-        var moved = 0, total = 0
-        for (g, list) in members.enumerated() {
-            for i in list where published.assignment[job.buildings[i].id!] != nil {
-                total += job.buildings[i].households
-                if newCode[job.buildings[i].id!] != published.grids[g].code { moved += job.buildings[i].households }
+        // The plan from a set of areas drawn again; everything else stays as published.
+        func build(_ accepted: [(region: Set<Int>, shapes: [GridShape])]) throws -> Proposal {
+            let replaced = accepted.reduce(into: Set<Int>()) { $0.formUnion($1.region) }
+            let redrawn = accepted.flatMap(\.shapes)
+            var coded: [(shape: GridShape, code: String, original: Geometry?)] = []
+            for g in polygons.indices where !replaced.contains(g) {
+                let sites = members[g].map { job.buildings[$0].id! }.sorted()
+                coded.append((GridShape(polygon: polygons[g][0], sites: sites, households: households[g]),
+                              published.grids[g].code, published.grids[g].geometry))
             }
+            // A redrawn grid keeps the code of the published grid whose households it holds most of
+            // (so that a household that stays with most of its neighbours keeps its grid); the
+            // rest take new numbers in reading order.
+            let prefix = job.community.code
+            var next = (published.grids.compactMap { Int($0.code.dropFirst(prefix.count)) }.max() ?? 0) + 1
+            var codeOfShape: [Int: String] = [:]
+            for p in matches(redrawn) where replaced.contains(p.grid) { codeOfShape[p.shape] = published.grids[p.grid].code }
+            for i in Self.readingOrder(redrawn.map(\.polygon)) {
+                let code = codeOfShape[i] ?? {
+                    defer { next += 1 }
+                    return prefix + String(format: "%03d", next)
+                }()
+                coded.append((redrawn[i], code, nil))
+            }
+            coded.sort { $0.code < $1.code }
+            let obstacles = try partitioner.obstacles(Self.communityInput(job, frame: frame), grids: coded.map(\.shape.sites), geos: geos)
+            var result = try proposal(job, coded, boundary: boundary, roads: lines.roads + lines.rivers, obstacles: obstacles, frame: frame,
+                                      options: options, start: start, geos: geos)
+            // What changed: households of the published plan now under another code, and per area
+            // drawn again, the grids that were out of band and how many neighbours joined them.
+            var newCode: [Int64: String] = [:]
+            for c in coded { for site in c.shape.sites { newCode[site] = c.code } }
+            var moved = 0, total = 0
+            for (g, list) in members.enumerated() {
+                for i in list where published.assignment[job.buildings[i].id!] != nil {
+                    total += job.buildings[i].households
+                    if newCode[job.buildings[i].id!] != published.grids[g].code { moved += job.buildings[i].households }
+                }
+            }
+            let reasons = accepted.map { area -> String in
+                let out = area.region.sorted().filter { !options.band.contains(households[$0]) }
+                let named = out.map { "\(published.grids[$0].code) (\(households[$0]))" }.joined(separator: ", ")
+                return "out of band: \(named); drawn again with \(area.region.count - out.count) neighbouring grid(s) as \(area.shapes.count) grids"
+            }
+            result.report.change = RebalanceChange(gridsKept: polygons.count - replaced.count, gridsRedrawn: redrawn.count,
+                                                   householdsMoved: moved, householdsTotal: total, reasons: reasons)
+            return result
         }
-        let reasons = accepted.map { area -> String in
-            let out = area.region.sorted().filter { !options.band.contains(households[$0]) }
-            let named = out.map { "\(published.grids[$0].code) (\(households[$0]))" }.joined(separator: ", ")
-            return "out of band: \(named); drawn again with \(area.region.count - out.count) neighbouring grid(s) as \(area.shapes.count) grids"
+        var result = try build(accepted)
+        // Over the planner's limit on households moved: also offer the areas that fit within
+        // it (those moving fewest first), leaving the other grids out of band as published.
+        if let limit = options.maxMoved, let change = result.report.change,
+           Double(change.householdsMoved) > limit * Double(change.householdsTotal) {
+            let budget = Int((limit * Double(change.householdsTotal)).rounded(.down))
+            func moved(_ area: (region: Set<Int>, shapes: [GridShape])) -> Int {
+                area.region.reduce(0) { total, g in
+                    total + members[g].filter { published.assignment[job.buildings[$0].id!] != nil }.reduce(0) { $0 + job.buildings[$1].households }
+                } - kept(area.shapes)
+            }
+            var within: [(region: Set<Int>, shapes: [GridShape])] = [], spent = 0
+            for area in accepted.sorted(by: { (moved($0), $0.region.min() ?? 0) < (moved($1), $1.region.min() ?? 0) }) where spent + moved(area) <= budget {
+                within.append(area)
+                spent += moved(area)
+            }
+            let alternative = try build(within)
+            result.alternatives = [alternative]
+            result.report.change?.alternative = RebalanceAlternative(
+                gridsRedrawn: alternative.report.change?.gridsRedrawn ?? 0, householdsMoved: alternative.report.change?.householdsMoved ?? 0,
+                gridsOutOfBand: alternative.grids.filter { g in
+                    let largest = g.buildings.map { householdsOf[$0] ?? 0 }.max() ?? 0
+                    return !options.band.contains(g.grid.households) && !options.band.excuses(households: g.grid.households, largestBuilding: largest)
+                }.count)
+            result.report.change?.maxMoved = limit
         }
-        result.report.change = RebalanceChange(gridsKept: polygons.count - replaced.count, gridsRedrawn: redrawn.count,
-                                               householdsMoved: moved, householdsTotal: total, reasons: reasons)
         return result
     }
 }

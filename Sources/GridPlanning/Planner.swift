@@ -15,6 +15,9 @@ public struct PartitionOptions: Sendable {
     public var author: String?
     /// Start from each community's published plan and change only what must change.
     public var rebalance = false
+    /// With `rebalance`: the share of households (0–1) that may change grid. A community whose
+    /// rebalance in band moves more gets a second draft within the limit (see `RebalanceChange`).
+    public var maxMoved: Double?
 
     public init() {}
 }
@@ -48,6 +51,8 @@ public struct Planner: Sendable {
         var community: String
         var grids: [(grid: Grid, buildings: [Int64])]
         var report: CommunityReport
+        /// Other choices, written as drafts before this one (see `PartitionOptions.maxMoved`).
+        var alternatives: [Proposal] = []
     }
 
     public func partition(_ options: PartitionOptions, progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> PartitionOutcome {
@@ -68,11 +73,12 @@ public struct Planner: Sendable {
             })
             progress?(results.done, jobs.count)
         }
-        let proposals = try results.values.map { try $0.get() }
+        var proposals = try results.values.map { try $0.get() }
         let method = options.rebalance ? "rebalance" : "partition"
-        let params = #"{"method":"\#(method)","min":\#(options.band.min),"max":\#(options.band.max),"seed":\#(options.seed)}"#
+        let limit = options.maxMoved.map { #","max_moved":\#($0)"# } ?? ""
+        let params = #"{"method":"\#(method)","min":\#(options.band.min),"max":\#(options.band.max),"seed":\#(options.seed)\#(limit)}"#
         let plans = try store.write { w in
-            let ids = try proposals.map { p in
+            func write(_ p: Proposal, variant: String?) throws -> Int64 {
                 let basedOn = try w.reader.publishedPlan(community: p.community)?.id
                 let plan = try w.insertPlan(community: p.community, status: .draft, basedOn: basedOn, author: options.author, params: params)
                 for (grid, buildings) in p.grids {
@@ -80,9 +86,17 @@ public struct Planner: Sendable {
                     g.plan = plan
                     try w.insert(g, buildings: buildings)
                 }
-                try w.audit(actor: options.author ?? "cli", community: p.community, plan: plan, action: "create",
-                            detail: Self.json(["from": method, "grids": p.grids.count, "based_on": basedOn ?? NSNull()]))
+                var detail: [String: Any] = ["from": method, "grids": p.grids.count, "based_on": basedOn ?? NSNull()]
+                if let variant { detail["variant"] = variant }
+                try w.audit(actor: options.author ?? "cli", community: p.community, plan: plan, action: "create", detail: Self.json(detail))
                 return plan
+            }
+            // A community's other choices first, so that its newest draft is the one in band.
+            let ids = try proposals.indices.map { i in
+                for alternative in proposals[i].alternatives {
+                    proposals[i].report.change?.alternative?.plan = try write(alternative, variant: "within max_moved")
+                }
+                return try write(proposals[i], variant: nil)
             }
             try w.touchContents("grids")
             return ids

@@ -41,8 +41,26 @@ struct PartitionCommand: ParsableCommand {
     @Flag(help: "Start from each community's published plan: grids in band and untouched stay as they are.")
     var rebalance = false
 
+    @Option(help: ArgumentHelp("With --rebalance: the share of households that may change grid (0.05 or 5%). A community that needs more to keep every grid in band gets two drafts, and the report offers both.", valueName: "share"))
+    var maxMoved: String?
+
     @Flag(help: "Print the report as JSON.")
     var json = false
+
+    func validate() throws {
+        if maxMoved != nil {
+            guard rebalance else { throw ValidationError("--max-moved limits a rebalance: add --rebalance") }
+            guard share != nil else { throw ValidationError("--max-moved \(maxMoved!): expected a share from 0 to 1 (0.05) or a percentage (5%)") }
+        }
+    }
+
+    /// --max-moved as a share from 0 to 1.
+    var share: Double? {
+        guard let text = maxMoved?.trimmingCharacters(in: .whitespaces) else { return nil }
+        let value = text.hasSuffix("%") ? Double(text.dropLast()).map { $0 / 100 } : Double(text)
+        guard let value, value.isFinite, (0...1).contains(value) else { return nil }
+        return value
+    }
 
     func run() throws {
         let store = try GridStore(path: database.db)
@@ -51,6 +69,7 @@ struct PartitionCommand: ParsableCommand {
         options.seed = seed
         options.region = region
         options.rebalance = rebalance
+        options.maxMoved = share
         options.author = CLIActor.name
         let printer = ProgressPrinter()
         let outcome: PartitionOutcome
@@ -66,8 +85,11 @@ struct PartitionCommand: ParsableCommand {
         printer.finish()
         try printReport(outcome.report, json: json)
         if !json {
-            print(String(format: "wrote %d draft plans (ids %@) in %.2f s", outcome.plans.count,
-                         outcome.plans.map(String.init).joined(separator: ", "), outcome.seconds))
+            let alternatives = outcome.report.communities.compactMap { $0.change?.alternative?.plan }
+            print(String(format: "wrote %d draft plans (ids %@)%@ in %.2f s", outcome.plans.count,
+                         outcome.plans.map(String.init).joined(separator: ", "),
+                         alternatives.isEmpty ? "" : " and \(alternatives.count) within --max-moved (ids \(alternatives.map(String.init).joined(separator: ", ")))",
+                         outcome.seconds))
         }
     }
 }

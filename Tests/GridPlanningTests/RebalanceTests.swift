@@ -104,6 +104,42 @@ struct RebalanceTests {
         }
     }
 
+    /// A planner's limit on households moved: where the rebalance in band moves more than 2%,
+    /// a second draft stays within 2% (leaving grids out of band), the report offers both, and
+    /// the newest draft is still the one in band.
+    @Test func maxMovedOffersBothChoices() throws {
+        let store = try demoStore()
+        let planner = Planner(store: store)
+        _ = try planner.partition(PartitionOptions())
+        _ = try planner.publishNewestDrafts(override: nil, actor: "test")
+        _ = try Self.grow(store, share: 0.10)
+        var options = PartitionOptions()
+        options.rebalance = true
+        options.maxMoved = 0.02
+        let outcome = try planner.partition(options)
+        var offered = 0
+        for (plan, report) in zip(outcome.plans, outcome.report.communities) {
+            let change = try #require(report.change)
+            let overLimit = Double(change.householdsMoved) > 0.02 * Double(change.householdsTotal)
+            #expect((change.alternative != nil) == overLimit && (change.maxMoved != nil) == overLimit)
+            guard let alternative = change.alternative else { continue }
+            offered += 1
+            let altPlan = try #require(alternative.plan)
+            try store.read { r in
+                let basedOn = try #require(try r.plan(id: plan)?.basedOn)
+                #expect(try r.plan(id: altPlan)?.basedOn == basedOn)
+                #expect(try r.plans(community: report.community).first { $0.status == .draft }?.id == plan, "the newest draft is the one in band")
+                let k = try Self.kept(r, plan: altPlan, from: basedOn, matchByHouseholds: false)
+                #expect(k.total - k.kept == alternative.householdsMoved)
+                #expect(Double(alternative.householdsMoved) <= 0.02 * Double(k.total))
+            }
+            let faults = try planner.validate(plan: altPlan).faults.filter { $0.kind == "out_of_band" }
+            #expect(faults.count == alternative.gridsOutOfBand && alternative.gridsOutOfBand > 0)
+            #expect(outcome.report.text.contains("draft \(altPlan) keeps within it: \(alternative.householdsMoved) households change grid"))
+        }
+        #expect(offered > 0, "10% growth needs more than 2% moved somewhere")
+    }
+
     /// Publishes a fresh division of the demo, changes the buildings, rebalances and divides
     /// afresh, and compares the two.
     func rebalanceAgainstAFreshDivision(minimumKept: Double?, change: (GridStore) throws -> String) throws {
