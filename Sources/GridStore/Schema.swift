@@ -20,6 +20,7 @@ enum Schema {
         m.registerMigration("v3 tracking", migrate: tracking)
         m.registerMigration("v4 accounts and audit", migrate: accounts)
         m.registerMigration("v5 plan layers", migrate: planLayers)
+        m.registerMigration("v6 a layer per draft", migrate: draftLayers)
         return m
     }
 
@@ -282,6 +283,37 @@ enum Schema {
                 INSERT INTO gpkg_geometry_columns VALUES (?, 'geom', 'POLYGON', 4326, 0, 0);
                 """, arguments: [view, view, description, view])
         }
+    }
+
+    /// Each draft its own layer instead of one view of every draft's grids.
+    static func draftLayers(_ db: Database) throws {
+        try dropView(db, "draft_grids")
+        for (id, community) in try Row.fetchAll(db, sql: "SELECT id, community FROM plans WHERE status = 'draft' ORDER BY id").map({ ($0[0] as Int64, $0[1] as String) }) {
+            try createDraftView(db, plan: id, community: community)
+        }
+    }
+
+    /// The layer of one draft's grids: `draft_<plan>_grids`, registered as a feature view.
+    static func draftView(_ plan: Int64) -> String { "draft_\(plan)_grids" }
+
+    static func createDraftView(_ db: Database, plan: Int64, community: String) throws {
+        let view = draftView(plan)
+        try db.execute(sql: """
+            CREATE VIEW \(view) AS
+              SELECT g.fid AS fid, g.geom AS geom, g.code AS code, g.name AS name, g.households AS households,
+                     g.buildings AS buildings, g.area_m2 AS area_m2
+              FROM grids g WHERE g.plan = \(plan);
+            INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id) VALUES (?, 'features', ?, ?, 4326);
+            INSERT INTO gpkg_geometry_columns VALUES (?, 'geom', 'POLYGON', 4326, 0, 0);
+            """, arguments: [view, "Draft \(plan) of \(community)", "Unit grids of draft plan \(plan) of community \(community)", view])
+    }
+
+    static func dropView(_ db: Database, _ view: String) throws {
+        try db.execute(sql: """
+            DROP VIEW IF EXISTS \(view);
+            DELETE FROM gpkg_geometry_columns WHERE table_name = ?;
+            DELETE FROM gpkg_contents WHERE table_name = ?;
+            """, arguments: [view, view])
     }
 
     /// Sets a feature table's extent in gpkg_contents from its R-tree, and its last change.

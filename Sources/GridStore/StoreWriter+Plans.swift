@@ -10,7 +10,9 @@ extension StoreWriter {
             INSERT INTO plans (community, status, based_on, author, created_at, updated_at, params)
             VALUES (?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?)
             """, arguments: [community, status.rawValue, basedOn, author, params])
-        return db.lastInsertedRowID
+        let id = db.lastInsertedRowID
+        if status == .draft { try Schema.createDraftView(db, plan: id, community: community) }
+        return id
     }
 
     /// Adds a grid to a plan with its buildings.
@@ -40,6 +42,7 @@ extension StoreWriter {
             UPDATE plans SET status = 'published', updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), version = version + 1
             WHERE id = ?
             """, arguments: [id])
+        try Schema.dropView(db, Schema.draftView(id))
     }
 }
 

@@ -186,16 +186,22 @@ struct DesktopGISTests {
         try FileManager.default.copyItem(atPath: try publishedDemo(), toPath: db)
         let draft = try civicgrid("plans", "draft", "--db", db, "--community", "320599001001", "--from", "published")
         #expect(draft.status == 0, "\(draft.stderr)")
+        let plan = try #require(draft.stdout.split(whereSeparator: { !$0.isNumber }).first.map(String.init))
         let layers = try run("/usr/bin/ogrinfo", ["-ro", "-so", db])
-        #expect(layers.output.contains("published_grids (Polygon)") && layers.output.contains("draft_grids (Polygon)"), "\(layers.output)")
+        #expect(layers.output.contains("published_grids (Polygon)") && layers.output.contains("draft_\(plan)_grids (Polygon)"), "\(layers.output)")
         let published = try run("/usr/bin/ogrinfo", ["-ro", "-so", db, "published_grids"])
         #expect(published.status == 0)
         #expect(published.output.contains("Feature Count: 183"), "\(published.output)")
         for field in ["code: String", "community: String", "households: Integer"] { #expect(published.output.contains(field), "\(field)") }
         #expect(!published.output.contains("Warning"), "\(published.output)")
-        let drafts = try run("/usr/bin/ogrinfo", ["-ro", "-so", db, "draft_grids"])
-        #expect(!drafts.output.contains("Feature Count: 0") && drafts.output.contains("Feature Count: "), "\(drafts.output)")
+        let drafts = try run("/usr/bin/ogrinfo", ["-ro", "-so", db, "draft_\(plan)_grids"])
+        #expect(drafts.output.contains("Feature Count: 3"), "\(drafts.output)")
         let all = try run("/usr/bin/ogrinfo", ["-ro", "-so", db, "grids"])
         #expect(!all.output.contains("Feature Count: 183"), "the grids table holds every plan's")
+        // Published, the draft's layer goes: its grids are in published_grids now.
+        #expect(try civicgrid("plans", "publish", "--db", db, "--plan", plan).status == 0)
+        let after = try run("/usr/bin/ogrinfo", ["-ro", "-so", db])
+        #expect(!after.output.contains("draft_\(plan)_grids"), "\(after.output)")
+        #expect(try run("/usr/bin/ogrinfo", ["-ro", "-so", db, "published_grids"]).output.contains("Feature Count: 183"))
     }
 }
