@@ -142,7 +142,7 @@ extension LayerDescriptor {
             LayerField("battery", .number, "Battery (0–1)"),
             LayerField("community", .string, "Community code"),
             LayerField("grid", .string, "Grid code"),
-        ], zooms: nil, readers: [.admin, .viewer], wholeJurisdictionOnly: true, hasTime: true, textIDs: true,
+        ], zooms: nil, readers: [.admin, .viewer, .dispatcher], wholeJurisdictionOnly: true, hasTime: true, textIDs: true,
         withheld: ["member", "member_name", "token_hash", "attributes"])
 
     /// CivicGrid's layers, in drawing order (bottom first).

@@ -7,8 +7,14 @@ public enum Role: String, CaseIterable, Sendable, Codable {
     case planner
     /// The command centre: reads everything in scope (drafts, positions, events), edits nothing.
     case viewer
-    /// Grid staff: owns devices; reads the map and the tracks of their own devices.
+    /// Grid staff: owns devices; reads the map and the tracks of their own devices; reports
+    /// cases, verifies and checks them in their own grids.
     case member
+    /// The command centre's operator and duty chief: verifies, files, voids, dispatches,
+    /// escalates, approves extensions and suspensions, closes; reads like a viewer.
+    case dispatcher
+    /// A handler bound to one department: accepts, returns, asks for more time, hands in.
+    case department
 }
 
 /// A person who signs in with API tokens: a row of `members`.

@@ -10,7 +10,7 @@ struct Watching: Sendable {
     let store: GridStore
     let access: Access
 
-    static let watchers: Set<Role> = [.admin, .viewer]
+    static let watchers: Set<Role> = [.admin, .viewer, .dispatcher]
 
     /// The region a watcher asks for, checked against the account's scope (default: the scope).
     func scoped(_ context: CivicContext, _ region: String?, _ action: String) async throws -> String? {

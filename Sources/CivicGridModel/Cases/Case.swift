@@ -1,0 +1,164 @@
+import Foundation
+import GridGeometry
+
+/// Where a case came from.
+public enum CaseSource: String, CaseIterable, Sendable, Codable {
+    case gridStaff = "grid_staff", publicWeb = "public_web", open311, sms, hotline, video, referral
+}
+
+/// An event (something happening) or a defective public facility (a "part").
+public enum CategoryKind: String, CaseIterable, Sendable, Codable {
+    case event, facility
+}
+
+public enum Urgency: String, CaseIterable, Sendable, Codable {
+    case normal, urgent, emergency
+}
+
+/// The steps that run against a time limit.
+public enum CaseStep: String, CaseIterable, Sendable, Codable {
+    case verify, file, dispatch, handle, check
+}
+
+/// A minor category of the two-level catalogue (the major one is named by `major`).
+public struct CaseCategory: Hashable, Sendable, Codable {
+    /// e.g. `0101` (major `01`).
+    public var code: String
+    public var major: String
+    public var majorName: String
+    public var majorNameEn: String
+    public var name: String
+    public var nameEn: String
+    public var kind: CategoryKind
+    public var urgency: Urgency
+    /// Limits of the timed steps; a step without one is not timed.
+    public var limits: [CaseStep: TimeLimit]
+    /// The department that handles it by default (code).
+    public var department: String?
+    /// Open cases of the same category nearer than this are offered as duplicates (metres).
+    public var duplicateRadius: Double
+
+    public init(code: String, major: String, majorName: String, majorNameEn: String, name: String, nameEn: String,
+                kind: CategoryKind, urgency: Urgency, limits: [CaseStep: TimeLimit], department: String?, duplicateRadius: Double = 50) {
+        self.code = code
+        self.major = major
+        self.majorName = majorName
+        self.majorNameEn = majorNameEn
+        self.name = name
+        self.nameEn = nameEn
+        self.kind = kind
+        self.urgency = urgency
+        self.limits = limits
+        self.department = department
+        self.duplicateRadius = duplicateRadius
+    }
+}
+
+/// A body that handles cases: the region subtree it serves and the categories it handles.
+public struct Department: Hashable, Sendable, Codable {
+    public var code: String
+    public var name: String
+    /// Root of the subtree it serves (nil: everywhere).
+    public var region: String?
+    /// Category codes (minor, or major to take all its minors).
+    public var categories: [String]
+
+    public init(code: String, name: String, region: String?, categories: [String]) {
+        self.code = code
+        self.name = name
+        self.region = region
+        self.categories = categories
+    }
+
+    public func handles(_ category: CaseCategory) -> Bool {
+        categories.contains(category.code) || categories.contains(category.major)
+    }
+}
+
+/// Who holds a case now: a region's triage desk (community, street, district) or a department.
+public enum CaseHolder: Hashable, Sendable, Codable {
+    case region(String)
+    case department(String)
+
+    public var code: String {
+        switch self {
+        case .region(let c), .department(let c): c
+        }
+    }
+}
+
+/// The state of a case's work: what the workflow reads and changes.
+public struct CaseState: Hashable, Sendable, Codable {
+    public var status: CaseStatus
+    public var holder: CaseHolder?
+    /// A department's request waiting for the dispatcher.
+    public var pending: CaseRequest?
+    /// The level that dispatched it: where a return goes back to.
+    public var dispatchedFrom: String?
+    public var returns: Int
+    public var reworks: Int
+    public var extensions: Int
+    public var escalations: Int
+    /// Supervision notices (督办) for overdue steps.
+    public var supervisions: Int
+
+    public init(status: CaseStatus, holder: CaseHolder?, pending: CaseRequest? = nil, dispatchedFrom: String? = nil,
+                returns: Int = 0, reworks: Int = 0, extensions: Int = 0, escalations: Int = 0, supervisions: Int = 0) {
+        self.status = status
+        self.holder = holder
+        self.pending = pending
+        self.dispatchedFrom = dispatchedFrom
+        self.returns = returns
+        self.reworks = reworks
+        self.extensions = extensions
+        self.escalations = escalations
+        self.supervisions = supervisions
+    }
+}
+
+public enum CaseStatus: String, CaseIterable, Sendable, Codable {
+    /// Reported, to be verified on site.
+    case reported
+    /// True, to be filed.
+    case verified
+    /// Filed, at a triage desk, to be dispatched (or escalated).
+    case filed
+    /// With the department or desk that must act, to be accepted.
+    case dispatched
+    /// Being handled.
+    case accepted
+    /// Stopped with approval; its clock does not run.
+    case suspended
+    /// Handled (feedback given), to be checked on site.
+    case handled
+    /// The check passed, to be closed.
+    case checked
+    case closed
+    /// Not true, a duplicate, or not ours.
+    case voided
+
+    public var isOpen: Bool { self != .closed && self != .voided }
+
+    /// The timed step a case in this status waits on.
+    public var step: CaseStep? {
+        switch self {
+        case .reported: .verify
+        case .verified: .file
+        case .filed: .dispatch
+        case .dispatched, .accepted: .handle
+        case .handled: .check
+        case .suspended, .checked, .closed, .voided: nil
+        }
+    }
+}
+
+/// A request from the handling department.
+public enum CaseRequest: Hashable, Sendable, Codable {
+    case `extension`(TimeLimit)
+    case suspension
+}
+
+/// Why a case was voided.
+public enum VoidReason: String, CaseIterable, Sendable, Codable {
+    case notTrue = "not_true", duplicate, notOurs = "not_ours"
+}
