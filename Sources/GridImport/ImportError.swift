@@ -1,14 +1,17 @@
-/// One refused feature: its zero-based index in the source and why.
+/// One refused feature (by zero-based index) or line of a table (by line number) and why.
 public struct Rejection: Hashable, Sendable, CustomStringConvertible {
     public var index: Int
     public var reason: String
+    /// What `index` counts: `feature` or `line`.
+    public var unit: String
 
-    public init(index: Int, reason: String) {
+    public init(index: Int, reason: String, unit: String = "feature") {
         self.index = index
         self.reason = reason
+        self.unit = unit
     }
 
-    public var description: String { "feature \(index): \(reason)" }
+    public var description: String { "\(unit) \(index): \(reason)" }
 }
 
 /// Why an import changed nothing.
@@ -25,7 +28,7 @@ public enum ImportError: Error, Sendable, CustomStringConvertible {
         case .unreadable(let m): return m
         case .rejected(let total, let rs):
             return rs.map(\.description).joined(separator: "\n")
-                + "\nrejected \(rs.count) of \(total) features; nothing was written"
+                + "\nrejected \(rs.count) of \(total) \(rs.first?.unit ?? "feature")s; nothing was written"
         case .store(let m): return "store: \(m); nothing was written"
         }
     }

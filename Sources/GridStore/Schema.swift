@@ -21,6 +21,7 @@ enum Schema {
         m.registerMigration("v4 accounts and audit", migrate: accounts)
         m.registerMigration("v5 plan layers", migrate: planLayers)
         m.registerMigration("v6 a layer per draft", migrate: draftLayers)
+        m.registerMigration("v7 cases", migrate: cases)
         return m
     }
 
@@ -283,6 +284,91 @@ enum Schema {
                 INSERT INTO gpkg_geometry_columns VALUES (?, 'geom', 'POLYGON', 4326, 0, 0);
                 """, arguments: [view, view, description, view])
         }
+    }
+
+    /// Cases and what they need: the category catalogue, departments, the working calendar,
+    /// department accounts; every transition of a case in its history.
+    static func cases(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE case_categories (
+              code TEXT PRIMARY KEY,
+              major TEXT NOT NULL,
+              major_name TEXT NOT NULL,
+              major_name_en TEXT NOT NULL,
+              name TEXT NOT NULL,
+              name_en TEXT NOT NULL,
+              kind TEXT NOT NULL CHECK (kind IN ('event', 'facility')),
+              urgency TEXT NOT NULL CHECK (urgency IN ('normal', 'urgent', 'emergency')),
+              limits TEXT NOT NULL DEFAULT '{}',
+              department TEXT,
+              duplicate_radius REAL NOT NULL DEFAULT 50 CHECK (duplicate_radius >= 0)
+            );
+            CREATE TABLE departments (
+              code TEXT PRIMARY KEY,
+              name TEXT NOT NULL,
+              name_en TEXT,
+              region TEXT REFERENCES regions(code) ON UPDATE CASCADE,
+              categories TEXT NOT NULL DEFAULT '[]'
+            );
+            CREATE TABLE calendar (
+              id INTEGER PRIMARY KEY CHECK (id = 1),
+              definition TEXT NOT NULL
+            );
+            ALTER TABLE members ADD COLUMN department TEXT REFERENCES departments(code) ON UPDATE CASCADE;
+            CREATE TABLE cases (
+              fid INTEGER PRIMARY KEY AUTOINCREMENT,
+              geom POINT NOT NULL,
+              number TEXT NOT NULL UNIQUE,
+              category TEXT NOT NULL REFERENCES case_categories(code),
+              urgency TEXT NOT NULL,
+              description TEXT NOT NULL,
+              source TEXT NOT NULL,
+              address TEXT,
+              grid TEXT,
+              community TEXT,
+              street TEXT,
+              district TEXT,
+              reporter_name TEXT,
+              reporter_phone TEXT,
+              reporter_account INTEGER REFERENCES members(id),
+              status TEXT NOT NULL,
+              holder_kind TEXT CHECK (holder_kind IN ('region', 'department')),
+              holder TEXT,
+              pending TEXT,
+              dispatched_from TEXT,
+              returns INTEGER NOT NULL DEFAULT 0,
+              reworks INTEGER NOT NULL DEFAULT 0,
+              extensions INTEGER NOT NULL DEFAULT 0,
+              escalations INTEGER NOT NULL DEFAULT 0,
+              supervisions INTEGER NOT NULL DEFAULT 0,
+              step_started TEXT,
+              due TEXT,
+              duplicate_of TEXT,
+              token TEXT UNIQUE,
+              created_at TEXT NOT NULL,
+              updated_at TEXT NOT NULL,
+              closed_at TEXT,
+              version INTEGER NOT NULL DEFAULT 1
+            );
+            CREATE INDEX cases_status ON cases(status, due);
+            CREATE INDEX cases_community ON cases(community, created_at);
+            CREATE INDEX cases_created ON cases(created_at);
+            CREATE INDEX cases_holder ON cases(holder, status);
+            CREATE TABLE case_history (
+              id INTEGER PRIMARY KEY,
+              case_fid INTEGER NOT NULL REFERENCES cases(fid) ON DELETE CASCADE,
+              at TEXT NOT NULL,
+              actor TEXT NOT NULL,
+              action TEXT NOT NULL,
+              from_status TEXT,
+              to_status TEXT NOT NULL,
+              holder TEXT,
+              note TEXT,
+              detail TEXT NOT NULL DEFAULT '{}'
+            );
+            CREATE INDEX case_history_case ON case_history(case_fid, id);
+            """)
+        try registerFeatureTable(db, table: "cases", geometryType: "POINT", description: "Cases: problems reported and their handling")
     }
 
     /// Each draft its own layer instead of one view of every draft's grids.

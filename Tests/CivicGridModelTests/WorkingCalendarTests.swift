@@ -3,12 +3,12 @@ import Foundation
 import Testing
 
 /// Deadlines on a working calendar: 08:30–12:00 and 13:30–17:30, UTC+8, with 2026's National
-/// Day holiday (1–7 October) and its make-up working days (Sunday 27 September, Saturday 10
-/// October).
+/// Day holiday (1–7 October) and its make-up working days (Sunday 20 September, Saturday 10
+/// October), as in Data/cases/calendar-2026.json.
 struct WorkingCalendarTests {
     static let calendar = WorkingCalendar(
         holidays: Set((1...7).map { Day(String(format: "2026-10-%02d", $0))! }),
-        workdays: [Day("2026-09-27")!, Day("2026-10-10")!])
+        workdays: [Day("2026-09-20")!, Day("2026-10-10")!])
 
     /// A local time in China.
     static func at(_ text: String) -> Date {
@@ -31,7 +31,7 @@ struct WorkingCalendarTests {
         let c = Self.calendar
         #expect(c.deadline(from: Self.at("2026-11-27T16:50"), limit: .workingHours(2)) == Self.at("2026-11-30T09:50"))
         #expect(c.deadline(from: Self.at("2026-10-09T16:50"), limit: .workingHours(2)) == Self.at("2026-10-10T09:50"), "make-up Saturday")
-        #expect(c.deadline(from: Self.at("2026-09-25T16:50"), limit: .workingHours(2)) == Self.at("2026-09-27T09:50"), "make-up Sunday")
+        #expect(c.deadline(from: Self.at("2026-09-18T16:50"), limit: .workingHours(2)) == Self.at("2026-09-20T09:50"), "make-up Sunday")
         #expect(c.deadline(from: Self.at("2026-09-30T16:50"), limit: .workingHours(2)) == Self.at("2026-10-08T09:50"), "over the holiday")
         // Filed in the lunch break or at night: the clock starts at the next working period.
         #expect(c.deadline(from: Self.at("2026-11-30T12:10"), limit: .workingHours(1)) == Self.at("2026-11-30T14:30"))

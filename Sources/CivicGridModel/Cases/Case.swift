@@ -58,14 +58,16 @@ public struct CaseCategory: Hashable, Sendable, Codable {
 public struct Department: Hashable, Sendable, Codable {
     public var code: String
     public var name: String
+    public var nameEn: String?
     /// Root of the subtree it serves (nil: everywhere).
     public var region: String?
     /// Category codes (minor, or major to take all its minors).
     public var categories: [String]
 
-    public init(code: String, name: String, region: String?, categories: [String]) {
+    public init(code: String, name: String, nameEn: String? = nil, region: String?, categories: [String]) {
         self.code = code
         self.name = name
+        self.nameEn = nameEn
         self.region = region
         self.categories = categories
     }

@@ -1,0 +1,80 @@
+import CivicGridModel
+import Foundation
+
+/// The case catalogue's files: categories and departments as CSV (see Data/cases/), the
+/// working calendar as JSON. Every refused line is named; nothing partial is returned.
+public enum CaseCatalogue {
+    public static func categories(csv text: String) throws(ImportError) -> [CaseCategory] {
+        let table = try CSVTable(text)
+        try table.require(["code", "major", "major_name", "major_name_en", "name", "name_en", "kind", "urgency"])
+        var out: [CaseCategory] = [], rejections: [Rejection] = [], seen = Set<String>()
+        for (line, r) in table.records {
+            func reject(_ reason: String) { rejections.append(Rejection(index: line, reason: reason, unit: "line")) }
+            let code = table.value(r, "code"), major = table.value(r, "major")
+            guard code.count >= 2, code.count <= 16, code.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
+                reject("code \"\(code)\": expected 2–16 letters or digits"); continue
+            }
+            guard !major.isEmpty, code.hasPrefix(major), code != major else { reject("code \(code) must extend its major class \"\(major)\" (e.g. \(major)01)"); continue }
+            guard seen.insert(code).inserted else { reject("code \(code) appears twice"); continue }
+            guard let kind = CategoryKind(rawValue: table.value(r, "kind")) else {
+                reject("kind \"\(table.value(r, "kind"))\": expected event or facility"); continue
+            }
+            guard let urgency = Urgency(rawValue: table.value(r, "urgency")) else {
+                reject("urgency \"\(table.value(r, "urgency"))\": expected normal, urgent or emergency"); continue
+            }
+            var limits: [CaseStep: TimeLimit] = [:], bad: String?
+            for step in CaseStep.allCases {
+                let v = table.value(r, step.rawValue)
+                if v.isEmpty { continue }
+                guard let limit = TimeLimit(v) else { bad = "\(step.rawValue) limit \"\(v)\": expected e.g. 2h (working hours), 1d (working days) or 4nh (natural hours)"; break }
+                limits[step] = limit
+            }
+            if let bad { reject(bad); continue }
+            let names = ["major_name", "major_name_en", "name", "name_en"].map { table.value(r, $0) }
+            guard names.allSatisfy({ !$0.isEmpty && $0.count <= 200 }) else { reject("names in Chinese and English must not be empty"); continue }
+            let radiusText = table.value(r, "radius_m")
+            let radius = radiusText.isEmpty ? 50 : Double(radiusText)
+            guard let radius, radius.isFinite, radius >= 0, radius <= 10_000 else { reject("radius_m \"\(radiusText)\": expected metres from 0 to 10000"); continue }
+            let department = table.value(r, "department")
+            out.append(CaseCategory(code: code, major: major, majorName: names[0], majorNameEn: names[1], name: names[2], nameEn: names[3],
+                                    kind: kind, urgency: urgency, limits: limits, department: department.isEmpty ? nil : department,
+                                    duplicateRadius: radius))
+        }
+        guard rejections.isEmpty else { throw .rejected(total: table.records.count, rejections) }
+        return out
+    }
+
+    public static func departments(csv text: String) throws(ImportError) -> [Department] {
+        let table = try CSVTable(text)
+        try table.require(["code", "name", "categories"])
+        var out: [Department] = [], rejections: [Rejection] = [], seen = Set<String>()
+        for (line, r) in table.records {
+            let code = table.value(r, "code"), name = table.value(r, "name")
+            guard !code.isEmpty, code.count <= 40, !name.isEmpty else {
+                rejections.append(Rejection(index: line, reason: "code and name must not be empty", unit: "line")); continue
+            }
+            guard seen.insert(code).inserted else { rejections.append(Rejection(index: line, reason: "code \(code) appears twice", unit: "line")); continue }
+            let categories = table.value(r, "categories").split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            let region = table.value(r, "region"), nameEn = table.value(r, "name_en")
+            out.append(Department(code: code, name: name, nameEn: nameEn.isEmpty ? nil : nameEn, region: region.isEmpty ? nil : region,
+                                  categories: categories))
+        }
+        guard rejections.isEmpty else { throw .rejected(total: table.records.count, rejections) }
+        return out
+    }
+
+    public static func calendar(json data: Data) throws(ImportError) -> WorkingCalendar {
+        let calendar: WorkingCalendar
+        do {
+            calendar = try JSONDecoder().decode(WorkingCalendar.self, from: data)
+        } catch {
+            throw .unreadable("not a calendar: \(error)")
+        }
+        do {
+            try calendar.validate()
+        } catch {
+            throw .unreadable("calendar: \(error)")
+        }
+        return calendar
+    }
+}

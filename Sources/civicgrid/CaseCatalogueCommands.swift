@@ -1,0 +1,150 @@
+import ArgumentParser
+import CivicGridModel
+import Foundation
+import GridImport
+import GridStore
+
+/// Reads a file for a catalogue import; refusals print every bad line and exit 1.
+private func catalogueFile(_ path: String) throws -> Data {
+    guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read \(path)") }
+    return data
+}
+
+private func refusing<T>(_ body: () throws(ImportError) -> T) throws -> T {
+    do {
+        return try body()
+    } catch {
+        printError("error: \(error)")
+        throw ExitCode.failure
+    }
+}
+
+struct CategoriesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "categories", abstract: "The two-level catalogue of case categories.",
+                                                    subcommands: [Import.self, List.self])
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import categories from CSV (columns as Data/cases/categories.csv); all or nothing, existing codes updated.")
+
+        @Argument(help: "The CSV file.")
+        var file: String
+
+        @OptionGroup var database: DatabaseOption
+
+        func run() throws {
+            let text = String(decoding: try catalogueFile(file), as: UTF8.self)
+            let categories = try refusing { () throws(ImportError) in try CaseCatalogue.categories(csv: text) }
+            try GridStore(path: database.db).write { try $0.save(categories) }
+            print("imported \(categories.count) categories in \(Set(categories.map(\.major)).count) major classes")
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List categories: code, kind, urgency, limits, department, names.")
+
+        @OptionGroup var database: DatabaseOption
+
+        func run() throws {
+            for c in try GridStore(path: database.db).read({ try $0.categories() }) {
+                let limits = CaseStep.allCases.compactMap { s in c.limits[s].map { "\(s.rawValue) \($0)" } }.joined(separator: ", ")
+                print([c.code, c.kind.rawValue, c.urgency.rawValue, limits, c.department ?? "–", "\(c.majorName)/\(c.name)", "\(c.majorNameEn)/\(c.nameEn)"]
+                    .joined(separator: "\t"))
+            }
+        }
+    }
+}
+
+struct DepartmentsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "departments", abstract: "The departments cases are dispatched to.",
+                                                    subcommands: [Add.self, Import.self, List.self])
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add a department (or change the one with this code).")
+
+        @OptionGroup var database: DatabaseOption
+
+        @Option(help: "Its code, e.g. D-ROADS.")
+        var code: String
+
+        @Option(help: "Its name.")
+        var name: String
+
+        @Option(help: "The region subtree it serves (default: everywhere).")
+        var region: String?
+
+        @Option(help: "Category codes it handles, minor or major (repeat for several).")
+        var category: [String] = []
+
+        func run() throws {
+            guard !code.isEmpty, code.count <= 40, !name.isEmpty else { throw ValidationError("--code (at most 40 characters) and --name must not be empty") }
+            try GridStore(path: database.db).write { try $0.save([Department(code: code, name: name, region: region, categories: category)]) }
+            print("department \(code) saved")
+        }
+    }
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import departments from CSV (columns as Data/cases/departments.csv; categories separated by ;); all or nothing.")
+
+        @Argument(help: "The CSV file.")
+        var file: String
+
+        @OptionGroup var database: DatabaseOption
+
+        func run() throws {
+            let text = String(decoding: try catalogueFile(file), as: UTF8.self)
+            let departments = try refusing { () throws(ImportError) in try CaseCatalogue.departments(csv: text) }
+            try GridStore(path: database.db).write { try $0.save(departments) }
+            print("imported \(departments.count) departments")
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List departments: code, name, region, categories.")
+
+        @OptionGroup var database: DatabaseOption
+
+        func run() throws {
+            for d in try GridStore(path: database.db).read({ try $0.departments() }) {
+                print([d.code, d.name, d.region ?? "everywhere", d.categories.joined(separator: ",")].joined(separator: "\t"))
+            }
+        }
+    }
+}
+
+struct CalendarCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "calendar", abstract: "The working calendar that case time limits run on.",
+                                                    subcommands: [Import.self, Show.self])
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Replace the working calendar from JSON (as Data/cases/calendar-2026.json: working periods, weekend, holidays, make-up working days).")
+
+        @Argument(help: "The JSON file.")
+        var file: String
+
+        @OptionGroup var database: DatabaseOption
+
+        func run() throws {
+            let data = try catalogueFile(file)
+            let calendar = try refusing { () throws(ImportError) in try CaseCatalogue.calendar(json: data) }
+            try GridStore(path: database.db).write { try $0.save(calendar) }
+            print("calendar: \(calendar.minutesPerDay / 60)h\(calendar.minutesPerDay % 60 == 0 ? "" : String(format: "%02d", calendar.minutesPerDay % 60)) a working day, "
+                  + "\(calendar.holidays.count) holidays, \(calendar.workdays.count) make-up working days")
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the working calendar as JSON.")
+
+        @OptionGroup var database: DatabaseOption
+
+        func run() throws {
+            let calendar = try GridStore(path: database.db).read { try $0.calendar() }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(calendar), as: UTF8.self))
+        }
+    }
+}
