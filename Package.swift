@@ -49,6 +49,8 @@ let package = Package(
             "CivicGridModel", "GridGeometry", "GridGEOS", "GridStore",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // Cases: intake, the loop's steps with their deadlines, routing to departments.
+        .target(name: "GridCases", dependencies: ["CivicGridModel", "GridGeometry", "GridStore"]),
         // The deterministic synthetic demo district.
         .target(name: "GridDemo", dependencies: ["GridGeometry"]),
         // Vector tiles: MVT encoder, clipping and simplification, the in-memory tile set and
@@ -83,7 +85,8 @@ let package = Package(
         .testTarget(name: "GridPartitionTests", dependencies: ["CivicGridModel", "GridPartition", "GridGEOS", "GridGeometry"]),
         .testTarget(name: "GridPlanningTests", dependencies: ["CivicGridModel", "GridPlanning", "GridPartition", "GridImport", "GridStore", "GridDemo", "GridGEOS", "GridGeometry"]),
         .testTarget(name: "GridTrackingTests", dependencies: ["CivicGridModel", "GridTracking", "GridStore", "GridGeometry"]),
-        .testTarget(name: "GridImportTests", dependencies: ["GridImport", "GridStore", "GridProj", "GridGeometry"]),
+        .testTarget(name: "GridImportTests", dependencies: ["CivicGridModel", "GridImport", "GridStore", "GridProj", "GridGeometry"]),
+        .testTarget(name: "GridCasesTests", dependencies: ["CivicGridModel", "GridCases", "GridStore", "GridImport", "GridPlanning", "GridDemo", "GridGeometry"]),
         .testTarget(name: "GridDemoTests", dependencies: ["GridDemo", "GridImport", "GridStore", "GridGEOS", "GridGeometry"]),
         .testTarget(name: "GridTilesTests", dependencies: ["GridTiles", "GridStore", "GridDemo", "GridImport", "GridGeometry"]),
         .testTarget(name: "GridServerTests", dependencies: ["CivicGridModel", 

@@ -24,12 +24,15 @@ public struct Account: Hashable, Sendable {
     public var role: Role
     /// The root of the subtree the account may see; nil: everything.
     public var region: String?
+    /// The department a `department` account acts for.
+    public var department: String?
 
-    public init(id: Int64, name: String, role: Role, region: String?) {
+    public init(id: Int64, name: String, role: Role, region: String?, department: String? = nil) {
         self.id = id
         self.name = name
         self.role = role
         self.region = region
+        self.department = department
     }
 }
 

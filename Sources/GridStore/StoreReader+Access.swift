@@ -3,23 +3,23 @@ import GRDB
 
 extension StoreReader {
     public func account(name: String) throws -> Account? {
-        try Row.fetchOne(db, sql: "SELECT id, name, role, region FROM members WHERE name = ?", arguments: [name]).map(Self.account)
+        try Row.fetchOne(db, sql: "SELECT id, name, role, region, department FROM members WHERE name = ?", arguments: [name]).map(Self.account)
     }
 
     /// The account of a live token.
     public func account(tokenHash: String) throws -> Account? {
         try Row.fetchOne(db, sql: """
-            SELECT m.id, m.name, m.role, m.region FROM tokens t JOIN members m ON m.id = t.member
+            SELECT m.id, m.name, m.role, m.region, m.department FROM tokens t JOIN members m ON m.id = t.member
             WHERE t.token_hash = ? AND t.revoked_at IS NULL
             """, arguments: [tokenHash]).map(Self.account)
     }
 
     public func accounts() throws -> [Account] {
-        try Row.fetchAll(db, sql: "SELECT id, name, role, region FROM members ORDER BY name").map(Self.account)
+        try Row.fetchAll(db, sql: "SELECT id, name, role, region, department FROM members ORDER BY name").map(Self.account)
     }
 
     static func account(_ row: Row) -> Account {
-        Account(id: row["id"], name: row["name"], role: Role(rawValue: row["role"]) ?? .member, region: row["region"])
+        Account(id: row["id"], name: row["name"], role: Role(rawValue: row["role"]) ?? .member, region: row["region"], department: row["department"])
     }
 
     public func tokens(account: Int64) throws -> [APIToken] {

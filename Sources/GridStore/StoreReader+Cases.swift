@@ -1,6 +1,7 @@
 import CivicGridModel
 import Foundation
 import GRDB
+import GridGeometry
 
 extension StoreReader {
     public func categories() throws -> [CaseCategory] {
@@ -52,5 +53,108 @@ extension StoreReader {
         let code: String = row["code"]
         return Department(code: code, name: row["name"], nameEn: row["name_en"], region: row["region"],
                           categories: try StoreJSON.decode([String].self, row["categories"], "department \(code)'s categories"))
+    }
+}
+
+extension StoreReader {
+    static let caseColumns = """
+        fid, geom, number, category, urgency, description, source, address, grid, community, street, district,
+        reporter_name, reporter_phone, reporter_account, status, holder_kind, holder, pending, dispatched_from,
+        returns, reworks, extensions, escalations, supervisions, step_started, due, duplicate_of, token,
+        created_at, updated_at, closed_at, version
+        """
+
+    public func `case`(number: String) throws -> CaseRecord? {
+        try Row.fetchOne(db, sql: "SELECT \(Self.caseColumns) FROM cases WHERE number = ?", arguments: [number]).map(Self.caseRecord)
+    }
+
+    public func `case`(token: String) throws -> CaseRecord? {
+        try Row.fetchOne(db, sql: "SELECT \(Self.caseColumns) FROM cases WHERE token = ?", arguments: [token]).map(Self.caseRecord)
+    }
+
+    /// A case's transitions, oldest first.
+    public func history(case number: String) throws -> [CaseEvent] {
+        try Row.fetchAll(db, sql: """
+            SELECT h.at, h.actor, h.action, h.from_status, h.to_status, h.holder, h.note
+            FROM case_history h JOIN cases c ON c.fid = h.case_fid WHERE c.number = ? ORDER BY h.id
+            """, arguments: [number]).map { row in
+            guard let at = StoreTime.date(row["at"]), let to = CaseStatus(rawValue: row["to_status"]) else {
+                throw StoreError("case \(number): unreadable history row")
+            }
+            return CaseEvent(at: at, actor: row["actor"], action: row["action"], from: (row["from_status"] as String?).flatMap(CaseStatus.init),
+                             to: to, holder: row["holder"], note: row["note"])
+        }
+    }
+
+    /// How many cases have a number starting with `prefix` (a day's sequence so far).
+    public func caseCount(numberPrefix prefix: String) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT count(*) FROM cases WHERE number >= ? AND number < ?", arguments: [prefix, prefix + "~"]) ?? 0
+    }
+
+    /// The published grid and the regions a point lies in.
+    public func place(of p: Coordinate) throws -> CasePlace {
+        var place = CasePlace()
+        let regions = try Row.fetchAll(db, sql: """
+            SELECT r.code, r.level, r.geom FROM regions r JOIN rtree_regions_geom t ON t.id = r.fid
+            WHERE t.minx <= ? AND t.maxx >= ? AND t.miny <= ? AND t.maxy >= ?
+            """, arguments: [p.x, p.x, p.y, p.y])
+        for row in regions {
+            guard let level = RegionLevel(rawValue: row["level"]), try GeoPackageBinary.decode(row["geom"]).geometry.contains(p) else { continue }
+            switch level {
+            case .community: place.community = row["code"]
+            case .street: place.street = row["code"]
+            case .district: place.district = row["code"]
+            default: break
+            }
+        }
+        let grids = try Row.fetchAll(db, sql: """
+            SELECT g.code, g.geom FROM grids g JOIN rtree_grids_geom t ON t.id = g.fid JOIN plans p ON p.id = g.plan
+            WHERE p.status = 'published' AND t.minx <= ? AND t.maxx >= ? AND t.miny <= ? AND t.maxy >= ?
+            """, arguments: [p.x, p.x, p.y, p.y])
+        for row in grids where try GeoPackageBinary.decode(row["geom"]).geometry.contains(p) {
+            place.grid = row["code"]
+            break
+        }
+        return place
+    }
+
+    static func caseRecord(_ row: Row) throws -> CaseRecord {
+        let number: String = row["number"]
+        func bad(_ what: String) -> StoreError { StoreError("case \(number): unreadable \(what)") }
+        guard case .point(let location) = try GeoPackageBinary.decode(row["geom"]).geometry else { throw bad("location") }
+        guard let urgency = Urgency(rawValue: row["urgency"]), let source = CaseSource(rawValue: row["source"]),
+              let status = CaseStatus(rawValue: row["status"]) else { throw bad("urgency, source or status") }
+        let holder: CaseHolder? = switch row["holder_kind"] as String? {
+        case "region": (row["holder"] as String?).map(CaseHolder.region)
+        case "department": (row["holder"] as String?).map(CaseHolder.department)
+        default: nil
+        }
+        var pending: CaseRequest?
+        if let text = row["pending"] as String? {
+            if text == "suspension" { pending = .suspension } else if text.hasPrefix("extension "), let limit = TimeLimit(text.dropFirst(10)) {
+                pending = .extension(limit)
+            } else { throw bad("pending request") }
+        }
+        func date(_ column: String) throws -> Date? {
+            guard let text = row[column] as String? else { return nil }
+            guard let d = StoreTime.date(text) else { throw bad(column) }
+            return d
+        }
+        let state = CaseState(status: status, holder: holder, pending: pending, dispatchedFrom: row["dispatched_from"], returns: row["returns"],
+                              reworks: row["reworks"], extensions: row["extensions"], escalations: row["escalations"], supervisions: row["supervisions"])
+        guard let created = try date("created_at"), let updated = try date("updated_at") else { throw bad("times") }
+        return CaseRecord(id: row["fid"], number: number, category: row["category"], urgency: urgency, description: row["description"],
+                          source: source, location: location, address: row["address"],
+                          place: CasePlace(grid: row["grid"], community: row["community"], street: row["street"], district: row["district"]),
+                          reporter: Reporter(name: row["reporter_name"], phone: row["reporter_phone"], account: row["reporter_account"]),
+                          state: state, stepStarted: try date("step_started"), due: try date("due"), duplicateOf: row["duplicate_of"],
+                          token: row["token"], createdAt: created, updatedAt: updated, closedAt: try date("closed_at"), version: row["version"])
+    }
+}
+
+extension StoreReader {
+    /// Whether a grid is one of an account's own (grid staff).
+    public func isMemberGrid(account: Int64, grid: String) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM member_grids WHERE member = ? AND grid_code = ?)", arguments: [account, grid]) ?? false
     }
 }

@@ -4,12 +4,15 @@ import GRDB
 extension StoreWriter {
     /// Adds an account; a name already taken is an error.
     @discardableResult
-    public func addAccount(name: String, role: Role, region: String?) throws -> Int64 {
+    public func addAccount(name: String, role: Role, region: String?, department: String? = nil) throws -> Int64 {
         if try Int64.fetchOne(db, sql: "SELECT id FROM members WHERE name = ?", arguments: [name]) != nil {
             throw StoreError("an account named \"\(name)\" exists already")
         }
         if let region, try reader.region(code: region) == nil { throw StoreError("no region \"\(region)\"") }
-        try db.execute(sql: "INSERT INTO members (name, role, region) VALUES (?, ?, ?)", arguments: [name, role.rawValue, region])
+        guard (role == .department) == (department != nil) else { throw StoreError("a department account, and only one, names its department") }
+        if let department, try reader.department(code: department) == nil { throw StoreError("no department \"\(department)\"") }
+        try db.execute(sql: "INSERT INTO members (name, role, region, department) VALUES (?, ?, ?, ?)",
+                       arguments: [name, role.rawValue, region, department])
         return db.lastInsertedRowID
     }
 
@@ -38,5 +41,12 @@ extension StoreWriter {
             INSERT INTO audit (at, actor, community, plan, action, detail)
             VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?, ?, ?, ?, ?)
             """, arguments: [actor, community, plan, action, detail])
+    }
+}
+
+extension StoreWriter {
+    /// Gives an account (grid staff) grids of its own, by code.
+    public func addGrids(_ grids: [String], account: Int64) throws {
+        for g in grids { try db.execute(sql: "INSERT OR IGNORE INTO member_grids (member, grid_code) VALUES (?, ?)", arguments: [account, g]) }
     }
 }

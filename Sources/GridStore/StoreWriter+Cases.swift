@@ -1,6 +1,7 @@
 import CivicGridModel
 import Foundation
 import GRDB
+import GridGeometry
 
 extension StoreWriter {
     /// Inserts or replaces categories by code.
@@ -55,5 +56,69 @@ enum StoreJSON {
         } catch {
             throw StoreError("\(what) holds unreadable JSON: \(error)")
         }
+    }
+}
+
+extension StoreWriter {
+    /// Stores a new case and its first history row; returns its id. The number must be new.
+    @discardableResult
+    public func insert(_ c: CaseRecord, event: CaseEvent) throws -> Int64 {
+        changed(.cases, BoundingBox(covering: [c.location]))
+        try db.execute(sql: """
+            INSERT INTO cases (geom, number, category, urgency, description, source, address, grid, community, street, district,
+                               reporter_name, reporter_phone, reporter_account, status, holder_kind, holder, pending, dispatched_from,
+                               returns, reworks, extensions, escalations, supervisions, step_started, due, duplicate_of, token,
+                               created_at, updated_at, closed_at, version)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: StatementArguments([GeoPackageBinary.encode(.point(c.location)), c.number, c.category, c.urgency.rawValue,
+                                                c.description, c.source.rawValue, c.address, c.place.grid, c.place.community, c.place.street,
+                                                c.place.district, c.reporter.name, c.reporter.phone, c.reporter.account] as [(any DatabaseValueConvertible)?]
+                                               + Self.stateColumns(c)))
+        let id = db.lastInsertedRowID
+        try append(event, case: id)
+        return id
+    }
+
+    /// Writes a case's new state and a history row, if it is still at `version`; false (and
+    /// nothing written) when someone else changed it first.
+    public func update(_ c: CaseRecord, from version: Int, event: CaseEvent) throws -> Bool {
+        guard let id = c.id else { throw StoreError("case \(c.number) has no id") }
+        try db.execute(sql: """
+            UPDATE cases SET status = ?, holder_kind = ?, holder = ?, pending = ?, dispatched_from = ?, returns = ?, reworks = ?,
+              extensions = ?, escalations = ?, supervisions = ?, step_started = ?, due = ?, duplicate_of = ?, token = ?,
+              created_at = ?, updated_at = ?, closed_at = ?, version = ?
+            WHERE fid = ? AND version = ?
+            """, arguments: StatementArguments(Self.stateColumns(c) + [id, version]))
+        guard db.changesCount == 1 else { return false }
+        changed(.cases, BoundingBox(covering: [c.location]))
+        try append(event, case: id)
+        return true
+    }
+
+    private func append(_ e: CaseEvent, case id: Int64) throws {
+        try db.execute(sql: """
+            INSERT INTO case_history (case_fid, at, actor, action, from_status, to_status, holder, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [id, StoreTime.text(e.at), e.actor, e.action, e.from?.rawValue, e.to.rawValue, e.holder, e.note])
+    }
+
+    /// status … version, in the order of both statements.
+    private static func stateColumns(_ c: CaseRecord) -> [(any DatabaseValueConvertible)?] {
+        let s = c.state
+        let holderKind: String? = switch s.holder { case .region: "region"; case .department: "department"; case nil: nil }
+        let pending: String? = switch s.pending { case .extension(let limit): "extension \(limit)"; case .suspension: "suspension"; case nil: nil }
+        return [s.status.rawValue, holderKind, s.holder?.code, pending, s.dispatchedFrom, s.returns, s.reworks, s.extensions,
+                s.escalations, s.supervisions, c.stepStarted.map(StoreTime.text), c.due.map(StoreTime.text), c.duplicateOf, c.token,
+                StoreTime.text(c.createdAt), StoreTime.text(c.updatedAt), c.closedAt.map(StoreTime.text), c.version]
+    }
+}
+
+/// Instants as text: UTC with milliseconds, as SQLite's strftime('%Y-%m-%dT%H:%M:%fZ').
+public enum StoreTime {
+    public static func text(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
+
+    public static func date(_ text: String) -> Date? {
+        try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text)
     }
 }

@@ -6,7 +6,7 @@ import GridTracking
 
 struct UsersCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "users", abstract: "Accounts (admin, planner, viewer, member), each scoped to a region, and their API tokens.",
+        commandName: "users", abstract: "Accounts (admin, planner, viewer, member, dispatcher, department), each scoped to a region, and their API tokens.",
         subcommands: [Add.self, Token.self, Revoke.self, List.self])
 
     struct Add: ParsableCommand {
@@ -16,8 +16,11 @@ struct UsersCommand: ParsableCommand {
         @Option(help: "The account's name (unique).")
         var name: String
 
-        @Option(help: "admin, planner, viewer or member.")
+        @Option(help: "admin, planner, viewer, member, dispatcher or department.")
         var role: String
+
+        @Option(help: "For a department account: the department it acts for (its code).")
+        var department: String?
 
         @Option(help: "The region subtree the account works in (a district, street or community code); admins may omit it for all.")
         var region: String?
@@ -31,7 +34,7 @@ struct UsersCommand: ParsableCommand {
             let store = try GridStore(path: database.db)
             let token = DeviceToken.generate()
             do {
-                _ = try store.write { w in try w.addToken(account: try w.addAccount(name: name, role: role, region: region), tokenHash: DeviceToken.hash(token)) }
+                _ = try store.write { w in try w.addToken(account: try w.addAccount(name: name, role: role, region: region, department: department), tokenHash: DeviceToken.hash(token)) }
             } catch let e as StoreError {
                 printError("error: \(e)")
                 throw ExitCode.failure

@@ -164,3 +164,112 @@ public enum CaseRequest: Hashable, Sendable, Codable {
 public enum VoidReason: String, CaseIterable, Sendable, Codable {
     case notTrue = "not_true", duplicate, notOurs = "not_ours"
 }
+
+/// Where a case lies: the published grid and the regions above it (any may be unknown).
+public struct CasePlace: Hashable, Sendable, Codable {
+    public var grid: String?
+    public var community: String?
+    public var street: String?
+    public var district: String?
+
+    public init(grid: String? = nil, community: String? = nil, street: String? = nil, district: String? = nil) {
+        self.grid = grid
+        self.community = community
+        self.street = street
+        self.district = district
+    }
+
+    /// The triage desk of a level: where a case waits first (the community's), and one level
+    /// up on escalation.
+    public var desks: [String] { [community, street, district].compactMap { $0 } }
+}
+
+/// Who reported a case: personal data, never in public output.
+public struct Reporter: Hashable, Sendable, Codable {
+    public var name: String?
+    public var phone: String?
+    /// The account, for grid staff and dispatchers.
+    public var account: Int64?
+
+    public init(name: String? = nil, phone: String? = nil, account: Int64? = nil) {
+        self.name = name
+        self.phone = phone
+        self.account = account
+    }
+}
+
+/// A case as stored.
+public struct CaseRecord: Hashable, Sendable {
+    public var id: Int64?
+    /// Readable: the local date and a sequence of the day, `202611300042`.
+    public var number: String
+    public var category: String
+    public var urgency: Urgency
+    public var description: String
+    public var source: CaseSource
+    public var location: Coordinate
+    public var address: String?
+    public var place: CasePlace
+    public var reporter: Reporter
+    public var state: CaseState
+    /// When the current timed step started, and when it is due.
+    public var stepStarted: Date?
+    public var due: Date?
+    public var duplicateOf: String?
+    /// Open311's token for a request not yet given its number (also lets a reporter follow it).
+    public var token: String?
+    public var createdAt: Date
+    public var updatedAt: Date
+    public var closedAt: Date?
+    /// Raised by every change: the ETag of If-Match.
+    public var version: Int
+
+    public init(id: Int64? = nil, number: String, category: String, urgency: Urgency, description: String, source: CaseSource,
+                location: Coordinate, address: String?, place: CasePlace, reporter: Reporter, state: CaseState,
+                stepStarted: Date?, due: Date?, duplicateOf: String? = nil, token: String? = nil,
+                createdAt: Date, updatedAt: Date, closedAt: Date? = nil, version: Int = 1) {
+        self.id = id
+        self.number = number
+        self.category = category
+        self.urgency = urgency
+        self.description = description
+        self.source = source
+        self.location = location
+        self.address = address
+        self.place = place
+        self.reporter = reporter
+        self.state = state
+        self.stepStarted = stepStarted
+        self.due = due
+        self.duplicateOf = duplicateOf
+        self.token = token
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.closedAt = closedAt
+        self.version = version
+    }
+
+    /// Whether the step it waits on is past its deadline (a suspended case is not).
+    public func isOverdue(at now: Date) -> Bool { state.status.step != nil && due.map { $0 < now } ?? false }
+}
+
+/// One transition of a case: who did what, when, from which status to which.
+public struct CaseEvent: Hashable, Sendable, Codable {
+    public var at: Date
+    public var actor: String
+    public var action: String
+    public var from: CaseStatus?
+    public var to: CaseStatus
+    public var holder: String?
+    public var note: String?
+
+    public init(at: Date, actor: String, action: String, from: CaseStatus?, to: CaseStatus, holder: String?, note: String?) {
+        self.at = at
+        self.actor = actor
+        self.action = action
+        self.from = from
+        self.to = to
+        self.holder = holder
+        self.note = note
+    }
+}

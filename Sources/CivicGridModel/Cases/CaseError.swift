@@ -9,6 +9,10 @@ public struct CaseError: Error, Hashable, Sendable, CustomStringConvertible {
         case conflict
         /// No such case, category or department (404).
         case notFound
+        /// The case changed since the version the caller read (412).
+        case precondition
+        /// The store failed; nothing was written (500).
+        case store
     }
 
     public var kind: Kind

@@ -1,0 +1,184 @@
+import CivicGridModel
+import Foundation
+import GridGeometry
+import GridStore
+
+/// A new problem as reported: what, where, by whom.
+public struct CaseReport: Sendable {
+    public var category: String
+    public var description: String
+    public var location: Coordinate
+    public var address: String?
+    public var source: CaseSource
+    public var reporter: Reporter
+    /// Defaults to the category's.
+    public var urgency: Urgency?
+
+    public init(category: String, description: String, location: Coordinate, address: String? = nil, source: CaseSource,
+                reporter: Reporter = Reporter(), urgency: Urgency? = nil) {
+        self.category = category
+        self.description = description
+        self.location = location
+        self.address = address
+        self.source = source
+        self.reporter = reporter
+        self.urgency = urgency
+    }
+}
+
+/// The case loop over the store: intake, every step of `CaseWorkflow` with its deadlines on
+/// the working calendar, in one transaction each, with a history row for every change.
+public struct CaseDesk: Sendable {
+    let store: GridStore
+    /// The clock (tests set it).
+    public var now: @Sendable () -> Date = { Date() }
+
+    public init(store: GridStore) {
+        self.store = store
+    }
+
+    /// Files a new case where it lies: in its published grid, at its community's desk.
+    /// Reports by grid staff and the command centre are verified as they are made.
+    public func report(_ r: CaseReport, by account: Account?) throws(CaseError) -> CaseRecord {
+        let description = r.description.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !description.isEmpty, description.count <= 2000 else { throw CaseError(.invalid, "description: 1 to 2000 characters") }
+        guard r.location.x.isFinite, r.location.y.isFinite, abs(r.location.x) <= 180, abs(r.location.y) <= 90 else {
+            throw CaseError(.invalid, "location: longitude within ±180 and latitude within ±90")
+        }
+        if let a = r.address, a.count > 200 { throw CaseError(.invalid, "address: at most 200 characters") }
+        for text in [r.reporter.name, r.reporter.phone].compactMap({ $0 }) where text.count > 100 {
+            throw CaseError(.invalid, "reporter name and phone: at most 100 characters")
+        }
+        let at = now()
+        return try transaction { w throws in
+            let reader = w.reader
+            guard let category = try reader.category(code: r.category) else { throw CaseError(.invalid, "no category \(r.category)") }
+            let place = try reader.place(of: r.location)
+            guard let desk = place.desks.first else { throw CaseError(.invalid, "the location lies outside every region of the jurisdiction") }
+            if let account, let root = account.region, try !reader.isRegion(desk, under: root) {
+                throw CaseError(.forbidden, "the location lies outside \(account.name)'s region")
+            }
+            let verified = account.map { [.member, .dispatcher, .admin].contains($0.role) } ?? false
+            let state = CaseState(status: verified ? .verified : .reported, holder: .region(desk))
+            let calendar = try reader.calendar()
+            let day = calendar.day(of: at).description.replacingOccurrences(of: "-", with: "")
+            let number = day + String(format: "%04d", try reader.caseCount(numberPrefix: day) + 1)
+            var record = CaseRecord(number: number, category: category.code, urgency: r.urgency ?? category.urgency, description: description,
+                                    source: r.source, location: r.location, address: r.address, place: place, reporter: r.reporter,
+                                    state: state, stepStarted: nil, due: nil, createdAt: at, updatedAt: at)
+            Self.startStep(&record, category, calendar, at)
+            record.id = try w.insert(record, event: CaseEvent(at: at, actor: account?.name ?? r.source.rawValue, action: "report",
+                                                              from: nil, to: state.status, holder: desk, note: nil))
+            return record
+        }
+    }
+
+    /// Takes one step on a case as `account`, if the case is still at `version` (nil: no
+    /// check; the HTTP API always asks for one).
+    public func act(_ action: CaseAction, on number: String, by account: Account, version: Int?, note: String? = nil) throws(CaseError) -> CaseRecord {
+        if let note, note.count > 2000 { throw CaseError(.invalid, "note: at most 2000 characters") }
+        let at = now()
+        return try transaction { w throws in
+            let reader = w.reader
+            guard var record = try reader.case(number: number) else { throw CaseError(.notFound, "no case \(number)") }
+            guard let desk = record.place.desks.first else { throw CaseError(.conflict, "case \(number) lies outside every region") }
+            let actor = CaseActor(name: account.name, role: account.role, department: account.department,
+                                  inScope: try reader.isRegion(desk, under: account.region),
+                                  ownGrid: try record.place.grid.map { try reader.isMemberGrid(account: account.id, grid: $0) } ?? false)
+            if let version, version != record.version { throw CaseError(.precondition, "case \(number) is at version \(record.version), not \(version): reload it") }
+            guard let category = try reader.category(code: record.category) else { throw CaseError(.conflict, "case \(number)'s category \(record.category) is gone") }
+            let before = record.state
+            // The targets a step names must exist and fit.
+            switch action {
+            case .dispatch(.department(let code)):
+                guard let d = try reader.department(code: code) else { throw CaseError(.invalid, "no department \(code)") }
+                if let root = d.region, try !reader.isRegion(desk, under: root) { throw CaseError(.invalid, "department \(code) does not serve \(desk)") }
+            case .dispatch(.region(let code)), .escalate(to: let code):
+                guard try reader.region(code: code) != nil, record.place.desks.contains(code) else {
+                    throw CaseError(.invalid, "\(code) is not a desk over this case (\(record.place.desks.joined(separator: ", ")))")
+                }
+            case .void(.duplicate, let original?):
+                guard original != number, try reader.case(number: original) != nil else { throw CaseError(.invalid, "no other case \(original)") }
+                record.duplicateOf = original
+            default: break
+            }
+            record.state = try CaseWorkflow.apply(action, to: before, by: actor)
+            let calendar = try reader.calendar()
+            Self.time(&record, action, before, category, calendar, at)
+            record.updatedAt = at
+            if !record.state.status.isOpen { record.closedAt = at }
+            let from = record.version
+            record.version += 1
+            let event = CaseEvent(at: at, actor: account.name, action: action.name, from: before.status, to: record.state.status,
+                                  holder: record.state.holder?.code, note: note)
+            guard try w.update(record, from: from, event: event) else { throw CaseError(.precondition, "case \(number) changed meanwhile: reload it") }
+            return record
+        }
+    }
+
+    /// The department that handles a category where a case lies: the category's own if it
+    /// serves the place, else the first that lists the category and serves it.
+    public func route(_ number: String) throws(CaseError) -> String? {
+        try read { r throws in
+            guard let c = try r.case(number: number), let desk = c.place.desks.first,
+                  let category = try r.category(code: c.category) else { return nil }
+            let departments = try r.departments()
+            func serves(_ d: Department) throws -> Bool { try d.region.map { try r.isRegion(desk, under: $0) } ?? true }
+            if let own = departments.first(where: { $0.code == category.department }), try serves(own) { return own.code }
+            return try departments.first { try $0.handles(category) && serves($0) }?.code
+        }
+    }
+
+    // MARK: Timing
+
+    /// The clock of the step the case waits on starts now.
+    static func startStep(_ c: inout CaseRecord, _ category: CaseCategory, _ calendar: WorkingCalendar, _ at: Date) {
+        c.stepStarted = at
+        c.due = c.state.status.step.flatMap { category.limits[$0] }.flatMap { calendar.deadline(from: at, limit: $0) }
+    }
+
+    /// Deadlines after a step: a new step starts its clock; an approved extension adds its
+    /// working time to the deadline; a suspension stops the clock and resuming restarts it with
+    /// the working time that was left.
+    static func time(_ c: inout CaseRecord, _ action: CaseAction, _ before: CaseState, _ category: CaseCategory, _ calendar: WorkingCalendar, _ at: Date) {
+        switch action {
+        case .approve:
+            if case .extension(let limit)? = before.pending, let due = c.due {
+                c.due = calendar.deadline(from: max(due, at), limit: limit)
+            } else if c.state.status == .suspended {
+                c.stepStarted = at  // the clock stopped here; `due` keeps the deadline it had
+            }
+        case .resume:
+            let left = c.stepStarted.flatMap { s in c.due.map { calendar.workingSeconds(from: s, to: $0) } } ?? 0
+            c.stepStarted = at
+            c.due = left > 0 ? calendar.deadline(from: at, limit: .workingHours(left / 3600)) : at
+        case .supervise, .requestExtension, .requestSuspension, .refuse, .accept:
+            break
+        default:
+            if c.state.status != before.status || c.state.holder != before.holder { startStep(&c, category, calendar, at) }
+        }
+        if !c.state.status.isOpen { c.due = nil }
+    }
+
+    // MARK: Store
+
+    private func transaction<T>(_ body: (StoreWriter) throws -> T) throws(CaseError) -> T {
+        do {
+            return try store.write(body)
+        } catch let e as CaseError {
+            throw e
+        } catch {
+            throw CaseError(.store, "\(error)")
+        }
+    }
+
+    private func read<T>(_ body: (StoreReader) throws -> T) throws(CaseError) -> T {
+        do {
+            return try store.read(body)
+        } catch let e as CaseError {
+            throw e
+        } catch {
+            throw CaseError(.store, "\(error)")
+        }
+    }
+}

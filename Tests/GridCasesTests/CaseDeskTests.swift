@@ -1,0 +1,198 @@
+import CivicGridModel
+import Foundation
+import GridCases
+import GridDemo
+import GridGeometry
+import GridImport
+import GridPlanning
+import GridStore
+import Testing
+
+/// The loop over a real database: the demo's regions and buildings, one community divided and
+/// published, the shipped catalogue and the 2026 calendar, accounts of every role.
+final class CaseFixture: @unchecked Sendable {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let community = "320599001001"
+    let store: GridStore
+    var desk: CaseDesk
+    let dispatcher, roads, sanitation, staff, farStaff, viewer, outsider: Account
+    /// Inside the community: a building's label point.
+    let spot: Coordinate
+    let grid: String
+    /// The clock: a Monday morning, moved by the tests.
+    let clock = Clock()
+
+    final class Clock: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value = CaseFixture.at("2026-11-30T09:00")
+        var now: Date { lock.withLock { value } }
+        func set(_ d: Date) { lock.withLock { value = d } }
+    }
+
+    static func at(_ text: String) -> Date { ISO8601DateFormatter().date(from: text + ":00+08:00")! }
+
+    init() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cases-\(UUID().uuidString).gpkg").path
+        let store = try GridStore(path: path)
+        self.store = store
+        let importer = Importer(store: store)
+        for file in DemoCity.files.prefix(3) {
+            _ = try importer.run(ImportKind(rawValue: String(file.dropLast(8)))!, path: Self.repository.appendingPathComponent("Data/demo/\(file)").path)
+        }
+        let planner = Planner(store: store)
+        var options = PartitionOptions()
+        options.region = Self.community
+        _ = try planner.partition(options)
+        _ = try planner.publishNewestDrafts(override: nil, actor: "test")
+        let data = Self.repository.appendingPathComponent("Data/cases")
+        let categories = try CaseCatalogue.categories(csv: String(decoding: try Data(contentsOf: data.appendingPathComponent("categories.csv")), as: UTF8.self))
+        let departments = try CaseCatalogue.departments(csv: String(decoding: try Data(contentsOf: data.appendingPathComponent("departments.csv")), as: UTF8.self))
+        let calendar = try CaseCatalogue.calendar(json: try Data(contentsOf: data.appendingPathComponent("calendar-2026.json")))
+        let (grid, label) = try store.read { r in
+            let plan = try #require(try r.publishedPlan(community: Self.community))
+            let g = try #require(try r.grids(plan: plan.id).first)
+            let assignment = try r.gridOfBuildings(plan: plan.id)
+            let b = try #require(try r.buildings(community: Self.community).first { assignment[$0.id!] == g.id })
+            return (g.code, b.label)
+        }
+        self.grid = grid
+        spot = label
+        func account(_ name: String, _ role: Role, _ region: String?, _ department: String? = nil, grids: [String] = []) throws -> Account {
+            try store.write { w in
+                let id = try w.addAccount(name: name, role: role, region: region, department: department)
+                try w.addGrids(grids, account: id)
+                return try #require(try w.reader.account(name: name))
+            }
+        }
+        try store.write { w in
+            try w.save(categories)
+            try w.save(departments)
+            try w.save(calendar)
+        }
+        dispatcher = try account("centre", .dispatcher, "320599")
+        roads = try account("roads", .department, "320599", "D-ROADS")
+        sanitation = try account("sanitation", .department, "320599", "D-SANITATION")
+        staff = try account("staff", .member, Self.community, grids: [grid])
+        farStaff = try account("far staff", .member, Self.community)
+        viewer = try account("viewer", .viewer, "320599")
+        outsider = try account("outsider", .dispatcher, "320599004")
+        var desk = CaseDesk(store: store)
+        let clock = self.clock
+        desk.now = { clock.now }
+        self.desk = desk
+    }
+
+    func report(_ category: String = "0101", by account: Account?, source: CaseSource = .publicWeb) throws -> CaseRecord {
+        try desk.report(CaseReport(category: category, description: "rubbish by the gate", location: spot, source: source,
+                                   reporter: Reporter(name: "王某", phone: "13800001234")), by: account)
+    }
+
+    @discardableResult
+    func act(_ action: CaseAction, _ c: inout CaseRecord, by account: Account, note: String? = nil) throws -> CaseRecord {
+        c = try desk.act(action, on: c.number, by: account, version: c.version, note: note)
+        return c
+    }
+}
+
+struct CaseDeskTests {
+    @Test func aReportLandsInItsGridAndWalksTheLoop() throws {
+        let f = try CaseFixture()
+        var c = try f.report(by: nil, source: .publicWeb)
+        #expect(c.number == "202611300001" && c.state.status == .reported)
+        #expect(c.place == CasePlace(grid: f.grid, community: CaseFixture.community, street: "320599001", district: "320599"))
+        #expect(c.state.holder == .region(CaseFixture.community))
+        #expect(c.due == CaseFixture.at("2026-11-30T10:00"), "verify: 1 working hour")
+        #expect(try f.report(by: f.staff).number == "202611300002", "a day's numbers count up")
+        try f.act(.verify, &c, by: f.staff)
+        try f.act(.file, &c, by: f.dispatcher)
+        #expect(try f.desk.route(c.number) == "D-SANITATION")
+        try f.act(.dispatch(.department("D-SANITATION")), &c, by: f.dispatcher)
+        #expect(c.due == CaseFixture.at("2026-12-01T09:00"), "handle: 1 working day from dispatch")
+        try f.act(.accept, &c, by: f.sanitation)
+        try f.act(.handle, &c, by: f.sanitation, note: "cleared")
+        try f.act(.pass, &c, by: f.staff)
+        try f.act(.close, &c, by: f.dispatcher)
+        #expect(c.state.status == .closed && c.closedAt != nil && c.due == nil && c.version == 8)
+        let history = try f.store.read { try $0.history(case: c.number) }
+        #expect(history.map(\.action) == ["report", "verify", "file", "dispatch", "accept", "handle", "pass", "close"])
+        #expect(history.last?.to == .closed && history[5].note == "cleared")
+        // What was stored is what was answered.
+        #expect(try f.store.read { try $0.case(number: c.number) } == c)
+    }
+
+    @Test func staleVersionsAndDeniedStepsChangeNothing() throws {
+        let f = try CaseFixture()
+        let c = try f.report(by: f.staff)
+        #expect(c.state.status == .verified, "grid staff reports are verified")
+        #expect(throws: CaseError(.precondition, "case \(c.number) is at version 1, not 0: reload it")) {
+            try f.desk.act(.file, on: c.number, by: f.dispatcher, version: 0)
+        }
+        for (account, action) in [(f.viewer, CaseAction.file), (f.roads, .file), (f.outsider, .file), (f.farStaff, .verify), (f.staff, .file),
+                                  (f.dispatcher, .close), (f.dispatcher, .dispatch(.department("NOPE"))), (f.dispatcher, .escalate(to: "320599004"))] {
+            #expect(throws: CaseError.self) { try f.desk.act(action, on: c.number, by: account, version: c.version) }
+        }
+        #expect(try f.store.read { try $0.case(number: c.number) } == c)
+        #expect(try f.store.read { try $0.history(case: c.number) }.count == 1)
+        #expect(throws: CaseError(.notFound, "no case 209901010001")) { try f.desk.act(.file, on: "209901010001", by: f.dispatcher, version: 1) }
+        // Reports outside the jurisdiction or the reporter's region are refused, nothing stored.
+        #expect(throws: CaseError.self) {
+            try f.desk.report(CaseReport(category: "0101", description: "x", location: Coordinate(0, 0), source: .publicWeb), by: nil)
+        }
+        #expect(throws: CaseError.self) {
+            try f.desk.report(CaseReport(category: "9999", description: "x", location: f.spot, source: .publicWeb), by: nil)
+        }
+        #expect(throws: CaseError.self) {
+            try f.desk.report(CaseReport(category: "0101", description: " ", location: f.spot, source: .publicWeb), by: nil)
+        }
+        #expect(throws: CaseError.self) { try f.desk.report(CaseReport(category: "0101", description: "x", location: f.spot, source: .gridStaff), by: f.outsider) }
+        #expect(try f.store.read { try $0.caseCount(numberPrefix: "2026") } == 1)
+    }
+
+    @Test func returnReworkAndEscalation() throws {
+        let f = try CaseFixture()
+        var c = try f.report(by: f.staff)
+        try f.act(.file, &c, by: f.dispatcher)
+        try f.act(.escalate(to: "320599001"), &c, by: f.dispatcher)
+        #expect(c.state.holder == .region("320599001") && c.state.escalations == 1)
+        try f.act(.dispatch(.department("D-ROADS")), &c, by: f.dispatcher)
+        try f.act(.return, &c, by: f.roads, note: "not roads")
+        #expect(c.state.status == .filed && c.state.holder == .region("320599001") && c.state.returns == 1)
+        try f.act(.dispatch(.department("D-SANITATION")), &c, by: f.dispatcher)
+        try f.act(.accept, &c, by: f.sanitation)
+        try f.act(.handle, &c, by: f.sanitation)
+        try f.act(.fail, &c, by: f.staff, note: "still there")
+        #expect(c.state.status == .dispatched && c.state.reworks == 1 && c.state.holder == .department("D-SANITATION"))
+    }
+
+    /// An approved extension adds its working time; a suspension stops the clock and resuming
+    /// restarts it with what was left.
+    @Test func extensionAndSuspensionMoveTheDeadline() throws {
+        let f = try CaseFixture()
+        var c = try f.report(by: f.staff)
+        try f.act(.file, &c, by: f.dispatcher)
+        try f.act(.dispatch(.department("D-SANITATION")), &c, by: f.dispatcher)
+        try f.act(.accept, &c, by: f.sanitation)
+        #expect(c.due == CaseFixture.at("2026-12-01T09:00"))
+        try f.act(.requestExtension(.workingHours(2)), &c, by: f.sanitation)
+        try f.act(.approve, &c, by: f.dispatcher)
+        #expect(c.due == CaseFixture.at("2026-12-01T11:00") && c.state.extensions == 1)
+        // Suspended at 10:00 on Monday, resumed at 09:00 on Wednesday: the 8 h 30 min of
+        // working time that were left (to Tuesday 11:00) run from then.
+        f.clock.set(CaseFixture.at("2026-11-30T10:00"))
+        try f.act(.requestSuspension, &c, by: f.sanitation)
+        try f.act(.approve, &c, by: f.dispatcher)
+        #expect(c.state.status == .suspended && !c.isOverdue(at: CaseFixture.at("2026-12-05T00:00")))
+        f.clock.set(CaseFixture.at("2026-12-02T09:00"))
+        try f.act(.resume, &c, by: f.sanitation)
+        #expect(c.due == CaseFixture.at("2026-12-03T10:00"), "\(String(describing: c.due))")
+    }
+
+    @Test func duplicatesAreVoidedWithALink() throws {
+        let f = try CaseFixture()
+        let first = try f.report(by: f.staff)
+        var second = try f.report(by: nil)
+        #expect(throws: CaseError.self) { try f.desk.act(.void(.duplicate, duplicateOf: second.number), on: second.number, by: f.dispatcher, version: second.version) }
+        try f.act(.void(.duplicate, duplicateOf: first.number), &second, by: f.dispatcher)
+        #expect(second.state.status == .voided && second.duplicateOf == first.number && second.closedAt != nil)
+    }
+}
