@@ -1,0 +1,262 @@
+import CivicGridModel
+import Foundation
+import GridCases
+import GridGeometry
+import GridStore
+import Hummingbird
+
+/// Cases over HTTP:
+///
+/// - `POST /api/v1/cases`: a report by grid staff or the command centre (JSON), 201 with the
+///   case and its `ETag`;
+/// - `GET /api/v1/cases/{number}`: the case and its history (reporter's name and phone only for
+///   the command centre, masked for others);
+/// - `POST /api/v1/cases/{number}/actions` (`If-Match` required): one step of the loop,
+///   `{"action":"dispatch","department":"D-ROADS","note":"…"}`; 409 when the step is not
+///   allowed now, 412 when someone acted first, 428 without `If-Match`.
+struct CasesController {
+    let store: GridStore
+    let access: Access
+
+    static let reporters: Set<Role> = [.admin, .dispatcher, .member]
+    static let readers: Set<Role> = [.admin, .dispatcher, .viewer, .member, .department]
+    static let actors: Set<Role> = [.admin, .dispatcher, .member, .department]
+
+    func register(on router: some RouterMethods<CivicContext>) {
+        router.post("api/v1/cases") { request, context in try await report(request, context) }
+        router.get("api/v1/cases/:number") { _, context in try await show(context, try context.parameters.require("number")) }
+        router.post("api/v1/cases/:number/actions") { request, context in try await act(request, context, try context.parameters.require("number")) }
+    }
+
+    // MARK: Routes
+
+    func report(_ request: Request, _ context: CivicContext) async throws -> Response {
+        let account = try access.require(context, Self.reporters, to: "report cases")
+        var request = request
+        let body = try await request.collectBody(upTo: 64 << 10)
+        guard case .object(let o)? = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer: body)) else {
+            throw Problem.badRequest(#"the body must be a JSON object: {"category":"0101","description":"…","lon":120.7,"lat":31.3}"#)
+        }
+        let report = try Self.caseReport(o, defaultSource: account.role == .member ? .gridStaff : .hotline)
+        let record = try await run { [store] in try CaseDesk(store: store).report(report, by: account) }
+        var response = try document(record, history: [], account: account)
+        response.status = .created
+        response.headers[.location] = "/api/v1/cases/\(record.number)"
+        return response
+    }
+
+    func show(_ context: CivicContext, _ number: String) async throws -> Response {
+        let account = try access.require(context, Self.readers, to: "read cases")
+        let (record, history) = try await readable(account, number)
+        return try document(record, history: history, account: account)
+    }
+
+    func act(_ request: Request, _ context: CivicContext, _ number: String) async throws -> Response {
+        let account = try access.require(context, Self.actors, to: "act on cases")
+        var request = request
+        let body = try await request.collectBody(upTo: 64 << 10)
+        guard case .object(let o)? = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer: body)) else {
+            throw Problem.badRequest(#"the body must be a JSON object: {"action":"verify"}"#)
+        }
+        let (action, note) = try Self.action(o)
+        let (current, _) = try await readable(account, number)
+        guard let header = request.headers[.ifMatch] else {
+            throw Problem(.preconditionRequired, "Precondition required",
+                          detail: "send If-Match with the case's ETag (\(Self.etag(current))) so that no one's step is overwritten")
+        }
+        let tags = header.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard let version = tags.contains("*") ? current.version : tags.compactMap(Self.version).first else {
+            throw Problem(.preconditionFailed, "Precondition failed", detail: "If-Match \(header) names no version of case \(number)",
+                          headers: [.eTag: Self.etag(current)])
+        }
+        let record = try await run { [store] in try CaseDesk(store: store).act(action, on: number, by: account, version: version, note: note) }
+        let history = try await store.asyncRead { try $0.history(case: number) }
+        return try document(record, history: history, account: account)
+    }
+
+    // MARK: Reading
+
+    /// The case and its history, after a 404 (no such case) and a 403 (outside the account's
+    /// region; a department sees the cases it holds or held).
+    func readable(_ account: Account, _ number: String) async throws -> (CaseRecord, [CaseEvent]) {
+        let (found, inScope, history) = try await store.asyncRead { r -> (CaseRecord?, Bool, [CaseEvent]) in
+            guard let c = try r.case(number: number), let desk = c.place.desks.first else { return (nil, false, []) }
+            let history = try r.history(case: number)
+            var inScope = try r.isRegion(desk, under: account.region)
+            if account.role == .department {
+                inScope = inScope && (c.state.holder == .department(account.department ?? "") || history.contains { $0.holder == account.department })
+            }
+            return (c, inScope, history)
+        }
+        guard let found else { throw Problem.notFound("no case \(number)") }
+        guard inScope else { throw Access.outOfScope(account, found.place.desks.first ?? number, "read case \(number)") }
+        return (found, history)
+    }
+
+    static func etag(_ c: CaseRecord) -> String { "\"case-\(c.number)-v\(c.version)\"" }
+
+    static func version(_ tag: some StringProtocol) -> Int? {
+        let t = tag.trimmingCharacters(in: CharacterSet(charactersIn: "\" ")).replacingOccurrences(of: "W/", with: "")
+        guard let v = t.range(of: "-v", options: .backwards) else { return nil }
+        return Int(t[v.upperBound...])
+    }
+
+    /// The case document; personal fields only for roles whose work needs them.
+    func document(_ c: CaseRecord, history: [CaseEvent], account: Account) throws -> Response {
+        let personal = account.role == .admin || account.role == .dispatcher
+        var o: [String: JSONValue] = [
+            "number": .string(c.number), "category": .string(c.category), "urgency": .string(c.urgency.rawValue),
+            "description": .string(c.description), "source": .string(c.source.rawValue),
+            "location": ["type": "Point", "coordinates": [.number(c.location.x), .number(c.location.y)]],
+            "status": .string(c.state.status.rawValue), "version": .number(Double(c.version)),
+            "created_at": .string(StoreTime.text(c.createdAt)), "updated_at": .string(StoreTime.text(c.updatedAt)),
+            "overdue": .bool(c.isOverdue(at: Date())),
+            "counts": ["returns": .number(Double(c.state.returns)), "reworks": .number(Double(c.state.reworks)),
+                       "extensions": .number(Double(c.state.extensions)), "escalations": .number(Double(c.state.escalations)),
+                       "supervisions": .number(Double(c.state.supervisions))],
+            "history": .array(history.map { e in
+                var h: [String: JSONValue] = ["at": .string(StoreTime.text(e.at)), "actor": .string(e.actor), "action": .string(e.action),
+                                              "to": .string(e.to.rawValue)]
+                if let from = e.from { h["from"] = .string(from.rawValue) }
+                if let holder = e.holder { h["holder"] = .string(holder) }
+                if let note = e.note { h["note"] = .string(note) }
+                return .object(h)
+            }),
+        ]
+        let place: [String: JSONValue] = [("grid", c.place.grid), ("community", c.place.community), ("street", c.place.street), ("district", c.place.district)]
+            .reduce(into: [:]) { d, kv in if let v = kv.1 { d[kv.0] = .string(v) } }
+        o["place"] = .object(place)
+        if let a = c.address { o["address"] = .string(a) }
+        if let h = c.state.holder {
+            switch h {
+            case .region(let code): o["holder"] = ["region": .string(code)]
+            case .department(let code): o["holder"] = ["department": .string(code)]
+            }
+        }
+        if let p = c.state.pending {
+            switch p {
+            case .extension(let limit): o["pending"] = ["request": "extension", "limit": .string(limit.description)]
+            case .suspension: o["pending"] = ["request": "suspension"]
+            }
+        }
+        if let due = c.due { o["due"] = .string(StoreTime.text(due)) }
+        if let s = c.stepStarted { o["step_started"] = .string(StoreTime.text(s)) }
+        if let closed = c.closedAt { o["closed_at"] = .string(StoreTime.text(closed)) }
+        if let d = c.duplicateOf { o["duplicate_of"] = .string(d) }
+        var reporter: [String: JSONValue] = [:]
+        if let name = c.reporter.name { reporter["name"] = .string(personal ? name : Self.mask(name: name)) }
+        if let phone = c.reporter.phone { reporter["phone"] = .string(personal ? phone : Self.mask(phone: phone)) }
+        if !reporter.isEmpty { o["reporter"] = .object(reporter) }
+        let answer = JSONAnswer(JSONValue.object(o))
+        return Response(status: .ok, headers: [.contentType: answer.contentType, .eTag: Self.etag(c)],
+                        body: .init(byteBuffer: ByteBuffer(bytes: try answer.bytes())))
+    }
+
+    static func mask(phone: String) -> String {
+        phone.count >= 7 ? String(phone.prefix(3)) + "****" + String(phone.suffix(4)) : "****"
+    }
+
+    static func mask(name: String) -> String { name.isEmpty ? "" : String(name.prefix(1)) + "**" }
+
+    // MARK: Bodies
+
+    static func caseReport(_ o: [String: JSONValue], defaultSource: CaseSource) throws -> CaseReport {
+        func string(_ key: String, max: Int) throws -> String? {
+            guard let v = o[key] else { return nil }
+            guard case .string(let s) = v, s.count <= max else { throw Problem.badRequest("\(key) must be a string of at most \(max) characters") }
+            return s
+        }
+        func number(_ key: String) throws -> Double {
+            guard case .number(let n)? = o[key], n.isFinite else { throw Problem.badRequest("\(key) must be a number") }
+            return n
+        }
+        guard let category = try string("category", max: 16), let description = try string("description", max: 2000) else {
+            throw Problem.badRequest("category and description are required")
+        }
+        var source = defaultSource
+        if let s = try string("source", max: 20) {
+            guard let parsed = CaseSource(rawValue: s) else { throw Problem.badRequest("source \(s): expected \(CaseSource.allCases.map(\.rawValue).joined(separator: ", "))") }
+            source = parsed
+        }
+        var urgency: Urgency?
+        if let u = try string("urgency", max: 20) {
+            guard let parsed = Urgency(rawValue: u) else { throw Problem.badRequest("urgency \(u): expected normal, urgent or emergency") }
+            urgency = parsed
+        }
+        var reporter = Reporter()
+        if let r = o["reporter"] {
+            guard case .object(let ro) = r else { throw Problem.badRequest(#"reporter must be an object {"name":…,"phone":…}"#) }
+            for (key, value) in ro {
+                guard case .string(let s) = value, s.count <= 100 else { throw Problem.badRequest("reporter.\(key) must be a string of at most 100 characters") }
+                switch key {
+                case "name": reporter.name = s
+                case "phone": reporter.phone = s
+                default: throw Problem.badRequest("reporter.\(key): only name and phone")
+                }
+            }
+        }
+        return CaseReport(category: category, description: description, location: Coordinate(try number("lon"), try number("lat")),
+                          address: try string("address", max: 200), source: source, reporter: reporter, urgency: urgency)
+    }
+
+    /// `{"action": name, …}` with the fields the action needs.
+    static func action(_ o: [String: JSONValue]) throws -> (CaseAction, String?) {
+        func string(_ key: String) throws -> String? {
+            guard let v = o[key] else { return nil }
+            guard case .string(let s) = v, !s.isEmpty, s.count <= 2000 else { throw Problem.badRequest("\(key) must be a non-empty string") }
+            return s
+        }
+        func required(_ key: String, _ action: String) throws -> String {
+            guard let s = try string(key) else { throw Problem.badRequest("\(action) needs \(key)") }
+            return s
+        }
+        guard let name = try string("action") else { throw Problem.badRequest("action is required: one of \(CaseAction.names.joined(separator: ", "))") }
+        let action: CaseAction
+        switch name {
+        case "verify": action = .verify
+        case "void":
+            let r = try required("reason", name)
+            guard let reason = VoidReason(rawValue: r) else { throw Problem.badRequest("reason \(r): expected not_true, duplicate or not_ours") }
+            action = .void(reason, duplicateOf: try string("duplicate_of"))
+        case "file": action = .file
+        case "dispatch":
+            if let d = try string("department") { action = .dispatch(.department(d)) } else { action = .dispatch(.region(try required("region", name))) }
+        case "escalate": action = .escalate(to: try required("to", name))
+        case "accept": action = .accept
+        case "return": action = .return
+        case "request_extension":
+            let l = try required("limit", name)
+            guard let limit = TimeLimit(l) else { throw Problem.badRequest("limit \(l): expected e.g. 4h, 2d or 12nh") }
+            action = .requestExtension(limit)
+        case "request_suspension": action = .requestSuspension
+        case "approve": action = .approve
+        case "refuse": action = .refuse
+        case "resume": action = .resume
+        case "handle": action = .handle
+        case "pass": action = .pass
+        case "fail": action = .fail
+        case "close": action = .close
+        case "supervise": action = .supervise
+        default: throw Problem.badRequest("unknown action \(name): one of \(CaseAction.names.joined(separator: ", "))")
+        }
+        return (action, try string("note"))
+    }
+
+    /// Case work off the cooperative pool, its errors as problems.
+    func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await offload {
+            do {
+                return try work()
+            } catch let e as CaseError {
+                switch e.kind {
+                case .invalid: throw Problem(.unprocessableContent, "Refused", detail: e.message)
+                case .forbidden: throw Problem(.forbidden, "Forbidden", detail: e.message)
+                case .conflict: throw Problem(.conflict, "Conflict", detail: e.message)
+                case .notFound: throw Problem.notFound(e.message)
+                case .precondition: throw Problem(.preconditionFailed, "Precondition failed", detail: e.message)
+                case .store: throw Problem(.internalServerError, "Store failed", detail: "nothing was changed")
+                }
+            }
+        }
+    }
+}

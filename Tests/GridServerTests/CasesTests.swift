@@ -1,0 +1,118 @@
+import CivicGridModel
+import Foundation
+import GridServer
+import GridStore
+import GridTiles
+import GridTracking
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// Cases over HTTP with real roles: a report by grid staff walks the loop to closing; every
+/// refused request (role, scope, status, version) changes nothing; reporters' phones are
+/// masked for everyone but the command centre.
+struct CasesTests {
+    func withCases(_ body: @escaping @Sendable (any TestClientProtocol, GridStore) async throws -> Void) async throws {
+        let store = try makeTestStore()
+        try store.write { w in
+            try w.save([CaseCategory(code: "0101", major: "01", majorName: "市容环境", majorNameEn: "City appearance", name: "暴露垃圾",
+                                     nameEn: "Exposed rubbish", kind: .event, urgency: .normal,
+                                     limits: [.verify: .workingHours(1), .file: .workingHours(1), .dispatch: .workingHours(1), .handle: .workingDays(1), .check: .workingDays(1)],
+                                     department: "D-SANITATION")])
+            try w.save([Department(code: "D-SANITATION", name: "环卫处", region: "320599", categories: ["01"]),
+                        Department(code: "D-ROADS", name: "市政处", region: "320599", categories: ["52"])])
+            for (name, role, region, department) in [("centre", Role.dispatcher, "320599", nil as String?), ("clean", .department, "320599", "D-SANITATION"),
+                                                     ("roads", .department, "320599", "D-ROADS"), ("staff", .member, "320599001001", nil),
+                                                     ("viewer", .viewer, "320599", nil)] {
+                let id = try w.addAccount(name: name, role: role, region: region, department: department)
+                try w.addToken(account: id, tokenHash: DeviceToken.hash("t-\(name)"))
+                if name == "staff" { try w.addGrids(["320599001001001"], account: id) }
+            }
+        }
+        let tiles = TileProvider(set: try TileSet.load(from: store))
+        let app = Application(router: buildRouter(store: store, tiles: tiles, ingestor: PingIngestor(store: store)))
+        try await app.test(.router) { client in try await body(client, store) }
+    }
+
+    static func headers(_ token: String?, ifMatch: String? = nil) -> HTTPFields {
+        var h: HTTPFields = [.contentType: "application/json"]
+        if let token { h[.authorization] = "Bearer \(token)" }
+        if let ifMatch { h[.ifMatch] = ifMatch }
+        return h
+    }
+
+    static func json(_ r: TestResponse) -> [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(buffer: r.body))) as? [String: Any] ?? [:]
+    }
+
+    static let report = #"{"category":"0101","description":"rubbish by the gate","lon":120.7025,"lat":31.305,"reporter":{"name":"王某","phone":"13800001234"}}"#
+
+    @Test func aReportWalksTheLoopOverHTTP() async throws {
+        try await withCases { client, store in
+            let created = try await client.execute(uri: "/api/v1/cases", method: .post, headers: Self.headers("t-staff"), body: ByteBuffer(string: Self.report))
+            #expect(created.status == .created, "\(String(buffer: created.body))")
+            let c = Self.json(created)
+            let number = try #require(c["number"] as? String)
+            #expect(c["status"] as? String == "verified" && (c["place"] as? [String: String])?["grid"] == "320599001001001")
+            #expect(created.headers[.location] == "/api/v1/cases/\(number)")
+            var etag = try #require(created.headers[.eTag])
+            for (token, step) in [("t-centre", #"{"action":"file"}"#), ("t-centre", #"{"action":"dispatch","department":"D-SANITATION"}"#),
+                                  ("t-clean", #"{"action":"accept"}"#), ("t-clean", #"{"action":"handle","note":"cleared"}"#),
+                                  ("t-staff", #"{"action":"pass"}"#), ("t-centre", #"{"action":"close"}"#)] {
+                let r = try await client.execute(uri: "/api/v1/cases/\(number)/actions", method: .post, headers: Self.headers(token, ifMatch: etag),
+                                                 body: ByteBuffer(string: step))
+                #expect(r.status == .ok, "\(step): \(String(buffer: r.body))")
+                etag = try #require(r.headers[.eTag])
+            }
+            let closed = try await client.execute(uri: "/api/v1/cases/\(number)", method: .get, headers: Self.headers("t-centre"))
+            let doc = Self.json(closed)
+            #expect(doc["status"] as? String == "closed" && (doc["history"] as? [Any])?.count == 7)
+            #expect((doc["reporter"] as? [String: String])?["phone"] == "13800001234", "the command centre sees the reporter")
+            let masked = Self.json(try await client.execute(uri: "/api/v1/cases/\(number)", method: .get, headers: Self.headers("t-staff")))
+            #expect((masked["reporter"] as? [String: String])?["phone"] == "138****1234")
+            #expect(!String(buffer: try await client.execute(uri: "/api/v1/cases/\(number)", method: .get, headers: Self.headers("t-clean")).body).contains("13800001234"))
+            // A department that never held it does not see it.
+            #expect(try await client.execute(uri: "/api/v1/cases/\(number)", method: .get, headers: Self.headers("t-roads")).status == .forbidden)
+            #expect(try store.read { try $0.history(case: number) }.map(\.action) == ["report", "file", "dispatch", "accept", "handle", "pass", "close"])
+        }
+    }
+
+    @Test func refusedRequestsChangeNothing() async throws {
+        try await withCases { client, store in
+            // Reports: anonymous 401, a viewer 403, malformed 400, unknown category 422.
+            for (token, body, status) in [(nil, Self.report, HTTPResponse.Status.unauthorized), ("t-viewer", Self.report, .forbidden),
+                                          ("t-staff", "[]", .badRequest), ("t-staff", #"{"category":"0101"}"#, .badRequest),
+                                          ("t-staff", #"{"category":"0101","description":"x","lon":"e","lat":1}"#, .badRequest),
+                                          ("t-staff", #"{"category":"9999","description":"x","lon":120.7025,"lat":31.305}"#, .unprocessableContent),
+                                          ("t-staff", #"{"category":"0101","description":"x","lon":100,"lat":10}"#, .unprocessableContent)] as [(String?, String, HTTPResponse.Status)] {
+                let r = try await client.execute(uri: "/api/v1/cases", method: .post, headers: Self.headers(token), body: ByteBuffer(string: body))
+                #expect(r.status == status, "\(token ?? "anonymous") \(body): \(String(buffer: r.body))")
+            }
+            #expect(try store.read { try $0.caseCount(numberPrefix: "2") } == 0)
+            let created = try await client.execute(uri: "/api/v1/cases", method: .post, headers: Self.headers("t-staff"), body: ByteBuffer(string: Self.report))
+            let number = try #require(Self.json(created)["number"] as? String)
+            let etag = try #require(created.headers[.eTag])
+            let before = try store.read { try $0.case(number: number) }
+            for (token, ifMatch, body, status) in [
+                ("t-centre", nil, #"{"action":"file"}"#, HTTPResponse.Status.preconditionRequired),
+                ("t-centre", "\"case-\(number)-v9\"", #"{"action":"file"}"#, .preconditionFailed),
+                ("t-viewer", etag, #"{"action":"file"}"#, .forbidden),
+                ("t-staff", etag, #"{"action":"file"}"#, .forbidden),
+                ("t-clean", etag, #"{"action":"accept"}"#, .forbidden),
+                ("t-centre", etag, #"{"action":"close"}"#, .conflict),
+                ("t-centre", etag, #"{"action":"dispatch","department":"D-NOPE"}"#, .unprocessableContent),
+                ("t-centre", etag, #"{"action":"fly"}"#, .badRequest),
+                ("t-centre", etag, #"{"action":"void","reason":"duplicate"}"#, .unprocessableContent),
+                (nil, etag, #"{"action":"file"}"#, .unauthorized),
+            ] as [(String?, String?, String, HTTPResponse.Status)] {
+                let r = try await client.execute(uri: "/api/v1/cases/\(number)/actions", method: .post, headers: Self.headers(token, ifMatch: ifMatch),
+                                                 body: ByteBuffer(string: body))
+                #expect(r.status == status, "\(token ?? "anonymous") \(body): \(r.status) \(String(buffer: r.body))")
+                #expect(r.headers[.contentType]?.hasPrefix("application/problem+json") == true)
+            }
+            #expect(try store.read { try $0.case(number: number) } == before)
+            #expect(try store.read { try $0.history(case: number) }.count == 1)
+            #expect(try await client.execute(uri: "/api/v1/cases/209901010001", method: .get, headers: Self.headers("t-centre")).status == .notFound)
+        }
+    }
+}
