@@ -63,6 +63,7 @@ enum OpenAPI {
         ]
         for (path, item) in tracking { paths[path] = item }
         for (path, item) in plans { paths[path] = item }
+        for (path, item) in cases { paths[path] = item }
         // One items path per collection, with its queryables as parameters.
         for layer in layers {
             var params = ["bbox", "bbox-crs", "limit", "after", "before", "f"].map(ref) + [propertiesParameter(layer)]
@@ -252,6 +253,46 @@ enum OpenAPI {
             "/api/v1/plans/{id}/grids.gpkg": get("A plan as GeoPackage", "The plan's grids (code, name, counts) as a GeoPackage layer grids, to edit in QGIS and upload back as a new draft.",
                                                  tag: "Plans", params: [id], ok: ["description": "GeoPackage", "content": ["application/geopackage+sqlite3": ["schema": ["type": "string", "format": "binary"]]]],
                                                  notFound: true, account: true),
+        ]
+    }
+
+    /// The case loop (roles: reports by grid staff and the command centre; steps by whoever
+    /// the workflow allows; each within the account's region).
+    static var cases: [String: JSONValue] {
+        let number = pathParameter("number", "Case number, e.g. 202611300042")
+        let ifMatch: JSONValue = ["name": "If-Match", "in": "header", "required": true, "description": "The case's ETag as last read", "schema": ["type": "string"]]
+        let report: JSONValue = ["required": true, "content": ["application/json": ["schema": [
+            "type": "object", "required": ["category", "description", "lon", "lat"],
+            "properties": [
+                "category": ["type": "string", "maxLength": 16], "description": ["type": "string", "minLength": 1, "maxLength": 2000],
+                "lon": ["type": "number", "minimum": -180, "maximum": 180], "lat": ["type": "number", "minimum": -90, "maximum": 90],
+                "address": ["type": "string", "maxLength": 200],
+                "source": ["type": "string", "enum": .array(CaseSource.allCases.map { .string($0.rawValue) })],
+                "urgency": ["type": "string", "enum": .array(Urgency.allCases.map { .string($0.rawValue) })],
+                "reporter": ["type": "object", "properties": ["name": ["type": "string", "maxLength": 100], "phone": ["type": "string", "maxLength": 100]]],
+            ],
+        ]]]]
+        let step: JSONValue = ["required": true, "content": ["application/json": ["schema": [
+            "type": "object", "required": ["action"],
+            "properties": [
+                "action": ["type": "string", "enum": .array(CaseAction.names.map { .string($0) })],
+                "department": ["type": "string", "description": "dispatch: the department"], "region": ["type": "string", "description": "dispatch: a desk (flat dispatch)"],
+                "to": ["type": "string", "description": "escalate: the desk one level up"],
+                "reason": ["type": "string", "enum": .array(VoidReason.allCases.map { .string($0.rawValue) })],
+                "duplicate_of": ["type": "string"], "limit": ["type": "string", "description": "request_extension: 4h, 2d or 12nh"],
+                "note": ["type": "string", "maxLength": 2000],
+            ],
+        ]]]]
+        let caseDocument = json(nil)
+        return [
+            "/api/v1/cases": ["post": operation(
+                "Report a case", "Files a problem where it lies (published grid, community, street, district), numbered by day, at its community's desk; reports by grid staff and the command centre are verified as made. Answers 201 with the case and its ETag.",
+                tag: "Cases", params: [], ok: caseDocument, body: report, badRequest: true, account: true)],
+            "/api/v1/cases/{number}": get("A case", "The case, its place, holder, current deadline, counts (returns, reworks, extensions, escalations, supervisions) and history; the reporter's name and phone only for the command centre, masked for others.",
+                                          tag: "Cases", params: [number], ok: caseDocument, notFound: true, account: true),
+            "/api/v1/cases/{number}/actions": ["post": operation(
+                "Take a step", "One step of the loop (GB/T 30428): verify, void, file, dispatch, escalate, accept, return, request_extension, request_suspension, approve, refuse, resume, handle, pass, fail, close, supervise. 409 when the step is not allowed in the case's status, 422 for a target that does not exist or fit.",
+                tag: "Cases", params: [number, ifMatch], ok: caseDocument, body: step, badRequest: true, notFound: true, account: true, edit: true)],
         ]
     }
 

@@ -28,7 +28,7 @@ struct LayerCatalogueTests {
         }
         // Positions: never in tiles, never public, only for whole-jurisdiction watchers.
         #expect(LayerDescriptor.positions.zooms == nil && !LayerDescriptor.positions.publicByDefault)
-        #expect(LayerDescriptor.positions.readers == [.admin, .viewer] && LayerDescriptor.positions.wholeJurisdictionOnly)
+        #expect(LayerDescriptor.positions.readers == [.admin, .viewer, .dispatcher] && LayerDescriptor.positions.wholeJurisdictionOnly)
         #expect(layers.filter(\.publicByDefault).map(\.name) == ["districts", "streets", "communities", "grids"])
         #expect(LayerDescriptor.grids.tileFields.map(\.name) == ["code", "community", "plan", "households", "buildings", "band", "area_m2"])
     }
