@@ -145,6 +145,25 @@ extension LayerDescriptor {
         ], zooms: nil, readers: [.admin, .viewer, .dispatcher], wholeJurisdictionOnly: true, hasTime: true, textIDs: true,
         withheld: ["member", "member_name", "token_hash", "attributes"])
 
+    /// Cases for the command centre: public fields only (no reporter, no description); not in
+    /// tiles, which are rebuilt on map changes, while cases change by the second.
+    public static let cases = LayerDescriptor(
+        name: "cases", title: "Cases",
+        summary: "Problems reported and their handling: number, category, urgency, source, status, where it lies, when it is due; no reporter and no description.",
+        geometry: .point, fields: [
+            LayerField("number", .string, "Case number (local day and sequence)"),
+            LayerField("category", .string, "Minor category code"),
+            LayerField("urgency", .string, "normal, urgent or emergency"),
+            LayerField("source", .string, "grid_staff, public_web, open311, sms, hotline, video or referral"),
+            LayerField("status", .string, "reported, verified, filed, dispatched, accepted, suspended, handled, checked, closed or voided"),
+            LayerField("holder", .string, "The desk (region code) or department holding it"),
+            LayerField("grid", .string, "Grid code in the published plan when it was reported"),
+            LayerField("community", .string, "Community code"),
+            LayerField("created_at", .dateTime, "Reported at"),
+            LayerField("due", .dateTime, "When the step it waits on is due"),
+        ], zooms: nil, readers: [.admin, .dispatcher, .viewer], wholeJurisdictionOnly: true, textIDs: true,
+        withheld: ["reporter_name", "reporter_phone", "reporter_account", "description", "address", "token"])
+
     /// CivicGrid's layers, in drawing order (bottom first).
-    public static let standard: [LayerDescriptor] = [districts, streets, communities, grids, buildings, roads, positions]
+    public static let standard: [LayerDescriptor] = [districts, streets, communities, grids, buildings, roads, positions, cases]
 }

@@ -7,13 +7,17 @@ import Hummingbird
 /// layers. Every check runs before anything is read or written, so a denied request changes
 /// nothing.
 ///
-/// | | admin | planner | viewer | member | anonymous |
-/// |---|---|---|---|---|---|
-/// | public layers (default: districts, streets, communities, grids) | ✓ | ✓ | ✓ | ✓ | ✓ |
-/// | other layers (buildings, roads) | ✓ | ✓ | ✓ | ✓ | |
-/// | plans (any status), diff, audit, in scope | ✓ | ✓ | ✓ | | |
-/// | create, edit, publish plans in scope | ✓ | ✓ | | | |
-/// | positions, live, events, coverage, tracks, in scope | ✓ | | ✓ | own devices' tracks | |
+/// | | admin | planner | viewer | member | dispatcher | department | anonymous |
+/// |---|---|---|---|---|---|---|---|
+/// | public layers (default: districts, streets, communities, grids) | ✓ | ✓ | ✓ | ✓ | ✓ | ✓ | ✓ |
+/// | other layers (buildings, roads) | ✓ | ✓ | ✓ | ✓ | ✓ | ✓ | |
+/// | plans (any status), diff, audit, in scope | ✓ | ✓ | ✓ | | | | |
+/// | create, edit, publish plans in scope | ✓ | ✓ | | | | | |
+/// | positions, live, events, coverage, tracks, in scope | ✓ | | ✓ | own devices' tracks | ✓ | | |
+/// | the cases layer (whole jurisdiction) | ✓ | | ✓ | | ✓ | | |
+/// | report cases, in scope | ✓ | | | ✓ | ✓ | | |
+/// | read a case, in scope | ✓ | | ✓ | ✓ | ✓ | held or once held | |
+/// | steps on a case (as `CaseWorkflow` allows) | ✓ | | | verify, check in own grids | ✓ | the holder's | |
 struct Access: Sendable {
     let store: GridStore
     /// The layers, with who may read each.

@@ -13,7 +13,7 @@ public struct DataChange: Hashable, Sendable {
     public var bounds: BoundingBox
 
     public enum Layer: String, Sendable, CaseIterable {
-        case regions, buildings, roads, grids, cases
+        case regions, buildings, roads, grids
     }
 }
 

@@ -121,6 +121,11 @@ public struct LayerQuery: Sendable {
             columns: ["device": "q.device", "time": "q.time", "accuracy": "q.accuracy", "speed": "q.speed", "heading": "q.heading",
                       "battery": "q.battery", "community": "q.community", "grid": "(SELECT code FROM grids WHERE fid = q.grid)"],
             cacheable: false),
+        "cases": LayerQuery(
+            from: "cases c", id: "c.number", key: "c.fid", geometry: "c.geom", rtree: ("rtree_cases_geom", "c.fid"),
+            columns: ["number": "c.number", "category": "c.category", "urgency": "c.urgency", "source": "c.source", "status": "c.status",
+                      "holder": "c.holder", "grid": "c.grid", "community": "c.community", "created_at": "c.created_at", "due": "c.due"],
+            cacheable: false),
     ]
 }
 

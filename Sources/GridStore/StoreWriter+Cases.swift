@@ -63,7 +63,6 @@ extension StoreWriter {
     /// Stores a new case and its first history row; returns its id. The number must be new.
     @discardableResult
     public func insert(_ c: CaseRecord, event: CaseEvent) throws -> Int64 {
-        changed(.cases, BoundingBox(covering: [c.location]))
         try db.execute(sql: """
             INSERT INTO cases (geom, number, category, urgency, description, source, address, grid, community, street, district,
                                reporter_name, reporter_phone, reporter_account, status, holder_kind, holder, pending, dispatched_from,
@@ -90,7 +89,6 @@ extension StoreWriter {
             WHERE fid = ? AND version = ?
             """, arguments: StatementArguments(Self.stateColumns(c) + [id, version]))
         guard db.changesCount == 1 else { return false }
-        changed(.cases, BoundingBox(covering: [c.location]))
         try append(event, case: id)
         return true
     }

@@ -115,4 +115,21 @@ struct CasesTests {
             #expect(try await client.execute(uri: "/api/v1/cases/209901010001", method: .get, headers: Self.headers("t-centre")).status == .notFound)
         }
     }
+
+    /// The cases layer: public fields only, for the whole jurisdiction's command centre.
+    @Test func theCasesLayerHoldsNoPersonalField() async throws {
+        try await withCases { client, _ in
+            let created = try await client.execute(uri: "/api/v1/cases", method: .post, headers: Self.headers("t-staff"), body: ByteBuffer(string: Self.report))
+            let number = try #require(Self.json(created)["number"] as? String)
+            let items = try await client.execute(uri: "/collections/cases/items", method: .get, headers: Self.headers("t-admin"))
+            #expect(items.status == .ok, "\(String(buffer: items.body))")
+            let text = String(buffer: items.body)
+            #expect(text.contains(number) && text.contains("\"status\":\"verified\"") && text.contains("320599001001001"))
+            for personal in ["13800001234", "王某", "rubbish by the gate", "reporter"] { #expect(!text.contains(personal), "\(personal)") }
+            #expect(try await client.execute(uri: "/collections/cases/items", method: .get, headers: Self.headers(nil)).status == .unauthorized)
+            #expect(try await client.execute(uri: "/collections/cases/items", method: .get, headers: Self.headers("t-clean")).status == .forbidden)
+            #expect(try await client.execute(uri: "/collections/cases/items", method: .get, headers: Self.headers("t-centre")).status == .forbidden,
+                    "a district's dispatcher reads its cases through the case API, not the whole jurisdiction's layer")
+        }
+    }
 }
