@@ -94,7 +94,7 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
-        .testTarget(name: "civicgridTests", dependencies: ["civicgrid", "GridStore"]),
+        .testTarget(name: "civicgridTests", dependencies: ["civicgrid", "CivicGridModel", "GridGeometry", "GridStore"]),
     ],
     swiftLanguageModes: [.v6]
 )

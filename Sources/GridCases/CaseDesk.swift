@@ -13,9 +13,12 @@ public struct CaseReport: Sendable {
     public var reporter: Reporter
     /// Defaults to the category's.
     public var urgency: Urgency?
+    /// A token the reporter can follow the case by (Open311).
+    public var token: String?
 
     public init(category: String, description: String, location: Coordinate, address: String? = nil, source: CaseSource,
-                reporter: Reporter = Reporter(), urgency: Urgency? = nil) {
+                reporter: Reporter = Reporter(), urgency: Urgency? = nil, token: String? = nil) {
+        self.token = token
         self.category = category
         self.description = description
         self.location = location
@@ -65,7 +68,7 @@ public struct CaseDesk: Sendable {
             let number = day + String(format: "%04d", try reader.caseCount(numberPrefix: day) + 1)
             var record = CaseRecord(number: number, category: category.code, urgency: r.urgency ?? category.urgency, description: description,
                                     source: r.source, location: r.location, address: r.address, place: place, reporter: r.reporter,
-                                    state: state, stepStarted: nil, due: nil, createdAt: at, updatedAt: at)
+                                    state: state, stepStarted: nil, due: nil, token: r.token, createdAt: at, updatedAt: at)
             Self.startStep(&record, category, calendar, at)
             record.id = try w.insert(record, event: CaseEvent(at: at, actor: account?.name ?? r.source.rawValue, action: "report",
                                                               from: nil, to: state.status, holder: desk, note: nil))

@@ -123,6 +123,7 @@ public func buildRouter(store: GridStore, tiles: TileProvider, ingestor: PingIng
     FeaturesController(store: store, fallbackHost: configuration.authority, access: access).register(on: api)
     PlansController(store: store, tiles: tiles, access: access).register(on: api)
     CasesController(store: store, access: access).register(on: api)
+    Open311Controller(store: store, fallbackHost: configuration.authority).register(on: router)
     let watching = Watching(store: store, access: access)
     LiveController(store: store, ingestor: ingestor, configuration: configuration, watching: watching).register(on: api)
     HistoryController(watching: watching).register(on: api)

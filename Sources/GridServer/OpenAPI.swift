@@ -64,6 +64,7 @@ enum OpenAPI {
         for (path, item) in tracking { paths[path] = item }
         for (path, item) in plans { paths[path] = item }
         for (path, item) in cases { paths[path] = item }
+        for (path, item) in open311 { paths[path] = item }
         // One items path per collection, with its queryables as parameters.
         for layer in layers {
             var params = ["bbox", "bbox-crs", "limit", "after", "before", "f"].map(ref) + [propertiesParameter(layer)]
@@ -293,6 +294,30 @@ enum OpenAPI {
             "/api/v1/cases/{number}/actions": ["post": operation(
                 "Take a step", "One step of the loop (GB/T 30428): verify, void, file, dispatch, escalate, accept, return, request_extension, request_suspension, approve, refuse, resume, handle, pass, fail, close, supervise. 409 when the step is not allowed in the case's status, 422 for a target that does not exist or fit.",
                 tag: "Cases", params: [number, ifMatch], ok: caseDocument, body: step, badRequest: true, notFound: true, account: true, edit: true)],
+        ]
+    }
+
+    /// Open311 GeoReport v2 (public; answers in the spec's JSON or XML by the file extension).
+    static var open311: [String: JSONValue] {
+        let file = pathParameter("file", "The resource with its format: name.json or name.xml")
+        let both: JSONValue = ["description": "The spec's answer", "content": ["application/json": ["schema": ["type": "array", "items": ["type": "object"]]],
+                                                                             "text/xml": ["schema": ["type": "string"]]]]
+        let q = { (name: String, description: String) -> JSONValue in query(name, description, ["type": "string"]) }
+        return [
+            "/open311/v2/{file}": [
+                "get": operation("Open311: discovery, services or requests", "discovery.json|xml, services.json|xml (the minor categories), requests.json|xml (filters: service_request_id, service_code, start_date, end_date (default the last 90 days), status open|closed, page, page_size ≤ 1000). No reporter in any answer.",
+                                 tag: "Open311", params: [file, q("service_request_id", "Comma-separated numbers"), q("service_code", "Comma-separated codes"),
+                                                          q("start_date", "W3C date-time"), q("end_date", "W3C date-time"), q("status", "open or closed"),
+                                                          query("page", "From 1", ["type": "integer", "minimum": 1]),
+                                                          query("page_size", "1 to 1000", ["type": "integer", "minimum": 1, "maximum": 1000])],
+                                 ok: both, badRequest: true, notFound: true),
+                "post": operation("Open311: post a request", "requests.json|xml, form-encoded: api_key (civicgrid open311 key), service_code, lat, long, description, address_string, first_name, last_name, phone (kept for the command centre, never shown). 201 with the request's number and a token.",
+                                  tag: "Open311", params: [file], ok: both,
+                                  body: ["required": true, "content": ["application/x-www-form-urlencoded": ["schema": ["type": "object"]]]], badRequest: true, notFound: true),
+            ],
+            "/open311/v2/services/{file}": get("Open311: a service definition", "{code}.json|xml: the service's attributes (none).", tag: "Open311", params: [file], ok: both, notFound: true),
+            "/open311/v2/requests/{file}": get("Open311: a request", "{number}.json|xml: the request as a one-element list.", tag: "Open311", params: [file], ok: both, notFound: true),
+            "/open311/v2/tokens/{file}": get("Open311: a request by token", "{token}.json|xml: the request number for the token POST answered.", tag: "Open311", params: [file], ok: both, notFound: true),
         ]
     }
 

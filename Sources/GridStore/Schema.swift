@@ -22,6 +22,7 @@ enum Schema {
         m.registerMigration("v5 plan layers", migrate: planLayers)
         m.registerMigration("v6 a layer per draft", migrate: draftLayers)
         m.registerMigration("v7 cases", migrate: cases)
+        m.registerMigration("v8 open311 keys", migrate: open311Keys)
         return m
     }
 
@@ -369,6 +370,19 @@ enum Schema {
             CREATE INDEX case_history_case ON case_history(case_fid, id);
             """)
         try registerFeatureTable(db, table: "cases", geometryType: "POINT", description: "Cases: problems reported and their handling")
+    }
+
+    /// Keys of the applications that report through Open311 (hashed, like every token).
+    static func open311Keys(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE open311_keys (
+              id INTEGER PRIMARY KEY,
+              name TEXT NOT NULL UNIQUE,
+              key_hash TEXT NOT NULL UNIQUE,
+              created_at TEXT NOT NULL,
+              revoked_at TEXT
+            );
+            """)
     }
 
     /// Each draft its own layer instead of one view of every draft's grids.

@@ -158,3 +158,42 @@ extension StoreReader {
         try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM member_grids WHERE member = ? AND grid_code = ?)", arguments: [account, grid]) ?? false
     }
 }
+
+/// Which cases to list: by number, category, time reported, status; a page in reporting
+/// order, newest first.
+public struct CaseFilter: Sendable {
+    public var numbers: [String] = []
+    public var categories: [String] = []
+    public var statuses: [CaseStatus] = []
+    public var from: Date?
+    public var to: Date?
+    public var limit = 1000
+    public var offset = 0
+
+    public init() {}
+}
+
+extension StoreReader {
+    /// The application an Open311 key belongs to, if the key is live.
+    public func open311Key(hash: String) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT name FROM open311_keys WHERE key_hash = ? AND revoked_at IS NULL", arguments: [hash])
+    }
+
+    public func cases(_ f: CaseFilter) throws -> [CaseRecord] {
+        var conditions: [String] = [], args: [any DatabaseValueConvertible] = []
+        func list(_ column: String, _ values: [String]) {
+            guard !values.isEmpty else { return }
+            conditions.append("\(column) IN (\(values.map { _ in "?" }.joined(separator: ",")))")
+            args += values
+        }
+        list("number", f.numbers)
+        list("category", f.categories)
+        list("status", f.statuses.map(\.rawValue))
+        if let from = f.from { conditions.append("created_at >= ?"); args.append(StoreTime.text(from)) }
+        if let to = f.to { conditions.append("created_at <= ?"); args.append(StoreTime.text(to)) }
+        let condition = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        args += [f.limit, f.offset]
+        return try Row.fetchAll(db, sql: "SELECT \(Self.caseColumns) FROM cases \(condition) ORDER BY created_at DESC, fid DESC LIMIT ? OFFSET ?",
+                                arguments: StatementArguments(args)).map(Self.caseRecord)
+    }
+}

@@ -120,3 +120,14 @@ public enum StoreTime {
         try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text)
     }
 }
+
+extension StoreWriter {
+    /// Registers an application that reports through Open311 by the hash of its key.
+    public func addOpen311Key(name: String, keyHash: String) throws {
+        if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM open311_keys WHERE name = ?)", arguments: [name]) == true {
+            throw StoreError("an Open311 key named \"\(name)\" exists already")
+        }
+        try db.execute(sql: "INSERT INTO open311_keys (name, key_hash, created_at) VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+                       arguments: [name, keyHash])
+    }
+}

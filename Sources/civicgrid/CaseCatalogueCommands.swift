@@ -3,6 +3,7 @@ import CivicGridModel
 import Foundation
 import GridImport
 import GridStore
+import GridTracking
 
 /// Reads a file for a catalogue import; refusals print every bad line and exit 1.
 private func catalogueFile(_ path: String) throws -> Data {
@@ -145,6 +146,32 @@ struct CalendarCommand: ParsableCommand {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             print(String(decoding: try encoder.encode(calendar), as: UTF8.self))
+        }
+    }
+}
+
+struct Open311Command: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "open311", abstract: "Open311 GeoReport v2 for the public's reports.",
+                                                    subcommands: [Key.self])
+
+    struct Key: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Issue an api_key to an application that posts requests (shown only this once).")
+
+        @OptionGroup var database: DatabaseOption
+
+        @Option(help: "The application's name (unique), e.g. wechat-mini-program.")
+        var name: String
+
+        func run() throws {
+            guard !name.isEmpty, name.count <= 100 else { throw ValidationError("--name: 1 to 100 characters") }
+            let key = DeviceToken.generate()
+            do {
+                try GridStore(path: database.db).write { try $0.addOpen311Key(name: name, keyHash: DeviceToken.hash(key)) }
+            } catch let e as StoreError {
+                printError("error: \(e)")
+                throw ExitCode.failure
+            }
+            print("Open311 api_key for \(name) (shown once): \(key)")
         }
     }
 }

@@ -1,0 +1,297 @@
+import CivicGridModel
+import Foundation
+import GridCases
+import GridStore
+import GridTracking
+import Hummingbird
+
+/// Open311 GeoReport v2 at `/open311/v2/`, for the public's reports: `discovery`, `services`,
+/// `services/{code}`, `requests` (GET with filters and pages, POST form-encoded with an
+/// `api_key`), `requests/{id}`, `tokens/{token}`, each as `.json` or `.xml`. Services are the
+/// minor categories; a request is a case (its number is the `service_request_id`). No GET
+/// answer carries the reporter; errors are the spec's list of code and description.
+struct Open311Controller {
+    let store: GridStore
+    let fallbackHost: String
+
+    func register(on router: some RouterMethods<CivicContext>) {
+        router.get("open311/v2/:file") { request, _ in try await top(request) }
+        router.post("open311/v2/:file") { request, context in try await post(request, context) }
+        router.get("open311/v2/services/:file") { request, _ in try await service(request) }
+        router.get("open311/v2/requests/:file") { request, _ in try await one(request) }
+        router.get("open311/v2/tokens/:file") { request, _ in try await token(request) }
+    }
+
+    enum Format: String { case json, xml }
+
+    /// `name.json` or `name.xml`.
+    static func split(_ file: String) -> (String, Format)? {
+        guard let dot = file.lastIndex(of: "."), let format = Format(rawValue: String(file[file.index(after: dot)...]).lowercased()) else { return nil }
+        return (String(file[..<dot]), format)
+    }
+
+    static func file(_ request: Request) -> (String, Format)? {
+        request.uri.path.split(separator: "/").last.flatMap { split(String($0)) }
+    }
+
+    // MARK: Routes
+
+    func top(_ request: Request) async throws -> Response {
+        guard let (name, format) = Self.file(request) else { return Self.error(404, "use .json or .xml", .json) }
+        switch name {
+        case "discovery":
+            let base = request.baseURL(fallbackHost: fallbackHost) + "/open311/v2/"
+            return Self.answer(.object([
+                ("changeset", .string("2026-11-30T00:00:00Z")), ("contact", .string("The command centre of the jurisdiction")),
+                ("key_service", .string("Keys are issued by the administrator: civicgrid open311 key")),
+                ("endpoints", .list("endpoint", [.object([("specification", .string("http://wiki.open311.org/GeoReport_v2")), ("url", .string(base)),
+                                                          ("changeset", .string("2026-11-30T00:00:00Z")), ("type", .string("production")),
+                                                          ("formats", .list("format", [.string("application/json"), .string("text/xml")]))])])),
+            ]), root: "discovery", format)
+        case "services":
+            let categories = try await store.asyncRead { try $0.categories() }
+            return Self.answer(.list("service", categories.map(Self.service)), root: "services", format)
+        case "requests":
+            return try await list(request, format)
+        default:
+            return Self.error(404, "no resource \(name): discovery, services, requests, tokens", format)
+        }
+    }
+
+    static func service(_ c: CaseCategory) -> Value {
+        .object([("service_code", .string(c.code)), ("service_name", .string(c.name)), ("description", .string(c.nameEn)),
+                 ("metadata", .bool(false)), ("type", .string("realtime")), ("keywords", .string(c.nameEn.lowercased())),
+                 ("group", .string(c.majorName))])
+    }
+
+    func service(_ request: Request) async throws -> Response {
+        guard let (code, format) = Self.file(request) else { return Self.error(404, "use .json or .xml", .json) }
+        guard let category = try await store.asyncRead({ try $0.category(code: code) }) else { return Self.error(404, "no service \(code)", format) }
+        return Self.answer(.object([("service_code", .string(category.code)), ("attributes", .list("attribute", []))]),
+                           root: "service_definition", format)
+    }
+
+    func one(_ request: Request) async throws -> Response {
+        guard let (number, format) = Self.file(request) else { return Self.error(404, "use .json or .xml", .json) }
+        let (found, categories, departments) = try await store.asyncRead { r in (try r.case(number: number), try r.categories(), try r.departments()) }
+        guard let found else { return Self.error(404, "no request \(number)", format) }
+        return Self.answer(.list("request", [Self.request(found, categories, departments)]), root: "service_requests", format)
+    }
+
+    func token(_ request: Request) async throws -> Response {
+        guard let (token, format) = Self.file(request) else { return Self.error(404, "use .json or .xml", .json) }
+        guard let found = try await store.asyncRead({ try $0.case(token: token) }) else { return Self.error(404, "no request has token \(token)", format) }
+        return Self.answer(.list("request", [.object([("service_request_id", .string(found.number)), ("token", .string(token))])]),
+                           root: "service_requests", format)
+    }
+
+    /// GET requests: service_request_id (comma list: overrides the rest), service_code (comma
+    /// list), start_date, end_date (default: the last 90 days), status (open, closed),
+    /// page and page_size (FixMyStreet's; 1–1000, default 1000).
+    func list(_ request: Request, _ format: Format) async throws -> Response {
+        let q = request.uri.queryParameters
+        func value(_ key: String) -> String? { q[key[...]].map(String.init).flatMap { $0.isEmpty ? nil : $0 } }
+        var f = CaseFilter()
+        func dates(_ key: String) throws -> Date? {
+            guard let v = value(key) else { return nil }
+            guard let d = try? Date.ISO8601FormatStyle().parse(v) else { throw Open311Error(400, "\(key) \(v): expected a W3C date-time such as 2026-11-30T00:00:00Z") }
+            return d
+        }
+        do {
+            if let ids = value("service_request_id") {
+                f.numbers = ids.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            } else {
+                f.categories = value("service_code")?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? []
+                f.to = try dates("end_date")
+                f.from = try dates("start_date") ?? (f.to ?? Date()).addingTimeInterval(-90 * 86_400)
+                if let s = value("status") {
+                    var statuses: [CaseStatus] = []
+                    for part in s.split(separator: ",") {
+                        switch part.trimmingCharacters(in: .whitespaces) {
+                        case "open": statuses += CaseStatus.allCases.filter(\.isOpen)
+                        case "closed": statuses += CaseStatus.allCases.filter { !$0.isOpen }
+                        default: throw Open311Error(400, "status \(part): expected open or closed")
+                        }
+                    }
+                    f.statuses = statuses
+                }
+            }
+            let size = try value("page_size").map { v in
+                guard let n = Int(v), (1...1000).contains(n) else { throw Open311Error(400, "page_size \(v): expected 1 to 1000") }
+                return n
+            } ?? 1000
+            let page = try value("page").map { v in
+                guard let n = Int(v), n >= 1, n <= 1_000_000 else { throw Open311Error(400, "page \(v): expected a number from 1") }
+                return n
+            } ?? 1
+            f.limit = size
+            f.offset = (page - 1) * size
+        } catch let e as Open311Error {
+            return Self.error(e.code, e.description, format)
+        }
+        let filter = f
+        let (found, categories, departments) = try await store.asyncRead { r in (try r.cases(filter), try r.categories(), try r.departments()) }
+        return Self.answer(.list("request", found.map { Self.request($0, categories, departments) }), root: "service_requests", format)
+    }
+
+    /// POST requests: api_key, service_code, lat and long (address_string alone is not
+    /// enough: the case must land in a grid), description, address_string, first_name,
+    /// last_name, phone, email, media_url. Answers the request's number and a token.
+    func post(_ request: Request, _ context: CivicContext) async throws -> Response {
+        guard let (resource, format) = Self.file(request), resource == "requests" else {
+            return Self.error(404, "POST requests.json or requests.xml", Self.file(request)?.1 ?? .json)
+        }
+        var request = request
+        let body = try await request.collectBody(upTo: 64 << 10)
+        let form = FormParameters.parse(String(buffer: body))
+        func value(_ key: String) -> String? { form[key].flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 } }
+        guard let key = value("api_key") else { return Self.error(403, "api_key is required", format) }
+        guard try await store.asyncRead({ try $0.open311Key(hash: DeviceToken.hash(key)) }) != nil else {
+            return Self.error(403, "unknown or revoked api_key", format)
+        }
+        guard let code = value("service_code") else { return Self.error(400, "service_code is required", format) }
+        guard let latText = value("lat"), let longText = value("long"), let lat = Double(latText), let lon = Double(longText) else {
+            return Self.error(400, "lat and long are required (decimal degrees, WGS84)", format)
+        }
+        guard let description = value("description") else { return Self.error(400, "description is required", format) }
+        let reporter = [value("last_name"), value("first_name")].compactMap { $0 }.joined()
+        let token = DeviceToken.generate()
+        let report = CaseReport(category: code, description: description, location: .init(lon, lat), address: value("address_string"),
+                                source: .open311, reporter: Reporter(name: reporter.isEmpty ? nil : reporter, phone: value("phone")), token: token)
+        let desk = CaseDesk(store: store)
+        let record: CaseRecord
+        do {
+            record = try await offload { try desk.report(report, by: nil) }
+        } catch let e as CaseError {
+            return Self.error(e.kind == .store ? 500 : 400, e.message, format)
+        }
+        return Self.answer(.list("request", [.object([
+            ("service_request_id", .string(record.number)), ("token", .string(token)),
+            ("service_notice", .string("Case \(record.number) received; it is at the desk of \(record.place.desks.first ?? "the district").")),
+            ("account_id", .null),
+        ])]), root: "service_requests", format, status: .created)
+    }
+
+    /// A case as an Open311 request: public fields only.
+    static func request(_ c: CaseRecord, _ categories: [CaseCategory], _ departments: [Department]) -> Value {
+        let category = categories.first { $0.code == c.category }
+        var agency: String?
+        if case .department(let code)? = c.state.holder { agency = departments.first { $0.code == code }?.name ?? code }
+        return .object([
+            ("service_request_id", .string(c.number)),
+            ("status", .string(c.state.status.isOpen ? "open" : "closed")),
+            ("status_notes", .string(c.state.status.rawValue)),
+            ("service_name", category.map { .string($0.name) } ?? .null),
+            ("service_code", .string(c.category)),
+            ("description", .string(c.description)),
+            ("agency_responsible", agency.map(Value.string) ?? .null),
+            ("service_notice", .null),
+            ("requested_datetime", .string(Self.w3c(c.createdAt))),
+            ("updated_datetime", .string(Self.w3c(c.updatedAt))),
+            ("expected_datetime", c.due.map { .string(Self.w3c($0)) } ?? .null),
+            ("address", c.address.map(Value.string) ?? .null),
+            ("address_id", .null),
+            ("zipcode", .null),
+            ("lat", .number(c.location.y)),
+            ("long", .number(c.location.x)),
+            ("media_url", .null),
+        ])
+    }
+
+    static func w3c(_ d: Date) -> String { d.formatted(Date.ISO8601FormatStyle()) }
+
+    // MARK: Writing JSON and XML
+
+    /// An ordered value: objects keep their keys' order (XML elements must); a list names
+    /// its items' element.
+    indirect enum Value {
+        case string(String), number(Double), bool(Bool), null
+        case object([(String, Value)])
+        case list(String, [Value])
+    }
+
+    static func answer(_ v: Value, root: String, _ format: Format, status: HTTPResponse.Status = .ok) -> Response {
+        let text: String
+        let type: String
+        switch format {
+        case .json:
+            text = json(v)
+            type = "application/json; charset=utf-8"
+        case .xml:
+            text = #"<?xml version="1.0" encoding="utf-8"?>"# + xml(root, v)
+            type = "text/xml; charset=utf-8"
+        }
+        return Response(status: status, headers: [.contentType: type], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    static func error(_ code: Int, _ description: String, _ format: Format) -> Response {
+        var r = answer(.list("error", [.object([("code", .number(Double(code))), ("description", .string(description))])]), root: "errors", format)
+        r.status = HTTPResponse.Status(code: code)
+        return r
+    }
+
+    static func json(_ v: Value) -> String {
+        switch v {
+        case .string(let s): return jsonString(s)
+        case .number(let n): return n == n.rounded() && abs(n) < 1e15 ? String(Int(n)) : String(n)
+        case .bool(let b): return b ? "true" : "false"
+        case .null: return "null"
+        case .object(let pairs): return "{" + pairs.map { jsonString($0.0) + ":" + json($0.1) }.joined(separator: ",") + "}"
+        case .list(_, let items): return "[" + items.map(json).joined(separator: ",") + "]"
+        }
+    }
+
+    static func jsonString(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
+            }
+        }
+        return out + "\""
+    }
+
+    static func xml(_ name: String, _ v: Value) -> String {
+        switch v {
+        case .string(let s): return "<\(name)>\(escape(s))</\(name)>"
+        case .number, .bool: return "<\(name)>\(json(v))</\(name)>"
+        case .null: return "<\(name)/>"
+        case .object(let pairs): return "<\(name)>" + pairs.map { xml($0.0, $0.1) }.joined() + "</\(name)>"
+        case .list(let item, let items): return "<\(name)>" + items.map { xml(item, $0) }.joined() + "</\(name)>"
+        }
+    }
+
+    static func escape(_ s: String) -> String {
+        var out = ""
+        for u in s.unicodeScalars {
+            switch u {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&apos;"
+            default:
+                // XML 1.0 allows tab, newline, carriage return and nothing else below 0x20.
+                if u.value < 0x20 && u != "\t" && u != "\n" && u != "\r" { continue }
+                out.unicodeScalars.append(u)
+            }
+        }
+        return out
+    }
+}
+
+struct Open311Error: Error, CustomStringConvertible {
+    var code: Int
+    var description: String
+
+    init(_ code: Int, _ description: String) {
+        self.code = code
+        self.description = description
+    }
+}
