@@ -132,6 +132,62 @@ public struct CaseDesk: Sendable {
         }
     }
 
+    /// Open cases of the same category near a case (within the category's radius): the
+    /// duplicates the dispatcher is offered.
+    public func duplicates(of number: String) throws(CaseError) -> [(number: String, metres: Double)] {
+        try read { r throws in
+            guard let c = try r.case(number: number), let category = try r.category(code: c.category) else { return [] }
+            return try r.openCases(category: c.category, near: c.location, radius: category.duplicateRadius, excluding: number)
+        }
+    }
+
+    /// The supervision sweep (督办): a case whose step is overdue is supervised once and given
+    /// the step's limit again; overdue a second time in the same step it is escalated — a case
+    /// at a desk goes to the desk one level up, a case with a department comes under the
+    /// supervision of the level above the desk that dispatched it — and its clock restarts.
+    /// Returns the cases supervised and escalated.
+    @discardableResult
+    public func superviseOverdue() throws(CaseError) -> (supervised: [String], escalated: [String]) {
+        let at = now()
+        let due = try read { try $0.overdueCases(at: at) }
+        var supervised: [String] = [], escalated: [String] = []
+        for number in due {
+            try transaction { w throws in
+                let r = w.reader
+                guard var c = try r.case(number: number), c.isOverdue(at: at), let step = c.state.status.step,
+                      let category = try r.category(code: c.category) else { return }
+                let calendar = try r.calendar()
+                let already = try r.history(case: number).contains { $0.action == "supervise" && $0.at >= (c.stepStarted ?? .distantPast) }
+                let before = c.state.status, version = c.version
+                var note: String
+                if !already {
+                    c.state.supervisions += 1
+                    note = "\(step.rawValue) overdue since \(StoreTime.text(c.due ?? at)): supervised"
+                    c.due = category.limits[step].flatMap { calendar.deadline(from: at, limit: $0) }
+                    supervised.append(number)
+                } else {
+                    c.state.escalations += 1
+                    let desks = c.place.desks
+                    switch c.state.holder {
+                    case .region(let desk)?:
+                        if let i = desks.firstIndex(of: desk), i + 1 < desks.count { c.state.holder = .region(desks[i + 1]) }
+                    default:
+                        if let from = c.state.dispatchedFrom, let i = desks.firstIndex(of: from), i + 1 < desks.count { c.state.dispatchedFrom = desks[i + 1] }
+                    }
+                    note = "\(step.rawValue) overdue twice: escalated to \(c.state.holder.map { if case .region(let d) = $0 { d } else { c.state.dispatchedFrom ?? "the district" } } ?? "the district")"
+                    Self.startStep(&c, category, calendar, at)
+                    escalated.append(number)
+                }
+                c.updatedAt = at
+                c.version += 1
+                let event = CaseEvent(at: at, actor: "supervision", action: already ? "escalate" : "supervise", from: before, to: c.state.status,
+                                      holder: c.state.holder?.code, note: note)
+                guard try w.update(c, from: version, event: event) else { return }  // changed meanwhile: the next sweep looks again
+            }
+        }
+        return (supervised, escalated)
+    }
+
     // MARK: Timing
 
     /// The clock of the step the case waits on starts now.
@@ -165,6 +221,7 @@ public struct CaseDesk: Sendable {
 
     // MARK: Store
 
+    @discardableResult
     private func transaction<T>(_ body: (StoreWriter) throws -> T) throws(CaseError) -> T {
         do {
             return try store.write(body)

@@ -1,5 +1,6 @@
 import CivicGridModel
 import CMalloc
+import GridCases
 import Foundation
 import GridStore
 import GridTiles
@@ -81,6 +82,11 @@ public func buildApplication(store: GridStore, tiles: TileProvider, ingestor: Pi
             return nil
         },
     ]
+    // Overdue steps supervised, and escalated when overdue twice (督办).
+    services.append(PeriodicService(name: "supervision", interval: .seconds(60), logger: logger) {
+        let (supervised, escalated) = try await offload { try CaseDesk(store: store).superviseOverdue() }
+        return supervised.isEmpty && escalated.isEmpty ? nil : "\(supervised.count) overdue case(s) supervised, \(escalated.count) escalated"
+    })
     if let age = configuration.retention {
         // Pings older than the retention age, deleted in small batches.
         services.append(PeriodicService(name: "retention", interval: .seconds(60), logger: logger) {

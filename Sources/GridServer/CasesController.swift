@@ -8,7 +8,7 @@ import Hummingbird
 /// Cases over HTTP:
 ///
 /// - `POST /api/v1/cases`: a report by grid staff or the command centre (JSON), 201 with the
-///   case and its `ETag`;
+///   case, its `ETag` and the open cases of its category nearby (possible duplicates);
 /// - `GET /api/v1/cases/{number}`: the case and its history (reporter's name and phone only for
 ///   the command centre, masked for others);
 /// - `POST /api/v1/cases/{number}/actions` (`If-Match` required): one step of the loop,
@@ -38,8 +38,13 @@ struct CasesController {
             throw Problem.badRequest(#"the body must be a JSON object: {"category":"0101","description":"…","lon":120.7,"lat":31.3}"#)
         }
         let report = try Self.caseReport(o, defaultSource: account.role == .member ? .gridStaff : .hotline)
-        let record = try await run { [store] in try CaseDesk(store: store).report(report, by: account) }
-        var response = try document(record, history: [], account: account)
+        let (record, duplicates) = try await run { [store] in
+            let desk = CaseDesk(store: store)
+            let record = try desk.report(report, by: account)
+            return (record, try desk.duplicates(of: record.number))
+        }
+        var response = try document(record, history: [], account: account,
+                                    extra: ["possible_duplicates": .array(duplicates.map { ["number": .string($0.number), "metres": .number(($0.metres * 10).rounded() / 10)] })])
         response.status = .created
         response.headers[.location] = "/api/v1/cases/\(record.number)"
         return response
@@ -102,7 +107,7 @@ struct CasesController {
     }
 
     /// The case document; personal fields only for roles whose work needs them.
-    func document(_ c: CaseRecord, history: [CaseEvent], account: Account) throws -> Response {
+    func document(_ c: CaseRecord, history: [CaseEvent], account: Account, extra: [String: JSONValue] = [:]) throws -> Response {
         let personal = account.role == .admin || account.role == .dispatcher
         var o: [String: JSONValue] = [
             "number": .string(c.number), "category": .string(c.category), "urgency": .string(c.urgency.rawValue),
@@ -147,6 +152,7 @@ struct CasesController {
         if let name = c.reporter.name { reporter["name"] = .string(personal ? name : Self.mask(name: name)) }
         if let phone = c.reporter.phone { reporter["phone"] = .string(personal ? phone : Self.mask(phone: phone)) }
         if !reporter.isEmpty { o["reporter"] = .object(reporter) }
+        o.merge(extra) { _, new in new }
         let answer = JSONAnswer(JSONValue.object(o))
         return Response(status: .ok, headers: [.contentType: answer.contentType, .eTag: Self.etag(c)],
                         body: .init(byteBuffer: ByteBuffer(bytes: try answer.bytes())))

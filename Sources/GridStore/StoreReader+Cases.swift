@@ -197,3 +197,41 @@ extension StoreReader {
                                 arguments: StatementArguments(args)).map(Self.caseRecord)
     }
 }
+
+extension StoreReader {
+    /// Open cases of a category within `radius` metres of a point, nearest first (the
+    /// duplicates a dispatcher is offered), without `excluding`.
+    public func openCases(category: String, near p: Coordinate, radius: Double, excluding: String? = nil) throws -> [(number: String, metres: Double)] {
+        guard radius > 0 else { return [] }
+        let dLat = radius / 111_320, dLon = radius / (111_320 * max(0.01, cos(p.y * .pi / 180)))
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT c.number, c.geom FROM cases c JOIN rtree_cases_geom t ON t.id = c.fid
+            WHERE t.minx <= ? AND t.maxx >= ? AND t.miny <= ? AND t.maxy >= ?
+              AND c.category = ? AND c.status NOT IN ('closed', 'voided') AND c.number IS NOT ?
+            """, arguments: [p.x + dLon, p.x - dLon, p.y + dLat, p.y - dLat, category, excluding])
+        var out: [(String, Double)] = []
+        for row in rows {
+            guard case .point(let q) = try GeoPackageBinary.decode(row["geom"]).geometry else { continue }
+            let d = Self.metres(p, q)
+            if d <= radius { out.append((row["number"], d)) }
+        }
+        return out.sorted { ($0.1, $0.0) < ($1.1, $1.0) }.map { (number: $0.0, metres: $0.1) }
+    }
+
+    /// Great-circle distance (haversine, metres).
+    static func metres(_ a: Coordinate, _ b: Coordinate) -> Double {
+        let r = 6_371_008.8, rad = Double.pi / 180
+        let dLat = (b.y - a.y) * rad, dLon = (b.x - a.x) * rad
+        let h = sin(dLat / 2) * sin(dLat / 2) + cos(a.y * rad) * cos(b.y * rad) * sin(dLon / 2) * sin(dLon / 2)
+        return 2 * r * asin(min(1, sqrt(h)))
+    }
+}
+
+extension StoreReader {
+    /// Numbers of open cases whose current step was due before `now`, oldest deadline first.
+    public func overdueCases(at now: Date, limit: Int = 1000) throws -> [String] {
+        let waiting = CaseStatus.allCases.filter { $0.step != nil }.map { "'\($0.rawValue)'" }.joined(separator: ",")
+        return try String.fetchAll(db, sql: "SELECT number FROM cases WHERE status IN (\(waiting)) AND due < ? ORDER BY due LIMIT ?",
+                                   arguments: [StoreTime.text(now), limit])
+    }
+}

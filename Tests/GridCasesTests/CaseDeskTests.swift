@@ -195,4 +195,37 @@ struct CaseDeskTests {
         try f.act(.void(.duplicate, duplicateOf: first.number), &second, by: f.dispatcher)
         #expect(second.state.status == .voided && second.duplicateOf == first.number && second.closedAt != nil)
     }
+
+    /// Overdue once: supervised and given the step's limit again; overdue twice: escalated one
+    /// desk up with a fresh clock.
+    @Test func overdueStepsAreSupervisedThenEscalated() throws {
+        let f = try CaseFixture()
+        let c = try f.report(by: f.staff)
+        #expect(c.state.status == .verified && c.due == CaseFixture.at("2026-11-30T10:00"), "file: 1 working hour")
+        #expect(try f.desk.superviseOverdue() == ([], []), "not yet due")
+        f.clock.set(CaseFixture.at("2026-11-30T10:30"))
+        #expect(try f.desk.superviseOverdue() == ([c.number], []))
+        var now = try #require(try f.store.read { try $0.case(number: c.number) })
+        #expect(now.state.supervisions == 1 && now.due == CaseFixture.at("2026-11-30T11:30") && now.state.holder == .region(CaseFixture.community))
+        #expect(try f.desk.superviseOverdue() == ([], []), "supervised once per overdue")
+        f.clock.set(CaseFixture.at("2026-11-30T12:00"))
+        #expect(try f.desk.superviseOverdue() == ([], [c.number]))
+        now = try #require(try f.store.read { try $0.case(number: c.number) })
+        #expect(now.state.holder == .region("320599001") && now.state.escalations == 1 && now.due == CaseFixture.at("2026-11-30T14:30"))
+        #expect(try f.store.read { try $0.history(case: c.number) }.map(\.action) == ["report", "supervise", "escalate"])
+        // The desk one level up files it as usual.
+        _ = try f.desk.act(.file, on: c.number, by: f.dispatcher, version: now.version)
+    }
+
+    @Test func nearbyOpenCasesOfTheCategoryAreOffered() throws {
+        let f = try CaseFixture()
+        let first = try f.report(by: f.staff)
+        let other = try f.report("5201", by: f.staff)
+        let second = try f.report(by: nil)
+        #expect(try f.desk.duplicates(of: second.number).map(\.number) == [first.number], "same category, same place; not the street lamp")
+        #expect(try f.desk.duplicates(of: other.number).isEmpty)
+        var closed = first
+        try f.act(.void(.notTrue, duplicateOf: nil), &closed, by: f.dispatcher)
+        #expect(try f.desk.duplicates(of: second.number).isEmpty, "closed and voided cases are not offered")
+    }
 }
