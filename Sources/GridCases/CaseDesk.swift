@@ -188,6 +188,26 @@ public struct CaseDesk: Sendable {
         return (supervised, escalated)
     }
 
+    /// A resident's text message: located by the sender's household when the phone is in
+    /// the records, else by a building address or region name in the text, else at the
+    /// district's triage desk; `category` until the dispatcher files it under another.
+    /// Returns the case and the acknowledgement the gateway sends back.
+    public func reportSMS(from phone: String, text: String, category: String) throws(CaseError) -> (CaseRecord, reply: String) {
+        let body = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !body.isEmpty else { throw CaseError(.invalid, "the message is empty") }
+        guard phone.count <= 32, phone.allSatisfy({ $0.isNumber || $0 == "+" || $0 == "-" }) else { throw CaseError(.invalid, "from: a phone number") }
+        let location: Coordinate? = try read { r throws in
+            if let home = try r.homeOf(phone: phone) { return home }
+            if let named = try r.placeNamed(in: body) { return named }
+            guard let district = try r.regions(level: .district).first else { return nil }
+            return district.geometry.pointInside
+        }
+        guard let location else { throw CaseError(.invalid, "no district to take the message") }
+        let record = try report(CaseReport(category: category, description: String(body.prefix(2000)), location: location, source: .sms,
+                                           reporter: Reporter(phone: phone)), by: nil)
+        return (record, "您反映的问题已受理，编号\(record.number)。Received: case \(record.number).")
+    }
+
     // MARK: Timing
 
     /// The clock of the step the case waits on starts now.

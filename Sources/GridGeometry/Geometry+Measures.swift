@@ -100,3 +100,22 @@ extension Polygon {
     /// The rings as lines.
     public var boundaryLines: [LineString] { rings.map { LineString(unchecked: $0.coordinates) } }
 }
+
+extension Geometry {
+    /// A point inside an area: its largest polygon's centroid if inside, else the middle of
+    /// the first run of a horizontal line inside it (nil for no area).
+    public var pointInside: Coordinate? {
+        guard let p = polygons.max(by: { $0.area < $1.area }) else { return nil }
+        let c = p.centroid
+        if p.contains(c) { return c }
+        guard let box = BoundingBox(covering: p.exterior.coordinates), box.width > 0 else { return nil }
+        for i in 1..<64 {
+            let y = box.minY + box.height * Double(i) / 64
+            let xs = (0...256).map { box.minX + box.width * Double($0) / 256 }
+            guard let start = xs.firstIndex(where: { p.contains(Coordinate($0, y)) }) else { continue }
+            let end = xs[start...].firstIndex { !p.contains(Coordinate($0, y)) } ?? xs.count
+            return Coordinate(xs[(start + end - 1) / 2], y)
+        }
+        return nil
+    }
+}

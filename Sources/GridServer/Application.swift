@@ -130,6 +130,7 @@ public func buildRouter(store: GridStore, tiles: TileProvider, ingestor: PingIng
     PlansController(store: store, tiles: tiles, access: access).register(on: api)
     CasesController(store: store, access: access).register(on: api)
     Open311Controller(store: store, fallbackHost: configuration.authority).register(on: router)
+    SMSController(store: store).register(on: router)
     let watching = Watching(store: store, access: access)
     LiveController(store: store, ingestor: ingestor, configuration: configuration, watching: watching).register(on: api)
     HistoryController(watching: watching).register(on: api)

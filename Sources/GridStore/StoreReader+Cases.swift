@@ -235,3 +235,29 @@ extension StoreReader {
                                    arguments: [StoreTime.text(now), limit])
     }
 }
+
+extension StoreReader {
+    /// Where a phone number's household lives (the label point of its building), if the
+    /// number is in the household records. Personal data: used for SMS intake only.
+    public func homeOf(phone: String) throws -> Coordinate? {
+        try Row.fetchOne(db, sql: """
+            SELECT b.label_x, b.label_y FROM households h JOIN buildings b ON b.fid = h.building WHERE h.phone = ? LIMIT 1
+            """, arguments: [phone]).map { Coordinate($0[0], $0[1]) }
+    }
+
+    /// The place a text names: a building by its address, else the most specific region by
+    /// its name (the longest name found in the text wins at equal level). A point inside it.
+    public func placeNamed(in text: String) throws -> Coordinate? {
+        // Buildings' addresses are long and specific: look for those the text contains.
+        for row in try Row.fetchAll(db, sql: "SELECT address, label_x, label_y FROM buildings WHERE address IS NOT NULL AND length(address) >= 4 AND instr(?, address) > 0 ORDER BY length(address) DESC LIMIT 1", arguments: [text]) {
+            return Coordinate(row[1], row[2])
+        }
+        let rank = ["community": 0, "street": 1, "district": 2, "city": 3]
+        let found = try Row.fetchAll(db, sql: "SELECT code, name, level FROM regions WHERE length(name) >= 2 AND instr(?, name) > 0", arguments: [text])
+            .map { (code: $0["code"] as String, name: $0["name"] as String, level: rank[$0["level"] as String] ?? 9) }
+            .sorted { ($0.level, -$0.name.count, $0.code) < ($1.level, -$1.name.count, $1.code) }
+        guard let best = found.first, let region = try region(code: best.code) else { return nil }
+        return region.geometry.pointInside
+    }
+
+}

@@ -132,4 +132,37 @@ struct CasesTests {
                     "a district's dispatcher reads its cases through the case API, not the whole jurisdiction's layer")
         }
     }
+
+    /// The SMS webhook: located by the sender's household, else by a name in the text; the
+    /// answer carries the acknowledgement with the case number.
+    @Test func smsIsLocatedAndAcknowledged() async throws {
+        try await withCases { client, store in
+            try store.write { try $0.addOpen311Key(name: "gateway", keyHash: DeviceToken.hash("k-sms")) }
+            let form: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+            func post(_ body: String, _ headers: HTTPFields = form) async throws -> TestResponse {
+                try await client.execute(uri: "/sms", method: .post, headers: headers, body: ByteBuffer(string: body))
+            }
+            let home = try await post("api_key=k-sms&from=13800000000&category=0101&text=%E6%A5%BC%E9%81%93%E5%A0%86%E7%89%A9")
+            #expect(home.status == .created, "\(String(buffer: home.body))")
+            let answer = Self.json(home)
+            let number = try #require(answer["case"] as? String)
+            #expect((answer["reply"] as? String)?.contains(number) == true)
+            let stored = try #require(try store.read { try $0.case(number: number) })
+            #expect(stored.place.grid == "320599001001001" && stored.source == .sms && stored.reporter.phone == "13800000000" && stored.description == "楼道堆物")
+            var json = Self.headers(nil)
+            json[.authorization] = "Bearer k-sms"
+            let named = try await post(#"{"from":"13900000001","text":"三香社区门口垃圾","category":"0101"}"#, json)
+            #expect(named.status == .created, "\(String(buffer: named.body))")
+            let secondNumber = try #require(Self.json(named)["case"] as? String)
+            let second = try #require(try store.read { try $0.case(number: secondNumber) })
+            #expect(second.place.community == "320599001001")
+            for (body, status) in [("from=1&text=x&category=0101", HTTPResponse.Status.unauthorized), ("api_key=nope&from=1&text=x", .unauthorized),
+                                   ("api_key=k-sms&from=13900000001", .badRequest), ("api_key=k-sms&from=13900000001&text=x", .unprocessableContent),
+                                   ("api_key=k-sms&from=not-a-phone&text=x&category=0101", .unprocessableContent)] {
+                let r = try await post(body)
+                #expect(r.status == status, "\(body): \(String(buffer: r.body))")
+            }
+            #expect(try store.read { try $0.caseCount(numberPrefix: "2") } == 2)
+        }
+    }
 }

@@ -1,0 +1,55 @@
+import CivicGridModel
+import Foundation
+import GridCases
+import GridGeometry
+import GridStore
+import GridTracking
+import Hummingbird
+
+/// `POST /sms`: the webhook an SMS gateway posts a resident's message to (form-encoded or
+/// JSON: `from`, `text`, optional `time` and `category`; the gateway's key as `api_key` or a
+/// bearer token, issued by `civicgrid open311 key`). The case is located by the sender's
+/// household, a building address or region name in the text, or waits at the district's
+/// desk; the answer carries the acknowledgement for the gateway to send back.
+struct SMSController {
+    let store: GridStore
+    /// The category a message is filed under until the dispatcher sees it (a resident's request).
+    static let defaultCategory = "0901"
+
+    func register(on router: some RouterMethods<CivicContext>) {
+        router.post("sms") { request, _ in try await receive(request) }
+    }
+
+    func receive(_ request: Request) async throws -> Response {
+        var request = request
+        let body = try await request.collectBody(upTo: 16 << 10)
+        var fields: [String: String] = [:]
+        if request.headers[.contentType]?.hasPrefix("application/json") == true {
+            guard case .object(let o)? = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer: body)) else {
+                throw Problem.badRequest(#"the body must be a JSON object {"from":"138…","text":"…"}"#)
+            }
+            for (k, v) in o { if case .string(let s) = v { fields[k] = s } }
+        } else {
+            fields = FormParameters.parse(String(buffer: body))
+        }
+        let bearer = request.headers[.authorization].flatMap { $0.lowercased().hasPrefix("bearer ") ? String($0.dropFirst(7)) : nil }
+        guard let key = bearer ?? fields["api_key"], !key.isEmpty else {
+            throw Problem(.unauthorized, "Unauthorized", detail: "the gateway's key is required (api_key or a bearer token)", headers: Access.challenge)
+        }
+        guard try await store.asyncRead({ try $0.open311Key(hash: DeviceToken.hash(key)) }) != nil else {
+            throw Problem(.unauthorized, "Unauthorized", detail: "unknown or revoked key", headers: Access.challenge)
+        }
+        guard let from = fields["from"]?.trimmingCharacters(in: .whitespaces), !from.isEmpty, let text = fields["text"] else {
+            throw Problem.badRequest("from and text are required")
+        }
+        let category = fields["category"].flatMap { $0.isEmpty ? nil : $0 } ?? Self.defaultCategory
+        let desk = CaseDesk(store: store)
+        do {
+            let (record, reply) = try await offload { try desk.reportSMS(from: from, text: text, category: category) }
+            let answer = JSONAnswer(JSONValue.object(["case": .string(record.number), "reply": .string(reply)]))
+            return Response(status: .created, headers: [.contentType: answer.contentType], body: .init(byteBuffer: ByteBuffer(bytes: try answer.bytes())))
+        } catch let e as CaseError {
+            throw Problem(e.kind == .store ? .internalServerError : .unprocessableContent, "Refused", detail: e.message)
+        }
+    }
+}
