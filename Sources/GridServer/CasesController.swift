@@ -24,6 +24,7 @@ struct CasesController {
 
     func register(on router: some RouterMethods<CivicContext>) {
         router.post("api/v1/cases") { request, context in try await report(request, context) }
+        router.get("api/v1/cases") { request, context in try await list(request, context) }
         router.get("api/v1/cases/:number") { _, context in try await show(context, try context.parameters.require("number")) }
         router.post("api/v1/cases/:number/actions") { request, context in try await act(request, context, try context.parameters.require("number")) }
     }
@@ -48,6 +49,84 @@ struct CasesController {
         response.status = .created
         response.headers[.location] = "/api/v1/cases/\(record.number)"
         return response
+    }
+
+    /// Cases in the account's region, newest first: filters status, category, source (comma
+    /// lists), overdue=true, region (a subtree inside the account's), queue=mine (what waits on
+    /// the account's role: the centre's to verify, file, dispatch and close; a department's to
+    /// accept and handle; grid staff's to verify and check in their grids); limit (1–1000,
+    /// default 100) and offset.
+    func list(_ request: Request, _ context: CivicContext) async throws -> JSONAnswer<JSONValue> {
+        let account = try access.require(context, Self.readers, to: "list cases")
+        let q = request.uri.queryParameters
+        func value(_ key: String) -> String? { q[key[...]].map(String.init).flatMap { $0.isEmpty ? nil : $0 } }
+        func listOf<T>(_ key: String, _ make: (String) -> T?) throws -> [T] {
+            guard let v = value(key) else { return [] }
+            return try v.split(separator: ",").map { part in
+                guard let t = make(String(part)) else { throw Problem.badRequest("\(key): \(part) is not a known value") }
+                return t
+            }
+        }
+        var f = CaseFilter()
+        f.statuses = try listOf("status", CaseStatus.init(rawValue:))
+        f.categories = try listOf("category") { $0.count <= 16 ? $0 : nil }
+        f.sources = try listOf("source", CaseSource.init(rawValue:))
+        if let o = value("overdue") {
+            guard o == "true" || o == "false" else { throw Problem.badRequest("overdue: true or false") }
+            if o == "true" { f.overdueAt = Date() }
+        }
+        f.limit = try value("limit").map { v in
+            guard let n = Int(v), (1...1000).contains(n) else { throw Problem.badRequest("limit \(v): 1 to 1000") }
+            return n
+        } ?? 100
+        f.offset = try value("offset").map { v in
+            guard let n = Int(v), (0...10_000_000).contains(n) else { throw Problem.badRequest("offset \(v): 0 or more") }
+            return n
+        } ?? 0
+        let region = value("region") ?? account.region
+        if let region, let root = account.region, region != root {
+            guard try await store.asyncRead({ try $0.isRegion(region, under: root) }) else { throw Access.outOfScope(account, region, "list cases") }
+        }
+        f.region = region
+        if account.role == .department { f.holder = account.department ?? "" }
+        if let queue = value("queue") {
+            guard queue == "mine" else { throw Problem.badRequest("queue: mine") }
+            switch account.role {
+            case .dispatcher, .admin: if f.statuses.isEmpty { f.statuses = [.reported, .verified, .filed, .checked] }
+            case .department: if f.statuses.isEmpty { f.statuses = [.dispatched, .accepted, .suspended] }
+            case .member:
+                if f.statuses.isEmpty { f.statuses = [.reported, .handled] }
+                f.grids = try await store.asyncRead { try $0.memberGrids(account: account.id) }
+                if f.grids.isEmpty { return JSONAnswer(["cases": [], "numberReturned": 0]) }
+            default: throw Problem.badRequest("a \(account.role.rawValue) has no queue")
+            }
+        }
+        let filter = f
+        let found = try await store.asyncRead { try $0.cases(filter) }
+        let now = Date()
+        let items: [JSONValue] = found.map { c in
+            var o: [String: JSONValue] = [
+                "number": .string(c.number), "category": .string(c.category), "urgency": .string(c.urgency.rawValue),
+                "source": .string(c.source.rawValue), "status": .string(c.state.status.rawValue), "version": .number(Double(c.version)),
+                "location": [.number(c.location.x), .number(c.location.y)], "created_at": .string(StoreTime.text(c.createdAt)),
+                "overdue": .bool(c.isOverdue(at: now)),
+            ]
+            if let h = c.state.holder { o["holder"] = .string(h.code) }
+            if let g = c.place.grid { o["grid"] = .string(g) }
+            if let cm = c.place.community { o["community"] = .string(cm) }
+            if let d = c.due { o["due"] = .string(StoreTime.text(d)) }
+            return .object(o)
+        }
+        var answer: [String: JSONValue] = ["cases": .array(items), "numberReturned": .number(Double(items.count))]
+        if items.count == f.limit {
+            var next = request.uri.path + "?"
+            func encoded(_ s: some StringProtocol) -> String { String(s).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "" }
+            var params = q.map { ($0.key, $0.value) }.filter { $0.0 != "offset" }.map { "\(encoded($0.0))=\(encoded($0.1))" }
+            params.append("offset=\(f.offset + f.limit)")
+            next += params.joined(separator: "&")
+            answer["next"] = .string(next)
+        }
+        return JSONAnswer(.object(answer))
     }
 
     func show(_ context: CivicContext, _ number: String) async throws -> Response {

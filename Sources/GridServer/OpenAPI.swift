@@ -286,7 +286,16 @@ enum OpenAPI {
         ]]]]
         let caseDocument = json(nil)
         return [
-            "/api/v1/cases": ["post": operation(
+            "/api/v1/cases": ["get": operation(
+                "Cases", "Cases in the account's region, newest first (a department: those it holds), without reporters: filters status, category, source (comma lists), overdue, region, queue=mine (what waits on the account's role); limit and offset, a next link when the page is full.",
+                tag: "Cases", params: [query("status", "Comma list", ["type": "string"]), query("category", "Comma list", ["type": "string"]),
+                                       query("source", "Comma list", ["type": "string"]), query("overdue", "true or false", ["type": "string", "enum": ["true", "false"]]),
+                                       query("region", "A region code in the account's subtree", ["type": "string"]),
+                                       query("queue", "mine", ["type": "string", "enum": ["mine"]]),
+                                       query("limit", "1 to 1000 (default 100)", ["type": "integer", "minimum": 1, "maximum": 1000]),
+                                       query("offset", "0 or more", ["type": "integer", "minimum": 0])],
+                ok: caseDocument, badRequest: true, account: true),
+                              "post": operation(
                 "Report a case", "Files a problem where it lies (published grid, community, street, district), numbered by day, at its community's desk; reports by grid staff and the command centre are verified as made. Answers 201 with the case and its ETag.",
                 tag: "Cases", params: [], ok: caseDocument, body: report, badRequest: true, account: true)],
             "/api/v1/cases/{number}": get("A case", "The case, its place, holder, current deadline, counts (returns, reworks, extensions, escalations, supervisions) and history; the reporter's name and phone only for the command centre, masked for others.",

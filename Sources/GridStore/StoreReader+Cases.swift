@@ -165,6 +165,15 @@ public struct CaseFilter: Sendable {
     public var numbers: [String] = []
     public var categories: [String] = []
     public var statuses: [CaseStatus] = []
+    public var sources: [CaseSource] = []
+    /// Cases in these grids (grid staff's own).
+    public var grids: [String] = []
+    /// Cases held by this desk or department.
+    public var holder: String?
+    /// Cases in this region's subtree (any level's code).
+    public var region: String?
+    /// Only cases whose step was due before this instant.
+    public var overdueAt: Date?
     public var from: Date?
     public var to: Date?
     public var limit = 1000
@@ -189,6 +198,20 @@ extension StoreReader {
         list("number", f.numbers)
         list("category", f.categories)
         list("status", f.statuses.map(\.rawValue))
+        list("source", f.sources.map(\.rawValue))
+        list("grid", f.grids)
+        if let h = f.holder { conditions.append("holder = ?"); args.append(h) }
+        if let root = f.region {
+            conditions.append("""
+                (district = ?1 OR street = ?1 OR community = ?1 OR community IN (
+                  WITH RECURSIVE down(code) AS (SELECT ?1 UNION SELECT r.code FROM regions r JOIN down ON r.parent = down.code) SELECT code FROM down))
+                """.replacingOccurrences(of: "?1", with: "?"))
+            args += [root, root, root, root]
+        }
+        if let at = f.overdueAt {
+            conditions.append("due < ? AND status IN (\(CaseStatus.allCases.filter { $0.step != nil }.map { "'\($0.rawValue)'" }.joined(separator: ",")))")
+            args.append(StoreTime.text(at))
+        }
         if let from = f.from { conditions.append("created_at >= ?"); args.append(StoreTime.text(from)) }
         if let to = f.to { conditions.append("created_at <= ?"); args.append(StoreTime.text(to)) }
         let condition = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
@@ -260,4 +283,11 @@ extension StoreReader {
         return region.geometry.pointInside
     }
 
+}
+
+extension StoreReader {
+    /// An account's own grids (grid staff), by code.
+    public func memberGrids(account: Int64) throws -> [String] {
+        try String.fetchAll(db, sql: "SELECT grid_code FROM member_grids WHERE member = ? ORDER BY grid_code", arguments: [account])
+    }
 }

@@ -165,4 +165,42 @@ struct CasesTests {
             #expect(try store.read { try $0.caseCount(numberPrefix: "2") } == 2)
         }
     }
+
+    /// Lists and queues: each role sees what waits on it, within its region.
+    @Test func listsAndQueues() async throws {
+        try await withCases { client, _ in
+            var numbers: [String] = []
+            for (token, body) in [("t-staff", Self.report), ("t-centre", Self.report), ("t-staff", Self.report)] {
+                let r = try await client.execute(uri: "/api/v1/cases", method: .post, headers: Self.headers(token), body: ByteBuffer(string: body))
+                numbers.append(try #require(Self.json(r)["number"] as? String))
+            }
+            // Dispatch the first to sanitation.
+            var etag = try #require(try await client.execute(uri: "/api/v1/cases/\(numbers[0])", method: .get, headers: Self.headers("t-centre")).headers[.eTag])
+            for step in [#"{"action":"file"}"#, #"{"action":"dispatch","department":"D-SANITATION"}"#] {
+                let r = try await client.execute(uri: "/api/v1/cases/\(numbers[0])/actions", method: .post, headers: Self.headers("t-centre", ifMatch: etag), body: ByteBuffer(string: step))
+                etag = try #require(r.headers[.eTag])
+            }
+            func list(_ token: String, _ query: String) async throws -> [String] {
+                let r = try await client.execute(uri: "/api/v1/cases?\(query)", method: .get, headers: Self.headers(token))
+                #expect(r.status == .ok, "\(query): \(String(buffer: r.body))")
+                #expect(!String(buffer: r.body).contains("13800001234"))
+                return (Self.json(r)["cases"] as? [[String: Any]] ?? []).compactMap { $0["number"] as? String }
+            }
+            #expect(try await list("t-centre", "") == numbers.reversed())
+            #expect(try await list("t-centre", "queue=mine") == [numbers[2], numbers[1]], "verified, to file")
+            #expect(try await list("t-clean", "queue=mine") == [numbers[0]])
+            #expect(try await list("t-clean", "") == [numbers[0]], "a department lists what it holds")
+            #expect(try await list("t-roads", "queue=mine") == [])
+            #expect(try await list("t-centre", "status=dispatched") == [numbers[0]])
+            #expect(try await list("t-centre", "limit=2").count == 2)
+            let page = Self.json(try await client.execute(uri: "/api/v1/cases?limit=2", method: .get, headers: Self.headers("t-centre")))
+            let next = try #require(page["next"] as? String)
+            #expect(try await list("t-centre", String(next.split(separator: "?")[1])) == [numbers[0]])
+            for bad in ["status=lost", "limit=0", "overdue=maybe", "queue=theirs", "region=999999"] {
+                let r = try await client.execute(uri: "/api/v1/cases?\(bad)", method: .get, headers: Self.headers("t-staff"))
+                #expect(r.status == .badRequest || r.status == .forbidden, "\(bad): \(r.status)")
+            }
+            #expect(try await client.execute(uri: "/api/v1/cases", method: .get, headers: Self.headers(nil)).status == .unauthorized)
+        }
+    }
 }
