@@ -115,6 +115,7 @@ public struct CaseDesk: Sendable {
             let event = CaseEvent(at: at, actor: account.name, action: action.name, from: before.status, to: record.state.status,
                                   holder: record.state.holder?.code, note: note)
             guard try w.update(record, from: from, event: event) else { throw CaseError(.precondition, "case \(number) changed meanwhile: reload it") }
+            try Self.notify(w, record, event, previous: before.holder)
             return record
         }
     }
@@ -183,6 +184,7 @@ public struct CaseDesk: Sendable {
                 let event = CaseEvent(at: at, actor: "supervision", action: already ? "escalate" : "supervise", from: before, to: c.state.status,
                                       holder: c.state.holder?.code, note: note)
                 guard try w.update(c, from: version, event: event) else { return }  // changed meanwhile: the next sweep looks again
+                try Self.notify(w, c, event, previous: c.state.holder)
             }
         }
         return (supervised, escalated)
@@ -206,6 +208,33 @@ public struct CaseDesk: Sendable {
         let record = try report(CaseReport(category: category, description: String(body.prefix(2000)), location: location, source: .sms,
                                            reporter: Reporter(phone: phone)), by: nil)
         return (record, "您反映的问题已受理，编号\(record.number)。Received: case \(record.number).")
+    }
+
+    // MARK: Events out
+
+    /// Queues the event for the department that holds the case after it, and for the one
+    /// that held it before if that was another (a return): in the same transaction as the
+    /// change, so that none is lost and none is sent for a change that did not happen. The
+    /// body carries no reporter.
+    static func notify(_ w: StoreWriter, _ c: CaseRecord, _ e: CaseEvent, previous: CaseHolder?) throws {
+        var departments: [String] = []
+        for holder in [c.state.holder, previous] {
+            if case .department(let code)? = holder, !departments.contains(code) { departments.append(code) }
+        }
+        for department in departments {
+            try w.enqueue(department: department, case: c.number, body: { id in
+                var o: [String: Any] = ["id": id, "case": c.number, "action": e.action, "status": c.state.status.rawValue,
+                                        "at": StoreTime.text(e.at), "category": c.category, "urgency": c.urgency.rawValue,
+                                        "description": c.description, "location": [c.location.x, c.location.y], "version": c.version]
+                if let from = e.from { o["from"] = from.rawValue }
+                if let h = c.state.holder { o["holder"] = h.code }
+                if let due = c.due { o["due"] = StoreTime.text(due) }
+                if let note = e.note { o["note"] = note }
+                if let address = c.address { o["address"] = address }
+                let data = (try? JSONSerialization.data(withJSONObject: o, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+                return String(decoding: data, as: UTF8.self)
+            }, at: e.at)
+        }
     }
 
     // MARK: Timing

@@ -82,6 +82,12 @@ public func buildApplication(store: GridStore, tiles: TileProvider, ingestor: Pi
             return nil
         },
     ]
+    // Case events to departments' webhooks, from the outbox.
+    let deliverer = WebhookDeliverer(store: store, client: .shared)
+    services.append(PeriodicService(name: "webhooks", interval: .seconds(1), logger: logger) {
+        let n = try await deliverer.deliver()
+        return n > 0 ? "\(n) case event(s) delivered" : nil
+    })
     // Overdue steps supervised, and escalated when overdue twice (督办).
     services.append(PeriodicService(name: "supervision", interval: .seconds(60), logger: logger) {
         let (supervised, escalated) = try await offload { try CaseDesk(store: store).superviseOverdue() }
@@ -150,6 +156,8 @@ struct PeriodicService: Service {
             while !Task.isCancelled {
                 do {
                     if let line = try await work() { logger.info("\(name): \(line)") }
+                } catch is CancellationError {
+                    return  // shutting down in the middle of a round
                 } catch {
                     logger.error("\(name): \(error)")
                 }

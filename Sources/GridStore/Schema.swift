@@ -23,6 +23,7 @@ enum Schema {
         m.registerMigration("v6 a layer per draft", migrate: draftLayers)
         m.registerMigration("v7 cases", migrate: cases)
         m.registerMigration("v8 open311 keys", migrate: open311Keys)
+        m.registerMigration("v9 webhook outbox", migrate: outbox)
         return m
     }
 
@@ -382,6 +383,30 @@ enum Schema {
               created_at TEXT NOT NULL,
               revoked_at TEXT
             );
+            """)
+    }
+
+    /// Departments' webhooks and the outbox of case events waiting to reach them: written in
+    /// the transaction that changes the case, delivered (and retried) afterwards.
+    static func outbox(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE webhooks (
+              department TEXT PRIMARY KEY REFERENCES departments(code) ON UPDATE CASCADE ON DELETE CASCADE,
+              url TEXT NOT NULL,
+              secret TEXT NOT NULL
+            );
+            CREATE TABLE outbox (
+              id INTEGER PRIMARY KEY AUTOINCREMENT,
+              department TEXT NOT NULL,
+              case_number TEXT NOT NULL,
+              body TEXT NOT NULL,
+              created_at TEXT NOT NULL,
+              attempts INTEGER NOT NULL DEFAULT 0,
+              next_attempt_at TEXT NOT NULL,
+              delivered_at TEXT,
+              last_error TEXT
+            );
+            CREATE INDEX outbox_waiting ON outbox(delivered_at, next_attempt_at);
             """)
     }
 

@@ -131,3 +131,76 @@ extension StoreWriter {
                        arguments: [name, keyHash])
     }
 }
+
+/// A department's webhook: where its cases' events are POSTed, and the secret they are signed with.
+public struct Webhook: Hashable, Sendable {
+    public var department: String
+    public var url: String
+    public var secret: String
+
+    public init(department: String, url: String, secret: String) {
+        self.department = department
+        self.url = url
+        self.secret = secret
+    }
+}
+
+/// An event waiting in the outbox (or delivered).
+public struct OutboxEvent: Hashable, Sendable {
+    public var id: Int64
+    public var department: String
+    public var caseNumber: String
+    public var body: String
+    public var attempts: Int
+}
+
+extension StoreWriter {
+    public func save(_ webhook: Webhook) throws {
+        guard try reader.department(code: webhook.department) != nil else { throw StoreError("no department \(webhook.department)") }
+        try db.execute(sql: "INSERT INTO webhooks (department, url, secret) VALUES (?, ?, ?) ON CONFLICT (department) DO UPDATE SET url = excluded.url, secret = excluded.secret",
+                       arguments: [webhook.department, webhook.url, webhook.secret])
+    }
+
+    /// Queues an event for a department, if it has a webhook; returns its id.
+    @discardableResult
+    public func enqueue(department: String, case number: String, body: (Int64) -> String, at: Date) throws -> Int64? {
+        guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM webhooks WHERE department = ?)", arguments: [department]) == true else { return nil }
+        try db.execute(sql: "INSERT INTO outbox (department, case_number, body, created_at, next_attempt_at) VALUES (?, ?, '', ?, ?)",
+                       arguments: [department, number, StoreTime.text(at), StoreTime.text(at)])
+        let id = db.lastInsertedRowID
+        try db.execute(sql: "UPDATE outbox SET body = ? WHERE id = ?", arguments: [body(id), id])
+        return id
+    }
+
+    public func delivered(_ id: Int64, at: Date) throws {
+        try db.execute(sql: "UPDATE outbox SET delivered_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?", arguments: [StoreTime.text(at), id])
+    }
+
+    public func failed(_ id: Int64, error: String, retryAt: Date) throws {
+        try db.execute(sql: "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?",
+                       arguments: [String(error.prefix(500)), StoreTime.text(retryAt), id])
+    }
+}
+
+extension StoreReader {
+    public func webhook(department: String) throws -> Webhook? {
+        try Row.fetchOne(db, sql: "SELECT department, url, secret FROM webhooks WHERE department = ?", arguments: [department])
+            .map { Webhook(department: $0[0], url: $0[1], secret: $0[2]) }
+    }
+
+    /// Undelivered events due for an attempt, oldest first; for each case only its oldest
+    /// undelivered event, so that a case's events arrive in order.
+    public func dueEvents(at now: Date, limit: Int = 100) throws -> [OutboxEvent] {
+        try Row.fetchAll(db, sql: """
+            SELECT o.id, o.department, o.case_number, o.body, o.attempts FROM outbox o
+            WHERE o.delivered_at IS NULL AND o.next_attempt_at <= ?
+              AND o.id = (SELECT min(id) FROM outbox p WHERE p.case_number = o.case_number AND p.department = o.department AND p.delivered_at IS NULL)
+            ORDER BY o.id LIMIT ?
+            """, arguments: [StoreTime.text(now), limit]).map { OutboxEvent(id: $0[0], department: $0[1], caseNumber: $0[2], body: $0[3], attempts: $0[4]) }
+    }
+
+    /// Events not yet delivered.
+    public func outboxBacklog() throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox WHERE delivered_at IS NULL") ?? 0
+    }
+}

@@ -58,7 +58,7 @@ struct CategoriesCommand: ParsableCommand {
 
 struct DepartmentsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "departments", abstract: "The departments cases are dispatched to.",
-                                                    subcommands: [Add.self, Import.self, List.self])
+                                                    subcommands: [Add.self, Import.self, List.self, WebhookCommand.self])
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add a department (or change the one with this code).")
@@ -172,6 +172,34 @@ struct Open311Command: ParsableCommand {
                 throw ExitCode.failure
             }
             print("Open311 api_key for \(name) (shown once): \(key)")
+        }
+    }
+}
+
+extension DepartmentsCommand {
+    struct WebhookCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "webhook",
+            abstract: "Set the URL a department's case events are POSTed to (signed with HMAC-SHA256; the secret is printed once).")
+
+        @OptionGroup var database: DatabaseOption
+
+        @Option(help: "The department's code.")
+        var code: String
+
+        @Option(help: "The receiver's URL (http or https).")
+        var url: String
+
+        func run() throws {
+            guard let u = URL(string: url), ["http", "https"].contains(u.scheme ?? ""), u.host != nil else { throw ValidationError("--url: an http or https URL") }
+            let secret = DeviceToken.generate()
+            do {
+                try GridStore(path: database.db).write { try $0.save(Webhook(department: code, url: url, secret: secret)) }
+            } catch let e as StoreError {
+                printError("error: \(e)")
+                throw ExitCode.failure
+            }
+            print("webhook of \(code): \(url)")
+            print("secret (shown once; verify X-CivicGrid-Signature: sha256=HMAC-SHA256(secret, body)): \(secret)")
         }
     }
 }

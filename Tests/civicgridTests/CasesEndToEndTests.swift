@@ -1,0 +1,94 @@
+import CivicGridModel
+import Foundation
+import GridStore
+import Testing
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// Case events reach a department's webhook exactly once each, in order per case, although the
+/// receiver is down while they happen and the server restarts before it comes up.
+struct CasesEndToEndTests {
+    /// `civicgrid …` that must succeed; its standard output.
+    func ok(_ args: [String]) throws -> String {
+        let r = try civicgrid(args)
+        #expect(r.status == 0, "\(args): \(r.stderr)")
+        return r.stdout
+    }
+
+    func lastWord(_ text: String) -> String { text.split(whereSeparator: \.isWhitespace).last.map(String.init) ?? "" }
+
+    func request(_ url: String, _ method: String, token: String, body: String? = nil, ifMatch: String? = nil) async throws -> (Int, [String: Any], String?) {
+        var r = URLRequest(url: URL(string: url)!)
+        r.httpMethod = method
+        r.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+        r.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        if let ifMatch { r.setValue(ifMatch, forHTTPHeaderField: "If-Match") }
+        if let body { r.httpBody = Data(body.utf8) }
+        let (data, response) = try await URLSession.shared.data(for: r)
+        let http = response as! HTTPURLResponse
+        return (http.statusCode, (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:], http.value(forHTTPHeaderField: "ETag"))
+    }
+
+    @Test func webhookEventsSurviveADeadReceiverAndARestart() async throws {
+        let db = temporaryPath("gpkg")
+        try FileManager.default.copyItem(atPath: try publishedDemo(), toPath: db)
+        let data = repository.appendingPathComponent("Data/cases")
+        _ = try ok(["categories", "import", data.appendingPathComponent("categories.csv").path, "--db", db])
+        _ = try ok(["departments", "import", data.appendingPathComponent("departments.csv").path, "--db", db])
+        let centre = lastWord(try ok(["users", "add", "--db", db, "--name", "centre", "--role", "dispatcher", "--region", "320599"]))
+        let clean = lastWord(try ok(["users", "add", "--db", db, "--name", "clean", "--role", "department", "--region", "320599", "--department", "D-SANITATION"]))
+        let port = Int.random(in: 20000..<60000)
+        let secret = lastWord(try ok(["departments", "webhook", "--db", db, "--code", "D-SANITATION", "--url", "http://127.0.0.1:\(port)/hook"]))
+        // A point of the demo inside a published grid.
+        let point = try GridStore(path: db).read { r in try #require(try r.buildings(community: "320599002003").first).label }
+
+        var (server, base) = try await serve(db)
+        var numbers: [String] = []
+        for _ in 0..<3 {
+            let body = #"{"category":"0101","description":"rubbish","lon":\#(point.x),"lat":\#(point.y)}"#
+            let (status, c, tag) = try await request("\(base)/api/v1/cases", "POST", token: centre, body: body)
+            #expect(status == 201)
+            let number = try #require(c["number"] as? String)
+            numbers.append(number)
+            var etag = try #require(tag)
+            for (token, step) in [(centre, #"{"action":"file"}"#), (centre, #"{"action":"dispatch","department":"D-SANITATION"}"#),
+                                  (clean, #"{"action":"accept"}"#), (clean, #"{"action":"handle"}"#)] {
+                let (s, _, t) = try await request("\(base)/api/v1/cases/\(number)/actions", "POST", token: token, body: step, ifMatch: etag)
+                #expect(s == 200, "\(step)")
+                etag = try #require(t)
+            }
+        }
+        // The receiver is down: nothing arrives; the server stops and starts again.
+        try await Task.sleep(for: .seconds(2))
+        server.terminate()
+        server.waitUntilExit()
+        #expect(try GridStore(path: db).read { try $0.outboxBacklog() } == 9, "dispatch, accept and handle of three cases wait")
+        (server, base) = try await serve(db)
+        defer { server.terminate(); server.waitUntilExit() }
+        let log = temporaryPath("jsonl")
+        let receiver = Process()
+        receiver.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        receiver.arguments = ["python3", repository.appendingPathComponent("Scripts/webhook_receiver.py").path, "\(port)", secret, log]
+        receiver.standardOutput = FileHandle.nullDevice
+        receiver.standardError = FileHandle.nullDevice
+        try receiver.run()
+        defer { kill(receiver.processIdentifier, SIGKILL); receiver.waitUntilExit() }  // the runner's children ignore SIGTERM
+        var lines: [[String: Any]] = []
+        for _ in 0..<900 {  // up to 90 s: the backoff after the failures is at most 5 minutes but starts at 2 s
+            lines = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n")
+                .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            if lines.count >= 9, try GridStore(path: db).read({ try $0.outboxBacklog() }) == 0 { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(lines.count == 9, "\(lines)")
+        let ids = lines.compactMap { $0["event"] as? String }
+        #expect(Set(ids).count == ids.count, "each event once")
+        #expect(lines.allSatisfy { $0["signed"] as? Bool == true })
+        for number in numbers {
+            let events = lines.compactMap { $0["body"] as? [String: Any] }.filter { $0["case"] as? String == number }
+            #expect(events.compactMap { $0["action"] as? String } == ["dispatch", "accept", "handle"], "in order for \(number)")
+            #expect(events.allSatisfy { $0["reporter"] == nil })
+        }
+    }
+}
