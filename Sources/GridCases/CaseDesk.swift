@@ -113,7 +113,7 @@ public struct CaseDesk: Sendable {
             let from = record.version
             record.version += 1
             let event = CaseEvent(at: at, actor: account.name, action: action.name, from: before.status, to: record.state.status,
-                                  holder: record.state.holder?.code, note: note)
+                                  holder: record.state.holder?.code, note: note, detail: action.detail)
             guard try w.update(record, from: from, event: event) else { throw CaseError(.precondition, "case \(number) changed meanwhile: reload it") }
             try Self.notify(w, record, event, previous: before.holder)
             return record

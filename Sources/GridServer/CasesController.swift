@@ -204,6 +204,7 @@ struct CasesController {
                 if let from = e.from { h["from"] = .string(from.rawValue) }
                 if let holder = e.holder { h["holder"] = .string(holder) }
                 if let note = e.note { h["note"] = .string(note) }
+                if !e.detail.isEmpty { h["detail"] = .object(e.detail.mapValues(JSONValue.string)) }
                 return .object(h)
             }),
         ]

@@ -75,14 +75,15 @@ extension StoreReader {
     /// A case's transitions, oldest first.
     public func history(case number: String) throws -> [CaseEvent] {
         try Row.fetchAll(db, sql: """
-            SELECT h.at, h.actor, h.action, h.from_status, h.to_status, h.holder, h.note
+            SELECT h.at, h.actor, h.action, h.from_status, h.to_status, h.holder, h.note, h.detail
             FROM case_history h JOIN cases c ON c.fid = h.case_fid WHERE c.number = ? ORDER BY h.id
             """, arguments: [number]).map { row in
             guard let at = StoreTime.date(row["at"]), let to = CaseStatus(rawValue: row["to_status"]) else {
                 throw StoreError("case \(number): unreadable history row")
             }
             return CaseEvent(at: at, actor: row["actor"], action: row["action"], from: (row["from_status"] as String?).flatMap(CaseStatus.init),
-                             to: to, holder: row["holder"], note: row["note"])
+                             to: to, holder: row["holder"], note: row["note"],
+                             detail: try StoreJSON.decode([String: String].self, row["detail"], "case \(number)'s history"))
         }
     }
 

@@ -95,8 +95,8 @@ extension StoreWriter {
 
     private func append(_ e: CaseEvent, case id: Int64) throws {
         try db.execute(sql: """
-            INSERT INTO case_history (case_fid, at, actor, action, from_status, to_status, holder, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [id, StoreTime.text(e.at), e.actor, e.action, e.from?.rawValue, e.to.rawValue, e.holder, e.note])
+            INSERT INTO case_history (case_fid, at, actor, action, from_status, to_status, holder, note, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [id, StoreTime.text(e.at), e.actor, e.action, e.from?.rawValue, e.to.rawValue, e.holder, e.note, try StoreJSON.encode(e.detail)])
     }
 
     /// status … version, in the order of both statements.

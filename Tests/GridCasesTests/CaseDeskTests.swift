@@ -116,6 +116,7 @@ struct CaseDeskTests {
         let history = try f.store.read { try $0.history(case: c.number) }
         #expect(history.map(\.action) == ["report", "verify", "file", "dispatch", "accept", "handle", "pass", "close"])
         #expect(history.last?.to == .closed && history[5].note == "cleared")
+        #expect(history[3].detail == ["department": "D-SANITATION"] && history[1].detail.isEmpty, "what a replay needs")
         // What was stored is what was answered.
         #expect(try f.store.read { try $0.case(number: c.number) } == c)
     }

@@ -90,5 +90,17 @@ struct CasesEndToEndTests {
             #expect(events.compactMap { $0["action"] as? String } == ["dispatch", "accept", "handle"], "in order for \(number)")
             #expect(events.allSatisfy { $0["reporter"] == nil })
         }
+        // The export holds every case with its whole history, what a replay needs included.
+        let exported = try ok(["cases", "export", "--db", db, "--format", "geojson"])
+        let collection = try #require(try JSONSerialization.jsonObject(with: Data(exported.utf8)) as? [String: Any])
+        let features = try #require(collection["features"] as? [[String: Any]])
+        #expect(features.compactMap { $0["id"] as? String } == numbers)
+        for f in features {
+            let history = try #require((f["properties"] as? [String: Any])?["history"] as? [[String: Any]])
+            #expect(history.compactMap { $0["action"] as? String } == ["report", "file", "dispatch", "accept", "handle"])
+            #expect((history[2]["detail"] as? [String: String]) == ["department": "D-SANITATION"])
+        }
+        let csv = try ok(["cases", "export", "--db", db, "--format", "csv"]).split(separator: "\n")
+        #expect(csv.count == 4 && csv[0].hasPrefix("number,category,") && csv[1].hasPrefix("\(numbers[0]),0101,normal,"), "\(csv)")
     }
 }

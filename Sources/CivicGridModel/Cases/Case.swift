@@ -262,8 +262,12 @@ public struct CaseEvent: Hashable, Sendable, Codable {
     public var to: CaseStatus
     public var holder: String?
     public var note: String?
+    /// The step's own values (reason, duplicate_of, limit, department, region, to), so that
+    /// a history can be replayed.
+    public var detail: [String: String]
 
-    public init(at: Date, actor: String, action: String, from: CaseStatus?, to: CaseStatus, holder: String?, note: String?) {
+    public init(at: Date, actor: String, action: String, from: CaseStatus?, to: CaseStatus, holder: String?, note: String?,
+                detail: [String: String] = [:]) {
         self.at = at
         self.actor = actor
         self.action = action
@@ -271,5 +275,6 @@ public struct CaseEvent: Hashable, Sendable, Codable {
         self.to = to
         self.holder = holder
         self.note = note
+        self.detail = detail
     }
 }

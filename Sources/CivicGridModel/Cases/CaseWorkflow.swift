@@ -52,6 +52,21 @@ public enum CaseAction: Hashable, Sendable {
         }
     }
 
+    /// The values the step names, as stored with it in the history.
+    public var detail: [String: String] {
+        switch self {
+        case .void(let reason, let original):
+            var d = ["reason": reason.rawValue]
+            if let original { d["duplicate_of"] = original }
+            return d
+        case .dispatch(.department(let code)): return ["department": code]
+        case .dispatch(.region(let code)): return ["region": code]
+        case .escalate(let to): return ["to": to]
+        case .requestExtension(let limit): return ["limit": limit.description]
+        default: return [:]
+        }
+    }
+
     /// Every action's name, for documents and errors.
     public static let names = ["verify", "void", "file", "dispatch", "escalate", "accept", "return", "request_extension",
                                "request_suspension", "approve", "refuse", "resume", "handle", "pass", "fail", "close", "supervise"]

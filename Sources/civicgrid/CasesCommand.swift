@@ -1,0 +1,81 @@
+import ArgumentParser
+import CivicGridModel
+import Foundation
+import GridGeometry
+import GridStore
+
+struct CasesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "cases", abstract: "Cases: export them with their whole history.",
+                                                    subcommands: [Export.self])
+
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write every case with its history: GeoJSON points (properties: the case's fields and a history array of {action, at, actor, from, to, holder, note, detail}) or CSV (one row per case, no history). Holds reporters' names and phones: keep the file as the database.")
+
+        @OptionGroup var database: DatabaseOption
+
+        @Option(help: "geojson or csv.")
+        var format: String = "geojson"
+
+        @Option(help: "The file to write (default: standard output).")
+        var output: String?
+
+        func run() throws {
+            guard format == "geojson" || format == "csv" else { throw ValidationError("--format geojson or csv") }
+            let store = try GridStore(path: database.db)
+            var filter = CaseFilter()
+            filter.limit = Int.max
+            let (cases, histories) = try store.read { r in
+                let all = try r.cases(filter).reversed()
+                return (Array(all), try Dictionary(uniqueKeysWithValues: all.map { ($0.number, try r.history(case: $0.number)) }))
+            }
+            var text = ""
+            if format == "csv" {
+                let header = ["number", "category", "urgency", "source", "status", "lon", "lat", "address", "grid", "community", "street", "district",
+                              "holder", "created_at", "due", "closed_at", "returns", "reworks", "extensions", "escalations", "supervisions", "description"]
+                text = header.joined(separator: ",") + "\n"
+                for c in cases {
+                    let fields: [String] = [c.number, c.category, c.urgency.rawValue, c.source.rawValue, c.state.status.rawValue,
+                                            String(c.location.x), String(c.location.y), c.address ?? "", c.place.grid ?? "", c.place.community ?? "",
+                                            c.place.street ?? "", c.place.district ?? "", c.state.holder?.code ?? "", StoreTime.text(c.createdAt),
+                                            c.due.map(StoreTime.text) ?? "", c.closedAt.map(StoreTime.text) ?? "", String(c.state.returns),
+                                            String(c.state.reworks), String(c.state.extensions), String(c.state.escalations),
+                                            String(c.state.supervisions), c.description]
+                    text += fields.map(Self.csv).joined(separator: ",") + "\n"
+                }
+            } else {
+                let features = cases.map { c -> Feature in
+                    var p: [String: JSONValue] = [
+                        "number": .string(c.number), "category": .string(c.category), "urgency": .string(c.urgency.rawValue),
+                        "source": .string(c.source.rawValue), "description": .string(c.description),
+                    ]
+                    if let a = c.address { p["address"] = .string(a) }
+                    if let n = c.reporter.name { p["reporter_name"] = .string(n) }
+                    if let ph = c.reporter.phone { p["reporter_phone"] = .string(ph) }
+                    if let d = c.duplicateOf { p["duplicate_of"] = .string(d) }
+                    p["history"] = .array((histories[c.number] ?? []).map { e in
+                        var h: [String: JSONValue] = ["action": .string(e.action), "at": .string(StoreTime.text(e.at)), "actor": .string(e.actor),
+                                                      "to": .string(e.to.rawValue)]
+                        if let from = e.from { h["from"] = .string(from.rawValue) }
+                        if let holder = e.holder { h["holder"] = .string(holder) }
+                        if let note = e.note { h["note"] = .string(note) }
+                        if !e.detail.isEmpty { h["detail"] = .object(e.detail.mapValues(JSONValue.string)) }
+                        return .object(h)
+                    })
+                    return Feature(id: .string(c.number), geometry: .point(c.location), properties: p)
+                }
+                text = GeoJSONWriter(coordinatePrecision: 9).featureCollection(features) + "\n"
+            }
+            if let output {
+                try Data(text.utf8).write(to: URL(fileURLWithPath: output))
+                printError("wrote \(cases.count) cases to \(output)")
+            } else {
+                print(text, terminator: "")
+            }
+        }
+
+        static func csv(_ s: String) -> String {
+            s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+        }
+    }
+}
