@@ -35,8 +35,15 @@ struct CasesController {
         let account = try access.require(context, Self.reporters, to: "report cases")
         var request = request
         let body = try await request.collectBody(upTo: 64 << 10)
-        guard case .object(let o)? = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer: body)) else {
+        guard case .object(var o)? = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer: body)) else {
             throw Problem.badRequest(#"the body must be a JSON object: {"category":"0101","description":"…","lon":120.7,"lat":31.3}"#)
+        }
+        if o["lon"] == nil, o["lat"] == nil, account.role == .member {
+            // Grid staff on patrol: their phone's latest fix (15 minutes at most) stands in.
+            guard let fix = try await store.asyncRead({ try $0.latestFix(member: account.id, since: Date().timeIntervalSince1970 - 900) }) else {
+                throw Problem.badRequest("lon and lat are required: no fix from \(account.name)'s phone in the last 15 minutes")
+            }
+            (o["lon"], o["lat"]) = (.number(fix.x), .number(fix.y))
         }
         let report = try Self.caseReport(o, defaultSource: account.role == .member ? .gridStaff : .hotline)
         let (record, duplicates) = try await run { [store] in

@@ -292,3 +292,13 @@ extension StoreReader {
         try String.fetchAll(db, sql: "SELECT grid_code FROM member_grids WHERE member = ? ORDER BY grid_code", arguments: [account])
     }
 }
+
+extension StoreReader {
+    /// The latest plausible fix of any of an account's devices since `since` (Unix seconds).
+    public func latestFix(member: Int64, since: Double) throws -> Coordinate? {
+        try Row.fetchOne(db, sql: """
+            SELECT q.lon, q.lat FROM pings q JOIN devices d ON d.id = q.device
+            WHERE d.member = ? AND q.flags = 0 AND q.time >= ? ORDER BY q.time DESC LIMIT 1
+            """, arguments: [member, since]).map { Coordinate($0[0], $0[1]) }
+    }
+}

@@ -203,4 +203,23 @@ struct CasesTests {
             #expect(try await client.execute(uri: "/api/v1/cases", method: .get, headers: Self.headers(nil)).status == .unauthorized)
         }
     }
+
+    /// Grid staff on patrol may leave the location out: their phone's latest fix stands in.
+    @Test func staffReportsTakeTheirPhonesFix() async throws {
+        try await withCases { client, store in
+            let body = #"{"category":"0101","description":"rubbish"}"#
+            let none = try await client.execute(uri: "/api/v1/cases", method: .post, headers: Self.headers("t-staff"), body: ByteBuffer(string: body))
+            #expect(none.status == .badRequest, "no phone, no fix")
+            let now = Date().timeIntervalSince1970
+            try store.write { w in
+                _ = try w.add(Device(id: "phone-1", memberName: "staff", grids: [], tokenHash: DeviceToken.hash("d-1")))
+                _ = try w.insert([Ping(device: "phone-1", time: now - 60, lon: 120.7075, lat: 31.305, receivedAt: now - 60)])
+            }
+            let r = try await client.execute(uri: "/api/v1/cases", method: .post, headers: Self.headers("t-staff"), body: ByteBuffer(string: body))
+            #expect(r.status == .created, "\(String(buffer: r.body))")
+            #expect((Self.json(r)["place"] as? [String: String])?["grid"] == "320599001001002", "the fix's grid, east of the road")
+            let centre = try await client.execute(uri: "/api/v1/cases", method: .post, headers: Self.headers("t-centre"), body: ByteBuffer(string: body))
+            #expect(centre.status == .badRequest, "the command centre names the place")
+        }
+    }
 }
