@@ -13,6 +13,9 @@ import Hummingbird
 struct Open311Controller {
     let store: GridStore
     let fallbackHost: String
+    /// Posts per api_key and per client address.
+    let perKey = RateLimiter(limit: 120, per: 60)
+    let perAddress = RateLimiter(limit: 20, per: 60)
 
     func register(on router: some RouterMethods<CivicContext>) {
         router.get("open311/v2/:file") { request, _ in try await top(request) }
@@ -148,6 +151,12 @@ struct Open311Controller {
         guard let key = value("api_key") else { return Self.error(403, "api_key is required", format) }
         guard try await store.asyncRead({ try $0.open311Key(hash: DeviceToken.hash(key)) }) != nil else {
             return Self.error(403, "unknown or revoked api_key", format)
+        }
+        let address = context.remoteAddress?.ipAddress ?? "unknown"
+        if let wait = perKey.check(DeviceToken.hash(key)) ?? perAddress.check(address) {
+            var r = Self.error(429, "too many requests: try again in \(wait) s", format)
+            r.headers[.retryAfter] = String(wait)
+            return r
         }
         guard let code = value("service_code") else { return Self.error(400, "service_code is required", format) }
         guard let latText = value("lat"), let longText = value("long"), let lat = Double(latText), let lon = Double(longText) else {

@@ -13,6 +13,8 @@ import Hummingbird
 /// desk; the answer carries the acknowledgement for the gateway to send back.
 struct SMSController {
     let store: GridStore
+    /// Messages per sender: a resident, not a flood.
+    let perSender = RateLimiter(limit: 20, per: 3600)
     /// The category a message is filed under until the dispatcher sees it (a resident's request).
     static let defaultCategory = "0901"
 
@@ -41,6 +43,9 @@ struct SMSController {
         }
         guard let from = fields["from"]?.trimmingCharacters(in: .whitespaces), !from.isEmpty, let text = fields["text"] else {
             throw Problem.badRequest("from and text are required")
+        }
+        if let wait = perSender.check(from) {
+            throw Problem(.tooManyRequests, "Too many requests", detail: "\(from) sent too many messages: try again in \(wait) s", headers: [.retryAfter: String(wait)])
         }
         let category = fields["category"].flatMap { $0.isEmpty ? nil : $0 } ?? Self.defaultCategory
         let desk = CaseDesk(store: store)

@@ -222,4 +222,22 @@ struct CasesTests {
             #expect(centre.status == .badRequest, "the command centre names the place")
         }
     }
+
+    /// Public intake is rate-limited: a sender's 21st message within the hour is a 429.
+    @Test func aFloodOfMessagesIsRefused() async throws {
+        try await withCases { client, store in
+            try store.write { try $0.addOpen311Key(name: "gateway", keyHash: DeviceToken.hash("k-sms")) }
+            var statuses: [HTTPResponse.Status] = []
+            var retry: String?
+            for _ in 0..<21 {
+                let r = try await client.execute(uri: "/sms", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                                                 body: ByteBuffer(string: "api_key=k-sms&from=13900000009&category=0101&text=x"))
+                statuses.append(r.status)
+                retry = r.headers[.retryAfter]
+            }
+            #expect(statuses.prefix(20).allSatisfy { $0 == .created } && statuses.last == .tooManyRequests)
+            #expect(retry.flatMap(Int.init).map { $0 > 0 && $0 <= 3600 } == true)
+            #expect(try store.read { try $0.caseCount(numberPrefix: "2") } == 20)
+        }
+    }
 }
