@@ -54,26 +54,42 @@ public struct CaseDesk: Sendable {
         }
         let at = now()
         return try transaction { w throws in
-            let reader = w.reader
-            guard let category = try reader.category(code: r.category) else { throw CaseError(.invalid, "no category \(r.category)") }
-            let place = try reader.place(of: r.location)
-            guard let desk = place.desks.first else { throw CaseError(.invalid, "the location lies outside every region of the jurisdiction") }
-            if let account, let root = account.region, try !reader.isRegion(desk, under: root) {
-                throw CaseError(.forbidden, "the location lies outside \(account.name)'s region")
+            if let account, let root = account.region {
+                let place = try w.reader.place(of: r.location)
+                if let desk = place.desks.first, try !w.reader.isRegion(desk, under: root) {
+                    throw CaseError(.forbidden, "the location lies outside \(account.name)'s region")
+                }
             }
             let verified = account.map { [.member, .dispatcher, .admin].contains($0.role) } ?? false
-            let state = CaseState(status: verified ? .verified : .reported, holder: .region(desk))
-            let calendar = try reader.calendar()
-            let day = calendar.day(of: at).description.replacingOccurrences(of: "-", with: "")
-            let number = day + String(format: "%04d", try reader.caseCount(numberPrefix: day) + 1)
-            var record = CaseRecord(number: number, category: category.code, urgency: r.urgency ?? category.urgency, description: description,
-                                    source: r.source, location: r.location, address: r.address, place: place, reporter: r.reporter,
-                                    state: state, stepStarted: nil, due: nil, token: r.token, createdAt: at, updatedAt: at)
-            Self.startStep(&record, category, calendar, at)
-            record.id = try w.insert(record, event: CaseEvent(at: at, actor: account?.name ?? r.source.rawValue, action: "report",
-                                                              from: nil, to: state.status, holder: desk, note: nil))
-            return record
+            var r = r
+            r.description = description
+            return try Self.file(r, number: nil, actor: account?.name ?? r.source.rawValue, verified: verified, at: at, in: w)
         }
+    }
+
+    /// A new case in `w`: where it lies, numbered by day unless `number` is given, its first
+    /// step's clock started, stored with its first history row.
+    static func file(_ r: CaseReport, number given: String?, actor: String, verified: Bool, at: Date, in w: StoreWriter) throws -> CaseRecord {
+        let reader = w.reader
+        guard let category = try reader.category(code: r.category) else { throw CaseError(.invalid, "no category \(r.category)") }
+        let place = try reader.place(of: r.location)
+        guard let desk = place.desks.first else { throw CaseError(.invalid, "the location lies outside every region of the jurisdiction") }
+        let state = CaseState(status: verified ? .verified : .reported, holder: .region(desk))
+        let calendar = try reader.calendar()
+        let number: String
+        if let given {
+            guard try reader.case(number: given) == nil else { throw CaseError(.conflict, "case \(given) exists already") }
+            number = given
+        } else {
+            let day = calendar.day(of: at).description.replacingOccurrences(of: "-", with: "")
+            number = day + String(format: "%04d", try reader.caseCount(numberPrefix: day) + 1)
+        }
+        var record = CaseRecord(number: number, category: category.code, urgency: r.urgency ?? category.urgency, description: r.description,
+                                source: r.source, location: r.location, address: r.address, place: place, reporter: r.reporter,
+                                state: state, stepStarted: nil, due: nil, token: r.token, createdAt: at, updatedAt: at)
+        startStep(&record, category, calendar, at)
+        record.id = try w.insert(record, event: CaseEvent(at: at, actor: actor, action: "report", from: nil, to: state.status, holder: desk, note: nil))
+        return record
     }
 
     /// Takes one step on a case as `account`, if the case is still at `version` (nil: no
@@ -83,41 +99,52 @@ public struct CaseDesk: Sendable {
         let at = now()
         return try transaction { w throws in
             let reader = w.reader
-            guard var record = try reader.case(number: number) else { throw CaseError(.notFound, "no case \(number)") }
+            guard let record = try reader.case(number: number) else { throw CaseError(.notFound, "no case \(number)") }
             guard let desk = record.place.desks.first else { throw CaseError(.conflict, "case \(number) lies outside every region") }
             let actor = CaseActor(name: account.name, role: account.role, department: account.department,
                                   inScope: try reader.isRegion(desk, under: account.region),
                                   ownGrid: try record.place.grid.map { try reader.isMemberGrid(account: account.id, grid: $0) } ?? false)
             if let version, version != record.version { throw CaseError(.precondition, "case \(number) is at version \(record.version), not \(version): reload it") }
-            guard let category = try reader.category(code: record.category) else { throw CaseError(.conflict, "case \(number)'s category \(record.category) is gone") }
-            let before = record.state
-            // The targets a step names must exist and fit.
-            switch action {
-            case .dispatch(.department(let code)):
-                guard let d = try reader.department(code: code) else { throw CaseError(.invalid, "no department \(code)") }
-                if let root = d.region, try !reader.isRegion(desk, under: root) { throw CaseError(.invalid, "department \(code) does not serve \(desk)") }
-            case .dispatch(.region(let code)), .escalate(to: let code):
-                guard try reader.region(code: code) != nil, record.place.desks.contains(code) else {
-                    throw CaseError(.invalid, "\(code) is not a desk over this case (\(record.place.desks.joined(separator: ", ")))")
-                }
-            case .void(.duplicate, let original?):
-                guard original != number, try reader.case(number: original) != nil else { throw CaseError(.invalid, "no other case \(original)") }
-                record.duplicateOf = original
-            default: break
-            }
-            record.state = try CaseWorkflow.apply(action, to: before, by: actor)
-            let calendar = try reader.calendar()
-            Self.time(&record, action, before, category, calendar, at)
-            record.updatedAt = at
-            if !record.state.status.isOpen { record.closedAt = at }
-            let from = record.version
-            record.version += 1
-            let event = CaseEvent(at: at, actor: account.name, action: action.name, from: before.status, to: record.state.status,
-                                  holder: record.state.holder?.code, note: note, detail: action.detail)
-            guard try w.update(record, from: from, event: event) else { throw CaseError(.precondition, "case \(number) changed meanwhile: reload it") }
-            try Self.notify(w, record, event, previous: before.holder)
-            return record
+            return try Self.step(action, on: record, by: actor, note: note, at: at, in: w, notify: true)
         }
+    }
+
+    /// One step on a stored case in `w`: the targets checked, the workflow applied, deadlines
+    /// moved, the row and a history row written (and the outbox, with `notify`).
+    static func step(_ action: CaseAction, on current: CaseRecord, by actor: CaseActor, note: String?, at: Date, in w: StoreWriter,
+                     notify: Bool) throws -> CaseRecord {
+        let reader = w.reader
+        var record = current
+        let number = record.number
+        guard let desk = record.place.desks.first else { throw CaseError(.conflict, "case \(number) lies outside every region") }
+        guard let category = try reader.category(code: record.category) else { throw CaseError(.conflict, "case \(number)'s category \(record.category) is gone") }
+        let before = record.state
+        // The targets a step names must exist and fit.
+        switch action {
+        case .dispatch(.department(let code)):
+            guard let d = try reader.department(code: code) else { throw CaseError(.invalid, "no department \(code)") }
+            if let root = d.region, try !reader.isRegion(desk, under: root) { throw CaseError(.invalid, "department \(code) does not serve \(desk)") }
+        case .dispatch(.region(let code)), .escalate(to: let code):
+            guard try reader.region(code: code) != nil, record.place.desks.contains(code) else {
+                throw CaseError(.invalid, "\(code) is not a desk over this case (\(record.place.desks.joined(separator: ", ")))")
+            }
+        case .void(.duplicate, let original?):
+            guard original != number, try reader.case(number: original) != nil else { throw CaseError(.invalid, "no other case \(original)") }
+            record.duplicateOf = original
+        default: break
+        }
+        record.state = try CaseWorkflow.apply(action, to: before, by: actor)
+        let calendar = try reader.calendar()
+        time(&record, action, before, category, calendar, at)
+        record.updatedAt = at
+        if !record.state.status.isOpen { record.closedAt = at }
+        let from = record.version
+        record.version += 1
+        let event = CaseEvent(at: at, actor: actor.name, action: action.name, from: before.status, to: record.state.status,
+                              holder: record.state.holder?.code, note: note, detail: action.detail)
+        guard try w.update(record, from: from, event: event) else { throw CaseError(.precondition, "case \(number) changed meanwhile: reload it") }
+        if notify { try Self.notify(w, record, event, previous: before.holder) }
+        return record
     }
 
     /// The department that handles a category where a case lies: the category's own if it
