@@ -75,7 +75,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ], resources: [.copy("Resources/map.html")]),
         .executableTarget(name: "civicgrid", dependencies: [
-            "CivicGridModel", "GridGeometry", "GridProj", "GridStore", "GridImport", "GridDemo", "GridServer", "GridPartition", "GridPlanning", "GridTiles", "GridTracking",
+            "CivicGridModel", "GridGeometry", "GridProj", "GridStore", "GridImport", "GridDemo", "GridServer", "GridPartition", "GridPlanning", "GridTiles", "GridTracking", "GridCases",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

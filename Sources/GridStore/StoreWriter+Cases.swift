@@ -110,14 +110,22 @@ extension StoreWriter {
     }
 }
 
-/// Instants as text: UTC with milliseconds, as SQLite's strftime('%Y-%m-%dT%H:%M:%fZ').
+/// Instants as text: UTC with milliseconds, as SQLite's strftime('%Y-%m-%dT%H:%M:%fZ'),
+/// rounded to the millisecond both ways so that text → date → text gives the same text.
 public enum StoreTime {
     public static func text(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        let ms = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        let whole = (Double(ms) / 1000).rounded(.down)
+        let seconds = Date(timeIntervalSince1970: whole)
+        let fraction = Int(ms - Int64(whole) * 1000)
+        let text = seconds.formatted(Date.ISO8601FormatStyle())  // yyyy-MM-ddTHH:mm:ssZ
+        return String(text.dropLast()) + String(format: ".%03dZ", fraction)
     }
 
     public static func date(_ text: String) -> Date? {
-        try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text)
+        guard let d = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text)
+                ?? Date.ISO8601FormatStyle().parse(text) else { return nil }
+        return Date(timeIntervalSince1970: (d.timeIntervalSince1970 * 1000).rounded() / 1000)
     }
 }
 

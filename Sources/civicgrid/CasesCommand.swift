@@ -1,12 +1,52 @@
 import ArgumentParser
 import CivicGridModel
 import Foundation
+import GridCases
 import GridGeometry
 import GridStore
 
 struct CasesCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "cases", abstract: "Cases: export them with their whole history.",
-                                                    subcommands: [Export.self])
+    static let configuration = CommandConfiguration(commandName: "cases", abstract: "Cases: export and import them with their whole history.",
+                                                    subcommands: [Export.self, Import.self])
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import historical cases from GeoJSON as `cases export` writes it: each history replayed through the workflow at its own times; all or nothing, every refused case named.")
+
+        @Argument(help: "The GeoJSON file.")
+        var file: String
+
+        @OptionGroup var database: DatabaseOption
+
+        func run() throws {
+            guard let data = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read \(file)") }
+            let document: GeoJSON.Document
+            do {
+                document = try GeoJSON.decodeDocument(data)
+            } catch {
+                printError("error: \(error)")
+                throw ExitCode.failure
+            }
+            var features: [Feature] = [], refused: [String] = []
+            for (i, r) in document.features.enumerated() {
+                switch r {
+                case .success(let f): features.append(f)
+                case .failure(let e): refused.append("case \(i): \(e)")
+                }
+            }
+            guard refused.isEmpty else {
+                printError(refused.joined(separator: "\n") + "\nrefused \(refused.count) of \(document.features.count) cases; nothing was written")
+                throw ExitCode.failure
+            }
+            do {
+                let n = try CaseDesk(store: try GridStore(path: database.db)).importCases(features)
+                print("imported \(n) cases")
+            } catch {
+                printError("error: \(error)")
+                throw ExitCode.failure
+            }
+        }
+    }
 
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(

@@ -100,6 +100,22 @@ struct CasesEndToEndTests {
             #expect(history.compactMap { $0["action"] as? String } == ["report", "file", "dispatch", "accept", "handle"])
             #expect((history[2]["detail"] as? [String: String]) == ["department": "D-SANITATION"])
         }
+        // Imported into another database (the same catalogue, no accounts), exported again: the
+        // same bytes. A history that does not follow the workflow is refused whole.
+        let copy = temporaryPath("gpkg")
+        try FileManager.default.copyItem(atPath: try publishedDemo(), toPath: copy)
+        _ = try ok(["categories", "import", data.appendingPathComponent("categories.csv").path, "--db", copy])
+        _ = try ok(["departments", "import", data.appendingPathComponent("departments.csv").path, "--db", copy])
+        let file = temporaryPath("geojson")
+        try Data(exported.utf8).write(to: URL(fileURLWithPath: file))
+        let bad = temporaryPath("geojson")
+        try Data(exported.replacingOccurrences(of: #""action":"accept""#, with: #""action":"close""#).utf8).write(to: URL(fileURLWithPath: bad))
+        let refused = try civicgrid("cases", "import", bad, "--db", copy)
+        #expect(refused.status == 1 && refused.stderr.contains("case 0: history 3 (close)") && refused.stderr.contains("nothing was written"), "\(refused.stderr)")
+        #expect(try GridStore(path: copy).read { try $0.caseCount(numberPrefix: "2") } == 0)
+        #expect(try ok(["cases", "import", file, "--db", copy]).contains("imported 3 cases"))
+        let again = try ok(["cases", "export", "--db", copy, "--format", "geojson"])
+        #expect(again == exported, "export → import → export gives the same bytes")
         let csv = try ok(["cases", "export", "--db", db, "--format", "csv"]).split(separator: "\n")
         #expect(csv.count == 4 && csv[0].hasPrefix("number,category,") && csv[1].hasPrefix("\(numbers[0]),0101,normal,"), "\(csv)")
     }
