@@ -13,14 +13,7 @@
 """
 import json, sqlite3, sys
 import shapely
-
-MIN, MAX = 350, 500
-
-
-def geom(blob):
-    flags = blob[3]
-    envelope = [0, 32, 48, 48, 64][(flags >> 1) & 7]
-    return shapely.from_wkb(bytes(blob[8 + envelope:]))
+from bench_partition import MIN, MAX, geom
 
 
 def feasible(total):

@@ -30,8 +30,7 @@ extension CaseDesk {
                 }
                 if !rejections.isEmpty { throw CaseError(.invalid, "") }  // roll back
             }
-        } catch let e as CaseError where !rejections.isEmpty {
-            _ = e
+        } catch is CaseError where !rejections.isEmpty {
             throw CaseError(.invalid, rejections.map(\.description).joined(separator: "\n") + "\nrefused \(rejections.count) of \(features.count) cases; nothing was written")
         } catch let e as CaseError {
             throw e

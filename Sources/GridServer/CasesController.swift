@@ -31,7 +31,7 @@ struct CasesController {
 
     // MARK: Routes
 
-    func report(_ request: Request, _ context: CivicContext) async throws -> Response {
+    func report(_ request: Request, _ context: CivicContext) async throws -> JSONAnswer<JSONValue> {
         let account = try access.require(context, Self.reporters, to: "report cases")
         var request = request
         let body = try await request.collectBody(upTo: 64 << 10)
@@ -51,7 +51,7 @@ struct CasesController {
             let record = try desk.report(report, by: account)
             return (record, try desk.duplicates(of: record.number))
         }
-        var response = try document(record, history: [], account: account,
+        var response = document(record, history: [], account: account,
                                     extra: ["possible_duplicates": .array(duplicates.map { ["number": .string($0.number), "metres": .number(($0.metres * 10).rounded() / 10)] })])
         response.status = .created
         response.headers[.location] = "/api/v1/cases/\(record.number)"
@@ -136,13 +136,13 @@ struct CasesController {
         return JSONAnswer(.object(answer))
     }
 
-    func show(_ context: CivicContext, _ number: String) async throws -> Response {
+    func show(_ context: CivicContext, _ number: String) async throws -> JSONAnswer<JSONValue> {
         let account = try access.require(context, Self.readers, to: "read cases")
         let (record, history) = try await readable(account, number)
-        return try document(record, history: history, account: account)
+        return document(record, history: history, account: account)
     }
 
-    func act(_ request: Request, _ context: CivicContext, _ number: String) async throws -> Response {
+    func act(_ request: Request, _ context: CivicContext, _ number: String) async throws -> JSONAnswer<JSONValue> {
         let account = try access.require(context, Self.actors, to: "act on cases")
         var request = request
         let body = try await request.collectBody(upTo: 64 << 10)
@@ -162,7 +162,7 @@ struct CasesController {
         }
         let record = try await run { [store] in try CaseDesk(store: store).act(action, on: number, by: account, version: version, note: note) }
         let history = try await store.asyncRead { try $0.history(case: number) }
-        return try document(record, history: history, account: account)
+        return document(record, history: history, account: account)
     }
 
     // MARK: Reading
@@ -193,7 +193,7 @@ struct CasesController {
     }
 
     /// The case document; personal fields only for roles whose work needs them.
-    func document(_ c: CaseRecord, history: [CaseEvent], account: Account, extra: [String: JSONValue] = [:]) throws -> Response {
+    func document(_ c: CaseRecord, history: [CaseEvent], account: Account, extra: [String: JSONValue] = [:]) -> JSONAnswer<JSONValue> {
         let personal = account.role == .admin || account.role == .dispatcher
         var o: [String: JSONValue] = [
             "number": .string(c.number), "category": .string(c.category), "urgency": .string(c.urgency.rawValue),
@@ -240,9 +240,7 @@ struct CasesController {
         if let phone = c.reporter.phone { reporter["phone"] = .string(personal ? phone : Self.mask(phone: phone)) }
         if !reporter.isEmpty { o["reporter"] = .object(reporter) }
         o.merge(extra) { _, new in new }
-        let answer = JSONAnswer(JSONValue.object(o))
-        return Response(status: .ok, headers: [.contentType: answer.contentType, .eTag: Self.etag(c)],
-                        body: .init(byteBuffer: ByteBuffer(bytes: try answer.bytes())))
+        return JSONAnswer(.object(o), headers: [.eTag: Self.etag(c)])
     }
 
     static func mask(phone: String) -> String {

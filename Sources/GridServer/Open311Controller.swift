@@ -1,6 +1,7 @@
 import CivicGridModel
 import Foundation
 import GridCases
+import GridGeometry
 import GridStore
 import GridTracking
 import Hummingbird
@@ -242,7 +243,7 @@ struct Open311Controller {
     static func json(_ v: Value) -> String {
         switch v {
         case .string(let s): return jsonString(s)
-        case .number(let n): return n == n.rounded() && abs(n) < 1e15 ? String(Int(n)) : String(n)
+        case .number(let n): return JSONValue.format(n)
         case .bool(let b): return b ? "true" : "false"
         case .null: return "null"
         case .object(let pairs): return "{" + pairs.map { jsonString($0.0) + ":" + json($0.1) }.joined(separator: ",") + "}"
@@ -251,19 +252,9 @@ struct Open311Controller {
     }
 
     static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
-            }
-        }
-        return out + "\""
+        var out = ""
+        GeoJSONWriter.appendString(s, to: &out)
+        return out
     }
 
     static func xml(_ name: String, _ v: Value) -> String {

@@ -22,7 +22,7 @@ struct SMSController {
         router.post("sms") { request, _ in try await receive(request) }
     }
 
-    func receive(_ request: Request) async throws -> Response {
+    func receive(_ request: Request) async throws -> JSONAnswer<JSONValue> {
         var request = request
         let body = try await request.collectBody(upTo: 16 << 10)
         var fields: [String: String] = [:]
@@ -51,8 +51,7 @@ struct SMSController {
         let desk = CaseDesk(store: store)
         do {
             let (record, reply) = try await offload { try desk.reportSMS(from: from, text: text, category: category) }
-            let answer = JSONAnswer(JSONValue.object(["case": .string(record.number), "reply": .string(reply)]))
-            return Response(status: .created, headers: [.contentType: answer.contentType], body: .init(byteBuffer: ByteBuffer(bytes: try answer.bytes())))
+            return JSONAnswer(["case": .string(record.number), "reply": .string(reply)], status: .created)
         } catch let e as CaseError {
             throw Problem(e.kind == .store ? .internalServerError : .unprocessableContent, "Refused", detail: e.message)
         }

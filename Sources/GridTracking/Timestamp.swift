@@ -1,3 +1,4 @@
+import CivicGridModel
 import Foundation
 
 /// Times as devices send them.
@@ -74,27 +75,9 @@ public enum Timestamp {
             guard h <= 23, m <= 59 else { return nil }
             offset = sign * (h * 3600 + m * 60)
         }
-        guard i == b.count, (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year),
+        guard i == b.count, (1...12).contains(month), day >= 1, day <= Day.daysIn(month: month, year: year),
               hour <= 23, minute <= 59, second <= 60 else { return nil }
-        let days = daysFromCivil(year: year, month: month, day: day)
+        let days = Day.daysFromCivil(year: year, month: month, day: day)
         return Double(days * 86400 + hour * 3600 + minute * 60 + second - offset) + fraction
-    }
-
-    static func daysIn(month: Int, year: Int) -> Int {
-        switch month {
-        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
-        case 4, 6, 9, 11: 30
-        default: 31
-        }
-    }
-
-    /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146097 + doe - 719468
     }
 }

@@ -5,8 +5,8 @@ import GridImport
 import GridStore
 import GridTracking
 
-/// Reads a file for a catalogue import; refusals print every bad line and exit 1.
-private func catalogueFile(_ path: String) throws -> Data {
+/// Reads an input file whole (catalogue and case imports).
+func readInput(_ path: String) throws -> Data {
     guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read \(path)") }
     return data
 }
@@ -34,7 +34,7 @@ struct CategoriesCommand: ParsableCommand {
         @OptionGroup var database: DatabaseOption
 
         func run() throws {
-            let text = String(decoding: try catalogueFile(file), as: UTF8.self)
+            let text = String(decoding: try readInput(file), as: UTF8.self)
             let categories = try refusing { () throws(ImportError) in try CaseCatalogue.categories(csv: text) }
             try GridStore(path: database.db).write { try $0.save(categories) }
             print("imported \(categories.count) categories in \(Set(categories.map(\.major)).count) major classes")
@@ -94,7 +94,7 @@ struct DepartmentsCommand: ParsableCommand {
         @OptionGroup var database: DatabaseOption
 
         func run() throws {
-            let text = String(decoding: try catalogueFile(file), as: UTF8.self)
+            let text = String(decoding: try readInput(file), as: UTF8.self)
             let departments = try refusing { () throws(ImportError) in try CaseCatalogue.departments(csv: text) }
             try GridStore(path: database.db).write { try $0.save(departments) }
             print("imported \(departments.count) departments")
@@ -128,7 +128,7 @@ struct CalendarCommand: ParsableCommand {
         @OptionGroup var database: DatabaseOption
 
         func run() throws {
-            let data = try catalogueFile(file)
+            let data = try readInput(file)
             let calendar = try refusing { () throws(ImportError) in try CaseCatalogue.calendar(json: data) }
             try GridStore(path: database.db).write { try $0.save(calendar) }
             print("calendar: \(calendar.minutesPerDay / 60)h\(calendar.minutesPerDay % 60 == 0 ? "" : String(format: "%02d", calendar.minutesPerDay % 60)) a working day, "

@@ -19,7 +19,7 @@ struct CasesCommand: ParsableCommand {
         @OptionGroup var database: DatabaseOption
 
         func run() throws {
-            guard let data = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read \(file)") }
+            let data = try readInput(file)
             let document: GeoJSON.Document
             do {
                 document = try GeoJSON.decodeDocument(data)

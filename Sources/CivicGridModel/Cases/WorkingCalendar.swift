@@ -12,7 +12,7 @@ public struct Day: Hashable, Comparable, Sendable, Codable, CustomStringConverti
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
               let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
               (1...12).contains(m), (1...Self.daysIn(month: m, year: y)).contains(d) else { return nil }
-        number = Self.daysFromCivil(y, m, d)
+        number = Self.daysFromCivil(year: y, month: m, day: d)
     }
 
     /// ISO weekday: Monday 1 … Sunday 7.
@@ -38,20 +38,20 @@ public struct Day: Hashable, Comparable, Sendable, Codable, CustomStringConverti
         try c.encode(description)
     }
 
-    static func daysIn(month m: Int, year y: Int) -> Int {
-        switch m {
-        case 2: (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 ? 29 : 28
+    public static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
         case 4, 6, 9, 11: 30
         default: 31
         }
     }
 
-    /// Howard Hinnant's days_from_civil.
-    static func daysFromCivil(_ y0: Int, _ m: Int, _ d: Int) -> Int {
-        let y = m <= 2 ? y0 - 1 : y0
+    /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
+    public static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yoe = y - era * 400
-        let doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1
+        let doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
         let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
         return era * 146_097 + doe - 719_468
     }
