@@ -53,7 +53,7 @@ let package = Package(
         // Cases: intake, the loop's steps with their deadlines, routing to departments.
         .target(name: "GridCases", dependencies: ["CivicGridModel", "GridGeometry", "GridStore"]),
         // The deterministic synthetic demo district.
-        .target(name: "GridDemo", dependencies: ["GridGeometry"]),
+        .target(name: "GridDemo", dependencies: ["CivicGridModel", "GridCases", "GridGeometry", "GridStore"]),
         // Vector tiles: MVT encoder, clipping and simplification, the in-memory tile set and
         // its version-keyed cache, MBTiles and PMTiles packages.
         .target(name: "GridTiles", dependencies: [

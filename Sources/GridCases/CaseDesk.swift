@@ -69,7 +69,7 @@ public struct CaseDesk: Sendable {
 
     /// A new case in `w`: where it lies, numbered by day unless `number` is given, its first
     /// step's clock started, stored with its first history row.
-    static func file(_ r: CaseReport, number given: String?, actor: String, verified: Bool, at: Date, in w: StoreWriter) throws -> CaseRecord {
+    public static func file(_ r: CaseReport, number given: String?, actor: String, verified: Bool, at: Date, in w: StoreWriter) throws -> CaseRecord {
         let reader = w.reader
         guard let category = try reader.category(code: r.category) else { throw CaseError(.invalid, "no category \(r.category)") }
         let place = try reader.place(of: r.location)
@@ -111,7 +111,7 @@ public struct CaseDesk: Sendable {
 
     /// One step on a stored case in `w`: the targets checked, the workflow applied, deadlines
     /// moved, the row and a history row written (and the outbox, with `notify`).
-    static func step(_ action: CaseAction, on current: CaseRecord, by actor: CaseActor, note: String?, at: Date, in w: StoreWriter,
+    public static func step(_ action: CaseAction, on current: CaseRecord, by actor: CaseActor, note: String?, at: Date, in w: StoreWriter,
                      notify: Bool) throws -> CaseRecord {
         let reader = w.reader
         var record = current
@@ -150,14 +150,16 @@ public struct CaseDesk: Sendable {
     /// The department that handles a category where a case lies: the category's own if it
     /// serves the place, else the first that lists the category and serves it.
     public func route(_ number: String) throws(CaseError) -> String? {
-        try read { r throws in
-            guard let c = try r.case(number: number), let desk = c.place.desks.first,
-                  let category = try r.category(code: c.category) else { return nil }
-            let departments = try r.departments()
-            func serves(_ d: Department) throws -> Bool { try d.region.map { try r.isRegion(desk, under: $0) } ?? true }
-            if let own = departments.first(where: { $0.code == category.department }), try serves(own) { return own.code }
-            return try departments.first { try $0.handles(category) && serves($0) }?.code
-        }
+        try read { r throws in try r.case(number: number).flatMap { try Self.department(for: $0, in: r) } }
+    }
+
+    /// `route` for a case in hand: the department its category goes to where it lies.
+    public static func department(for c: CaseRecord, in r: StoreReader) throws -> String? {
+        guard let desk = c.place.desks.first, let category = try r.category(code: c.category) else { return nil }
+        let departments = try r.departments()
+        func serves(_ d: Department) throws -> Bool { try d.region.map { try r.isRegion(desk, under: $0) } ?? true }
+        if let own = departments.first(where: { $0.code == category.department }), try serves(own) { return own.code }
+        return try departments.first { try $0.handles(category) && serves($0) }?.code
     }
 
     /// Open cases of the same category near a case (within the category's radius): the
@@ -181,40 +183,46 @@ public struct CaseDesk: Sendable {
         var supervised: [String] = [], escalated: [String] = []
         for number in due {
             try transaction { w throws in
-                let r = w.reader
-                guard var c = try r.case(number: number), c.isOverdue(at: at), let step = c.state.status.step,
-                      let category = try r.category(code: c.category) else { return }
-                let calendar = try r.calendar()
-                let already = try r.history(case: number).contains { $0.action == "supervise" && $0.at >= (c.stepStarted ?? .distantPast) }
-                let before = c.state.status, version = c.version
-                var note: String
-                if !already {
-                    c.state.supervisions += 1
-                    note = "\(step.rawValue) overdue since \(StoreTime.text(c.due ?? at)): supervised"
-                    c.due = category.limits[step].flatMap { calendar.deadline(from: at, limit: $0) }
-                    supervised.append(number)
-                } else {
-                    c.state.escalations += 1
-                    let desks = c.place.desks
-                    switch c.state.holder {
-                    case .region(let desk)?:
-                        if let i = desks.firstIndex(of: desk), i + 1 < desks.count { c.state.holder = .region(desks[i + 1]) }
-                    default:
-                        if let from = c.state.dispatchedFrom, let i = desks.firstIndex(of: from), i + 1 < desks.count { c.state.dispatchedFrom = desks[i + 1] }
-                    }
-                    note = "\(step.rawValue) overdue twice: escalated to \(c.state.holder.map { if case .region(let d) = $0 { d } else { c.state.dispatchedFrom ?? "the district" } } ?? "the district")"
-                    Self.startStep(&c, category, calendar, at)
-                    escalated.append(number)
-                }
-                c.updatedAt = at
-                c.version += 1
-                let event = CaseEvent(at: at, actor: "supervision", action: already ? "escalate" : "supervise", from: before, to: c.state.status,
-                                      holder: c.state.holder?.code, note: note)
-                guard try w.update(c, from: version, event: event) else { return }  // changed meanwhile: the next sweep looks again
-                try Self.notify(w, c, event, previous: c.state.holder)
+                guard let c = try w.reader.case(number: number), let (_, event) = try Self.supervise(c, at: at, in: w) else { return }
+                if event.action == "escalate" { escalated.append(number) } else { supervised.append(number) }
             }
         }
         return (supervised, escalated)
+    }
+
+    /// The sweep's work on one case in `w`, if it is overdue at `at`: supervised, or escalated
+    /// when it was supervised already in this step; stored with its history row and queued.
+    public static func supervise(_ current: CaseRecord, at: Date, in w: StoreWriter) throws -> (CaseRecord, CaseEvent)? {
+        let r = w.reader
+        var c = current
+        guard c.isOverdue(at: at), let step = c.state.status.step, let category = try r.category(code: c.category) else { return nil }
+        let calendar = try r.calendar()
+        let already = try r.history(case: c.number).contains { $0.action == "supervise" && $0.at >= (c.stepStarted ?? .distantPast) }
+        let before = c.state.status, version = c.version
+        let note: String
+        if !already {
+            c.state.supervisions += 1
+            note = "\(step.rawValue) overdue since \(StoreTime.text(c.due ?? at)): supervised"
+            c.due = category.limits[step].flatMap { calendar.deadline(from: at, limit: $0) }
+        } else {
+            c.state.escalations += 1
+            let desks = c.place.desks
+            switch c.state.holder {
+            case .region(let desk)?:
+                if let i = desks.firstIndex(of: desk), i + 1 < desks.count { c.state.holder = .region(desks[i + 1]) }
+            default:
+                if let from = c.state.dispatchedFrom, let i = desks.firstIndex(of: from), i + 1 < desks.count { c.state.dispatchedFrom = desks[i + 1] }
+            }
+            note = "\(step.rawValue) overdue twice: escalated to \(c.state.holder.map { if case .region(let d) = $0 { d } else { c.state.dispatchedFrom ?? "the district" } } ?? "the district")"
+            Self.startStep(&c, category, calendar, at)
+        }
+        c.updatedAt = at
+        c.version += 1
+        let event = CaseEvent(at: at, actor: "supervision", action: already ? "escalate" : "supervise", from: before, to: c.state.status,
+                              holder: c.state.holder?.code, note: note)
+        guard try w.update(c, from: version, event: event) else { return nil }  // changed meanwhile: the next sweep looks again
+        try Self.notify(w, c, event, previous: c.state.holder)
+        return (c, event)
     }
 
     /// A resident's text message: located by the sender's household when the phone is in

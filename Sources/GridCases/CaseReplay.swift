@@ -74,18 +74,12 @@ extension CaseDesk {
         var record = try CaseDesk.file(report, number: number, actor: first.actor, verified: first.to == CaseStatus.verified.rawValue, at: first.at, in: w)
         guard record.state.status.rawValue == first.to else { throw CaseError(.invalid, "history 0: reported as \(first.to)") }
         for (k, e) in events.enumerated().dropFirst() {
-            let action: CaseAction
-            do {
-                action = try Self.action(e.action, e.detail)
-            } catch let error as CaseError {
-                throw CaseError(.invalid, "history \(k): \(error.message)")
-            }
-            let actor = CaseActor(name: e.actor, role: .admin, inScope: true)
             do {
                 if e.actor == "supervision" {
                     record = try Self.supervision(e.action, record, holder: e.holder, note: e.note, at: e.at, in: w)
                 } else {
-                    record = try CaseDesk.step(action, on: record, by: actor, note: e.note, at: e.at, in: w, notify: false)
+                    let actor = CaseActor(name: e.actor, role: .admin, inScope: true)
+                    record = try CaseDesk.step(try Self.action(e.action, e.detail), on: record, by: actor, note: e.note, at: e.at, in: w, notify: false)
                 }
             } catch let error as CaseError {
                 throw CaseError(.invalid, "history \(k) (\(e.action)): \(error.message)")

@@ -1,14 +1,16 @@
 import ArgumentParser
-import GridGeometry
+import CivicGridModel
 import Foundation
 import GridDemo
+import GridGeometry
 import GridImport
+import GridStore
 
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
         abstract: "The built-in demo district.",
-        subcommands: [Generate.self, Load.self]
+        subcommands: [Generate.self, Load.self, Cases.self]
     )
 
     /// Data/demo in the source tree this binary was built from, unless told otherwise.
@@ -72,6 +74,64 @@ struct DemoCommand: ParsableCommand {
                 try runImport(kind, file: URL(fileURLWithPath: data).appendingPathComponent(file).path,
                               db: database.db, options: options)
             }
+        }
+    }
+
+    struct Cases: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "File a deterministic six-month history of cases for the demo district (needs published grids; imports Data/cases when no category is there).")
+
+        @OptionGroup var database: DatabaseOption
+
+        @Option(help: "How many cases.")
+        var count = 20_000
+
+        @Option(help: "The day the history ends (local midnight), YYYY-MM-DD.")
+        var until = "2026-11-30"
+
+        @Option(help: "Days of history.")
+        var days = 183
+
+        @Option(help: "Random seed.")
+        var seed: UInt64 = 2026
+
+        @Option(help: "Directory holding categories.csv, departments.csv and calendar-2026.json.")
+        var catalogue: String = URL(fileURLWithPath: DemoCommand.defaultDataDirectory).deletingLastPathComponent().appendingPathComponent("cases").path
+
+        func validate() throws {
+            guard (1...2_000_000).contains(count) else { throw ValidationError("--count: 1 to 2,000,000") }
+            guard (1...3660).contains(days) else { throw ValidationError("--days: 1 to 3660") }
+            guard Day(until) != nil else { throw ValidationError("--until \(until): a day as YYYY-MM-DD") }
+        }
+
+        func run() throws {
+            let store = try GridStore(path: database.db)
+            let (categories, published, cases) = try store.read { r in
+                (try r.categories().count, try r.plans().filter { $0.status == .published }.count, try r.caseCount(numberPrefix: ""))
+            }
+            guard published > 0 else { throw ValidationError("no published grids in \(database.db): partition and publish first") }
+            guard cases == 0 else { throw ValidationError("\(database.db) holds \(cases) cases already: demo cases starts from none") }
+            if categories == 0 {
+                let dir = URL(fileURLWithPath: catalogue)
+                let c = try CaseCatalogue.categories(csv: String(decoding: try readInput(dir.appendingPathComponent("categories.csv").path), as: UTF8.self))
+                let d = try CaseCatalogue.departments(csv: String(decoding: try readInput(dir.appendingPathComponent("departments.csv").path), as: UTF8.self))
+                let k = try CaseCatalogue.calendar(json: try readInput(dir.appendingPathComponent("calendar-2026.json").path))
+                try store.write { w in
+                    try w.save(c)
+                    try w.save(d)
+                    try w.save(k)
+                }
+                print("imported the case catalogue from \(catalogue): \(c.count) categories, \(d.count) departments, the calendar")
+            }
+            var demo = DemoCases()
+            demo.count = count
+            demo.seed = seed
+            demo.days = days
+            if let day = Day(until) { demo.end = day }
+            let progress = ProgressPrinter()
+            let summary = try demo.generate(into: store) { progress.update("filing cases", $0, $1) }
+            progress.finish()
+            print(summary)
         }
     }
 }

@@ -120,4 +120,43 @@ struct CasesEndToEndTests {
         let csv = try ok(["cases", "export", "--db", db, "--format", "csv"]).split(separator: "\n")
         #expect(csv.count == 4 && csv[0].hasPrefix("number,category,") && csv[1].hasPrefix("\(numbers[0]),0101,normal,"), "\(csv)")
     }
+
+    /// The demo's history is the same for the same seed, holds every branch, and replays
+    /// through `cases import` to the same bytes (supervision and escalation included).
+    @Test func demoCasesAreDeterministicAndReplay() throws {
+        var exports: [String] = []
+        for _ in 0..<2 {
+            let db = temporaryPath("gpkg")
+            try FileManager.default.copyItem(atPath: try publishedDemo(), toPath: db)
+            let summary = try ok(["demo", "cases", "--db", db, "--count", "800"])
+            #expect(summary.contains("imported the case catalogue") && summary.contains("800 cases"), "\(summary)")
+            exports.append(try ok(["cases", "export", "--db", db, "--format", "geojson"]))
+            let again = try civicgrid("demo", "cases", "--db", db, "--count", "10")
+            #expect(again.status != 0 && again.stderr.contains("holds 800 cases already"), "\(again.stderr)")
+        }
+        #expect(exports[0] == exports[1], "the same seed, the same history")
+        let collection = try #require(try JSONSerialization.jsonObject(with: Data(exports[0].utf8)) as? [String: Any])
+        let features = try #require(collection["features"] as? [[String: Any]])
+        let properties = features.compactMap { $0["properties"] as? [String: Any] }
+        #expect(Set(properties.compactMap { $0["source"] as? String }) == Set(CaseSource.allCases.map(\.rawValue)))
+        let actions = properties.flatMap { ($0["history"] as? [[String: Any]] ?? []).compactMap { $0["action"] as? String } }
+        for action in ["verify", "void", "file", "dispatch", "escalate", "accept", "return", "request_extension", "request_suspension", "approve",
+                       "resume", "handle", "pass", "fail", "close", "supervise"] {
+            #expect(actions.contains(action), "no \(action) in the demo history")
+        }
+        #expect(properties.contains { $0["duplicate_of"] is String }, "a duplicate merged")
+        let statuses = Set(properties.compactMap { (($0["history"] as? [[String: Any]])?.last?["to"]) as? String })
+        #expect(statuses.isSuperset(of: ["closed", "voided", "dispatched", "accepted"]), "\(statuses)")
+
+        let copy = temporaryPath("gpkg")
+        try FileManager.default.copyItem(atPath: try publishedDemo(), toPath: copy)
+        let data = repository.appendingPathComponent("Data/cases")
+        _ = try ok(["categories", "import", data.appendingPathComponent("categories.csv").path, "--db", copy])
+        _ = try ok(["departments", "import", data.appendingPathComponent("departments.csv").path, "--db", copy])
+        _ = try ok(["calendar", "import", data.appendingPathComponent("calendar-2026.json").path, "--db", copy])
+        let file = temporaryPath("geojson")
+        try Data(exports[0].utf8).write(to: URL(fileURLWithPath: file))
+        #expect(try ok(["cases", "import", file, "--db", copy]).contains("imported 800 cases"))
+        #expect(try ok(["cases", "export", "--db", copy, "--format", "geojson"]) == exports[0])
+    }
 }

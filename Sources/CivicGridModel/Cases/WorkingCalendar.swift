@@ -168,6 +168,9 @@ public struct WorkingCalendar: Hashable, Sendable, Codable {
         Day(number: Int((local(date) / 86_400).rounded(.down)))
     }
 
+    /// The instant a local day begins.
+    public func midnight(of day: Day) -> Date { Date(timeIntervalSince1970: start(of: day)) }
+
     public func isWorkingDay(_ day: Day) -> Bool {
         if holidays.contains(day) { return false }
         return !weekend.contains(day.weekday) || workdays.contains(day)
