@@ -30,12 +30,12 @@ extension StoreReader {
     /// until one is imported.
     public func calendar() throws -> WorkingCalendar {
         guard let text = try String.fetchOne(db, sql: "SELECT definition FROM calendar WHERE id = 1") else { return WorkingCalendar() }
-        return try StoreJSON.decode(WorkingCalendar.self, text, "the calendar")
+        return try StoreJSON.decodeCached(WorkingCalendar.self, text, "the calendar")
     }
 
     static func category(_ row: Row) throws -> CaseCategory {
         let code: String = row["code"]
-        let raw = try StoreJSON.decode([String: TimeLimit].self, row["limits"], "category \(code)'s limits")
+        let raw = try StoreJSON.decodeCached([String: TimeLimit].self, row["limits"], "category \(code)'s limits")
         var limits: [CaseStep: TimeLimit] = [:]
         for (step, limit) in raw {
             guard let s = CaseStep(rawValue: step) else { throw StoreError("category \(code): unknown step \(step)") }

@@ -97,3 +97,22 @@ import GRDB
 extension Int {
     static func fetch(_ r: StoreReader, _ sql: String) throws -> Int? { try Int.fetchOne(r.db, sql: sql) }
 }
+
+/// Case times are stored as UTC text to the millisecond, written and read without Foundation's
+/// formatters; they agree with them.
+struct StoreTimeTests {
+    @Test func agreesWithISO8601() {
+        var g = SystemRandomNumberGenerator()
+        for _ in 0..<2000 {
+            let ms = Int64.random(in: -2_000_000_000_000...4_000_000_000_000, using: &g)
+            let date = Date(timeIntervalSince1970: Double(ms) / 1000)
+            let seconds = Date(timeIntervalSince1970: Double(ms >= 0 ? ms / 1000 : (ms - 999) / 1000))
+            let text = StoreTime.text(date)
+            #expect(text == String(seconds.formatted(Date.ISO8601FormatStyle()).dropLast()) + String(format: ".%03dZ", ((ms % 1000) + 1000) % 1000), "\(ms)")
+            #expect(StoreTime.date(text) == date, "\(text)")
+        }
+        #expect(StoreTime.date("2026-11-30T09:00:00+08:00") == StoreTime.date("2026-11-30T01:00:00.000Z"))
+        #expect(StoreTime.date("2026-02-30T01:00:00.000Z") == nil)
+        #expect(StoreTime.date("yesterday") == nil)
+    }
+}

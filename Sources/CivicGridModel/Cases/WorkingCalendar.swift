@@ -19,7 +19,7 @@ public struct Day: Hashable, Comparable, Sendable, Codable, CustomStringConverti
     public var weekday: Int { ((number % 7) + 7 + 3) % 7 + 1 }  // 1970-01-01 was a Thursday
 
     public var description: String {
-        let (y, m, d) = Self.civil(from: number)
+        let (y, m, d) = Self.civil(fromDays: number)
         return String(format: "%04d-%02d-%02d", y, m, d)
     }
 
@@ -56,7 +56,8 @@ public struct Day: Hashable, Comparable, Sendable, Codable, CustomStringConverti
         return era * 146_097 + doe - 719_468
     }
 
-    static func civil(from z0: Int) -> (Int, Int, Int) {
+    /// The proleptic Gregorian (year, month, day) of a count of days since 1970-01-01.
+    public static func civil(fromDays z0: Int) -> (Int, Int, Int) {
         let z = z0 + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let doe = z - era * 146_097
