@@ -43,8 +43,16 @@ public struct CaseDesk: Sendable {
     /// Files a new case where it lies: in its published grid, at its community's desk.
     /// Reports by grid staff and the command centre are verified as they are made.
     public func report(_ r: CaseReport, by account: Account?) throws(CaseError) -> CaseRecord {
-        let description = r.description.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !description.isEmpty, description.count <= 2000 else { throw CaseError(.invalid, "description: 1 to 2000 characters") }
+        let r = try Self.validated(r)
+        let at = now()
+        return try transaction { w throws in try Self.intake(r, by: account, at: at, in: w) }
+    }
+
+    /// The report with its description trimmed, or why it is refused (nothing stored yet).
+    public static func validated(_ r: CaseReport) throws(CaseError) -> CaseReport {
+        var r = r
+        r.description = r.description.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !r.description.isEmpty, r.description.count <= 2000 else { throw CaseError(.invalid, "description: 1 to 2000 characters") }
         guard r.location.x.isFinite, r.location.y.isFinite, abs(r.location.x) <= 180, abs(r.location.y) <= 90 else {
             throw CaseError(.invalid, "location: longitude within ±180 and latitude within ±90")
         }
@@ -52,19 +60,19 @@ public struct CaseDesk: Sendable {
         for text in [r.reporter.name, r.reporter.phone].compactMap({ $0 }) where text.count > 100 {
             throw CaseError(.invalid, "reporter name and phone: at most 100 characters")
         }
-        let at = now()
-        return try transaction { w throws in
-            if let account, let root = account.region {
-                let place = try w.reader.place(of: r.location)
-                if let desk = place.desks.first, try !w.reader.isRegion(desk, under: root) {
-                    throw CaseError(.forbidden, "the location lies outside \(account.name)'s region")
-                }
+        return r
+    }
+
+    /// `report` inside `w`, for a validated report: the account's scope checked, the case filed.
+    public static func intake(_ r: CaseReport, by account: Account?, at: Date, in w: StoreWriter) throws -> CaseRecord {
+        if let account, let root = account.region {
+            let place = try w.reader.place(of: r.location)
+            if let desk = place.desks.first, try !w.reader.isRegion(desk, under: root) {
+                throw CaseError(.forbidden, "the location lies outside \(account.name)'s region")
             }
-            let verified = account.map { [.member, .dispatcher, .admin].contains($0.role) } ?? false
-            var r = r
-            r.description = description
-            return try Self.file(r, number: nil, actor: account?.name ?? r.source.rawValue, verified: verified, at: at, in: w)
         }
+        let verified = account.map { [.member, .dispatcher, .admin].contains($0.role) } ?? false
+        return try file(r, number: nil, actor: account?.name ?? r.source.rawValue, verified: verified, at: at, in: w)
     }
 
     /// A new case in `w`: where it lies, numbered by day unless `number` is given, its first
@@ -230,6 +238,12 @@ public struct CaseDesk: Sendable {
     /// district's triage desk; `category` until the dispatcher files it under another.
     /// Returns the case and the acknowledgement the gateway sends back.
     public func reportSMS(from phone: String, text: String, category: String) throws(CaseError) -> (CaseRecord, reply: String) {
+        let record = try report(try smsReport(from: phone, text: text, category: category), by: nil)
+        return (record, Self.smsReply(record))
+    }
+
+    /// The report a text message makes, located as `reportSMS` says.
+    public func smsReport(from phone: String, text: String, category: String) throws(CaseError) -> CaseReport {
         let body = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !body.isEmpty else { throw CaseError(.invalid, "the message is empty") }
         guard phone.count <= 32, phone.allSatisfy({ $0.isNumber || $0 == "+" || $0 == "-" }) else { throw CaseError(.invalid, "from: a phone number") }
@@ -240,9 +254,12 @@ public struct CaseDesk: Sendable {
             return district.geometry.pointInside
         }
         guard let location else { throw CaseError(.invalid, "no district to take the message") }
-        let record = try report(CaseReport(category: category, description: String(body.prefix(2000)), location: location, source: .sms,
-                                           reporter: Reporter(phone: phone)), by: nil)
-        return (record, "您反映的问题已受理，编号\(record.number)。Received: case \(record.number).")
+        return CaseReport(category: category, description: String(body.prefix(2000)), location: location, source: .sms, reporter: Reporter(phone: phone))
+    }
+
+    /// The acknowledgement the gateway sends back.
+    public static func smsReply(_ record: CaseRecord) -> String {
+        "您反映的问题已受理，编号\(record.number)。Received: case \(record.number)."
     }
 
     // MARK: Events out

@@ -17,6 +17,7 @@ import Hummingbird
 struct CasesController {
     let store: GridStore
     let access: Access
+    let intake: CaseIntake
 
     static let reporters: Set<Role> = [.admin, .dispatcher, .member]
     static let readers: Set<Role> = [.admin, .dispatcher, .viewer, .member, .department]
@@ -46,11 +47,13 @@ struct CasesController {
             (o["lon"], o["lat"]) = (.number(fix.x), .number(fix.y))
         }
         let report = try Self.caseReport(o, defaultSource: account.role == .member ? .gridStaff : .hotline)
-        let (record, duplicates) = try await run { [store] in
-            let desk = CaseDesk(store: store)
-            let record = try desk.report(report, by: account)
-            return (record, try desk.duplicates(of: record.number))
+        let record: CaseRecord
+        do {
+            record = try await intake.report(report, by: account)
+        } catch {
+            throw Self.problem(error)
         }
+        let duplicates = try await run { [store] in try CaseDesk(store: store).duplicates(of: record.number) }
         var response = document(record, history: [], account: account,
                                     extra: ["possible_duplicates": .array(duplicates.map { ["number": .string($0.number), "metres": .number(($0.metres * 10).rounded() / 10)] })])
         response.status = .created
@@ -339,15 +342,20 @@ struct CasesController {
             do {
                 return try work()
             } catch let e as CaseError {
-                switch e.kind {
-                case .invalid: throw Problem(.unprocessableContent, "Refused", detail: e.message)
-                case .forbidden: throw Problem(.forbidden, "Forbidden", detail: e.message)
-                case .conflict: throw Problem(.conflict, "Conflict", detail: e.message)
-                case .notFound: throw Problem.notFound(e.message)
-                case .precondition: throw Problem(.preconditionFailed, "Precondition failed", detail: e.message)
-                case .store: throw Problem(.internalServerError, "Store failed", detail: "nothing was changed")
-                }
+                throw Self.problem(e)
             }
+        }
+    }
+
+    /// The HTTP problem a refused step or report is.
+    static func problem(_ e: CaseError) -> Problem {
+        switch e.kind {
+        case .invalid: Problem(.unprocessableContent, "Refused", detail: e.message)
+        case .forbidden: Problem(.forbidden, "Forbidden", detail: e.message)
+        case .conflict: Problem(.conflict, "Conflict", detail: e.message)
+        case .notFound: Problem.notFound(e.message)
+        case .precondition: Problem(.preconditionFailed, "Precondition failed", detail: e.message)
+        case .store: Problem(.internalServerError, "Store failed", detail: "nothing was changed")
         }
     }
 }

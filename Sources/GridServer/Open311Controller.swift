@@ -13,6 +13,7 @@ import Hummingbird
 /// answer carries the reporter; errors are the spec's list of code and description.
 struct Open311Controller {
     let store: GridStore
+    let intake: CaseIntake
     let fallbackHost: String
     /// Posts per api_key and per client address.
     let perKey = RateLimiter(limit: 120, per: 60)
@@ -168,11 +169,10 @@ struct Open311Controller {
         let token = DeviceToken.generate()
         let report = CaseReport(category: code, description: description, location: .init(lon, lat), address: value("address_string"),
                                 source: .open311, reporter: Reporter(name: reporter.isEmpty ? nil : reporter, phone: value("phone")), token: token)
-        let desk = CaseDesk(store: store)
         let record: CaseRecord
         do {
-            record = try await offload { try desk.report(report, by: nil) }
-        } catch let e as CaseError {
+            record = try await intake.report(report, by: nil)
+        } catch let e {
             return Self.error(e.kind == .store ? 500 : 400, e.message, format)
         }
         return Self.answer(.list("request", [.object([

@@ -13,6 +13,7 @@ import Hummingbird
 /// desk; the answer carries the acknowledgement for the gateway to send back.
 struct SMSController {
     let store: GridStore
+    let intake: CaseIntake
     /// Messages per sender: a resident, not a flood.
     let perSender = RateLimiter(limit: 20, per: 3600)
     /// The category a message is filed under until the dispatcher sees it (a resident's request).
@@ -50,8 +51,9 @@ struct SMSController {
         let category = fields["category"].flatMap { $0.isEmpty ? nil : $0 } ?? Self.defaultCategory
         let desk = CaseDesk(store: store)
         do {
-            let (record, reply) = try await offload { try desk.reportSMS(from: from, text: text, category: category) }
-            return JSONAnswer(["case": .string(record.number), "reply": .string(reply)], status: .created)
+            let report = try await offload { try desk.smsReport(from: from, text: text, category: category) }
+            let record = try await intake.report(report, by: nil)
+            return JSONAnswer(["case": .string(record.number), "reply": .string(CaseDesk.smsReply(record))], status: .created)
         } catch let e as CaseError {
             throw Problem(e.kind == .store ? .internalServerError : .unprocessableContent, "Refused", detail: e.message)
         }

@@ -12,6 +12,18 @@ public struct StoreWriter {
     /// Reads within the same transaction, seeing what was written so far.
     public var reader: StoreReader { StoreReader(db: db) }
 
+    /// Runs `body` in a savepoint: when it throws, what it wrote is undone and the rest of the
+    /// transaction stands.
+    public func savepoint<T>(_ body: () throws -> T) throws -> T {
+        var result: T?
+        try db.inSavepoint {
+            result = try body()
+            return .commit
+        }
+        guard let result else { throw StoreError("a savepoint ended without a result") }
+        return result
+    }
+
     /// Notes that a layer changed within a lon/lat box.
     func changed(_ layer: DataChange.Layer, _ box: BoundingBox?) { changes.note(layer, box) }
 

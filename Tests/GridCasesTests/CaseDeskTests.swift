@@ -230,3 +230,41 @@ struct CaseDeskTests {
         #expect(try f.desk.duplicates(of: second.number).isEmpty, "closed and voided cases are not offered")
     }
 }
+
+/// Reports at once are filed together (group commit), each on its own: a refused one leaves
+/// the others filed, and every case gets a number of its own.
+struct CaseIntakeTests {
+    @Test func concurrentReportsAreFiledEachOnItsOwn() async throws {
+        let f = try CaseFixture()
+        let intake = CaseIntake(store: f.store, now: { f.clock.now })
+        let outcomes = await withTaskGroup(of: Result<CaseRecord, CaseError>.self) { group in
+            for i in 0..<60 {
+                // Every tenth names no category; the outsider's lies outside their region.
+                let category = i % 10 == 3 ? "9999" : "0101"
+                let account = i == 7 ? f.outsider : f.dispatcher
+                group.addTask {
+                    do {
+                        return .success(try await intake.report(CaseReport(category: category, description: "report \(i)", location: f.spot, source: .hotline),
+                                                                by: account))
+                    } catch let e as CaseError {
+                        return .failure(e)
+                    } catch {
+                        return .failure(CaseError(.store, "\(error)"))
+                    }
+                }
+            }
+            var all: [Result<CaseRecord, CaseError>] = []
+            for await r in group { all.append(r) }
+            return all
+        }
+        let filed = outcomes.compactMap { try? $0.get() }
+        let refused = outcomes.compactMap { if case .failure(let e) = $0 { e } else { nil } }
+        #expect(filed.count == 53 && refused.count == 7)
+        #expect(refused.filter { $0.kind == .invalid }.count == 6 && refused.filter { $0.kind == .forbidden }.count == 1)
+        #expect(Set(filed.map(\.number)) == Set((1...53).map { String(format: "20261130%04d", $0) }), "numbers without gaps or repeats")
+        let stored = try f.store.read { r in try r.caseCount(numberPrefix: "20261130") }
+        #expect(stored == 53)
+        #expect(filed.allSatisfy { $0.state.status == .verified }, "the command centre's reports are verified")
+        await #expect(throws: CaseError.self) { try await intake.report(CaseReport(category: "0101", description: "  ", location: f.spot, source: .hotline), by: nil) }
+    }
+}
