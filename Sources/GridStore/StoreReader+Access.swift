@@ -3,19 +3,19 @@ import GRDB
 
 extension StoreReader {
     public func account(name: String) throws -> Account? {
-        try Row.fetchOne(db, sql: "SELECT id, name, role, region, department FROM members WHERE name = ?", arguments: [name]).map(Self.account)
+        try Row.fetchOne(try db.cachedStatement(sql: "SELECT id, name, role, region, department FROM members WHERE name = ?"), arguments: [name]).map(Self.account)
     }
 
     /// The account of a live token.
     public func account(tokenHash: String) throws -> Account? {
-        try Row.fetchOne(db, sql: """
+        try Row.fetchOne(try db.cachedStatement(sql: """
             SELECT m.id, m.name, m.role, m.region, m.department FROM tokens t JOIN members m ON m.id = t.member
             WHERE t.token_hash = ? AND t.revoked_at IS NULL
-            """, arguments: [tokenHash]).map(Self.account)
+            """), arguments: [tokenHash]).map(Self.account)
     }
 
     public func accounts() throws -> [Account] {
-        try Row.fetchAll(db, sql: "SELECT id, name, role, region, department FROM members ORDER BY name").map(Self.account)
+        try Row.fetchAll(try db.cachedStatement(sql: "SELECT id, name, role, region, department FROM members ORDER BY name")).map(Self.account)
     }
 
     static func account(_ row: Row) -> Account {
@@ -23,22 +23,22 @@ extension StoreReader {
     }
 
     public func tokens(account: Int64) throws -> [APIToken] {
-        try Row.fetchAll(db, sql: """
+        try Row.fetchAll(try db.cachedStatement(sql: """
             SELECT t.id, m.name, t.created_at, t.revoked_at FROM tokens t JOIN members m ON m.id = t.member
             WHERE t.member = ? ORDER BY t.id
-            """, arguments: [account]).map { APIToken(id: $0[0], account: $0[1], createdAt: $0[2], revokedAt: $0[3]) }
+            """), arguments: [account]).map { APIToken(id: $0[0], account: $0[1], createdAt: $0[2], revokedAt: $0[3]) }
     }
 
     /// Whether `code` is `root` or lies under it (a region or the community of a plan); any
     /// code lies under no root (an account scoped to everything).
     public func isRegion(_ code: String, under root: String?) throws -> Bool {
         guard let root else { return true }
-        return try Bool.fetchOne(db, sql: """
+        return try Bool.fetchOne(try db.cachedStatement(sql: """
             WITH RECURSIVE up(code, parent) AS (
               SELECT code, parent FROM regions WHERE code = ?
               UNION SELECT r.code, r.parent FROM regions r JOIN up ON r.code = up.parent)
             SELECT EXISTS (SELECT 1 FROM up WHERE code = ?)
-            """, arguments: [code, root]) ?? false
+            """), arguments: [code, root]) ?? false
     }
 
     /// The audit log, oldest first: of one plan, or of every plan of some communities, or all.

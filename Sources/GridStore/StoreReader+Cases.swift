@@ -5,31 +5,31 @@ import GridGeometry
 
 extension StoreReader {
     public func categories() throws -> [CaseCategory] {
-        try Row.fetchAll(db, sql: """
+        try Row.fetchAll(try db.cachedStatement(sql: """
             SELECT code, major, major_name, major_name_en, name, name_en, kind, urgency, limits, department, duplicate_radius
             FROM case_categories ORDER BY code
-            """).map(Self.category)
+            """)).map(Self.category)
     }
 
     public func category(code: String) throws -> CaseCategory? {
-        try Row.fetchOne(db, sql: """
+        try Row.fetchOne(try db.cachedStatement(sql: """
             SELECT code, major, major_name, major_name_en, name, name_en, kind, urgency, limits, department, duplicate_radius
             FROM case_categories WHERE code = ?
-            """, arguments: [code]).map(Self.category)
+            """), arguments: [code]).map(Self.category)
     }
 
     public func departments() throws -> [Department] {
-        try Row.fetchAll(db, sql: "SELECT code, name, name_en, region, categories FROM departments ORDER BY code").map(Self.department)
+        try Row.fetchAll(try db.cachedStatement(sql: "SELECT code, name, name_en, region, categories FROM departments ORDER BY code")).map(Self.department)
     }
 
     public func department(code: String) throws -> Department? {
-        try Row.fetchOne(db, sql: "SELECT code, name, name_en, region, categories FROM departments WHERE code = ?", arguments: [code]).map(Self.department)
+        try Row.fetchOne(try db.cachedStatement(sql: "SELECT code, name, name_en, region, categories FROM departments WHERE code = ?"), arguments: [code]).map(Self.department)
     }
 
     /// The working calendar; the default (Monday–Friday, 08:30–12:00 and 13:30–17:30, UTC+8)
     /// until one is imported.
     public func calendar() throws -> WorkingCalendar {
-        guard let text = try String.fetchOne(db, sql: "SELECT definition FROM calendar WHERE id = 1") else { return WorkingCalendar() }
+        guard let text = try String.fetchOne(try db.cachedStatement(sql: "SELECT definition FROM calendar WHERE id = 1")) else { return WorkingCalendar() }
         return try StoreJSON.decodeCached(WorkingCalendar.self, text, "the calendar")
     }
 
@@ -65,19 +65,19 @@ extension StoreReader {
         """
 
     public func `case`(number: String) throws -> CaseRecord? {
-        try Row.fetchOne(db, sql: "SELECT \(Self.caseColumns) FROM cases WHERE number = ?", arguments: [number]).map(Self.caseRecord)
+        try Row.fetchOne(try db.cachedStatement(sql: "SELECT \(Self.caseColumns) FROM cases WHERE number = ?"), arguments: [number]).map(Self.caseRecord)
     }
 
     public func `case`(token: String) throws -> CaseRecord? {
-        try Row.fetchOne(db, sql: "SELECT \(Self.caseColumns) FROM cases WHERE token = ?", arguments: [token]).map(Self.caseRecord)
+        try Row.fetchOne(try db.cachedStatement(sql: "SELECT \(Self.caseColumns) FROM cases WHERE token = ?"), arguments: [token]).map(Self.caseRecord)
     }
 
     /// A case's transitions, oldest first.
     public func history(case number: String) throws -> [CaseEvent] {
-        try Row.fetchAll(db, sql: """
+        try Row.fetchAll(try db.cachedStatement(sql: """
             SELECT h.at, h.actor, h.action, h.from_status, h.to_status, h.holder, h.note, h.detail
             FROM case_history h JOIN cases c ON c.fid = h.case_fid WHERE c.number = ? ORDER BY h.id
-            """, arguments: [number]).map { row in
+            """), arguments: [number]).map { row in
             guard let at = StoreTime.date(row["at"]), let to = CaseStatus(rawValue: row["to_status"]) else {
                 throw StoreError("case \(number): unreadable history row")
             }
@@ -89,16 +89,16 @@ extension StoreReader {
 
     /// How many cases have a number starting with `prefix` (a day's sequence so far).
     public func caseCount(numberPrefix prefix: String) throws -> Int {
-        try Int.fetchOne(db, sql: "SELECT count(*) FROM cases WHERE number >= ? AND number < ?", arguments: [prefix, prefix + "~"]) ?? 0
+        try Int.fetchOne(try db.cachedStatement(sql: "SELECT count(*) FROM cases WHERE number >= ? AND number < ?"), arguments: [prefix, prefix + "~"]) ?? 0
     }
 
     /// The published grid and the regions a point lies in.
     public func place(of p: Coordinate) throws -> CasePlace {
         var place = CasePlace()
-        let regions = try Row.fetchAll(db, sql: """
+        let regions = try Row.fetchAll(try db.cachedStatement(sql: """
             SELECT r.code, r.level, r.geom FROM regions r JOIN rtree_regions_geom t ON t.id = r.fid
             WHERE t.minx <= ? AND t.maxx >= ? AND t.miny <= ? AND t.maxy >= ?
-            """, arguments: [p.x, p.x, p.y, p.y])
+            """), arguments: [p.x, p.x, p.y, p.y])
         for row in regions {
             guard let level = RegionLevel(rawValue: row["level"]), try GeoPackageBinary.decode(row["geom"]).geometry.contains(p) else { continue }
             switch level {
@@ -108,10 +108,10 @@ extension StoreReader {
             default: break
             }
         }
-        let grids = try Row.fetchAll(db, sql: """
+        let grids = try Row.fetchAll(try db.cachedStatement(sql: """
             SELECT g.code, g.geom FROM grids g JOIN rtree_grids_geom t ON t.id = g.fid JOIN plans p ON p.id = g.plan
             WHERE p.status = 'published' AND t.minx <= ? AND t.maxx >= ? AND t.miny <= ? AND t.maxy >= ?
-            """, arguments: [p.x, p.x, p.y, p.y])
+            """), arguments: [p.x, p.x, p.y, p.y])
         for row in grids where try GeoPackageBinary.decode(row["geom"]).geometry.contains(p) {
             place.grid = row["code"]
             break
@@ -156,7 +156,7 @@ extension StoreReader {
 extension StoreReader {
     /// Whether a grid is one of an account's own (grid staff).
     public func isMemberGrid(account: Int64, grid: String) throws -> Bool {
-        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM member_grids WHERE member = ? AND grid_code = ?)", arguments: [account, grid]) ?? false
+        try Bool.fetchOne(try db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM member_grids WHERE member = ? AND grid_code = ?)"), arguments: [account, grid]) ?? false
     }
 }
 
@@ -186,7 +186,7 @@ public struct CaseFilter: Sendable {
 extension StoreReader {
     /// The application an Open311 key belongs to, if the key is live.
     public func open311Key(hash: String) throws -> String? {
-        try String.fetchOne(db, sql: "SELECT name FROM open311_keys WHERE key_hash = ? AND revoked_at IS NULL", arguments: [hash])
+        try String.fetchOne(try db.cachedStatement(sql: "SELECT name FROM open311_keys WHERE key_hash = ? AND revoked_at IS NULL"), arguments: [hash])
     }
 
     public func cases(_ f: CaseFilter) throws -> [CaseRecord] {
@@ -217,7 +217,7 @@ extension StoreReader {
         if let to = f.to { conditions.append("created_at <= ?"); args.append(StoreTime.text(to)) }
         let condition = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         args += [f.limit, f.offset]
-        return try Row.fetchAll(db, sql: "SELECT \(Self.caseColumns) FROM cases \(condition) ORDER BY created_at DESC, fid DESC LIMIT ? OFFSET ?",
+        return try Row.fetchAll(try db.cachedStatement(sql: "SELECT \(Self.caseColumns) FROM cases \(condition) ORDER BY created_at DESC, fid DESC LIMIT ? OFFSET ?"),
                                 arguments: StatementArguments(args)).map(Self.caseRecord)
     }
 }
@@ -228,11 +228,11 @@ extension StoreReader {
     public func openCases(category: String, near p: Coordinate, radius: Double, excluding: String? = nil) throws -> [(number: String, metres: Double)] {
         guard radius > 0 else { return [] }
         let dLat = radius / 111_320, dLon = radius / (111_320 * max(0.01, cos(p.y * .pi / 180)))
-        let rows = try Row.fetchAll(db, sql: """
+        let rows = try Row.fetchAll(try db.cachedStatement(sql: """
             SELECT c.number, c.geom FROM cases c JOIN rtree_cases_geom t ON t.id = c.fid
             WHERE t.minx <= ? AND t.maxx >= ? AND t.miny <= ? AND t.maxy >= ?
               AND c.category = ? AND c.status NOT IN ('closed', 'voided') AND c.number IS NOT ?
-            """, arguments: [p.x + dLon, p.x - dLon, p.y + dLat, p.y - dLat, category, excluding])
+            """), arguments: [p.x + dLon, p.x - dLon, p.y + dLat, p.y - dLat, category, excluding])
         var out: [(String, Double)] = []
         for row in rows {
             guard case .point(let q) = try GeoPackageBinary.decode(row["geom"]).geometry else { continue }
@@ -255,7 +255,7 @@ extension StoreReader {
     /// Numbers of open cases whose current step was due before `now`, oldest deadline first.
     public func overdueCases(at now: Date, limit: Int = 1000) throws -> [String] {
         let waiting = CaseStatus.allCases.filter { $0.step != nil }.map { "'\($0.rawValue)'" }.joined(separator: ",")
-        return try String.fetchAll(db, sql: "SELECT number FROM cases WHERE status IN (\(waiting)) AND due < ? ORDER BY due LIMIT ?",
+        return try String.fetchAll(try db.cachedStatement(sql: "SELECT number FROM cases WHERE status IN (\(waiting)) AND due < ? ORDER BY due LIMIT ?"),
                                    arguments: [StoreTime.text(now), limit])
     }
 }
@@ -264,20 +264,20 @@ extension StoreReader {
     /// Where a phone number's household lives (the label point of its building), if the
     /// number is in the household records. Personal data: used for SMS intake only.
     public func homeOf(phone: String) throws -> Coordinate? {
-        try Row.fetchOne(db, sql: """
+        try Row.fetchOne(try db.cachedStatement(sql: """
             SELECT b.label_x, b.label_y FROM households h JOIN buildings b ON b.fid = h.building WHERE h.phone = ? LIMIT 1
-            """, arguments: [phone]).map { Coordinate($0[0], $0[1]) }
+            """), arguments: [phone]).map { Coordinate($0[0], $0[1]) }
     }
 
     /// The place a text names: a building by its address, else the most specific region by
     /// its name (the longest name found in the text wins at equal level). A point inside it.
     public func placeNamed(in text: String) throws -> Coordinate? {
         // Buildings' addresses are long and specific: look for those the text contains.
-        for row in try Row.fetchAll(db, sql: "SELECT address, label_x, label_y FROM buildings WHERE address IS NOT NULL AND length(address) >= 4 AND instr(?, address) > 0 ORDER BY length(address) DESC LIMIT 1", arguments: [text]) {
+        for row in try Row.fetchAll(try db.cachedStatement(sql: "SELECT address, label_x, label_y FROM buildings WHERE address IS NOT NULL AND length(address) >= 4 AND instr(?, address) > 0 ORDER BY length(address) DESC LIMIT 1"), arguments: [text]) {
             return Coordinate(row[1], row[2])
         }
         let rank = ["community": 0, "street": 1, "district": 2, "city": 3]
-        let found = try Row.fetchAll(db, sql: "SELECT code, name, level FROM regions WHERE length(name) >= 2 AND instr(?, name) > 0", arguments: [text])
+        let found = try Row.fetchAll(try db.cachedStatement(sql: "SELECT code, name, level FROM regions WHERE length(name) >= 2 AND instr(?, name) > 0"), arguments: [text])
             .map { (code: $0["code"] as String, name: $0["name"] as String, level: rank[$0["level"] as String] ?? 9) }
             .sorted { ($0.level, -$0.name.count, $0.code) < ($1.level, -$1.name.count, $1.code) }
         guard let best = found.first, let region = try region(code: best.code) else { return nil }
@@ -289,16 +289,16 @@ extension StoreReader {
 extension StoreReader {
     /// An account's own grids (grid staff), by code.
     public func memberGrids(account: Int64) throws -> [String] {
-        try String.fetchAll(db, sql: "SELECT grid_code FROM member_grids WHERE member = ? ORDER BY grid_code", arguments: [account])
+        try String.fetchAll(try db.cachedStatement(sql: "SELECT grid_code FROM member_grids WHERE member = ? ORDER BY grid_code"), arguments: [account])
     }
 }
 
 extension StoreReader {
     /// The latest plausible fix of any of an account's devices since `since` (Unix seconds).
     public func latestFix(member: Int64, since: Double) throws -> Coordinate? {
-        try Row.fetchOne(db, sql: """
+        try Row.fetchOne(try db.cachedStatement(sql: """
             SELECT q.lon, q.lat FROM pings q JOIN devices d ON d.id = q.device
             WHERE d.member = ? AND q.flags = 0 AND q.time >= ? ORDER BY q.time DESC LIMIT 1
-            """, arguments: [member, since]).map { Coordinate($0[0], $0[1]) }
+            """), arguments: [member, since]).map { Coordinate($0[0], $0[1]) }
     }
 }

@@ -37,8 +37,7 @@ extension StoreWriter {
 
     /// Replaces the working calendar.
     public func save(_ calendar: WorkingCalendar) throws {
-        try db.execute(sql: "INSERT INTO calendar (id, definition) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET definition = excluded.definition",
-                       arguments: [try StoreJSON.encode(calendar)])
+        try db.cachedStatement(sql: "INSERT INTO calendar (id, definition) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET definition = excluded.definition").execute(arguments: [try StoreJSON.encode(calendar)])
     }
 }
 
@@ -92,13 +91,13 @@ extension StoreWriter {
     /// Stores a new case and its first history row; returns its id. The number must be new.
     @discardableResult
     public func insert(_ c: CaseRecord, event: CaseEvent) throws -> Int64 {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO cases (geom, number, category, urgency, description, source, address, grid, community, street, district,
                                reporter_name, reporter_phone, reporter_account, status, holder_kind, holder, pending, dispatched_from,
                                returns, reworks, extensions, escalations, supervisions, step_started, due, duplicate_of, token,
                                created_at, updated_at, closed_at, version)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: StatementArguments([GeoPackageBinary.encode(.point(c.location)), c.number, c.category, c.urgency.rawValue,
+            """).execute(arguments: StatementArguments([GeoPackageBinary.encode(.point(c.location)), c.number, c.category, c.urgency.rawValue,
                                                 c.description, c.source.rawValue, c.address, c.place.grid, c.place.community, c.place.street,
                                                 c.place.district, c.reporter.name, c.reporter.phone, c.reporter.account] as [(any DatabaseValueConvertible)?]
                                                + Self.stateColumns(c)))
@@ -111,21 +110,21 @@ extension StoreWriter {
     /// nothing written) when someone else changed it first.
     public func update(_ c: CaseRecord, from version: Int, event: CaseEvent) throws -> Bool {
         guard let id = c.id else { throw StoreError("case \(c.number) has no id") }
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             UPDATE cases SET status = ?, holder_kind = ?, holder = ?, pending = ?, dispatched_from = ?, returns = ?, reworks = ?,
               extensions = ?, escalations = ?, supervisions = ?, step_started = ?, due = ?, duplicate_of = ?, token = ?,
               created_at = ?, updated_at = ?, closed_at = ?, version = ?
             WHERE fid = ? AND version = ?
-            """, arguments: StatementArguments(Self.stateColumns(c) + [id, version]))
+            """).execute(arguments: StatementArguments(Self.stateColumns(c) + [id, version]))
         guard db.changesCount == 1 else { return false }
         try append(event, case: id)
         return true
     }
 
     private func append(_ e: CaseEvent, case id: Int64) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO case_history (case_fid, at, actor, action, from_status, to_status, holder, note, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [id, StoreTime.text(e.at), e.actor, e.action, e.from?.rawValue, e.to.rawValue, e.holder, e.note, try StoreJSON.encode(e.detail)])
+            """).execute(arguments: [id, StoreTime.text(e.at), e.actor, e.action, e.from?.rawValue, e.to.rawValue, e.holder, e.note, try StoreJSON.encode(e.detail)])
     }
 
     /// status … version, in the order of both statements.
@@ -187,11 +186,10 @@ public enum StoreTime {
 extension StoreWriter {
     /// Registers an application that reports through Open311 by the hash of its key.
     public func addOpen311Key(name: String, keyHash: String) throws {
-        if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM open311_keys WHERE name = ?)", arguments: [name]) == true {
+        if try Bool.fetchOne(try db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM open311_keys WHERE name = ?)"), arguments: [name]) == true {
             throw StoreError("an Open311 key named \"\(name)\" exists already")
         }
-        try db.execute(sql: "INSERT INTO open311_keys (name, key_hash, created_at) VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
-                       arguments: [name, keyHash])
+        try db.cachedStatement(sql: "INSERT INTO open311_keys (name, key_hash, created_at) VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))").execute(arguments: [name, keyHash])
     }
 }
 
@@ -220,50 +218,47 @@ public struct OutboxEvent: Hashable, Sendable {
 extension StoreWriter {
     public func save(_ webhook: Webhook) throws {
         guard try reader.department(code: webhook.department) != nil else { throw StoreError("no department \(webhook.department)") }
-        try db.execute(sql: "INSERT INTO webhooks (department, url, secret) VALUES (?, ?, ?) ON CONFLICT (department) DO UPDATE SET url = excluded.url, secret = excluded.secret",
-                       arguments: [webhook.department, webhook.url, webhook.secret])
+        try db.cachedStatement(sql: "INSERT INTO webhooks (department, url, secret) VALUES (?, ?, ?) ON CONFLICT (department) DO UPDATE SET url = excluded.url, secret = excluded.secret").execute(arguments: [webhook.department, webhook.url, webhook.secret])
     }
 
     /// Queues an event for a department, if it has a webhook; returns its id.
     @discardableResult
     public func enqueue(department: String, case number: String, body: (Int64) -> String, at: Date) throws -> Int64? {
-        guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM webhooks WHERE department = ?)", arguments: [department]) == true else { return nil }
-        try db.execute(sql: "INSERT INTO outbox (department, case_number, body, created_at, next_attempt_at) VALUES (?, ?, '', ?, ?)",
-                       arguments: [department, number, StoreTime.text(at), StoreTime.text(at)])
+        guard try Bool.fetchOne(try db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM webhooks WHERE department = ?)"), arguments: [department]) == true else { return nil }
+        try db.cachedStatement(sql: "INSERT INTO outbox (department, case_number, body, created_at, next_attempt_at) VALUES (?, ?, '', ?, ?)").execute(arguments: [department, number, StoreTime.text(at), StoreTime.text(at)])
         let id = db.lastInsertedRowID
-        try db.execute(sql: "UPDATE outbox SET body = ? WHERE id = ?", arguments: [body(id), id])
+        try db.cachedStatement(sql: "UPDATE outbox SET body = ? WHERE id = ?").execute(arguments: [body(id), id])
         return id
     }
 
     public func delivered(_ id: Int64, at: Date) throws {
-        try db.execute(sql: "UPDATE outbox SET delivered_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?", arguments: [StoreTime.text(at), id])
+        try db.cachedStatement(sql: "UPDATE outbox SET delivered_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?").execute(arguments: [StoreTime.text(at), id])
     }
 
     public func failed(_ id: Int64, error: String, retryAt: Date) throws {
-        try db.execute(sql: "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?",
-                       arguments: [String(error.prefix(500)), StoreTime.text(retryAt), id])
+        try db.cachedStatement(sql: "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?").execute(arguments: [String(error.prefix(500)), StoreTime.text(retryAt), id])
     }
 }
 
 extension StoreReader {
     public func webhook(department: String) throws -> Webhook? {
-        try Row.fetchOne(db, sql: "SELECT department, url, secret FROM webhooks WHERE department = ?", arguments: [department])
+        try Row.fetchOne(try db.cachedStatement(sql: "SELECT department, url, secret FROM webhooks WHERE department = ?"), arguments: [department])
             .map { Webhook(department: $0[0], url: $0[1], secret: $0[2]) }
     }
 
     /// Undelivered events due for an attempt, oldest first; for each case only its oldest
     /// undelivered event, so that a case's events arrive in order.
     public func dueEvents(at now: Date, limit: Int = 100) throws -> [OutboxEvent] {
-        try Row.fetchAll(db, sql: """
+        try Row.fetchAll(try db.cachedStatement(sql: """
             SELECT o.id, o.department, o.case_number, o.body, o.attempts FROM outbox o
             WHERE o.delivered_at IS NULL AND o.next_attempt_at <= ?
               AND o.id = (SELECT min(id) FROM outbox p WHERE p.case_number = o.case_number AND p.department = o.department AND p.delivered_at IS NULL)
             ORDER BY o.id LIMIT ?
-            """, arguments: [StoreTime.text(now), limit]).map { OutboxEvent(id: $0[0], department: $0[1], caseNumber: $0[2], body: $0[3], attempts: $0[4]) }
+            """), arguments: [StoreTime.text(now), limit]).map { OutboxEvent(id: $0[0], department: $0[1], caseNumber: $0[2], body: $0[3], attempts: $0[4]) }
     }
 
     /// Events not yet delivered.
     public func outboxBacklog() throws -> Int {
-        try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox WHERE delivered_at IS NULL") ?? 0
+        try Int.fetchOne(try db.cachedStatement(sql: "SELECT count(*) FROM outbox WHERE delivered_at IS NULL")) ?? 0
     }
 }
