@@ -103,8 +103,9 @@ struct GPSEndToEndTests {
     }
 
     /// Scripts/check-durability on the demo district: kill -9 under a load of single OsmAnd
-    /// fixes, restart; every acknowledged fix is in the database, integrity ok.
-    @Test func killNineLosesNoAcknowledgedFix() throws {
+    /// fixes, restart; every acknowledged fix is in the database, integrity ok. The same under
+    /// a load of case reports: every case answered 201 is stored, with its history.
+    @Test func killNineLosesNoAcknowledgedFixOrCase() throws {
         let pings = repository.appendingPathComponent("../shared/data/geolife_beijing_pings.csv.gz").path
         guard FileManager.default.fileExists(atPath: pings) else {
             throw MissingClient(description: "\(pings) is missing: the shared data folder must sit beside the repository (as CI has it)")
@@ -114,9 +115,12 @@ struct GPSEndToEndTests {
         let (status, text) = try run("/bin/bash", [repository.appendingPathComponent("Scripts/check-durability").path, city],
                                      environment: ["CIVICGRID": binary], directory: repository)
         #expect(status == 0, "\(text)")
-        let report = text.split(separator: "\n").last { $0.hasPrefix("{") }.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-        #expect(report?["missing"] as? Int == 0 && report?["integrity"] as? String == "ok", "\(text)")
-        #expect((report?["acknowledged"] as? Int ?? 0) > 100, "\(text)")
+        let reports = text.split(separator: "\n").filter { $0.hasPrefix("{") }.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let fixes = reports.first { $0["acknowledged"] != nil }, cases = reports.first { $0["cases_acknowledged"] != nil }
+        #expect(fixes?["missing"] as? Int == 0 && fixes?["integrity"] as? String == "ok", "\(text)")
+        #expect((fixes?["acknowledged"] as? Int ?? 0) > 100, "\(text)")
+        #expect(cases?["missing"] as? Int == 0 && cases?["without_history"] as? Int == 0 && cases?["integrity"] as? String == "ok", "\(text)")
+        #expect((cases?["cases_acknowledged"] as? Int ?? 0) > 100, "\(text)")
     }
 }
 
