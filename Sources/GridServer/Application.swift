@@ -135,6 +135,7 @@ public func buildRouter(store: GridStore, tiles: TileProvider, ingestor: PingIng
     FeaturesController(store: store, fallbackHost: configuration.authority, access: access).register(on: api)
     PlansController(store: store, tiles: tiles, access: access).register(on: api)
     let intake = CaseIntake(store: store)
+    CaseStreamController(store: store, access: access).register(on: api)
     CasesController(store: store, access: access, intake: intake).register(on: api)
     Open311Controller(store: store, intake: intake, fallbackHost: configuration.authority).register(on: router)
     SMSController(store: store, intake: intake).register(on: router)

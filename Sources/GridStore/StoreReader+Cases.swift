@@ -87,6 +87,30 @@ extension StoreReader {
         }
     }
 
+    /// Transitions after history row `id`, oldest first, each with its case as it is now (the
+    /// live feed of the command centre).
+    public func caseEvents(after id: Int64, limit: Int = 500) throws -> [(id: Int64, record: CaseRecord, event: CaseEvent)] {
+        let columns = Self.caseColumns.split(separator: ",").map { "c." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", ")
+        return try Row.fetchAll(try db.cachedStatement(sql: """
+            SELECT h.id AS event_id, h.at, h.actor, h.action, h.from_status, h.to_status, h.holder AS event_holder, h.note, h.detail, \(columns)
+            FROM case_history h JOIN cases c ON c.fid = h.case_fid WHERE h.id > ? ORDER BY h.id LIMIT ?
+            """), arguments: [id, limit]).map { row in
+            let record = try Self.caseRecord(row)
+            guard let at = StoreTime.date(row["at"]), let to = CaseStatus(rawValue: row["to_status"]) else {
+                throw StoreError("case \(record.number): unreadable history row")
+            }
+            let event = CaseEvent(at: at, actor: row["actor"], action: row["action"], from: (row["from_status"] as String?).flatMap(CaseStatus.init),
+                                  to: to, holder: row["event_holder"], note: row["note"],
+                                  detail: try StoreJSON.decode([String: String].self, row["detail"], "case \(record.number)'s history"))
+            return (row["event_id"], record, event)
+        }
+    }
+
+    /// The newest history row's id (0 without any).
+    public func lastCaseEvent() throws -> Int64 {
+        try Int64.fetchOne(try db.cachedStatement(sql: "SELECT max(id) FROM case_history")) ?? 0
+    }
+
     /// How many cases have a number starting with `prefix` (a day's sequence so far).
     public func caseCount(numberPrefix prefix: String) throws -> Int {
         try Int.fetchOne(try db.cachedStatement(sql: "SELECT count(*) FROM cases WHERE number >= ? AND number < ?"), arguments: [prefix, prefix + "~"]) ?? 0

@@ -44,6 +44,21 @@ struct CasesEndToEndTests {
         let point = try GridStore(path: db).read { r in try #require(try r.buildings(community: "320599002003").first).label }
 
         var (server, base) = try await serve(db)
+        // The command centre's live feed and the sanitation office's, read by curl.
+        func watch(_ token: String, lastEventID: Int? = nil) throws -> (Process, Collected) {
+            let curl = Process(), out = Pipe()
+            curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+            curl.arguments = ["-sN", "--max-time", "60", "-H", "Authorization: Bearer \(token)"]
+                + (lastEventID.map { ["-H", "Last-Event-ID: \($0)"] } ?? []) + ["\(base)/api/v1/cases/stream"]
+            curl.standardOutput = out
+            let collected = Collected(out)
+            try curl.run()
+            return (curl, collected)
+        }
+        let (centreCurl, centreFeed) = try watch(centre), (cleanCurl, cleanFeed) = try watch(clean)
+        defer { for c in [centreCurl, cleanCurl] where c.isRunning { c.terminate() } }
+        _ = await centreFeed.wait(seconds: 20) { $0.contains(": cases after") }
+        _ = await cleanFeed.wait(seconds: 20) { $0.contains(": cases after") }
         var numbers: [String] = []
         for _ in 0..<3 {
             let body = #"{"category":"0101","description":"rubbish","lon":\#(point.x),"lat":\#(point.y),"reporter":{"name":"王某","phone":"13800001234"}}"#
@@ -59,6 +74,26 @@ struct CasesEndToEndTests {
                 etag = try #require(t)
             }
         }
+        // Every step reached the centre's feed, as it was made; the department saw its own.
+        func events(_ text: String) -> [[String: Any]] {
+            text.components(separatedBy: "\n").filter { $0.hasPrefix("data: ") }
+                .compactMap { try? JSONSerialization.jsonObject(with: Data($0.dropFirst(6).utf8)) as? [String: Any] }
+        }
+        let centreText = await centreFeed.wait(seconds: 20) { events($0).count >= 15 }
+        let seen = events(centreText)
+        #expect(seen.count == 15 && seen.filter { $0["kind"] as? String == "new" }.count == 3, "\(centreText)")
+        #expect(seen.compactMap { $0["number"] as? String }.filter { $0 == numbers[0] }.count == 5)
+        #expect(!centreText.contains("13800001234") && !centreText.contains("王某"), "no reporter in the feed")
+        let cleanText = await cleanFeed.wait(seconds: 20) { events($0).count >= 9 }
+        #expect(events(cleanText).compactMap { $0["action"] as? String }.sorted() == (Array(repeating: "accept", count: 3) + Array(repeating: "dispatch", count: 3)
+            + Array(repeating: "handle", count: 3)), "the department's own steps only: \(cleanText)")
+        // A client that reconnects with the last id it saw gets what followed.
+        let feedIDs = seen.compactMap { ($0["id"] as? NSNumber)?.intValue }
+        let (resumedCurl, resumedFeed) = try watch(centre, lastEventID: feedIDs[11])
+        let resumed = await resumedFeed.wait(seconds: 20) { events($0).count >= 3 }
+        resumedCurl.terminate()
+        #expect(events(resumed).compactMap { ($0["id"] as? NSNumber)?.intValue } == Array(feedIDs[12...]), "\(resumed)")
+
         // The receiver is down: nothing arrives; the server stops and starts again.
         try await Task.sleep(for: .seconds(2))
         server.terminate()
