@@ -227,3 +227,13 @@ public struct GeoJSONWriter: Sendable {
         out.bytes.append(UInt8(ascii: "\""))
     }
 }
+
+extension JSONValue {
+    /// The value as JSON text: keys sorted, slashes as they are (what JSONEncoder writes with
+    /// .sortedKeys and .withoutEscapingSlashes), without a Codable round.
+    public var jsonBytes: [UInt8] {
+        var sink = GeoJSONWriter.Sink()
+        GeoJSONWriter.appendValue(self, to: &sink)
+        return sink.bytes
+    }
+}

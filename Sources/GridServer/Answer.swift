@@ -1,4 +1,5 @@
 import Foundation
+import GridGeometry
 import Hummingbird
 import NIOCore
 import NIOPosix
@@ -24,7 +25,10 @@ struct JSONAnswer<Value: Encodable & Sendable>: ResponseGenerator {
         return encoder
     }
 
-    func bytes() throws -> Data { try Self.encoder.encode(value) }
+    func bytes() throws -> Data {
+        if let json = value as? JSONValue { return Data(json.jsonBytes) }  // the same text, written directly
+        return try Self.encoder.encode(value)
+    }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
         var fields = headers

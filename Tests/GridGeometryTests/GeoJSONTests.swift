@@ -69,3 +69,18 @@ struct GeoJSONTests {
         #expect(GeoJSONWriter.number(120, precision: 7) == "120")
     }
 }
+
+/// Answers written from a JSONValue directly are the bytes JSONEncoder writes (sorted keys,
+/// slashes as they are).
+struct JSONValueTextTests {
+    @Test func matchesJSONEncoder() throws {
+        let value: JSONValue = [
+            "b": [1, 2.5, -0.125, 1e21, 123456789012, .null, true, false],
+            "a": ["z": "slash / quote \" back \\ tab \t line \n bell \u{07} 中文 émoji 🙂", "y": [:], "x": []],
+            "number": 202611300042, "small": 0.000001, "neg": -3,
+        ]
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        #expect(String(decoding: value.jsonBytes, as: UTF8.self) == String(decoding: try encoder.encode(value), as: UTF8.self))
+    }
+}
