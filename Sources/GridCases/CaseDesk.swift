@@ -15,6 +15,8 @@ public struct CaseReport: Sendable {
     public var urgency: Urgency?
     /// A token the reporter can follow the case by (Open311).
     public var token: String?
+    /// Photos sent with the report (their files stored already: `GridStore.savePhoto`).
+    public var photos: [CasePhoto] = []
 
     public init(category: String, description: String, location: Coordinate, address: String? = nil, source: CaseSource,
                 reporter: Reporter = Reporter(), urgency: Urgency? = nil, token: String? = nil) {
@@ -97,12 +99,14 @@ public struct CaseDesk: Sendable {
                                 state: state, stepStarted: nil, due: nil, token: r.token, createdAt: at, updatedAt: at)
         startStep(&record, category, calendar, at)
         record.id = try w.insert(record, event: CaseEvent(at: at, actor: actor, action: "report", from: nil, to: state.status, holder: desk, note: nil))
+        try w.attach(r.photos, toLatestStepOf: record)
         return record
     }
 
     /// Takes one step on a case as `account`, if the case is still at `version` (nil: no
     /// check; the HTTP API always asks for one).
-    public func act(_ action: CaseAction, on number: String, by account: Account, version: Int?, note: String? = nil) throws(CaseError) -> CaseRecord {
+    public func act(_ action: CaseAction, on number: String, by account: Account, version: Int?, note: String? = nil,
+                    photos: [CasePhoto] = []) throws(CaseError) -> CaseRecord {
         if let note, note.count > 2000 { throw CaseError(.invalid, "note: at most 2000 characters") }
         let at = now()
         return try transaction { w throws in
@@ -113,7 +117,9 @@ public struct CaseDesk: Sendable {
                                   inScope: try reader.isRegion(desk, under: account.region),
                                   ownGrid: try record.place.grid.map { try reader.isMemberGrid(account: account.id, grid: $0) } ?? false)
             if let version, version != record.version { throw CaseError(.precondition, "case \(number) is at version \(record.version), not \(version): reload it") }
-            return try Self.step(action, on: record, by: actor, note: note, at: at, in: w, notify: true)
+            let after = try Self.step(action, on: record, by: actor, note: note, at: at, in: w, notify: true)
+            try w.attach(photos, toLatestStepOf: after)
+            return after
         }
     }
 

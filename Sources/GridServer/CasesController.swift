@@ -28,16 +28,18 @@ struct CasesController {
         router.get("api/v1/cases") { request, context in try await list(request, context) }
         router.get("api/v1/cases/:number") { _, context in try await show(context, try context.parameters.require("number")) }
         router.post("api/v1/cases/:number/actions") { request, context in try await act(request, context, try context.parameters.require("number")) }
+        router.get("api/v1/cases/:number/photos/:sha256") { _, context in
+            try await photo(context, try context.parameters.require("number"), try context.parameters.require("sha256"))
+        }
     }
 
     // MARK: Routes
 
     func report(_ request: Request, _ context: CivicContext) async throws -> JSONAnswer<JSONValue> {
         let account = try access.require(context, Self.reporters, to: "report cases")
-        var request = request
-        let body = try await request.collectBody(upTo: 64 << 10)
-        guard case .object(var o)? = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer: body)) else {
-            throw Problem.badRequest(#"the body must be a JSON object: {"category":"0101","description":"…","lon":120.7,"lat":31.3}"#)
+        let (body, form) = try await Self.body(request, part: "report")
+        guard case .object(var o)? = try? JSONDecoder().decode(JSONValue.self, from: body) else {
+            throw Problem.badRequest(#"the body (or its part "report") must be a JSON object: {"category":"0101","description":"…","lon":120.7,"lat":31.3}"#)
         }
         if o["lon"] == nil, o["lat"] == nil, account.role == .member {
             // Grid staff on patrol: their phone's latest fix (15 minutes at most) stands in.
@@ -46,7 +48,13 @@ struct CasesController {
             }
             (o["lon"], o["lat"]) = (.number(fix.x), .number(fix.y))
         }
-        let report = try Self.caseReport(o, defaultSource: account.role == .member ? .gridStaff : .hotline)
+        var report = try Self.caseReport(o, defaultSource: account.role == .member ? .gridStaff : .hotline)
+        do {
+            report = try CaseDesk.validated(report)
+        } catch {
+            throw Self.problem(error)
+        }
+        report.photos = try await savePhotos(form)
         let record: CaseRecord
         do {
             record = try await intake.report(report, by: account)
@@ -54,7 +62,7 @@ struct CasesController {
             throw Self.problem(error)
         }
         let duplicates = try await run { [store] in try CaseDesk(store: store).duplicates(of: record.number) }
-        var response = document(record, history: [], account: account,
+        var response = document(record, history: [], photos: report.photos, account: account,
                                     extra: ["possible_duplicates": .array(duplicates.map { ["number": .string($0.number), "metres": .number(($0.metres * 10).rounded() / 10)] })])
         response.status = .created
         response.headers[.location] = "/api/v1/cases/\(record.number)"
@@ -142,15 +150,15 @@ struct CasesController {
     func show(_ context: CivicContext, _ number: String) async throws -> JSONAnswer<JSONValue> {
         let account = try access.require(context, Self.readers, to: "read cases")
         let (record, history) = try await readable(account, number)
-        return document(record, history: history, account: account)
+        let photos = try await store.asyncRead { try $0.photos(case: number) }
+        return document(record, history: history, photos: photos, account: account)
     }
 
     func act(_ request: Request, _ context: CivicContext, _ number: String) async throws -> JSONAnswer<JSONValue> {
         let account = try access.require(context, Self.actors, to: "act on cases")
-        var request = request
-        let body = try await request.collectBody(upTo: 64 << 10)
-        guard case .object(let o)? = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer: body)) else {
-            throw Problem.badRequest(#"the body must be a JSON object: {"action":"verify"}"#)
+        let (body, form) = try await Self.body(request, part: "action")
+        guard case .object(let o)? = try? JSONDecoder().decode(JSONValue.self, from: body) else {
+            throw Problem.badRequest(#"the body (or its part "action") must be a JSON object: {"action":"verify"}"#)
         }
         let (action, note) = try Self.action(o)
         let (current, _) = try await readable(account, number)
@@ -163,9 +171,59 @@ struct CasesController {
             throw Problem(.preconditionFailed, "Precondition failed", detail: "If-Match \(header) names no version of case \(number)",
                           headers: [.eTag: Self.etag(current)])
         }
-        let record = try await run { [store] in try CaseDesk(store: store).act(action, on: number, by: account, version: version, note: note) }
-        let history = try await store.asyncRead { try $0.history(case: number) }
-        return document(record, history: history, account: account)
+        let photos = try await savePhotos(form)
+        let record = try await run { [store] in try CaseDesk(store: store).act(action, on: number, by: account, version: version, note: note, photos: photos) }
+        let (history, all) = try await store.asyncRead { r in (try r.history(case: number), try r.photos(case: number)) }
+        return document(record, history: history, photos: all, account: account)
+    }
+
+    /// A photo of a case, without its metadata, for whoever may read the case.
+    func photo(_ context: CivicContext, _ number: String, _ sha256: String) async throws -> Response {
+        let account = try access.require(context, Self.readers, to: "read cases")
+        _ = try await readable(account, number)
+        let store = self.store
+        guard let p = try await store.asyncRead({ try $0.photos(case: number) }).first(where: { $0.sha256 == sha256 }),
+              let bytes = try await offload({ store.photo(sha256: sha256).map(PhotoCheck.stripped) }) else {
+            throw Problem.notFound("case \(number) has no photo \(sha256)")
+        }
+        return Response(status: .ok, headers: [.contentType: p.mediaType, .cacheControl: "private, max-age=86400", .eTag: "\"\(sha256)\""],
+                         body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    // MARK: Bodies with photos
+
+    /// Photos at most per request.
+    static let maxPhotos = 6
+
+    /// A JSON body, or a multipart/form-data one whose part `part` holds the JSON (the photos
+    /// in parts named `photo`).
+    static func body(_ request: Request, part: String) async throws -> (Data, MultipartBody?) {
+        var request = request
+        guard let boundary = MultipartBody.boundary(request.headers[.contentType]) else {
+            return (Data(buffer: try await request.collectBody(upTo: 64 << 10)), nil)
+        }
+        let form = try MultipartBody(try await request.collectBody(upTo: maxPhotos * PhotoCheck.maxBytes + (1 << 20)), boundary: boundary)
+        guard let json = form.text(part) else { throw Problem.badRequest("the multipart body needs a part named \(part) holding the JSON") }
+        return (Data(json.utf8), form)
+    }
+
+    /// The photos of a multipart body, checked and stored (synced) before the case changes.
+    func savePhotos(_ form: MultipartBody?) async throws -> [CasePhoto] {
+        let files = form?.parts.filter { $0.name == "photo" } ?? []
+        guard files.count <= Self.maxPhotos else { throw Problem(.unprocessableContent, "Refused", detail: "at most \(Self.maxPhotos) photos at once") }
+        var photos: [CasePhoto] = []
+        for (i, file) in files.enumerated() {
+            let photo: CasePhoto
+            do {
+                photo = try PhotoCheck.inspect(file.body)
+            } catch {
+                throw Problem(.unprocessableContent, "Refused", detail: "photo \(i + 1)\(file.filename.map { " (\($0))" } ?? ""): \(error.message)")
+            }
+            let store = self.store, bytes = file.body
+            try await offload { try store.savePhoto(bytes, sha256: photo.sha256) }
+            if !photos.contains(where: { $0.sha256 == photo.sha256 }) { photos.append(photo) }
+        }
+        return photos
     }
 
     // MARK: Reading
@@ -196,7 +254,7 @@ struct CasesController {
     }
 
     /// The case document; personal fields only for roles whose work needs them.
-    func document(_ c: CaseRecord, history: [CaseEvent], account: Account, extra: [String: JSONValue] = [:]) -> JSONAnswer<JSONValue> {
+    func document(_ c: CaseRecord, history: [CaseEvent], photos: [CasePhoto] = [], account: Account, extra: [String: JSONValue] = [:]) -> JSONAnswer<JSONValue> {
         let personal = account.role == .admin || account.role == .dispatcher
         var o: [String: JSONValue] = [
             "number": .string(c.number), "category": .string(c.category), "urgency": .string(c.urgency.rawValue),
@@ -238,6 +296,10 @@ struct CasesController {
         if let s = c.stepStarted { o["step_started"] = .string(StoreTime.text(s)) }
         if let closed = c.closedAt { o["closed_at"] = .string(StoreTime.text(closed)) }
         if let d = c.duplicateOf { o["duplicate_of"] = .string(d) }
+        o["photos"] = .array(photos.map { p in
+            ["sha256": .string(p.sha256), "media_type": .string(p.mediaType), "bytes": .number(Double(p.bytes)), "step": .number(Double(p.event)),
+             "href": .string("/api/v1/cases/\(c.number)/photos/\(p.sha256)")]
+        })
         var reporter: [String: JSONValue] = [:]
         if let name = c.reporter.name { reporter["name"] = .string(personal ? name : Self.mask(name: name)) }
         if let phone = c.reporter.phone { reporter["phone"] = .string(personal ? phone : Self.mask(phone: phone)) }

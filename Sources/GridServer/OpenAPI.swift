@@ -296,14 +296,19 @@ enum OpenAPI {
                                        query("offset", "0 or more", ["type": "integer", "minimum": 0])],
                 ok: caseDocument, badRequest: true, account: true),
                               "post": operation(
-                "Report a case", "Files a problem where it lies (published grid, community, street, district), numbered by day, at its community's desk; reports by grid staff and the command centre are verified as made. Answers 201 with the case and its ETag.",
+                "Report a case", "Files a problem where it lies (published grid, community, street, district), numbered by day, at its community's desk; reports by grid staff and the command centre are verified as made. Answers 201 with the case and its ETag. With photos: multipart/form-data, the JSON in a part named report and up to 6 JPEG or PNG images (10 MB each) in parts named photo.",
                 tag: "Cases", params: [], ok: caseDocument, body: report, badRequest: true, account: true)],
             "/api/v1/cases/stream": get("Live case feed", "Server-sent events: an event `case` for every transition stored after the stream opens (kind new, overdue, escalated or update; the case's public fields as they are now); the SSE id is the history row, resumed from with Last-Event-ID. Scoped to the account's region, a department's steps, grid staff's grids.",
                                         tag: "Cases", params: [], ok: ["description": "Event stream", "content": ["text/event-stream": ["schema": ["type": "string"]]]], account: true),
             "/api/v1/cases/{number}": get("A case", "The case, its place, holder, current deadline, counts (returns, reworks, extensions, escalations, supervisions) and history; the reporter's name and phone only for the command centre, masked for others.",
                                           tag: "Cases", params: [number], ok: caseDocument, notFound: true, account: true),
+            "/api/v1/cases/{number}/photos/{sha256}": get("A case's photo", "The image (JPEG or PNG) without its metadata (EXIF, XMP, IPTC, comments, text chunks), for whoever may read the case.",
+                                                          tag: "Cases", params: [number, pathParameter("sha256", "The photo's SHA-256")],
+                                                          ok: ["description": "The image", "content": ["image/jpeg": ["schema": ["type": "string", "format": "binary"]],
+                                                                                                     "image/png": ["schema": ["type": "string", "format": "binary"]]]],
+                                                          notFound: true, account: true),
             "/api/v1/cases/{number}/actions": ["post": operation(
-                "Take a step", "One step of the loop (GB/T 30428): verify, void, file, dispatch, escalate, accept, return, request_extension, request_suspension, approve, refuse, resume, handle, pass, fail, close, supervise. 409 when the step is not allowed in the case's status, 422 for a target that does not exist or fit.",
+                "Take a step", "One step of the loop (GB/T 30428): verify, void, file, dispatch, escalate, accept, return, request_extension, request_suspension, approve, refuse, resume, handle, pass, fail, close, supervise. 409 when the step is not allowed in the case's status, 422 for a target that does not exist or fit. With photos: multipart/form-data, the JSON in a part named action, images in parts named photo.",
                 tag: "Cases", params: [number, ifMatch], ok: caseDocument, body: step, badRequest: true, notFound: true, account: true, edit: true)],
         ]
     }

@@ -24,6 +24,7 @@ enum Schema {
         m.registerMigration("v7 cases", migrate: cases)
         m.registerMigration("v8 open311 keys", migrate: open311Keys)
         m.registerMigration("v9 webhook outbox", migrate: outbox)
+        m.registerMigration("v10 case photos", migrate: casePhotos)
         return m
     }
 
@@ -388,6 +389,23 @@ enum Schema {
 
     /// Departments' webhooks and the outbox of case events waiting to reach them: written in
     /// the transaction that changes the case, delivered (and retried) afterwards.
+    /// Photos of cases: the files lie beside the database, named by their SHA-256; a row links
+    /// one to its case and the step it came with.
+    static func casePhotos(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE case_photos (
+              id INTEGER PRIMARY KEY,
+              case_fid INTEGER NOT NULL REFERENCES cases(fid) ON DELETE CASCADE,
+              event INTEGER NOT NULL REFERENCES case_history(id) ON DELETE CASCADE,
+              sha256 TEXT NOT NULL CHECK (length(sha256) = 64),
+              media_type TEXT NOT NULL CHECK (media_type IN ('image/jpeg', 'image/png')),
+              bytes INTEGER NOT NULL
+            );
+            CREATE INDEX case_photos_case ON case_photos(case_fid, id);
+            CREATE INDEX case_photos_sha ON case_photos(sha256);
+            """)
+    }
+
     static func outbox(_ db: Database) throws {
         try db.execute(sql: """
             CREATE TABLE webhooks (

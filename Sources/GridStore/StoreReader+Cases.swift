@@ -111,6 +111,14 @@ extension StoreReader {
         try Int64.fetchOne(try db.cachedStatement(sql: "SELECT max(id) FROM case_history")) ?? 0
     }
 
+    /// A case's photos, oldest first, each with the index of its step in the history.
+    public func photos(case number: String) throws -> [CasePhoto] {
+        try Row.fetchAll(try db.cachedStatement(sql: """
+            SELECT p.sha256, p.media_type, p.bytes, (SELECT count(*) FROM case_history h WHERE h.case_fid = p.case_fid AND h.id < p.event) AS step
+            FROM case_photos p JOIN cases c ON c.fid = p.case_fid WHERE c.number = ? ORDER BY p.id
+            """), arguments: [number]).map { CasePhoto(sha256: $0["sha256"], mediaType: $0["media_type"], bytes: $0["bytes"], event: $0["step"]) }
+    }
+
     /// How many cases have a number starting with `prefix` (a day's sequence so far).
     public func caseCount(numberPrefix prefix: String) throws -> Int {
         try Int.fetchOne(try db.cachedStatement(sql: "SELECT count(*) FROM cases WHERE number >= ? AND number < ?"), arguments: [prefix, prefix + "~"]) ?? 0

@@ -121,6 +121,18 @@ extension StoreWriter {
         return true
     }
 
+    /// Links photos (their files already stored) to a case's latest history row: the step they
+    /// came with.
+    public func attach(_ photos: [CasePhoto], toLatestStepOf c: CaseRecord) throws {
+        guard !photos.isEmpty else { return }
+        guard let id = c.id, let event = try Int64.fetchOne(try db.cachedStatement(sql: "SELECT max(id) FROM case_history WHERE case_fid = ?"), arguments: [id])
+        else { throw StoreError("case \(c.number) has no history to attach photos to") }
+        for p in photos {
+            try db.cachedStatement(sql: "INSERT INTO case_photos (case_fid, event, sha256, media_type, bytes) VALUES (?, ?, ?, ?, ?)")
+                .execute(arguments: [id, event, p.sha256, p.mediaType, p.bytes])
+        }
+    }
+
     private func append(_ e: CaseEvent, case id: Int64) throws {
         try db.cachedStatement(sql: """
             INSERT INTO case_history (case_fid, at, actor, action, from_status, to_status, holder, note, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)

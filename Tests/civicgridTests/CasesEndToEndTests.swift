@@ -194,4 +194,27 @@ struct CasesEndToEndTests {
         #expect(try ok(["cases", "import", file, "--db", copy]).contains("imported 800 cases"))
         #expect(try ok(["cases", "export", "--db", copy, "--format", "geojson"]) == exports[0])
     }
+
+    /// Photos through a real client (Scripts/check_photos.py: Pillow makes a camera JPEG with
+    /// a GPS position and a PNG with text; `requests` posts them as multipart/form-data): the
+    /// files lie beside the database by their SHA-256, what is served has the same pixels and
+    /// no metadata, only for those who may read the case; anything else is refused.
+    @Test func photosAreStrippedAndGuarded() async throws {
+        let db = temporaryPath("gpkg")
+        try FileManager.default.copyItem(atPath: try publishedDemo(), toPath: db)
+        let data = repository.appendingPathComponent("Data/cases")
+        _ = try ok(["categories", "import", data.appendingPathComponent("categories.csv").path, "--db", db])
+        _ = try ok(["departments", "import", data.appendingPathComponent("departments.csv").path, "--db", db])
+        let centre = lastWord(try ok(["users", "add", "--db", db, "--name", "centre", "--role", "dispatcher", "--region", "320599"]))
+        let outsider = lastWord(try ok(["users", "add", "--db", db, "--name", "outsider", "--role", "dispatcher", "--region", "320599004"]))
+        let point = try GridStore(path: db).read { r in try #require(try r.buildings(community: "320599002003").first).label }
+        let (server, base) = try await serve(db)
+        defer { server.terminate(); server.waitUntilExit() }
+        let check = try run("/usr/bin/env", ["python3", repository.appendingPathComponent("Scripts/check_photos.py").path, base, centre, outsider,
+                                             "\(point.x)", "\(point.y)"])
+        #expect(check.status == 0, "\(check.output)")
+        let files = try FileManager.default.subpathsOfDirectory(atPath: db + ".photos").filter { $0.count > 3 }
+        #expect(files.count == 2 && files.allSatisfy { $0.split(separator: "/").last?.count == 64 }, "\(files)")
+        #expect(!files.contains { $0.hasSuffix(".part") }, "no half-written file left")
+    }
 }

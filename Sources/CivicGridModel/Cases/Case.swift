@@ -278,3 +278,19 @@ public struct CaseEvent: Hashable, Sendable, Codable {
         self.detail = detail
     }
 }
+
+/// A photo of a case, as stored: its file is named by the SHA-256 of its bytes.
+public struct CasePhoto: Hashable, Sendable {
+    public var sha256: String
+    public var mediaType: String
+    public var bytes: Int
+    /// The step it came with: its index in the case's history (0: the report).
+    public var event: Int
+
+    public init(sha256: String, mediaType: String, bytes: Int, event: Int = 0) {
+        self.sha256 = sha256
+        self.mediaType = mediaType
+        self.bytes = bytes
+        self.event = event
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import Hummingbird
+import MultipartKit
+import NIOCore
+
+/// A `multipart/form-data` body (RFC 7578) taken apart by MultipartKit's parser: each part's
+/// name, file name, type and bytes.
+struct MultipartBody {
+    struct Part {
+        var name: String?
+        var filename: String?
+        var contentType: String?
+        var body: [UInt8]
+    }
+
+    var parts: [Part]
+
+    /// The boundary of a `multipart/form-data` content type, nil for any other type.
+    static func boundary(_ contentType: String?) -> String? {
+        guard let contentType, contentType.lowercased().hasPrefix("multipart/form-data") else { return nil }
+        for parameter in contentType.split(separator: ";").dropFirst() {
+            let kv = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            if kv.count == 2, kv[0].lowercased() == "boundary" { return kv[1].trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
+        }
+        return ""
+    }
+
+    init(_ buffer: ByteBuffer, boundary: String) throws {
+        guard (1...70).contains(boundary.count) else { throw Problem.badRequest("multipart/form-data needs a boundary of 1 to 70 characters") }
+        let parser = MultipartParser(boundary: boundary)
+        var parts: [Part] = [], current: Part?
+        parser.onHeader = { name, value in
+            if current == nil { current = Part(body: []) }
+            switch name.lowercased() {
+            case "content-disposition":
+                for parameter in value.split(separator: ";").dropFirst() {
+                    let kv = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                    guard kv.count == 2 else { continue }
+                    let v = kv[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+                    if kv[0].lowercased() == "name" { current?.name = v }
+                    if kv[0].lowercased() == "filename" { current?.filename = v }
+                }
+            case "content-type": current?.contentType = value
+            default: break
+            }
+        }
+        parser.onBody = { chunk in
+            if current == nil { current = Part(body: []) }
+            current?.body += chunk.readBytes(length: chunk.readableBytes) ?? []
+        }
+        parser.onPartComplete = {
+            if let part = current { parts.append(part) }
+            current = nil
+        }
+        do {
+            try parser.execute(buffer)
+        } catch {
+            throw Problem.badRequest("the multipart body is malformed: \(error)")
+        }
+        guard current == nil, !parts.isEmpty else { throw Problem.badRequest("the multipart body ends inside a part or holds none") }
+        self.parts = parts
+    }
+
+    /// The text of the part named `name`.
+    func text(_ name: String) -> String? {
+        parts.first { $0.name == name }.map { String(decoding: $0.body, as: UTF8.self) }
+    }
+}
