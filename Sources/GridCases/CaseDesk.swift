@@ -90,9 +90,9 @@ public struct CaseDesk: Sendable {
         if let given {
             guard try reader.case(number: given) == nil else { throw CaseError(.conflict, "case \(given) exists already") }
             number = given
+            try w.noteCaseNumber(given)
         } else {
-            let day = calendar.day(of: at).description.replacingOccurrences(of: "-", with: "")
-            number = day + String(format: "%04d", try reader.caseCount(numberPrefix: day) + 1)
+            number = try w.nextCaseNumber(day: calendar.day(of: at).description.replacingOccurrences(of: "-", with: ""))
         }
         var record = CaseRecord(number: number, category: category.code, urgency: r.urgency ?? category.urgency, description: r.description,
                                 source: r.source, location: r.location, address: r.address, place: place, reporter: r.reporter,

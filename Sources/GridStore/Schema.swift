@@ -25,6 +25,7 @@ enum Schema {
         m.registerMigration("v8 open311 keys", migrate: open311Keys)
         m.registerMigration("v9 webhook outbox", migrate: outbox)
         m.registerMigration("v10 case photos", migrate: casePhotos)
+        m.registerMigration("v11 case numbers", migrate: caseNumbers)
         return m
     }
 
@@ -403,6 +404,19 @@ enum Schema {
             );
             CREATE INDEX case_photos_case ON case_photos(case_fid, id);
             CREATE INDEX case_photos_sha ON case_photos(sha256);
+            """)
+    }
+
+    /// The last case number given each day, so that the next is found without counting the
+    /// day's cases.
+    static func caseNumbers(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE case_numbers (
+              day TEXT PRIMARY KEY,
+              last INTEGER NOT NULL
+            );
+            INSERT INTO case_numbers (day, last)
+              SELECT substr(number, 1, 8), max(CAST(substr(number, 9) AS INTEGER)) FROM cases GROUP BY substr(number, 1, 8);
             """)
     }
 

@@ -255,8 +255,8 @@ extension StoreReader {
 }
 
 extension StoreReader {
-    /// Open cases of a category within `radius` metres of a point, nearest first (the
-    /// duplicates a dispatcher is offered), without `excluding`.
+    /// Open cases of a category within `radius` metres of a point, nearest first, at most 20
+    /// (the duplicates a dispatcher is offered), without `excluding`.
     public func openCases(category: String, near p: Coordinate, radius: Double, excluding: String? = nil) throws -> [(number: String, metres: Double)] {
         guard radius > 0 else { return [] }
         let dLat = radius / 111_320, dLon = radius / (111_320 * max(0.01, cos(p.y * .pi / 180)))
@@ -271,7 +271,7 @@ extension StoreReader {
             let d = Self.metres(p, q)
             if d <= radius { out.append((row["number"], d)) }
         }
-        return out.sorted { ($0.1, $0.0) < ($1.1, $1.0) }.map { (number: $0.0, metres: $0.1) }
+        return out.sorted { ($0.1, $0.0) < ($1.1, $1.0) }.prefix(20).map { (number: $0.0, metres: $0.1) }
     }
 
     /// Great-circle distance (haversine, metres).

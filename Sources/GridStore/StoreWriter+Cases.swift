@@ -121,6 +121,22 @@ extension StoreWriter {
         return true
     }
 
+    /// The next case number of a day (`20261130` → `202611300043`): four digits at least.
+    public func nextCaseNumber(day: String) throws -> String {
+        let next = try Int.fetchOne(try db.cachedStatement(sql: """
+            INSERT INTO case_numbers (day, last) VALUES (?, 1) ON CONFLICT (day) DO UPDATE SET last = last + 1 RETURNING last
+            """), arguments: [day]) ?? 1
+        return day + String(format: "%04d", next)
+    }
+
+    /// Notes a number given from elsewhere (an import), so that the day's next ones follow it.
+    public func noteCaseNumber(_ number: String) throws {
+        guard number.count > 8, let n = Int(number.dropFirst(8)) else { return }
+        try db.cachedStatement(sql: """
+            INSERT INTO case_numbers (day, last) VALUES (?, ?) ON CONFLICT (day) DO UPDATE SET last = max(last, excluded.last)
+            """).execute(arguments: [String(number.prefix(8)), n])
+    }
+
     /// Links photos (their files already stored) to a case's latest history row: the step they
     /// came with.
     public func attach(_ photos: [CasePhoto], toLatestStepOf c: CaseRecord) throws {
