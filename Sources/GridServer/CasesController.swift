@@ -26,6 +26,8 @@ struct CasesController {
     func register(on router: some RouterMethods<CivicContext>) {
         router.post("api/v1/cases") { request, context in try await report(request, context) }
         router.get("api/v1/cases") { request, context in try await list(request, context) }
+        router.get("api/v1/departments") { _, context in try await departments(context) }
+        router.get("api/v1/me") { _, context in try me(context) }
         router.get("api/v1/cases/:number") { _, context in try await show(context, try context.parameters.require("number")) }
         router.post("api/v1/cases/:number/actions") { request, context in try await act(request, context, try context.parameters.require("number")) }
         router.get("api/v1/cases/:number/photos/:sha256") { _, context in
@@ -145,6 +147,29 @@ struct CasesController {
             answer["next"] = .string(next)
         }
         return JSONAnswer(.object(answer))
+    }
+
+    /// Who the token belongs to: name, role, region, department (the page shows the steps the
+    /// role may take).
+    func me(_ context: CivicContext) throws -> JSONAnswer<JSONValue> {
+        let account = try access.require(context, Set(Role.allCases), to: "ask who they are")
+        var o: [String: JSONValue] = ["name": .string(account.name), "role": .string(account.role.rawValue)]
+        if let r = account.region { o["region"] = .string(r) }
+        if let d = account.department { o["department"] = .string(d) }
+        return JSONAnswer(.object(o))
+    }
+
+    /// The departments cases go to: code, names, the region they serve, the categories they
+    /// handle (what the dispatcher picks from).
+    func departments(_ context: CivicContext) async throws -> JSONAnswer<JSONValue> {
+        _ = try access.require(context, Self.readers, to: "list departments")
+        let all = try await store.asyncRead { try $0.departments() }
+        return JSONAnswer(.array(all.map { d in
+            var o: [String: JSONValue] = ["code": .string(d.code), "name": .string(d.name), "categories": .array(d.categories.map(JSONValue.string))]
+            if let en = d.nameEn { o["name_en"] = .string(en) }
+            if let r = d.region { o["region"] = .string(r) }
+            return .object(o)
+        }))
     }
 
     func show(_ context: CivicContext, _ number: String) async throws -> JSONAnswer<JSONValue> {

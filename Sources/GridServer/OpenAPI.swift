@@ -298,6 +298,9 @@ enum OpenAPI {
                               "post": operation(
                 "Report a case", "Files a problem where it lies (published grid, community, street, district), numbered by day, at its community's desk; reports by grid staff and the command centre are verified as made. Answers 201 with the case and its ETag. With photos: multipart/form-data, the JSON in a part named report and up to 6 JPEG or PNG images (10 MB each) in parts named photo.",
                 tag: "Cases", params: [], ok: caseDocument, body: report, badRequest: true, account: true)],
+            "/api/v1/me": get("Who am I", "The token's account: name, role, region, department.", tag: "Cases", params: [], ok: json(nil), account: true),
+            "/api/v1/departments": get("Departments", "The departments cases are dispatched to: code, name, name_en, the region they serve, the categories they handle.",
+                                       tag: "Cases", params: [], ok: json(nil), account: true),
             "/api/v1/cases/stream": get("Live case feed", "Server-sent events: an event `case` for every transition stored after the stream opens (kind new, overdue, escalated or update; the case's public fields as they are now); the SSE id is the history row, resumed from with Last-Event-ID. Scoped to the account's region, a department's steps, grid staff's grids.",
                                         tag: "Cases", params: [], ok: ["description": "Event stream", "content": ["text/event-stream": ["schema": ["type": "string"]]]], account: true),
             "/api/v1/cases/{number}": get("A case", "The case, its place, holder, current deadline, counts (returns, reworks, extensions, escalations, supervisions) and history; the reporter's name and phone only for the command centre, masked for others.",

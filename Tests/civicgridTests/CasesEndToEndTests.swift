@@ -217,4 +217,23 @@ struct CasesEndToEndTests {
         #expect(files.count == 2 && files.allSatisfy { $0.split(separator: "/").last?.count == 64 }, "\(files)")
         #expect(!files.contains { $0.hasSuffix(".part") }, "no half-written file left")
     }
+
+    /// The page's cases in headless Chromium as the command centre works them
+    /// (Scripts/check_cases_page.py): the queue and the map, a case's panel and a step taken
+    /// from it, a new case through the live feed, the heat map, the hotline form.
+    @Test func theCommandCentreWorksCasesOnThePage() async throws {
+        try requireBrowser()
+        let db = temporaryPath("gpkg")
+        try FileManager.default.copyItem(atPath: try publishedDemo(), toPath: db)
+        let data = repository.appendingPathComponent("Data/cases")
+        _ = try ok(["categories", "import", data.appendingPathComponent("categories.csv").path, "--db", db])
+        _ = try ok(["departments", "import", data.appendingPathComponent("departments.csv").path, "--db", db])
+        let centre = lastWord(try ok(["users", "add", "--db", db, "--name", "centre", "--role", "dispatcher", "--region", "320599"]))
+        let point = try GridStore(path: db).read { r in try #require(try r.buildings(community: "320599002003").first).label }
+        let (server, base) = try await serve(db)
+        defer { server.terminate(); server.waitUntilExit() }
+        let page = try checkPage([base, centre, "\(point.x)", "\(point.y)", temporaryPath("png")], script: "check_cases_page.py")
+        #expect(page.status == 0, "\(page.output)")
+        #expect(page.output.contains("\"hotline\""), "\(page.output)")
+    }
 }
