@@ -158,6 +158,12 @@ public struct CaseDesk: Sendable {
                               holder: record.state.holder?.code, note: note, detail: action.detail)
         guard try w.update(record, from: from, event: event) else { throw CaseError(.precondition, "case \(number) changed meanwhile: reload it") }
         if notify { try Self.notify(w, record, event, previous: before.holder) }
+        if notify, case .void(.duplicate, let original?) = action, record.source == .sms, let phone = record.reporter.phone {
+            // Merged: the resident hears it the way they wrote (the gateway sends it).
+            try w.enqueueNotice(channel: "sms", to: phone, case: number,
+                                text: "您反映的问题（编号\(number)）与编号\(original)为同一问题，已合并处理。Your report \(number) is the same as case \(original), which is being handled.",
+                                at: at)
+        }
         return record
     }
 

@@ -11,6 +11,9 @@ import Hummingbird
 /// bearer token, issued by `civicgrid open311 key`). The case is located by the sender's
 /// household, a building address or region name in the text, or waits at the district's
 /// desk; the answer carries the acknowledgement for the gateway to send back.
+///
+/// `GET /sms/outbox` (the same key): messages to residents waiting to be sent (a report merged
+/// into another case), oldest first; `POST /sms/outbox/{id}/sent` once the gateway sent one.
 struct SMSController {
     let store: GridStore
     let intake: CaseIntake
@@ -21,6 +24,8 @@ struct SMSController {
 
     func register(on router: some RouterMethods<CivicContext>) {
         router.post("sms") { request, _ in try await receive(request) }
+        router.get("sms/outbox") { request, _ in try await outbox(request) }
+        router.post("sms/outbox/:id/sent") { request, context in try await sent(request, try context.parameters.require("id")) }
     }
 
     func receive(_ request: Request) async throws -> JSONAnswer<JSONValue> {
@@ -35,13 +40,7 @@ struct SMSController {
         } else {
             fields = FormParameters.parse(String(buffer: body))
         }
-        let bearer = request.headers[.authorization].flatMap { $0.lowercased().hasPrefix("bearer ") ? String($0.dropFirst(7)) : nil }
-        guard let key = bearer ?? fields["api_key"], !key.isEmpty else {
-            throw Problem(.unauthorized, "Unauthorized", detail: "the gateway's key is required (api_key or a bearer token)", headers: Access.challenge)
-        }
-        guard try await store.asyncRead({ try $0.open311Key(hash: DeviceToken.hash(key)) }) != nil else {
-            throw Problem(.unauthorized, "Unauthorized", detail: "unknown or revoked key", headers: Access.challenge)
-        }
+        try await gateway(request, fields["api_key"])
         guard let from = fields["from"]?.trimmingCharacters(in: .whitespaces), !from.isEmpty, let text = fields["text"] else {
             throw Problem.badRequest("from and text are required")
         }
@@ -57,5 +56,29 @@ struct SMSController {
         } catch let e as CaseError {
             throw Problem(e.kind == .store ? .internalServerError : .unprocessableContent, "Refused", detail: e.message)
         }
+    }
+
+    /// The gateway's key, as a bearer token or `api_key`; 401 without a known one.
+    func gateway(_ request: Request, _ apiKey: String?) async throws {
+        let bearer = request.headers[.authorization].flatMap { $0.lowercased().hasPrefix("bearer ") ? String($0.dropFirst(7)) : nil }
+        guard let key = bearer ?? apiKey, !key.isEmpty else {
+            throw Problem(.unauthorized, "Unauthorized", detail: "the gateway's key is required (api_key or a bearer token)", headers: Access.challenge)
+        }
+        guard try await store.asyncRead({ try $0.open311Key(hash: DeviceToken.hash(key)) }) != nil else {
+            throw Problem(.unauthorized, "Unauthorized", detail: "unknown or revoked key", headers: Access.challenge)
+        }
+    }
+
+    func outbox(_ request: Request) async throws -> JSONAnswer<JSONValue> {
+        try await gateway(request, request.uri.queryParameters["api_key"].map(String.init))
+        let waiting = try await store.asyncRead { try $0.waitingNotices(channel: "sms") }
+        return JSONAnswer(["messages": .array(waiting.map { ["id": .number(Double($0.id)), "to": .string($0.to), "case": .string($0.case), "text": .string($0.text)] })])
+    }
+
+    func sent(_ request: Request, _ id: String) async throws -> Response {
+        try await gateway(request, request.uri.queryParameters["api_key"].map(String.init))
+        guard let n = Int64(id) else { throw Problem.notFound("no message \(id)") }
+        guard try await store.asyncWrite({ try $0.noticeSent(n, channel: "sms", at: Date()) }) else { throw Problem.notFound("no message \(id) waits to be sent") }
+        return Response(status: .noContent)
     }
 }

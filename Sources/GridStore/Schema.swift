@@ -26,6 +26,8 @@ enum Schema {
         m.registerMigration("v9 webhook outbox", migrate: outbox)
         m.registerMigration("v10 case photos", migrate: casePhotos)
         m.registerMigration("v11 case numbers", migrate: caseNumbers)
+        m.registerMigration("v12 reporter notices", migrate: notices)
+        m.registerMigration("v13 case list indexes", migrate: caseListIndexes)
         return m
     }
 
@@ -417,6 +419,33 @@ enum Schema {
             );
             INSERT INTO case_numbers (day, last)
               SELECT substr(number, 1, 8), max(CAST(substr(number, 9) AS INTEGER)) FROM cases GROUP BY substr(number, 1, 8);
+            """)
+    }
+
+    /// Messages to reporters through the channel they reported by (an SMS for a text
+    /// message), waiting for the gateway to fetch and send them.
+    static func notices(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE notices (
+              id INTEGER PRIMARY KEY,
+              channel TEXT NOT NULL CHECK (channel IN ('sms')),
+              address TEXT NOT NULL,
+              case_number TEXT NOT NULL,
+              text TEXT NOT NULL,
+              created_at TEXT NOT NULL,
+              sent_at TEXT
+            );
+            CREATE INDEX notices_waiting ON notices(channel, sent_at, id);
+            """)
+    }
+
+    /// The case list's filters, newest first, without sorting what they match: by status, by
+    /// category, by street (a community and a district have theirs or need none).
+    static func caseListIndexes(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE INDEX cases_status_created ON cases(status, created_at);
+            CREATE INDEX cases_category_created ON cases(category, created_at);
+            CREATE INDEX cases_street_created ON cases(street, created_at);
             """)
     }
 

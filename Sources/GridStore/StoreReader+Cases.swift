@@ -119,6 +119,13 @@ extension StoreReader {
             """), arguments: [number]).map { CasePhoto(sha256: $0["sha256"], mediaType: $0["media_type"], bytes: $0["bytes"], event: $0["step"]) }
     }
 
+    /// Notices waiting to be sent through a channel, oldest first.
+    public func waitingNotices(channel: String, limit: Int = 100) throws -> [(id: Int64, to: String, case: String, text: String)] {
+        try Row.fetchAll(try db.cachedStatement(sql: """
+            SELECT id, address, case_number, text FROM notices WHERE channel = ? AND sent_at IS NULL ORDER BY id LIMIT ?
+            """), arguments: [channel, limit]).map { ($0["id"], $0["address"], $0["case_number"], $0["text"]) }
+    }
+
     /// How many cases have a number starting with `prefix` (a day's sequence so far).
     public func caseCount(numberPrefix prefix: String) throws -> Int {
         try Int.fetchOne(try db.cachedStatement(sql: "SELECT count(*) FROM cases WHERE number >= ? AND number < ?"), arguments: [prefix, prefix + "~"]) ?? 0
@@ -235,11 +242,18 @@ extension StoreReader {
         list("grid", f.grids)
         if let h = f.holder { conditions.append("holder = ?"); args.append(h) }
         if let root = f.region {
-            conditions.append("""
-                (district = ?1 OR street = ?1 OR community = ?1 OR community IN (
-                  WITH RECURSIVE down(code) AS (SELECT ?1 UNION SELECT r.code FROM regions r JOIN down ON r.parent = down.code) SELECT code FROM down))
-                """.replacingOccurrences(of: "?1", with: "?"))
-            args += [root, root, root, root]
+            // A case holds its community, street and district: one column answers for those
+            // levels (and an index); any other level by its communities.
+            switch try String.fetchOne(try db.cachedStatement(sql: "SELECT level FROM regions WHERE code = ?"), arguments: [root]).flatMap(RegionLevel.init(rawValue:)) {
+            case .community?: conditions.append("community = ?")
+            case .street?: conditions.append("street = ?")
+            case .district?: conditions.append("district = ?")
+            default:
+                conditions.append("""
+                    community IN (WITH RECURSIVE down(code) AS (SELECT ? UNION SELECT r.code FROM regions r JOIN down ON r.parent = down.code) SELECT code FROM down)
+                    """)
+            }
+            args.append(root)
         }
         if let at = f.overdueAt {
             conditions.append("due < ? AND status IN (\(CaseStatus.allCases.filter { $0.step != nil }.map { "'\($0.rawValue)'" }.joined(separator: ",")))")

@@ -137,6 +137,19 @@ extension StoreWriter {
             """).execute(arguments: [String(number.prefix(8)), n])
     }
 
+    /// Queues a message to a reporter (personal: the address is a phone number).
+    public func enqueueNotice(channel: String, to address: String, case number: String, text: String, at: Date) throws {
+        try db.cachedStatement(sql: "INSERT INTO notices (channel, address, case_number, text, created_at) VALUES (?, ?, ?, ?, ?)")
+            .execute(arguments: [channel, address, number, text, StoreTime.text(at)])
+    }
+
+    /// Marks a notice sent; false when there is none waiting with that id.
+    public func noticeSent(_ id: Int64, channel: String, at: Date) throws -> Bool {
+        try db.cachedStatement(sql: "UPDATE notices SET sent_at = ? WHERE id = ? AND channel = ? AND sent_at IS NULL")
+            .execute(arguments: [StoreTime.text(at), id, channel])
+        return db.changesCount > 0
+    }
+
     /// Links photos (their files already stored) to a case's latest history row: the step they
     /// came with.
     public func attach(_ photos: [CasePhoto], toLatestStepOf c: CaseRecord) throws {

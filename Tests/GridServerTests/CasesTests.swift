@@ -163,6 +163,28 @@ struct CasesTests {
                 #expect(r.status == status, "\(body): \(String(buffer: r.body))")
             }
             #expect(try store.read { try $0.caseCount(numberPrefix: "2") } == 2)
+
+            // The second is the first one again: merged, its sender hears it by SMS (the gateway
+            // fetches the message and says when it went out).
+            let current = Self.json(try await client.execute(uri: "/api/v1/cases/\(secondNumber)", method: .get, headers: Self.headers("t-centre")))
+            let version = try #require(current["version"] as? Int)
+            for step in [#"{"action":"verify"}"#, #"{"action":"void","reason":"duplicate","duplicate_of":"\#(number)"}"#] {
+                let now = Self.json(try await client.execute(uri: "/api/v1/cases/\(secondNumber)", method: .get, headers: Self.headers("t-centre")))
+                let r = try await client.execute(uri: "/api/v1/cases/\(secondNumber)/actions", method: .post,
+                                                 headers: Self.headers("t-centre", ifMatch: "\"case-\(secondNumber)-v\(now["version"] as? Int ?? version)\""), body: ByteBuffer(string: step))
+                #expect(r.status == .ok, "\(step): \(String(buffer: r.body))")
+            }
+            #expect(try await client.execute(uri: "/sms/outbox", method: .get).status == .unauthorized)
+            let outbox = try await client.execute(uri: "/sms/outbox?api_key=k-sms", method: .get)
+            let messages = try #require(Self.json(outbox)["messages"] as? [[String: Any]])
+            #expect(messages.count == 1 && messages[0]["to"] as? String == "13900000001" && (messages[0]["text"] as? String)?.contains(number) == true,
+                    "\(messages)")
+            let id = try #require(messages[0]["id"] as? Int)
+            #expect(try await client.execute(uri: "/sms/outbox/\(id)/sent", method: .post, headers: json).status == .noContent)
+            #expect(try await client.execute(uri: "/sms/outbox/\(id)/sent", method: .post, headers: json).status == .notFound, "sent once")
+            #expect((Self.json(try await client.execute(uri: "/sms/outbox?api_key=k-sms", method: .get))["messages"] as? [Any])?.isEmpty == true)
+            let open311 = String(buffer: try await client.execute(uri: "/open311/v2/requests/\(secondNumber).json", method: .get).body)
+            #expect(open311.contains("duplicate: follow request \(number)") && !open311.contains("13900000001"), "\(open311)")
         }
     }
 
