@@ -118,8 +118,8 @@ def queries(url, token, db, work):
         text = subprocess.run(args, capture_output=True, text=True, check=True).stdout
         open(f"{work}/wrk-q-{k}.txt", "w").write(text)
         rate = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-        p99 = ms(re.search(r"99%\s+(\S+)", text).group(1))
-        p50 = ms(re.search(r"50%\s+(\S+)", text).group(1))
+        p99 = ms(re.search(r"^\s*99%\s+(\S+)", text, re.M).group(1))
+        p50 = ms(re.search(r"^\s*50%\s+(\S+)", text, re.M).group(1))
         out.append({"name": name, "path": path, "returned": returned, "rate": rate, "p50": p50, "p99": p99})
     _, _, _, total = sample(db)
     json.dump({"total": total, "queries": out}, open(f"{work}/queries.json", "w"), indent=1)
@@ -159,8 +159,8 @@ def postgis(work):
 def table(work):
     wrk = open(f"{work}/wrk-intake.txt").read()
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", wrk).group(1))
-    p99 = ms(re.search(r"99%\s+(\S+)", wrk).group(1))
-    p50 = ms(re.search(r"50%\s+(\S+)", wrk).group(1))
+    p99 = ms(re.search(r"^\s*99%\s+(\S+)", wrk, re.M).group(1))
+    p50 = ms(re.search(r"^\s*50%\s+(\S+)", wrk, re.M).group(1))
     done = int(re.search(r"(\d+) requests in", wrk).group(1))
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", wrk)
     acked = done - (int(bad.group(1)) if bad else 0)

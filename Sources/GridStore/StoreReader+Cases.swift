@@ -263,8 +263,12 @@ extension StoreReader {
         if let to = f.to { conditions.append("created_at <= ?"); args.append(StoreTime.text(to)) }
         let condition = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         args += [f.limit, f.offset]
-        return try Row.fetchAll(try db.cachedStatement(sql: "SELECT \(Self.caseColumns) FROM cases \(condition) ORDER BY created_at DESC, fid DESC LIMIT ? OFFSET ?"),
-                                arguments: StatementArguments(args)).map(Self.caseRecord)
+        // The page is found on the indexes alone (skipping `offset` rows costs no row reads),
+        // then its rows are read.
+        return try Row.fetchAll(try db.cachedStatement(sql: """
+            SELECT \(Self.caseColumns) FROM cases WHERE fid IN (SELECT fid FROM cases \(condition) ORDER BY created_at DESC, fid DESC LIMIT ? OFFSET ?)
+            ORDER BY created_at DESC, fid DESC
+            """), arguments: StatementArguments(args)).map(Self.caseRecord)
     }
 }
 
@@ -275,9 +279,9 @@ extension StoreReader {
         guard radius > 0 else { return [] }
         let dLat = radius / 111_320, dLon = radius / (111_320 * max(0.01, cos(p.y * .pi / 180)))
         let rows = try Row.fetchAll(try db.cachedStatement(sql: """
-            SELECT c.number, c.geom FROM cases c JOIN rtree_cases_geom t ON t.id = c.fid
+            SELECT c.number, c.geom FROM rtree_cases_geom t CROSS JOIN cases c ON c.fid = t.id
             WHERE t.minx <= ? AND t.maxx >= ? AND t.miny <= ? AND t.maxy >= ?
-              AND c.category = ? AND c.status NOT IN ('closed', 'voided') AND c.number IS NOT ?
+              AND +c.category = ? AND c.status NOT IN ('closed', 'voided') AND c.number IS NOT ?
             """), arguments: [p.x + dLon, p.x - dLon, p.y + dLat, p.y - dLat, category, excluding])
         var out: [(String, Double)] = []
         for row in rows {
