@@ -139,7 +139,7 @@ extension StoreReader {
             WHERE t.minx <= ? AND t.maxx >= ? AND t.miny <= ? AND t.maxy >= ?
             """), arguments: [p.x, p.x, p.y, p.y])
         for row in regions {
-            guard let level = RegionLevel(rawValue: row["level"]), try GeoPackageBinary.decode(row["geom"]).geometry.contains(p) else { continue }
+            guard let level = RegionLevel(rawValue: row["level"]), try Self.polygon(row["geom"]).contains(p) else { continue }
             switch level {
             case .community: place.community = row["code"]
             case .street: place.street = row["code"]
@@ -151,12 +151,26 @@ extension StoreReader {
             SELECT g.code, g.geom FROM grids g JOIN rtree_grids_geom t ON t.id = g.fid JOIN plans p ON p.id = g.plan
             WHERE p.status = 'published' AND t.minx <= ? AND t.maxx >= ? AND t.miny <= ? AND t.maxy >= ?
             """), arguments: [p.x, p.x, p.y, p.y])
-        for row in grids where try GeoPackageBinary.decode(row["geom"]).geometry.contains(p) {
+        for row in grids where try Self.polygon(row["geom"]).contains(p) {
             place.grid = row["code"]
             break
         }
         return place
     }
+
+    /// A region's or grid's geometry, decoded once per blob: every filing asks which of a few
+    /// hundred polygons hold its point. At most 4,096 are kept.
+    static func polygon(_ blob: Data) throws -> Geometry {
+        if let hit = polygons.withLock({ $0[blob] }) { return hit }
+        let g = try GeoPackageBinary.decode(blob).geometry
+        polygons.withLock {
+            if $0.count >= 4096 { $0.removeAll() }
+            $0[blob] = g
+        }
+        return g
+    }
+
+    private static let polygons = Locked<[Data: Geometry]>([:])
 
     static func caseRecord(_ row: Row) throws -> CaseRecord {
         let number: String = row["number"]
