@@ -11,6 +11,7 @@
 import glob
 import http.client
 import json
+import math
 import os
 import re
 import sqlite3
@@ -84,8 +85,23 @@ def sample(db):
     return community, street, number, total
 
 
+def point_of(blob):
+    """(lon, lat) of a GeoPackage point."""
+    flags = blob[3]
+    start = 8 + {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}[(flags >> 1) & 7]
+    order = "<" if blob[start] == 1 else ">"
+    return struct.unpack(order + "dd", blob[start + 5:start + 21])
+
+
+def tile(z, lon, lat):
+    n = 2 ** z
+    y = int((1 - math.log(math.tan(math.radians(lat)) + 1 / math.cos(math.radians(lat))) / math.pi) / 2 * n)
+    return f"/api/v1/cases/tiles/{z}/{int((lon + 180) / 360 * n)}/{y}.mvt"
+
+
 def query_list(db):
     community, street, number, _ = sample(db)
+    lon, lat = point_of(sqlite3.connect(db).execute("SELECT geom FROM cases WHERE number = ?", (number,)).fetchone()[0])
     return [
         ("newest 100", "/api/v1/cases?limit=100"),
         ("status dispatched,accepted", "/api/v1/cases?status=dispatched,accepted&limit=100"),
@@ -98,6 +114,10 @@ def query_list(db):
         ("one case with its history", f"/api/v1/cases/{number}"),
         ("Open311 requests.json, 0101 open", "/open311/v2/requests.json?service_code=0101&status=open&page_size=100"),
         ("Open311 requests.xml, 0101 closed", "/open311/v2/requests.xml?service_code=0101&status=closed&page_size=100"),
+        ("case tile z12 (cells)", tile(12, lon, lat)),
+        ("case tile z14 (points)", tile(14, lon, lat)),
+        ("case tile z16 (points)", tile(16, lon, lat)),
+        ("case tile z14, open only", tile(14, lon, lat) + "?status=reported,verified,filed,dispatched,accepted,handled,checked"),
     ]
 
 
@@ -111,7 +131,9 @@ def queries(url, token, db, work):
     for k, (name, path) in enumerate(query_list(db)):
         req = urllib.request.Request(url + path, headers={"Authorization": f"Bearer {token}"})
         body = urllib.request.urlopen(req).read()
-        if path.endswith(".xml") or "xml" in path.split("?")[0]:
+        if ".mvt" in path:
+            returned = f"{len(body):,} B"
+        elif path.endswith(".xml") or "xml" in path.split("?")[0]:
             returned = body.count(b"<request>")
         else:
             doc = json.loads(body)

@@ -70,6 +70,9 @@ try:
 
     driver.find_element(By.ID, "cHeat").click()
     assert driver.execute_script("return window.map.getLayoutProperty('cases-heat', 'visibility')") == "visible"
+    heat = wait(driver, "(() => { const f = window.map.querySourceFeatures('case-tiles', {sourceLayer: 'cases'}); return f.length ? f.length : null; })()")
+    assert heat, "the heat map's case tiles did not load"
+    seen["heat_tiles_features"] = heat
 
     # The hotline: the dispatcher places a caller's case by clicking the map.
     driver.find_element(By.ID, "cNew").click()

@@ -71,13 +71,9 @@ struct CasesController {
         return response
     }
 
-    /// Cases in the account's region, newest first: filters status, category, source (comma
-    /// lists), overdue=true, region (a subtree inside the account's), queue=mine (what waits on
-    /// the account's role: the centre's to verify, file, dispatch and close; a department's to
-    /// accept and handle; grid staff's to verify and check in their grids); limit (1–1000,
-    /// default 100) and offset.
-    func list(_ request: Request, _ context: CivicContext) async throws -> JSONAnswer<JSONValue> {
-        let account = try access.require(context, Self.readers, to: "list cases")
+    /// The list's filters from the query (see `list`), within the account's scope; nil when
+    /// the account's queue is empty by definition (grid staff without grids).
+    func filter(_ request: Request, _ account: Account) async throws -> CaseFilter? {
         let q = request.uri.queryParameters
         func value(_ key: String) -> String? { q[key[...]].map(String.init).flatMap { $0.isEmpty ? nil : $0 } }
         func listOf<T>(_ key: String, _ make: (String) -> T?) throws -> [T] {
@@ -117,10 +113,22 @@ struct CasesController {
             case .member:
                 if f.statuses.isEmpty { f.statuses = [.reported, .handled] }
                 f.grids = try await store.asyncRead { try $0.memberGrids(account: account.id) }
-                if f.grids.isEmpty { return JSONAnswer(["cases": [], "numberReturned": 0]) }
+                if f.grids.isEmpty { return nil }
             default: throw Problem.badRequest("a \(account.role.rawValue) has no queue")
             }
         }
+        return f
+    }
+
+    /// Cases in the account's region, newest first: filters status, category, source (comma
+    /// lists), overdue=true, region (a subtree inside the account's), queue=mine (what waits on
+    /// the account's role: the centre's to verify, file, dispatch and close; a department's to
+    /// accept and handle; grid staff's to verify and check in their grids); limit (1–1000,
+    /// default 100) and offset.
+    func list(_ request: Request, _ context: CivicContext) async throws -> JSONAnswer<JSONValue> {
+        let account = try access.require(context, Self.readers, to: "list cases")
+        let q = request.uri.queryParameters
+        guard let f = try await filter(request, account) else { return JSONAnswer(["cases": [], "numberReturned": 0]) }
         let filter = f
         let found = try await store.asyncRead { try $0.cases(filter) }
         let now = Date()

@@ -242,7 +242,8 @@ extension StoreReader {
         try String.fetchOne(try db.cachedStatement(sql: "SELECT name FROM open311_keys WHERE key_hash = ? AND revoked_at IS NULL"), arguments: [hash])
     }
 
-    public func cases(_ f: CaseFilter) throws -> [CaseRecord] {
+    /// The filter as SQL conditions on `cases` (unqualified columns) and their arguments.
+    func conditions(_ f: CaseFilter) throws -> (sql: [String], args: [any DatabaseValueConvertible]) {
         var conditions: [String] = [], args: [any DatabaseValueConvertible] = []
         func list(_ column: String, _ values: [String]) {
             guard !values.isEmpty else { return }
@@ -275,6 +276,11 @@ extension StoreReader {
         }
         if let from = f.from { conditions.append("created_at >= ?"); args.append(StoreTime.text(from)) }
         if let to = f.to { conditions.append("created_at <= ?"); args.append(StoreTime.text(to)) }
+        return (conditions, args)
+    }
+
+    public func cases(_ f: CaseFilter) throws -> [CaseRecord] {
+        var (conditions, args) = try self.conditions(f)
         let condition = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         args += [f.limit, f.offset]
         // The page is found on the indexes alone (skipping `offset` rows costs no row reads),
@@ -283,6 +289,34 @@ extension StoreReader {
             SELECT \(Self.caseColumns) FROM cases WHERE fid IN (SELECT fid FROM cases \(condition) ORDER BY created_at DESC, fid DESC LIMIT ? OFFSET ?)
             ORDER BY created_at DESC, fid DESC
             """), arguments: StatementArguments(args)).map(Self.caseRecord)
+    }
+}
+
+extension StoreReader {
+    /// Cases in a lon/lat box that pass the filter (its limit and offset aside), at most
+    /// `limit`: what a case tile draws at close zooms. Nil when there are more.
+    public func casePoints(in box: BoundingBox, _ f: CaseFilter, limit: Int) throws -> [(location: Coordinate, number: String, status: String, due: String?)]? {
+        let (conditions, args) = try self.conditions(f)
+        let rows = try Row.fetchAll(try db.cachedStatement(sql: """
+            SELECT c.geom, c.number, c.status, c.due FROM rtree_cases_geom t CROSS JOIN cases c ON c.fid = t.id
+            WHERE t.minx <= ? AND t.maxx >= ? AND t.miny <= ? AND t.maxy >= ?\(conditions.map { " AND " + $0 }.joined()) LIMIT ?
+            """), arguments: StatementArguments([box.maxX, box.minX, box.maxY, box.minY] + args + [limit + 1]))
+        guard rows.count <= limit else { return nil }
+        return try rows.compactMap { row in
+            guard case .point(let p) = try GeoPackageBinary.decode(row["geom"]).geometry else { return nil }
+            return (p, row["number"], row["status"], row["due"])
+        }
+    }
+
+    /// Where every case in a lon/lat box lies, from the R-tree alone (no row read): what a case
+    /// tile counts at far zooms.
+    public func caseLocations(in box: BoundingBox) throws -> [Coordinate] {
+        try Row.fetchAll(try db.cachedStatement(sql: """
+            SELECT minx, miny, maxx, maxy FROM rtree_cases_geom WHERE minx <= ? AND maxx >= ? AND miny <= ? AND maxy >= ?
+            """), arguments: [box.maxX, box.minX, box.maxY, box.minY]).map { row in
+            let (a, b, c, d): (Double, Double, Double, Double) = (row[0], row[1], row[2], row[3])
+            return Coordinate((a + c) / 2, (b + d) / 2)
+        }
     }
 }
 

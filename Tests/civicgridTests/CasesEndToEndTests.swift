@@ -198,8 +198,9 @@ struct CasesEndToEndTests {
     /// Photos through a real client (Scripts/check_photos.py: Pillow makes a camera JPEG with
     /// a GPS position and a PNG with text; `requests` posts them as multipart/form-data): the
     /// files lie beside the database by their SHA-256, what is served has the same pixels and
-    /// no metadata, only for those who may read the case; anything else is refused.
-    @Test func photosAreStrippedAndGuarded() async throws {
+    /// no metadata, only for those who may read the case; anything else is refused. Then the
+    /// case tiles (Scripts/check_case_tiles.py).
+    @Test func photosAndTiles() async throws {
         let db = temporaryPath("gpkg")
         try FileManager.default.copyItem(atPath: try publishedDemo(), toPath: db)
         let data = repository.appendingPathComponent("Data/cases")
@@ -213,6 +214,11 @@ struct CasesEndToEndTests {
         let check = try run("/usr/bin/env", ["python3", repository.appendingPathComponent("Scripts/check_photos.py").path, base, centre, outsider,
                                              "\(point.x)", "\(point.y)"])
         #expect(check.status == 0, "\(check.output)")
+        // The case tiles, read by mapbox-vector-tile: points close up, counts far out, the
+        // filters and the scope of the list.
+        let tiles = try run("/usr/bin/env", ["python3", repository.appendingPathComponent("Scripts/check_case_tiles.py").path, base, centre, outsider,
+                                             "\(point.x)", "\(point.y)"])
+        #expect(tiles.status == 0, "\(tiles.output)")
         let files = try FileManager.default.subpathsOfDirectory(atPath: db + ".photos").filter { $0.count > 3 }
         #expect(files.count == 2 && files.allSatisfy { $0.split(separator: "/").last?.count == 64 }, "\(files)")
         #expect(!files.contains { $0.hasSuffix(".part") }, "no half-written file left")
