@@ -7,17 +7,18 @@ import Hummingbird
 
 /// `GET /api/v1/cases/tiles/{z}/{x}/{y}.mvt`: the cases as vector tiles (layer `cases`), made
 /// from the database at each request, so they are as current as the list; the list's filters
-/// and scope apply. From zoom 14 each case is a point (number, status, category, overdue);
-/// farther out, or when a tile would hold more than 20,000, cases are counted in cells of
-/// 32 × 32 tile units (`count`), what a heat map weighs — for an account of the whole
-/// jurisdiction without filters, from the R-tree alone.
+/// and scope apply. From zoom 14 each case is a point (number, status, overdue); farther
+/// out, or when a tile would hold more than 5,000, cases are counted by SQLite in cells of
+/// about 32 × 32 tile units (`count`, at the cell's mean position), what a heat map weighs —
+/// without filters or a scope, from the R-tree alone.
 struct CaseTilesController {
     let store: GridStore
     let cases: CasesController
 
     static let pointZoom = 14
-    static let maxPoints = 20_000
-    static let cell: Int32 = 32
+    static let maxPoints = 5_000
+    /// Cells across a tile (with its margin) when counting.
+    static let cells = 132
 
     func register(on router: some RouterMethods<CivicContext>) {
         router.get("api/v1/cases/tiles/:z/:x/{y}.mvt") { request, context in
@@ -34,13 +35,10 @@ struct CaseTilesController {
         let world = id.bounds
         let pad = (world.maxX - world.minX) / 64
         let box = WebMercator.unproject(BoundingBox(minX: world.minX - pad, minY: world.minY - pad, maxX: world.maxX + pad, maxY: world.maxY + pad))
-        let unfiltered = filter.map { f in f.statuses.isEmpty && f.categories.isEmpty && f.sources.isEmpty && f.grids.isEmpty && f.holder == nil
-            && f.overdueAt == nil && account.region == nil && (f.region == nil) } ?? false
-        let (points, locations) = try await store.asyncRead { r -> ([(location: Coordinate, number: String, status: String, due: String?)]?, [Coordinate]) in
+        let (points, cells) = try await store.asyncRead { r -> ([(location: Coordinate, number: String, status: String, due: String?)]?, [(column: Int, row: Int, count: Int, location: Coordinate)]) in
             guard let filter else { return ([], []) }
             if z >= Self.pointZoom, let points = try r.casePoints(in: box, filter, limit: Self.maxPoints) { return (points, []) }
-            if unfiltered { return (nil, try r.caseLocations(in: box)) }
-            return (nil, try r.casePoints(in: box, filter, limit: 2_000_000)?.map(\.location) ?? [])
+            return (nil, try r.caseCells(in: box, filter, cells: Self.cells))
         }
         var features: [TileFeatureData] = []
         let now = StoreTime.text(Date())
@@ -56,19 +54,9 @@ struct CaseTilesController {
                 ], geometry: .points([local(p.location)])))
             }
         } else {
-            var cells: [Int64: (count: Int64, x: Int64, y: Int64)] = [:]
-            for c in locations {
-                let t = local(c)
-                let key = Int64(t.x.floorDiv(Self.cell)) << 32 | Int64(UInt32(bitPattern: t.y.floorDiv(Self.cell)))
-                var cell = cells[key] ?? (0, 0, 0)
-                cell.count += 1
-                cell.x += Int64(t.x)
-                cell.y += Int64(t.y)
-                cells[key] = cell
-            }
-            for (key, cell) in cells.sorted(by: { $0.key < $1.key }) {
-                features.append(TileFeatureData(id: UInt64(bitPattern: key), properties: [("count", .int(cell.count))],
-                                                geometry: .points([TilePoint(Int32(cell.x / cell.count), Int32(cell.y / cell.count))])))
+            for c in cells {
+                features.append(TileFeatureData(id: UInt64(max(0, c.row)) << 32 | UInt64(max(0, c.column)), properties: [("count", .int(Int64(c.count)))],
+                                                geometry: .points([local(c.location)])))
             }
         }
         let headers: HTTPFields = [.contentType: TilesController.contentType, .cacheControl: "private, no-cache", .vary: "Authorization"]
@@ -76,8 +64,4 @@ struct CaseTilesController {
         let bytes = VectorTileEncoder.encode([TileLayerData(name: "cases", features: features)])
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
-}
-
-private extension Int32 {
-    func floorDiv(_ d: Int32) -> Int32 { self >= 0 ? self / d : (self - d + 1) / d }
 }

@@ -301,7 +301,7 @@ enum OpenAPI {
             "/api/v1/me": get("Who am I", "The token's account: name, role, region, department.", tag: "Cases", params: [], ok: json(nil), account: true),
             "/api/v1/departments": get("Departments", "The departments cases are dispatched to: code, name, name_en, the region they serve, the categories they handle.",
                                        tag: "Cases", params: [], ok: json(nil), account: true),
-            "/api/v1/cases/tiles/{z}/{x}/{y}.mvt": get("Case tiles", "The cases as Mapbox vector tiles (layer cases), made at each request with the list's filters (status, category, source, overdue, region) and scope: from zoom 14 a point per case (number, status, overdue); farther out, or past 20,000 in a tile, counts in cells of 32 × 32 tile units (count). 204 when empty.",
+            "/api/v1/cases/tiles/{z}/{x}/{y}.mvt": get("Case tiles", "The cases as Mapbox vector tiles (layer cases), made at each request with the list's filters (status, category, source, overdue, region) and scope: from zoom 14 a point per case (number, status, overdue); farther out, or past 5,000 in a tile, counts in cells of about 32 × 32 tile units (count). 204 when empty.",
                                                        tag: "Cases", params: [pathParameter("z", "Zoom"), pathParameter("x", "Column"), pathParameter("y", "Row"),
                                                                               query("status", "Comma list", ["type": "string"]), query("category", "Comma list", ["type": "string"]),
                                                                               query("source", "Comma list", ["type": "string"]), query("overdue", "true or false", ["type": "string", "enum": ["true", "false"]]),

@@ -308,14 +308,20 @@ extension StoreReader {
         }
     }
 
-    /// Where every case in a lon/lat box lies, from the R-tree alone (no row read): what a case
-    /// tile counts at far zooms.
-    public func caseLocations(in box: BoundingBox) throws -> [Coordinate] {
-        try Row.fetchAll(try db.cachedStatement(sql: """
-            SELECT minx, miny, maxx, maxy FROM rtree_cases_geom WHERE minx <= ? AND maxx >= ? AND miny <= ? AND maxy >= ?
-            """), arguments: [box.maxX, box.minX, box.maxY, box.minY]).map { row in
-            let (a, b, c, d): (Double, Double, Double, Double) = (row[0], row[1], row[2], row[3])
-            return Coordinate((a + c) / 2, (b + d) / 2)
+    /// Cases in a lon/lat box that pass the filter, counted in a `cells` × `cells` grid over
+    /// the box (columns west to east, rows north to south; latitude linear within the box):
+    /// (column, row, count, mean lon, mean lat). Counted by SQLite; without conditions from the
+    /// R-tree alone.
+    public func caseCells(in box: BoundingBox, _ f: CaseFilter, cells: Int) throws -> [(column: Int, row: Int, count: Int, location: Coordinate)] {
+        let (conditions, args) = try self.conditions(f)
+        let sx = Double(cells) / (box.maxX - box.minX), sy = Double(cells) / (box.maxY - box.minY)
+        let from = conditions.isEmpty ? "rtree_cases_geom t" : "rtree_cases_geom t CROSS JOIN cases c ON c.fid = t.id"
+        return try Row.fetchAll(try db.cachedStatement(sql: """
+            SELECT CAST((t.minx - ?) * ? AS INTEGER) AS cx, CAST((? - t.miny) * ? AS INTEGER) AS cy, count(*), avg(t.minx), avg(t.miny)
+            FROM \(from) WHERE t.minx <= ? AND t.maxx >= ? AND t.miny <= ? AND t.maxy >= ?\(conditions.map { " AND " + $0 }.joined())
+            GROUP BY cx, cy
+            """), arguments: StatementArguments([box.minX, sx, box.maxY, sy, box.maxX, box.minX, box.maxY, box.minY] + args)).map { row in
+            (row[0], row[1], row[2], Coordinate(row[3], row[4]))
         }
     }
 }
