@@ -259,16 +259,21 @@ extension StoreReader {
         if let root = f.region {
             // A case holds its community, street and district: one column answers for those
             // levels (and an index); any other level by its communities.
-            switch try String.fetchOne(try db.cachedStatement(sql: "SELECT level FROM regions WHERE code = ?"), arguments: [root]).flatMap(RegionLevel.init(rawValue:)) {
-            case .community?: conditions.append("community = ?")
-            case .street?: conditions.append("street = ?")
-            case .district?: conditions.append("district = ?")
+            // The only district holds every case (each lies in the district of its desks): no
+            // condition then, so that the other filters keep their indexes.
+            let level = try String.fetchOne(try db.cachedStatement(sql: "SELECT level FROM regions WHERE code = ?"), arguments: [root]).flatMap(RegionLevel.init(rawValue:))
+            let alone = try level == .district && Int.fetchOne(try db.cachedStatement(sql: "SELECT count(*) FROM regions WHERE level = 'district'")) == 1
+            switch level {
+            case _ where alone: break
+            case .community?: conditions.append("community = ?"); args.append(root)
+            case .street?: conditions.append("street = ?"); args.append(root)
+            case .district?: conditions.append("district = ?"); args.append(root)
             default:
                 conditions.append("""
                     community IN (WITH RECURSIVE down(code) AS (SELECT ? UNION SELECT r.code FROM regions r JOIN down ON r.parent = down.code) SELECT code FROM down)
                     """)
+                args.append(root)
             }
-            args.append(root)
         }
         if let at = f.overdueAt {
             conditions.append("due < ? AND status IN (\(CaseStatus.allCases.filter { $0.step != nil }.map { "'\($0.rawValue)'" }.joined(separator: ",")))")
