@@ -10,7 +10,7 @@ import Hummingbird
 /// and scope apply. From zoom 14 each case is a point (number, status, overdue); farther
 /// out, or when a tile would hold more than 5,000, cases are counted by SQLite in cells of
 /// about 32 × 32 tile units (`count`, at the cell's mean position), what a heat map weighs —
-/// without filters or a scope, from the R-tree alone.
+/// without filters or a scope, from the cases counted per zoom-18 tile as they were filed.
 struct CaseTilesController {
     let store: GridStore
     let cases: CasesController
@@ -38,6 +38,12 @@ struct CaseTilesController {
         let (points, cells) = try await store.asyncRead { r -> ([(location: Coordinate, number: String, status: String, due: String?)]?, [(column: Int, row: Int, count: Int, location: Coordinate)]) in
             guard let filter else { return ([], []) }
             if z >= Self.pointZoom, let points = try r.casePoints(in: box, filter, limit: Self.maxPoints) { return (points, []) }
+            if z <= CaseDensity.zoom, try r.isUnconditional(filter) {  // every case: counted as they were filed
+                let n = Double(1 << CaseDensity.zoom)
+                return (nil, try r.caseDensity(z: z, x: x, y: y).map { c in
+                    (c.cell.x, c.cell.y, c.count, WebMercator.unproject(Coordinate((Double(c.cell.x) + 0.5) / n, (Double(c.cell.y) + 0.5) / n)))
+                })
+            }
             return (nil, try r.caseCells(in: box, filter, cells: Self.cells))
         }
         var features: [TileFeatureData] = []

@@ -1,5 +1,6 @@
 import CivicGridModel
 import GRDB
+import GridGeometry
 
 /// The schema, as GRDB migrations. Every version is a new migration; none is ever edited
 /// once released.
@@ -28,6 +29,7 @@ enum Schema {
         m.registerMigration("v11 case numbers", migrate: caseNumbers)
         m.registerMigration("v12 reporter notices", migrate: notices)
         m.registerMigration("v13 case list indexes", migrate: caseListIndexes)
+        m.registerMigration("v14 case density", migrate: caseDensity)
         return m
     }
 
@@ -447,6 +449,28 @@ enum Schema {
             CREATE INDEX cases_category_created ON cases(category, created_at);
             CREATE INDEX cases_street_created ON cases(street, created_at);
             """)
+    }
+
+    /// Cases counted per zoom-18 tile (about 150 m): what the case tiles draw far out without
+    /// reading a million rows. Kept by `StoreWriter.insert`; filled here from the cases there are.
+    static func caseDensity(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE case_density (
+              x INTEGER NOT NULL,
+              y INTEGER NOT NULL,
+              count INTEGER NOT NULL,
+              PRIMARY KEY (x, y)
+            ) WITHOUT ROWID;
+            """)
+        var counts: [CaseDensity.Cell: Int] = [:]
+        let rows = try Row.fetchCursor(db, sql: "SELECT geom FROM cases")
+        while let row = try rows.next() {
+            guard case .point(let p) = try GeoPackageBinary.decode(row["geom"]).geometry else { continue }
+            counts[CaseDensity.cell(p), default: 0] += 1
+        }
+        for (cell, n) in counts {
+            try db.execute(sql: "INSERT INTO case_density (x, y, count) VALUES (?, ?, ?)", arguments: [cell.x, cell.y, n])
+        }
     }
 
     static func outbox(_ db: Database) throws {

@@ -331,6 +331,35 @@ extension StoreReader {
     }
 }
 
+/// Cases counted per zoom-18 tile (`case_density`).
+public enum CaseDensity {
+    public static let zoom = 18
+
+    public struct Cell: Hashable, Sendable {
+        public var x: Int
+        public var y: Int
+    }
+
+    public static func cell(_ p: Coordinate) -> Cell {
+        let w = WebMercator.project(p), n = Double(1 << zoom)
+        return Cell(x: min(max(Int(w.x * n), 0), (1 << zoom) - 1), y: min(max(Int(w.y * n), 0), (1 << zoom) - 1))
+    }
+}
+
+extension StoreReader {
+    /// Every case counted per zoom-18 tile within a tile of zoom `z` ≤ 18.
+    public func caseDensity(z: Int, x: Int, y: Int) throws -> [(cell: CaseDensity.Cell, count: Int)] {
+        let shift = CaseDensity.zoom - z
+        guard shift >= 0 else { return [] }
+        return try Row.fetchAll(try db.cachedStatement(sql: """
+            SELECT x, y, count FROM case_density WHERE x BETWEEN ? AND ? AND y BETWEEN ? AND ?
+            """), arguments: [x << shift, ((x + 1) << shift) - 1, y << shift, ((y + 1) << shift) - 1]).map { (CaseDensity.Cell(x: $0[0], y: $0[1]), $0[2]) }
+    }
+
+    /// Whether a filter adds no condition (then the density answers for it).
+    public func isUnconditional(_ f: CaseFilter) throws -> Bool { try conditions(f).sql.isEmpty }
+}
+
 extension StoreReader {
     /// Open cases of a category within `radius` metres of a point, nearest first, at most 20
     /// (the duplicates a dispatcher is offered), without `excluding`.

@@ -103,6 +103,9 @@ extension StoreWriter {
                                                + Self.stateColumns(c)))
         let id = db.lastInsertedRowID
         try append(event, case: id)
+        let cell = CaseDensity.cell(c.location)
+        try db.cachedStatement(sql: "INSERT INTO case_density (x, y, count) VALUES (?, ?, 1) ON CONFLICT (x, y) DO UPDATE SET count = count + 1")
+            .execute(arguments: [cell.x, cell.y])
         return id
     }
 
