@@ -37,13 +37,16 @@ struct CaseTilesController {
         let box = WebMercator.unproject(BoundingBox(minX: world.minX - pad, minY: world.minY - pad, maxX: world.maxX + pad, maxY: world.maxY + pad))
         let (points, cells) = try await store.asyncRead { r -> ([(location: Coordinate, number: String, status: String, due: String?)]?, [(column: Int, row: Int, count: Int, location: Coordinate)]) in
             guard let filter else { return ([], []) }
-            if z >= Self.pointZoom, let points = try r.casePoints(in: box, filter, limit: Self.maxPoints) { return (points, []) }
             if z <= CaseDensity.zoom, try r.isUnconditional(filter) {  // every case: counted as they were filed
+                let density = try r.caseDensity(z: z, x: x, y: y)
+                if z >= Self.pointZoom, density.reduce(0, { $0 + $1.count }) <= Self.maxPoints,
+                   let points = try r.casePoints(in: box, filter, limit: 4 * Self.maxPoints) { return (points, []) }
                 let n = Double(1 << CaseDensity.zoom)
-                return (nil, try r.caseDensity(z: z, x: x, y: y).map { c in
+                return (nil, density.map { c in
                     (c.cell.x, c.cell.y, c.count, WebMercator.unproject(Coordinate((Double(c.cell.x) + 0.5) / n, (Double(c.cell.y) + 0.5) / n)))
                 })
             }
+            if z >= Self.pointZoom, let points = try r.casePoints(in: box, filter, limit: Self.maxPoints) { return (points, []) }
             return (nil, try r.caseCells(in: box, filter, cells: Self.cells))
         }
         var features: [TileFeatureData] = []

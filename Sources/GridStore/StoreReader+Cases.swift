@@ -302,8 +302,11 @@ extension StoreReader {
     /// `limit`: what a case tile draws at close zooms. Nil when there are more.
     public func casePoints(in box: BoundingBox, _ f: CaseFilter, limit: Int) throws -> [(location: Coordinate, number: String, status: String, due: String?)]? {
         let (conditions, args) = try self.conditions(f)
+        // With conditions SQLite starts from whichever index is narrower (a status or category
+        // index, or the R-tree); without, from the R-tree.
+        let from = conditions.isEmpty ? "rtree_cases_geom t CROSS JOIN cases c ON c.fid = t.id" : "cases c JOIN rtree_cases_geom t ON t.id = c.fid"
         let rows = try Row.fetchAll(try db.cachedStatement(sql: """
-            SELECT c.geom, c.number, c.status, c.due FROM rtree_cases_geom t CROSS JOIN cases c ON c.fid = t.id
+            SELECT c.geom, c.number, c.status, c.due FROM \(from)
             WHERE t.minx <= ? AND t.maxx >= ? AND t.miny <= ? AND t.maxy >= ?\(conditions.map { " AND " + $0 }.joined()) LIMIT ?
             """), arguments: StatementArguments([box.maxX, box.minX, box.maxY, box.minY] + args + [limit + 1]))
         guard rows.count <= limit else { return nil }
@@ -320,7 +323,7 @@ extension StoreReader {
     public func caseCells(in box: BoundingBox, _ f: CaseFilter, cells: Int) throws -> [(column: Int, row: Int, count: Int, location: Coordinate)] {
         let (conditions, args) = try self.conditions(f)
         let sx = Double(cells) / (box.maxX - box.minX), sy = Double(cells) / (box.maxY - box.minY)
-        let from = conditions.isEmpty ? "rtree_cases_geom t" : "rtree_cases_geom t CROSS JOIN cases c ON c.fid = t.id"
+        let from = conditions.isEmpty ? "rtree_cases_geom t" : "cases c JOIN rtree_cases_geom t ON t.id = c.fid"
         return try Row.fetchAll(try db.cachedStatement(sql: """
             SELECT CAST((t.minx - ?) * ? AS INTEGER) AS cx, CAST((? - t.miny) * ? AS INTEGER) AS cy, count(*), avg(t.minx), avg(t.miny)
             FROM \(from) WHERE t.minx <= ? AND t.maxx >= ? AND t.miny <= ? AND t.maxy >= ?\(conditions.map { " AND " + $0 }.joined())
