@@ -114,10 +114,10 @@ def query_list(db):
         ("one case with its history", f"/api/v1/cases/{number}"),
         ("Open311 requests.json, 0101 open", "/open311/v2/requests.json?service_code=0101&status=open&page_size=100"),
         ("Open311 requests.xml, 0101 closed", "/open311/v2/requests.xml?service_code=0101&status=closed&page_size=100"),
-        ("case tile z12 (cells)", tile(12, lon, lat)),
-        ("case tile z14 (points)", tile(14, lon, lat)),
-        ("case tile z16 (points)", tile(16, lon, lat)),
-        ("case tile z14, open only", tile(14, lon, lat) + "?status=reported,verified,filed,dispatched,accepted,handled,checked"),
+        ("case tile z12", tile(12, lon, lat)),
+        ("case tile z14", tile(14, lon, lat)),
+        ("case tile z16", tile(16, lon, lat)),
+        ("case tile z14, open cases", tile(14, lon, lat) + "?status=reported,verified,filed,dispatched,accepted,handled,checked"),
     ]
 
 
