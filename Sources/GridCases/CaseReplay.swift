@@ -150,3 +150,16 @@ extension CaseDesk {
         return c
     }
 }
+
+extension CaseEvent {
+    /// The step as a case's `history` holds it: in the export, which `importCases` reads back,
+    /// and in the case document of the API.
+    public var json: JSONValue {
+        var h: [String: JSONValue] = ["action": .string(action), "at": .string(StoreTime.text(at)), "actor": .string(actor), "to": .string(to.rawValue)]
+        if let from { h["from"] = .string(from.rawValue) }
+        if let holder { h["holder"] = .string(holder) }
+        if let note { h["note"] = .string(note) }
+        if !detail.isEmpty { h["detail"] = .object(detail.mapValues(JSONValue.string)) }
+        return .object(h)
+    }
+}

@@ -4,6 +4,7 @@ import GridStore
 import HTTPTypes
 import Hummingbird
 import ServiceLifecycle
+import Synchronization
 
 /// `GET /api/v1/cases/stream`: the command centre's live feed of cases (server-sent events).
 /// Each transition stored after the stream opens — by this server, another one on the same
@@ -82,11 +83,10 @@ struct CaseStreamController {
     }
 
     /// Set once, at shutdown.
-    final class Flag: @unchecked Sendable {
-        private let lock = NSLock()
-        private var value = false
-        var isSet: Bool { lock.withLock { value } }
-        func set() { lock.withLock { value = true } }
+    final class Flag: Sendable {
+        private let value = Atomic(false)
+        var isSet: Bool { value.load(ordering: .relaxed) }
+        func set() { value.store(true, ordering: .relaxed) }
     }
 
     func stream(_ request: Request, _ context: CivicContext) async throws -> Response {

@@ -299,15 +299,7 @@ struct CasesController {
             "counts": ["returns": .number(Double(c.state.returns)), "reworks": .number(Double(c.state.reworks)),
                        "extensions": .number(Double(c.state.extensions)), "escalations": .number(Double(c.state.escalations)),
                        "supervisions": .number(Double(c.state.supervisions))],
-            "history": .array(history.map { e in
-                var h: [String: JSONValue] = ["at": .string(StoreTime.text(e.at)), "actor": .string(e.actor), "action": .string(e.action),
-                                              "to": .string(e.to.rawValue)]
-                if let from = e.from { h["from"] = .string(from.rawValue) }
-                if let holder = e.holder { h["holder"] = .string(holder) }
-                if let note = e.note { h["note"] = .string(note) }
-                if !e.detail.isEmpty { h["detail"] = .object(e.detail.mapValues(JSONValue.string)) }
-                return .object(h)
-            }),
+            "history": .array(history.map(\.json)),
         ]
         let place: [String: JSONValue] = [("grid", c.place.grid), ("community", c.place.community), ("street", c.place.street), ("district", c.place.district)]
             .reduce(into: [:]) { d, kv in if let v = kv.1 { d[kv.0] = .string(v) } }

@@ -2,6 +2,7 @@ import CivicGridModel
 import Foundation
 import GRDB
 import GridGeometry
+import Synchronization
 
 extension StoreReader {
     public func categories() throws -> [CaseCategory] {
@@ -64,6 +65,9 @@ extension StoreReader {
         created_at, updated_at, closed_at, version
         """
 
+    /// `caseColumns` of the table aliased `c`.
+    static let qualifiedCaseColumns = caseColumns.split(separator: ",").map { "c." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", ")
+
     public func `case`(number: String) throws -> CaseRecord? {
         try Row.fetchOne(try db.cachedStatement(sql: "SELECT \(Self.caseColumns) FROM cases WHERE number = ?"), arguments: [number]).map(Self.caseRecord)
     }
@@ -90,9 +94,8 @@ extension StoreReader {
     /// Transitions after history row `id`, oldest first, each with its case as it is now (the
     /// live feed of the command centre).
     public func caseEvents(after id: Int64, limit: Int = 500) throws -> [(id: Int64, record: CaseRecord, event: CaseEvent)] {
-        let columns = Self.caseColumns.split(separator: ",").map { "c." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", ")
-        return try Row.fetchAll(try db.cachedStatement(sql: """
-            SELECT h.id AS event_id, h.at, h.actor, h.action, h.from_status, h.to_status, h.holder AS event_holder, h.note, h.detail, \(columns)
+        try Row.fetchAll(try db.cachedStatement(sql: """
+            SELECT h.id AS event_id, h.at, h.actor, h.action, h.from_status, h.to_status, h.holder AS event_holder, h.note, h.detail, \(Self.qualifiedCaseColumns)
             FROM case_history h JOIN cases c ON c.fid = h.case_fid WHERE h.id > ? ORDER BY h.id LIMIT ?
             """), arguments: [id, limit]).map { row in
             let record = try Self.caseRecord(row)
@@ -170,7 +173,7 @@ extension StoreReader {
         return g
     }
 
-    private static let polygons = Locked<[Data: Geometry]>([:])
+    private static let polygons = Mutex<[Data: Geometry]>([:])
 
     static func caseRecord(_ row: Row) throws -> CaseRecord {
         let number: String = row["number"]

@@ -2,6 +2,7 @@ import CivicGridModel
 import Foundation
 import GRDB
 import GridGeometry
+import Synchronization
 
 extension StoreWriter {
     /// Inserts or replaces categories by code.
@@ -70,21 +71,7 @@ enum StoreJSON {
         return value
     }
 
-    private static let memo = Locked<[String: any Sendable]>([:])
-}
-
-/// A value behind a lock.
-final class Locked<Value>: @unchecked Sendable {
-    private var value: Value
-    private let lock = NSLock()
-
-    init(_ value: Value) { self.value = value }
-
-    func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body(&value)
-    }
+    private static let memo = Mutex<[String: any Sendable]>([:])
 }
 
 extension StoreWriter {

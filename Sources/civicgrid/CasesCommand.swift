@@ -93,15 +93,7 @@ struct CasesCommand: ParsableCommand {
                     if let n = c.reporter.name { p["reporter_name"] = .string(n) }
                     if let ph = c.reporter.phone { p["reporter_phone"] = .string(ph) }
                     if let d = c.duplicateOf { p["duplicate_of"] = .string(d) }
-                    p["history"] = .array((histories[c.number] ?? []).map { e in
-                        var h: [String: JSONValue] = ["action": .string(e.action), "at": .string(StoreTime.text(e.at)), "actor": .string(e.actor),
-                                                      "to": .string(e.to.rawValue)]
-                        if let from = e.from { h["from"] = .string(from.rawValue) }
-                        if let holder = e.holder { h["holder"] = .string(holder) }
-                        if let note = e.note { h["note"] = .string(note) }
-                        if !e.detail.isEmpty { h["detail"] = .object(e.detail.mapValues(JSONValue.string)) }
-                        return .object(h)
-                    })
+                    p["history"] = .array((histories[c.number] ?? []).map(\.json))
                     return Feature(id: .string(c.number), geometry: .point(c.location), properties: p)
                 }
                 text = GeoJSONWriter(coordinatePrecision: 9).featureCollection(features) + "\n"

@@ -18,6 +18,21 @@ struct CasesEndToEndTests {
 
     func lastWord(_ text: String) -> String { text.split(whereSeparator: \.isWhitespace).last.map(String.init) ?? "" }
 
+    /// A copy of the published demo with the shipped categories and departments.
+    func caseDatabase() throws -> String {
+        let db = temporaryPath("gpkg")
+        try FileManager.default.copyItem(atPath: try publishedDemo(), toPath: db)
+        let data = repository.appendingPathComponent("Data/cases")
+        _ = try ok(["categories", "import", data.appendingPathComponent("categories.csv").path, "--db", db])
+        _ = try ok(["departments", "import", data.appendingPathComponent("departments.csv").path, "--db", db])
+        return db
+    }
+
+    /// A dispatcher's API token.
+    func dispatcher(_ db: String, _ name: String, region: String = "320599") throws -> String {
+        lastWord(try ok(["users", "add", "--db", db, "--name", name, "--role", "dispatcher", "--region", region]))
+    }
+
     func request(_ url: String, _ method: String, token: String, body: String? = nil, ifMatch: String? = nil) async throws -> (Int, [String: Any], String?) {
         var r = URLRequest(url: URL(string: url)!)
         r.httpMethod = method
@@ -31,12 +46,8 @@ struct CasesEndToEndTests {
     }
 
     @Test func webhookEventsSurviveADeadReceiverAndARestart() async throws {
-        let db = temporaryPath("gpkg")
-        try FileManager.default.copyItem(atPath: try publishedDemo(), toPath: db)
-        let data = repository.appendingPathComponent("Data/cases")
-        _ = try ok(["categories", "import", data.appendingPathComponent("categories.csv").path, "--db", db])
-        _ = try ok(["departments", "import", data.appendingPathComponent("departments.csv").path, "--db", db])
-        let centre = lastWord(try ok(["users", "add", "--db", db, "--name", "centre", "--role", "dispatcher", "--region", "320599"]))
+        let db = try caseDatabase()
+        let centre = try dispatcher(db, "centre")
         let clean = lastWord(try ok(["users", "add", "--db", db, "--name", "clean", "--role", "department", "--region", "320599", "--department", "D-SANITATION"]))
         let port = Int.random(in: 20000..<60000)
         let secret = lastWord(try ok(["departments", "webhook", "--db", db, "--code", "D-SANITATION", "--url", "http://127.0.0.1:\(port)/hook"]))
@@ -138,10 +149,7 @@ struct CasesEndToEndTests {
         }
         // Imported into another database (the same catalogue, no accounts), exported again: the
         // same bytes. A history that does not follow the workflow is refused whole.
-        let copy = temporaryPath("gpkg")
-        try FileManager.default.copyItem(atPath: try publishedDemo(), toPath: copy)
-        _ = try ok(["categories", "import", data.appendingPathComponent("categories.csv").path, "--db", copy])
-        _ = try ok(["departments", "import", data.appendingPathComponent("departments.csv").path, "--db", copy])
+        let copy = try caseDatabase()
         let file = temporaryPath("geojson")
         try Data(exported.utf8).write(to: URL(fileURLWithPath: file))
         let bad = temporaryPath("geojson")
@@ -183,12 +191,8 @@ struct CasesEndToEndTests {
         let statuses = Set(properties.compactMap { (($0["history"] as? [[String: Any]])?.last?["to"]) as? String })
         #expect(statuses.isSuperset(of: ["closed", "voided", "dispatched", "accepted"]), "\(statuses)")
 
-        let copy = temporaryPath("gpkg")
-        try FileManager.default.copyItem(atPath: try publishedDemo(), toPath: copy)
-        let data = repository.appendingPathComponent("Data/cases")
-        _ = try ok(["categories", "import", data.appendingPathComponent("categories.csv").path, "--db", copy])
-        _ = try ok(["departments", "import", data.appendingPathComponent("departments.csv").path, "--db", copy])
-        _ = try ok(["calendar", "import", data.appendingPathComponent("calendar-2026.json").path, "--db", copy])
+        let copy = try caseDatabase()
+        _ = try ok(["calendar", "import", repository.appendingPathComponent("Data/cases/calendar-2026.json").path, "--db", copy])
         let file = temporaryPath("geojson")
         try Data(exports[0].utf8).write(to: URL(fileURLWithPath: file))
         #expect(try ok(["cases", "import", file, "--db", copy]).contains("imported 800 cases"))
@@ -201,13 +205,8 @@ struct CasesEndToEndTests {
     /// no metadata, only for those who may read the case; anything else is refused. Then the
     /// case tiles (Scripts/check_case_tiles.py).
     @Test func photosAndTiles() async throws {
-        let db = temporaryPath("gpkg")
-        try FileManager.default.copyItem(atPath: try publishedDemo(), toPath: db)
-        let data = repository.appendingPathComponent("Data/cases")
-        _ = try ok(["categories", "import", data.appendingPathComponent("categories.csv").path, "--db", db])
-        _ = try ok(["departments", "import", data.appendingPathComponent("departments.csv").path, "--db", db])
-        let centre = lastWord(try ok(["users", "add", "--db", db, "--name", "centre", "--role", "dispatcher", "--region", "320599"]))
-        let outsider = lastWord(try ok(["users", "add", "--db", db, "--name", "outsider", "--role", "dispatcher", "--region", "320599004"]))
+        let db = try caseDatabase()
+        let centre = try dispatcher(db, "centre"), outsider = try dispatcher(db, "outsider", region: "320599004")
         let point = try GridStore(path: db).read { r in try #require(try r.buildings(community: "320599002003").first).label }
         let (server, base) = try await serve(db)
         defer { server.terminate(); server.waitUntilExit() }
@@ -229,12 +228,8 @@ struct CasesEndToEndTests {
     /// from it, a new case through the live feed, the heat map, the hotline form.
     @Test func theCommandCentreWorksCasesOnThePage() async throws {
         try requireBrowser()
-        let db = temporaryPath("gpkg")
-        try FileManager.default.copyItem(atPath: try publishedDemo(), toPath: db)
-        let data = repository.appendingPathComponent("Data/cases")
-        _ = try ok(["categories", "import", data.appendingPathComponent("categories.csv").path, "--db", db])
-        _ = try ok(["departments", "import", data.appendingPathComponent("departments.csv").path, "--db", db])
-        let centre = lastWord(try ok(["users", "add", "--db", db, "--name", "centre", "--role", "dispatcher", "--region", "320599"]))
+        let db = try caseDatabase()
+        let centre = try dispatcher(db, "centre")
         let point = try GridStore(path: db).read { r in try #require(try r.buildings(community: "320599002003").first).label }
         let (server, base) = try await serve(db)
         defer { server.terminate(); server.waitUntilExit() }
