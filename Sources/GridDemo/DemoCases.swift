@@ -244,7 +244,7 @@ private struct CaseLife {
                 next = calendar.deadline(from: at, limit: .workingHours(max(calendar.workingSeconds(from: at, to: due), 60) * f / 3600)) ?? at
             }
         }
-        try sweep(until: next)
+        try sweep(until: min(next, end))
         guard next < end, let now = c else { return false }
         at = max(next, now.updatedAt)
         c = try CaseDesk.step(action, on: now, by: actor, note: nil, at: at, in: w, notify: false)

@@ -188,6 +188,8 @@ struct CasesEndToEndTests {
             #expect(actions.contains(action), "no \(action) in the demo history")
         }
         #expect(properties.contains { $0["duplicate_of"] is String }, "a duplicate merged")
+        let times = properties.flatMap { ($0["history"] as? [[String: Any]] ?? []).compactMap { $0["at"] as? String } }
+        #expect(times.allSatisfy { $0 < "2026-11-29T16:00:00.000Z" }, "nothing after the history's end (2026-11-30, Beijing time): \(times.max() ?? "")")
         let statuses = Set(properties.compactMap { (($0["history"] as? [[String: Any]])?.last?["to"]) as? String })
         #expect(statuses.isSuperset(of: ["closed", "voided", "dispatched", "accepted"]), "\(statuses)")
 
