@@ -292,4 +292,9 @@ extension StoreReader {
     public func outboxBacklog() throws -> Int {
         try Int.fetchOne(try db.cachedStatement(sql: "SELECT count(*) FROM outbox WHERE delivered_at IS NULL")) ?? 0
     }
+
+    /// When the last waiting event is next tried (nil when none waits).
+    public func outboxLastRetry() throws -> Date? {
+        try String.fetchOne(try db.cachedStatement(sql: "SELECT max(next_attempt_at) FROM outbox WHERE delivered_at IS NULL")).flatMap(StoreTime.date)
+    }
 }

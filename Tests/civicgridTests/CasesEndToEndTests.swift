@@ -121,7 +121,10 @@ struct CasesEndToEndTests {
         try receiver.run()
         defer { kill(receiver.processIdentifier, SIGKILL); receiver.waitUntilExit() }  // the runner's children ignore SIGTERM
         var lines: [[String: Any]] = []
-        for _ in 0..<900 {  // up to 90 s: the backoff after the failures is at most 5 minutes but starts at 2 s
+        // The failures' backoff (2, 4, 8 … s) grows with how long the receiver was down, on a
+        // slow machine beyond any fixed wait: wait until the last retry is due and 60 s more.
+        let deadline = max(try GridStore(path: db).read { try $0.outboxLastRetry() } ?? Date(), Date()).addingTimeInterval(60)
+        while Date() < deadline {
             lines = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n")
                 .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
             if lines.count >= 9, try GridStore(path: db).read({ try $0.outboxBacklog() }) == 0 { break }
