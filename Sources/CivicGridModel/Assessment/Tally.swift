@@ -1,0 +1,195 @@
+import Foundation
+
+/// What the assessment measures: region levels, departments, people, and the case statistics'
+/// breakdowns (category, source, hour of report, status now).
+public enum UnitLevel: String, CaseIterable, Sendable, Codable {
+    case grid, community, street, district, department, person, category, source, hour, status
+
+    /// The levels that are ranked.
+    public static let assessed: [UnitLevel] = [.grid, .community, .street, .district, .department, .person]
+}
+
+/// The counts one unit gathers on one local day; tallies add up over days and cases.
+public struct Tally: Hashable, Sendable {
+    public enum Count: Int, CaseIterable, Sendable {
+        case reports, reportsFiled, filed, voidedAfterFiling, publicTrue, missed, dueClose, closed, closedOnTime,
+             reworked, failedChecks, threeFailed, dispatches, returns, extended
+    }
+
+    /// The runs of one timed step.
+    public struct Steps: Hashable, Sendable {
+        /// Runs due (done, or ended or still open past the deadline).
+        public var due = 0
+        /// Of those, done within the deadline.
+        public var onTime = 0
+        /// Runs done, and their working time.
+        public var done = 0
+        public var seconds = 0.0
+        /// Runs done by working minutes, in quarter-octave buckets (see `bucket`).
+        public var histogram: [Int: Int] = [:]
+
+        public init() {}
+    }
+
+    public var counts = [Int](repeating: 0, count: Count.allCases.count)
+    public var steps = [Steps](repeating: Steps(), count: CaseStep.allCases.count)
+
+    public init() {}
+
+    public subscript(_ c: Count) -> Int {
+        get { counts[c.rawValue] }
+        set { counts[c.rawValue] = newValue }
+    }
+
+    public subscript(_ s: CaseStep) -> Steps {
+        get { steps[CaseStep.allCases.firstIndex(of: s) ?? 0] }
+        set { steps[CaseStep.allCases.firstIndex(of: s) ?? 0] = newValue }
+    }
+
+    public var isZero: Bool {
+        counts.allSatisfy { $0 == 0 } && steps.allSatisfy { $0.due == 0 && $0.onTime == 0 && $0.done == 0 && $0.histogram.isEmpty }
+    }
+
+    /// Adds (`sign` 1) or takes away (-1) another tally.
+    public mutating func add(_ o: Tally, sign: Int = 1) {
+        for i in counts.indices { counts[i] += sign * o.counts[i] }
+        for i in steps.indices {
+            steps[i].due += sign * o.steps[i].due
+            steps[i].onTime += sign * o.steps[i].onTime
+            steps[i].done += sign * o.steps[i].done
+            steps[i].seconds += Double(sign) * o.steps[i].seconds
+            for (b, n) in o.steps[i].histogram {
+                let v = steps[i].histogram[b, default: 0] + sign * n
+                steps[i].histogram[b] = v == 0 ? nil : v
+            }
+        }
+        // Sums of times taken away leave rounding dust.
+        for i in steps.indices where steps[i].done == 0 { steps[i].seconds = 0 }
+    }
+
+    /// Histogram bucket of a time: 0 below a minute, then quarter octaves of minutes (each
+    /// bucket 19% wider than the one before), the last open-ended.
+    public static func bucket(seconds: Double) -> Int {
+        let minutes = seconds / 60
+        guard minutes >= 1 else { return 0 }
+        return min(Self.buckets - 1, Int((log2(minutes) * 4).rounded(.down)) + 1)
+    }
+
+    public static let buckets = 80
+
+    /// The bounds of a bucket, in seconds.
+    public static func bounds(_ b: Int) -> (Double, Double) {
+        b == 0 ? (0, 60) : (60 * pow(2, Double(b - 1) / 4), 60 * pow(2, Double(b) / 4))
+    }
+
+    /// The `q` quantile of a step's times (seconds), interpolated within its bucket (within
+    /// 19%); nil without runs.
+    public func quantile(_ q: Double, of s: CaseStep) -> Double? {
+        let h = self[s].histogram
+        let n = h.values.reduce(0, +)
+        guard n > 0 else { return nil }
+        let rank = q * Double(n)
+        var below = 0
+        for b in h.keys.sorted() {
+            let c = h[b] ?? 0
+            if Double(below + c) >= rank {
+                let (lo, hi) = Self.bounds(b)
+                return lo + (hi - lo) * max(0, min(1, (rank - Double(below)) / Double(c)))
+            }
+            below += c
+        }
+        return Self.bounds(h.keys.max() ?? 0).1
+    }
+}
+
+/// Where a tally goes: a unit of a level, on a local day.
+public struct TallyKey: Hashable, Sendable {
+    public var level: UnitLevel
+    public var unit: String
+    public var day: Int
+
+    public init(_ level: UnitLevel, _ unit: String, day: Int) {
+        self.level = level
+        self.unit = unit
+        self.day = day
+    }
+}
+
+extension CaseFacts {
+    /// What this case adds to each unit on each day. Each count falls on the day it is
+    /// decided: a report on its day, filing and its accuracy on the filing day, a dispatch
+    /// and its return or extension on the dispatch day, a timed step on the day it was done
+    /// or fell due (whichever came first; an open step on its deadline's day), closing on the
+    /// day the case closed or fell due to close (the deadline of its last handling). A voided
+    /// case and a case suspended now are not due to close; a suspended step is not due.
+    public func tallies(calendar: WorkingCalendar) -> [TallyKey: Tally] {
+        var out: [TallyKey: Tally] = [:]
+        var regions: [(UnitLevel, String)] = []
+        for (level, code) in [(UnitLevel.grid, place.grid), (.community, place.community), (.street, place.street), (.district, place.district)] {
+            if let code { regions.append((level, code)) }
+        }
+        func add(_ units: [(UnitLevel, String)], _ at: Date, _ change: (inout Tally) -> Void) {
+            let day = calendar.day(of: at).number
+            for (level, unit) in units { change(&out[TallyKey(level, unit, day: day), default: Tally()]) }
+        }
+        let departments = Set(dispatches.compactMap(\.department))
+        func departmentUnit(_ holder: String?) -> [(UnitLevel, String)] { holder.flatMap { departments.contains($0) ? [(.department, $0)] : nil } ?? [] }
+        func person(_ name: String?) -> [(UnitLevel, String)] { name.map { [(.person, $0)] } ?? [] }
+
+        let hour = Int(reportedAt.timeIntervalSince(calendar.midnight(of: calendar.day(of: reportedAt))) / 3600)
+        add(regions + [(.category, category), (.source, source.rawValue), (.hour, String(hour)), (.status, status.rawValue)] + person(reporter), reportedAt) {
+            $0[.reports] += 1
+            if filedAt != nil { $0[.reportsFiled] += 1 }
+        }
+        if let filed = filedAt {
+            add(regions + person(filer), filed) {
+                $0[.filed] += 1
+                if voidedAfterFiling { $0[.voidedAfterFiling] += 1 }
+                if isPublic, !voidedAfterFiling { $0[.missed] += 1 }
+                if isPublic { $0[.publicTrue] += 1 }
+            }
+        } else if isPublic, verifiedTrue, let verified = steps.first(where: { $0.step == .verify && $0.done })?.ended {
+            add(regions, verified) { $0[.publicTrue] += 1 }  // true, then merged into another before filing
+        }
+        if !voided, !suspended, let at = [closedAt, closeDue].compactMap({ $0 }).min() {
+            add(regions + departmentUnit(department), at) {
+                $0[.dueClose] += 1
+                if let closed = closedAt {
+                    $0[.closed] += 1
+                    if closed <= closeDue ?? closed { $0[.closedOnTime] += 1 }
+                }
+                if failedChecks > 0 { $0[.reworked] += 1 }
+                $0[.failedChecks] += failedChecks
+                if failedChecks >= 3 { $0[.threeFailed] += 1 }
+            }
+        }
+        for d in dispatches {
+            add(regions + departmentUnit(d.department) + person(d.dispatcher), d.at) {
+                $0[.dispatches] += 1
+                if d.returned { $0[.returns] += 1 }
+                if d.extended { $0[.extended] += 1 }
+            }
+        }
+        for run in steps {
+            let units = regions + departmentUnit(run.holder)
+            if let ended = run.ended, run.done {
+                let seconds = calendar.workingSeconds(from: run.started, to: ended, pauses: run.pauses)
+                add(units + person(run.by), run.due.map { min($0, ended) } ?? ended) {
+                    var s = $0[run.step]
+                    if let due = run.due {
+                        s.due += 1
+                        if !run.supervised, ended <= due { s.onTime += 1 }
+                    }
+                    s.done += 1
+                    s.seconds += seconds
+                    s.histogram[Tally.bucket(seconds: seconds), default: 0] += 1
+                    $0[run.step] = s
+                }
+            } else if let due = run.due, run.ended.map({ run.supervised || $0 > due }) ?? !suspended {
+                // Passed on (returned, escalated) after its deadline, or still open: due, late.
+                add(units, min(due, run.ended ?? due)) { $0[run.step].due += 1 }
+            }
+        }
+        return out
+    }
+}
