@@ -53,6 +53,8 @@ let package = Package(
         ]),
         // Cases: intake, the loop's steps with their deadlines, routing to departments.
         .target(name: "GridCases", dependencies: ["CivicGridModel", "GridGeometry", "GridStore", .product(name: "Crypto", package: "swift-crypto")]),
+        // Assessment: indicators, scores and rankings from the cases' tallies; statistics.
+        .target(name: "GridAssessment", dependencies: ["CivicGridModel", "GridStore"]),
         // The deterministic synthetic demo district.
         .target(name: "GridDemo", dependencies: ["CivicGridModel", "GridCases", "GridGeometry", "GridStore"]),
         // Vector tiles: MVT encoder, clipping and simplification, the in-memory tile set and
@@ -64,7 +66,7 @@ let package = Package(
         ]),
         // HTTP: the only target that knows Hummingbird.
         .target(name: "GridServer", dependencies: [
-            "CivicGridModel", "GridGeometry", "GridStore", "GridTiles", "GridTracking", "GridPlanning", "GridCases", "CMalloc",
+            "CivicGridModel", "GridGeometry", "GridStore", "GridTiles", "GridTracking", "GridPlanning", "GridCases", "GridAssessment", "CMalloc",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -77,7 +79,7 @@ let package = Package(
             .product(name: "MultipartKit", package: "multipart-kit"),
         ], resources: [.copy("Resources/map.html")]),
         .executableTarget(name: "civicgrid", dependencies: [
-            "CivicGridModel", "GridGeometry", "GridProj", "GridStore", "GridImport", "GridDemo", "GridServer", "GridPartition", "GridPlanning", "GridTiles", "GridTracking", "GridCases",
+            "CivicGridModel", "GridGeometry", "GridProj", "GridStore", "GridImport", "GridDemo", "GridServer", "GridPartition", "GridPlanning", "GridTiles", "GridTracking", "GridCases", "GridAssessment",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -93,6 +95,7 @@ let package = Package(
         .testTarget(name: "GridImportTests", dependencies: ["CivicGridModel", "GridImport", "GridStore", "GridProj", "GridGeometry"]),
         .testTarget(name: "GridCasesTests", dependencies: ["CivicGridModel", "GridCases", "GridStore", "GridImport", "GridPlanning", "GridDemo", "GridGeometry"]),
         .testTarget(name: "GridDemoTests", dependencies: ["GridDemo", "GridImport", "GridStore", "GridGEOS", "GridGeometry"]),
+        .testTarget(name: "GridAssessmentTests", dependencies: ["CivicGridModel", "GridAssessment", "GridCases", "GridStore", "GridDemo", "GridImport", "GridPlanning", "GridGEOS", "GridGeometry"]),
         .testTarget(name: "GridTilesTests", dependencies: ["GridTiles", "GridStore", "GridDemo", "GridImport", "GridGeometry"]),
         .testTarget(name: "GridServerTests", dependencies: ["CivicGridModel", 
             "GridServer", "GridTiles", "GridStore", "GridGeometry", "GridTracking",

@@ -30,6 +30,7 @@ enum Schema {
         m.registerMigration("v12 reporter notices", migrate: notices)
         m.registerMigration("v13 case list indexes", migrate: caseListIndexes)
         m.registerMigration("v14 case density", migrate: caseDensity)
+        m.registerMigration("v15 assessment", migrate: assessment)
         return m
     }
 
@@ -471,6 +472,48 @@ enum Schema {
         for (cell, n) in counts {
             try db.execute(sql: "INSERT INTO case_density (x, y, count) VALUES (?, ?, ?)", arguments: [cell.x, cell.y, n])
         }
+    }
+
+    /// The assessment's daily tallies per unit, kept up to date from the cases changed since
+    /// (`assessment_dirty`, filled by triggers: a case changed, with the last history row the
+    /// tallies had counted and its category then); the deadline each history row left; the
+    /// rankings kept for closed months; the scoring configuration the admin loaded.
+    static func assessment(_ db: Database) throws {
+        try db.execute(sql: """
+            ALTER TABLE case_history ADD COLUMN due TEXT;
+            CREATE TABLE assessment_daily (
+              level TEXT NOT NULL,
+              day INTEGER NOT NULL,
+              unit TEXT NOT NULL,
+              tally BLOB NOT NULL,
+              PRIMARY KEY (level, day, unit)
+            ) WITHOUT ROWID;
+            CREATE TABLE assessment_dirty (
+              fid INTEGER PRIMARY KEY,
+              upto INTEGER NOT NULL,
+              category TEXT
+            );
+            CREATE TRIGGER assessment_case_new AFTER INSERT ON cases BEGIN
+              INSERT OR IGNORE INTO assessment_dirty (fid, upto, category) VALUES (NEW.fid, 0, NULL);
+            END;
+            CREATE TRIGGER assessment_case_changed AFTER UPDATE ON cases BEGIN
+              INSERT OR IGNORE INTO assessment_dirty (fid, upto, category)
+                VALUES (OLD.fid, (SELECT coalesce(max(id), 0) FROM case_history WHERE case_fid = OLD.fid), OLD.category);
+            END;
+            INSERT INTO assessment_dirty (fid, upto, category) SELECT fid, 0, NULL FROM cases;
+            CREATE TABLE rankings (
+              period TEXT NOT NULL,
+              level TEXT NOT NULL,
+              body BLOB NOT NULL,
+              created_at TEXT NOT NULL,
+              PRIMARY KEY (period, level)
+            );
+            CREATE TABLE assessment_config (
+              id INTEGER PRIMARY KEY CHECK (id = 1),
+              definition TEXT NOT NULL,
+              loaded_at TEXT NOT NULL
+            );
+            """)
     }
 
     static func outbox(_ db: Database) throws {

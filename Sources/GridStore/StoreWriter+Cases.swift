@@ -36,9 +36,11 @@ extension StoreWriter {
         }
     }
 
-    /// Replaces the working calendar.
+    /// Replaces the working calendar; the assessment's tallies (local days, working time) are
+    /// counted again.
     public func save(_ calendar: WorkingCalendar) throws {
         try db.cachedStatement(sql: "INSERT INTO calendar (id, definition) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET definition = excluded.definition").execute(arguments: [try StoreJSON.encode(calendar)])
+        try recountAssessment()
     }
 }
 
@@ -89,7 +91,7 @@ extension StoreWriter {
                                                 c.place.district, c.reporter.name, c.reporter.phone, c.reporter.account] as [(any DatabaseValueConvertible)?]
                                                + Self.stateColumns(c)))
         let id = db.lastInsertedRowID
-        try append(event, case: id)
+        try append(event, due: c.due, case: id)
         let cell = CaseDensity.cell(c.location)
         try db.cachedStatement(sql: "INSERT INTO case_density (x, y, count) VALUES (?, ?, 1) ON CONFLICT (x, y) DO UPDATE SET count = count + 1")
             .execute(arguments: [cell.x, cell.y])
@@ -107,7 +109,7 @@ extension StoreWriter {
             WHERE fid = ? AND version = ?
             """).execute(arguments: StatementArguments(Self.stateColumns(c) + [id, version]))
         guard db.changesCount == 1 else { return false }
-        try append(event, case: id)
+        try append(event, due: c.due, case: id)
         return true
     }
 
@@ -152,10 +154,12 @@ extension StoreWriter {
         }
     }
 
-    private func append(_ e: CaseEvent, case id: Int64) throws {
+    /// A history row, with the deadline the step left (what the assessment reads).
+    private func append(_ e: CaseEvent, due: Date?, case id: Int64) throws {
         try db.cachedStatement(sql: """
-            INSERT INTO case_history (case_fid, at, actor, action, from_status, to_status, holder, note, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [id, StoreTime.text(e.at), e.actor, e.action, e.from?.rawValue, e.to.rawValue, e.holder, e.note, try StoreJSON.encode(e.detail)])
+            INSERT INTO case_history (case_fid, at, actor, action, from_status, to_status, holder, note, detail, due) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [id, StoreTime.text(e.at), e.actor, e.action, e.from?.rawValue, e.to.rawValue, e.holder, e.note, try StoreJSON.encode(e.detail),
+                                     due.map(StoreTime.text)])
     }
 
     /// status … version, in the order of both statements.

@@ -91,12 +91,23 @@ public struct AssessmentConfig: Hashable, Sendable, Codable {
     public struct Grade: Hashable, Sendable, Codable {
         public var grade: String
         public var minimum: Double
+
+        public init(grade: String, minimum: Double) {
+            self.grade = grade
+            self.minimum = minimum
+        }
     }
 
     public struct Deductions: Hashable, Sendable, Codable {
         public var overdueCase: Double
         public var failedCheck: Double
         public var threeFailedChecks: Double
+
+        public init(overdueCase: Double, failedCheck: Double, threeFailedChecks: Double) {
+            self.overdueCase = overdueCase
+            self.failedCheck = failedCheck
+            self.threeFailedChecks = threeFailedChecks
+        }
 
         enum CodingKeys: String, CodingKey {
             case overdueCase = "overdue_case", failedCheck = "failed_check", threeFailedChecks = "three_failed_checks"
@@ -105,6 +116,13 @@ public struct AssessmentConfig: Hashable, Sendable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case minimumSample = "minimum_sample", grades, deductions, weights
+    }
+
+    public init(minimumSample: Int, grades: [Grade], deductions: Deductions, weights: [String: [String: Double]]) {
+        self.minimumSample = minimumSample
+        self.grades = grades
+        self.deductions = deductions
+        self.weights = weights
     }
 
     /// Reads and checks a configuration.

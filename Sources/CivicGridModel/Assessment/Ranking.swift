@@ -80,6 +80,13 @@ public struct Ranking: Hashable, Sendable, Codable {
     /// Ranked units best first, then the units below the minimum sample.
     public var units: [UnitFigures]
 
+    public init(period: String, level: UnitLevel, config: AssessmentConfig, units: [UnitFigures]) {
+        self.period = period
+        self.level = level
+        self.config = config
+        self.units = units
+    }
+
     /// Scores, grades and ranks `current`'s units by `config`; the change against `previous`
     /// and `yearEarlier` (the same units' tallies then), keyed by "previous" and "year".
     public static func make(period: String, level: UnitLevel, config: AssessmentConfig, names: [String: String],

@@ -1,7 +1,8 @@
 import Foundation
 
 /// What the assessment measures: region levels, departments, people, and the case statistics'
-/// breakdowns (category, source, hour of report, status now).
+/// breakdowns of a community, street or district (category, source, local hour of report,
+/// status now; their units are `REGION:VALUE`).
 public enum UnitLevel: String, CaseIterable, Sendable, Codable {
     case grid, community, street, district, department, person, category, source, hour, status
 
@@ -137,7 +138,14 @@ extension CaseFacts {
         func person(_ name: String?) -> [(UnitLevel, String)] { name.map { [(.person, $0)] } ?? [] }
 
         let hour = Int(reportedAt.timeIntervalSince(calendar.midnight(of: calendar.day(of: reportedAt))) / 3600)
-        add(regions + [(.category, category), (.source, source.rawValue), (.hour, String(hour)), (.status, status.rawValue)] + person(reporter), reportedAt) {
+        // The statistics' breakdowns, per community, street and district: `REGION:VALUE`.
+        var breakdowns: [(UnitLevel, String)] = []
+        for (_, region) in regions.dropFirst(place.grid == nil ? 0 : 1) {
+            for (level, value) in [(UnitLevel.category, category), (.source, source.rawValue), (.hour, String(hour)), (.status, status.rawValue)] {
+                breakdowns.append((level, region + ":" + value))
+            }
+        }
+        add(regions + breakdowns + person(reporter), reportedAt) {
             $0[.reports] += 1
             if filedAt != nil { $0[.reportsFiled] += 1 }
         }

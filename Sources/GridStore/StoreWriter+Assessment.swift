@@ -1,0 +1,200 @@
+import CivicGridModel
+import Foundation
+import GRDB
+
+extension StoreWriter {
+    /// Brings the daily tallies up to date with the cases changed since the last time (at
+    /// most `limit` of them): each case's facts as they were counted are taken away and its
+    /// facts now added. Returns how many cases were counted.
+    @discardableResult
+    public func refreshAssessment(limit: Int = 20_000) throws -> Int {
+        let dirty = try Row.fetchAll(try db.cachedStatement(sql: "SELECT fid, upto, category FROM assessment_dirty LIMIT ?"), arguments: [limit])
+        guard !dirty.isEmpty else { return 0 }
+        let calendar = try reader.calendar()
+        var delta: [TallyKey: Tally] = [:]
+        let caseRow = try db.cachedStatement(sql: """
+            SELECT c.category, c.source, c.grid, c.community, c.street, c.district, m.name AS reporter
+            FROM cases c LEFT JOIN members m ON m.id = c.reporter_account AND c.source = 'grid_staff' WHERE c.fid = ?
+            """)
+        let historyRows = try db.cachedStatement(sql: """
+            SELECT id, at, actor, action, from_status, to_status, holder, detail, due FROM case_history WHERE case_fid = ? ORDER BY id
+            """)
+        for d in dirty {
+            let fid: Int64 = d["fid"], upto: Int64 = d["upto"]
+            guard let c = try Row.fetchOne(caseRow, arguments: [fid]), let source = CaseSource(rawValue: c["source"]) else { continue }
+            let place = CasePlace(grid: c["grid"], community: c["community"], street: c["street"], district: c["district"])
+            var history: [(Int64, TimedEvent)] = []
+            for row in try Row.fetchAll(historyRows, arguments: [fid]) {
+                guard let at = StoreTime.date(row["at"]), let to = CaseStatus(rawValue: row["to_status"]) else { throw StoreError("case \(fid): unreadable history row") }
+                let event = CaseEvent(at: at, actor: row["actor"], action: row["action"], from: (row["from_status"] as String?).flatMap(CaseStatus.init), to: to,
+                                      holder: row["holder"], note: nil, detail: try StoreJSON.decode([String: String].self, row["detail"], "case \(fid)'s history"))
+                history.append((row["id"], TimedEvent(event, due: (row["due"] as String?).flatMap(StoreTime.date))))
+            }
+            let now = CaseFacts(category: c["category"], source: source, place: place, reporter: c["reporter"], history: history.map(\.1))
+            for (key, t) in now.tallies(calendar: calendar) { delta[key, default: Tally()].add(t) }
+            if upto > 0 {
+                let then = CaseFacts(category: d["category"] ?? c["category"], source: source, place: place, reporter: c["reporter"],
+                                     history: history.filter { $0.0 <= upto }.map(\.1))
+                for (key, t) in then.tallies(calendar: calendar) { delta[key, default: Tally()].add(t, sign: -1) }
+            }
+        }
+        try apply(delta)
+        let ids = dirty.map { $0["fid"] as Int64 }
+        try db.execute(sql: "DELETE FROM assessment_dirty WHERE fid IN (\(ids.map { _ in "?" }.joined(separator: ",")))", arguments: StatementArguments(ids))
+        return dirty.count
+    }
+
+    /// Adds tallies to the stored ones.
+    private func apply(_ delta: [TallyKey: Tally]) throws {
+        let read = try db.cachedStatement(sql: "SELECT tally FROM assessment_daily WHERE level = ? AND day = ? AND unit = ?")
+        let write = try db.cachedStatement(sql: "INSERT OR REPLACE INTO assessment_daily (level, day, unit, tally) VALUES (?, ?, ?, ?)")
+        let delete = try db.cachedStatement(sql: "DELETE FROM assessment_daily WHERE level = ? AND day = ? AND unit = ?")
+        for (key, change) in delta where !change.isZero {
+            var t = try Data.fetchOne(read, arguments: [key.level.rawValue, key.day, key.unit]).map(TallyCodec.decode) ?? Tally()
+            t.add(change)
+            if t.isZero {
+                try delete.execute(arguments: [key.level.rawValue, key.day, key.unit])
+            } else {
+                try write.execute(arguments: [key.level.rawValue, key.day, key.unit, TallyCodec.encode(t)])
+            }
+        }
+    }
+
+    /// Every case counted again from nothing (after the calendar changed).
+    public func recountAssessment() throws {
+        try db.execute(sql: """
+            DELETE FROM assessment_daily;
+            DELETE FROM assessment_dirty;
+            INSERT INTO assessment_dirty (fid, upto, category) SELECT fid, 0, NULL FROM cases;
+            """)
+    }
+
+    /// Keeps a closed month's ranking (the first one made stays).
+    public func keep(ranking body: Data, period: String, level: String, at: Date) throws {
+        try db.cachedStatement(sql: "INSERT OR IGNORE INTO rankings (period, level, body, created_at) VALUES (?, ?, ?, ?)")
+            .execute(arguments: [period, level, body, StoreTime.text(at)])
+    }
+
+    /// Loads the scoring configuration (checked by the caller).
+    public func save(_ config: AssessmentConfig, at: Date) throws {
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO assessment_config (id, definition, loaded_at) VALUES (1, ?, ?)")
+            .execute(arguments: [config.json, StoreTime.text(at)])
+    }
+}
+
+extension StoreReader {
+    /// Each unit's tally of a level over days (local day numbers), optionally only some units.
+    public func tallies(level: UnitLevel, days: ClosedRange<Int>, units: Set<String>? = nil) throws -> [String: Tally] {
+        var out: [String: Tally] = [:]
+        let rows = try Row.fetchCursor(try db.cachedStatement(sql: "SELECT unit, tally FROM assessment_daily WHERE level = ? AND day BETWEEN ? AND ?"),
+                                       arguments: [level.rawValue, days.lowerBound, days.upperBound])
+        while let row = try rows.next() {
+            let unit: String = row[0]
+            if let units, !units.contains(unit) { continue }
+            out[unit, default: Tally()].add(try TallyCodec.decode(row[1]))
+        }
+        return out
+    }
+
+    /// One unit's tally per day.
+    public func dailyTallies(level: UnitLevel, unit: String, days: ClosedRange<Int>) throws -> [Int: Tally] {
+        var out: [Int: Tally] = [:]
+        for row in try Row.fetchAll(try db.cachedStatement(sql: "SELECT day, tally FROM assessment_daily WHERE level = ? AND unit = ? AND day BETWEEN ? AND ?"),
+                                    arguments: [level.rawValue, unit, days.lowerBound, days.upperBound]) {
+            out[row[0]] = try TallyCodec.decode(row[1])
+        }
+        return out
+    }
+
+    /// Cases changed since the tallies were last brought up to date.
+    public func assessmentBacklog() throws -> Int {
+        try Int.fetchOne(try db.cachedStatement(sql: "SELECT count(*) FROM assessment_dirty")) ?? 0
+    }
+
+    /// A kept ranking's bytes.
+    public func keptRanking(period: String, level: String) throws -> Data? {
+        try Data.fetchOne(try db.cachedStatement(sql: "SELECT body FROM rankings WHERE period = ? AND level = ?"), arguments: [period, level])
+    }
+
+    /// The scoring configuration the admin loaded (nil: the default).
+    public func assessmentConfig() throws -> AssessmentConfig? {
+        guard let text = try String.fetchOne(try db.cachedStatement(sql: "SELECT definition FROM assessment_config WHERE id = 1")) else { return nil }
+        return try StoreJSON.decode(AssessmentConfig.self, text, "the assessment configuration")
+    }
+}
+
+/// A tally as stored: varints (zigzag), the counts, then per step due, on time, done, whole
+/// seconds and the histogram's (bucket, runs) pairs.
+enum TallyCodec {
+    static func encode(_ t: Tally) -> Data {
+        var out = [UInt8]()
+        out.reserveCapacity(64)
+        func put(_ v: Int) {
+            var u = UInt64(bitPattern: Int64((v << 1) ^ (v >> 63)))
+            while u >= 0x80 { out.append(UInt8(u & 0x7f) | 0x80); u >>= 7 }
+            out.append(UInt8(u))
+        }
+        put(t.counts.count)
+        t.counts.forEach(put)
+        put(t.steps.count)
+        for s in t.steps {
+            put(s.due); put(s.onTime); put(s.done); put(Int(s.seconds.rounded()))
+            put(s.histogram.count)
+            for b in s.histogram.keys.sorted() { put(b); put(s.histogram[b] ?? 0) }
+        }
+        return Data(out)
+    }
+
+    static func decode(_ data: Data) throws -> Tally {
+        var i = data.startIndex
+        func get() throws -> Int {
+            var u: UInt64 = 0, shift: UInt64 = 0
+            while true {
+                guard i < data.endIndex, shift < 64 else { throw StoreError("an unreadable assessment tally") }
+                let b = data[i]
+                i += 1
+                u |= UInt64(b & 0x7f) << shift
+                if b < 0x80 { break }
+                shift += 7
+            }
+            return Int(Int64(bitPattern: (u >> 1) ^ (0 &- (u & 1))))
+        }
+        var t = Tally()
+        let n = try get()
+        for k in 0..<n { let v = try get(); if k < t.counts.count { t.counts[k] = v } }
+        let steps = try get()
+        for k in 0..<steps {
+            var s = Tally.Steps()
+            s.due = try get(); s.onTime = try get(); s.done = try get(); s.seconds = Double(try get())
+            for _ in 0..<(try get()) { let b = try get(); s.histogram[b] = try get() }
+            if k < t.steps.count { t.steps[k] = s }
+        }
+        return t
+    }
+}
+
+/// A region or grid as the assessment names and nests it.
+public struct UnitInfo: Hashable, Sendable {
+    public var code: String
+    public var name: String
+    public var level: UnitLevel
+    /// The region above (a grid's community).
+    public var parent: String?
+}
+
+extension StoreReader {
+    /// Every region and published grid: names and what lies above each.
+    public func assessedRegions() throws -> [String: UnitInfo] {
+        var out: [String: UnitInfo] = [:]
+        for row in try Row.fetchAll(try db.cachedStatement(sql: "SELECT code, name, level, parent FROM regions")) {
+            guard let level = UnitLevel(rawValue: row["level"]) else { continue }
+            out[row["code"]] = UnitInfo(code: row["code"], name: row["name"], level: level, parent: row["parent"])
+        }
+        for row in try Row.fetchAll(try db.cachedStatement(sql: """
+            SELECT g.code, g.name, p.community FROM grids g JOIN plans p ON p.id = g.plan WHERE p.status = 'published'
+            """)) {
+            out[row["code"]] = UnitInfo(code: row["code"], name: row["name"] ?? row["code"], level: .grid, parent: row["community"])
+        }
+        return out
+    }
+}

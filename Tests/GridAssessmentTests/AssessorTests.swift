@@ -1,0 +1,113 @@
+import CivicGridModel
+import Foundation
+import GridAssessment
+import GridCases
+import GridDemo
+import GridImport
+import GridPlanning
+import GridStore
+import Testing
+
+/// The assessment over a real database: the demo's first community divided and published,
+/// the shipped catalogue and calendar, six months of the demo's cases.
+final class AssessmentFixture: @unchecked Sendable {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let store: GridStore
+
+    init(cases: Int) throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("assess-\(UUID().uuidString).gpkg").path
+        store = try GridStore(path: path)
+        let importer = Importer(store: store)
+        for file in DemoCity.files.prefix(3) {
+            _ = try importer.run(ImportKind(rawValue: String(file.dropLast(8)))!, path: Self.repository.appendingPathComponent("Data/demo/\(file)").path)
+        }
+        let planner = Planner(store: store)
+        var options = PartitionOptions()
+        options.region = "320599001001"
+        _ = try planner.partition(options)
+        _ = try planner.publishNewestDrafts(override: nil, actor: "test")
+        let data = Self.repository.appendingPathComponent("Data/cases")
+        let categories = try CaseCatalogue.categories(csv: String(decoding: try Data(contentsOf: data.appendingPathComponent("categories.csv")), as: UTF8.self))
+        let departments = try CaseCatalogue.departments(csv: String(decoding: try Data(contentsOf: data.appendingPathComponent("departments.csv")), as: UTF8.self))
+        let calendar = try CaseCatalogue.calendar(json: try Data(contentsOf: data.appendingPathComponent("calendar-2026.json")))
+        try store.write { w in
+            try w.save(categories)
+            try w.save(departments)
+            try w.save(calendar)
+        }
+        var demo = DemoCases()
+        demo.count = cases
+        _ = try demo.generate(into: store)
+    }
+
+    /// Every stored tally, by key.
+    func everything() throws -> [String: Tally] {
+        var out: [String: Tally] = [:]
+        for level in UnitLevel.allCases {
+            for (unit, t) in try store.read({ try $0.tallies(level: level, days: 0...100_000) }) { out["\(level.rawValue) \(unit)"] = t }
+        }
+        return out
+    }
+}
+
+struct AssessorTests {
+    static let december = { @Sendable in ISO8601DateFormatter().date(from: "2026-12-03T10:00:00+08:00")! }
+
+    /// Tallies kept up to date case by case equal the tallies counted from nothing.
+    @Test func keptTalliesEqualARecount() throws {
+        let f = try AssessmentFixture(cases: 400)
+        let assessor = Assessor(store: f.store, now: Self.december)
+        #expect(try assessor.refresh() == 400)
+        // The supervision sweep a few days later moves many open cases on.
+        var desk = CaseDesk(store: f.store)
+        desk.now = Self.december
+        let (supervised, escalated) = try desk.superviseOverdue()
+        #expect(!supervised.isEmpty || !escalated.isEmpty)
+        #expect(try assessor.refresh() == supervised.count + escalated.count)
+        let kept = try f.everything()
+        try f.store.write { try $0.recountAssessment() }
+        try assessor.refresh()
+        let counted = try f.everything()
+        #expect(kept.count == counted.count && kept == counted)
+        let district = try #require(kept["district 320599"])
+        #expect(district[.reports] == 400 && district[.closed] > 300, "\(district.counts)")
+    }
+
+    /// A closed month's ranking is made once and kept: the same bytes after more cases
+    /// arrive (although counting afresh would now give another answer).
+    @Test func aClosedMonthsRankingIsKept() throws {
+        let f = try AssessmentFixture(cases: 300)
+        let assessor = Assessor(store: f.store, now: Self.december)
+        let october = try #require(Period("2026-10"))
+        // The admin loads a configuration with a smaller sample (a small test district).
+        let shipped = try Data(contentsOf: AssessmentFixture.repository.appendingPathComponent("Data/assessment.json"))
+        let small = try assessor.load(config: Data(String(decoding: shipped, as: UTF8.self).replacingOccurrences(of: #""minimum_sample": 20"#, with: #""minimum_sample": 5"#).utf8))
+        #expect(throws: AssessmentError.self) { try assessor.load(config: Data(#"{"minimum_sample": -1}"#.utf8)) }
+        let (ranking, before) = try assessor.ranking(level: .street, period: october)
+        #expect(ranking.units.count == 4 && ranking.units.contains { $0.rank == 1 } && ranking.config == small && small.minimumSample == 5, "\(ranking.units.map { ($0.unit, $0.volume, $0.score ?? -1) })")
+        // More October cases come (reported then, as an import would bring them).
+        var filter = CaseFilter()
+        filter.from = ISO8601DateFormatter().date(from: "2026-10-10T00:00:00+08:00")
+        filter.to = ISO8601DateFormatter().date(from: "2026-10-20T00:00:00+08:00")
+        let c = try #require(try f.store.read { try $0.cases(filter).first })
+        var desk = CaseDesk(store: f.store)
+        desk.now = { c.createdAt }
+        for _ in 0..<30 {
+            _ = try desk.report(CaseReport(category: c.category, description: "more", location: c.location, source: .hotline, reporter: Reporter()), by: nil)
+        }
+        let (_, after) = try assessor.ranking(level: .street, period: october)
+        #expect(after == before, "kept")
+        try assessor.refresh()
+        let fresh = try assessor.ranking(level: .street, period: try #require(Period("2026-10-01..2026-10-31"))).1
+        #expect(fresh != before, "the same days counted afresh see the new cases")
+        // A street's dispatcher sees its own row only; a department none of the streets.
+        let (mine, _) = try assessor.ranking(level: .street, period: october, viewer: Viewer(region: "320599001"))
+        #expect(mine.units.map(\.unit) == ["320599001"])
+        #expect(try assessor.ranking(level: .street, period: october, viewer: Viewer(department: "D-ROADS")).0.units.isEmpty)
+    }
+
+    @Test func theShippedConfigurationIsTheDefault() throws {
+        let data = try Data(contentsOf: AssessmentFixture.repository.appendingPathComponent("Data/assessment.json"))
+        #expect(try AssessmentConfig.decode(data) == .standard)
+    }
+}
