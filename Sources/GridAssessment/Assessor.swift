@@ -75,14 +75,14 @@ public struct Assessor: Sendable {
     public func isClosed(_ period: Period) throws -> Bool { period.last < (try today()) }
 
     /// A level's units in a period (under `region`, if given), scored and ranked among all the
-    /// level's units; the rows the viewer may see. A closed month's ranking is made once and
-    /// kept: its answer stays the same when more cases come.
-    public func ranking(level: UnitLevel, period: Period, region: String? = nil, viewer: Viewer = .everything) throws -> (Ranking, Data) {
+    /// level's units; the rows the viewer may see. With `keep`, a closed month's ranking is made
+    /// once and kept: its answer stays the same when more cases come.
+    public func ranking(level: UnitLevel, period: Period, region: String? = nil, viewer: Viewer = .everything, keep: Bool = true) throws -> (Ranking, Data) {
         guard UnitLevel.assessed.contains(level) else { throw AssessmentError(.invalid, "level must be one of \(UnitLevel.assessed.map(\.rawValue).joined(separator: ", "))") }
         let regions = try store.read { try $0.assessedRegions() }
         if let region, regions[region] == nil { throw AssessmentError(.notFound, "no region or grid \(region)") }
         let closed = try isClosed(period)
-        let kept = period.kind == .month && closed
+        let kept = keep && period.kind == .month && closed
         var whole: (Ranking, Data)?
         if kept, let data = try store.read({ try $0.keptRanking(period: period.description, level: level.rawValue) }) {
             do { whole = (try JSONDecoder().decode(Ranking.self, from: data), data) } catch { throw AssessmentError(.store, "the kept ranking of \(period) is unreadable: \(error)") }
@@ -101,6 +101,28 @@ public struct Assessor: Sendable {
             data = r.json
         }
         return (r, data)
+    }
+
+    /// Keeps the rankings of every level for the closed months that have cases and no kept
+    /// ranking yet (the last twelve at most); returns the months kept.
+    @discardableResult
+    public func keepClosedMonths() throws -> [String] {
+        try refresh()
+        let today = try today()
+        guard let first = try store.read({ try $0.firstAssessedDay() }) else { return [] }
+        var kept: [String] = []
+        var month = Period(today.description.prefix(7))?.previous
+        for _ in 0..<12 {
+            guard let m = month, m.last.number >= first else { break }
+            var made = false
+            for level in UnitLevel.assessed where try store.read({ try $0.keptRanking(period: m.description, level: level.rawValue) }) == nil {
+                _ = try ranking(level: level, period: m)
+                made = true
+            }
+            if made { kept.append(m.description) }
+            month = m.previous
+        }
+        return kept
     }
 
     /// The ranking computed afresh (tallies up to date).

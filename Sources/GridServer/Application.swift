@@ -1,5 +1,6 @@
 import CivicGridModel
 import CMalloc
+import GridAssessment
 import GridCases
 import Foundation
 import GridStore
@@ -88,6 +89,17 @@ public func buildApplication(store: GridStore, tiles: TileProvider, ingestor: Pi
         let n = try await deliverer.deliver()
         return n > 0 ? "\(n) case event(s) delivered" : nil
     })
+    // The assessment's tallies kept up to date with the cases; each closed month's rankings
+    // made and kept once the month is over.
+    let assessor = Assessor(store: store)
+    services.append(PeriodicService(name: "assessment", interval: .seconds(10), logger: logger) {
+        let n = try await offload { try assessor.refresh() }
+        return n > 0 ? "\(n) case(s) counted for the assessment" : nil
+    })
+    services.append(PeriodicService(name: "rankings", interval: .seconds(3600), logger: logger) {
+        let kept = try await offload { try assessor.keepClosedMonths() }
+        return kept.isEmpty ? nil : "rankings kept for \(kept.joined(separator: ", "))"
+    })
     // Overdue steps supervised, and escalated when overdue twice (督办).
     services.append(PeriodicService(name: "supervision", interval: .seconds(60), logger: logger) {
         let (supervised, escalated) = try await offload { try CaseDesk(store: store).superviseOverdue() }
@@ -141,6 +153,7 @@ public func buildRouter(store: GridStore, tiles: TileProvider, ingestor: PingIng
     CaseTilesController(store: store, cases: cases).register(on: api)
     Open311Controller(store: store, intake: intake, fallbackHost: configuration.authority).register(on: router)
     SMSController(store: store, intake: intake).register(on: router)
+    AssessmentController(assessor: Assessor(store: store), access: access).register(on: api)
     let watching = Watching(store: store, access: access)
     LiveController(store: store, ingestor: ingestor, configuration: configuration, watching: watching).register(on: api)
     HistoryController(watching: watching).register(on: api)

@@ -106,6 +106,11 @@ extension StoreReader {
         return out
     }
 
+    /// The first day with a tally (nil: no cases counted).
+    public func firstAssessedDay() throws -> Int? {
+        try Int.fetchOne(try db.cachedStatement(sql: "SELECT min(day) FROM assessment_daily WHERE level = 'district'"))
+    }
+
     /// Cases changed since the tallies were last brought up to date.
     public func assessmentBacklog() throws -> Int {
         try Int.fetchOne(try db.cachedStatement(sql: "SELECT count(*) FROM assessment_dirty")) ?? 0
@@ -194,6 +199,57 @@ extension StoreReader {
             SELECT g.code, g.name, p.community FROM grids g JOIN plans p ON p.id = g.plan WHERE p.status = 'published'
             """)) {
             out[row["code"]] = UnitInfo(code: row["code"], name: row["name"] ?? row["code"], level: .grid, parent: row["community"])
+        }
+        return out
+    }
+}
+
+/// Basic data of one published grid or building, for the statistics.
+public struct GridFigures: Hashable, Sendable {
+    public var code: String
+    public var community: String
+    public var households: Int
+    public var staff: Int
+}
+
+extension StoreReader {
+    /// Tallies of a breakdown level (`REGION:VALUE` units) for one region over days, by value.
+    public func breakdown(_ level: UnitLevel, region: String, days: ClosedRange<Int>) throws -> [String: Tally] {
+        var out: [String: Tally] = [:]
+        let prefix = region + ":"
+        let rows = try Row.fetchCursor(try db.cachedStatement(sql: """
+            SELECT unit, tally FROM assessment_daily WHERE level = ? AND day BETWEEN ? AND ? AND unit >= ? AND unit < ?
+            """), arguments: [level.rawValue, days.lowerBound, days.upperBound, prefix, region + ";"])
+        while let row = try rows.next() {
+            let unit: String = row[0]
+            out[String(unit.dropFirst(prefix.count)), default: Tally()].add(try TallyCodec.decode(row[1]))
+        }
+        return out
+    }
+
+    /// Every published grid: households and staff assigned.
+    public func gridFigures() throws -> [GridFigures] {
+        try Row.fetchAll(try db.cachedStatement(sql: """
+            SELECT g.code, p.community, g.households, (SELECT count(*) FROM member_grids m WHERE m.grid_code = g.code) AS staff
+            FROM grids g JOIN plans p ON p.id = g.plan WHERE p.status = 'published' ORDER BY g.code
+            """)).map { GridFigures(code: $0[0], community: $0[1], households: $0[2], staff: $0[3]) }
+    }
+
+    /// Buildings per community by floors (nil: unknown) and their households.
+    public func buildingFigures() throws -> [(community: String?, floors: Int?, buildings: Int, households: Int)] {
+        try Row.fetchAll(try db.cachedStatement(sql: """
+            SELECT community, floors, count(*), sum(households) FROM buildings GROUP BY community, floors
+            """)).map { ($0[0], $0[1], $0[2], $0[3]) }
+    }
+
+    /// People recorded per community (the households' sizes, where known).
+    public func populationFigures() throws -> [String: (households: Int, people: Int)] {
+        var out: [String: (households: Int, people: Int)] = [:]
+        for row in try Row.fetchAll(try db.cachedStatement(sql: """
+            SELECT b.community, count(*), coalesce(sum(h.size), 0) FROM households h JOIN buildings b ON b.fid = h.building
+            WHERE b.community IS NOT NULL GROUP BY b.community
+            """)) {
+            out[row[0]] = (row[1], row[2])
         }
         return out
     }
