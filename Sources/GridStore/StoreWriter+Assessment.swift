@@ -106,6 +106,19 @@ extension StoreReader {
         return out
     }
 
+    /// Each case's deadline to close by, read straight from its history rows: the deadline
+    /// the last step into handling or checking left (a supervision's restart aside).
+    public func closeDeadlines() throws -> [String: Date] {
+        var out: [String: Date] = [:]
+        for row in try Row.fetchAll(try db.cachedStatement(sql: """
+            SELECT c.number, (SELECT h.due FROM case_history h WHERE h.case_fid = c.fid AND h.to_status IN ('dispatched', 'accepted', 'handled')
+                                AND h.action <> 'supervise' ORDER BY h.id DESC LIMIT 1) FROM cases c
+            """)) {
+            if let text: String = row[1], let d = StoreTime.date(text) { out[row[0]] = d }
+        }
+        return out
+    }
+
     /// The first day with a tally (nil: no cases counted).
     public func firstAssessedDay() throws -> Int? {
         try Int.fetchOne(try db.cachedStatement(sql: "SELECT min(day) FROM assessment_daily WHERE level = 'district'"))

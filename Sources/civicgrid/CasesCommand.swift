@@ -50,7 +50,7 @@ struct CasesCommand: ParsableCommand {
 
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Write every case with its history: GeoJSON points (properties: the case's fields and a history array of {action, at, actor, from, to, holder, note, detail}) or CSV (one row per case, no history). Holds reporters' names and phones: keep the file as the database.")
+            abstract: "Write every case with its history: GeoJSON points (properties: the case's fields and a history array of {action, at, actor, from, to, holder, note, detail}) or CSV (one row per case, no history; close_due: the deadline of its last handling or check, what it was due to close by). Holds reporters' names and phones: keep the file as the database.")
 
         @OptionGroup var database: DatabaseOption
 
@@ -72,13 +72,14 @@ struct CasesCommand: ParsableCommand {
             var text = ""
             if format == "csv" {
                 let header = ["number", "category", "urgency", "source", "status", "lon", "lat", "address", "grid", "community", "street", "district",
-                              "holder", "created_at", "due", "closed_at", "returns", "reworks", "extensions", "escalations", "supervisions", "description"]
+                              "holder", "created_at", "due", "closed_at", "close_due", "returns", "reworks", "extensions", "escalations", "supervisions", "description"]
                 text = header.joined(separator: ",") + "\n"
+                let closeDue = try store.read { try $0.closeDeadlines() }
                 for c in cases {
                     let fields: [String] = [c.number, c.category, c.urgency.rawValue, c.source.rawValue, c.state.status.rawValue,
                                             String(c.location.x), String(c.location.y), c.address ?? "", c.place.grid ?? "", c.place.community ?? "",
                                             c.place.street ?? "", c.place.district ?? "", c.state.holder?.code ?? "", StoreTime.text(c.createdAt),
-                                            c.due.map(StoreTime.text) ?? "", c.closedAt.map(StoreTime.text) ?? "", String(c.state.returns),
+                                            c.due.map(StoreTime.text) ?? "", c.closedAt.map(StoreTime.text) ?? "", closeDue[c.number].map(StoreTime.text) ?? "", String(c.state.returns),
                                             String(c.state.reworks), String(c.state.extensions), String(c.state.escalations),
                                             String(c.state.supervisions), c.description]
                     text += fields.map(Self.csv).joined(separator: ",") + "\n"
