@@ -59,11 +59,11 @@ struct WebController {
     }
 
     func asset(_ file: String) throws -> Response {
-        let types = ["maplibre-gl.js": "text/javascript; charset=utf-8", "maplibre-gl.css": "text/css; charset=utf-8"]
+        let types = ["maplibre-gl.js": "text/javascript; charset=utf-8", "maplibre-gl.css": "text/css; charset=utf-8", "chart.min.js": "text/javascript; charset=utf-8"]
         guard let type = types[file] else { throw Problem.notFound("no asset \"\(file)\"") }
         let path = "\(configuration.webAssets)/\(file)"
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw Problem.notFound("\(path) is missing: Scripts/setup installs MapLibre GL JS there")
+            throw Problem.notFound("\(path) is missing: Scripts/setup installs MapLibre GL JS and Chart.js there")
         }
         return Response(status: .ok, headers: [.contentType: type, .cacheControl: "public, max-age=86400"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }

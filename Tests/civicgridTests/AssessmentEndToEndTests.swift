@@ -100,6 +100,12 @@ struct AssessmentEndToEndTests {
         #expect((b["households_per_grid"] as? [[String: Int]])?.compactMap { $0["count"] }.reduce(0, +) == grids && grids > 100)
         #expect((b["by_region"] as? [[String: Any]])?.count == 4)
 
+        // The dashboard in headless Chromium: charts drawn, a street clicked shows its
+        // communities, a community clicked on the map its grids.
+        try requireBrowser()
+        let page = try checkPage([base, admin, "2026-10", temporaryPath("png")], script: "check_dashboard_page.py")
+        #expect(page.status == 0 && page.output.contains("\"communities\""), "\(page.output)")
+
         // Bad and unsigned requests.
         #expect(try await get("\(base)/api/v1/indicators?period=2026-13", token: admin).0 == 400)
         #expect(try await get("\(base)/api/v1/indicators?period=2026-10&level=planet", token: admin).0 == 400)
