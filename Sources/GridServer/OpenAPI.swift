@@ -64,6 +64,7 @@ enum OpenAPI {
         for (path, item) in tracking { paths[path] = item }
         for (path, item) in plans { paths[path] = item }
         for (path, item) in cases { paths[path] = item }
+        for (path, item) in assessment { paths[path] = item }
         for (path, item) in open311 { paths[path] = item }
         // One items path per collection, with its queryables as parameters.
         for layer in layers {
@@ -105,7 +106,7 @@ enum OpenAPI {
                 "license": ["name": "Proprietary"],
             ],
             "servers": [["url": "/"]],
-            "tags": .array(["OGC API", "Collections", "Tiles", "Map", "GPS", "Plans", "Service"].map { ["name": .string($0)] }),
+            "tags": .array(["OGC API", "Collections", "Tiles", "Map", "GPS", "Plans", "Cases", "Assessment", "Open311", "Service"].map { ["name": .string($0)] }),
             "paths": .object(paths),
             "components": ["parameters": parameters(layers), "schemas": schemas, "securitySchemes": [
                 "deviceToken": ["type": "http", "scheme": "bearer", "description": "A device token from civicgrid devices add"],
@@ -320,6 +321,29 @@ enum OpenAPI {
             "/api/v1/cases/{number}/actions": ["post": operation(
                 "Take a step", "One step of the loop (GB/T 30428): verify, void, file, dispatch, escalate, accept, return, request_extension, request_suspension, approve, refuse, resume, handle, pass, fail, close, supervise. 409 when the step is not allowed in the case's status, 422 for a target that does not exist or fit. With photos: multipart/form-data, the JSON in a part named action, images in parts named photo.",
                 tag: "Cases", params: [number, ifMatch], ok: caseDocument, body: step, badRequest: true, notFound: true, account: true, edit: true)],
+        ]
+    }
+
+    /// Indicators, rankings and statistics (scoped: a street sees its communities and grids, a
+    /// department itself, grid staff their own figures).
+    static var assessment: [String: JSONValue] {
+        let period = query("period", "2026-10, 2026-Q4, 2026, 2026-10-05 or 2026-10-01..2026-10-15 (local days)", ["type": "string", "minLength": 4, "maxLength": 21])
+        let level = query("level", "The units (default street)", ["type": "string", "enum": .array(UnitLevel.assessed.map { .string($0.rawValue) })])
+        let region = query("region", "Only units under this region (drill down); statistics: the region (default the account's or the district)", ["type": "string", "maxLength": 64])
+        let format = [query("f", "json (default) or csv", ["type": "string", "enum": ["json", "csv"]]),
+                      query("excel", "CSV with a byte order mark and Chinese headers", ["type": "string", "enum": ["true", "false"]])]
+        let figures: JSONValue = ["description": "The units' figures (JSON: period, level, config in force, units with counts, indicators in percent, step_hours, score, grade, rank, change), or CSV",
+                                  "content": ["application/json": ["schema": ["type": "object"]], "text/csv": ["schema": ["type": "string"]]]]
+        let who = [query("department", "One department's figures", ["type": "string", "maxLength": 64]), query("person", "One person's figures (by account name)", ["type": "string", "maxLength": 64])]
+        return [
+            "/api/v1/indicators": get("Indicators", "Each unit of a level in a period, counted now from the case histories: closing, on-time closing and handling, rework, return, extension, timely verification, filing, dispatch and check, accurate filing and dispatch, public report share, valid and missed report rates (percent), mean and p90 working hours per step, score, grade, rank among the level (units below the minimum sample are listed, not ranked), and the change against the period before and a year earlier.",
+                                      tag: "Assessment", params: [period, level, region] + who + format, ok: figures, badRequest: true, notFound: true, account: true),
+            "/api/v1/rankings": get("Rankings", "The same figures ranked; a closed month's ranking is made once and kept with the configuration in force (it does not change when later cases arrive).",
+                                    tag: "Assessment", params: [period, level, region] + format, ok: figures, badRequest: true, notFound: true, account: true),
+            "/api/v1/statistics/cases": get("Case statistics", "The cases reported in a community, street or district in the period: by category, source, status now and local hour; per day reported, filed, due to close and closed.",
+                                            tag: "Assessment", params: [period, region], ok: json(nil), badRequest: true, notFound: true, account: true),
+            "/api/v1/statistics/basic": get("Basic statistics", "A region's basic data: published grids by households (bins of 25) against the 350–500 band, grids by band per community, buildings by floors, buildings, households, people and grids per region one level down, grids by staff assigned.",
+                                            tag: "Assessment", params: [region], ok: json(nil), notFound: true, account: true),
         ]
     }
 
