@@ -49,14 +49,15 @@ try:
     # Every chart: data in it and pixels drawn on its canvas.
     charts = driver.execute_script("""
         const out = {};
-        for (const [id, c] of Object.entries(window.civicgridDashboard.charts)) {
+        for (const [id, c] of Object.entries(window.civicgridDashboard.charts)) { c.update();
             const total = c.data.datasets.reduce((a, d) => a + d.data.reduce((x, y) => x + (y || 0), 0), 0);
             const canvas = c.canvas, px = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
             let painted = 0; for (let i = 3; i < px.length; i += 4) if (px[i] > 0) painted++;
             out[id] = [total, painted];
         }
         return out;""")
-    for name in ["chTrend", "chCategory", "chSource", "chHour", "chStatus", "chHouseholds", "chBands", "chFloors"]:
+    assert wait(driver, "!!window.civicgridDashboard.charts.chCoverage", 60), "no patrol coverage chart"
+    for name in ["chTrend", "chCategory", "chSource", "chHour", "chStatus", "chHouseholds", "chBands", "chFloors", "chCoverage"]:
         assert name in charts and charts[name][0] > 0 and charts[name][1] > 500, (name, charts.get(name))
     seen["charts"] = {k: v[0] for k, v in charts.items()}
     coloured = wait(driver, "(() => { const f = window.map.queryRenderedFeatures({layers: ['assess-fill']}); return f.length ? f.length : null; })()")
