@@ -27,13 +27,7 @@ def report(description):
     return r.json()["number"]
 
 
-def wait(driver, script, seconds=30):
-    return driver.execute_async_script("""
-        const [script, seconds, done] = arguments, t0 = Date.now();
-        const tick = () => { let v = null; try { v = eval(script); } catch (e) {}
-            if (v || Date.now() - t0 > seconds * 1000) return done(v || null); setTimeout(tick, 100); };
-        tick();
-    """, script, seconds)
+wait = chromium.wait
 
 
 first, second = report("rubbish by the east gate"), report("overflowing bin at the corner")

@@ -18,13 +18,7 @@ base, token, period, shot = sys.argv[1].rstrip("/"), sys.argv[2], sys.argv[3], s
 seen = {}
 
 
-def wait(driver, script, seconds=30):
-    return driver.execute_async_script("""
-        const [script, seconds, done] = arguments, t0 = Date.now();
-        const tick = () => { let v = null; try { v = eval(script); } catch (e) {}
-            if (v || Date.now() - t0 > seconds * 1000) return done(v || null); setTimeout(tick, 100); };
-        tick();
-    """, script, seconds)
+wait = chromium.wait
 
 
 def rows(driver):

@@ -9,13 +9,7 @@ import FoundationNetworking
 /// The assessment of the demo district's generated six months over HTTP, the CLI and an
 /// independent path (a Python script over `cases export --format csv`).
 struct AssessmentEndToEndTests {
-    func ok(_ args: [String]) throws -> String {
-        let r = try civicgrid(args)
-        #expect(r.status == 0, "\(args): \(r.stderr)")
-        return r.stdout
-    }
-
-    func lastWord(_ text: String) -> String { text.split(whereSeparator: \.isWhitespace).last.map(String.init) ?? "" }
+    let ok = CasesEndToEndTests().ok, lastWord = CasesEndToEndTests().lastWord
 
     func get(_ url: String, token: String?) async throws -> (Int, Data, String) {
         var r = URLRequest(url: URL(string: url)!)
