@@ -81,20 +81,17 @@ public struct Assessor: Sendable {
         guard UnitLevel.assessed.contains(level) else { throw AssessmentError(.invalid, "level must be one of \(UnitLevel.assessed.map(\.rawValue).joined(separator: ", "))") }
         let regions = try store.read { try $0.assessedRegions() }
         if let region, regions[region] == nil { throw AssessmentError(.notFound, "no region or grid \(region)") }
-        let closed = try isClosed(period)
-        let kept = keep && period.kind == .month && closed
-        var whole: (Ranking, Data)?
-        if kept, let data = try store.read({ try $0.keptRanking(period: period.description, level: level.rawValue) }) {
-            do { whole = (try JSONDecoder().decode(Ranking.self, from: data), data) } catch { throw AssessmentError(.store, "the kept ranking of \(period) is unreadable: \(error)") }
-        }
-        if whole == nil {
+        let kept = try keep && period.kind == .month && isClosed(period)
+        var (r, data): (Ranking, Data)
+        if kept, let stored = try store.read({ try $0.keptRanking(period: period.description, level: level.rawValue) }) {
+            do { r = try JSONDecoder().decode(Ranking.self, from: stored) } catch { throw AssessmentError(.store, "the kept ranking of \(period) is unreadable: \(error)") }
+            data = stored
+        } else {
             try refresh()
-            let r = try make(level: level, period: period, regions: regions)
-            let data = r.json
+            r = try make(level: level, period: period, regions: regions)
+            data = r.json
             if kept { try store.write { try $0.keep(ranking: data, period: period.description, level: level.rawValue, at: now()) } }
-            whole = (r, data)
         }
-        guard var (r, data) = whole else { return (Ranking(period: period.description, level: level, config: try config(), units: []), Data()) }
         let visible = r.units.filter { u in Self.sees(viewer, u, regions) && (region.map { Self.lies(u.unit, under: $0, regions) } ?? true) }
         if visible.count != r.units.count {
             r.units = visible

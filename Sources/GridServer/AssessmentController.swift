@@ -79,18 +79,12 @@ struct AssessmentController {
         guard excel == nil || excel == "true" || excel == "false" else { throw Problem.badRequest("excel: true or false") }
         let region = try value(request, "region"), department = try value(request, "department"), person = try value(request, "person")
         guard [region, department, person].compactMap({ $0 }).count <= 1 else { throw Problem.badRequest("name one of region, department and person") }
-        var level: UnitLevel
+        var level = UnitLevel.street
         if let l = try value(request, "level") {
             guard let u = UnitLevel(rawValue: l), UnitLevel.assessed.contains(u) else {
                 throw Problem.badRequest("level \(l): one of \(UnitLevel.assessed.map(\.rawValue).joined(separator: ", "))")
             }
             level = u
-        } else if department != nil {
-            level = .department
-        } else if person != nil {
-            level = .person
-        } else {
-            level = .street
         }
         if department != nil { level = .department }
         if person != nil { level = .person }
