@@ -12,7 +12,7 @@ extension Ranking {
         func field(_ s: String) -> String {
             s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
         }
-        func number(_ d: Double?) -> String { d.map { $0 == $0.rounded() ? String(Int($0)) : String($0) } ?? "" }
+        func number(_ d: Double?) -> String { d.map { $0 == $0.rounded() && abs($0) < 1e15 ? String(Int($0)) : String($0) } ?? "" }
         var lines = [head.joined(separator: ",")]
         for u in units {
             var row = [u.rank.map(String.init) ?? "", u.unit, u.name ?? "", String(u.volume), number(u.score), u.grade ?? "", number(u.deductions)]

@@ -140,15 +140,16 @@ public struct AssessmentConfig: Hashable, Sendable, Codable {
     public func validate() throws(CaseError) {
         guard minimumSample >= 0 else { throw CaseError(.invalid, "minimum_sample must not be negative") }
         guard zip(grades, grades.dropFirst()).allSatisfy({ $0.minimum > $1.minimum }) else { throw CaseError(.invalid, "grades go from the highest minimum down") }
-        for d in [deductions.overdueCase, deductions.failedCheck, deductions.threeFailedChecks] where d < 0 || !d.isFinite {
-            throw CaseError(.invalid, "deductions must be finite and not negative")
+        for d in [deductions.overdueCase, deductions.failedCheck, deductions.threeFailedChecks] where !(0...100).contains(d) {
+            throw CaseError(.invalid, "deductions are points per case, 0 to 100")
         }
+        for g in grades where !(0...100).contains(g.minimum) { throw CaseError(.invalid, "grade \(g.grade): a minimum score of 0 to 100") }
         let names = Set(Indicator.allCases.map(\.rawValue) + ["volume"])
         for (level, w) in weights {
             guard let l = UnitLevel(rawValue: level), UnitLevel.assessed.contains(l) else { throw CaseError(.invalid, "weights: no level \(level)") }
             for (name, v) in w {
                 guard names.contains(name) else { throw CaseError(.invalid, "weights.\(level): no indicator \(name)") }
-                guard v >= 0, v.isFinite else { throw CaseError(.invalid, "weights.\(level).\(name) must be finite and not negative") }
+                guard (0...1_000_000).contains(v) else { throw CaseError(.invalid, "weights.\(level).\(name): 0 to 1,000,000") }
             }
             guard w.values.reduce(0, +) > 0 else { throw CaseError(.invalid, "weights.\(level) are all zero") }
         }
