@@ -1,0 +1,28 @@
+import CivicGridModel
+import Testing
+
+/// ID numbers by GB 11643 and how personal values are masked.
+struct PersonTests {
+    @Test func idNumbersAreCheckedByTheirCheckCharacter() throws {
+        // 11010519491231002X: the standard's worked example (check character X).
+        let id = try #require(IDNumber("11010519491231002x"))
+        #expect(id.value == "11010519491231002X" && id.birthYear == 1949)
+        #expect(IDNumber("110105194912310021") == nil, "a wrong check character")
+        #expect(IDNumber.problem("110105194912310021") == "the check character is wrong (GB 11643)")
+        #expect(IDNumber.problem("11010519491231002") == "an ID number has 18 characters, not 17")
+        #expect(IDNumber.problem("1101051949123100AX")?.contains("digits") == true)
+        // A well-formed check over an impossible date (1949-02-30).
+        let digits = "11010519490230002"
+        let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+        let sum = zip(digits, weights).reduce(0) { $0 + Int(String($1.0))! * $1.1 }
+        let bad = digits + String(Array("10X98765432")[sum % 11])
+        #expect(IDNumber(bad) == nil && IDNumber.problem(bad) == "the birth date in the ID number is not a date")
+        #expect(id.masked == "110***********002X")
+    }
+
+    @Test func maskedAsChineseServicesShowThem() {
+        #expect(Masking.phone("13812341234") == "138****1234")
+        #expect(Masking.phone("0512-6512") == "05*****12")
+        #expect(Masking.name("王小明") == "王**" && Masking.name("李") == "李*")
+    }
+}
