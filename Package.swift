@@ -53,6 +53,9 @@ let package = Package(
         ]),
         // Cases: intake, the loop's steps with their deadlines, routing to departments.
         .target(name: "GridCases", dependencies: ["CivicGridModel", "GridGeometry", "GridStore", .product(name: "Crypto", package: "swift-crypto")]),
+        // People: household members with ID numbers sealed by a key kept outside the database,
+        // masking, reads recorded.
+        .target(name: "GridPeople", dependencies: ["CivicGridModel", "GridStore", "GridImport", .product(name: "Crypto", package: "swift-crypto")]),
         // Assessment: indicators, scores and rankings from the cases' tallies; statistics.
         .target(name: "GridAssessment", dependencies: ["CivicGridModel", "GridStore"]),
         // The deterministic synthetic demo district.
@@ -66,7 +69,7 @@ let package = Package(
         ]),
         // HTTP: the only target that knows Hummingbird.
         .target(name: "GridServer", dependencies: [
-            "CivicGridModel", "GridGeometry", "GridStore", "GridTiles", "GridTracking", "GridPlanning", "GridCases", "GridAssessment", "CMalloc",
+            "CivicGridModel", "GridGeometry", "GridStore", "GridTiles", "GridTracking", "GridPlanning", "GridCases", "GridAssessment", "GridPeople", "CMalloc",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -79,7 +82,7 @@ let package = Package(
             .product(name: "MultipartKit", package: "multipart-kit"),
         ], resources: [.copy("Resources/map.html")]),
         .executableTarget(name: "civicgrid", dependencies: [
-            "CivicGridModel", "GridGeometry", "GridProj", "GridStore", "GridImport", "GridDemo", "GridServer", "GridPartition", "GridPlanning", "GridTiles", "GridTracking", "GridCases", "GridAssessment",
+            "CivicGridModel", "GridGeometry", "GridProj", "GridStore", "GridImport", "GridDemo", "GridServer", "GridPartition", "GridPlanning", "GridTiles", "GridTracking", "GridCases", "GridAssessment", "GridPeople",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -95,6 +98,7 @@ let package = Package(
         .testTarget(name: "GridImportTests", dependencies: ["CivicGridModel", "GridImport", "GridStore", "GridProj", "GridGeometry"]),
         .testTarget(name: "GridCasesTests", dependencies: ["CivicGridModel", "GridCases", "GridStore", "GridImport", "GridPlanning", "GridDemo", "GridGeometry"]),
         .testTarget(name: "GridDemoTests", dependencies: ["GridDemo", "GridImport", "GridStore", "GridGEOS", "GridGeometry"]),
+        .testTarget(name: "GridPeopleTests", dependencies: ["CivicGridModel", "GridPeople", "GridImport", "GridStore", "GridDemo"]),
         .testTarget(name: "GridAssessmentTests", dependencies: ["CivicGridModel", "GridAssessment", "GridCases", "GridStore", "GridDemo", "GridImport", "GridPlanning", "GridGEOS", "GridGeometry"]),
         .testTarget(name: "GridTilesTests", dependencies: ["GridTiles", "GridStore", "GridDemo", "GridImport", "GridGeometry"]),
         .testTarget(name: "GridServerTests", dependencies: ["CivicGridModel", 

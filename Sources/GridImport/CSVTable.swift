@@ -1,11 +1,11 @@
 /// A CSV table (RFC 4180: commas, double-quoted fields with "" for a quote, LF or CRLF) read
 /// by header name. Line numbers count from 1 at the header.
-struct CSVTable {
-    let header: [String]
+public struct CSVTable {
+    public let header: [String]
     /// Each record with the line it starts on.
-    let records: [(line: Int, fields: [String])]
+    public let records: [(line: Int, fields: [String])]
 
-    init(_ text: String) throws(ImportError) {
+    public init(_ text: String) throws(ImportError) {
         var rows: [(Int, [String])] = []
         var field = "", fields: [String] = [], quoted = false, line = 1, start = 1, afterQuote = false
         var chars = text.unicodeScalars.makeIterator()
@@ -53,13 +53,13 @@ struct CSVTable {
     }
 
     /// Fails unless every named column is present.
-    func require(_ columns: [String]) throws(ImportError) {
+    public func require(_ columns: [String]) throws(ImportError) {
         let missing = columns.filter { !header.contains($0) }
         guard missing.isEmpty else { throw .unreadable("missing column(s): \(missing.joined(separator: ", ")); header is \(header.joined(separator: ","))") }
     }
 
     /// A record's value in a column, trimmed; empty when absent.
-    func value(_ record: [String], _ column: String) -> String {
+    public func value(_ record: [String], _ column: String) -> String {
         guard let i = header.firstIndex(of: column), i < record.count else { return "" }
         return record[i].trimmingCharacters(in: .whitespaces)
     }

@@ -31,6 +31,7 @@ enum Schema {
         m.registerMigration("v13 case list indexes", migrate: caseListIndexes)
         m.registerMigration("v14 case density", migrate: caseDensity)
         m.registerMigration("v15 assessment", migrate: assessment)
+        m.registerMigration("v16 people and access log", migrate: people)
         return m
     }
 
@@ -513,6 +514,37 @@ enum Schema {
               definition TEXT NOT NULL,
               loaded_at TEXT NOT NULL
             );
+            """)
+    }
+
+    /// Members of households (personal: the name, the phone; the ID number only as a keyed
+    /// hash for lookup and sealed with a key kept outside this file) and the log of every read
+    /// of personal fields.
+    static func people(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE people (
+              id INTEGER PRIMARY KEY,
+              household INTEGER NOT NULL REFERENCES households(id) ON DELETE CASCADE,
+              name TEXT NOT NULL,
+              relation TEXT NOT NULL,
+              sex TEXT CHECK (sex IN ('male', 'female')),
+              birth_year INTEGER,
+              id_hash TEXT UNIQUE,
+              id_sealed BLOB,
+              phone TEXT,
+              tags TEXT NOT NULL DEFAULT '[]'
+            );
+            CREATE INDEX people_household ON people(household);
+            CREATE TABLE access_log (
+              id INTEGER PRIMARY KEY,
+              at TEXT NOT NULL,
+              account TEXT NOT NULL,
+              role TEXT NOT NULL,
+              what TEXT NOT NULL,
+              subject TEXT NOT NULL,
+              reason TEXT
+            );
+            CREATE INDEX access_log_at ON access_log(at);
             """)
     }
 

@@ -1,0 +1,103 @@
+import CivicGridModel
+import Foundation
+import GRDB
+
+/// A person as stored: the ID number only as its keyed hash and sealed bytes (the key is not
+/// in the database; GridPeople holds it).
+public struct StoredPerson: Hashable, Sendable {
+    public var person: Person
+    public var idHash: String?
+    public var idSealed: Data?
+
+    public init(person: Person, idHash: String?, idSealed: Data?) {
+        self.person = person
+        self.idHash = idHash
+        self.idSealed = idSealed
+    }
+}
+
+/// One read of personal fields: who, when, what and why.
+public struct AccessRecord: Hashable, Sendable {
+    public var at: Date
+    public var account: String
+    public var role: String
+    /// What was read, e.g. `household members`, `case reporter`, `export`.
+    public var what: String
+    /// Which: a household id, a case number.
+    public var subject: String
+    public var reason: String?
+
+    public init(at: Date, account: String, role: String, what: String, subject: String, reason: String?) {
+        self.at = at
+        self.account = account
+        self.role = role
+        self.what = what
+        self.subject = subject
+        self.reason = reason
+    }
+}
+
+extension StoreWriter {
+    @discardableResult
+    public func insert(_ p: StoredPerson) throws -> Int64 {
+        let x = p.person
+        try db.cachedStatement(sql: """
+            INSERT INTO people (household, name, relation, sex, birth_year, id_hash, id_sealed, phone, tags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [x.household, x.name, x.relation.rawValue, x.sex?.rawValue, x.birthYear, p.idHash, p.idSealed, x.phone,
+                                     try StoreJSON.encode(x.tags.map(\.rawValue).sorted())])
+        return db.lastInsertedRowID
+    }
+
+    /// Appends to the access log.
+    public func log(_ r: AccessRecord) throws {
+        try db.cachedStatement(sql: "INSERT INTO access_log (at, account, role, what, subject, reason) VALUES (?, ?, ?, ?, ?, ?)")
+            .execute(arguments: [StoreTime.text(r.at), r.account, r.role, r.what, r.subject, r.reason])
+    }
+}
+
+extension StoreReader {
+    /// A household's members, oldest first by relation to the head.
+    public func people(household: Int64) throws -> [StoredPerson] {
+        try Row.fetchAll(try db.cachedStatement(sql: """
+            SELECT id, household, name, relation, sex, birth_year, id_hash, id_sealed, phone, tags FROM people WHERE household = ? ORDER BY id
+            """), arguments: [household]).map(Self.person)
+    }
+
+    /// The person an ID number's keyed hash names.
+    public func person(idHash: String) throws -> StoredPerson? {
+        try Row.fetchOne(try db.cachedStatement(sql: """
+            SELECT id, household, name, relation, sex, birth_year, id_hash, id_sealed, phone, tags FROM people WHERE id_hash = ?
+            """), arguments: [idHash]).map(Self.person)
+    }
+
+    static func person(_ row: Row) throws -> StoredPerson {
+        let tags = try StoreJSON.decode([String].self, row["tags"], "a person's tags").compactMap(PersonTag.init(rawValue:))
+        let relation: String = row["relation"]
+        return StoredPerson(person: Person(id: row["id"], household: row["household"], name: row["name"], relation: Relation(rawValue: relation) ?? .other,
+                                           sex: (row["sex"] as String?).flatMap(Sex.init), birthYear: row["birth_year"], idNumber: nil,
+                                           phone: row["phone"], tags: Set(tags)),
+                            idHash: row["id_hash"], idSealed: row["id_sealed"])
+    }
+
+    /// The household of a building's unit.
+    public func household(building ref: String, unit: String) throws -> Int64? {
+        try Int64.fetchOne(try db.cachedStatement(sql: """
+            SELECT h.id FROM households h JOIN buildings b ON b.fid = h.building WHERE b.ref = ? AND h.unit = ?
+            """), arguments: [ref, unit])
+    }
+
+    /// The household's building, unit and community (for scope).
+    public func householdPlace(_ id: Int64) throws -> (building: Int64, unit: String, community: String?)? {
+        try Row.fetchOne(try db.cachedStatement(sql: """
+            SELECT h.building, h.unit, b.community FROM households h JOIN buildings b ON b.fid = h.building WHERE h.id = ?
+            """), arguments: [id]).map { ($0[0], $0[1], $0[2]) }
+    }
+
+    /// The access log since an instant, oldest first.
+    public func accessLog(since: Date, limit: Int = 10_000) throws -> [AccessRecord] {
+        try Row.fetchAll(try db.cachedStatement(sql: "SELECT at, account, role, what, subject, reason FROM access_log WHERE at >= ? ORDER BY id LIMIT ?"),
+                         arguments: [StoreTime.text(since), limit]).map {
+            AccessRecord(at: StoreTime.date($0[0]) ?? since, account: $0[1], role: $0[2], what: $0[3], subject: $0[4], reason: $0[5])
+        }
+    }
+}
