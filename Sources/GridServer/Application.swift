@@ -2,6 +2,7 @@ import CivicGridModel
 import CMalloc
 import GridAssessment
 import GridCases
+import GridPeople
 import Foundation
 import GridStore
 import GridTiles
@@ -37,11 +38,14 @@ public struct ServerConfiguration: Sendable {
     public var idleTimeout: Duration
     /// The map layers served as tiles and collections (the catalogue and its queries).
     public var layers: [FeatureLayer]
+    /// The key that seals ID numbers (its file lies outside the database); without it the
+    /// household members' routes answer 503.
+    public var personalKey: PersonalKey?
 
     public init(host: String = "127.0.0.1", port: Int = 8080, styles: String = "Styles", webAssets: String = ".build-web/maplibre",
                 refreshInterval: Duration = .seconds(1), offlineAfter: Double = 600, osmandPort: Int? = nil, retention: Double? = nil,
                 publicLayers: Set<String>? = nil, trustedProxies: Set<String> = [],
-                idleTimeout: Duration = .seconds(30), layers: [FeatureLayer] = FeatureLayer.standard) {
+                idleTimeout: Duration = .seconds(30), layers: [FeatureLayer] = FeatureLayer.standard, personalKey: PersonalKey? = nil) {
         self.host = host
         self.port = port
         self.styles = styles
@@ -54,6 +58,7 @@ public struct ServerConfiguration: Sendable {
         self.trustedProxies = trustedProxies
         self.idleTimeout = idleTimeout
         self.layers = layers
+        self.personalKey = personalKey
     }
 
     /// The catalogue's public layers: region and grid outlines with their counts; never
@@ -154,6 +159,7 @@ public func buildRouter(store: GridStore, tiles: TileProvider, ingestor: PingIng
     Open311Controller(store: store, intake: intake, fallbackHost: configuration.authority).register(on: router)
     SMSController(store: store, intake: intake).register(on: router)
     AssessmentController(assessor: Assessor(store: store), access: access).register(on: api)
+    PeopleController(desk: configuration.personalKey.map { PeopleDesk(store: store, key: $0) }, access: access).register(on: api)
     let watching = Watching(store: store, access: access)
     LiveController(store: store, ingestor: ingestor, configuration: configuration, watching: watching).register(on: api)
     HistoryController(watching: watching).register(on: api)

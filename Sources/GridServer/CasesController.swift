@@ -184,8 +184,18 @@ struct CasesController {
         let account = try access.require(context, Self.readers, to: "read cases")
         let (record, history) = try await readable(account, number)
         let photos = try await store.asyncRead { try $0.photos(case: number) }
+        try await recordReporterRead(record, account)
         return document(record, history: history, photos: photos, account: account)
     }
+
+    /// Who read a reporter's name or phone whole (the command centre) is recorded.
+    func recordReporterRead(_ c: CaseRecord, _ account: Account) async throws {
+        guard Self.seesReporters(account), c.reporter.name != nil || c.reporter.phone != nil else { return }
+        let entry = AccessRecord(at: Date(), account: account.name, role: account.role.rawValue, what: "case reporter", subject: c.number, reason: nil)
+        try await store.asyncWrite { try $0.log(entry) }
+    }
+
+    static func seesReporters(_ account: Account) -> Bool { account.role == .admin || account.role == .dispatcher }
 
     func act(_ request: Request, _ context: CivicContext, _ number: String) async throws -> JSONAnswer<JSONValue> {
         let account = try access.require(context, Self.actors, to: "act on cases")
@@ -207,6 +217,7 @@ struct CasesController {
         let photos = try await savePhotos(form)
         let record = try await run { [store] in try CaseDesk(store: store).act(action, on: number, by: account, version: version, note: note, photos: photos) }
         let (history, all) = try await store.asyncRead { r in (try r.history(case: number), try r.photos(case: number)) }
+        try await recordReporterRead(record, account)
         return document(record, history: history, photos: all, account: account)
     }
 
@@ -288,7 +299,7 @@ struct CasesController {
 
     /// The case document; personal fields only for roles whose work needs them.
     func document(_ c: CaseRecord, history: [CaseEvent], photos: [CasePhoto] = [], account: Account, extra: [String: JSONValue] = [:]) -> JSONAnswer<JSONValue> {
-        let personal = account.role == .admin || account.role == .dispatcher
+        let personal = Self.seesReporters(account)
         var o: [String: JSONValue] = [
             "number": .string(c.number), "category": .string(c.category), "urgency": .string(c.urgency.rawValue),
             "description": .string(c.description), "source": .string(c.source.rawValue),
@@ -326,18 +337,12 @@ struct CasesController {
              "href": .string("/api/v1/cases/\(c.number)/photos/\(p.sha256)")]
         })
         var reporter: [String: JSONValue] = [:]
-        if let name = c.reporter.name { reporter["name"] = .string(personal ? name : Self.mask(name: name)) }
-        if let phone = c.reporter.phone { reporter["phone"] = .string(personal ? phone : Self.mask(phone: phone)) }
+        if let name = c.reporter.name { reporter["name"] = .string(personal ? name : Masking.name(name)) }
+        if let phone = c.reporter.phone { reporter["phone"] = .string(personal ? phone : Masking.phone(phone)) }
         if !reporter.isEmpty { o["reporter"] = .object(reporter) }
         o.merge(extra) { _, new in new }
         return JSONAnswer(.object(o), headers: [.eTag: Self.etag(c)])
     }
-
-    static func mask(phone: String) -> String {
-        phone.count >= 7 ? String(phone.prefix(3)) + "****" + String(phone.suffix(4)) : "****"
-    }
-
-    static func mask(name: String) -> String { name.isEmpty ? "" : String(name.prefix(1)) + "**" }
 
     // MARK: Bodies
 

@@ -106,7 +106,7 @@ enum OpenAPI {
                 "license": ["name": "Proprietary"],
             ],
             "servers": [["url": "/"]],
-            "tags": .array(["OGC API", "Collections", "Tiles", "Map", "GPS", "Plans", "Cases", "Assessment", "Open311", "Service"].map { ["name": .string($0)] }),
+            "tags": .array(["OGC API", "Collections", "Tiles", "Map", "GPS", "Plans", "Cases", "Assessment", "People", "Open311", "Service"].map { ["name": .string($0)] }),
             "paths": .object(paths),
             "components": ["parameters": parameters(layers), "schemas": schemas, "securitySchemes": [
                 "deviceToken": ["type": "http", "scheme": "bearer", "description": "A device token from civicgrid devices add"],
@@ -342,6 +342,12 @@ enum OpenAPI {
                                     tag: "Assessment", params: [period, level, region] + format, ok: figures, badRequest: true, notFound: true, account: true),
             "/api/v1/statistics/cases": get("Case statistics", "The cases reported in a community, street or district in the period: by category, source, status now and local hour; per day reported, filed, due to close and closed.",
                                             tag: "Assessment", params: [period, region], ok: json(nil), badRequest: true, notFound: true, account: true),
+            "/api/v1/households/{id}/members": get("A household's members", "Name, relation, sex, birth year, ID number, phone and tags of each member: masked (陈**, 132****6915, 320***********123X) for the command centre, viewers and the grid staff of the household's grid; unmask=true answers them whole to an admin, or to the grid's staff with a reason, and the read is recorded (civicgrid audit access).",
+                                                   tag: "People", params: [pathParameter("id", "The household's id", integer: true),
+                                                                               query("unmask", "true: whole (admins; grid staff with a reason), recorded", ["type": "string", "enum": ["true", "false"]]),
+                                                                               query("reason", "Why (required of grid staff to unmask)", ["type": "string", "minLength": 1, "maxLength": 200])],
+                                                   ok: ["description": "The members", "content": ["application/json": ["schema": ["type": "array", "items": ["type": "object"]]]]],
+                                                   badRequest: true, notFound: true, account: true),
             "/api/v1/statistics/basic": get("Basic statistics", "A region's basic data: published grids by households (bins of 25) against the 350–500 band, grids by band per community, buildings by floors, buildings, households, people and grids per region one level down, grids by staff assigned.",
                                             tag: "Assessment", params: [region], ok: json(nil), notFound: true, account: true),
         ]

@@ -93,6 +93,14 @@ extension StoreReader {
             """), arguments: [id]).map { ($0[0], $0[1], $0[2]) }
     }
 
+    /// The code of the published grid a building lies in.
+    public func publishedGrid(building: Int64) throws -> String? {
+        try String.fetchOne(try db.cachedStatement(sql: """
+            SELECT g.code FROM grid_buildings gb JOIN plans p ON p.id = gb.plan AND p.status = 'published' JOIN grids g ON g.fid = gb.grid
+            WHERE gb.building = ?
+            """), arguments: [building])
+    }
+
     /// The access log since an instant, oldest first.
     public func accessLog(since: Date, limit: Int = 10_000) throws -> [AccessRecord] {
         try Row.fetchAll(try db.cachedStatement(sql: "SELECT at, account, role, what, subject, reason FROM access_log WHERE at >= ? ORDER BY id LIMIT ?"),

@@ -1,6 +1,7 @@
 import CivicGridModel
 import ArgumentParser
 import Foundation
+import GridPeople
 import GridServer
 import GridStore
 import GridTiles
@@ -54,6 +55,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel: String = "info"
 
+    @Option(help: "The key file that seals ID numbers (default: DB.key, or CIVICGRID_KEY_FILE); made when missing.")
+    var keyFile: String?
+
     func validate() throws {
         // Layers every role may read and that are not reserved to the whole jurisdiction (never positions).
         let known = Set(LayerDescriptor.standard.filter { $0.readers == Set(Role.allCases) && !$0.wholeJurisdictionOnly }.map(\.name))
@@ -82,7 +86,8 @@ struct ServeCommand: AsyncParsableCommand {
                                                 osmandPort: osmandPort, retention: retentionDays.map { $0 * 86400 },
                                                 publicLayers: Set(`public`.split(separator: ",").map(String.init)),
                                                 trustedProxies: Set(trustedProxy.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }),
-                                                idleTimeout: .milliseconds(Int64(idleTimeout * 1000)))
+                                                idleTimeout: .milliseconds(Int64(idleTimeout * 1000)),
+                                                personalKey: try PersonalKey.load(path: keyFile ?? PersonalKey.path(for: database.db)))
         var settings = IngestSettings()
         settings.dwell = dwell
         try await serve(store: store, tiles: tiles, ingestor: PingIngestor(store: store, settings: settings), configuration: configuration, logger: logger)

@@ -25,6 +25,9 @@ struct UsersCommand: ParsableCommand {
         @Option(help: "The region subtree the account works in (a district, street or community code); admins may omit it for all.")
         var region: String?
 
+        @Option(help: "For grid staff (member): the code of a grid they are responsible for (repeat for several).")
+        var grid: [String] = []
+
         func run() throws {
             guard let role = Role(rawValue: role) else {
                 throw ValidationError("--role \(self.role): expected \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -34,7 +37,11 @@ struct UsersCommand: ParsableCommand {
             let store = try GridStore(path: database.db)
             let token = DeviceToken.generate()
             do {
-                _ = try store.write { w in try w.addToken(account: try w.addAccount(name: name, role: role, region: region, department: department), tokenHash: DeviceToken.hash(token)) }
+                _ = try store.write { w in
+                    let account = try w.addAccount(name: name, role: role, region: region, department: department)
+                    try w.addGrids(grid, account: account)
+                    return try w.addToken(account: account, tokenHash: DeviceToken.hash(token))
+                }
             } catch let e as StoreError {
                 printError("error: \(e)")
                 throw ExitCode.failure

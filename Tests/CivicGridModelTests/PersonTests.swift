@@ -23,6 +23,6 @@ struct PersonTests {
     @Test func maskedAsChineseServicesShowThem() {
         #expect(Masking.phone("13812341234") == "138****1234")
         #expect(Masking.phone("0512-6512") == "05*****12")
-        #expect(Masking.name("王小明") == "王**" && Masking.name("李") == "李*")
+        #expect(Masking.name("王小明") == "王**" && Masking.name("李") == "李**" && Masking.name("欧阳小明") == "欧**")
     }
 }

@@ -51,10 +51,10 @@ public enum Masking {
         return n >= 11 ? keep(p, first: 3, last: 4) : n >= 7 ? keep(p, first: 2, last: 2) : String(repeating: "*", count: n)
     }
 
-    /// `王*` / `欧阳**`: the surname's first character only.
+    /// `王**`: the first character only, and not how long the name is.
     public static func name(_ s: String) -> String {
         guard let first = s.first else { return "" }
-        return String(first) + String(repeating: "*", count: max(1, s.count - 1))
+        return String(first) + "**"
     }
 
     public static func keep(_ s: String, first: Int, last: Int) -> String {

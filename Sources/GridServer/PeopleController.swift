@@ -1,0 +1,50 @@
+import CivicGridModel
+import Foundation
+import GridPeople
+import GridStore
+import Hummingbird
+
+/// Household members over HTTP: `GET /api/v1/households/{id}/members` answers them masked
+/// (`陈**`, `132****6915`, `320***********123X`) to the command centre, viewers and the grid
+/// staff of the household's grid; `unmask=true` answers them whole to an admin, or to the
+/// grid's staff with a `reason`, and records the read (who, when, which household, why).
+struct PeopleController {
+    /// Nil when the server has no key file.
+    let desk: PeopleDesk?
+    let access: Access
+
+    func register(on router: some RouterMethods<CivicContext>) {
+        router.get("api/v1/households/:id/members") { request, context in try await members(request, context) }
+    }
+
+    func members(_ request: Request, _ context: CivicContext) async throws -> JSONAnswer<[MemberView]> {
+        let account = try access.require(context, [.admin, .dispatcher, .viewer, .member], to: "see household members")
+        guard let desk else { throw Problem(.serviceUnavailable, "Service unavailable", detail: "this server was started without the key file that opens ID numbers (serve --key-file)") }
+        guard let id = context.parameters.get("id").flatMap(Int64.init) else { throw Problem.badRequest("a household id is a number") }
+        let q = request.uri.queryParameters
+        let unmask = q["unmask"].map(String.init)
+        guard unmask == nil || unmask == "true" || unmask == "false" else { throw Problem.badRequest("unmask: true or false") }
+        let reason = q["reason"].map(String.init)?.trimmingCharacters(in: .whitespaces)
+        if let reason, reason.isEmpty || reason.count > 200 { throw Problem.badRequest("reason: 1 to 200 characters") }
+        let store = desk.store
+        guard let place = try await store.asyncRead({ try $0.householdPlace(id) }) else { throw Problem.notFound("no household \(id)") }
+        try await access.checkScope(account, place.community ?? "", "see its households")
+        if account.role == .member {
+            let (grids, grid) = try await store.asyncRead { r in (try r.memberGrids(account: account.id), try r.publishedGrid(building: place.building)) }
+            guard let grid, grids.contains(grid) else {
+                throw Problem(.forbidden, "Forbidden", detail: "\(account.name) may see the households of their own grids only")
+            }
+        }
+        var reader: (account: String, role: String, reason: String?)?
+        if unmask == "true" {
+            switch account.role {
+            case .admin: break
+            case .member: guard reason != nil else { throw Problem.badRequest("grid staff give a reason to see a household whole: reason=…") }
+            default: throw Problem(.forbidden, "Forbidden", detail: "a \(account.role.rawValue) sees household members masked")
+            }
+            reader = (account.name, account.role.rawValue, reason)
+        }
+        let who = reader
+        return JSONAnswer(try await offload { try desk.members(household: id, unmaskedFor: who) })
+    }
+}

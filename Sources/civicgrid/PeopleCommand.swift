@@ -1,0 +1,57 @@
+import ArgumentParser
+import CivicGridModel
+import Foundation
+import GridPeople
+import GridStore
+
+struct PeopleCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "people", abstract: "Household members: personal data, ID numbers sealed with a key kept outside the database.",
+                                                    subcommands: [Import.self])
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import household members from CSV (building,unit,name,relation,sex,birth_year,id_number,phone,tags): every line checked (ID numbers by GB 11643), all or nothing, every refused line named.")
+
+        @Argument(help: "The CSV file.")
+        var file: String
+
+        @OptionGroup var database: DatabaseOption
+
+        @Option(help: "The key file (default: DB.key, or CIVICGRID_KEY_FILE); made when missing. Keep it apart from the database and its backups.")
+        var keyFile: String?
+
+        func run() throws {
+            let text = String(decoding: try readInput(file), as: UTF8.self)
+            do {
+                let store = try GridStore(path: database.db)
+                let n = try PeopleDesk(store: store, key: try PersonalKey.load(path: keyFile ?? PersonalKey.path(for: database.db))).importCSV(text)
+                print("imported \(n) people")
+            } catch {
+                printError("\(error)\nnothing was written")
+                throw ExitCode.failure
+            }
+        }
+    }
+}
+
+struct AuditCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "audit", abstract: "Who read personal data.", subcommands: [Access.self])
+
+    struct Access: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Every read of personal fields since a day or instant: time, account, role, what, which, why (tab-separated).")
+
+        @OptionGroup var database: DatabaseOption
+
+        @Option(help: "2026-11-01 (local midnight) or an ISO 8601 time.")
+        var since: String
+
+        func run() throws {
+            let store = try GridStore(path: database.db)
+            let calendar = try store.read { try $0.calendar() }
+            guard let from = Day(since).map(calendar.midnight(of:)) ?? StoreTime.date(since) else { throw ValidationError("--since \(since): a day (2026-11-01) or an ISO 8601 time") }
+            for r in try store.read({ try $0.accessLog(since: from) }) {
+                print([StoreTime.text(r.at), r.account, r.role, r.what, r.subject, r.reason ?? ""].joined(separator: "\t"))
+            }
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import CivicGridModel
+import Foundation
+import GridStore
+import Testing
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// Household members over a real server: masked by default, whole only for an admin or the
+/// grid's staff with a reason, every whole read in the access log (`civicgrid audit access`).
+struct PeopleEndToEndTests {
+    let ok = CasesEndToEndTests().ok, lastWord = CasesEndToEndTests().lastWord
+
+    func get(_ url: String, token: String?) async throws -> (Int, String) {
+        var r = URLRequest(url: URL(string: url)!)
+        if let token { r.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        let (data, response) = try await URLSession.shared.data(for: r)
+        return ((response as! HTTPURLResponse).statusCode, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test func membersAreMaskedUnlessAllowedAndEveryWholeReadIsRecorded() async throws {
+        let db = temporaryPath("gpkg")
+        try FileManager.default.copyItem(atPath: try publishedDemo(), toPath: db)
+        // A household in a published grid, and that grid.
+        let (household, building, unit, grid, otherGrid, community) = try GridStore(path: db).read { (r: StoreReader) throws -> (Int64, String, String, String, String, String) in
+            let withRecords = Set(try r.householdUnits().map(\.building))
+            let candidates = try r.buildings().filter { withRecords.contains($0.id ?? 0) && $0.ref != nil }
+            let b = try #require(try candidates.first { try r.publishedGrid(building: $0.id ?? 0) != nil })
+            let row = try #require(try r.householdsWithPersonalData(building: b.id ?? 0).first)
+            let g = try #require(try r.publishedGrid(building: row.building))
+            let other = try #require(try r.gridFigures().first { $0.code != g }?.code)
+            return (row.id ?? 0, b.ref ?? "", row.unit, g, other, b.community ?? "")
+        }
+        let id = "32050519580312123" + { () -> String in
+            let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+            let sum = zip("32050519580312123", weights).reduce(0) { $0 + ($1.0.wholeNumberValue ?? 0) * $1.1 }
+            return String(Array("10X98765432")[sum % 11])
+        }()
+        let csv = temporaryPath("csv")
+        try Data("building,unit,name,relation,sex,birth_year,id_number,phone,tags\n\(building),\(unit),欧阳明远,head,male,1958,\(id),13912345678,elderly_alone\n".utf8)
+            .write(to: URL(fileURLWithPath: csv))
+        #expect(try ok(["people", "import", csv, "--db", db]).contains("imported 1 people"))
+        let admin = lastWord(try ok(["users", "add", "--db", db, "--name", "boss", "--role", "admin"]))
+        let viewer = lastWord(try ok(["users", "add", "--db", db, "--name", "watcher", "--role", "viewer", "--region", "320599"]))
+        let staff = lastWord(try ok(["users", "add", "--db", db, "--name", "grid staff", "--role", "member", "--region", community, "--grid", grid]))
+        let far = lastWord(try ok(["users", "add", "--db", db, "--name", "far staff", "--role", "member", "--region", "320599", "--grid", otherGrid]))
+        let (server, base) = try await serve(db)
+        defer { server.terminate(); server.waitUntilExit() }
+        let url = "\(base)/api/v1/households/\(household)/members"
+
+        let (s1, masked) = try await get(url, token: viewer)
+        #expect(s1 == 200 && masked.contains("欧**") && masked.contains("139****5678") && !masked.contains("13912345678") && !masked.contains(id), "\(masked)")
+        #expect(try await get(url + "?unmask=true", token: viewer).0 == 403)
+        #expect(try await get(url, token: nil).0 == 401)
+        #expect(try await get(url, token: far).0 == 403, "another grid's staff")
+        #expect(try await get(url + "?unmask=true", token: staff).0 == 400, "grid staff need a reason")
+        let (s2, whole) = try await get(url + "?unmask=true&reason=home%20visit", token: staff)
+        #expect(s2 == 200 && whole.contains("欧阳明远") && whole.contains(id) && whole.contains("13912345678"), "\(whole)")
+        let (s3, _) = try await get(url + "?unmask=true", token: admin)
+        #expect(s3 == 200)
+        let log = try ok(["audit", "access", "--db", db, "--since", "2000-01-01"]).split(separator: "\n")
+        #expect(log.count == 2 && log[0].contains("grid staff\tmember\thousehold members\t\(household)\thome visit") && log[1].contains("boss\tadmin"), "\(log)")
+        // The database alone does not hold the ID number.
+        #expect(try Data(contentsOf: URL(fileURLWithPath: db)).range(of: Data(id.utf8)) == nil)
+    }
+}
