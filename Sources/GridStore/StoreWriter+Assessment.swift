@@ -91,9 +91,17 @@ extension StoreReader {
         while let row = try rows.next() {
             let unit: String = row[0]
             if let units, !units.contains(unit) { continue }
-            out[unit, default: Tally()].add(try TallyCodec.decode(row[1]))
+            try Self.addTally(row, into: &out[unit, default: Tally()])
         }
         return out
+    }
+
+    /// Adds a row's stored tally (column 1) without copying its bytes.
+    static func addTally(_ row: Row, into t: inout Tally) throws {
+        try row.withUnsafeData(atIndex: 1) { data in
+            guard let data else { return }
+            try data.withUnsafeBytes { try TallyCodec.add($0, into: &t) }
+        }
     }
 
     /// One unit's tally per day.
@@ -157,19 +165,27 @@ enum TallyCodec {
         put(t.steps.count)
         for s in t.steps {
             put(s.due); put(s.onTime); put(s.done); put(Int(s.seconds.rounded()))
-            put(s.histogram.count)
-            for b in s.histogram.keys.sorted() { put(b); put(s.histogram[b] ?? 0) }
+            put(s.histogram.count { $0 != 0 })
+            for (b, n) in s.histogram.enumerated() where n != 0 { put(b); put(n) }
         }
         return Data(out)
     }
 
     static func decode(_ data: Data) throws -> Tally {
-        var i = data.startIndex
+        var t = Tally()
+        try data.withUnsafeBytes { try add(UnsafeRawBufferPointer($0), into: &t) }
+        return t
+    }
+
+    /// Adds a stored tally to `t` as it reads it (no tally made in between: what sums a
+    /// period's rows fast).
+    static func add(_ bytes: UnsafeRawBufferPointer, into t: inout Tally) throws {
+        var i = 0
         func get() throws -> Int {
             var u: UInt64 = 0, shift: UInt64 = 0
             while true {
-                guard i < data.endIndex, shift < 64 else { throw StoreError("an unreadable assessment tally") }
-                let b = data[i]
+                guard i < bytes.count, shift < 64 else { throw StoreError("an unreadable assessment tally") }
+                let b = bytes[i]
                 i += 1
                 u |= UInt64(b & 0x7f) << shift
                 if b < 0x80 { break }
@@ -177,17 +193,22 @@ enum TallyCodec {
             }
             return Int(Int64(bitPattern: (u >> 1) ^ (0 &- (u & 1))))
         }
-        var t = Tally()
         let n = try get()
-        for k in 0..<n { let v = try get(); if k < t.counts.count { t.counts[k] = v } }
+        for k in 0..<n { let v = try get(); if k < t.counts.count { t.counts[k] += v } }
         let steps = try get()
         for k in 0..<steps {
-            var s = Tally.Steps()
-            s.due = try get(); s.onTime = try get(); s.done = try get(); s.seconds = Double(try get())
-            for _ in 0..<(try get()) { let b = try get(); s.histogram[b] = try get() }
-            if k < t.steps.count { t.steps[k] = s }
+            let (due, onTime, done, seconds) = (try get(), try get(), try get(), try get())
+            let pairs = try get()
+            guard k < t.steps.count else {
+                for _ in 0..<pairs { _ = try get(); _ = try get() }
+                continue
+            }
+            t.steps[k].due += due
+            t.steps[k].onTime += onTime
+            t.steps[k].done += done
+            t.steps[k].seconds += Double(seconds)
+            for _ in 0..<pairs { let b = try get(); t.steps[k].add(bucket: b, try get()) }
         }
-        return t
     }
 }
 
@@ -235,7 +256,7 @@ extension StoreReader {
             """), arguments: [level.rawValue, days.lowerBound, days.upperBound, prefix, region + ";"])
         while let row = try rows.next() {
             let unit: String = row[0]
-            out[String(unit.dropFirst(prefix.count)), default: Tally()].add(try TallyCodec.decode(row[1]))
+            try Self.addTally(row, into: &out[String(unit.dropFirst(prefix.count)), default: Tally()])
         }
         return out
     }

@@ -26,10 +26,24 @@ public struct Tally: Hashable, Sendable {
         /// Runs done, and their working time.
         public var done = 0
         public var seconds = 0.0
-        /// Runs done by working minutes, in quarter-octave buckets (see `bucket`).
-        public var histogram: [Int: Int] = [:]
+        /// Runs done by working minutes, in quarter-octave buckets (see `bucket`): empty, or
+        /// `Tally.buckets` counts.
+        public var histogram: [Int] = []
 
         public init() {}
+
+        /// Counts a run done in `seconds` of working time.
+        public mutating func count(seconds: Double) {
+            if histogram.isEmpty { histogram = [Int](repeating: 0, count: Tally.buckets) }
+            histogram[Tally.bucket(seconds: seconds)] += 1
+        }
+
+        /// Adds `n` runs to a bucket (a stored tally read back).
+        public mutating func add(bucket: Int, _ n: Int) {
+            guard (0..<Tally.buckets).contains(bucket) else { return }
+            if histogram.isEmpty { histogram = [Int](repeating: 0, count: Tally.buckets) }
+            histogram[bucket] += n
+        }
     }
 
     public var counts = [Int](repeating: 0, count: Count.allCases.count)
@@ -48,7 +62,7 @@ public struct Tally: Hashable, Sendable {
     }
 
     public var isZero: Bool {
-        counts.allSatisfy { $0 == 0 } && steps.allSatisfy { $0.due == 0 && $0.onTime == 0 && $0.done == 0 && $0.histogram.isEmpty }
+        counts.allSatisfy { $0 == 0 } && steps.allSatisfy { $0.due == 0 && $0.onTime == 0 && $0.done == 0 && $0.histogram.allSatisfy { $0 == 0 } }
     }
 
     /// Adds (`sign` 1) or takes away (-1) another tally.
@@ -59,9 +73,9 @@ public struct Tally: Hashable, Sendable {
             steps[i].onTime += sign * o.steps[i].onTime
             steps[i].done += sign * o.steps[i].done
             steps[i].seconds += Double(sign) * o.steps[i].seconds
-            for (b, n) in o.steps[i].histogram {
-                let v = steps[i].histogram[b, default: 0] + sign * n
-                steps[i].histogram[b] = v == 0 ? nil : v
+            if !o.steps[i].histogram.isEmpty {
+                if steps[i].histogram.isEmpty { steps[i].histogram = [Int](repeating: 0, count: Self.buckets) }
+                for b in 0..<Self.buckets { steps[i].histogram[b] += sign * o.steps[i].histogram[b] }
             }
         }
         // Sums of times taken away leave rounding dust.
@@ -87,19 +101,18 @@ public struct Tally: Hashable, Sendable {
     /// 19%); nil without runs.
     public func quantile(_ q: Double, of s: CaseStep) -> Double? {
         let h = self[s].histogram
-        let n = h.values.reduce(0, +)
+        let n = h.reduce(0, +)
         guard n > 0 else { return nil }
         let rank = q * Double(n)
         var below = 0
-        for b in h.keys.sorted() {
-            let c = h[b] ?? 0
+        for (b, c) in h.enumerated() where c > 0 {
             if Double(below + c) >= rank {
                 let (lo, hi) = Self.bounds(b)
                 return lo + (hi - lo) * max(0, min(1, (rank - Double(below)) / Double(c)))
             }
             below += c
         }
-        return Self.bounds(h.keys.max() ?? 0).1
+        return Self.bounds(h.lastIndex { $0 > 0 } ?? 0).1
     }
 }
 
@@ -190,7 +203,7 @@ extension CaseFacts {
                     }
                     s.done += 1
                     s.seconds += seconds
-                    s.histogram[Tally.bucket(seconds: seconds), default: 0] += 1
+                    s.count(seconds: seconds)
                     $0[run.step] = s
                 }
             } else if let due = run.due, run.ended.map({ run.supervised || $0 > due }) ?? !suspended {
