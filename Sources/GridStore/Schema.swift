@@ -1,3 +1,4 @@
+import Foundation
 import CivicGridModel
 import GRDB
 import GridGeometry
@@ -32,6 +33,7 @@ enum Schema {
         m.registerMigration("v14 case density", migrate: caseDensity)
         m.registerMigration("v15 assessment", migrate: assessment)
         m.registerMigration("v16 people and access log", migrate: people)
+        m.registerMigration("v17 monthly assessment tallies", migrate: monthlyTallies)
         return m
     }
 
@@ -546,6 +548,31 @@ enum Schema {
             );
             CREATE INDEX access_log_at ON access_log(at);
             """)
+    }
+
+    /// The daily tallies summed per calendar month as well, so that a quarter or a year is a
+    /// few rows per unit; filled from the daily ones.
+    static func monthlyTallies(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE assessment_monthly (
+              level TEXT NOT NULL,
+              month INTEGER NOT NULL,
+              unit TEXT NOT NULL,
+              tally BLOB NOT NULL,
+              PRIMARY KEY (level, month, unit)
+            ) WITHOUT ROWID;
+            """)
+        var sums: [TallyKey: Tally] = [:]
+        let rows = try Row.fetchCursor(db, sql: "SELECT level, day, unit, tally FROM assessment_daily")
+        while let row = try rows.next() {
+            guard let level = UnitLevel(rawValue: row[0]) else { continue }
+            let data: Data = row[3]
+            try sums[TallyKey(level, row[2], day: AssessmentMonth.of(day: row[1])), default: Tally()].add(TallyCodec.decode(data))
+        }
+        for (key, t) in sums where !t.isZero {
+            try db.execute(sql: "INSERT INTO assessment_monthly (level, month, unit, tally) VALUES (?, ?, ?, ?)",
+                           arguments: [key.level.rawValue, key.day, key.unit, TallyCodec.encode(t)])
+        }
     }
 
     static func outbox(_ db: Database) throws {

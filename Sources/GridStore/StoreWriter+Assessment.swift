@@ -44,11 +44,18 @@ extension StoreWriter {
         return dirty.count
     }
 
-    /// Adds tallies to the stored ones.
+    /// Adds tallies to the stored ones, per day and per month.
     private func apply(_ delta: [TallyKey: Tally]) throws {
-        let read = try db.cachedStatement(sql: "SELECT tally FROM assessment_daily WHERE level = ? AND day = ? AND unit = ?")
-        let write = try db.cachedStatement(sql: "INSERT OR REPLACE INTO assessment_daily (level, day, unit, tally) VALUES (?, ?, ?, ?)")
-        let delete = try db.cachedStatement(sql: "DELETE FROM assessment_daily WHERE level = ? AND day = ? AND unit = ?")
+        var monthly: [TallyKey: Tally] = [:]
+        for (key, change) in delta { monthly[TallyKey(key.level, key.unit, day: AssessmentMonth.of(day: key.day)), default: Tally()].add(change) }
+        try apply(delta, table: "assessment_daily", column: "day")
+        try apply(monthly, table: "assessment_monthly", column: "month")
+    }
+
+    private func apply(_ delta: [TallyKey: Tally], table: String, column: String) throws {
+        let read = try db.cachedStatement(sql: "SELECT tally FROM \(table) WHERE level = ? AND \(column) = ? AND unit = ?")
+        let write = try db.cachedStatement(sql: "INSERT OR REPLACE INTO \(table) (level, \(column), unit, tally) VALUES (?, ?, ?, ?)")
+        let delete = try db.cachedStatement(sql: "DELETE FROM \(table) WHERE level = ? AND \(column) = ? AND unit = ?")
         for (key, change) in delta where !change.isZero {
             var t = try Data.fetchOne(read, arguments: [key.level.rawValue, key.day, key.unit]).map(TallyCodec.decode) ?? Tally()
             t.add(change)
@@ -64,6 +71,7 @@ extension StoreWriter {
     public func recountAssessment() throws {
         try db.execute(sql: """
             DELETE FROM assessment_daily;
+            DELETE FROM assessment_monthly;
             DELETE FROM assessment_dirty;
             INSERT INTO assessment_dirty (fid, upto, category) SELECT fid, 0, NULL FROM cases;
             """)
@@ -83,16 +91,22 @@ extension StoreWriter {
 }
 
 extension StoreReader {
-    /// Each unit's tally of a level over days (local day numbers), optionally only some units.
+    /// Each unit's tally of a level over days (local day numbers), optionally only some units:
+    /// whole months from the monthly tallies, the days around them from the daily ones.
     public func tallies(level: UnitLevel, days: ClosedRange<Int>, units: Set<String>? = nil) throws -> [String: Tally] {
         var out: [String: Tally] = [:]
-        let rows = try Row.fetchCursor(try db.cachedStatement(sql: "SELECT unit, tally FROM assessment_daily WHERE level = ? AND day BETWEEN ? AND ?"),
-                                       arguments: [level.rawValue, days.lowerBound, days.upperBound])
-        while let row = try rows.next() {
-            let unit: String = row[0]
-            if let units, !units.contains(unit) { continue }
-            try Self.addTally(row, into: &out[unit, default: Tally()])
+        func add(_ table: String, _ column: String, _ range: ClosedRange<Int>) throws {
+            let rows = try Row.fetchCursor(try db.cachedStatement(sql: "SELECT unit, tally FROM \(table) WHERE level = ? AND \(column) BETWEEN ? AND ?"),
+                                           arguments: [level.rawValue, range.lowerBound, range.upperBound])
+            while let row = try rows.next() {
+                let unit: String = row[0]
+                if let units, !units.contains(unit) { continue }
+                try Self.addTally(row, into: &out[unit, default: Tally()])
+            }
         }
+        let (months, rest) = AssessmentMonth.split(days)
+        if let months { try add("assessment_monthly", "month", months) }
+        for r in rest { try add("assessment_daily", "day", r) }
         return out
     }
 
@@ -286,5 +300,32 @@ extension StoreReader {
             out[row[0]] = (row[1], row[2])
         }
         return out
+    }
+}
+
+/// Calendar months as numbers (year × 12 + month − 1), for the monthly tallies.
+enum AssessmentMonth {
+    static func of(day: Int) -> Int {
+        let (y, m, _) = Day.civil(fromDays: day)
+        return y * 12 + m - 1
+    }
+
+    /// The first and last day of a month number.
+    static func days(_ month: Int) -> ClosedRange<Int> {
+        let (y, m) = (month / 12, month % 12 + 1)
+        return Day.daysFromCivil(year: y, month: m, day: 1)...Day.daysFromCivil(year: y, month: m, day: Day.daysIn(month: m, year: y))
+    }
+
+    /// A run of days as the whole months in it and the days before and after them.
+    static func split(_ days: ClosedRange<Int>) -> (months: ClosedRange<Int>?, days: [ClosedRange<Int>]) {
+        var first = of(day: days.lowerBound), last = of(day: days.upperBound)
+        if Self.days(first).lowerBound < days.lowerBound { first += 1 }
+        if Self.days(last).upperBound > days.upperBound { last -= 1 }
+        guard first <= last else { return (nil, [days]) }
+        var rest: [ClosedRange<Int>] = []
+        let covered = Self.days(first).lowerBound...Self.days(last).upperBound
+        if days.lowerBound < covered.lowerBound { rest.append(days.lowerBound...(covered.lowerBound - 1)) }
+        if covered.upperBound < days.upperBound { rest.append((covered.upperBound + 1)...days.upperBound) }
+        return (first...last, rest)
     }
 }

@@ -69,6 +69,14 @@ struct AssessorTests {
         try assessor.refresh()
         let counted = try f.everything()
         #expect(kept.count == counted.count && kept == counted)
+        // Whole months come from the monthly tallies, the days around them from the daily
+        // ones: any run of days sums as its days do.
+        for (a, b) in [("2026-09-15", "2026-11-10"), ("2026-10-01", "2026-10-31"), ("2026-10-02", "2026-10-30"), ("2026-06-01", "2026-12-31")] {
+            let days = try #require(Day(a)).number...(try #require(Day(b))).number
+            var byDay = Tally()
+            for t in try f.store.read({ try $0.dailyTallies(level: .district, unit: "320599", days: days) }).values { byDay.add(t) }
+            #expect(try f.store.read { try $0.tallies(level: .district, days: days) }["320599"] == byDay, "\(a)..\(b)")
+        }
         let district = try #require(kept["district 320599"])
         #expect(district[.reports] == 400 && district[.closed] > 300, "\(district.counts)")
     }

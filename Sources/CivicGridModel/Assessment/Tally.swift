@@ -38,6 +38,17 @@ public struct Tally: Hashable, Sendable {
             histogram[Tally.bucket(seconds: seconds)] += 1
         }
 
+        /// Equal when the counts are (an empty histogram is all zeros).
+        public static func == (a: Steps, b: Steps) -> Bool {
+            a.due == b.due && a.onTime == b.onTime && a.done == b.done && a.seconds == b.seconds && a.buckets == b.buckets
+        }
+
+        public func hash(into h: inout Hasher) {
+            h.combine(due); h.combine(onTime); h.combine(done); h.combine(seconds); h.combine(buckets)
+        }
+
+        private var buckets: [Int] { histogram.isEmpty ? [Int](repeating: 0, count: Tally.buckets) : histogram }
+
         /// Adds `n` runs to a bucket (a stored tally read back).
         public mutating func add(bucket: Int, _ n: Int) {
             guard (0..<Tally.buckets).contains(bucket) else { return }
@@ -202,7 +213,7 @@ extension CaseFacts {
                         if !run.supervised, ended <= due { s.onTime += 1 }
                     }
                     s.done += 1
-                    s.seconds += seconds
+                    s.seconds += seconds.rounded()  // whole seconds: sums are exact however they are grouped
                     s.count(seconds: seconds)
                     $0[run.step] = s
                 }
