@@ -46,7 +46,7 @@ def requests(url, token, db, work):
     for name, path in dashboard(db):
         req = urllib.request.Request(url + path, headers={"Authorization": f"Bearer {token}"})
         body = urllib.request.urlopen(req).read()
-        units = len(json.loads(body).get("units", [])) if body[:1] == b"{" else body.count(b"\n") - 1
+        units = (len(json.loads(body)["units"]) if b'"units"' in body else "–") if body[:1] == b"{" else body.count(b"\n") - 1
         args = ["wrk", "-t2", "-c8", "-d5s", "--latency", "-H", f"Authorization: Bearer {token}", url + path]
         subprocess.run(args[:4] + ["-d1s"] + args[5:], capture_output=True)  # warm-up
         text = subprocess.run(args, capture_output=True, text=True, check=True).stdout
