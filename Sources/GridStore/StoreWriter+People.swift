@@ -109,3 +109,28 @@ extension StoreReader {
         }
     }
 }
+
+/// A household record with its building's ref, for generators and exports (personal).
+public struct HouseholdRecord: Hashable, Sendable {
+    public var id: Int64
+    public var building: String
+    public var unit: String
+    public var size: Int?
+    public var headName: String?
+    public var phone: String?
+}
+
+extension StoreReader {
+    /// Every household record with personal fields, by building and unit: for the demo's
+    /// generator only, never an answer.
+    public func householdRecords() throws -> [HouseholdRecord] {
+        try Row.fetchAll(try db.cachedStatement(sql: """
+            SELECT h.id, b.ref, h.unit, h.size, h.head_name, h.phone FROM households h JOIN buildings b ON b.fid = h.building
+            WHERE b.ref IS NOT NULL ORDER BY b.ref, h.unit
+            """)).map { HouseholdRecord(id: $0[0], building: $0[1], unit: $0[2], size: $0[3], headName: $0[4], phone: $0[5]) }
+    }
+
+    public func peopleCount() throws -> Int {
+        try Int.fetchOne(try db.cachedStatement(sql: "SELECT count(*) FROM people")) ?? 0
+    }
+}

@@ -4,13 +4,14 @@ import Foundation
 import GridDemo
 import GridGeometry
 import GridImport
+import GridPeople
 import GridStore
 
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
         abstract: "The built-in demo district.",
-        subcommands: [Generate.self, Load.self, Cases.self]
+        subcommands: [Generate.self, Load.self, Cases.self, People.self]
     )
 
     /// Data/demo in the source tree this binary was built from, unless told otherwise.
@@ -73,6 +74,31 @@ struct DemoCommand: ParsableCommand {
                 options.replace = kind == .regions
                 try runImport(kind, file: URL(fileURLWithPath: data).appendingPathComponent(file).path,
                               db: database.db, options: options)
+            }
+        }
+    }
+
+    struct People: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make up the members of the demo's household records (fictitious names, phones and valid ID numbers) and import them like `people import`.")
+
+        @OptionGroup var database: DatabaseOption
+
+        @Option(help: "The key file (default: DB.key, or CIVICGRID_KEY_FILE); made when missing.")
+        var keyFile: String?
+
+        func run() throws {
+            let store = try GridStore(path: database.db)
+            let (households, already) = try store.read { r in (try r.householdRecords(), try r.peopleCount()) }
+            guard already == 0 else { throw ValidationError("\(database.db) holds \(already) people already: demo people starts from none") }
+            guard !households.isEmpty else { throw ValidationError("no household records in \(database.db): load the demo first") }
+            do {
+                let desk = PeopleDesk(store: store, key: try PersonalKey.load(path: keyFile ?? PersonalKey.path(for: database.db)))
+                let n = try desk.importCSV(DemoPeople().csv(households))
+                print("\(n) people in \(households.count) households")
+            } catch {
+                printError("error: \(error)")
+                throw ExitCode.failure
             }
         }
     }

@@ -74,4 +74,18 @@ struct PeopleDeskTests {
         #expect(throws: PeopleError.self) { try other.open(sealed) }
         #expect(try store.read { try $0.person(idHash: other.hash(try #require(IDNumber(head)))) } == nil)
     }
+
+    /// The demo's made-up members: the same every time, every line accepted by the import's
+    /// checks (valid ID numbers, one per person), heads as recorded.
+    @Test func theDemosPeopleImportWhole() throws {
+        let (store, _, desk) = try fixture()
+        let households = try store.read { try $0.householdRecords() }
+        let csv = DemoPeople().csv(households)
+        #expect(csv == DemoPeople().csv(households))
+        let n = try desk.importCSV(csv)
+        #expect(n >= households.count && n == csv.split(separator: "\n").count - 1)
+        let first = try #require(households.first)
+        let members = try desk.members(household: first.id, unmaskedFor: ("test", "admin", nil))
+        #expect(members.first?.name == first.headName && members.first?.relation == "head" && members.allSatisfy { $0.idNumber.flatMap(IDNumber.init) != nil })
+    }
 }
