@@ -348,6 +348,9 @@ enum OpenAPI {
                                                                                query("reason", "Why (required of grid staff to unmask)", ["type": "string", "minLength": 1, "maxLength": 200])],
                                                    ok: ["description": "The members", "content": ["application/json": ["schema": ["type": "array", "items": ["type": "object"]]]]],
                                                    badRequest: true, notFound: true, account: true),
+            "/api/v1/buildings/{id}/households": get("A building's households", "The building's floors, household count and its households by unit with the number of members recorded; nothing personal (the 3D view's building panel).",
+                                                     tag: "People", params: [pathParameter("id", "The building's id (its feature id in the tiles)", integer: true)],
+                                                     ok: json(nil), badRequest: true, notFound: true, account: true),
             "/api/v1/statistics/basic": get("Basic statistics", "A region's basic data: published grids by households (bins of 25) against the 350–500 band, grids by band per community, buildings by floors, buildings, households, people and grids per region one level down, grids by staff assigned.",
                                             tag: "Assessment", params: [region], ok: json(nil), notFound: true, account: true),
         ]

@@ -15,6 +15,25 @@ struct PeopleController {
 
     func register(on router: some RouterMethods<CivicContext>) {
         router.get("api/v1/households/:id/members") { request, context in try await members(request, context) }
+        router.get("api/v1/buildings/:id/households") { _, context in try await households(context) }
+    }
+
+    /// A building's floors and its households by unit (no name, no phone): what the 3D view
+    /// opens when a building is clicked.
+    struct BuildingHouseholds: Codable, Sendable {
+        var building: Int64
+        var floors: Int?
+        var households: Int
+        var units: [HouseholdUnit]
+    }
+
+    func households(_ context: CivicContext) async throws -> JSONAnswer<BuildingHouseholds> {
+        let account = try access.require(context, [.admin, .dispatcher, .viewer, .member, .planner], to: "see a building's households")
+        guard let id = context.parameters.get("id").flatMap(Int64.init) else { throw Problem.badRequest("a building id is a number") }
+        guard let place = try await access.store.asyncRead({ try $0.buildingPlace(id) }) else { throw Problem.notFound("no building \(id)") }
+        try await access.checkScope(account, place.community ?? "", "see its households")
+        let units = try await access.store.asyncRead { try $0.householdUnits(building: id) }
+        return JSONAnswer(BuildingHouseholds(building: id, floors: place.floors, households: place.households, units: units))
     }
 
     func members(_ request: Request, _ context: CivicContext) async throws -> JSONAnswer<[MemberView]> {

@@ -134,3 +134,26 @@ extension StoreReader {
         try Int.fetchOne(try db.cachedStatement(sql: "SELECT count(*) FROM people")) ?? 0
     }
 }
+
+/// A household of a building as anyone allowed in may see it: no name, no phone.
+public struct HouseholdUnit: Hashable, Sendable, Codable {
+    public var id: Int64
+    public var unit: String
+    public var size: Int?
+    /// Members recorded.
+    public var members: Int
+}
+
+extension StoreReader {
+    /// A building's households by unit, with how many members are recorded; nothing personal.
+    public func householdUnits(building: Int64) throws -> [HouseholdUnit] {
+        try Row.fetchAll(try db.cachedStatement(sql: """
+            SELECT h.id, h.unit, h.size, (SELECT count(*) FROM people p WHERE p.household = h.id) FROM households h WHERE h.building = ? ORDER BY h.id
+            """), arguments: [building]).map { HouseholdUnit(id: $0[0], unit: $0[1], size: $0[2], members: $0[3]) }
+    }
+
+    /// A building's community and floors (for scope and the 3D view).
+    public func buildingPlace(_ id: Int64) throws -> (community: String?, floors: Int?, households: Int)? {
+        try Row.fetchOne(try db.cachedStatement(sql: "SELECT community, floors, households FROM buildings WHERE fid = ?"), arguments: [id]).map { ($0[0], $0[1], $0[2]) }
+    }
+}

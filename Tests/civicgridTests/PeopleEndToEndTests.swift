@@ -63,4 +63,28 @@ struct PeopleEndToEndTests {
         // The database alone does not hold the ID number.
         #expect(try Data(contentsOf: URL(fileURLWithPath: db)).range(of: Data(id.utf8)) == nil)
     }
+
+    /// The 3D view in headless Chromium (Scripts/check_people_page.py): a building of the demo's
+    /// household records extruded, clicked, its floors and units opened, a unit's members masked
+    /// for a viewer and whole (recorded) for an admin.
+    @Test func the3DViewOpensABuildingsHouseholds() async throws {
+        try requireBrowser()
+        let db = temporaryPath("gpkg")
+        try FileManager.default.copyItem(atPath: try publishedDemo(), toPath: db)
+        #expect(try ok(["demo", "people", "--db", db]).contains("people in"))
+        let viewer = lastWord(try ok(["users", "add", "--db", db, "--name", "watcher", "--role", "viewer", "--region", "320599"]))
+        let admin = lastWord(try ok(["users", "add", "--db", db, "--name", "boss", "--role", "admin"]))
+        // The tallest building with members recorded.
+        let building = try GridStore(path: db).read { (r: StoreReader) throws -> Building in
+            let refs = Set(try r.householdRecords().map(\.building))
+            return try #require(try r.buildings().filter { refs.contains($0.ref ?? "") }.max { ($0.floors ?? 0, -($0.id ?? 0)) < ($1.floors ?? 0, -($1.id ?? 0)) })
+        }
+        let (server, base) = try await serve(db)
+        defer { server.terminate(); server.waitUntilExit() }
+        let page = try checkPage([base, viewer, admin, "\(building.id ?? 0)", "\(building.label.x)", "\(building.label.y)", temporaryPath("png")],
+                                 script: "check_people_page.py")
+        #expect(page.status == 0 && page.output.contains("\"whole\""), "\(page.output)")
+        let log = try ok(["audit", "access", "--db", db, "--since", "2000-01-01"])
+        #expect(log.split(separator: "\n").count == 1 && log.contains("boss\tadmin\thousehold members"), "\(log)")
+    }
 }
