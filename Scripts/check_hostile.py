@@ -34,6 +34,7 @@ def state():
 def personal():
     con = sqlite3.connect(f"file:{DB}?mode=ro", uri=True)
     values = [v for row in con.execute("SELECT head_name, phone FROM households") for v in row if v]
+    values += [v for row in con.execute("SELECT name, phone FROM people") for v in row if v]
     con.close()
     return sorted(set(values))
 
@@ -258,6 +259,28 @@ for k in range(20):
 time.sleep(8)  # the server hands freed memory back every 5 s
 rss1 = rss()
 check(rss1 <= rss0 * 1.2, f"7 RSS {rss0} MB before, {peak} MB at most during 20 batches of 10,000, {rss1} MB after (limit {rss0 * 1.2:.0f})")
+
+# Household members: whole only for the admin (each read recorded); a viewer's answer holds
+# none of the whole values; anonymous is refused. The ID numbers the admin saw join the
+# values no anonymous answer may hold (the database holds them only sealed).
+con = sqlite3.connect(f"file:{DB}?mode=ro", uri=True)
+households = [h for (h,) in con.execute("SELECT DISTINCT household FROM people ORDER BY household LIMIT 20")]
+con.close()
+check(len(households) > 0, "the demo's people are there")
+ids = []
+for h in households:
+    s, body, _ = http("GET", f"/api/v1/households/{h}/members?unmask=true", token="admin")
+    check(s == 200, f"8 admin reads household {h} whole -> {s}")
+    whole = json.loads(body) if s == 200 else []
+    ids += [p["id_number"] for p in whole if p.get("id_number")]
+    s, body, _ = http("GET", f"/api/v1/households/{h}/members", token="viewer")
+    secrets = [v for p in whole for v in (p["name"], p.get("phone"), p.get("id_number")) if v]
+    check(s == 200 and not [v for v in secrets if v.encode() in body], f"8 a viewer sees household {h} masked")
+    s, _, _ = http("GET", f"/api/v1/households/{h}/members?unmask=true", token="viewer")
+    check(s == 403, f"8 a viewer may not unmask -> {s}")
+    anon("GET", f"/api/v1/households/{h}/members")
+PERSONAL = sorted(set(PERSONAL + ids))
+check(len(ids) > 0, f"ID numbers to look for ({len(ids)})")
 
 # Personal data and private layers in anonymous answers.
 leaks = [(p, v) for p, s, b in anonymous_bodies for v in PERSONAL if v.encode() in b]
