@@ -105,6 +105,12 @@ struct CasesCommand: ParsableCommand {
             } else {
                 print(text, terminator: "")
             }
+            // An export of personal data (the reporters) is recorded: who ran it on this machine.
+            if format == "geojson", cases.contains(where: { $0.reporter.name != nil || $0.reporter.phone != nil }) {
+                let user = ProcessInfo.processInfo.environment["USER"] ?? "unknown"
+                try store.write { try $0.log(AccessRecord(at: Date(), account: "cli:\(user)", role: "admin", what: "export cases",
+                                                          subject: "\(cases.count) cases", reason: output.map { "to \($0)" })) }
+            }
         }
 
         static func csv(_ s: String) -> String {
