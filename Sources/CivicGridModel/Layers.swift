@@ -164,6 +164,20 @@ extension LayerDescriptor {
         ], zooms: nil, readers: [.admin, .dispatcher, .viewer], wholeJurisdictionOnly: true, textIDs: true,
         withheld: ["reporter_name", "reporter_phone", "reporter_account", "description", "address", "token"])
 
+    /// Public facilities (manhole covers, street lamps, hydrants …): code, category, status,
+    /// owner department, where; nothing personal. Not in tiles (a collection, like cases).
+    public static let facilities = LayerDescriptor(
+        name: "facilities", title: "Public facilities",
+        summary: "Public facilities (the parts of digital urban management): code, category, status (intact, damaged or lost), owner department, grid and community.",
+        geometry: .point, fields: [
+            LayerField("code", .string, "Facility code"),
+            LayerField("category", .string, "Facility category code (the case catalogue's)"),
+            LayerField("status", .string, "intact, damaged or lost"),
+            LayerField("department", .string, "Owner department code"),
+            LayerField("grid", .string, "Grid code"),
+            LayerField("community", .string, "Community code"),
+        ], zooms: nil, textIDs: true)
+
     /// CivicGrid's layers, in drawing order (bottom first).
-    public static let standard: [LayerDescriptor] = [districts, streets, communities, grids, buildings, roads, positions, cases]
+    public static let standard: [LayerDescriptor] = [districts, streets, communities, grids, buildings, roads, positions, cases, facilities]
 }

@@ -17,6 +17,8 @@ public struct CaseReport: Sendable {
     public var token: String?
     /// Photos sent with the report (their files stored already: `GridStore.savePhoto`).
     public var photos: [CasePhoto] = []
+    /// A public facility's code: the case takes its category and location.
+    public var facility: String?
 
     public init(category: String, description: String, location: Coordinate, address: String? = nil, source: CaseSource,
                 reporter: Reporter = Reporter(), urgency: Urgency? = nil, token: String? = nil) {
@@ -66,7 +68,13 @@ public struct CaseDesk: Sendable {
     }
 
     /// `report` inside `w`, for a validated report: the account's scope checked, the case filed.
-    public static func intake(_ r: CaseReport, by account: Account?, at: Date, in w: StoreWriter) throws -> CaseRecord {
+    public static func intake(_ report: CaseReport, by account: Account?, at: Date, in w: StoreWriter) throws -> CaseRecord {
+        var r = report
+        var facility: Facility?
+        if let code = r.facility {
+            guard let f = try w.reader.facility(code: code) else { throw CaseError(.invalid, "no facility \(code)") }
+            (r.category, r.location, facility) = (f.category, f.location, f)
+        }
         if let account, let root = account.region {
             let place = try w.reader.place(of: r.location)
             if let desk = place.desks.first, try !w.reader.isRegion(desk, under: root) {
@@ -74,7 +82,46 @@ public struct CaseDesk: Sendable {
             }
         }
         let verified = account.map { [.member, .dispatcher, .admin].contains($0.role) } ?? false
-        return try file(r, number: nil, actor: account?.name ?? r.source.rawValue, verified: verified, at: at, in: w)
+        let record = try file(r, number: nil, actor: account?.name ?? r.source.rawValue, verified: verified, at: at, in: w)
+        if let id = record.id, let fid = facility?.id { try w.link(case: id, facility: fid) }
+        return record
+    }
+
+    /// Imports public facilities (GeoJSON points with `code`, `category` — a facility category
+    /// of the catalogue —, `status` intact|damaged|lost, `department`?): every feature checked,
+    /// all written in one transaction or none; every refused feature named by its index.
+    public func importFacilities(_ features: [Feature]) throws(CaseError) -> Int {
+        try transaction { w throws in
+            let r = w.reader
+            let categories = Dictionary(try r.categories().map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
+            let departments = Set(try r.departments().map(\.code))
+            var refused: [String] = [], codes: [String: Int] = [:], made: [Facility] = []
+            for (i, f) in features.enumerated() {
+                func string(_ k: String) -> String? { if case .string(let s)? = f.properties[k] { s } else { nil } }
+                var why: [String] = []
+                guard case .point(let p)? = f.geometry else { refused.append("feature \(i): a facility is a point"); continue }
+                let code = string("code") ?? ""
+                if code.isEmpty || code.count > 64 { why.append("code: 1 to 64 characters") }
+                if let earlier = codes[code] { why.append("code \(code) also feature \(earlier)") }
+                codes[code] = i
+                if try r.facility(code: code) != nil { why.append("code \(code) exists already") }
+                let category = categories[string("category") ?? ""]
+                if category == nil { why.append("category \(string("category") ?? ""): not in the catalogue") } else if category?.kind != .facility { why.append("category \(category?.code ?? ""): not a facility category") }
+                let status = FacilityStatus(rawValue: string("status") ?? "intact")
+                if status == nil { why.append("status: intact, damaged or lost") }
+                let department = string("department")
+                if let d = department, !departments.contains(d) { why.append("department \(d): none such") }
+                let place = try r.place(of: p)
+                if place.desks.isEmpty { why.append("outside every region of the jurisdiction") }
+                guard why.isEmpty, let category, let status else { refused.append("feature \(i): " + why.joined(separator: "; ")); continue }
+                made.append(Facility(code: code, category: category.code, status: status, department: department ?? category.department, location: p, place: place))
+            }
+            guard refused.isEmpty else {
+                throw CaseError(.invalid, refused.joined(separator: "\n") + "\nrefused \(refused.count) of \(features.count) facilities; nothing was written")
+            }
+            for f in made { try w.insert(f) }
+            return made.count
+        }
     }
 
     /// A new case in `w`: where it lies, numbered by day unless `number` is given, its first

@@ -27,6 +27,7 @@ struct CasesController {
         router.post("api/v1/cases") { request, context in try await report(request, context) }
         router.get("api/v1/cases") { request, context in try await list(request, context) }
         router.get("api/v1/departments") { _, context in try await departments(context) }
+        router.get("api/v1/facilities/:code/cases") { _, context in try await facilityCases(context, try context.parameters.require("code")) }
         router.get("api/v1/me") { _, context in try me(context) }
         router.get("api/v1/cases/:number") { _, context in try await show(context, try context.parameters.require("number")) }
         router.post("api/v1/cases/:number/actions") { request, context in try await act(request, context, try context.parameters.require("number")) }
@@ -165,6 +166,22 @@ struct CasesController {
         if let r = account.region { o["region"] = .string(r) }
         if let d = account.department { o["department"] = .string(d) }
         return JSONAnswer(.object(o))
+    }
+
+    /// A facility and the cases that named it, newest first (public fields, within the
+    /// account's region).
+    func facilityCases(_ context: CivicContext, _ code: String) async throws -> JSONAnswer<JSONValue> {
+        let account = try access.require(context, [.admin, .dispatcher, .viewer, .member, .department], to: "read a facility's cases")
+        guard let f = try await store.asyncRead({ try $0.facility(code: code) }) else { throw Problem.notFound("no facility \(code)") }
+        if let community = f.place.community { try await access.checkScope(account, community, "read its facilities") }
+        let found = try await store.asyncRead { try $0.cases(facility: f.id ?? 0) }
+        let items: [JSONValue] = found.map { c in
+            ["number": .string(c.number), "category": .string(c.category), "status": .string(c.state.status.rawValue), "open": .bool(c.state.status.isOpen),
+             "created_at": .string(StoreTime.text(c.createdAt)), "closed_at": c.closedAt.map { .string(StoreTime.text($0)) } ?? .null]
+        }
+        return JSONAnswer(["facility": ["code": .string(f.code), "category": .string(f.category), "status": .string(f.status.rawValue),
+                                        "department": f.department.map(JSONValue.string) ?? .null, "location": [.number(f.location.x), .number(f.location.y)]],
+                           "open": .number(Double(found.filter { $0.state.status.isOpen }.count)), "cases": .array(items)])
     }
 
     /// The departments cases go to: code, names, the region they serve, the categories they
@@ -356,8 +373,9 @@ struct CasesController {
             guard case .number(let n)? = o[key], n.isFinite else { throw Problem.badRequest("\(key) must be a number") }
             return n
         }
-        guard let category = try string("category", max: 16), let description = try string("description", max: 2000) else {
-            throw Problem.badRequest("category and description are required")
+        let facility = try string("facility", max: 64)
+        guard let category = try string("category", max: 16) ?? (facility != nil ? "" : nil), let description = try string("description", max: 2000) else {
+            throw Problem.badRequest("category and description are required (or facility and description)")
         }
         var source = defaultSource
         if let s = try string("source", max: 20) {
@@ -381,8 +399,12 @@ struct CasesController {
                 }
             }
         }
-        return CaseReport(category: category, description: description, location: Coordinate(try number("lon"), try number("lat")),
-                          address: try string("address", max: 200), source: source, reporter: reporter, urgency: urgency)
+        // A facility's case lies where the facility stands.
+        let location = facility != nil && o["lon"] == nil && o["lat"] == nil ? Coordinate(0, 0) : Coordinate(try number("lon"), try number("lat"))
+        var report = CaseReport(category: category, description: description, location: location,
+                                address: try string("address", max: 200), source: source, reporter: reporter, urgency: urgency)
+        report.facility = facility
+        return report
     }
 
     /// `{"action": name, …}` with the fields the action needs.

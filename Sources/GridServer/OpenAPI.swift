@@ -264,7 +264,7 @@ enum OpenAPI {
         let number = pathParameter("number", "Case number, e.g. 202611300042")
         let ifMatch: JSONValue = ["name": "If-Match", "in": "header", "required": true, "description": "The case's ETag as last read", "schema": ["type": "string"]]
         let report: JSONValue = ["required": true, "content": ["application/json": ["schema": [
-            "type": "object", "required": ["category", "description", "lon", "lat"],
+            "type": "object", "required": ["description"], "description": "category, lon and lat are required unless facility names a public facility",
             "properties": [
                 "category": ["type": "string", "maxLength": 16], "description": ["type": "string", "minLength": 1, "maxLength": 2000],
                 "lon": ["type": "number", "minimum": -180, "maximum": 180], "lat": ["type": "number", "minimum": -90, "maximum": 90],
@@ -272,6 +272,7 @@ enum OpenAPI {
                 "source": ["type": "string", "enum": .array(CaseSource.allCases.map { .string($0.rawValue) })],
                 "urgency": ["type": "string", "enum": .array(Urgency.allCases.map { .string($0.rawValue) })],
                 "reporter": ["type": "object", "properties": ["name": ["type": "string", "maxLength": 100], "phone": ["type": "string", "maxLength": 100]]],
+                "facility": ["type": "string", "maxLength": 64, "description": "A public facility's code: the case takes its category and location (category, lon and lat may then be left out)"],
             ],
         ]]]]
         let step: JSONValue = ["required": true, "content": ["application/json": ["schema": [
@@ -299,6 +300,8 @@ enum OpenAPI {
                               "post": operation(
                 "Report a case", "Files a problem where it lies (published grid, community, street, district), numbered by day, at its community's desk; reports by grid staff and the command centre are verified as made. Answers 201 with the case and its ETag. With photos: multipart/form-data, the JSON in a part named report and up to 6 JPEG or PNG images (10 MB each) in parts named photo.",
                 tag: "Cases", params: [], ok: caseDocument, body: report, badRequest: true, account: true)],
+            "/api/v1/facilities/{code}/cases": get("A facility's cases", "The public facility (code, category, status, owner department, location) and the cases that named it, newest first, with how many are open.",
+                                                   tag: "Cases", params: [pathParameter("code", "The facility's code")], ok: json(nil), notFound: true, account: true),
             "/api/v1/me": get("Who am I", "The token's account: name, role, region, department.", tag: "Cases", params: [], ok: json(nil), account: true),
             "/api/v1/departments": get("Departments", "The departments cases are dispatched to: code, name, name_en, the region they serve, the categories they handle.",
                                        tag: "Cases", params: [], ok: json(nil), account: true),

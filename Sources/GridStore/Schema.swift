@@ -34,6 +34,7 @@ enum Schema {
         m.registerMigration("v15 assessment", migrate: assessment)
         m.registerMigration("v16 people and access log", migrate: people)
         m.registerMigration("v17 monthly assessment tallies", migrate: monthlyTallies)
+        m.registerMigration("v18 public facilities", migrate: facilities)
         return m
     }
 
@@ -573,6 +574,30 @@ enum Schema {
             try db.execute(sql: "INSERT INTO assessment_monthly (level, month, unit, tally) VALUES (?, ?, ?, ?)",
                            arguments: [key.level.rawValue, key.day, key.unit, TallyCodec.encode(t)])
         }
+    }
+
+    /// Public facilities (the "parts" of digital urban management: manhole covers, street
+    /// lamps, hydrants …), a point layer; the cases that name one.
+    static func facilities(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE facilities (
+              fid INTEGER PRIMARY KEY AUTOINCREMENT,
+              geom POINT NOT NULL,
+              code TEXT NOT NULL UNIQUE,
+              category TEXT NOT NULL REFERENCES case_categories(code),
+              status TEXT NOT NULL CHECK (status IN ('intact', 'damaged', 'lost')),
+              department TEXT REFERENCES departments(code) ON UPDATE CASCADE,
+              grid TEXT,
+              community TEXT
+            );
+            CREATE INDEX facilities_community ON facilities(community);
+            CREATE TABLE case_facilities (
+              case_fid INTEGER PRIMARY KEY REFERENCES cases(fid) ON DELETE CASCADE,
+              facility INTEGER NOT NULL REFERENCES facilities(fid) ON DELETE CASCADE
+            );
+            CREATE INDEX case_facilities_facility ON case_facilities(facility);
+            """)
+        try registerFeatureTable(db, table: "facilities", geometryType: "POINT", description: "Public facilities: manhole covers, street lamps, hydrants, bins …")
     }
 
     static func outbox(_ db: Database) throws {

@@ -126,6 +126,11 @@ public struct LayerQuery: Sendable {
             columns: ["number": "c.number", "category": "c.category", "urgency": "c.urgency", "source": "c.source", "status": "c.status",
                       "holder": "c.holder", "grid": "c.grid", "community": "c.community", "created_at": "c.created_at", "due": "c.due"],
             cacheable: false),
+        "facilities": LayerQuery(
+            from: "facilities x", id: "x.code", key: "x.fid", geometry: "x.geom", rtree: ("rtree_facilities_geom", "x.fid"),
+            columns: ["code": "x.code", "category": "x.category", "status": "x.status", "department": "x.department", "grid": "x.grid",
+                      "community": "x.community"],
+            cacheable: false),
     ]
 }
 

@@ -5,6 +5,46 @@ import GridCases
 import GridGeometry
 import GridStore
 
+struct FacilitiesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "facilities", abstract: "Public facilities (manhole covers, street lamps, hydrants …).",
+                                                    subcommands: [Import.self])
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import public facilities from GeoJSON points (code, category: a facility category of the catalogue, status intact|damaged|lost, department?): all or nothing, every refused feature named.")
+
+        @Argument(help: "The GeoJSON file.")
+        var file: String
+
+        @OptionGroup var database: DatabaseOption
+
+        func run() throws {
+            let document: GeoJSON.Document
+            do { document = try GeoJSON.decodeDocument(try readInput(file)) } catch {
+                printError("error: \(error)")
+                throw ExitCode.failure
+            }
+            var features: [Feature] = [], refused: [String] = []
+            for (i, r) in document.features.enumerated() {
+                switch r {
+                case .success(let f): features.append(f)
+                case .failure(let e): refused.append("feature \(i): \(e)")
+                }
+            }
+            guard refused.isEmpty else {
+                printError(refused.joined(separator: "\n") + "\nrefused \(refused.count) of \(document.features.count) facilities; nothing was written")
+                throw ExitCode.failure
+            }
+            do {
+                print("imported \(try CaseDesk(store: try GridStore(path: database.db)).importFacilities(features)) facilities")
+            } catch {
+                printError("error: \(error)")
+                throw ExitCode.failure
+            }
+        }
+    }
+}
+
 struct CasesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "cases", abstract: "Cases: export and import them with their whole history.",
                                                     subcommands: [Export.self, Import.self])

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CivicGridModel
 import Foundation
+import GridCases
 import GridDemo
 import GridGeometry
 import GridImport
@@ -11,7 +12,7 @@ struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
         abstract: "The built-in demo district.",
-        subcommands: [Generate.self, Load.self, Cases.self, People.self]
+        subcommands: [Generate.self, Load.self, Cases.self, People.self, Facilities.self]
     )
 
     /// Data/demo in the source tree this binary was built from, unless told otherwise.
@@ -74,6 +75,26 @@ struct DemoCommand: ParsableCommand {
                 options.replace = kind == .regions
                 try runImport(kind, file: URL(fileURLWithPath: data).appendingPathComponent(file).path,
                               db: database.db, options: options)
+            }
+        }
+    }
+
+    struct Facilities: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Place the demo's public facilities (beside every sixth building, the catalogue's facility categories in turn, a few damaged or lost) and import them like `facilities import`.")
+
+        @OptionGroup var database: DatabaseOption
+
+        func run() throws {
+            let store = try GridStore(path: database.db)
+            let (buildings, categories, already) = try store.read { r in (try r.buildings(), try r.categories(), try r.facilityCount()) }
+            guard already == 0 else { throw ValidationError("\(database.db) holds \(already) facilities already: demo facilities starts from none") }
+            guard categories.contains(where: { $0.kind == .facility }) else { throw ValidationError("no facility categories: import Data/cases/categories.csv first") }
+            do {
+                print("\(try CaseDesk(store: store).importFacilities(DemoFacilities().features(buildings: buildings, categories: categories))) facilities")
+            } catch {
+                printError("error: \(error)")
+                throw ExitCode.failure
             }
         }
     }

@@ -121,6 +121,39 @@ struct CaseDeskTests {
         #expect(try f.store.read { try $0.case(number: c.number) } == c)
     }
 
+    /// Public facilities: imported all or nothing with every refused feature named; a case that
+    /// names one takes its category and place, and the facility lists it.
+    @Test func facilitiesAreImportedAndNamedByCases() throws {
+        let f = try CaseFixture()
+        func point(_ code: String, _ category: String, status: String = "intact", at p: Coordinate? = nil) -> Feature {
+            Feature(id: .string(code), geometry: .point(p ?? f.spot), properties: ["code": .string(code), "category": .string(category), "status": .string(status)])
+        }
+        let bad = [point("L1", "5101"), point("L1", "5101"), point("L2", "0101"), point("L3", "9999"), point("L4", "5101", status: "broken"),
+                   Feature(id: nil, geometry: .lineString(LineString(unchecked: [f.spot, Coordinate(f.spot.x + 0.001, f.spot.y)])), properties: ["code": "L5"]),
+                   point("L6", "5101", at: Coordinate(10, 10))]
+        do {
+            _ = try f.desk.importFacilities(bad)
+            Issue.record("refused")
+        } catch {
+            for text in ["feature 1: code L1 also feature 0", "feature 2: category 0101: not a facility category", "feature 3: category 9999: not in the catalogue",
+                         "feature 4: status: intact, damaged or lost", "feature 5: a facility is a point", "feature 6: outside every region",
+                         "refused 6 of 7 facilities; nothing was written"] {
+                #expect(error.description.contains(text), "\(text) in \(error)")
+            }
+        }
+        #expect(try f.store.read { try $0.facilityCount() } == 0)
+        #expect(try f.desk.importFacilities([point("L1", "5101", status: "damaged")]) == 1)
+        let lamp = try #require(try f.store.read { try $0.facility(code: "L1") })
+        #expect(lamp.status == .damaged && lamp.place.grid == f.grid && lamp.department != nil)
+        var report = CaseReport(category: "", description: "the lamp is out", location: Coordinate(0, 0), source: .gridStaff)
+        report.facility = "L1"
+        let c = try f.desk.report(report, by: f.staff)
+        #expect(c.category == "5101" && c.location == f.spot && c.place.grid == f.grid)
+        #expect(try f.store.read { try $0.cases(facility: lamp.id ?? 0) }.map(\.number) == [c.number])
+        report.facility = "L9"
+        #expect(throws: CaseError.self) { try f.desk.report(report, by: f.staff) }
+    }
+
     @Test func staleVersionsAndDeniedStepsChangeNothing() throws {
         let f = try CaseFixture()
         let c = try f.report(by: f.staff)

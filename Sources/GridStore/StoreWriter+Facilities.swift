@@ -1,0 +1,49 @@
+import CivicGridModel
+import Foundation
+import GRDB
+import GridGeometry
+
+extension StoreWriter {
+    @discardableResult
+    public func insert(_ f: Facility) throws -> Int64 {
+        try db.cachedStatement(sql: """
+            INSERT INTO facilities (geom, code, category, status, department, grid, community) VALUES (?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [GeoPackageBinary.encode(.point(f.location)), f.code, f.category, f.status.rawValue, f.department, f.place.grid, f.place.community])
+        return db.lastInsertedRowID
+    }
+
+    /// Notes that a case names a facility.
+    public func link(case fid: Int64, facility: Int64) throws {
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO case_facilities (case_fid, facility) VALUES (?, ?)").execute(arguments: [fid, facility])
+    }
+}
+
+extension StoreReader {
+    public func facility(code: String) throws -> Facility? {
+        try Row.fetchOne(try db.cachedStatement(sql: "SELECT fid, geom, code, category, status, department, grid, community FROM facilities WHERE code = ?"),
+                         arguments: [code]).map { row in
+            guard case .point(let p) = try GeoPackageBinary.decode(row["geom"]).geometry, let status = FacilityStatus(rawValue: row["status"]) else {
+                throw StoreError("facility \(code): unreadable")
+            }
+            return Facility(id: row["fid"], code: row["code"], category: row["category"], status: status, department: row["department"], location: p,
+                            place: CasePlace(grid: row["grid"], community: row["community"]))
+        }
+    }
+
+    /// The numbers of the cases that named a facility, newest first.
+    public func cases(facility fid: Int64) throws -> [CaseRecord] {
+        try Row.fetchAll(try db.cachedStatement(sql: """
+            SELECT \(Self.qualifiedCaseColumns) FROM cases c JOIN case_facilities l ON l.case_fid = c.fid WHERE l.facility = ? ORDER BY c.created_at DESC, c.fid DESC
+            """), arguments: [fid]).map(Self.caseRecord)
+    }
+
+    /// The facility a case names.
+    public func facility(ofCase fid: Int64) throws -> String? {
+        try String.fetchOne(try db.cachedStatement(sql: "SELECT f.code FROM facilities f JOIN case_facilities l ON l.facility = f.fid WHERE l.case_fid = ?"),
+                            arguments: [fid])
+    }
+
+    public func facilityCount() throws -> Int {
+        try Int.fetchOne(try db.cachedStatement(sql: "SELECT count(*) FROM facilities")) ?? 0
+    }
+}
