@@ -59,7 +59,8 @@ struct CasesEndToEndTests {
         func watch(_ token: String, lastEventID: Int? = nil) throws -> (Process, Collected) {
             let curl = Process(), out = Pipe()
             curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-            curl.arguments = ["-sN", "--max-time", "60", "-H", "Authorization: Bearer \(token)"]
+            // Open for as long as the test may take on a loaded machine; stopped when it ends.
+            curl.arguments = ["-sN", "--max-time", "600", "-H", "Authorization: Bearer \(token)"]
                 + (lastEventID.map { ["-H", "Last-Event-ID: \($0)"] } ?? []) + ["\(base)/api/v1/cases/stream"]
             curl.standardOutput = out
             let collected = Collected(out)
@@ -68,8 +69,8 @@ struct CasesEndToEndTests {
         }
         let (centreCurl, centreFeed) = try watch(centre), (cleanCurl, cleanFeed) = try watch(clean)
         defer { for c in [centreCurl, cleanCurl] where c.isRunning { c.terminate() } }
-        _ = await centreFeed.wait(seconds: 20) { $0.contains(": cases after") }
-        _ = await cleanFeed.wait(seconds: 20) { $0.contains(": cases after") }
+        _ = await centreFeed.wait(seconds: 60) { $0.contains(": cases after") }
+        _ = await cleanFeed.wait(seconds: 60) { $0.contains(": cases after") }
         var numbers: [String] = []
         for _ in 0..<3 {
             let body = #"{"category":"0101","description":"rubbish","lon":\#(point.x),"lat":\#(point.y),"reporter":{"name":"王某","phone":"13800001234"}}"#
@@ -90,18 +91,19 @@ struct CasesEndToEndTests {
             text.components(separatedBy: "\n").filter { $0.hasPrefix("data: ") }
                 .compactMap { try? JSONSerialization.jsonObject(with: Data($0.dropFirst(6).utf8)) as? [String: Any] }
         }
-        let centreText = await centreFeed.wait(seconds: 20) { events($0).count >= 15 }
+        let centreText = await centreFeed.wait(seconds: 60) { events($0).count >= 15 }
         let seen = events(centreText)
         #expect(seen.count == 15 && seen.filter { $0["kind"] as? String == "new" }.count == 3, "\(centreText)")
         #expect(seen.compactMap { $0["number"] as? String }.filter { $0 == numbers[0] }.count == 5)
         #expect(!centreText.contains("13800001234") && !centreText.contains("王某"), "no reporter in the feed")
-        let cleanText = await cleanFeed.wait(seconds: 20) { events($0).count >= 9 }
+        let cleanText = await cleanFeed.wait(seconds: 60) { events($0).count >= 9 }
         #expect(events(cleanText).compactMap { $0["action"] as? String }.sorted() == (Array(repeating: "accept", count: 3) + Array(repeating: "dispatch", count: 3)
             + Array(repeating: "handle", count: 3)), "the department's own steps only: \(cleanText)")
         // A client that reconnects with the last id it saw gets what followed.
         let feedIDs = seen.compactMap { ($0["id"] as? NSNumber)?.intValue }
+        try #require(feedIDs.count == 15, "the whole feed first")
         let (resumedCurl, resumedFeed) = try watch(centre, lastEventID: feedIDs[11])
-        let resumed = await resumedFeed.wait(seconds: 20) { events($0).count >= 3 }
+        let resumed = await resumedFeed.wait(seconds: 60) { events($0).count >= 3 }
         resumedCurl.terminate()
         #expect(events(resumed).compactMap { ($0["id"] as? NSNumber)?.intValue } == Array(feedIDs[12...]), "\(resumed)")
 

@@ -54,12 +54,12 @@ struct GPSEndToEndTests {
         // in (the server subscribes before it reads the snapshot, so nothing falls between).
         let curl = Process()
         curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        curl.arguments = ["-sN", "--max-time", "60", "\(base)/api/v1/live/stream?access_token=\(apiToken)"]
+        curl.arguments = ["-sN", "--max-time", "600", "\(base)/api/v1/live/stream?access_token=\(apiToken)"]
         let curlOut = Pipe()
         curl.standardOutput = curlOut
         let stream = Collected(curlOut)
         try curl.run()
-        _ = await stream.wait(seconds: 20) { $0.contains("event: snapshot") }
+        _ = await stream.wait(seconds: 60) { $0.contains("event: snapshot") }
 
         let now = Int(Date().timeIntervalSince1970)
         let form = "id=phone-1&lat=\(lat)&lon=\(lon)&timestamp=\(now - 1)&token=\(token)"
@@ -73,7 +73,7 @@ struct GPSEndToEndTests {
         #expect(other.hasPrefix("HTTP/1.1 200 OK"), "\(other)")
         #expect(try run("/usr/bin/sqlite3", [db, "SELECT count(*), count(grid) FROM pings WHERE device = 'phone-1'"]).output.hasPrefix("6|6"))
 
-        let events = await stream.wait(seconds: 30) { $0.components(separatedBy: "event: position\n").count - 1 >= 6 }
+        let events = await stream.wait(seconds: 60) { $0.components(separatedBy: "event: position\n").count - 1 >= 6 }
         curl.terminate()
         #expect(events.hasPrefix("retry: 2000\nevent: snapshot\ndata: {"), "\(events.prefix(200))")
         #expect(events.components(separatedBy: "event: position\ndata: ").count - 1 == 6, "\(events)")
