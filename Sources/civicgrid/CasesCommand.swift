@@ -5,6 +5,28 @@ import GridCases
 import GridGeometry
 import GridStore
 
+/// The features of a GeoJSON file, or every one that cannot be read named (the reader's
+/// messages say which) and the command failed: nothing is written.
+func readFeatures(_ file: String, plural: String) throws -> [Feature] {
+    let document: GeoJSON.Document
+    do { document = try GeoJSON.decodeDocument(try readInput(file)) } catch {
+        printError("error: \(error)")
+        throw ExitCode.failure
+    }
+    var features: [Feature] = [], refused: [String] = []
+    for r in document.features {
+        switch r {
+        case .success(let f): features.append(f)
+        case .failure(let e): refused.append("\(e)")
+        }
+    }
+    guard refused.isEmpty else {
+        printError(refused.joined(separator: "\n") + "\nrefused \(refused.count) of \(document.features.count) \(plural); nothing was written")
+        throw ExitCode.failure
+    }
+    return features
+}
+
 struct FacilitiesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "facilities", abstract: "Public facilities (manhole covers, street lamps, hydrants …).",
                                                     subcommands: [Import.self])
@@ -19,22 +41,7 @@ struct FacilitiesCommand: ParsableCommand {
         @OptionGroup var database: DatabaseOption
 
         func run() throws {
-            let document: GeoJSON.Document
-            do { document = try GeoJSON.decodeDocument(try readInput(file)) } catch {
-                printError("error: \(error)")
-                throw ExitCode.failure
-            }
-            var features: [Feature] = [], refused: [String] = []
-            for (i, r) in document.features.enumerated() {
-                switch r {
-                case .success(let f): features.append(f)
-                case .failure(let e): refused.append("feature \(i): \(e)")
-                }
-            }
-            guard refused.isEmpty else {
-                printError(refused.joined(separator: "\n") + "\nrefused \(refused.count) of \(document.features.count) facilities; nothing was written")
-                throw ExitCode.failure
-            }
+            let features = try readFeatures(file, plural: "facilities")
             do {
                 print("imported \(try CaseDesk(store: try GridStore(path: database.db)).importFacilities(features)) facilities")
             } catch {
@@ -59,25 +66,7 @@ struct CasesCommand: ParsableCommand {
         @OptionGroup var database: DatabaseOption
 
         func run() throws {
-            let data = try readInput(file)
-            let document: GeoJSON.Document
-            do {
-                document = try GeoJSON.decodeDocument(data)
-            } catch {
-                printError("error: \(error)")
-                throw ExitCode.failure
-            }
-            var features: [Feature] = [], refused: [String] = []
-            for (i, r) in document.features.enumerated() {
-                switch r {
-                case .success(let f): features.append(f)
-                case .failure(let e): refused.append("case \(i): \(e)")
-                }
-            }
-            guard refused.isEmpty else {
-                printError(refused.joined(separator: "\n") + "\nrefused \(refused.count) of \(document.features.count) cases; nothing was written")
-                throw ExitCode.failure
-            }
+            let features = try readFeatures(file, plural: "cases")
             do {
                 let n = try CaseDesk(store: try GridStore(path: database.db)).importCases(features)
                 print("imported \(n) cases")
