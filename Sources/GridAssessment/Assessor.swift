@@ -71,9 +71,6 @@ public struct Assessor: Sendable {
         try store.read { try $0.calendar() }.day(of: now())
     }
 
-    /// Whether a period is over: a closed month's ranking is kept.
-    public func isClosed(_ period: Period) throws -> Bool { period.last < (try today()) }
-
     /// A level's units in a period (under `region`, if given), scored and ranked among all the
     /// level's units; the rows the viewer may see. With `keep`, a closed month's ranking is made
     /// once and kept: its answer stays the same when more cases come.
@@ -81,14 +78,15 @@ public struct Assessor: Sendable {
         guard UnitLevel.assessed.contains(level) else { throw AssessmentError(.invalid, "level must be one of \(UnitLevel.assessed.map(\.rawValue).joined(separator: ", "))") }
         let regions = try store.read { try $0.assessedRegions() }
         if let region, regions[region] == nil { throw AssessmentError(.notFound, "no region or grid \(region)") }
-        let kept = try keep && period.kind == .month && isClosed(period)
+        let today = try today()
+        let kept = keep && period.kind == .month && period.last < today
         var (r, data): (Ranking, Data)
         if kept, let stored = try store.read({ try $0.keptRanking(period: period.description, level: level.rawValue) }) {
             do { r = try JSONDecoder().decode(Ranking.self, from: stored) } catch { throw AssessmentError(.store, "the kept ranking of \(period) is unreadable: \(error)") }
             data = stored
         } else {
             try refresh()
-            r = try make(level: level, period: period, regions: regions)
+            r = try make(level: level, period: period, regions: regions, today: today)
             data = r.json
             if kept { try store.write { try $0.keep(ranking: data, period: period.description, level: level.rawValue, at: now()) } }
         }
@@ -123,8 +121,7 @@ public struct Assessor: Sendable {
     }
 
     /// The ranking computed afresh (tallies up to date).
-    func make(level: UnitLevel, period: Period, regions: [String: UnitInfo]) throws -> Ranking {
-        let today = try today()
+    func make(level: UnitLevel, period: Period, regions: [String: UnitInfo], today: Day) throws -> Ranking {
         func tallies(_ p: Period) throws -> [String: Tally] {
             let last = min(p.last.number, today.number)
             guard p.first.number <= last else { return [:] }

@@ -29,10 +29,7 @@ public struct DemoPeople: Sendable {
             let month = rng.int(1...12), day = rng.int(1...Day.daysIn(month: month, year: born))
             var seq = (sequence * 2) % 1000
             if male { seq = seq % 2 == 0 ? seq + 1 : seq } else { seq = seq % 2 == 1 ? seq - 1 : seq }
-            let digits = "320505" + String(format: "%04d%02d%02d%03d", born, month, day, seq % 1000)
-            let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-            let sum = zip(digits, weights).reduce(0) { $0 + ($1.0.wholeNumberValue ?? 0) * $1.1 }
-            return digits + String(Array("10X98765432")[sum % 11])
+            return IDNumber.completing("320505" + String(format: "%04d%02d%02d%03d", born, month, day, seq % 1000))?.value ?? ""
         }
         for h in households {
             let size = max(1, h.size ?? rng.int(1...4))

@@ -113,7 +113,9 @@ struct AssessmentController {
             return r
         }
         if let r = account.region { return r }
-        guard let top = try await access.store.asyncRead({ try $0.regions(level: .district).first?.code }) else { throw Problem(.notFound, "Not found", detail: "no district") }
+        guard let top = try await access.store.asyncRead({ try $0.assessedRegions().values.filter { $0.level == .district }.map(\.code).min() }) else {
+            throw Problem(.notFound, "Not found", detail: "no district")
+        }
         return top
     }
 

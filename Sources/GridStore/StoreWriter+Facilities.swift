@@ -30,17 +30,11 @@ extension StoreReader {
         }
     }
 
-    /// The numbers of the cases that named a facility, newest first.
+    /// The cases that named a facility, newest first.
     public func cases(facility fid: Int64) throws -> [CaseRecord] {
         try Row.fetchAll(try db.cachedStatement(sql: """
             SELECT \(Self.qualifiedCaseColumns) FROM cases c JOIN case_facilities l ON l.case_fid = c.fid WHERE l.facility = ? ORDER BY c.created_at DESC, c.fid DESC
             """), arguments: [fid]).map(Self.caseRecord)
-    }
-
-    /// The facility a case names.
-    public func facility(ofCase fid: Int64) throws -> String? {
-        try String.fetchOne(try db.cachedStatement(sql: "SELECT f.code FROM facilities f JOIN case_facilities l ON l.facility = f.fid WHERE l.case_fid = ?"),
-                            arguments: [fid])
     }
 
     public func facilityCount() throws -> Int {

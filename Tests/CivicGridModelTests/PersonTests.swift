@@ -18,6 +18,7 @@ struct PersonTests {
         let bad = digits + String(Array("10X98765432")[sum % 11])
         #expect(IDNumber(bad) == nil && IDNumber.problem(bad) == "the birth date in the ID number is not a date")
         #expect(id.masked == "110***********002X")
+        #expect(IDNumber.completing("11010519491231002")?.value == id.value && IDNumber.completing("1101051949123100") == nil)
     }
 
     @Test func maskedAsChineseServicesShowThem() {

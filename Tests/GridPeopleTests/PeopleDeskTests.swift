@@ -11,13 +11,8 @@ import Testing
 struct PeopleDeskTests {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// An ID number with its check character, for a birth date and a sequence.
-    static func id(_ birth: String, _ seq: String) -> String {
-        let digits = "320505" + birth + seq
-        let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-        let sum = zip(digits, weights).reduce(0) { $0 + ($1.0.wholeNumberValue ?? 0) * $1.1 }
-        return digits + String(Array("10X98765432")[sum % 11])
-    }
+    /// An ID number of the district for a birth date and a sequence.
+    static func id(_ birth: String, _ seq: String) -> String { IDNumber.completing("320505" + birth + seq)?.value ?? "" }
 
     func fixture() throws -> (GridStore, String, PeopleDesk) {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("people-\(UUID().uuidString).gpkg").path

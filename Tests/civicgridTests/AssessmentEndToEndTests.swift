@@ -9,8 +9,6 @@ import FoundationNetworking
 /// The assessment of the demo district's generated six months over HTTP, the CLI and an
 /// independent path (a Python script over `cases export --format csv`).
 struct AssessmentEndToEndTests {
-    let ok = CasesEndToEndTests().ok, lastWord = CasesEndToEndTests().lastWord
-
     func get(_ url: String, token: String?) async throws -> (Int, Data, String) {
         var r = URLRequest(url: URL(string: url)!)
         if let token { r.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }

@@ -44,6 +44,16 @@ func run(_ program: String, _ arguments: [String], environment: [String: String]
     return (p.terminationStatus, text)
 }
 
+/// `civicgrid …` that must succeed; its standard output.
+func ok(_ args: [String]) throws -> String {
+    let r = try civicgrid(args)
+    #expect(r.status == 0, "\(args): \(r.stderr)")
+    return r.stdout
+}
+
+/// The last word of a command's output (the token `users add` prints, …).
+func lastWord(_ text: String) -> String { text.split(whereSeparator: \.isWhitespace).last.map(String.init) ?? "" }
+
 func temporaryPath(_ ext: String) -> String {
     FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString).\(ext)").path
 }

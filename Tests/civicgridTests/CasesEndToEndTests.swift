@@ -9,15 +9,6 @@ import FoundationNetworking
 /// Case events reach a department's webhook exactly once each, in order per case, although the
 /// receiver is down while they happen and the server restarts before it comes up.
 struct CasesEndToEndTests {
-    /// `civicgrid …` that must succeed; its standard output.
-    func ok(_ args: [String]) throws -> String {
-        let r = try civicgrid(args)
-        #expect(r.status == 0, "\(args): \(r.stderr)")
-        return r.stdout
-    }
-
-    func lastWord(_ text: String) -> String { text.split(whereSeparator: \.isWhitespace).last.map(String.init) ?? "" }
-
     /// A copy of the published demo with the shipped categories and departments.
     func caseDatabase() throws -> String {
         let db = temporaryPath("gpkg")

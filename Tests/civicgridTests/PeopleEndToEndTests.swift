@@ -9,8 +9,6 @@ import FoundationNetworking
 /// Household members over a real server: masked by default, whole only for an admin or the
 /// grid's staff with a reason, every whole read in the access log (`civicgrid audit access`).
 struct PeopleEndToEndTests {
-    let ok = CasesEndToEndTests().ok, lastWord = CasesEndToEndTests().lastWord
-
     func get(_ url: String, token: String?) async throws -> (Int, String) {
         var r = URLRequest(url: URL(string: url)!)
         if let token { r.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
@@ -31,11 +29,7 @@ struct PeopleEndToEndTests {
             let other = try #require(try r.gridFigures().first { $0.code != g }?.code)
             return (row.id ?? 0, b.ref ?? "", row.unit, g, other, b.community ?? "")
         }
-        let id = "32050519580312123" + { () -> String in
-            let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-            let sum = zip("32050519580312123", weights).reduce(0) { $0 + ($1.0.wholeNumberValue ?? 0) * $1.1 }
-            return String(Array("10X98765432")[sum % 11])
-        }()
+        let id = try #require(IDNumber.completing("32050519580312123")).value
         let csv = temporaryPath("csv")
         try Data("building,unit,name,relation,sex,birth_year,id_number,phone,tags\n\(building),\(unit),欧阳明远,head,male,1958,\(id),13912345678,elderly_alone\n".utf8)
             .write(to: URL(fileURLWithPath: csv))

@@ -18,6 +18,14 @@ public struct IDNumber: Hashable, Sendable, CustomStringConvertible {
         value = t
     }
 
+    /// The number whose first 17 digits are these, with its check character appended (nil when
+    /// they are not 17 digits with a real birth date).
+    public static func completing(_ digits: String) -> IDNumber? {
+        let b = Array(digits.utf8)
+        guard b.count == 17, b.allSatisfy({ (48...57).contains($0) }) else { return nil }
+        return IDNumber(digits + String(UnicodeScalar(check(b[0..<17]))))
+    }
+
     /// Why a text is not an ID number (nil when it is one).
     public static func problem(_ text: some StringProtocol) -> String? {
         let t = text.trimmingCharacters(in: .whitespaces).uppercased()
