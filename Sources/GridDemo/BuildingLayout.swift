@@ -1,3 +1,4 @@
+import CivicGridModel
 import Foundation
 import GridGeometry
 
@@ -149,13 +150,14 @@ enum HouseholdRecords {
     static let surnames = Array("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗")
     static let given = Array("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀英华")
 
-    static func make(building: String, count: Int, rng: inout SeededRandom) -> [Feature] {
-        (1..<(count + 1)).map { k in
+    /// One record a dwelling of the building's layout (`block-entrance-room`).
+    static func make(building: String, block: Int, floors: Int, count: Int, rng: inout SeededRandom) -> [Feature] {
+        UnitAddress.layout(block: block, floors: floors, households: count).map { unit in
             let name = String(rng.pick(surnames)) + String(rng.pick(given)) + (rng.chance(0.5) ? String(rng.pick(given)) : "")
             let phone = "13" + String(rng.int(0...9)) + String(format: "%08d", rng.int(0...99_999_999))
             return Feature(geometry: nil, properties: [
                 "building": .string(building),
-                "unit": .string(String(k)),
+                "unit": .string(unit.description),
                 "size": .number(Double(rng.int(1...5))),
                 "head_name": .string(name),
                 "phone": .string(phone),

@@ -45,6 +45,10 @@ struct DemoCityBuilder {
     static let canalName = "平江河"
     /// The community whose household records (fictitious names and phones) are generated.
     static let recordsCell = (i: 3, j: 0)
+    /// Its high-rise neighbour, whose first `recordTowers` towers get household records too
+    /// (the 3D view's floors and units).
+    static let towersCell = (i: 2, j: 0)
+    static let recordTowers = 2
 
     func kind(_ i: Int, _ j: Int) -> Kind { Self.kinds[j % 4][i % 4] }
 
@@ -120,7 +124,8 @@ struct DemoCityBuilder {
             var cellRng = rng.derived(UInt64(100 + j * size + i))
             let us = [0.0] + splits.u + [1.0], vs = [0.0] + splits.v + [1.0]
             let communityName = Self.name(Self.communityNames, j * size + i)
-            var inCommunity = 0
+            var inCommunity = 0, towers = 0
+            var towerRng = rng.derived(UInt64(9_000 + j * size + i))
             for bj in 0..<(vs.count - 1) {
                 for bi in 0..<(us.count - 1) {
                     let block = Block(patch: patch, u: (us[bi], us[bi + 1]), v: (vs[bj], vs[bj + 1]))
@@ -140,7 +145,10 @@ struct DemoCityBuilder {
                         buildings.append(Feature(geometry: .polygon(Polygon(exterior: LinearRing(unchecked: ring + [ring[0]]))),
                                                  properties: properties))
                         if (i, j) == Self.recordsCell {
-                            households += HouseholdRecords.make(building: ref, count: plan.households, rng: &cellRng)
+                            households += HouseholdRecords.make(building: ref, block: inCommunity, floors: plan.floors, count: plan.households, rng: &cellRng)
+                        } else if (i, j) == Self.towersCell, towers < Self.recordTowers, plan.floors >= 18, plan.households > 0 {
+                            towers += 1
+                            households += HouseholdRecords.make(building: ref, block: inCommunity, floors: plan.floors, count: plan.households, rng: &towerRng)
                         }
                     }
                 }

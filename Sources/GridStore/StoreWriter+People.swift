@@ -139,17 +139,32 @@ extension StoreReader {
 public struct HouseholdUnit: Hashable, Sendable, Codable {
     public var id: Int64
     public var unit: String
+    /// From a `block-entrance-room` unit; nil for other names.
+    public var entrance: Int?
+    public var floor: Int?
     public var size: Int?
     /// Members recorded.
     public var members: Int
+
+    init(id: Int64, unit: String, size: Int?, members: Int) {
+        let address = UnitAddress(unit)
+        self.id = id
+        self.unit = unit
+        self.entrance = address?.entrance
+        self.floor = address?.floor
+        self.size = size
+        self.members = members
+    }
 }
 
 extension StoreReader {
-    /// A building's households by unit, with how many members are recorded; nothing personal.
+    /// A building's households by unit (floor by floor, entrance by entrance where units are
+    /// `block-entrance-room`), with how many members are recorded; nothing personal.
     public func householdUnits(building: Int64) throws -> [HouseholdUnit] {
         try Row.fetchAll(try db.cachedStatement(sql: """
             SELECT h.id, h.unit, h.size, (SELECT count(*) FROM people p WHERE p.household = h.id) FROM households h WHERE h.building = ? ORDER BY h.id
             """), arguments: [building]).map { HouseholdUnit(id: $0[0], unit: $0[1], size: $0[2], members: $0[3]) }
+            .sorted { ($0.floor ?? 0, $0.entrance ?? 0, $0.unit) < ($1.floor ?? 0, $1.entrance ?? 0, $1.unit) }
     }
 
     /// A building's community and floors (for scope and the 3D view).

@@ -27,3 +27,23 @@ struct PersonTests {
         #expect(Masking.name("王小明") == "王**" && Masking.name("李") == "李**" && Masking.name("欧阳小明") == "欧**")
     }
 }
+
+@Suite struct UnitAddressTests {
+    @Test func readsAndWritesBlockEntranceRoom() {
+        let u = UnitAddress("3-1-502")
+        #expect(u == UnitAddress(block: 3, entrance: 1, room: 502) && u?.floor == 5 && u?.description == "3-1-502")
+        for bad in ["3-1", "3-1-502-1", "a-1-502", "3--502", "3-1-99", "3-1-500", "0-1-101", "3-1-+502", "3-1-５０２"] { #expect(UnitAddress(bad) == nil, "\(bad)") }
+    }
+
+    @Test func layoutFillsEntrancesFloorByFloor() {
+        // A two-floor house with two households: one a floor.
+        #expect(UnitAddress.layout(block: 1, floors: 2, households: 2).map(\.description) == ["1-1-101", "1-1-201"])
+        // Three on two floors: two a floor.
+        #expect(UnitAddress.layout(block: 1, floors: 2, households: 3).map(\.description) == ["1-1-101", "1-1-102", "1-1-201"])
+        // A 21-floor tower of 147: four a floor, a second entrance for the rest; no room twice.
+        let tower = UnitAddress.layout(block: 2, floors: 21, households: 147)
+        #expect(tower.count == 147 && Set(tower).count == 147 && tower.allSatisfy { (1...21).contains($0.floor) && $0.room % 100 <= 4 })
+        #expect(tower.filter { $0.entrance == 1 }.count == 84 && tower.last == UnitAddress(block: 2, entrance: 2, room: 1603))
+        #expect(UnitAddress.layout(block: 1, floors: 5, households: 0).isEmpty)
+    }
+}

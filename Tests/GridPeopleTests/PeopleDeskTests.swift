@@ -30,18 +30,18 @@ struct PeopleDeskTests {
         let (head, spouse) = (Self.id("19580312", "123"), Self.id("19600101", "224"))
         let good = """
             building,unit,name,relation,sex,birth_year,id_number,phone,tags
-            B00988,1,陈洋磊,head,male,1958,\(head),13294276915,elderly_alone;veteran
-            B00988,1,林秀英,spouse,female,,\(spouse),13800001234,
+            B00988,1-1-101,陈洋磊,head,male,1958,\(head),13294276915,elderly_alone;veteran
+            B00988,1-1-101,林秀英,spouse,female,,\(spouse),13800001234,
             """
         // One bad line refuses the whole file, every bad line named.
-        let bad = good + "\nB00988,1,王某,cousin,,,\(head.dropLast())0,12x,\nB99999,9,李某,child,,,,,\n"
+        let bad = good + "\nB00988,1-1-101,王某,cousin,,,\(head.dropLast())0,12x,\nB99999,9,李某,child,,,,,\n"
         #expect(throws: ImportError.self) { try desk.importCSV(bad) }
         do { _ = try desk.importCSV(bad) } catch {
             let text = "\(error)"
             #expect(text.contains("line 4: relation cousin") && text.contains("id_number: the check character is wrong") && text.contains("phone: digits"), "\(text)")
             #expect(text.contains("line 5: no household 9 in building B99999"), "\(text)")
         }
-        let household = try #require(try store.read { try $0.household(building: "B00988", unit: "1") })
+        let household = try #require(try store.read { try $0.household(building: "B00988", unit: "1-1-101") })
         #expect(try store.read { try $0.people(household: household) }.isEmpty, "nothing written")
         #expect(try desk.importCSV(good) == 2)
         #expect(throws: ImportError.self) { try desk.importCSV(good) }  // the same ID numbers again
