@@ -116,6 +116,7 @@ extension LayerDescriptor {
         geometry: .multiPolygon, fields: [
             LayerField("ref", .string, "Id in the source data", inTiles: false),
             LayerField("floors", .integer, "Floors"),
+            LayerField("height", .number, "Height above ground (m), where the source gives it"),
             LayerField("households", .integer, "Households"),
             LayerField("households_source", .string, "declared, estimated or records", inTiles: false),
             LayerField("area_m2", .number, "Footprint area (m²)", inTiles: false),
@@ -178,6 +179,16 @@ extension LayerDescriptor {
             LayerField("community", .string, "Community code"),
         ], zooms: nil, textIDs: true)
 
+    /// Organisations (shops, enterprises, schools, clinics …): name and kind only — licence,
+    /// contact and size are basic data for the roles that keep it.
+    public static let organisations = LayerDescriptor(
+        name: "organisations", title: "Organisations",
+        summary: "Shops, enterprises, schools, clinics … of the jurisdiction: name and kind.",
+        geometry: .point, fields: [
+            LayerField("name", .string, "Name"),
+            LayerField("kind", .string, "Kind: shop, restaurant, enterprise, school, clinic …"),
+        ], zooms: nil, textIDs: true, withheld: ["licence", "contact_name", "contact_phone", "employees", "unit"])
+
     /// CivicGrid's layers, in drawing order (bottom first).
-    public static let standard: [LayerDescriptor] = [districts, streets, communities, grids, buildings, roads, positions, cases, facilities]
+    public static let standard: [LayerDescriptor] = [districts, streets, communities, grids, buildings, roads, positions, cases, facilities, organisations]
 }

@@ -67,9 +67,13 @@ public struct Building: Hashable, Sendable {
     public var label: Coordinate
     /// Always a MultiPolygon in EPSG:4326.
     public var geometry: Geometry
+    /// Height above ground in metres, when the source gives it (the 3D view's extrusion;
+    /// otherwise floors × 3 m).
+    public var height: Double?
 
     public init(id: Int64? = nil, ref: String?, address: String?, floors: Int?, households: Int,
-                householdSource: HouseholdSource, areaM2: Double, community: String?, label: Coordinate, geometry: Geometry) {
+                householdSource: HouseholdSource, areaM2: Double, community: String?, label: Coordinate, geometry: Geometry, height: Double? = nil) {
+        self.height = height
         self.id = id
         self.ref = ref
         self.address = address

@@ -40,12 +40,14 @@ extension Importer {
             case .failure(let e): rejections.append(Rejection(index: c.index, reason: e.description)); continue
             case .success(let n): floors = n
             }
-            if floors == nil, let h = c.feature.property(f.height) {
-                guard let metres = h.doubleValue, metres.isFinite, metres > 0 else {
-                    rejections.append(Rejection(index: c.index, reason: "height \(h.stringValue ?? "?") is not a positive number"))
+            var height: Double?
+            if let h = c.feature.property(f.height) {
+                guard let metres = h.doubleValue, metres.isFinite, metres > 0, metres < 1_000 else {
+                    rejections.append(Rejection(index: c.index, reason: "height \(h.stringValue ?? "?") is not a number of metres above 0 and below 1000"))
                     continue
                 }
-                floors = max(1, Int((metres / options.estimate.floorHeight).rounded()))
+                height = metres
+                if floors == nil { floors = max(1, Int((metres / options.estimate.floorHeight).rounded())) }
             }
             let area: Double
             let label: Coordinate
@@ -63,7 +65,7 @@ extension Importer {
             }
             buildings.append((c.index, Building(ref: ref, address: Self.text(c.feature, f.address), floors: floors,
                                                 households: households!, householdSource: source, areaM2: area,
-                                                community: nil, label: label, geometry: geometry)))
+                                                community: nil, label: label, geometry: geometry, height: height)))
         }
 
         return try writing { w in

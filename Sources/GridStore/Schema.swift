@@ -35,6 +35,7 @@ enum Schema {
         m.registerMigration("v16 people and access log", migrate: people)
         m.registerMigration("v17 monthly assessment tallies", migrate: monthlyTallies)
         m.registerMigration("v18 public facilities", migrate: facilities)
+        m.registerMigration("v19 organisations and building heights", migrate: organisations)
         return m
     }
 
@@ -598,6 +599,32 @@ enum Schema {
             CREATE INDEX case_facilities_facility ON case_facilities(facility);
             """)
         try registerFeatureTable(db, table: "facilities", geometryType: "POINT", description: "Public facilities: manhole covers, street lamps, hydrants, bins …")
+    }
+
+    /// Shops, enterprises, schools … (a point layer whose public fields are name and kind; the
+    /// contact is personal), and buildings' stored heights.
+    static func organisations(_ db: Database) throws {
+        try db.execute(sql: """
+            ALTER TABLE buildings ADD COLUMN height REAL CHECK (height > 0);
+            CREATE TABLE organisations (
+              fid INTEGER PRIMARY KEY AUTOINCREMENT,
+              geom POINT NOT NULL,
+              code TEXT NOT NULL UNIQUE,
+              name TEXT NOT NULL,
+              kind TEXT NOT NULL,
+              licence TEXT UNIQUE,
+              contact_name TEXT,
+              contact_phone TEXT,
+              building INTEGER REFERENCES buildings(fid) ON DELETE SET NULL,
+              unit TEXT,
+              employees INTEGER CHECK (employees >= 0),
+              grid TEXT,
+              community TEXT
+            );
+            CREATE INDEX organisations_community ON organisations(community);
+            CREATE INDEX organisations_building ON organisations(building);
+            """)
+        try registerFeatureTable(db, table: "organisations", geometryType: "POINT", description: "Organisations: shops, enterprises, schools, clinics …")
     }
 
     static func outbox(_ db: Database) throws {

@@ -104,7 +104,7 @@ public struct LayerQuery: Sendable {
         // The building's grid in its community's published plan: two index lookups.
         "buildings": LayerQuery(
             from: "buildings b", id: "b.fid", geometry: "b.geom", rtree: ("rtree_buildings_geom", "b.fid"),
-            columns: ["ref": "b.ref", "floors": "b.floors", "households": "b.households", "households_source": "b.households_source",
+            columns: ["ref": "b.ref", "floors": "b.floors", "height": "b.height", "households": "b.households", "households_source": "b.households_source",
                       "area_m2": "round(b.area_m2, 1)", "community": "b.community", "grid": """
                           (SELECT gg.code FROM grid_buildings gb JOIN grids gg ON gg.fid = gb.grid
                            WHERE gb.plan = (SELECT id FROM plans WHERE community = b.community AND status = 'published') AND gb.building = b.fid)
@@ -131,6 +131,9 @@ public struct LayerQuery: Sendable {
             columns: ["code": "x.code", "category": "x.category", "status": "x.status", "department": "x.department", "grid": "x.grid",
                       "community": "x.community"],
             cacheable: false),
+        "organisations": LayerQuery(
+            from: "organisations o", id: "o.code", key: "o.fid", geometry: "o.geom", rtree: ("rtree_organisations_geom", "o.fid"),
+            columns: ["name": "o.name", "kind": "o.kind"], cacheable: false),
     ]
 }
 

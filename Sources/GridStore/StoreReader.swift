@@ -65,7 +65,7 @@ public struct StoreReader {
     public func buildings(community: String? = nil) throws -> [Building] {
         var sql = """
             SELECT fid, ref, address, floors, households, households_source, area_m2, community,
-                   label_x, label_y, geom FROM buildings
+                   label_x, label_y, geom, height FROM buildings
             """
         var args: StatementArguments = []
         if let community {
@@ -78,7 +78,7 @@ public struct StoreReader {
                      households: row["households"],
                      householdSource: HouseholdSource(rawValue: row["households_source"]) ?? .declared,
                      areaM2: row["area_m2"], community: row["community"],
-                     label: Coordinate(row["label_x"], row["label_y"]), geometry: try Self.geometry(row["geom"]))
+                     label: Coordinate(row["label_x"], row["label_y"]), geometry: try Self.geometry(row["geom"]), height: row["height"])
         }
     }
 

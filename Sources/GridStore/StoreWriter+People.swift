@@ -168,7 +168,7 @@ extension StoreReader {
     }
 
     /// A building's community and floors (for scope and the 3D view).
-    public func buildingPlace(_ id: Int64) throws -> (community: String?, floors: Int?, households: Int)? {
-        try Row.fetchOne(try db.cachedStatement(sql: "SELECT community, floors, households FROM buildings WHERE fid = ?"), arguments: [id]).map { ($0[0], $0[1], $0[2]) }
+    public func buildingPlace(_ id: Int64) throws -> (community: String?, floors: Int?, households: Int, height: Double?)? {
+        try Row.fetchOne(try db.cachedStatement(sql: "SELECT community, floors, households, height FROM buildings WHERE fid = ?"), arguments: [id]).map { ($0[0], $0[1], $0[2], $0[3]) }
     }
 }

@@ -50,10 +50,10 @@ public struct StoreWriter {
         changed(.buildings, b.geometry.boundingBox)
         try db.execute(sql: """
             INSERT INTO buildings (geom, ref, address, floors, households, households_source, area_m2,
-                                   community, label_x, label_y)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                   community, label_x, label_y, height)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [GeoPackageBinary.encode(b.geometry), b.ref, b.address, b.floors, b.households,
-                             b.householdSource.rawValue, b.areaM2, b.community, b.label.x, b.label.y])
+                             b.householdSource.rawValue, b.areaM2, b.community, b.label.x, b.label.y, b.height])
         return db.lastInsertedRowID
     }
 

@@ -12,7 +12,7 @@ struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
         abstract: "The built-in demo district.",
-        subcommands: [Generate.self, Load.self, Cases.self, People.self, Facilities.self]
+        subcommands: [Generate.self, Load.self, Cases.self, People.self, Facilities.self, Organisations.self]
     )
 
     /// Data/demo in the source tree this binary was built from, unless told otherwise.
@@ -92,6 +92,25 @@ struct DemoCommand: ParsableCommand {
             guard categories.contains(where: { $0.kind == .facility }) else { throw ValidationError("no facility categories: import Data/cases/categories.csv first") }
             do {
                 print("\(try CaseDesk(store: store).importFacilities(DemoFacilities().features(buildings: buildings, categories: categories))) facilities")
+            } catch {
+                printError("error: \(error)")
+                throw ExitCode.failure
+            }
+        }
+    }
+
+    struct Organisations: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make up the demo's organisations (in every seventh building: fictitious names, valid credit codes, contacts) and import them like `organisations import`.")
+
+        @OptionGroup var database: DatabaseOption
+
+        func run() throws {
+            let store = try GridStore(path: database.db)
+            let (buildings, already) = try store.read { r in (try r.buildings(), try r.organisationCount()) }
+            guard already == 0 else { throw ValidationError("\(database.db) holds \(already) organisations already: demo organisations starts from none") }
+            do {
+                print("\(try GridPeople.Organisations.importFeatures(DemoOrganisations().features(buildings: buildings), into: store)) organisations")
             } catch {
                 printError("error: \(error)")
                 throw ExitCode.failure

@@ -34,6 +34,31 @@ struct PeopleCommand: ParsableCommand {
     }
 }
 
+struct OrganisationsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "organisations", abstract: "Shops, enterprises, schools, clinics … (name and kind public; licence, contact and size basic data).",
+                                                    subcommands: [Import.self])
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import organisations from GeoJSON (a point, or a `building` ref; code, name, kind, licence?: unified social credit code, contact_name?, contact_phone?, unit?, employees?): all or nothing, every refused feature named.")
+
+        @Argument(help: "The GeoJSON file.")
+        var file: String
+
+        @OptionGroup var database: DatabaseOption
+
+        func run() throws {
+            let features = try readFeatures(file, plural: "organisations")
+            do {
+                print("imported \(try Organisations.importFeatures(features, into: try GridStore(path: database.db))) organisations")
+            } catch {
+                printError("error: \(error)")
+                throw ExitCode.failure
+            }
+        }
+    }
+}
+
 struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "audit", abstract: "Who read personal data.", subcommands: [Access.self])
 

@@ -47,3 +47,16 @@ struct PersonTests {
         #expect(UnitAddress.layout(block: 1, floors: 5, households: 0).isEmpty)
     }
 }
+
+@Suite struct CreditCodeTests {
+    @Test func checkCharacterOfGB32100() throws {
+        let code = try #require(CreditCode.completing("91320599MA1XW0123"))
+        #expect(code.value.count == 18 && CreditCode(code.value) == code && CreditCode(code.value.lowercased()) == code)
+        // Any other last character is refused; so are the letters the code leaves out.
+        let others = Array("0123456789ABCDEFGHJKLMNPQRTUWXY").filter { $0 != code.value.last }
+        #expect(others.allSatisfy { CreditCode(code.value.dropLast() + String($0)) == nil })
+        for bad in ["91320599MA1XYZ12", "91320599MA1XW01234", "91320599IA1XYZ123", "91320599OA1XYZ123", "91320599ZA1XYZ123"] {
+            #expect(CreditCode.completing(bad) == nil, "\(bad)")
+        }
+    }
+}

@@ -90,6 +90,8 @@ struct ImporterTests {
         #expect(b[1].households == HouseholdEstimate().households(footprintM2: area, floors: 3))
         #expect(b[1].households == Int((area * 3 * 0.75 / 90).rounded()))
         #expect(b[2].floors == 6)
+        // The height is stored too (the 3D view extrudes by it); the others have none.
+        #expect(b.map(\.height) == [nil, nil, 18, nil])
         #expect(b[0].geometry.contains(b[0].label))
     }
 

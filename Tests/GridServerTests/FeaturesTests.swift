@@ -46,7 +46,7 @@ struct FeaturesTests {
             let (_, all, type) = try await get(client, "/collections?access_token=t-admin")
             #expect(type == "application/json")
             let collections = all["collections"] as? [[String: Any]] ?? []
-            #expect(collections.map { $0["id"] as! String } == ["districts", "streets", "communities", "grids", "buildings", "roads", "positions", "cases", "facilities"])
+            #expect(collections.map { $0["id"] as! String } == ["districts", "streets", "communities", "grids", "buildings", "roads", "positions", "cases", "facilities", "organisations"])
             let (_, grids, _) = try await get(client, "/collections/grids")
             #expect(grids["itemType"] as? String == "feature")
             let bbox = try #require(((grids["extent"] as? [String: Any])?["spatial"] as? [String: Any])?["bbox"] as? [[Double]])

@@ -83,3 +83,46 @@ struct PeopleEndToEndTests {
         #expect(log.split(separator: "\n").count == 1 && log.contains("boss\tadmin\thousehold members"), "\(log)")
     }
 }
+
+/// Organisations over a real server: name and kind in the public layer, the contact masked in
+/// the record unless an admin asks (recorded).
+struct OrganisationsEndToEndTests {
+    @Test func theLayerIsPublicTheContactMaskedAndItsReadRecorded() async throws {
+        let db = temporaryPath("gpkg")
+        try FileManager.default.copyItem(atPath: try publishedDemo(), toPath: db)
+        #expect(try ok(["demo", "organisations", "--db", db]).hasSuffix("organisations\n"))
+        let o = try #require(try GridStore(path: db).read { try $0.organisation(code: "O000001") })
+        let (name, phone) = (try #require(o.contactName), try #require(o.contactPhone))
+        let admin = lastWord(try ok(["users", "add", "--db", db, "--name", "boss", "--role", "admin"]))
+        let viewer = lastWord(try ok(["users", "add", "--db", db, "--name", "watcher", "--role", "viewer", "--region", "320599"]))
+        let planner = lastWord(try ok(["users", "add", "--db", db, "--name", "drawer", "--role", "planner", "--region", "320599"]))
+        let (server, base) = try await serve(db)
+        defer { server.terminate(); server.waitUntilExit() }
+        let get = PeopleEndToEndTests().get
+
+        // The layer: name and kind, nothing else.
+        #expect(try await get("\(base)/collections/organisations/items", nil).0 == 401, "not public unless the operator says so")
+        let (s0, items) = try await get("\(base)/collections/organisations/items?limit=1000", viewer)
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(items.utf8)) as? [String: Any])
+        let features = try #require(doc["features"] as? [[String: Any]])
+        #expect(s0 == 200 && features.count == 1000)
+        #expect(features.allSatisfy { Set(($0["properties"] as? [String: Any] ?? [:]).keys) == ["name", "kind"] }, "\(features.first ?? [:])")
+        #expect(!items.contains(phone) && !items.contains(o.licence?.value ?? "-"))
+
+        let url = "\(base)/api/v1/organisations/O000001"
+        let (s1, masked) = try await get(url, viewer)
+        #expect(s1 == 200 && masked.contains(Masking.phone(phone)) && !masked.contains(phone) && !masked.contains(name) && masked.contains(o.name), "\(masked)")
+        #expect(try await get(url + "?unmask=true", viewer).0 == 403)
+        #expect(try await get(url, planner).0 == 403)
+        #expect(try await get(url, nil).0 == 401)
+        #expect(try await get("\(base)/api/v1/organisations/NONE", admin).0 == 404)
+        #expect(try ok(["audit", "access", "--db", db, "--since", "2000-01-01"]).isEmpty, "masked reads are not recorded")
+        let (s2, whole) = try await get(url + "?unmask=true", admin)
+        #expect(s2 == 200 && whole.contains(phone) && whole.contains(name), "\(whole)")
+        let log = try ok(["audit", "access", "--db", db, "--since", "2000-01-01"])
+        #expect(log.contains("boss\tadmin\torganisation contact\tO000001"), "\(log)")
+        // A building's panel lists the organisations in it.
+        let (s3, panel) = try await get("\(base)/api/v1/buildings/\(o.building ?? 0)/households", viewer)
+        #expect(s3 == 200 && panel.contains("\"O000001\"") && panel.contains(o.name) && !panel.contains(phone), "\(panel)")
+    }
+}
