@@ -160,6 +160,7 @@ public func buildRouter(store: GridStore, tiles: TileProvider, ingestor: PingIng
     SMSController(store: store, intake: intake).register(on: router)
     AssessmentController(assessor: Assessor(store: store), access: access).register(on: api)
     PeopleController(desk: configuration.personalKey.map { PeopleDesk(store: store, key: $0) }, access: access).register(on: api)
+    SearchController(desk: configuration.personalKey.map { PeopleDesk(store: store, key: $0) }, access: access).register(on: api)
     let watching = Watching(store: store, access: access)
     LiveController(store: store, ingestor: ingestor, configuration: configuration, watching: watching).register(on: api)
     HistoryController(watching: watching).register(on: api)

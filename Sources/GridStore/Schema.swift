@@ -36,6 +36,7 @@ enum Schema {
         m.registerMigration("v17 monthly assessment tallies", migrate: monthlyTallies)
         m.registerMigration("v18 public facilities", migrate: facilities)
         m.registerMigration("v19 organisations and building heights", migrate: organisations)
+        m.registerMigration("v20 people by name", migrate: { db in try db.execute(sql: "CREATE INDEX people_name ON people(name)") })
         return m
     }
 
