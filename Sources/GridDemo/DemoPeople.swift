@@ -18,18 +18,34 @@ public struct DemoPeople: Sendable {
     static let surnames = Array("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余于杜叶程魏苏吕丁任沈姚卢").map(String.init)
     static let given = Array("伟芳娜秀敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国志红梅玉林斌宇浩凯鹏飞欣怡晨阳子涵雨轩思").map(String.init)
 
+    /// The households with `total` members between them, as evenly as they go (for
+    /// benchmarks: the demo's records hold a few thousand).
+    public static func sized(_ households: [HouseholdRecord], total: Int) -> [HouseholdRecord] {
+        guard !households.isEmpty else { return [] }
+        return households.enumerated().map { i, h in
+            var h = h
+            h.size = total / households.count + (i < total % households.count ? 1 : 0)
+            return h
+        }
+    }
+
     public func csv(_ households: [HouseholdRecord]) -> String {
         var rng = SeededRandom(seed: seed)
         var sequence = 0
+        var issued = Set<String>()
         var lines = ["building,unit,name,relation,sex,birth_year,id_number,phone,tags"]
         func given() -> String { (0..<rng.int(1...2)).map { _ in rng.pick(Self.given) }.joined() }
         func phone() -> String { "1" + rng.pick(["38", "39", "58", "59", "86", "87"]) + String(format: "%08d", rng.int(0...99_999_999)) }
         func id(_ born: Int, male: Bool) -> String {
-            sequence += 1
             let month = rng.int(1...12), day = rng.int(1...Day.daysIn(month: month, year: born))
-            var seq = (sequence * 2) % 1000
-            if male { seq = seq % 2 == 0 ? seq + 1 : seq } else { seq = seq % 2 == 1 ? seq - 1 : seq }
-            return IDNumber.completing("320505" + String(format: "%04d%02d%02d%03d", born, month, day, seq % 1000))?.value ?? ""
+            // The next sequence not yet issued for that birth date (one number, one person).
+            while true {
+                sequence += 1
+                var seq = (sequence * 2) % 1000
+                if male { seq = seq % 2 == 0 ? seq + 1 : seq } else { seq = seq % 2 == 1 ? seq - 1 : seq }
+                let number = IDNumber.completing("320505" + String(format: "%04d%02d%02d%03d", born, month, day, seq % 1000))?.value ?? ""
+                if issued.insert(number).inserted { return number }
+            }
         }
         for h in households {
             let size = max(1, h.size ?? rng.int(1...4))

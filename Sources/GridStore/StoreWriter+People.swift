@@ -48,6 +48,24 @@ extension StoreWriter {
         return db.lastInsertedRowID
     }
 
+    /// Gives every building household records up to its household count, in the units its
+    /// floors lay out (`block-entrance-room`, the block its fid), skipping units taken; for
+    /// benchmarks. Returns how many were added.
+    public func fillHouseholdRecords() throws -> Int {
+        let rows = try Row.fetchAll(db, sql: "SELECT fid, floors, households FROM buildings WHERE households > 0 AND ref IS NOT NULL ORDER BY fid")
+        var added = 0
+        for row in rows {
+            let (fid, floors, count): (Int64, Int?, Int) = (row[0], row[1], row[2])
+            let taken = Set(try String.fetchAll(db, sql: "SELECT unit FROM households WHERE building = ?", arguments: [fid]))
+            guard taken.count < count else { continue }
+            for unit in UnitAddress.layout(block: Int(fid), floors: floors ?? 1, households: count).map(\.description).filter({ !taken.contains($0) }).prefix(count - taken.count) {
+                try db.cachedStatement(sql: "INSERT INTO households (building, unit) VALUES (?, ?)").execute(arguments: [fid, unit])
+                added += 1
+            }
+        }
+        return added
+    }
+
     /// Appends to the access log.
     public func log(_ r: AccessRecord) throws {
         try db.cachedStatement(sql: "INSERT INTO access_log (at, account, role, what, subject, reason) VALUES (?, ?, ?, ?, ?, ?)")

@@ -127,11 +127,19 @@ struct DemoCommand: ParsableCommand {
         @Option(help: "The key file (default: DB.key, or CIVICGRID_KEY_FILE); made when missing.")
         var keyFile: String?
 
+        @Option(help: "For benchmarks: first give every building household records up to its household count (units laid out by floors), then make this many people between all of them.")
+        var fill: Int?
+
         func run() throws {
             let store = try GridStore(path: database.db)
-            let (households, already) = try store.read { r in (try r.householdRecords(), try r.peopleCount()) }
+            if let fill {
+                guard fill > 0 else { throw ValidationError("--fill: a number of people above 0") }
+                print("\(try store.write { try $0.fillHouseholdRecords() }) household records added")
+            }
+            var (households, already) = try store.read { r in (try r.householdRecords(), try r.peopleCount()) }
             guard already == 0 else { throw ValidationError("\(database.db) holds \(already) people already: demo people starts from none") }
             guard !households.isEmpty else { throw ValidationError("no household records in \(database.db): load the demo first") }
+            if let fill { households = DemoPeople.sized(households, total: fill) }
             do {
                 let desk = PeopleDesk(store: store, key: try PersonalKey.load(path: keyFile ?? PersonalKey.path(for: database.db)))
                 let n = try desk.importCSV(DemoPeople().csv(households))
