@@ -48,6 +48,7 @@ public enum Organisations {
         if let ref = string("building") {
             if let b = try r.buildingLabel(ref: ref) { building = b.id; location = b.label } else { why.append("no building \(ref)") }
         }
+        if string("building") == nil { building = existing?.building }
         let unit = string("unit")
         if let unit, unit.count > 32 { why.append("unit: up to 32 characters") }
         if unit != nil, building == nil { why.append("unit: only with a building") }

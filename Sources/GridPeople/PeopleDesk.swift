@@ -43,38 +43,14 @@ public struct PeopleDesk: Sendable {
             try store.read { r in
                 for (line, fields) in table.records {
                     func v(_ c: String) -> String { table.value(fields, c).trimmingCharacters(in: .whitespaces) }
-                    var why: [String] = []
                     let household = try r.household(building: v("building"), unit: v("unit"))
-                    if household == nil { why.append("no household \(v("unit")) in building \(v("building"))") }
-                    let name = v("name")
-                    if name.isEmpty || name.count > 100 { why.append("name: 1 to 100 characters") }
-                    let relation = Relation(rawValue: v("relation"))
-                    if relation == nil { why.append("relation \(v("relation")): one of \(Relation.allCases.map(\.rawValue).joined(separator: ", "))") }
-                    let sex = v("sex").isEmpty ? nil : Sex(rawValue: v("sex"))
-                    if !v("sex").isEmpty, sex == nil { why.append("sex: male or female") }
-                    let year = v("birth_year").isEmpty ? nil : Int(v("birth_year"))
-                    if !v("birth_year").isEmpty, !(year.map { (1900...2100).contains($0) } ?? false) { why.append("birth_year: 1900 to 2100") }
-                    var id: IDNumber?
-                    if !v("id_number").isEmpty {
-                        if let problem = IDNumber.problem(v("id_number")) { why.append("id_number: \(problem)") } else { id = IDNumber(v("id_number")) }
-                        if let id, let earlier = seenIDs[id.value] { why.append("id_number: the same as line \(earlier)") }
-                        if let id { seenIDs[id.value] = line }
-                        if let id, try r.person(idHash: key.hash(id)) != nil { why.append("id_number: already recorded") }
-                    }
-                    let phone = v("phone")
-                    if phone.count > 32 || !phone.allSatisfy({ $0.isNumber || $0 == "-" || $0 == "+" }) { why.append("phone: digits, + and -") }
-                    var tags: Set<PersonTag> = []
-                    for t in v("tags").split(separator: ";").map({ $0.trimmingCharacters(in: .whitespaces) }) where !t.isEmpty {
-                        if let tag = PersonTag(rawValue: t) { tags.insert(tag) } else { why.append("tag \(t): one of \(PersonTag.allCases.map(\.rawValue).joined(separator: ", "))") }
-                    }
-                    if let id, let year, id.birthYear != year { why.append("birth_year \(year) is not the ID number's \(id.birthYear)") }
-                    guard why.isEmpty, let household, let relation else {
-                        refused.append(Rejection(index: line, reason: why.joined(separator: "; "), unit: "line"))
+                    let (person, why) = try check(v, household: household, in: r, line: line, seen: &seenIDs)
+                    guard let person, why.isEmpty, household != nil else {
+                        let reasons = (household == nil ? ["no household \(v("unit")) in building \(v("building"))"] : []) + why
+                        refused.append(Rejection(index: line, reason: reasons.joined(separator: "; "), unit: "line"))
                         continue
                     }
-                    let person = Person(household: household, name: name, relation: relation, sex: sex, birthYear: year ?? id?.birthYear,
-                                        phone: phone.isEmpty ? nil : phone, tags: tags)
-                    people.append(StoredPerson(person: person, idHash: id.map(key.hash), idSealed: try id.map(key.seal)))
+                    people.append(person)
                 }
             }
         } catch let e as ImportError {
@@ -89,6 +65,39 @@ public struct PeopleDesk: Sendable {
             throw .store("\(error)")
         }
         return people.count
+    }
+
+    /// A person from fields (`v(column)`: name, relation, sex, birth_year, id_number, phone,
+    /// tags) of a household, or why not: the ID number by GB 11643, not recorded already nor
+    /// earlier in `seen` (by line), its birth year the stated one.
+    public func check(_ v: (String) -> String, household: Int64?, in r: StoreReader, line: Int = 0, seen: inout [String: Int]) throws -> (StoredPerson?, [String]) {
+        var why: [String] = []
+        let name = v("name")
+        if name.isEmpty || name.count > 100 { why.append("name: 1 to 100 characters") }
+        let relation = Relation(rawValue: v("relation"))
+        if relation == nil { why.append("relation \(v("relation")): one of \(Relation.allCases.map(\.rawValue).joined(separator: ", "))") }
+        let sex = v("sex").isEmpty ? nil : Sex(rawValue: v("sex"))
+        if !v("sex").isEmpty, sex == nil { why.append("sex: male or female") }
+        let year = v("birth_year").isEmpty ? nil : Int(v("birth_year"))
+        if !v("birth_year").isEmpty, !(year.map { (1900...2100).contains($0) } ?? false) { why.append("birth_year: 1900 to 2100") }
+        var id: IDNumber?
+        if !v("id_number").isEmpty {
+            if let problem = IDNumber.problem(v("id_number")) { why.append("id_number: \(problem)") } else { id = IDNumber(v("id_number")) }
+            if let id, let earlier = seen[id.value] { why.append("id_number: the same as line \(earlier)") }
+            if let id { seen[id.value] = line }
+            if let id, try r.person(idHash: key.hash(id)) != nil { why.append("id_number: already recorded") }
+        }
+        let phone = v("phone")
+        if phone.count > 32 || !phone.allSatisfy({ $0.isNumber || $0 == "-" || $0 == "+" }) { why.append("phone: digits, + and -") }
+        var tags: Set<PersonTag> = []
+        for t in v("tags").split(separator: ";").map({ $0.trimmingCharacters(in: .whitespaces) }) where !t.isEmpty {
+            if let tag = PersonTag(rawValue: t) { tags.insert(tag) } else { why.append("tag \(t): one of \(PersonTag.allCases.map(\.rawValue).joined(separator: ", "))") }
+        }
+        if let id, let year, id.birthYear != year { why.append("birth_year \(year) is not the ID number's \(id.birthYear)") }
+        guard why.isEmpty, let relation else { return (nil, why) }
+        let person = Person(household: household ?? 0, name: name, relation: relation, sex: sex, birthYear: year ?? id?.birthYear,
+                            phone: phone.isEmpty ? nil : phone, tags: tags)
+        return (StoredPerson(person: person, idHash: id.map(key.hash), idSealed: try id.map(key.seal)), [])
     }
 
     /// A household's members: masked, or whole when `reader` is given (then the read is

@@ -159,8 +159,10 @@ public func buildRouter(store: GridStore, tiles: TileProvider, ingestor: PingIng
     Open311Controller(store: store, intake: intake, fallbackHost: configuration.authority).register(on: router)
     SMSController(store: store, intake: intake).register(on: router)
     AssessmentController(assessor: Assessor(store: store), access: access).register(on: api)
-    PeopleController(desk: configuration.personalKey.map { PeopleDesk(store: store, key: $0) }, access: access).register(on: api)
-    SearchController(desk: configuration.personalKey.map { PeopleDesk(store: store, key: $0) }, access: access).register(on: api)
+    let peopleDesk = configuration.personalKey.map { PeopleDesk(store: store, key: $0) }
+    PeopleController(desk: peopleDesk, access: access).register(on: api)
+    SearchController(desk: peopleDesk, access: access).register(on: api)
+    FieldUpdatesController(desk: FieldDesk(store: store, people: peopleDesk), access: access).register(on: api)
     let watching = Watching(store: store, access: access)
     LiveController(store: store, ingestor: ingestor, configuration: configuration, watching: watching).register(on: api)
     HistoryController(watching: watching).register(on: api)

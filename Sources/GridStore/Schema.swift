@@ -37,6 +37,7 @@ enum Schema {
         m.registerMigration("v18 public facilities", migrate: facilities)
         m.registerMigration("v19 organisations and building heights", migrate: organisations)
         m.registerMigration("v20 people by name", migrate: { db in try db.execute(sql: "CREATE INDEX people_name ON people(name)") })
+        m.registerMigration("v21 field updates", migrate: fieldUpdates)
         return m
     }
 
@@ -626,6 +627,28 @@ enum Schema {
             CREATE INDEX organisations_building ON organisations(building);
             """)
         try registerFeatureTable(db, table: "organisations", geometryType: "POINT", description: "Organisations: shops, enterprises, schools, clinics …")
+    }
+
+    /// Changes to the basic data submitted from the field, applied only when a reviewer
+    /// approves: who, when, what, and what it made.
+    static func fieldUpdates(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE field_updates (
+              id INTEGER PRIMARY KEY,
+              kind TEXT NOT NULL,
+              fields TEXT NOT NULL,
+              grid TEXT,
+              community TEXT,
+              submitted_by TEXT NOT NULL,
+              submitted_at TEXT NOT NULL,
+              status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'approved', 'rejected')),
+              reviewed_by TEXT,
+              reviewed_at TEXT,
+              note TEXT,
+              result TEXT
+            );
+            CREATE INDEX field_updates_status ON field_updates(status, community);
+            """)
     }
 
     static func outbox(_ db: Database) throws {

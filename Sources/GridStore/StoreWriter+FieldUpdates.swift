@@ -1,0 +1,83 @@
+import CivicGridModel
+import Foundation
+import GRDB
+import GridGeometry
+
+extension StoreWriter {
+    @discardableResult
+    public func insert(_ u: FieldUpdate) throws -> Int64 {
+        try db.cachedStatement(sql: """
+            INSERT INTO field_updates (kind, fields, grid, community, submitted_by, submitted_at, status) VALUES (?, ?, ?, ?, ?, ?, 'pending')
+            """).execute(arguments: [u.kind.rawValue, try StoreJSON.encode(u.fields), u.grid, u.community, u.submittedBy, StoreTime.text(u.submittedAt)])
+        return db.lastInsertedRowID
+    }
+
+    /// Records a pending update's review; false when it was reviewed already.
+    public func review(update id: Int64, status: FieldUpdateStatus, by: String, at: Date, note: String?, result: String?) throws -> Bool {
+        try db.cachedStatement(sql: """
+            UPDATE field_updates SET status = ?, reviewed_by = ?, reviewed_at = ?, note = ?, result = ? WHERE id = ? AND status = 'pending'
+            """).execute(arguments: [status.rawValue, by, StoreTime.text(at), note, result, id])
+        return db.changesCount == 1
+    }
+
+    /// Makes a building's household count that of its records.
+    public func recountHouseholds(building: Int64) throws {
+        changed(.buildings, try reader.extent(of: "buildings", where: "f.fid = ?", [building]))
+        try db.cachedStatement(sql: """
+            UPDATE buildings SET households = (SELECT count(*) FROM households h WHERE h.building = buildings.fid), households_source = 'records' WHERE fid = ?
+            """).execute(arguments: [building])
+    }
+
+    public func deleteHousehold(_ id: Int64) throws {
+        try db.cachedStatement(sql: "DELETE FROM households WHERE id = ?").execute(arguments: [id])
+    }
+
+    public func deletePerson(_ id: Int64) throws {
+        try db.cachedStatement(sql: "DELETE FROM people WHERE id = ?").execute(arguments: [id])
+    }
+
+    /// Replaces a person's fields (not the ID number).
+    public func update(_ p: Person) throws {
+        try db.cachedStatement(sql: "UPDATE people SET name = ?, relation = ?, sex = ?, birth_year = ?, phone = ?, tags = ? WHERE id = ?")
+            .execute(arguments: [p.name, p.relation.rawValue, p.sex?.rawValue, p.birthYear, p.phone, try StoreJSON.encode(p.tags.map(\.rawValue).sorted()), p.id])
+    }
+
+    public func setFacility(code: String, status: FacilityStatus) throws {
+        try db.cachedStatement(sql: "UPDATE facilities SET status = ? WHERE code = ?").execute(arguments: [status.rawValue, code])
+    }
+}
+
+extension StoreReader {
+    static let fieldUpdateColumns = "id, kind, fields, grid, community, submitted_by, submitted_at, status, reviewed_by, reviewed_at, note, result"
+
+    public func fieldUpdate(_ id: Int64) throws -> FieldUpdate? {
+        try Row.fetchOne(try db.cachedStatement(sql: "SELECT \(Self.fieldUpdateColumns) FROM field_updates WHERE id = ?"), arguments: [id]).map(Self.fieldUpdate)
+    }
+
+    /// Updates by status (nil: any), within `communities` (nil: all), or one submitter's; newest first.
+    public func fieldUpdates(status: FieldUpdateStatus?, communities: Set<String>?, submittedBy: String?, limit: Int = 1000) throws -> [FieldUpdate] {
+        let scope: String? = communities.map { (try? StoreJSON.encode($0.sorted())) ?? "[]" }
+        return try Row.fetchAll(try db.cachedStatement(sql: """
+            SELECT \(Self.fieldUpdateColumns) FROM field_updates
+            WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR community IN (SELECT value FROM json_each(?2))) AND (?3 IS NULL OR submitted_by = ?3)
+            ORDER BY id DESC LIMIT ?4
+            """), arguments: [status?.rawValue, scope, submittedBy, limit]).map(Self.fieldUpdate)
+    }
+
+    static func fieldUpdate(_ row: Row) throws -> FieldUpdate {
+        guard let kind = FieldUpdateKind(rawValue: row["kind"]), let status = FieldUpdateStatus(rawValue: row["status"]) else {
+            throw StoreError("field update \(row["id"] as Int64? ?? 0): unreadable")
+        }
+        return FieldUpdate(id: row["id"], kind: kind, fields: try StoreJSON.decode([String: JSONValue].self, row["fields"], "a field update"),
+                           grid: row["grid"], community: row["community"], submittedBy: row["submitted_by"],
+                           submittedAt: StoreTime.date(row["submitted_at"]) ?? Date(timeIntervalSince1970: 0), status: status,
+                           reviewedBy: row["reviewed_by"], reviewedAt: (row["reviewed_at"] as String?).flatMap(StoreTime.date), note: row["note"], result: row["result"])
+    }
+
+    /// A person by id.
+    public func person(id: Int64) throws -> StoredPerson? {
+        try Row.fetchOne(try db.cachedStatement(sql: """
+            SELECT id, household, name, relation, sex, birth_year, id_hash, id_sealed, phone, tags FROM people WHERE id = ?
+            """), arguments: [id]).map(Self.person)
+    }
+}
