@@ -126,3 +126,16 @@ struct OrganisationsEndToEndTests {
         #expect(s3 == 200 && panel.contains("\"O000001\"") && panel.contains(o.name) && !panel.contains(phone), "\(panel)")
     }
 }
+
+/// Scripts/check-personal: every public answer, asked as every role, and the server's log,
+/// grepped for every name, phone and ID number of the demo's people, households, organisations
+/// and case reporters.
+struct PersonalDataMatrixTests {
+    @Test func noRoleSeesWhatItMayNot() throws {
+        let (status, text) = try run("/bin/bash", [repository.appendingPathComponent("Scripts/check-personal").path, try publishedDemo()],
+                                     environment: ["CIVICGRID": binary], directory: repository)
+        let report = text.split(separator: "\n").last { $0.hasPrefix("{") }.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(status == 0 && report?["leaks"] as? Int == 0 && report?["failures"] as? Int == 0, "\(text.suffix(4000))")
+        #expect((report?["personal_values"] as? Int ?? 0) > 5000, "\(text.suffix(2000))")
+    }
+}
