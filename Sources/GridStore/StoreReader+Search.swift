@@ -33,11 +33,6 @@ public struct SearchHit: Hashable, Sendable, Codable {
 }
 
 extension StoreReader {
-    /// `text` as a LIKE pattern matching it anywhere (its `%`, `_` and `\` taken literally).
-    static func anywhere(_ text: String) -> String {
-        "%" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
-    }
-
     /// The end of the range of strings that start with `prefix` (for index range scans).
     static func prefixEnd(_ prefix: String) -> String { prefix + "\u{10FFFF}" }
 
@@ -46,29 +41,29 @@ extension StoreReader {
     /// within `communities` (nil: everywhere; regions by code under the account's root are
     /// the caller's to filter). Nothing personal: people are `people(named:)`.
     public func search(_ q: String, kinds: Set<SearchHit.Kind>, communities: Set<String>?, limit: Int) throws -> [SearchHit] {
-        let like = Self.anywhere(q), end = Self.prefixEnd(q)
+        let end = Self.prefixEnd(q)
         let scope: String? = communities.map { String(decoding: (try? JSONEncoder().encode($0.sorted())) ?? Data("[]".utf8), as: UTF8.self) }
         func inScope(_ column: String) -> String { "(?1 IS NULL OR \(column) IN (SELECT value FROM json_each(?1)))" }
         var hits: [SearchHit] = []
         if kinds.contains(.region) {
             hits += try Row.fetchAll(try db.cachedStatement(sql: """
-                SELECT code, name, level FROM regions WHERE (code >= ?2 AND code < ?3 OR name LIKE ?4 ESCAPE '\\') ORDER BY length(name), code LIMIT ?5
-                """), arguments: [scope, q, end, like, limit]).map { SearchHit(kind: .region, id: $0[0], title: $0[1], subtitle: $0[2]) }
+                SELECT code, name, level FROM regions WHERE (code >= ?2 AND code < ?3 OR instr(name, ?4) > 0) ORDER BY length(name), code LIMIT ?5
+                """), arguments: [scope, q, end, q, limit]).map { SearchHit(kind: .region, id: $0[0], title: $0[1], subtitle: $0[2]) }
         }
         if kinds.contains(.grid) {
             hits += try Row.fetchAll(try db.cachedStatement(sql: """
                 SELECT g.code, g.name, g.households, g.community, (t.minx + t.maxx) / 2, (t.miny + t.maxy) / 2
                 FROM published_grids g JOIN rtree_grids_geom t ON t.id = g.fid
-                WHERE (g.code >= ?2 AND g.code < ?3 OR g.name LIKE ?4 ESCAPE '\\') AND \(inScope("g.community")) ORDER BY g.code LIMIT ?5
-                """), arguments: [scope, q, end, like, limit]).map {
+                WHERE (g.code >= ?2 AND g.code < ?3 OR instr(g.name, ?4) > 0) AND \(inScope("g.community")) ORDER BY g.code LIMIT ?5
+                """), arguments: [scope, q, end, q, limit]).map {
                 SearchHit(kind: .grid, id: $0[0], title: ($0[1] as String?) ?? $0[0], subtitle: "\($0[2] as Int? ?? 0) households", lon: $0[4], lat: $0[5], community: $0[3])
             }
         }
         if kinds.contains(.building) {
             hits += try Row.fetchAll(try db.cachedStatement(sql: """
                 SELECT fid, ref, address, floors, label_x, label_y, community FROM buildings
-                WHERE (address LIKE ?4 ESCAPE '\\' OR ref >= ?2 AND ref < ?3) AND \(inScope("community")) ORDER BY length(address), fid LIMIT ?5
-                """), arguments: [scope, q, end, like, limit]).map {
+                WHERE (instr(address, ?4) > 0 OR ref >= ?2 AND ref < ?3) AND \(inScope("community")) ORDER BY length(address), fid LIMIT ?5
+                """), arguments: [scope, q, end, q, limit]).map {
                 SearchHit(kind: .building, id: String($0[0] as Int64), title: ($0[2] as String?) ?? ($0[1] as String?) ?? "building \($0[0] as Int64)",
                           subtitle: ($0[3] as Int?).map { "\($0) floors" }, lon: $0[4], lat: $0[5], community: $0[6])
             }
@@ -76,8 +71,8 @@ extension StoreReader {
         if kinds.contains(.organisation) {
             hits += try Row.fetchAll(try db.cachedStatement(sql: """
                 SELECT code, name, kind, geom, community FROM organisations
-                WHERE (name LIKE ?4 ESCAPE '\\' OR code >= ?2 AND code < ?3 OR licence = upper(?2)) AND \(inScope("community")) ORDER BY length(name), code LIMIT ?5
-                """), arguments: [scope, q, end, like, limit]).map { row in
+                WHERE (instr(name, ?4) > 0 OR code >= ?2 AND code < ?3 OR licence = upper(?2)) AND \(inScope("community")) ORDER BY length(name), code LIMIT ?5
+                """), arguments: [scope, q, end, q, limit]).map { row in
                 let p = try Self.point(row["geom"])
                 return SearchHit(kind: .organisation, id: row[0], title: row[1], subtitle: row[2], lon: p?.x, lat: p?.y, community: row[4])
             }
@@ -86,7 +81,7 @@ extension StoreReader {
             hits += try Row.fetchAll(try db.cachedStatement(sql: """
                 SELECT x.code, c.name, x.status, x.geom, x.community FROM facilities x LEFT JOIN case_categories c ON c.code = x.category
                 WHERE x.code >= ?2 AND x.code < ?3 AND \(inScope("x.community")) ORDER BY x.code LIMIT ?5
-                """), arguments: [scope, q, end, like, limit]).map { row in
+                """), arguments: [scope, q, end, q, limit]).map { row in
                 let p = try Self.point(row["geom"])
                 return SearchHit(kind: .facility, id: row[0], title: "\(row[0] as String) \((row[1] as String?) ?? "")", subtitle: row[2], lon: p?.x, lat: p?.y, community: row[4])
             }
@@ -95,7 +90,7 @@ extension StoreReader {
             hits += try Row.fetchAll(try db.cachedStatement(sql: """
                 SELECT c.number, k.name, c.status, c.geom, c.community FROM cases c LEFT JOIN case_categories k ON k.code = c.category
                 WHERE c.number >= ?2 AND c.number < ?3 AND \(inScope("c.community")) ORDER BY c.number LIMIT ?5
-                """), arguments: [scope, q, end, like, limit]).map { row in
+                """), arguments: [scope, q, end, q, limit]).map { row in
                 let p = try Self.point(row["geom"])
                 return SearchHit(kind: .case, id: row[0], title: "\(row[0] as String) \((row[1] as String?) ?? "")", subtitle: row[2], lon: p?.x, lat: p?.y, community: row[4])
             }
