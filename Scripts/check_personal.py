@@ -15,6 +15,10 @@ import urllib.request
 BASE, DB, TOKENS, LOG = sys.argv[1].rstrip("/"), sys.argv[2], json.load(open(sys.argv[3])), sys.argv[4]
 ROLES = ["anonymous", "viewer", "planner", "dispatcher", "department", "member", "admin"]
 failures = []
+missing = [r for r in ROLES if r != "anonymous" and not TOKENS.get(r)]
+if missing:
+    print("FAILED: no token for", missing, file=sys.stderr)
+    sys.exit(1)
 
 
 def check(ok, what):
