@@ -1,11 +1,12 @@
 """The 3D view and a building's households on the command-centre page, in headless Chromium.
 
-usage: check_people_page.py BASE VIEWER_TOKEN ADMIN_TOKEN BUILDING_ID LON LAT SCREENSHOT.png
-  BUILDING_ID, LON LAT: a building with household members recorded, and its label point.
+usage: check_people_page.py BASE VIEWER_TOKEN ADMIN_TOKEN BUILDING_ID LON LAT ADDRESS SCREENSHOT.png
+  BUILDING_ID, LON LAT, ADDRESS: a building with household members recorded, its label point and address.
 
 As the viewer: switch to 3D (buildings extruded from the tiles), click the building with the
-real mouse, open its floors and households, open a unit: the members masked, no way to see
-them whole. As the admin: the same unit shown whole after "Show whole". Prints a JSON summary;
+real mouse, open its floors and households (units on more than one floor), open a unit: the
+members masked, no way to see them whole; then find the building by its address in the search
+box and open it from the hit. As the admin: the same unit shown whole after "Show whole". Prints a JSON summary;
 exits 1 on the first thing that is wrong.
 """
 import json, sys
@@ -13,7 +14,7 @@ import chromium
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 
-base, viewer, admin, building, lon, lat, shot = sys.argv[1].rstrip("/"), sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5]), float(sys.argv[6]), sys.argv[7]
+base, viewer, admin, building, lon, lat, address, shot = sys.argv[1].rstrip("/"), sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5]), float(sys.argv[6]), sys.argv[7], sys.argv[8]
 wait = chromium.wait
 seen = {}
 
@@ -50,6 +51,18 @@ try:
     assert all(p.get("phone") is None or "****" in p["phone"] for p in members["people"]), members
     assert not driver.find_elements(By.ID, "homeUnmask"), "a viewer is offered the whole record"
     seen["floors"], seen["units"], seen["masked"] = doc["floors"], len(doc["units"]), [p["name"] for p in members["people"]]
+    seen["unit_floors"] = sorted({u.get("floor") for u in doc["units"] if u.get("floor")})
+    assert len(seen["unit_floors"]) > 1, doc["units"][:5]
+    # The search box: the building's address typed, its hit clicked, the building's panel offered.
+    box = driver.find_element(By.ID, "search")
+    box.send_keys(address)
+    assert wait(driver, f"(window.civicgridSearchHits || []).some(h => h.kind === 'building' && h.id === '{building}')", 30), "the search did not find the building"
+    hit = wait(driver, f"[...document.querySelectorAll('#searchHits li')].find(li => li.textContent.includes({json.dumps(address)}))", 10)
+    assert hit, "no hit listed"
+    hit.click()
+    assert wait(driver, "[...document.querySelectorAll('.maplibregl-popup button')].some(b => b.textContent === 'Floors and households')", 30), "the hit opened no building panel"
+    assert not driver.execute_script("return (window.civicgridSearchHits || []).some(h => h.kind === 'person')"), "a viewer found people"
+    seen["search"] = driver.execute_script("return window.civicgridSearchHits.map(h => h.kind + ' ' + h.title)")
     members, _ = open_unit(driver, admin)
     driver.find_element(By.ID, "homeUnmask").click()
     assert wait(driver, "window.civicgridMembers && window.civicgridMembers.whole", 30), "the admin did not see them whole"

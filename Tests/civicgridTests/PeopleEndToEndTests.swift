@@ -76,7 +76,7 @@ struct PeopleEndToEndTests {
         #expect((building.floors ?? 0) >= 18, "a tower: \(building)")
         let (server, base) = try await serve(db)
         defer { server.terminate(); server.waitUntilExit() }
-        let page = try checkPage([base, viewer, admin, "\(building.id ?? 0)", "\(building.label.x)", "\(building.label.y)", temporaryPath("png")],
+        let page = try checkPage([base, viewer, admin, "\(building.id ?? 0)", "\(building.label.x)", "\(building.label.y)", building.address ?? "", temporaryPath("png")],
                                  script: "check_people_page.py")
         #expect(page.status == 0 && page.output.contains("\"whole\""), "\(page.output)")
         let log = try ok(["audit", "access", "--db", db, "--since", "2000-01-01"])
