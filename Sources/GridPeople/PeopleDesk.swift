@@ -1,5 +1,6 @@
 import CivicGridModel
 import Foundation
+import GridGeometry
 import GridImport
 import GridStore
 
@@ -37,17 +38,45 @@ public struct PeopleDesk: Sendable {
     public func importCSV(_ text: String) throws(ImportError) -> Int {
         let table = try CSVTable(text)
         try table.require(["building", "unit", "name", "relation"])
+        return try importRows(table.records.map { line, fields in (line, { table.value(fields, $0) }) }, unit: "line")
+    }
+
+    /// Imports household members from GeoJSON features or a GeoPackage table's rows (their
+    /// properties the CSV's columns; no geometry needed), as `importCSV` does.
+    public func importFeatures(_ features: [Result<Feature, GeometryError>]) throws(ImportError) -> Int {
+        var rows: [(Int, (String) -> String)] = [], unreadable: [Rejection] = []
+        for (i, f) in features.enumerated() {
+            switch f {
+            case .failure(let e): unreadable.append(Rejection(index: i, reason: "\(e)"))
+            case .success(let f):
+                rows.append((i, { k in
+                    switch f.properties[k] {
+                    case .string(let s)?: s
+                    case .number(let n)?: n == n.rounded() && abs(n) < 1e15 ? String(Int64(n)) : String(n)
+                    case .array(let a)?: a.compactMap { if case .string(let s) = $0 { s } else { nil } }.joined(separator: ";")
+                    default: ""
+                    }
+                }))
+            }
+        }
+        guard unreadable.isEmpty else { throw .rejected(total: features.count, unreadable) }
+        return try importRows(rows, unit: "feature")
+    }
+
+    /// Checks every row (its index, and its value of a column), then writes all in one
+    /// transaction or none.
+    func importRows(_ rows: [(index: Int, value: (String) -> String)], unit: String) throws(ImportError) -> Int {
         var people: [StoredPerson] = [], refused: [Rejection] = []
         var seenIDs: [String: Int] = [:]
         do {
             try store.read { r in
-                for (line, fields) in table.records {
-                    func v(_ c: String) -> String { table.value(fields, c).trimmingCharacters(in: .whitespaces) }
+                for (line, value) in rows {
+                    func v(_ c: String) -> String { value(c).trimmingCharacters(in: .whitespaces) }
                     let household = try r.household(building: v("building"), unit: v("unit"))
-                    let (person, why) = try check(v, household: household, in: r, line: line, seen: &seenIDs)
+                    let (person, why) = try check(v, household: household, in: r, line: line, unit: unit, seen: &seenIDs)
                     guard let person, why.isEmpty, household != nil else {
                         let reasons = (household == nil ? ["no household \(v("unit")) in building \(v("building"))"] : []) + why
-                        refused.append(Rejection(index: line, reason: reasons.joined(separator: "; "), unit: "line"))
+                        refused.append(Rejection(index: line, reason: reasons.joined(separator: "; "), unit: unit))
                         continue
                     }
                     people.append(person)
@@ -58,7 +87,7 @@ public struct PeopleDesk: Sendable {
         } catch {
             throw .store("\(error)")
         }
-        guard refused.isEmpty else { throw .rejected(total: table.records.count, refused) }
+        guard refused.isEmpty else { throw .rejected(total: rows.count, refused) }
         do {
             try store.write { w in for p in people { try w.insert(p) } }
         } catch {
@@ -70,7 +99,7 @@ public struct PeopleDesk: Sendable {
     /// A person from fields (`v(column)`: name, relation, sex, birth_year, id_number, phone,
     /// tags) of a household, or why not: the ID number by GB 11643, not recorded already nor
     /// earlier in `seen` (by line), its birth year the stated one.
-    public func check(_ v: (String) -> String, household: Int64?, in r: StoreReader, line: Int = 0, seen: inout [String: Int]) throws -> (StoredPerson?, [String]) {
+    public func check(_ v: (String) -> String, household: Int64?, in r: StoreReader, line: Int = 0, unit: String = "line", seen: inout [String: Int]) throws -> (StoredPerson?, [String]) {
         var why: [String] = []
         let name = v("name")
         if name.isEmpty || name.count > 100 { why.append("name: 1 to 100 characters") }
@@ -83,7 +112,7 @@ public struct PeopleDesk: Sendable {
         var id: IDNumber?
         if !v("id_number").isEmpty {
             if let problem = IDNumber.problem(v("id_number")) { why.append("id_number: \(problem)") } else { id = IDNumber(v("id_number")) }
-            if let id, let earlier = seen[id.value] { why.append("id_number: the same as line \(earlier)") }
+            if let id, let earlier = seen[id.value] { why.append("id_number: the same as \(unit) \(earlier)") }
             if let id { seen[id.value] = line }
             if let id, try r.person(idHash: key.hash(id)) != nil { why.append("id_number: already recorded") }
         }

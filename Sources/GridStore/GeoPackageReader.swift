@@ -11,21 +11,23 @@ public enum GeoPackageReader {
         public var features: [Result<Feature, GeometryError>]
     }
 
-    /// The names of the feature layers in the file.
-    public static func layerNames(path: String) throws(StoreError) -> [String] {
+    /// The names of the feature layers in the file (and of its attribute tables, when asked).
+    public static func layerNames(path: String, attributes: Bool = false) throws(StoreError) -> [String] {
         do {
             let q = try open(path)
             return try q.read { db in
-                try String.fetchAll(db, sql: "SELECT table_name FROM gpkg_contents WHERE data_type = 'features' ORDER BY table_name")
+                try String.fetchAll(db, sql: "SELECT table_name FROM gpkg_contents WHERE data_type = 'features' OR (? AND data_type = 'attributes') ORDER BY table_name",
+                                    arguments: [attributes])
             }
         } catch {
             throw StoreError.wrap(error, "cannot read \(path) as a GeoPackage")
         }
     }
 
-    /// Reads one layer (the only one, when `layer` is nil and there is just one).
-    public static func read(path: String, layer: String?) throws(StoreError) -> Layer {
-        let names = try layerNames(path: path)
+    /// Reads one layer (the only one, when `layer` is nil and there is just one); with
+    /// `attributes`, an attribute table too (rows without geometry).
+    public static func read(path: String, layer: String?, attributes: Bool = false) throws(StoreError) -> Layer {
+        let names = try layerNames(path: path, attributes: attributes)
         let name: String
         if let layer {
             guard names.contains(layer) else {
@@ -40,13 +42,14 @@ public enum GeoPackageReader {
         }
         do {
             return try open(path).read { db in
-                guard let g = try Row.fetchOne(db, sql: """
+                let g = try Row.fetchOne(db, sql: """
                     SELECT c.column_name, s.organization, s.organization_coordsys_id
                     FROM gpkg_geometry_columns c LEFT JOIN gpkg_spatial_ref_sys s ON s.srs_id = c.srs_id
                     WHERE c.table_name = ?
-                    """, arguments: [name]) else { throw StoreError("layer \(name) has no geometry column") }
-                let geomColumn: String = g[0]
-                let epsg: Int? = (g[1] as String?)?.uppercased() == "EPSG" ? g[2] : nil
+                    """, arguments: [name])
+                guard g != nil || attributes else { throw StoreError("layer \(name) has no geometry column") }
+                let geomColumn: String? = g?[0]
+                let epsg: Int? = (g?[1] as String?)?.uppercased() == "EPSG" ? g?[2] : nil
                 let columns = try db.columns(in: name).map(\.name)
                 let pk = try db.primaryKey(name).rowIDColumn
                 var features: [Result<Feature, GeometryError>] = []
@@ -62,7 +65,7 @@ public enum GeoPackageReader {
                         if column == geomColumn {
                             if let blob = Data.fromDatabaseValue(value) {
                                 do { geometry = .success(try GeoPackageBinary.decode(blob).geometry) } catch let e as GeometryError {
-                                    geometry = .failure(GeometryError(e.rule, path: geomColumn, featureIndex: index))
+                                    geometry = .failure(GeometryError(e.rule, path: column, featureIndex: index))
                                 }
                             }
                         } else if column == pk, let n = Int64.fromDatabaseValue(value) {
@@ -90,7 +93,9 @@ public enum GeoPackageReader {
     private static func json(_ v: DatabaseValue) -> JSONValue {
         switch v.storage {
         case .null: .null
-        case .int64(let i): .number(Double(i))
+        // Beyond 2^53 a double would change the digits (an 18-digit ID number GDAL typed as an
+        // integer): kept as its text.
+        case .int64(let i): abs(i) <= 1 << 53 ? .number(Double(i)) : .string(String(i))
         case .double(let d): .number(d)
         case .string(let s): .string(s)
         case .blob: .null

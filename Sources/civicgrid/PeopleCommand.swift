@@ -1,6 +1,7 @@
 import ArgumentParser
 import CivicGridModel
 import Foundation
+import GridGeometry
 import GridPeople
 import GridStore
 
@@ -10,10 +11,13 @@ struct PeopleCommand: ParsableCommand {
 
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Import household members from CSV (building,unit,name,relation,sex,birth_year,id_number,phone,tags): every line checked (ID numbers by GB 11643), all or nothing, every refused line named.")
+            abstract: "Import household members from CSV (building,unit,name,relation,sex,birth_year,id_number,phone,tags), GeoJSON features or a GeoPackage table with those properties: every row checked (ID numbers by GB 11643), all or nothing, every refused line or feature named.")
 
-        @Argument(help: "The CSV file.")
+        @Argument(help: "The CSV, GeoJSON or GeoPackage file (told apart by content).")
         var file: String
+
+        @Option(help: "The GeoPackage table to read (needed when the file has several).")
+        var layer: String?
 
         @OptionGroup var database: DatabaseOption
 
@@ -21,10 +25,18 @@ struct PeopleCommand: ParsableCommand {
         var keyFile: String?
 
         func run() throws {
-            let text = String(decoding: try readInput(file), as: UTF8.self)
+            let data = try readInput(file)
             do {
                 let store = try GridStore(path: database.db)
-                let n = try PeopleDesk(store: store, key: try PersonalKey.load(path: keyFile ?? PersonalKey.path(for: database.db))).importCSV(text)
+                let desk = PeopleDesk(store: store, key: try PersonalKey.load(path: keyFile ?? PersonalKey.path(for: database.db)))
+                let n: Int
+                if data.starts(with: Array("SQLite format 3".utf8)) {
+                    n = try desk.importFeatures(try GeoPackageReader.read(path: file, layer: layer, attributes: true).features)
+                } else if data.first(where: { ![9, 10, 13, 32].contains($0) }) == UInt8(ascii: "{") {
+                    n = try desk.importFeatures(try GeoJSON.decodeDocument(data).features)
+                } else {
+                    n = try desk.importCSV(String(decoding: data, as: UTF8.self))
+                }
                 print("imported \(n) people")
             } catch {
                 printError("\(error)\nnothing was written")

@@ -58,6 +58,36 @@ struct PeopleEndToEndTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: db)).range(of: Data(id.utf8)) == nil)
     }
 
+    /// People from GeoJSON features and from a GeoPackage attribute table that GDAL wrote from a
+    /// CSV: the same checks, every refused feature named, nothing written then.
+    @Test func importedFromGeoJSONAndAGeoPackageTable() throws {
+        try requireProgram("/usr/bin/ogr2ogr", package: "gdal-bin")
+        let db = temporaryPath("gpkg")
+        try FileManager.default.copyItem(atPath: try publishedDemo(), toPath: db)
+        let (building, unit) = try GridStore(path: db).read { (r: StoreReader) throws -> (String, String) in
+            let h = try #require(try r.householdRecords().first)
+            return (h.building, h.unit)
+        }
+        let (a, b) = (try #require(IDNumber.completing("32050519700101123")).value, try #require(IDNumber.completing("32050519720202224")).value)
+        let geojson = temporaryPath("geojson")
+        let features = [["building": building, "unit": unit, "name": "钱一", "relation": "head", "id_number": a],
+                        ["building": building, "unit": unit, "name": "钱二", "relation": "cousin", "id_number": a]]
+        try JSONSerialization.data(withJSONObject: ["type": "FeatureCollection", "features": features.map { ["type": "Feature", "geometry": NSNull(), "properties": $0] }])
+            .write(to: URL(fileURLWithPath: geojson))
+        let refused = try civicgrid(["people", "import", geojson, "--db", db])
+        #expect(refused.status != 0 && refused.stderr.contains("feature 1: relation cousin") && refused.stderr.contains("the same as feature 0"), "\(refused.stderr)")
+        #expect(try GridStore(path: db).read { try $0.peopleCount() } == 0)
+        // GDAL writes a CSV's rows as an attribute table.
+        let csv = temporaryPath("csv")
+        try Data("building,unit,name,relation,birth_year,id_number\n\(building),\(unit),钱一,head,1970,\(a)\n\(building),\(unit),钱二,spouse,1972,\(b)\n".utf8)
+            .write(to: URL(fileURLWithPath: csv))
+        let table = temporaryPath("gpkg")
+        let gdal = try run("/usr/bin/ogr2ogr", ["-f", "GPKG", table, csv, "-nln", "people", "-oo", "AUTODETECT_TYPE=YES"])
+        #expect(gdal.status == 0, "\(gdal.output)")
+        #expect(try ok(["people", "import", table, "--db", db]).contains("imported 2 people"))
+        #expect(try GridStore(path: db).read { try $0.peopleCount() } == 2)
+    }
+
     /// The 3D view in headless Chromium (Scripts/check_people_page.py): the demo's tallest building
     /// with household records (a tower) extruded, clicked, its floors and units opened, a unit's members masked
     /// for a viewer and whole (recorded) for an admin.
