@@ -63,6 +63,10 @@ try:
     assert wait(driver, "[...document.querySelectorAll('.maplibregl-popup button')].some(b => b.textContent === 'Floors and households')", 30), "the hit opened no building panel"
     assert not driver.execute_script("return (window.civicgridSearchHits || []).some(h => h.kind === 'person')"), "a viewer found people"
     seen["search"] = driver.execute_script("return window.civicgridSearchHits.map(h => h.kind + ' ' + h.title)")
+    # At zoom 16+ the facilities and organisations around are drawn.
+    assert wait(driver, "window.civicgrid_facilities > 0 && window.civicgrid_organisations > 0 && window.map.queryRenderedFeatures({layers: ['facilities', 'organisations']}).length > 0", 60), \
+        "no facilities or organisations drawn near the building"
+    seen["basics_drawn"] = driver.execute_script("return [window.civicgrid_facilities, window.civicgrid_organisations]")
     members, _ = open_unit(driver, admin)
     driver.find_element(By.ID, "homeUnmask").click()
     assert wait(driver, "window.civicgridMembers && window.civicgridMembers.whole", 30), "the admin did not see them whole"

@@ -96,6 +96,9 @@ struct PeopleEndToEndTests {
         let db = temporaryPath("gpkg")
         try FileManager.default.copyItem(atPath: try publishedDemo(), toPath: db)
         #expect(try ok(["demo", "people", "--db", db]).contains("people in"))
+        for step in [["demo", "organisations"], ["departments", "import", repository.appendingPathComponent("Data/cases/departments.csv").path], ["categories", "import", repository.appendingPathComponent("Data/cases/categories.csv").path], ["demo", "facilities"]] {
+            _ = try ok(step + ["--db", db])
+        }
         let viewer = lastWord(try ok(["users", "add", "--db", db, "--name", "watcher", "--role", "viewer", "--region", "320599"]))
         let admin = lastWord(try ok(["users", "add", "--db", db, "--name", "boss", "--role", "admin"]))
         // The tallest building with members recorded.
