@@ -42,7 +42,7 @@ extension StoreReader {
     /// the caller's to filter). Nothing personal: people are `people(named:)`.
     public func search(_ q: String, kinds: Set<SearchHit.Kind>, communities: Set<String>?, limit: Int) throws -> [SearchHit] {
         let end = Self.prefixEnd(q)
-        let scope: String? = communities.map { String(decoding: (try? JSONEncoder().encode($0.sorted())) ?? Data("[]".utf8), as: UTF8.self) }
+        let scope = Self.scope(communities)
         func inScope(_ column: String) -> String { "(?1 IS NULL OR \(column) IN (SELECT value FROM json_each(?1)))" }
         var hits: [SearchHit] = []
         if kinds.contains(.region) {
@@ -102,7 +102,7 @@ extension StoreReader {
     /// is `idHash`, with their household, building and its label point: personal, for the roles
     /// that may see people; within `communities`.
     public func people(named prefix: String?, idHash: String?, communities: Set<String>?, limit: Int) throws -> [(person: StoredPerson, building: Int64, unit: String, address: String?, at: Coordinate, community: String?)] {
-        let scope: String? = communities.map { String(decoding: (try? JSONEncoder().encode($0.sorted())) ?? Data("[]".utf8), as: UTF8.self) }
+        let scope = Self.scope(communities)
         let condition = idHash != nil ? "p.id_hash = ?2" : "p.name >= ?2 AND p.name < ?3"
         return try Row.fetchAll(try db.cachedStatement(sql: """
             SELECT p.id, p.household, p.name, p.relation, p.sex, p.birth_year, p.id_hash, p.id_sealed, p.phone, p.tags,
@@ -112,6 +112,11 @@ extension StoreReader {
             """), arguments: [scope, idHash ?? prefix ?? "", Self.prefixEnd(prefix ?? ""), limit]).map { row in
             (try Self.person(row), row["b_fid"], row["h_unit"], row["b_address"], Coordinate(row["label_x"], row["label_y"]), row["b_community"])
         }
+    }
+
+    /// Communities as the JSON array `json_each` reads (nil: everywhere).
+    static func scope(_ communities: Set<String>?) -> String? {
+        communities.map { (try? StoreJSON.encode($0.sorted())) ?? "[]" }
     }
 
     static func point(_ blob: Data?) throws -> Coordinate? {

@@ -56,12 +56,11 @@ extension StoreReader {
 
     /// Updates by status (nil: any), within `communities` (nil: all), or one submitter's; newest first.
     public func fieldUpdates(status: FieldUpdateStatus?, communities: Set<String>?, submittedBy: String?, limit: Int = 1000) throws -> [FieldUpdate] {
-        let scope: String? = communities.map { (try? StoreJSON.encode($0.sorted())) ?? "[]" }
-        return try Row.fetchAll(try db.cachedStatement(sql: """
+        try Row.fetchAll(try db.cachedStatement(sql: """
             SELECT \(Self.fieldUpdateColumns) FROM field_updates
             WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR community IN (SELECT value FROM json_each(?2))) AND (?3 IS NULL OR submitted_by = ?3)
             ORDER BY id DESC LIMIT ?4
-            """), arguments: [status?.rawValue, scope, submittedBy, limit]).map(Self.fieldUpdate)
+            """), arguments: [status?.rawValue, Self.scope(communities), submittedBy, limit]).map(Self.fieldUpdate)
     }
 
     static func fieldUpdate(_ row: Row) throws -> FieldUpdate {
