@@ -55,7 +55,7 @@ let package = Package(
         .target(name: "GridCases", dependencies: ["CivicGridModel", "GridGeometry", "GridStore", .product(name: "Crypto", package: "swift-crypto")]),
         // People: household members with ID numbers sealed by a key kept outside the database,
         // masking, reads recorded.
-        .target(name: "GridPeople", dependencies: ["CivicGridModel", "GridStore", "GridImport", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "GridPeople", dependencies: ["CivicGridModel", "GridGeometry", "GridStore", "GridImport", .product(name: "Crypto", package: "swift-crypto")]),
         // Assessment: indicators, scores and rankings from the cases' tallies; statistics.
         .target(name: "GridAssessment", dependencies: ["CivicGridModel", "GridStore"]),
         // The deterministic synthetic demo district.
@@ -98,7 +98,7 @@ let package = Package(
         .testTarget(name: "GridImportTests", dependencies: ["CivicGridModel", "GridImport", "GridStore", "GridProj", "GridGeometry"]),
         .testTarget(name: "GridCasesTests", dependencies: ["CivicGridModel", "GridCases", "GridStore", "GridImport", "GridPlanning", "GridDemo", "GridGeometry"]),
         .testTarget(name: "GridDemoTests", dependencies: ["GridDemo", "GridImport", "GridStore", "GridGEOS", "GridGeometry"]),
-        .testTarget(name: "GridPeopleTests", dependencies: ["CivicGridModel", "GridPeople", "GridImport", "GridStore", "GridDemo"]),
+        .testTarget(name: "GridPeopleTests", dependencies: ["CivicGridModel", "GridGeometry", "GridPeople", "GridImport", "GridStore", "GridDemo"]),
         .testTarget(name: "GridAssessmentTests", dependencies: ["CivicGridModel", "GridAssessment", "GridCases", "GridStore", "GridDemo", "GridImport", "GridPlanning", "GridGEOS", "GridGeometry"]),
         .testTarget(name: "GridTilesTests", dependencies: ["GridTiles", "GridStore", "GridDemo", "GridImport", "GridGeometry"]),
         .testTarget(name: "GridServerTests", dependencies: ["CivicGridModel", 

@@ -147,7 +147,7 @@ public struct FieldDesk: Sendable {
             let place = try r.place(of: b.label)
             return Prepared(grid: try r.publishedGrid(building: b.id), community: place.community, fields: fields) { w in
                 let id = try w.insert(Household(building: b.id, unit: unit, size: size, headName: nil, phone: nil))
-                try w.recountHouseholds(building: b.id)
+                try w.recountHouseholds(building: b.id, delta: 1)
                 return "household \(id)"
             }
         case .householdMoveOut:
@@ -155,7 +155,7 @@ public struct FieldDesk: Sendable {
             let h = try household(id)
             return Prepared(grid: h.grid, community: h.community, fields: fields) { w in
                 try w.deleteHousehold(id)
-                try w.recountHouseholds(building: h.building)
+                try w.recountHouseholds(building: h.building, delta: -1)
                 return "household \(id) removed with its members"
             }
         case .personAdd:

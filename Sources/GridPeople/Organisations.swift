@@ -18,7 +18,7 @@ public enum Organisations {
         func string(_ k: String) -> String? {
             switch f.properties[k] {
             case .string(let s)?: let t = s.trimmingCharacters(in: .whitespaces); return t.isEmpty ? nil : t
-            case .number(let n)?: return n == n.rounded() ? String(Int(n)) : String(n)
+            case .number(let n)?: return n == n.rounded() && abs(n) < 1e15 ? String(Int64(n)) : String(n)
             default: return nil
             }
         }

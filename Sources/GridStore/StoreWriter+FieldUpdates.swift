@@ -20,12 +20,17 @@ extension StoreWriter {
         return db.changesCount == 1
     }
 
-    /// Makes a building's household count that of its records.
-    public func recountHouseholds(building: Int64) throws {
+    /// A household moved into (`delta` 1) or out of (-1) a building: its count is that of its
+    /// records when it is counted from them, else the declared or estimated count moved by
+    /// `delta`; every plan's grid holding it counts again.
+    public func recountHouseholds(building: Int64, delta: Int) throws {
         changed(.buildings, try reader.extent(of: "buildings", where: "f.fid = ?", [building]))
         try db.cachedStatement(sql: """
-            UPDATE buildings SET households = (SELECT count(*) FROM households h WHERE h.building = buildings.fid), households_source = 'records' WHERE fid = ?
-            """).execute(arguments: [building])
+            UPDATE buildings SET households = CASE households_source WHEN 'records' THEN (SELECT count(*) FROM households h WHERE h.building = buildings.fid)
+                                                                     ELSE max(0, households + ?) END
+            WHERE fid = ?
+            """).execute(arguments: [delta, building])
+        try recount(grids: Set(try Int64.fetchAll(db, sql: "SELECT grid FROM grid_buildings WHERE building = ?", arguments: [building])))
     }
 
     public func deleteHousehold(_ id: Int64) throws {

@@ -78,6 +78,12 @@ public struct StoreWriter {
             try db.execute(sql: "DELETE FROM buildings WHERE fid = ?", arguments: [id])
         }
         // The grids that held them count what is left.
+        try recount(grids: grids)
+        return ids.count
+    }
+
+    /// Makes the household and building counts of grids those of their buildings.
+    public func recount(grids: Set<Int64>) throws {
         for grid in grids.sorted() {
             changed(.grids, try reader.extent(of: "grids", where: "f.fid = ?", [grid]))
             try db.execute(sql: """
@@ -86,7 +92,6 @@ public struct StoreWriter {
                 WHERE fid = ?
                 """, arguments: [grid])
         }
-        return ids.count
     }
 
     /// Sets the community of buildings; returns how many changed.

@@ -59,6 +59,11 @@ struct FieldDeskTests {
         _ = try desk.review(out.id ?? 0, approve: true, by: "boss", communities: nil, note: nil)
         #expect(try store.read { try $0.person(id: person.person.id ?? 0) } == nil)
         #expect(try store.read { try $0.buildingPlace(b.id ?? 0) }?.households == before)
+        // A building counted from its declared figure gains one, not the count of its one record.
+        let tower = try #require(try store.read { try $0.buildings().first { $0.householdSource == .declared && $0.households > 10 && $0.ref != nil } })
+        let moveIn = try desk.submit(.householdAdd, ["building": .string(tower.ref ?? ""), "unit": "1-1-101"], by: staff)
+        _ = try desk.review(moveIn.id ?? 0, approve: true, by: "boss", communities: nil, note: nil)
+        #expect(try store.read { try $0.buildingPlace(tower.id ?? 0) }?.households == tower.households + 1)
         // Unknown fields and kinds of field are refused at once.
         #expect { try desk.submit(.householdAdd, ["building": "B00988", "unit": "1-1-302", "colour": "red"], by: staff) } throws: { "\($0)".contains("not colour") }
     }

@@ -38,6 +38,7 @@ struct FieldUpdatesEndToEndTests {
         let admin = lastWord(try ok(["users", "add", "--db", db, "--name", "community admin", "--role", "admin", "--region", community]))
         let farAdmin = lastWord(try ok(["users", "add", "--db", db, "--name", "far admin", "--role", "admin", "--region", "320599001001"]))
         let viewer = lastWord(try ok(["users", "add", "--db", db, "--name", "watcher", "--role", "viewer", "--region", "320599"]))
+        let gridBefore = try #require(try GridStore(path: db).read { try $0.gridFigures().first { $0.code == grid } }).households
         let (server, base) = try await serve(db)
         defer { server.terminate(); server.waitUntilExit() }
         let url = "\(base)/api/v1/updates"
@@ -75,6 +76,9 @@ struct FieldUpdatesEndToEndTests {
         #expect(s5 == 200 && rejected.contains("\"rejected\""))
         let store = try GridStore(path: db)
         #expect(try store.read { try $0.household(building: building, unit: "9-9-909") } != nil)
+        // The published grid counts the new household.
+        let after = try #require(try store.read { try $0.gridFigures().first { $0.code == grid } })
+        #expect(after.households == gridBefore + 1, "\(after)")
         #expect(try store.read { try $0.organisation(code: "OX1") } == nil)
         // The staff member sees their own, reviewed.
         let (_, own) = try await send("GET", url, nil, token: staff)
