@@ -41,6 +41,8 @@ public struct ServerConfiguration: Sendable {
     /// The key that seals ID numbers (its file lies outside the database); without it the
     /// household members' routes answer 503.
     public var personalKey: PersonalKey?
+    /// Backups taken while serving: how often, into which folder, how many kept.
+    public var backups: (every: Duration, directory: String, keep: Int)?
 
     public init(host: String = "127.0.0.1", port: Int = 8080, styles: String = "Styles", webAssets: String = ".build-web/maplibre",
                 refreshInterval: Duration = .seconds(1), offlineAfter: Double = 600, osmandPort: Int? = nil, retention: Double? = nil,
@@ -59,6 +61,7 @@ public struct ServerConfiguration: Sendable {
         self.idleTimeout = idleTimeout
         self.layers = layers
         self.personalKey = personalKey
+        self.backups = nil
     }
 
     /// The catalogue's public layers: region and grid outlines with their counts; never
@@ -115,6 +118,14 @@ public func buildApplication(store: GridStore, tiles: TileProvider, ingestor: Pi
         services.append(PeriodicService(name: "retention", interval: .seconds(60), logger: logger) {
             let n = try await Retention.prune(store, before: Date().timeIntervalSince1970 - age)
             return n > 0 ? "\(n) ping(s) older than \(Int(age)) s deleted" : nil
+        })
+    }
+    if let backups = configuration.backups {
+        // A consistent copy of the live database (and new photos) every interval; the oldest
+        // beyond `keep` removed.
+        services.append(PeriodicService(name: "backup", interval: backups.every, logger: logger) {
+            let (file, report) = try await offload { try store.rotateBackup(in: backups.directory, keep: backups.keep) }
+            return "backup \(file): \(report.bytes) bytes, \(report.photosCopied) new photo(s)"
         })
     }
     if let port = configuration.osmandPort {

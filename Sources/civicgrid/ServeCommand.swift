@@ -55,6 +55,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel: String = "info"
 
+    @Option(help: "Take a backup this often while serving (e.g. 1h, 30m, 90s): a consistent copy of the live database and its photos.")
+    var backupEvery: String?
+
+    @Option(help: "How many backups to keep (the oldest go).")
+    var backupKeep = 48
+
+    @Option(help: "The folder for backups (default: DB.backups).")
+    var backupDir: String?
+
     @Option(help: "The key file that seals ID numbers (default: DB.key, or CIVICGRID_KEY_FILE); made when missing.")
     var keyFile: String?
 
@@ -65,6 +74,15 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--public: no layer \"\(bad)\" (layers: \(known.sorted().joined(separator: ", ")))")
         }
         guard idleTimeout > 0, idleTimeout <= 86400 else { throw ValidationError("--idle-timeout must be in (0, 86400] seconds") }
+        if let backupEvery, Self.seconds(backupEvery) == nil { throw ValidationError("--backup-every \(backupEvery): a number with s, m, h or d (1h, 30m, 90s), at least 1 s") }
+        guard (1...10_000).contains(backupKeep) else { throw ValidationError("--backup-keep: 1 to 10000") }
+    }
+
+    /// `90s`, `30m`, `1h`, `2d` in seconds (nil when not such).
+    static func seconds(_ text: String) -> Double? {
+        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
+        guard let unit = text.last.flatMap({ units[$0] }), let n = Double(text.dropLast()), n.isFinite, n * unit >= 1, n * unit <= 365 * 86400 else { return nil }
+        return n * unit
     }
 
     func run() async throws {
@@ -82,12 +100,15 @@ struct ServeCommand: AsyncParsableCommand {
             printer.update("warming z\(warm.range.lowerBound)–\(warm.range.upperBound)", ids.count, ids.count)
             printer.finish()
         }
-        let configuration = ServerConfiguration(host: host, port: port, styles: styles, webAssets: webAssets, offlineAfter: offlineAfter,
+        var configuration = ServerConfiguration(host: host, port: port, styles: styles, webAssets: webAssets, offlineAfter: offlineAfter,
                                                 osmandPort: osmandPort, retention: retentionDays.map { $0 * 86400 },
                                                 publicLayers: Set(`public`.split(separator: ",").map(String.init)),
                                                 trustedProxies: Set(trustedProxy.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }),
                                                 idleTimeout: .milliseconds(Int64(idleTimeout * 1000)),
                                                 personalKey: try PersonalKey.load(path: keyFile ?? PersonalKey.path(for: database.db)))
+        if let every = backupEvery.flatMap(Self.seconds) {
+            configuration.backups = (.milliseconds(Int64(every * 1000)), backupDir ?? database.db + ".backups", backupKeep)
+        }
         var settings = IngestSettings()
         settings.dwell = dwell
         try await serve(store: store, tiles: tiles, ingestor: PingIngestor(store: store, settings: settings), configuration: configuration, logger: logger)
