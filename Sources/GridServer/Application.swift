@@ -75,7 +75,7 @@ public struct ServerConfiguration: Sendable {
 /// refresh, the GPS writer, retention, and the extra OsmAnd listener if configured.
 public func buildApplication(store: GridStore, tiles: TileProvider, ingestor: PingIngestor, configuration: ServerConfiguration,
                              logger: Logger) -> some ApplicationProtocol {
-    let router = buildRouter(store: store, tiles: tiles, ingestor: ingestor, configuration: configuration)
+    let router = buildRouter(store: store, tiles: tiles, ingestor: ingestor, configuration: configuration, requestLogger: logger)
     var services: [any Service] = [
         // Data changes (imports, published plans), from this process or another, reach the
         // tile provider, which drops the tiles they touch.
@@ -143,9 +143,11 @@ public func buildApplication(store: GridStore, tiles: TileProvider, ingestor: Pi
 
 /// The routes, separate from the server so tests can run them in process.
 public func buildRouter(store: GridStore, tiles: TileProvider, ingestor: PingIngestor,
-                        configuration: ServerConfiguration = .init()) -> Router<CivicContext> {
+                        configuration: ServerConfiguration = .init(), requestLogger: Logger = Logger(label: "civicgrid.requests")) -> Router<CivicContext> {
     let router = Router(context: CivicContext.self)
-    router.addMiddleware { LogRequestsMiddleware(.debug) }
+    _ = CivicMetrics.registry  // swift-metrics bootstrapped, once a process
+    router.addMiddleware { RequestLogMiddleware(logger: requestLogger) }
+    router.addMiddleware { MetricsMiddleware() }
     router.addMiddleware { ProblemMiddleware() }
     router.addMiddleware { ForwardedHeadersMiddleware(trusted: configuration.trustedProxies) }
     let access = Access(store: store, layers: configuration.layers, publicLayers: configuration.publicLayers)
@@ -159,6 +161,7 @@ public func buildRouter(store: GridStore, tiles: TileProvider, ingestor: PingIng
     let openAPI = OpenAPI.response(layers: configuration.layers)
     router.get("openapi.json") { _, _ in openAPI }
     let api = router.group().add(middleware: AuthenticationMiddleware(store: store))
+    MetricsController(store: store, tiles: tiles, ingestor: ingestor, access: access).register(on: api)
     TilesController(provider: tiles, fallbackHost: configuration.authority, access: access).register(on: api)
     FeaturesController(store: store, fallbackHost: configuration.authority, access: access).register(on: api)
     PlansController(store: store, tiles: tiles, access: access).register(on: api)

@@ -4,6 +4,7 @@ import HTTPTypes
 import GridTracking
 import Hummingbird
 import NIOCore
+import Synchronization
 
 /// The request context of every route: Hummingbird's core storage, the peer's address
 /// (which decides whether forwarded headers are believed) and the signed-in account.
@@ -14,11 +15,18 @@ public struct CivicContext: RequestContext, RemoteAddressRequestContext {
     /// Who signed in, set once per request by `AuthenticationMiddleware`; nil: anonymous
     /// (and on the device routes, which sign in with device tokens instead).
     public var account: Account?
+    /// Shared by every copy of this request's context: who signed in, for the request log
+    /// written by the outermost middleware (it holds an earlier copy of the context).
+    let signedIn = SignedIn()
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         remoteAddress = source.channel.remoteAddress
     }
+}
+
+final class SignedIn: Sendable {
+    let account = Mutex<Int64?>(nil)
 }
 
 /// Looks the request's API token up once (a bearer token, or `access_token=` where no header
@@ -36,6 +44,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
         }
         var context = context
         context.account = account
+        context.signedIn.account.withLock { $0 = account.id }
         return try await next(request, context)
     }
 

@@ -42,6 +42,8 @@ enum OpenAPI {
             "/openapi.json": get("This document", "The OpenAPI 3.0 description of the API.", tag: "Service", params: [],
                                  ok: ["description": "OpenAPI document", "content": ["application/vnd.oai.openapi+json;version=3.0": ["schema": ["type": "object"]]]]),
             "/health": get("Health", "Row counts; answers while the database is readable.", tag: "Service", params: [], ok: json("Health")),
+            "/metrics": get("Metrics", "Prometheus text: requests by route, method and status with their durations (histograms), GPS fixes queued and each group commit's time, tile cache hits, misses, tiles and bytes, open and overdue cases by the level holding them, the webhook backlog, the database's size. From this machine without signing in; from another, an admin's token.",
+                            tag: "Service", params: [], ok: ["description": "Prometheus text format 0.0.4", "content": ["text/plain": ["schema": ["type": "string"]]]]),
             "/map": get("Command-centre map", "The MapLibre page over the vector tiles.", tag: "Map", params: [], ok: html()),
             "/assets/{file}": get("Map library files", "maplibre-gl.js and maplibre-gl.css, installed by Scripts/setup.", tag: "Map",
                                   params: [pathParameter("file", "maplibre-gl.js or maplibre-gl.css")],

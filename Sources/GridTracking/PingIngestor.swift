@@ -1,6 +1,7 @@
 import CivicGridModel
 import Foundation
 import GridStore
+import Metrics
 import Synchronization
 
 /// How fixes are judged and geofences kept.
@@ -35,6 +36,9 @@ public final class PingIngestor: Sendable {
     /// Newly stored plausible fixes, for live views.
     public let live = LiveHub()
     private let queue = Mutex(Queue())
+
+    /// Fixes waiting for the writer (metrics).
+    public var queuedFixes: Int { queue.withLock { $0.pending.reduce(0) { $0 + $1.fixes.count } } }
 
     struct Submission: Sendable {
         var device: Device
@@ -85,7 +89,13 @@ public final class PingIngestor: Sendable {
             let batch = await nextBatch()
             if batch.isEmpty { break }
             do {
+                let started = DispatchTime.now().uptimeNanoseconds
                 let (outcomes, positions) = try await engine.process(batch, store: store, now: Date().timeIntervalSince1970)
+                // Each group commit's time and fixes (made here, not at init: the metrics system
+                // may be bootstrapped after the ingestor is made).
+                Timer(label: "civicgrid_gps_commit_seconds", preferredDisplayUnit: .seconds)
+                    .recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - started))
+                Counter(label: "civicgrid_gps_fixes_committed_total").increment(by: Int64(batch.reduce(0) { $0 + $1.fixes.count }))
                 for (s, o) in zip(batch, outcomes) { s.continuation.resume(returning: o) }
                 live.publish(positions)
             } catch {

@@ -56,11 +56,18 @@ func fetch(_ url: String) async throws -> (Int, Data, [AnyHashable: Any]) {
 let everyLayerPublic = ["--public", "districts,streets,communities,grids,buildings,roads"]
 
 /// Runs `civicgrid serve` on a random port until it answers; returns the process and its URL.
-func serve(_ db: String, _ extra: [String] = []) async throws -> (Process, String) {
+/// With `log`, the server logs at info (a line a request) into that file.
+func serve(_ db: String, _ extra: [String] = [], log: String? = nil) async throws -> (Process, String) {
     let port = Int.random(in: 20000..<60000)
     let server = Process()
     server.executableURL = URL(fileURLWithPath: binary)
-    server.arguments = ["serve", "--db", db, "--port", "\(port)", "--log-level", "warning",
+    if let log {
+        FileManager.default.createFile(atPath: log, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        server.standardOutput = handle
+        server.standardError = handle
+    }
+    server.arguments = ["serve", "--db", db, "--port", "\(port)", "--log-level", log == nil ? "warning" : "info",
                         "--styles", repository.appendingPathComponent("Styles").path,
                         "--web-assets", repository.appendingPathComponent(".build-web/maplibre").path] + extra
     try server.run()
