@@ -41,6 +41,8 @@ public struct ServerConfiguration: Sendable {
     /// The key that seals ID numbers (its file lies outside the database); without it the
     /// household members' routes answer 503.
     public var personalKey: PersonalKey?
+    /// Limits on public and device routes.
+    public var rateLimits = RateLimits()
     /// Backups taken while serving: how often, into which folder, how many kept.
     public var backups: (every: Duration, directory: String, keep: Int)?
 
@@ -151,7 +153,8 @@ public func buildRouter(store: GridStore, tiles: TileProvider, ingestor: PingIng
     router.addMiddleware { ProblemMiddleware() }
     router.addMiddleware { ForwardedHeadersMiddleware(trusted: configuration.trustedProxies) }
     let access = Access(store: store, layers: configuration.layers, publicLayers: configuration.publicLayers)
-    let ingest = IngestController(store: store, ingestor: ingestor)
+    let limiters = Limiters(configuration.rateLimits)
+    let ingest = IngestController(store: store, ingestor: ingestor, limiters: limiters)
     // Devices sign in with device tokens, per route (also on `/`, which the web controller
     // shares with OsmAnd reports); the page, health and OpenAPI need no account; everything
     // else signs in with API tokens, looked up once per request by the middleware of this group.
@@ -170,8 +173,8 @@ public func buildRouter(store: GridStore, tiles: TileProvider, ingestor: PingIng
     let cases = CasesController(store: store, access: access, intake: intake)
     cases.register(on: api)
     CaseTilesController(store: store, cases: cases).register(on: api)
-    Open311Controller(store: store, intake: intake, fallbackHost: configuration.authority).register(on: router)
-    SMSController(store: store, intake: intake).register(on: router)
+    Open311Controller(store: store, intake: intake, fallbackHost: configuration.authority, limiters: limiters).register(on: router)
+    SMSController(store: store, intake: intake, limiters: limiters).register(on: router)
     AssessmentController(assessor: Assessor(store: store), access: access).register(on: api)
     let peopleDesk = configuration.personalKey.map { PeopleDesk(store: store, key: $0) }
     PeopleController(desk: peopleDesk, access: access).register(on: api)

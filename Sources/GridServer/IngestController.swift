@@ -15,17 +15,19 @@ import Hummingbird
 struct IngestController {
     let store: GridStore
     let ingestor: PingIngestor
+    /// Requests per device (`gps-device`) and per client address (`gps-address`).
+    let limiters: Limiters
 
     static let osmandMethods: [HTTPRequest.Method] = [.get, .post, .put]
 
     func register(on router: some RouterMethods<CivicContext>) {
-        router.post("api/v1/positions") { request, _ in try await native(request) }
+        router.post("api/v1/positions") { request, context in try await native(request, context) }
         for method in Self.osmandMethods {
-            router.on("osmand", method: method) { request, _ in try await osmand(request) }
-            if method != .get { router.on("/", method: method) { request, _ in try await osmand(request) } }  // GET / is WebController's
+            router.on("osmand", method: method) { request, context in try await osmand(request, context) }
+            if method != .get { router.on("/", method: method) { request, context in try await osmand(request, context) } }  // GET / is WebController's
         }
-        router.post("owntracks") { request, _ in try await ownTracks(request) }
-        router.post("pub") { request, _ in try await ownTracks(request) }
+        router.post("owntracks") { request, context in try await ownTracks(request, context) }
+        router.post("pub") { request, context in try await ownTracks(request, context) }
     }
 
     /// Whether a request to `/` is an OsmAnd report rather than a visit.
@@ -36,8 +38,8 @@ struct IngestController {
 
     // MARK: Ingestion
 
-    func native(_ request: Request) async throws -> JSONAnswer<JSONValue> {
-        let device = try await authenticate(request, parameters: FormParameters.parse(request.uri.query ?? ""), deviceID: nil)
+    func native(_ request: Request, _ context: CivicContext) async throws -> JSONAnswer<JSONValue> {
+        let device = try await authenticate(request, context, parameters: FormParameters.parse(request.uri.query ?? ""), deviceID: nil)
         let body = try await Self.collectBatch(request)
         let decoded: [Result<Fix, TrackingError>]
         do { decoded = try NativeBatch.decode(Data(buffer: body)) } catch { throw Problem.badRequest(error.reason) }
@@ -96,7 +98,7 @@ struct IngestController {
         return buffer
     }
 
-    func osmand(_ request: Request) async throws -> Response {
+    func osmand(_ request: Request, _ context: CivicContext) async throws -> Response {
         var request = request
         var parameters = FormParameters.parse(request.uri.query ?? "")
         let body = try await request.collectBody(upTo: 1 << 20)
@@ -107,26 +109,26 @@ struct IngestController {
             let decoded: Fix
             do { decoded = try OsmAnd.decodeJSON(Data(buffer: body)) } catch { throw Problem.badRequest(error.reason) }
             guard let id = decoded.device ?? OsmAnd.deviceID(parameters) else { throw Problem.badRequest("missing device_id") }
-            device = try await authenticate(request, parameters: parameters, deviceID: id)
+            device = try await authenticate(request, context, parameters: parameters, deviceID: id)
             fix = decoded
         } else {
             if OsmAnd.deviceID(parameters) == nil, !text.isEmpty { parameters.merge(FormParameters.parse(text)) { a, _ in a } }
             guard let id = OsmAnd.deviceID(parameters) else {
                 throw Problem.badRequest("missing id (or deviceid): the OsmAnd protocol names the device in its parameters")
             }
-            device = try await authenticate(request, parameters: parameters, deviceID: id)
+            device = try await authenticate(request, context, parameters: parameters, deviceID: id)
             do { fix = try OsmAnd.decode(parameters, speedUnit: device.speedUnit) } catch { throw Problem.badRequest(error.reason) }
         }
         _ = try await submit([fix], device: device)
         return Response(status: .ok)
     }
 
-    func ownTracks(_ request: Request) async throws -> Response {
+    func ownTracks(_ request: Request, _ context: CivicContext) async throws -> Response {
         var request = request
         let parameters = FormParameters.parse(request.uri.query ?? "")
         let user = request.headers[.init("X-Limit-U")!]
         let named = request.headers[.init("X-Limit-D")!]
-        let device = try await authenticate(request, parameters: parameters, deviceID: nil)
+        let device = try await authenticate(request, context, parameters: parameters, deviceID: nil)
         if let named, device.id != named, device.id != "\(user ?? "")/\(named)" {
             throw Problem(.forbidden, "Forbidden", detail: "X-Limit-D names device \"\(named)\"; this token is device \"\(device.id)\"'s")
         }
@@ -148,7 +150,7 @@ struct IngestController {
     /// The device a request's token belongs to: a bearer token, a basic-auth password, or a
     /// `token` parameter. 401 without a valid token; 403 when the request names another
     /// device than the token's.
-    func authenticate(_ request: Request, parameters: [String: String], deviceID: String?) async throws -> Device {
+    func authenticate(_ request: Request, _ context: CivicContext, parameters: [String: String], deviceID: String?) async throws -> Device {
         let challenge: HTTPFields = [.wwwAuthenticate: "Bearer realm=\"civicgrid\", Basic realm=\"civicgrid\""]
         guard let token = Self.token(request, parameters: parameters) else {
             throw Problem(.unauthorized, "Unauthorized", detail: "no device token: send it as a bearer token, a basic-auth password or a token parameter",
@@ -161,6 +163,8 @@ struct IngestController {
         if let deviceID, deviceID != device.id {
             throw Problem(.forbidden, "Forbidden", detail: "the request is for device \"\(deviceID)\"; this token is device \"\(device.id)\"'s")
         }
+        try limiters.enforce("gps-device", device.id, "device \(device.id) sent too many requests")
+        try limiters.enforce("gps-address", context.remoteAddress?.ipAddress ?? "unknown", "too many requests from this address")
         return device
     }
 

@@ -15,9 +15,8 @@ struct Open311Controller {
     let store: GridStore
     let intake: CaseIntake
     let fallbackHost: String
-    /// Posts per api_key and per client address.
-    let perKey = RateLimiter(limit: 120, per: 60)
-    let perAddress = RateLimiter(limit: 20, per: 60)
+    /// Posts per api_key and per client address (`open311-key`, `open311-address`).
+    let limiters: Limiters
 
     func register(on router: some RouterMethods<CivicContext>) {
         router.get("open311/v2/:file") { request, _ in try await top(request) }
@@ -155,7 +154,7 @@ struct Open311Controller {
             return Self.error(403, "unknown or revoked api_key", format)
         }
         let address = context.remoteAddress?.ipAddress ?? "unknown"
-        if let wait = perKey.check(DeviceToken.hash(key)) ?? perAddress.check(address) {
+        if let wait = limiters.wait("open311-key", DeviceToken.hash(key)) ?? limiters.wait("open311-address", address) {
             var r = Self.error(429, "too many requests: try again in \(wait) s", format)
             r.headers[.retryAfter] = String(wait)
             return r

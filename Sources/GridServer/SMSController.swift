@@ -17,8 +17,8 @@ import Hummingbird
 struct SMSController {
     let store: GridStore
     let intake: CaseIntake
-    /// Messages per sender: a resident, not a flood.
-    let perSender = RateLimiter(limit: 20, per: 3600)
+    /// Messages per sender (`sms-sender`): a resident, not a flood.
+    let limiters: Limiters
     /// The category a message is filed under until the dispatcher sees it (a resident's request).
     static let defaultCategory = "0901"
 
@@ -44,9 +44,7 @@ struct SMSController {
         guard let from = fields["from"]?.trimmingCharacters(in: .whitespaces), !from.isEmpty, let text = fields["text"] else {
             throw Problem.badRequest("from and text are required")
         }
-        if let wait = perSender.check(from) {
-            throw Problem(.tooManyRequests, "Too many requests", detail: "\(from) sent too many messages: try again in \(wait) s", headers: [.retryAfter: String(wait)])
-        }
+        try limiters.enforce("sms-sender", from, "this sender sent too many messages")
         let category = fields["category"].flatMap { $0.isEmpty ? nil : $0 } ?? Self.defaultCategory
         let desk = CaseDesk(store: store)
         do {

@@ -21,7 +21,7 @@ struct WebController {
     func register(on router: some RouterMethods<CivicContext>) {
         router.get("map") { _, _ in try page() }
         router.get("/") { request, context in
-            if IngestController.isOsmAnd(request) { return try await ingest.osmand(request) }
+            if IngestController.isOsmAnd(request) { return try await ingest.osmand(request, context) }
             return try request.wantsHTML ? page() : landing(request).response(from: request, context: context)
         }
         router.get("assets/:file") { _, context in try asset(context.parameters.require("file")) }

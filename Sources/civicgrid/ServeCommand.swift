@@ -55,6 +55,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel: String = "info"
 
+    @Option(help: "A limit, repeatable: NAME=N/s|m|h with NAME open311-key (120/m), open311-address (20/m), sms-sender (20/h), gps-device (600/m) or gps-address (30000/m); over it, 429 with Retry-After.")
+    var rateLimit: [String] = []
+
     @Option(help: "Take a backup this often while serving (e.g. 1h, 30m, 90s): a consistent copy of the live database and its photos.")
     var backupEvery: String?
 
@@ -76,6 +79,10 @@ struct ServeCommand: AsyncParsableCommand {
         guard idleTimeout > 0, idleTimeout <= 86400 else { throw ValidationError("--idle-timeout must be in (0, 86400] seconds") }
         if let backupEvery, Self.seconds(backupEvery) == nil { throw ValidationError("--backup-every \(backupEvery): a number with s, m, h or d (1h, 30m, 90s), at least 1 s") }
         guard (1...10_000).contains(backupKeep) else { throw ValidationError("--backup-keep: 1 to 10000") }
+        var limits = RateLimits()
+        for l in rateLimit {
+            do { try limits.set(l) } catch { throw ValidationError("--rate-limit \(error)") }
+        }
     }
 
     /// `90s`, `30m`, `1h`, `2d` in seconds (nil when not such).
@@ -106,6 +113,7 @@ struct ServeCommand: AsyncParsableCommand {
                                                 trustedProxies: Set(trustedProxy.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }),
                                                 idleTimeout: .milliseconds(Int64(idleTimeout * 1000)),
                                                 personalKey: try PersonalKey.load(path: keyFile ?? PersonalKey.path(for: database.db)))
+        for l in rateLimit { try configuration.rateLimits.set(l) }
         if let every = backupEvery.flatMap(Self.seconds) {
             configuration.backups = (.milliseconds(Int64(every * 1000)), backupDir ?? database.db + ".backups", backupKeep)
         }

@@ -55,4 +55,32 @@ struct MetricsEndToEndTests {
         let text = try String(contentsOfFile: log, encoding: .utf8)
         #expect(!text.contains(admin) && !text.contains(device) && !text.contains("王伟") && !text.contains("access_token"), "\(text)")
     }
+
+    /// A device over its limit gets 429 problem+json with Retry-After; another device goes on;
+    /// the refusals are counted in the metrics.
+    @Test func aDeviceOverItsLimitIsToldWhenToComeBack() async throws {
+        let db = temporaryPath("gpkg")
+        try FileManager.default.copyItem(atPath: try publishedDemo(), toPath: db)
+        var tokens: [String] = []
+        for id in ["r-phone-1", "r-phone-2"] {
+            let add = try ok(["devices", "add", "--db", db, "--id", id, "--member", "巡查员"])
+            tokens.append(try #require(add.split(separator: "\n").first { $0.hasPrefix("token") }?.split(separator: " ").last.map(String.init)))
+        }
+        #expect(try civicgrid(["serve", "--db", db, "--rate-limit", "gps-device=5/fortnight"]).status != 0, "a bad limit is refused at start")
+        let (server, base) = try await serve(db, ["--rate-limit", "gps-device=5/m"])
+        defer { server.terminate(); server.waitUntilExit() }
+        let now = Int(Date().timeIntervalSince1970)
+        func send(_ id: String, _ token: String, _ k: Int) async throws -> (Int, Data, [AnyHashable: Any]) {
+            try await fetch("\(base)/osmand?id=\(id)&lat=31.29&lon=120.70&timestamp=\(now - 100 + k)&token=\(token)")
+        }
+        var statuses: [Int] = []
+        for k in 1...7 { statuses.append(try await send("r-phone-1", tokens[0], k).0) }
+        #expect(statuses == [200, 200, 200, 200, 200, 429, 429], "\(statuses)")
+        let (status, body, headers) = try await send("r-phone-1", tokens[0], 8)
+        #expect(status == 429 && Int(headers["Retry-After"] as? String ?? "") != nil && (headers["Content-Type"] as? String ?? "").contains("problem+json"), "\(headers)")
+        #expect(String(decoding: body, as: UTF8.self).contains("try again in"))
+        #expect(try await send("r-phone-2", tokens[1], 1).0 == 200, "another device goes on")
+        let metrics = String(decoding: try await fetch("\(base)/metrics").1, as: UTF8.self)
+        #expect(sample(metrics, "civicgrid_rate_limited_total{limit=\"gps-device\"}") == 3, "\(metrics)")
+    }
 }
