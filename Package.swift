@@ -86,6 +86,9 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ], resources: [.copy("Resources/map.html")]),
+        // The fuzz harness: libFuzzer over the decoders a client's bytes reach (Scripts/fuzz),
+        // or a replay of inputs when built plainly.
+        .executableTarget(name: "civicgrid-fuzz", dependencies: ["GridServer"]),
         .executableTarget(name: "civicgrid", dependencies: [
             "CivicGridModel", "GridGeometry", "GridProj", "GridStore", "GridImport", "GridDemo", "GridServer", "GridPartition", "GridPlanning", "GridTiles", "GridTracking", "GridCases", "GridAssessment", "GridPeople",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -27,6 +27,11 @@ struct MultipartBody {
 
     init(_ buffer: ByteBuffer, boundary: String) throws {
         guard (1...70).contains(boundary.count) else { throw Problem.badRequest("multipart/form-data needs a boundary of 1 to 70 characters") }
+        // MultipartKit 4.7.1 indexes a 128-entry table with each header-name byte: a byte from
+        // 0x80 up ends the process (found by Scripts/fuzz). Refused here first.
+        guard Self.headerNamesAreASCII(Array(buffer.readableBytesView), boundary: Array(("--" + boundary).utf8)) else {
+            throw Problem.badRequest("the multipart body is malformed: a part's header name is not ASCII")
+        }
         let parser = MultipartParser(boundary: boundary)
         var parts: [Part] = [], current: Part?
         parser.onHeader = { name, value in
@@ -59,6 +64,34 @@ struct MultipartBody {
         }
         guard current == nil, !parts.isEmpty else { throw Problem.badRequest("the multipart body ends inside a part or holds none") }
         self.parts = parts
+    }
+
+    /// Whether, after every `--boundary` line, each header line up to its colon (the name) is
+    /// ASCII, until the blank line that ends the headers.
+    static func headerNamesAreASCII(_ bytes: [UInt8], boundary: [UInt8]) -> Bool {
+        guard let first = boundary.first else { return true }
+        var i = 0
+        while i + boundary.count <= bytes.count {
+            guard bytes[i] == first, bytes[i..<(i + boundary.count)].elementsEqual(boundary) else {
+                i += 1
+                continue
+            }
+            // Past the boundary's line, header lines until a blank one.
+            var j = i + boundary.count
+            while j < bytes.count, bytes[j] != 10 { j += 1 }
+            j += 1
+            while j < bytes.count, bytes[j] != 13, bytes[j] != 10 {
+                var inName = true
+                while j < bytes.count, bytes[j] != 10 {
+                    if bytes[j] == UInt8(ascii: ":") { inName = false }
+                    if inName, bytes[j] >= 0x80 { return false }
+                    j += 1
+                }
+                j += 1
+            }
+            i += boundary.count
+        }
+        return true
     }
 
     /// The text of the part named `name`.
