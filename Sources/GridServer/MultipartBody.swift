@@ -66,27 +66,32 @@ struct MultipartBody {
         self.parts = parts
     }
 
-    /// Whether, after every `--boundary` line, each header line up to its colon (the name) is
-    /// ASCII, until the blank line that ends the headers.
+    /// Whether every header name MultipartKit would read is ASCII: after each `--boundary`
+    /// line, as its parser goes — a name runs to a colon, its value to a CR (bare LFs are part
+    /// of it) followed by an LF, and a CR where a name would start ends the headers.
     static func headerNamesAreASCII(_ bytes: [UInt8], boundary: [UInt8]) -> Bool {
         guard let first = boundary.first else { return true }
+        let n = bytes.count
         var i = 0
-        while i + boundary.count <= bytes.count {
+        while i + boundary.count <= n {
             guard bytes[i] == first, bytes[i..<(i + boundary.count)].elementsEqual(boundary) else {
                 i += 1
                 continue
             }
-            // Past the boundary's line, header lines until a blank one.
             var j = i + boundary.count
-            while j < bytes.count, bytes[j] != 10 { j += 1 }
+            while j < n, bytes[j] != 10 { j += 1 }
             j += 1
-            while j < bytes.count, bytes[j] != 13, bytes[j] != 10 {
-                var inName = true
-                while j < bytes.count, bytes[j] != 10 {
-                    if bytes[j] == UInt8(ascii: ":") { inName = false }
-                    if inName, bytes[j] >= 0x80 { return false }
+            headers: while j < n, bytes[j] != 13 {
+                // The name.
+                while j < n, bytes[j] != UInt8(ascii: ":") {
+                    if bytes[j] >= 0x80 { return false }
+                    if bytes[j] == 13 { break headers }  // the parser refuses this
                     j += 1
                 }
+                // The value, to CR LF.
+                while j < n, bytes[j] != 13 { j += 1 }
+                j += 1
+                guard j < n, bytes[j] == 10 else { break }
                 j += 1
             }
             i += boundary.count
