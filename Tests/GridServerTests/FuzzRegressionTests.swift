@@ -1,5 +1,5 @@
 import Foundation
-import NIOCore
+import Hummingbird
 import Testing
 @testable import GridServer
 
