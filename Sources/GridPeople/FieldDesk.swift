@@ -101,11 +101,7 @@ public struct FieldDesk: Sendable {
     /// sealed), not as submitted.
     func prepare(_ kind: FieldUpdateKind, _ fields: [String: JSONValue], in r: StoreReader, stored: Bool = false) throws -> Prepared {
         func text(_ k: String) -> String? {
-            switch fields[k] {
-            case .string(let s)?: let t = s.trimmingCharacters(in: .whitespaces); return t.isEmpty ? nil : t
-            case .number(let n)?: return n == n.rounded() && abs(n) < 1e15 ? String(Int64(n)) : String(n)
-            default: return nil
-            }
+            fields[k]?.stringValue.map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
         }
         func number(_ k: String) throws -> Int64 {
             guard let t = text(k), let n = Int64(t) else { throw FieldError(.invalid, "\(k): a number") }

@@ -16,11 +16,7 @@ public enum Organisations {
     /// `existing`: the record it replaces (an edit keeps its id and may keep its code and licence).
     public static func check(_ f: Feature, in r: StoreReader, existing: Organisation? = nil) throws -> (organisation: Organisation?, refused: String?) {
         func string(_ k: String) -> String? {
-            switch f.properties[k] {
-            case .string(let s)?: let t = s.trimmingCharacters(in: .whitespaces); return t.isEmpty ? nil : t
-            case .number(let n)?: return n == n.rounded() && abs(n) < 1e15 ? String(Int64(n)) : String(n)
-            default: return nil
-            }
+            f.properties[k]?.stringValue.map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
         }
         var why: [String] = []
         let code = string("code") ?? existing?.code ?? ""

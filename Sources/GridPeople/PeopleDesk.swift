@@ -50,12 +50,8 @@ public struct PeopleDesk: Sendable {
             case .failure(let e): unreadable.append(Rejection(index: i, reason: "\(e)"))
             case .success(let f):
                 rows.append((i, { k in
-                    switch f.properties[k] {
-                    case .string(let s)?: s
-                    case .number(let n)?: n == n.rounded() && abs(n) < 1e15 ? String(Int64(n)) : String(n)
-                    case .array(let a)?: a.compactMap { if case .string(let s) = $0 { s } else { nil } }.joined(separator: ";")
-                    default: ""
-                    }
+                    if case .array(let a)? = f.properties[k] { return a.compactMap(\.stringValue).joined(separator: ";") }
+                    return f.properties[k]?.stringValue ?? ""
                 }))
             }
         }

@@ -2,16 +2,12 @@ import Foundation
 import GRDB
 
 /// What the operators' metrics read from the store at each scrape.
-public struct OperationFigures: Sendable, Equatable {
+public struct OperationFigures: Sendable {
     /// Open cases (neither closed nor voided) by the level holding them — district, street,
     /// community or department — and how many of them are past their deadline.
     public var openCases: [String: (open: Int, overdue: Int)]
     /// Webhook deliveries not yet made.
     public var outboxBacklog: Int
-
-    public static func == (a: Self, b: Self) -> Bool {
-        a.outboxBacklog == b.outboxBacklog && a.openCases.mapValues { [$0.open, $0.overdue] } == b.openCases.mapValues { [$0.open, $0.overdue] }
-    }
 }
 
 extension StoreReader {

@@ -77,22 +77,15 @@ extension StoreReader {
                 return SearchHit(kind: .organisation, id: row[0], title: row[1], subtitle: row[2], lon: p?.x, lat: p?.y, community: row[4])
             }
         }
-        if kinds.contains(.facility) {
+        // Facilities by code and cases by number: a range of their unique index, titled with
+        // their category's name.
+        for (kind, table, key) in [(SearchHit.Kind.facility, "facilities", "code"), (.case, "cases", "number")] where kinds.contains(kind) {
             hits += try Row.fetchAll(try db.cachedStatement(sql: """
-                SELECT x.code, c.name, x.status, x.geom, x.community FROM facilities x LEFT JOIN case_categories c ON c.code = x.category
-                WHERE x.code >= ?2 AND x.code < ?3 AND \(inScope("x.community")) ORDER BY x.code LIMIT ?5
+                SELECT x.\(key), c.name, x.status, x.geom, x.community FROM \(table) x LEFT JOIN case_categories c ON c.code = x.category
+                WHERE x.\(key) >= ?2 AND x.\(key) < ?3 AND \(inScope("x.community")) ORDER BY x.\(key) LIMIT ?5
                 """), arguments: [scope, q, end, q, limit]).map { row in
                 let p = try Self.point(row["geom"])
-                return SearchHit(kind: .facility, id: row[0], title: "\(row[0] as String) \((row[1] as String?) ?? "")", subtitle: row[2], lon: p?.x, lat: p?.y, community: row[4])
-            }
-        }
-        if kinds.contains(.case) {
-            hits += try Row.fetchAll(try db.cachedStatement(sql: """
-                SELECT c.number, k.name, c.status, c.geom, c.community FROM cases c LEFT JOIN case_categories k ON k.code = c.category
-                WHERE c.number >= ?2 AND c.number < ?3 AND \(inScope("c.community")) ORDER BY c.number LIMIT ?5
-                """), arguments: [scope, q, end, q, limit]).map { row in
-                let p = try Self.point(row["geom"])
-                return SearchHit(kind: .case, id: row[0], title: "\(row[0] as String) \((row[1] as String?) ?? "")", subtitle: row[2], lon: p?.x, lat: p?.y, community: row[4])
+                return SearchHit(kind: kind, id: row[0], title: "\(row[0] as String) \((row[1] as String?) ?? "")", subtitle: row[2], lon: p?.x, lat: p?.y, community: row[4])
             }
         }
         return hits
