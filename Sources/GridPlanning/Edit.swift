@@ -54,12 +54,13 @@ public enum Edit: Hashable, Sendable {
         func optionalString(_ key: String) throws(PlanningError) -> String? {
             switch object[key] {
             case nil, .null?: return nil
-            case .string(let s)?: return s
-            default: throw PlanningError("\"\(key)\" must be a string", kind: .malformed)
+            case .string(let s)? where !s.isEmpty: return s
+            default: throw PlanningError("\"\(key)\" must be a non-empty string", kind: .malformed)
             }
         }
         /// A GeoJSON geometry, held to the same rules as an import's: finite coordinates,
-        /// longitudes within ±180, latitudes within ±90.
+        /// longitudes within ±180, latitudes within ±90. An object that is no such geometry is
+        /// refused (422): its shape is right, its content is not.
         func geometry(_ key: String) throws(PlanningError) -> Geometry? {
             guard let v = object[key], !v.isNull else { return nil }
             guard case .object = v, let bytes = try? JSONEncoder().encode(v) else {
@@ -69,9 +70,14 @@ public enum Edit: Hashable, Sendable {
                 let g = try GeoJSON.decodeGeometry(bytes)
                 try g.checkCoordinates()
                 return g
-            } catch { throw PlanningError("\"\(key)\": \(error)", kind: .malformed) }
+            } catch { throw PlanningError("\"\(key)\": \(error)", kind: .refused) }
         }
         let op = try string("op")
+        let members: [String: Set<String>] = ["move": ["buildings", "to"], "merge": ["grids"], "split": ["grid", "line"], "reshape": ["grid", "geometry"],
+                                              "rename": ["grid", "name", "code"], "recode": ["grid", "name", "code"]]
+        if let known = members[op], let extra = object.keys.sorted().first(where: { $0 != "op" && !known.contains($0) }) {
+            throw PlanningError("\"\(extra)\" is not a member of a \(op) edit (\(known.sorted().joined(separator: ", ")))", kind: .malformed)
+        }
         switch op {
         case "move":
             guard case .array(let list)? = object["buildings"], !list.isEmpty else {

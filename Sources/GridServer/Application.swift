@@ -146,11 +146,13 @@ public func buildApplication(store: GridStore, tiles: TileProvider, ingestor: Pi
 /// The routes, separate from the server so tests can run them in process.
 public func buildRouter(store: GridStore, tiles: TileProvider, ingestor: PingIngestor,
                         configuration: ServerConfiguration = .init(), requestLogger: Logger = Logger(label: "civicgrid.requests")) -> Router<CivicContext> {
-    let router = Router(context: CivicContext.self)
+    let router = Router(context: CivicContext.self, options: .autoGenerateHeadEndpoints)
+    let document = OpenAPI.document(layers: configuration.layers)
     _ = CivicMetrics.registry  // swift-metrics bootstrapped, once a process
     router.addMiddleware { RequestLogMiddleware(logger: requestLogger) }
     router.addMiddleware { MetricsMiddleware() }
     router.addMiddleware { ProblemMiddleware() }
+    router.addMiddleware { ContractMiddleware(table: RouteTable(document: document)) }
     router.addMiddleware { ForwardedHeadersMiddleware(trusted: configuration.trustedProxies) }
     let access = Access(store: store, layers: configuration.layers, publicLayers: configuration.publicLayers)
     let limiters = Limiters(configuration.rateLimits)
@@ -161,7 +163,7 @@ public func buildRouter(store: GridStore, tiles: TileProvider, ingestor: PingIng
     ingest.register(on: router)
     WebController(store: store, configuration: configuration, ingest: ingest).register(on: router)
     HealthController(store: store).register(on: router)
-    let openAPI = OpenAPI.response(layers: configuration.layers)
+    let openAPI = OpenAPI.response(document)
     router.get("openapi.json") { _, _ in openAPI }
     let api = router.group().add(middleware: AuthenticationMiddleware(store: store))
     MetricsController(store: store, tiles: tiles, ingestor: ingestor, access: access).register(on: api)

@@ -35,14 +35,22 @@ struct AssessmentController {
         guard all.count <= 1 else { throw Problem.badRequest("\(key) given more than once") }
         guard let first = all.first else { return nil }
         let v = String(first)
-        guard !v.isEmpty, v.count <= 64 else { throw Problem.badRequest("\(key): 1 to 64 characters") }
+        guard !v.isEmpty, v.unicodeScalars.count <= 64 else { throw Problem.badRequest("\(key): 1 to 64 characters") }
         return v
     }
 
+    /// How a period is written (the OpenAPI document's pattern).
+    static let periodPattern = #"(19[7-9][0-9]|[2-9][0-9]{3})(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01])(\.\.(19[7-9][0-9]|[2-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]))?)?|-Q[1-4])?"#
+    nonisolated(unsafe) static let periodShape = try! Regex(periodPattern)
+
     func period(_ request: Request) throws -> Period {
         guard let text = try value(request, "period") else { throw Problem.badRequest("period is required: 2026-10, 2026-Q4, 2026, 2026-10-05 or 2026-10-01..2026-10-15") }
-        guard let p = Period(text) else { throw Problem.badRequest("period \(text): 2026-10, 2026-Q4, 2026, 2026-10-05 or 2026-10-01..2026-10-15") }
-        guard p.dayCount <= 3660 else { throw Problem.badRequest("period \(text): at most ten years") }
+        guard text.wholeMatch(of: Self.periodShape) != nil else {
+            throw Problem.badRequest("period \(text): 2026-10, 2026-Q4, 2026, 2026-10-05 or 2026-10-01..2026-10-15")
+        }
+        // Written right but not a period: a day the calendar lacks, or a range ending before it starts.
+        guard let p = Period(text) else { throw Problem(.unprocessableContent, "Refused", detail: "period \(text) is no period: no such day, or the range ends before it starts") }
+        guard p.dayCount <= 3660 else { throw Problem(.unprocessableContent, "Refused", detail: "period \(text): at most ten years") }
         return p
     }
 
@@ -78,7 +86,7 @@ struct AssessmentController {
         let excel = try value(request, "excel")
         guard excel == nil || excel == "true" || excel == "false" else { throw Problem.badRequest("excel: true or false") }
         let region = try value(request, "region"), department = try value(request, "department"), person = try value(request, "person")
-        guard [region, department, person].compactMap({ $0 }).count <= 1 else { throw Problem.badRequest("name one of region, department and person") }
+        guard [region, department, person].compactMap({ $0 }).count <= 1 else { throw Problem(.unprocessableContent, "Refused", detail: "name one of region, department and person") }
         var level = UnitLevel.street
         if let l = try value(request, "level") {
             guard let u = UnitLevel(rawValue: l), UnitLevel.assessed.contains(u) else {

@@ -28,9 +28,8 @@ struct CaseTilesController {
 
     func tile(_ request: Request, _ context: CivicContext, z: String?, x: String?, y: String?) async throws -> Response {
         let account = try cases.access.require(context, CasesController.readers, to: "read case tiles")
-        guard let z = z.flatMap(Int.init), let x = x.flatMap(Int.init), let y = y.flatMap(Int.init), let id = TileID(z: z, x: x, y: y) else {
-            throw Problem.badRequest("no tile \(z ?? "")/\(x ?? "")/\(y ?? ""): z in 0…\(TileID.maxZoom), x and y in 0…2^z − 1")
-        }
+        let id = try TilesController.tileID(z: z, x: x, y: y)
+        let (z, x, y) = (id.z, id.x, id.y)
         let filter = try await cases.filter(request, account)
         let world = id.bounds
         let pad = (world.maxX - world.minX) / 64

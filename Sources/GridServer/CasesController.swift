@@ -86,7 +86,7 @@ struct CasesController {
         }
         var f = CaseFilter()
         f.statuses = try listOf("status", CaseStatus.init(rawValue:))
-        f.categories = try listOf("category") { $0.count <= 16 ? $0 : nil }
+        f.categories = try listOf("category") { $0.unicodeScalars.count <= 16 ? $0 : nil }
         f.sources = try listOf("source", CaseSource.init(rawValue:))
         if let o = value("overdue") {
             guard o == "true" || o == "false" else { throw Problem.badRequest("overdue: true or false") }
@@ -115,7 +115,7 @@ struct CasesController {
                 if f.statuses.isEmpty { f.statuses = [.reported, .handled] }
                 f.grids = try await store.asyncRead { try $0.memberGrids(account: account.id) }
                 if f.grids.isEmpty { return nil }
-            default: throw Problem.badRequest("a \(account.role.rawValue) has no queue")
+            default: throw Problem(.unprocessableContent, "Refused", detail: "a \(account.role.rawValue) has no queue")
             }
         }
         return f
@@ -366,7 +366,7 @@ struct CasesController {
     static func caseReport(_ o: [String: JSONValue], defaultSource: CaseSource) throws -> CaseReport {
         func string(_ key: String, max: Int) throws -> String? {
             guard let v = o[key] else { return nil }
-            guard case .string(let s) = v, s.count <= max else { throw Problem.badRequest("\(key) must be a string of at most \(max) characters") }
+            guard case .string(let s) = v, s.unicodeScalars.count <= max else { throw Problem.badRequest("\(key) must be a string of at most \(max) characters") }
             return s
         }
         func number(_ key: String) throws -> Double {
@@ -391,7 +391,7 @@ struct CasesController {
         if let r = o["reporter"] {
             guard case .object(let ro) = r else { throw Problem.badRequest(#"reporter must be an object {"name":…,"phone":…}"#) }
             for (key, value) in ro {
-                guard case .string(let s) = value, s.count <= 100 else { throw Problem.badRequest("reporter.\(key) must be a string of at most 100 characters") }
+                guard case .string(let s) = value, s.unicodeScalars.count <= 100 else { throw Problem.badRequest("reporter.\(key) must be a string of at most 100 characters") }
                 switch key {
                 case "name": reporter.name = s
                 case "phone": reporter.phone = s
@@ -400,6 +400,9 @@ struct CasesController {
             }
         }
         // A facility's case lies where the facility stands.
+        if facility != nil, (o["lon"] == nil) != (o["lat"] == nil) {
+            throw Problem(.unprocessableContent, "Refused", detail: "lon and lat go together: give both, or neither for the facility's place")
+        }
         let location = facility != nil && o["lon"] == nil && o["lat"] == nil ? Coordinate(0, 0) : Coordinate(try number("lon"), try number("lat"))
         var report = CaseReport(category: category, description: description, location: location,
                                 address: try string("address", max: 200), source: source, reporter: reporter, urgency: urgency)
@@ -411,13 +414,17 @@ struct CasesController {
     static func action(_ o: [String: JSONValue]) throws -> (CaseAction, String?) {
         func string(_ key: String) throws -> String? {
             guard let v = o[key] else { return nil }
-            guard case .string(let s) = v, !s.isEmpty, s.count <= 2000 else { throw Problem.badRequest("\(key) must be a non-empty string") }
+            guard case .string(let s) = v, !s.isEmpty, s.unicodeScalars.count <= 2000 else { throw Problem.badRequest("\(key) must be a non-empty string") }
             return s
         }
         func required(_ key: String, _ action: String) throws -> String {
             guard let s = try string(key) else { throw Problem.badRequest("\(action) needs \(key)") }
             return s
         }
+        // Every member is checked, whichever the action reads.
+        for key in ["department", "region", "to", "duplicate_of", "note"] { _ = try string(key) }
+        if let r = try string("reason"), VoidReason(rawValue: r) == nil { throw Problem.badRequest("reason \(r): expected not_true, duplicate or not_ours") }
+        if let l = try string("limit"), TimeLimit(l) == nil { throw Problem.badRequest("limit \(l): expected e.g. 4h, 2d or 12nh") }
         guard let name = try string("action") else { throw Problem.badRequest("action is required: one of \(CaseAction.names.joined(separator: ", "))") }
         let action: CaseAction
         switch name {

@@ -45,6 +45,7 @@ struct HistoryController {
             return n
         } ?? 1000
         let device = q["device"]
+        if device?.isEmpty == true { throw Problem.badRequest("device is empty: a device id") }
         let account = try access.require(context, Watching.watchers, to: "see geofence events")
         let scope = try await access.communities(account)
         let events = try await store.asyncRead { r in
@@ -88,7 +89,7 @@ struct HistoryController {
         let now = Date().timeIntervalSince1970
         let to = try Watching.time(q["to"], "to") ?? now
         let from = try Watching.time(q["from"], "from") ?? to - 86400
-        guard from <= to else { throw Problem.badRequest("from is after to") }
+        guard from <= to else { throw Problem(.unprocessableContent, "Refused", detail: "from is after to") }
         let tolerance = try Watching.seconds(q["simplify"], "simplify") ?? 0
         let account = try access.require(context, Watching.watchers.union([.member]), to: "see tracks")
         let (owner, inScope) = try await store.asyncRead { r -> (Int64?, Bool) in

@@ -1,6 +1,7 @@
 import Foundation
 import GridGeometry
 import GridStore
+import GridTracking
 
 /// The query parameters of `/collections/{id}/items`, checked: OGC API – Features Part 1
 /// (`bbox`, `bbox-crs`, `limit`, `datetime`), queryables as parameters (Part 3: each property
@@ -45,13 +46,17 @@ enum ItemsParameters {
                 }
                 query.limit = n
             case "after", "before":
-                guard !value.isEmpty, layer.textIDs || Int64(value) != nil else { throw .badRequest("\(name) \"\(value)\" is not a feature id") }
+                guard !value.isEmpty else { throw .badRequest("\(name) is empty: a feature id") }
+                // Which ids there are depends on the collection (/collections/{id}/items): 422.
+                guard layer.textIDs || Int64(value) != nil else {
+                    throw Problem(.unprocessableContent, "Refused", detail: "\(name) \"\(value)\" is not a feature id of \(layer.name) (a number)")
+                }
                 if name == "after" { query.after = value } else { query.before = value }
             case "properties":
                 let list = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
                 let known = Set(layer.fields.map(\.name))
                 if let bad = list.first(where: { !known.contains($0) }) {
-                    throw .badRequest("properties: no property \"\(bad)\"; \(layer.name) has \(layer.fields.map(\.name).joined(separator: ", "))")
+                    throw Problem(.unprocessableContent, "Refused", detail: "properties: no property \"\(bad)\"; \(layer.name) has \(layer.fields.map(\.name).joined(separator: ", "))")
                 }
                 query.properties = list
             case "datetime": query.time = try interval(value)
@@ -62,7 +67,7 @@ enum ItemsParameters {
                 try filter(layer, name, value, &query)
             }
         }
-        if query.after != nil && query.before != nil { throw .badRequest("after and before cannot both be given") }
+        if query.after != nil && query.before != nil { throw Problem(.unprocessableContent, "Refused", detail: "after and before cannot both be given") }
         return query
     }
 
@@ -94,8 +99,10 @@ enum ItemsParameters {
         }
         let (x0, y0, x1, y1) = numbers.count == 4 ? (numbers[0], numbers[1], numbers[2], numbers[3]) : (numbers[0], numbers[1], numbers[3], numbers[4])
         guard (-180...180).contains(x0), (-180...180).contains(x1) else { throw .badRequest("bbox longitudes \(x0), \(x1) must be within -180…180") }
-        guard (-90...90).contains(y0), (-90...90).contains(y1) else { throw .badRequest("bbox latitudes \(y0), \(y1) must be within -90…90") }
-        guard y0 <= y1 else { throw .badRequest("bbox minimum latitude \(y0) is greater than the maximum \(y1)") }
+        guard (-90...90).contains(y0), (-90...90).contains(y1) else {
+            throw Problem(.unprocessableContent, "Refused", detail: "bbox latitudes \(y0), \(y1) must be within -90…90")
+        }
+        guard y0 <= y1 else { throw Problem(.unprocessableContent, "Refused", detail: "bbox minimum latitude \(y0) is greater than the maximum \(y1)") }
         if x0 > x1 {
             return [BoundingBox(minX: x0, minY: y0, maxX: 180, maxY: y1), BoundingBox(minX: -180, minY: y0, maxX: x1, maxY: y1)]
         }
@@ -113,19 +120,25 @@ enum ItemsParameters {
         }
         let start = ends[0].isEmpty || ends[0] == ".." ? nil : try instant(ends[0]).start
         let end = ends[1].isEmpty || ends[1] == ".." ? nil : try instant(ends[1]).end
-        if start == nil && end == nil { throw .badRequest("datetime \"\(text)\": both ends open") }
-        if let start, let end, start > end { throw .badRequest("datetime \"\(text)\": start after end") }
+        if start == nil && end == nil { throw Problem(.unprocessableContent, "Refused", detail: "datetime \"\(text)\": both ends open") }
+        if let start, let end, start > end { throw Problem(.unprocessableContent, "Refused", detail: "datetime \"\(text)\": start after end") }
         return (start, end)
     }
 
-    /// A time as [start, end]: the instant itself, or a whole day.
+    /// An RFC 3339 date, or date-time with a zone (the OpenAPI document's pattern).
+    static let instantPattern = "[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt]([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\\.[0-9]{1,9})?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9]))?"
+    nonisolated(unsafe) static let instantShape = try! Regex(instantPattern)
+
+    /// A time as [start, end]: the instant itself, or a whole day. Written wrong: 400; written
+    /// right but not in the calendar (February 30th): 422.
     private static func instant(_ text: String) throws(Problem) -> (start: Double, end: Double) {
-        for style in [Date.ISO8601FormatStyle(includingFractionalSeconds: true), Date.ISO8601FormatStyle()] {
-            if let date = try? style.parse(text) { return (date.timeIntervalSince1970, date.timeIntervalSince1970) }
+        guard text.wholeMatch(of: instantShape) != nil else {
+            throw .badRequest("datetime \"\(text)\" is not an RFC 3339 time such as 2026-11-23T08:30:00Z, or a date")
         }
-        if let day = try? Date.ISO8601FormatStyle().parse(text + "T00:00:00Z") {
-            return (day.timeIntervalSince1970, day.timeIntervalSince1970 + 86_400 - 0.001)
+        let day = text.count == 10
+        guard let t = Timestamp.parse(day ? text + "T00:00:00Z" : text) else {
+            throw Problem(.unprocessableContent, "Refused", detail: "datetime \"\(text)\" is no time: the calendar has no such day")
         }
-        throw .badRequest("datetime \"\(text)\" is not an RFC 3339 time such as 2026-11-23T08:30:00Z")
+        return day ? (t, t + 86_400 - 0.001) : (t, t)
     }
 }

@@ -98,8 +98,8 @@ struct Open311Controller {
         var f = CaseFilter()
         func dates(_ key: String) throws -> Date? {
             guard let v = value(key) else { return nil }
-            guard let d = try? Date.ISO8601FormatStyle().parse(v) else { throw Open311Error(400, "\(key) \(v): expected a W3C date-time such as 2026-11-30T00:00:00Z") }
-            return d
+            guard let t = Timestamp.parseISO(Array(v.utf8)) else { throw Open311Error(400, "\(key) \(v): expected a W3C date-time such as 2026-11-30T00:00:00Z") }
+            return Date(timeIntervalSince1970: t)
         }
         do {
             if let ids = value("service_request_id") {

@@ -10,31 +10,42 @@ import Hummingbird
 /// handlers use; a test checks that its paths and the router's routes are the same set.
 enum OpenAPI {
     /// The document for these layers, encoded once.
-    static func response(layers: [FeatureLayer]) -> JSONAnswer<JSONValue> {
-        JSONAnswer(document(layers: layers), contentType: "application/vnd.oai.openapi+json;version=3.0")
+    static func response(_ document: JSONValue) -> JSONAnswer<JSONValue> {
+        JSONAnswer(document, contentType: "application/vnd.oai.openapi+json;version=3.0")
     }
 
+    /// z/x/y: z in 0…24, x and y in 0…2^24 − 1; past the zoom's last column or row: 404.
+    static let tileParameters = [
+        pathParameter("z", "Zoom", ["type": "integer", "minimum": 0, "maximum": .number(Double(TileID.maxZoom))]),
+        pathParameter("x", "Column (past 2^z − 1: 404)", ["type": "integer", "minimum": 0, "maximum": .number(Double((1 << TileID.maxZoom) - 1))]),
+        pathParameter("y", "Row (past 2^z − 1: 404)", ["type": "integer", "minimum": 0, "maximum": .number(Double((1 << TileID.maxZoom) - 1))]),
+    ]
+
     static func document(layers: [FeatureLayer]) -> JSONValue {
+        let tileLayer = "(" + layers.filter { $0.descriptor.zooms != nil }.map(\.name).joined(separator: "|") + ")"
+        let tracking = Self.tracking
+        func osmand(_ method: String) -> JSONValue {
+            guard case .object(let item)? = tracking["/osmand"], let operation = item[method] else { return [:] }
+            return operation
+        }
         var paths: [String: JSONValue] = [
             "/": [
                 "get": operation("Landing page", "Links to the API description, conformance and the collections; a browser (Accept: text/html) gets the map page. With id or deviceid in the query: an OsmAnd report (see /osmand).",
-                                 tag: "OGC API", params: [ref("f")], ok: json("LandingPage", alsoHTML: true)),
-                "post": operation("OsmAnd report", "Same as POST /osmand, for apps configured with just the server's address.", tag: "GPS", params: [],
-                                  ok: ["description": "Stored (on disk)"], badRequest: true, device: true),
-                "put": operation("OsmAnd report", "Same as PUT /osmand.", tag: "GPS", params: [], ok: ["description": "Stored (on disk)"], badRequest: true, device: true),
+                                 tag: "OGC API", params: [query("f", "json, or html for the map page", enumeration(["json", "html"]))], ok: json("LandingPage", alsoHTML: true), badRequest: true),
+                "post": osmand("post"), "put": osmand("put"),
             ],
             "/conformance": get("Conformance classes", "The OGC API conformance classes this server implements.", tag: "OGC API",
-                                params: [ref("f")], ok: json("Conformance")),
+                                params: [ref("fJSON")], ok: json("Conformance"), badRequest: true),
             "/collections": get("Feature collections", "Every collection with its extent and links.", tag: "OGC API",
-                                params: [ref("f")], ok: json("Collections")),
+                                params: [ref("fJSON")], ok: json("Collections"), badRequest: true),
             "/collections/{collectionId}": get("A collection", "One collection's description.", tag: "OGC API",
-                                               params: [ref("collectionId"), ref("f")], ok: json("Collection"), notFound: true),
+                                               params: [ref("collectionId"), ref("fJSON")], ok: json("Collection"), badRequest: true, notFound: true),
             "/collections/{collectionId}/queryables": get("Queryables", "The collection's properties as a JSON Schema; each is a query parameter of items.",
-                                                          tag: "OGC API", params: [ref("collectionId"), ref("f")],
-                                                          ok: ["description": "JSON Schema", "content": ["application/schema+json": ["schema": ["type": "object"]]]],
-                                                          notFound: true),
-            "/collections/{collectionId}/items": get("Features", "A page of the collection's features. Property filters: see the per-collection paths and /queryables.",
-                                                     tag: "OGC API", params: ["collectionId", "bbox", "bbox-crs", "limit", "after", "before", "properties", "datetime", "plan", "f"].map(ref),
+                                                          tag: "OGC API", params: [ref("collectionId"), ref("fJSON")],
+                                                          ok: ["description": "JSON Schema", "content": ["application/schema+json": ["schema": ["type": "object", "required": ["type", "properties"], "properties": ["type": ["type": "string", "enum": ["object"]], "properties": ["type": "object"]]]]]],
+                                                          badRequest: true, notFound: true),
+            "/collections/{collectionId}/items": get("Features", "A page of the collection's features. What only some collections take (property filters, datetime, plan): see the per-collection paths and /queryables. An id or property another collection has: 422.",
+                                                     tag: "OGC API", params: ["collectionId", "bbox", "bbox-crs", "limit", "after", "before", "properties", "f"].map(ref),
                                                      ok: geoJSON("FeatureCollection"), badRequest: true, notFound: true),
             "/collections/{collectionId}/items/{featureId}": get("A feature", "One feature by id (a code for regions and grids, a number for buildings and roads, the device id for positions).",
                                                                  tag: "OGC API", params: [ref("collectionId"), ref("featureId"), ref("plan"), ref("f")],
@@ -53,11 +64,11 @@ enum OpenAPI {
                                        params: [pathParameter("name", "Style name, e.g. command-centre")], ok: json(nil), notFound: true),
             "/tiles.json": get("TileJSON", "TileJSON 3.0.0 of the vector tiles: layers, fields, zooms, bounds.", tag: "Tiles", params: [], ok: json(nil)),
             "/tiles/{z}/{x}/{y}.mvt": get("Vector tile", "A Mapbox Vector Tile (web Mercator, z/x/y); gzip when accepted; ETag per data version.", tag: "Tiles",
-                                          params: ["z", "x", "y"].map { pathParameter($0, "Tile \($0)", integer: true) },
+                                          params: tileParameters,
                                           ok: ["description": "The tile", "content": ["application/vnd.mapbox-vector-tile": ["schema": ["type": "string", "format": "binary"]]]],
                                           badRequest: true, notFound: true, noContent: true),
             "/tiles/{layers}/{z}/{x}/{y}.mvt": get("Vector tile of some layers", "Same as /tiles/{z}/{x}/{y}.mvt with only the named layers; an unknown layer or an empty name is a 400.", tag: "Tiles",
-                                                    params: [pathParameter("layers", "Comma-separated layers: \(layers.filter { $0.descriptor.zooms != nil }.map(\.name).joined(separator: ", "))")] + ["z", "x", "y"].map { pathParameter($0, "Tile \($0)", integer: true) },
+                                                    params: [pathParameter("layers", "Comma-separated layers", ["type": "string", "pattern": .string("^\(tileLayer)(,\(tileLayer))*$")])] + tileParameters,
                                                     ok: ["description": "The tile", "content": ["application/vnd.mapbox-vector-tile": ["schema": ["type": "string", "format": "binary"]]]],
                                                     badRequest: true, notFound: true, noContent: true),
             "/api/v1/regions": get("Regions", "Every region's code, name, level, parent and bounding box (the map's region picker).", tag: "Map", params: [],
@@ -70,13 +81,15 @@ enum OpenAPI {
         for (path, item) in open311 { paths[path] = item }
         // One items path per collection, with its queryables as parameters.
         for layer in layers {
-            var params = ["bbox", "bbox-crs", "limit", "after", "before", "f"].map(ref) + [propertiesParameter(layer)]
+            var params = ["bbox", "bbox-crs", "limit", "f"].map(ref) + [propertiesParameter(layer)]
+            let cursor: JSONValue = layer.textIDs ? text(1, 200) : ["type": "string", "pattern": "^[+-]?[0-9]{1,18}$"]
+            params += [query("after", "Features after this id (the next link carries it)", cursor), query("before", "Features before this id (the prev link carries it)", cursor)]
             if layer.hasTime { params.append(ref("datetime")) }
             if layer.takesPlan { params.append(ref("plan")) }
             for p in layer.fields where !(layer.takesPlan && p.name == "plan") {  // plan= selects the plan
                 let type: JSONValue = switch p.type {
                 case .string: ["type": "string"]
-                case .integer: ["type": "integer"]
+                case .integer: ["type": "integer", "format": "int64", "minimum": -9_007_199_254_740_991, "maximum": 9_007_199_254_740_991]
                 case .number: ["type": "number"]
                 case .dateTime: ["type": "string", "format": "date-time"]
                 }
@@ -128,10 +141,10 @@ enum OpenAPI {
                           account: account)]
     }
 
-    static func operation(_ summary: String, _ description: String, tag: String, params: [JSONValue], ok: JSONValue,
+    static func operation(_ summary: String, _ description: String, tag: String, params: [JSONValue], ok: JSONValue, okStatus: String = "200",
                           body: JSONValue? = nil, badRequest: Bool = false, notFound: Bool = false, noContent: Bool = false,
                           device: Bool = false, account: Bool = false, edit: Bool = false) -> JSONValue {
-        var responses: [String: JSONValue] = ["200": ok, "default": problem("Unexpected error")]
+        var responses: [String: JSONValue] = [okStatus: ok, "default": problem("Unexpected error")]
         if body != nil { responses["413"] = problem("The body is larger than this operation takes (a batch: more than 10,000 pings or 8 MB): nothing stored") }
         if badRequest { responses["400"] = problem("A parameter is invalid: the detail says which and why") }
         if notFound { responses["404"] = problem("No such collection, feature or file") }
@@ -162,28 +175,39 @@ enum OpenAPI {
     /// The GPS paths: ingestion in three wire formats, live positions, events, tracks, coverage.
     static var tracking: [String: JSONValue] {
         let empty: JSONValue = ["description": "Stored (on disk)"]
-        let osmandParams: [JSONValue] = [
-            query("id", "Device id (or deviceid)", ["type": "string"]), query("deviceid", "Device id", ["type": "string"]),
-            query("lat", "Latitude (WGS-84 or the device's GCJ-02)", ["type": "number"]), query("lon", "Longitude", ["type": "number"]),
-            query("location", "lat,lon instead of lat and lon", ["type": "string"]),
-            query("timestamp", "Seconds (< 2^31) or milliseconds since 1970, ISO 8601 with a zone, or yyyy-MM-dd HH:mm:ss UTC; default now", ["type": "string"]),
-            query("speed", "Speed in the device's unit (knots unless registered otherwise)", ["type": "number"]),
-            query("bearing", "Heading, degrees (also heading)", ["type": "number"]), query("altitude", "Metres", ["type": "number"]),
-            query("accuracy", "Metres", ["type": "number"]), query("batt", "Battery, %", ["type": "number"]),
-            query("token", "The device token, for apps that can only set a URL", ["type": "string"]),
+        // The fields of one fix, as query parameters (GET) or a form (POST, PUT). Also read:
+        // deviceid for id, location=lat,lon for lat and lon, heading for bearing.
+        let fields: [(String, String, JSONValue, Bool)] = [
+            ("id", "Device id", text(1, 100), true),
+            ("lat", "Latitude (WGS-84 or the device's GCJ-02)", ["type": "number", "minimum": -90, "maximum": 90], true),
+            ("lon", "Longitude", ["type": "number", "minimum": -180, "maximum": 180], true),
+            ("timestamp", "Seconds (< 2^31) or milliseconds since 1970, RFC 3339 with a zone, or yyyy-MM-dd HH:mm:ss UTC; default now", time, false),
+            ("speed", "Speed in the device's unit (knots unless registered otherwise); negative: unknown", ["type": "number"], false),
+            ("bearing", "Heading, degrees", ["type": "number"], false), ("altitude", "Metres", ["type": "number", "minimum": -20000, "maximum": 100000], false),
+            ("accuracy", "Metres", ["type": "number", "minimum": 0, "maximum": 1000000], false), ("batt", "Battery, %", ["type": "number"], false),
         ]
-        let osmandBody: JSONValue = ["required": false, "content": [
-            "application/x-www-form-urlencoded": ["schema": ["type": "object"]],
-            "application/json": ["schema": ["type": "object", "description": "Traccar Client: {location: {timestamp, coords: {latitude, longitude, accuracy, speed, heading, altitude}, battery: {level}}, device_id}"]],
-        ]]
+        let osmandParams = fields.map { f in
+            JSONValue.object(["name": .string(f.0), "in": "query", "required": .bool(f.3), "description": .string(f.1), "schema": f.2])
+        } + [query("token", "The device token, for apps that can only set a URL", text(1, 200))]
+        let form: JSONValue = ["type": "object", "required": ["id", "lat", "lon"], "properties": .object(Dictionary(uniqueKeysWithValues: fields.map { ($0.0, $0.2) }))]
+        let traccar: JSONValue = ["type": "object", "required": ["location", "device_id"], "description": "Traccar Client's JSON",
+                                  "properties": ["device_id": text(1, 100), "location": ["type": "object", "required": ["coords"], "properties": [
+                                      "timestamp": time,
+                                      "coords": ["type": "object", "required": ["latitude", "longitude"], "properties": [
+                                          "latitude": ["type": "number", "minimum": -90, "maximum": 90], "longitude": ["type": "number", "minimum": -180, "maximum": 180],
+                                          "accuracy": ["type": "number", "minimum": 0, "maximum": 1000000], "speed": ["type": "number", "description": "m/s; negative: unknown"],
+                                          "heading": ["type": "number"], "altitude": ["type": "number", "minimum": -20000, "maximum": 100000]]],
+                                      "battery": ["type": "object", "properties": ["level": ["type": "number", "description": "0…1"], "is_charging": ["type": "boolean"]]]]]]]
+        let osmandBody: JSONValue = ["required": true, "content": ["application/x-www-form-urlencoded": ["schema": form], "application/json": ["schema": traccar]]]
         let osmand: (String) -> JSONValue = { method in
-            operation("OsmAnd protocol (\(method.uppercased()))", "One fix as Traccar's OsmAnd protocol has it: parameters in the query, or form-encoded in the body when the query is empty, or a Traccar Client JSON body. Also accepted on / when the parameters name id or deviceid, and with a request line lacking the leading slash.",
-                      tag: "GPS", params: osmandParams, ok: empty, body: method == "get" ? nil : osmandBody, badRequest: true, device: true)
+            operation("OsmAnd protocol (\(method.uppercased()))", "One fix as Traccar's OsmAnd protocol has it: parameters in the query (GET), or form-encoded in the body, or a Traccar Client JSON body (POST, PUT). Also read: deviceid for id, location=lat,lon for lat and lon, heading for bearing; other parameters are kept as the fix's attributes. Also accepted on / when the parameters name id or deviceid, and with a request line lacking the leading slash.",
+                      tag: "GPS", params: method == "get" ? osmandParams : [query("token", "The device token, for apps that can only set a URL", text(1, 200))],
+                      ok: empty, body: method == "get" ? nil : osmandBody, badRequest: true, device: true)
         }
-        let region = query("region", "Only devices whose latest fix is in this region's subtree (district, street or community code) or in this published grid", ["type": "string"])
-        let offline = query("offline_after", "Seconds after which a device is offline (default: the server's, 600)", ["type": "number"])
-        let from = query("from", "Start (RFC 3339 with a zone, or epoch seconds or ms)", ["type": "string"])
-        let to = query("to", "End", ["type": "string"])
+        let region = query("region", "Only devices whose latest fix is in this region's subtree (district, street or community code) or in this published grid", text(1, 64))
+        let offline = query("offline_after", "Seconds after which a device is offline (default: the server's, 600)", ["type": "number", "minimum": 0])
+        let from = query("from", "Start (RFC 3339 with a zone, or epoch seconds or ms)", time)
+        let to = query("to", "End; before from: 422", time)
         var paths: [String: JSONValue] = [
             "/api/v1/positions": ["post": operation(
                 "Native batch of pings", "1 to 10,000 pings of the token's device (8 MB at most; more is refused with a 413 while the body is read); answers after they are on disk with the number accepted, duplicates (same device and time: stored once), doubtful ones (stored flagged) and each rejected ping's index and reason. 422 when none is accepted.",
@@ -200,18 +224,18 @@ enum OpenAPI {
                                        tag: "GPS", params: [region, offline], ok: ["description": "Event stream", "content": ["text/event-stream": ["schema": ["type": "string"]]]],
                                        badRequest: true, notFound: true, account: true),
             "/api/v1/events": get("Geofence events", "Devices leaving and returning to their members' grids (after the dwell time), newest first, as GeoJSON points.",
-                                  tag: "GPS", params: [query("device", "Only this device's", ["type": "string"]), from, to,
+                                  tag: "GPS", params: [query("device", "Only this device's", text(1, 100)), from, to,
                                                        query("limit", "At most this many", ["type": "integer", "minimum": 1, "maximum": 10000, "default": 1000])],
                                   ok: geoJSON("FeatureCollection"), badRequest: true, account: true),
             "/api/v1/devices/{device}/track": get("A device's track", "Its plausible fixes over [from, to] (default: the last 24 hours) as a GeoJSON LineString.",
-                                                  tag: "GPS", params: [pathParameter("device", "Device id"), from, to,
+                                                  tag: "GPS", params: [pathParameter("device", "Device id", text(1, 100)), from, to,
                                                                        query("simplify", "Douglas–Peucker tolerance, metres", ["type": "number", "minimum": 0])],
                                                   ok: geoJSON("Feature"), badRequest: true, notFound: true, account: true),
             "/api/v1/coverage": get("Daily patrol coverage", "Per published grid: the share of its buildings that came within radius metres of a track of one of its members' devices that day.",
                                     tag: "GPS", params: [query("date", "yyyy-MM-dd (default today)", ["type": "string", "format": "date"]),
-                                                         query("utc_offset", "The day's zone, ±HH:MM (default +08:00)", ["type": "string"]),
-                                                         query("radius", "Metres (default 50)", ["type": "number"]),
-                                                         query("region", "Only grids in this region's subtree (district, street or community code)", ["type": "string"])],
+                                                         query("utc_offset", "The day's zone, ±HH:MM (default +08:00)", ["type": "string", "pattern": "^[+ -](0[0-9]|1[0-4]):[0-5][0-9]$"]),
+                                                         query("radius", "Metres (default 50)", ["type": "number", "minimum": 0, "exclusiveMinimum": true, "maximum": 1000]),
+                                                         query("region", "Only grids in this region's subtree (district, street or community code)", text(1, 64))],
                                     ok: json(nil), badRequest: true, notFound: true, account: true),
         ]
         paths["/pub"] = paths["/owntracks"]
@@ -222,7 +246,7 @@ enum OpenAPI {
     /// and planners; each within the account's region).
     static var plans: [String: JSONValue] {
         let id = pathParameter("id", "Plan id", integer: true)
-        let ifMatch: JSONValue = ["name": "If-Match", "in": "header", "required": true, "description": "The plan's ETag as last read", "schema": ["type": "string"]]
+        let ifMatch: JSONValue = ["name": "If-Match", "in": "header", "required": true, "description": "The plan's ETag as last read", "schema": text(1, 200)]
         let plan = json("PlanDocument")
         let editBody: JSONValue = ["required": true, "content": ["application/json": ["schema": ["oneOf": [
             ["$ref": "#/components/schemas/Edit"], ["type": "array", "items": ["$ref": "#/components/schemas/Edit"], "minItems": 1],
@@ -230,9 +254,9 @@ enum OpenAPI {
         return [
             "/api/v1/communities/{code}/plans": [
                 "get": operation("A community's plans", "Every plan of the community, newest first, with status, version and ETag.", tag: "Plans",
-                                 params: [pathParameter("code", "Community code")], ok: json(nil), notFound: true, account: true),
+                                 params: [pathParameter("code", "Community code", text(1, 64))], ok: json(nil), notFound: true, account: true),
                 "post": operation("New draft", #"A draft by automatic partition ({"from":"partition"}), as a copy of the published plan ({"from":"published"}), or from a GeoPackage edited in a desktop GIS (Content-Type application/geopackage+sqlite3; layer grids or the only one, fields code and name; buildings go to the grid containing them). Answers 201 with the plan document."#,
-                                  tag: "Plans", params: [pathParameter("code", "Community code")], ok: plan,
+                                  tag: "Plans", params: [pathParameter("code", "Community code", text(1, 64))], ok: plan,
                                   body: ["required": true, "content": [
                                       "application/json": ["schema": ["type": "object", "required": ["from"], "properties": ["from": ["type": "string", "enum": ["partition", "published"]]]]],
                                       "application/geopackage+sqlite3": ["schema": ["type": "string", "format": "binary"]],
@@ -246,12 +270,14 @@ enum OpenAPI {
             "/api/v1/plans/{id}/publish": ["post": operation(
                 "Publish a draft", #"Makes the draft the community's published plan and archives the previous one, atomically; tiles, features and GPS assignment follow at once. A plan with faults needs {"override":"reason"} (kept in the audit log)."#,
                 tag: "Plans", params: [id, ifMatch], ok: plan,
-                body: ["required": false, "content": ["application/json": ["schema": ["type": "object", "properties": ["override": ["type": "string"]]]]]],
+                body: ["required": false, "content": ["application/json": ["schema": ["type": "object", "properties": ["override": text(1, 2000)]]]]],
                 badRequest: true, notFound: true, account: true, edit: true)],
             "/api/v1/plans/{id}/diff/{other}": get("Difference between two plans", "Grids added, removed and changed (by code) and buildings moved with their households, from plan id to plan other of the same community; f=geojson for the map (grids and moved buildings as features).",
                                                    tag: "Plans", params: [id, pathParameter("other", "The other plan's id", integer: true),
                                                                           query("f", "json or geojson", ["type": "string", "enum": ["json", "geojson"]])],
-                                                   ok: json(nil), badRequest: true, notFound: true, account: true),
+                                                   ok: ["description": "The difference (f=json), or grids and moved buildings as features (f=geojson)",
+                                                        "content": ["application/json": ["schema": ["type": "object"]], "application/geo+json": ["schema": ["$ref": "#/components/schemas/FeatureCollection"]]]],
+                                                   badRequest: true, notFound: true, account: true),
             "/api/v1/plans/{id}/audit": get("A plan's audit log", "Every change to the plan: who, when, what (edits, publication with any override and its reason, archiving).",
                                             tag: "Plans", params: [id], ok: json(nil), notFound: true, account: true),
             "/api/v1/plans/{id}/grids.gpkg": get("A plan as GeoPackage", "The plan's grids (code, name, counts) as a GeoPackage layer grids, to edit in QGIS and upload back as a new draft.",
@@ -263,41 +289,61 @@ enum OpenAPI {
     /// The case loop (roles: reports by grid staff and the command centre; steps by whoever
     /// the workflow allows; each within the account's region).
     static var cases: [String: JSONValue] {
-        let number = pathParameter("number", "Case number, e.g. 202611300042")
-        let ifMatch: JSONValue = ["name": "If-Match", "in": "header", "required": true, "description": "The case's ETag as last read", "schema": ["type": "string"]]
-        let report: JSONValue = ["required": true, "content": ["application/json": ["schema": [
-            "type": "object", "required": ["description"], "description": "category, lon and lat are required unless facility names a public facility",
+        let number = pathParameter("number", "Case number, e.g. 202611300042", text(1, 64))
+        let ifMatch: JSONValue = ["name": "If-Match", "in": "header", "required": true, "description": "The case's ETag as last read", "schema": text(1, 200)]
+        let reportSchema: JSONValue = [
+            "type": "object", "required": ["description"],
+            "description": "category, lon and lat; or facility (a public facility's code: the case takes its category and place), with lon and lat both (422 for one alone) or neither",
+            "anyOf": [["required": ["category", "lon", "lat"]], ["required": ["facility"]]],
             "properties": [
-                "category": ["type": "string", "maxLength": 16], "description": ["type": "string", "minLength": 1, "maxLength": 2000],
+                "category": text(0, 16), "description": text(0, 2000),
                 "lon": ["type": "number", "minimum": -180, "maximum": 180], "lat": ["type": "number", "minimum": -90, "maximum": 90],
-                "address": ["type": "string", "maxLength": 200],
-                "source": ["type": "string", "enum": .array(CaseSource.allCases.map { .string($0.rawValue) })],
-                "urgency": ["type": "string", "enum": .array(Urgency.allCases.map { .string($0.rawValue) })],
-                "reporter": ["type": "object", "properties": ["name": ["type": "string", "maxLength": 100], "phone": ["type": "string", "maxLength": 100]]],
-                "facility": ["type": "string", "maxLength": 64, "description": "A public facility's code: the case takes its category and location (category, lon and lat may then be left out)"],
+                "address": text(0, 200),
+                "source": enumeration(CaseSource.allCases.map(\.rawValue)), "urgency": enumeration(Urgency.allCases.map(\.rawValue)),
+                "reporter": ["type": "object", "additionalProperties": false, "properties": ["name": text(0, 100), "phone": text(0, 100)]],
+                "facility": text(0, 64),
             ],
-        ]]]]
-        let step: JSONValue = ["required": true, "content": ["application/json": ["schema": [
+        ]
+        let report: JSONValue = ["required": true, "content": [
+            "application/json": ["schema": reportSchema],
+            "multipart/form-data": ["schema": ["type": "object", "required": ["report"], "properties": [
+                "report": reportSchema, "photo": ["type": "array", "maxItems": 6, "items": ["type": "string", "format": "binary"]]]]],
+        ]]
+        let plain = ["verify", "file", "accept", "return", "request_suspension", "approve", "refuse", "resume", "handle", "pass", "fail", "close", "supervise"]
+        let stepSchema: JSONValue = [
             "type": "object", "required": ["action"],
+            "description": "void needs reason; dispatch needs department (or region, a desk); escalate needs to; request_extension needs limit",
+            "anyOf": [["properties": ["action": enumeration(plain)]],
+                      ["properties": ["action": enumeration(["void"])], "required": ["reason"]],
+                      ["properties": ["action": enumeration(["dispatch"])], "required": ["department"]],
+                      ["properties": ["action": enumeration(["dispatch"])], "required": ["region"]],
+                      ["properties": ["action": enumeration(["escalate"])], "required": ["to"]],
+                      ["properties": ["action": enumeration(["request_extension"])], "required": ["limit"]]],
             "properties": [
-                "action": ["type": "string", "enum": .array(CaseAction.names.map { .string($0) })],
-                "department": ["type": "string", "description": "dispatch: the department"], "region": ["type": "string", "description": "dispatch: a desk (flat dispatch)"],
-                "to": ["type": "string", "description": "escalate: the desk one level up"],
-                "reason": ["type": "string", "enum": .array(VoidReason.allCases.map { .string($0.rawValue) })],
-                "duplicate_of": ["type": "string"], "limit": ["type": "string", "description": "request_extension: 4h, 2d or 12nh"],
-                "note": ["type": "string", "maxLength": 2000],
+                "action": enumeration(CaseAction.names),
+                "department": text(1, 2000), "region": text(1, 2000), "to": text(1, 2000),
+                "reason": enumeration(VoidReason.allCases.map(\.rawValue)), "duplicate_of": text(1, 2000),
+                "limit": ["type": "string", "pattern": "^([1-9][0-9]{0,3}(\\.[0-9]{1,3})?|0\\.[0-9]{0,2}[1-9])(nh|h|d)$", "description": "4h (working hours), 2d (working days) or 12nh (natural hours)"],
+                "note": text(1, 2000),
             ],
-        ]]]]
+        ]
+        let step: JSONValue = ["required": true, "content": [
+            "application/json": ["schema": stepSchema],
+            "multipart/form-data": ["schema": ["type": "object", "required": ["action"], "properties": [
+                "action": stepSchema, "photo": ["type": "array", "maxItems": 6, "items": ["type": "string", "format": "binary"]]]]],
+        ]]
         let caseDocument = json(nil)
+        // Empty values are as if not given.
+        let caseFilters = [query("status", "Comma list", list(CaseStatus.allCases.map(\.rawValue))),
+                           query("category", "Comma list of category codes (up to 16 characters each)", ["type": "string", "pattern": "^,*([^,]{1,16}(,+[^,]{1,16})*)?,*$"]),
+                           query("source", "Comma list", list(CaseSource.allCases.map(\.rawValue))), query("overdue", "true or false", enumeration(["true", "false", ""])),
+                           query("region", "A region code in the account's subtree", ["type": "string"])]
         return [
             "/api/v1/cases": ["get": operation(
                 "Cases", "Cases in the account's region, newest first (a department: those it holds), without reporters: filters status, category, source (comma lists), overdue, region, queue=mine (what waits on the account's role); limit and offset, a next link when the page is full.",
-                tag: "Cases", params: [query("status", "Comma list", ["type": "string"]), query("category", "Comma list", ["type": "string"]),
-                                       query("source", "Comma list", ["type": "string"]), query("overdue", "true or false", ["type": "string", "enum": ["true", "false"]]),
-                                       query("region", "A region code in the account's subtree", ["type": "string"]),
-                                       query("queue", "mine", ["type": "string", "enum": ["mine"]]),
-                                       query("limit", "1 to 1000 (default 100)", ["type": "integer", "minimum": 1, "maximum": 1000]),
-                                       query("offset", "0 or more", ["type": "integer", "minimum": 0])],
+                tag: "Cases", params: caseFilters + [query("queue", "mine (what waits on the account's role; a role with no queue: 422)", enumeration(["mine"])),
+                                                     query("limit", "1 to 1000 (default 100)", ["type": "integer", "minimum": 1, "maximum": 1000]),
+                                                     query("offset", "0 or more", ["type": "integer", "minimum": 0, "maximum": 10_000_000])],
                 ok: caseDocument, badRequest: true, account: true),
                               "post": operation(
                 "Report a case", "Files a problem where it lies (published grid, community, street, district), numbered by day, at its community's desk; reports by grid staff and the command centre are verified as made. Answers 201 with the case and its ETag. With photos: multipart/form-data, the JSON in a part named report and up to 6 JPEG or PNG images (10 MB each) in parts named photo.",
@@ -308,10 +354,7 @@ enum OpenAPI {
             "/api/v1/departments": get("Departments", "The departments cases are dispatched to: code, name, name_en, the region they serve, the categories they handle.",
                                        tag: "Cases", params: [], ok: json(nil), account: true),
             "/api/v1/cases/tiles/{z}/{x}/{y}.mvt": get("Case tiles", "The cases as Mapbox vector tiles (layer cases), made at each request with the list's filters (status, category, source, overdue, region) and scope: from zoom 14 a point per case (number, status, overdue); farther out, or past 5,000 in a tile, counts in cells of about 32 × 32 tile units (count). 204 when empty.",
-                                                       tag: "Cases", params: [pathParameter("z", "Zoom"), pathParameter("x", "Column"), pathParameter("y", "Row"),
-                                                                              query("status", "Comma list", ["type": "string"]), query("category", "Comma list", ["type": "string"]),
-                                                                              query("source", "Comma list", ["type": "string"]), query("overdue", "true or false", ["type": "string", "enum": ["true", "false"]]),
-                                                                              query("region", "A region code in the account's subtree", ["type": "string"])],
+                                                       tag: "Cases", params: tileParameters + caseFilters,
                                                        ok: ["description": "A vector tile", "content": ["application/vnd.mapbox-vector-tile": ["schema": ["type": "string", "format": "binary"]]]],
                                                        badRequest: true, noContent: true, account: true),
             "/api/v1/cases/stream": get("Live case feed", "Server-sent events: an event `case` for every transition stored after the stream opens (kind new, overdue, escalated or update; the case's public fields as they are now); the SSE id is the history row, resumed from with Last-Event-ID. Scoped to the account's region, a department's steps, grid staff's grids.",
@@ -332,14 +375,16 @@ enum OpenAPI {
     /// Indicators, rankings and statistics (scoped: a street sees its communities and grids, a
     /// department itself, grid staff their own figures).
     static var assessment: [String: JSONValue] {
-        let period = query("period", "2026-10, 2026-Q4, 2026, 2026-10-05 or 2026-10-01..2026-10-15 (local days)", ["type": "string", "minLength": 4, "maxLength": 21])
+        var period = query("period", "2026-10, 2026-Q4, 2026, 2026-10-05 or 2026-10-01..2026-10-15 (local days; a day the calendar lacks, a range ending before it starts or longer than ten years: 422)",
+                           ["type": "string", "pattern": .string("^\(AssessmentController.periodPattern)$")])
+        if case .object(var p) = period { p["required"] = true; period = .object(p) }
         let level = query("level", "The units (default street)", ["type": "string", "enum": .array(UnitLevel.assessed.map { .string($0.rawValue) })])
-        let region = query("region", "Only units under this region (drill down); statistics: the region (default the account's or the district)", ["type": "string", "maxLength": 64])
+        let region = query("region", "Only units under this region (drill down); statistics: the region (default the account's or the district)", text(1, 64))
         let format = [query("f", "json (default) or csv", ["type": "string", "enum": ["json", "csv"]]),
                       query("excel", "CSV with a byte order mark and Chinese headers", ["type": "string", "enum": ["true", "false"]])]
         let figures: JSONValue = ["description": "The units' figures (JSON: period, level, config in force, units with counts, indicators in percent, step_hours, score, grade, rank, change), or CSV",
                                   "content": ["application/json": ["schema": ["type": "object"]], "text/csv": ["schema": ["type": "string"]]]]
-        let who = [query("department", "One department's figures", ["type": "string", "maxLength": 64]), query("person", "One person's figures (by account name)", ["type": "string", "maxLength": 64])]
+        let who = [query("department", "One department's figures (with region or person: 422)", text(1, 64)), query("person", "One person's figures (by account name)", text(1, 64))]
         return [
             "/api/v1/indicators": get("Indicators", "Each unit of a level in a period, counted now from the case histories: closing, on-time closing and handling, rework, return, extension, timely verification, filing, dispatch and check, accurate filing and dispatch, public report share, valid and missed report rates (percent), mean and p90 working hours per step, score, grade, rank among the level (units below the minimum sample are listed, not ranked), and the change against the period before and a year earlier.",
                                       tag: "Assessment", params: [period, level, region] + who + format, ok: figures, badRequest: true, notFound: true, account: true),
@@ -350,16 +395,16 @@ enum OpenAPI {
             "/api/v1/households/{id}/members": get("A household's members", "Name, relation, sex, birth year, ID number, phone and tags of each member: masked (陈**, 132****6915, 320***********123X) for the command centre, viewers and the grid staff of the household's grid; unmask=true answers them whole to an admin, or to the grid's staff with a reason, and the read is recorded (civicgrid audit access).",
                                                    tag: "People", params: [pathParameter("id", "The household's id", integer: true),
                                                                                query("unmask", "true: whole (admins; grid staff with a reason), recorded", ["type": "string", "enum": ["true", "false"]]),
-                                                                               query("reason", "Why (required of grid staff to unmask)", ["type": "string", "minLength": 1, "maxLength": 200])],
+                                                                               query("reason", "Why (required of grid staff to unmask)", text(1, 200))],
                                                    ok: ["description": "The members", "content": ["application/json": ["schema": ["type": "array", "items": ["type": "object"]]]]],
                                                    badRequest: true, notFound: true, account: true),
             "/api/v1/buildings/{id}/households": get("A building's households", "The building's floors, stored height, household count, its households by unit (floor and entrance from `block-entrance-room`) with the number of members recorded, and the organisations in it (code, name, kind); nothing personal (the 3D view's building panel).",
                                                      tag: "People", params: [pathParameter("id", "The building's id (its feature id in the tiles)", integer: true)],
                                                      ok: json(nil), badRequest: true, notFound: true, account: true),
             "/api/v1/search": get("Search", "Regions and grids by code or name, buildings by address or ref, organisations by name, code or licence, facilities by code and cases by number (dispatchers, viewers and admins), within the caller's scope; people by name prefix, or by ID number for admins — whole for admins, masked for grid staff and only in their grids, every answer with people recorded (civicgrid audit access). Up to `limit` of each kind.",
-                                  tag: "People", params: [query("q", "What to look for", ["type": "string", "minLength": 1, "maxLength": 100]),
+                                  tag: "People", params: [["name": "q", "in": "query", "required": true, "description": "What to look for (not only spaces)", "schema": text(1, 100, pattern: "[^ \\t\\r\\n]")],
                                                           query("limit", "Hits of each kind", ["type": "integer", "minimum": 1, "maximum": 50, "default": 10]),
-                                                          query("kinds", "Comma-separated: region, grid, building, organisation, facility, case, person", ["type": "string"])],
+                                                          query("kinds", "Comma-separated: region, grid, building, organisation, facility, case, person", list(SearchHit.Kind.allCases.map(\.rawValue), empty: false))],
                                   ok: ["description": "The hits: kind, id, title, subtitle, lon, lat, community (people: household, building)",
                                        "content": ["application/json": ["schema": ["type": "array", "items": ["type": "object"]]]]],
                                   badRequest: true, account: true),
@@ -380,14 +425,14 @@ enum OpenAPI {
                                                                badRequest: true, notFound: true, account: true)],
             "/api/v1/updates/{id}/reject": ["post": operation("Reject a field update", "An admin whose region holds it, with a note saying why; 409 when reviewed already.",
                                                               tag: "People", params: [pathParameter("id", "The update's id", integer: true)], ok: json(nil),
-                                                              body: ["required": true, "content": ["application/json": ["schema": ["type": "object", "required": ["note"], "properties": ["note": ["type": "string", "minLength": 1, "maxLength": 500]]]]]],
+                                                              body: ["required": true, "content": ["application/json": ["schema": ["type": "object", "required": ["note"], "properties": ["note": text(1, 500, pattern: "[^ \\t\\r\\n]")]]]]],
                                                               badRequest: true, notFound: true, account: true)],
             "/api/v1/organisations/{code}": get("An organisation", "Name, kind, licence (unified social credit code), contact, building and unit, employees, grid and community; the contact masked (陈**, 132****6915) unless an admin asks unmask=true, which is recorded (civicgrid audit access).",
-                                                tag: "People", params: [pathParameter("code", "The organisation's code"),
+                                                tag: "People", params: [pathParameter("code", "The organisation's code", text(1, 64)),
                                                                         query("unmask", "true: the contact whole (admins), recorded", ["type": "string", "enum": ["true", "false"]])],
                                                 ok: json(nil), notFound: true, account: true),
             "/api/v1/statistics/basic": get("Basic statistics", "A region's basic data: published grids by households (bins of 25) against the 350–500 band, grids by band per community, buildings by floors, buildings, households, people and grids per region one level down, grids by staff assigned.",
-                                            tag: "Assessment", params: [region], ok: json(nil), notFound: true, account: true),
+                                            tag: "Assessment", params: [region], ok: json(nil), badRequest: true, notFound: true, account: true),
         ]
     }
 
@@ -397,23 +442,46 @@ enum OpenAPI {
         let both: JSONValue = ["description": "The spec's answer", "content": ["application/json": ["schema": ["type": "array", "items": ["type": "object"]]],
                                                                              "text/xml": ["schema": ["type": "string"]]]]
         let q = { (name: String, description: String) -> JSONValue in query(name, description, ["type": "string"]) }
+        let when = { (name: String, description: String) -> JSONValue in query(name, description, ["anyOf": [["type": "string", "format": "date-time"], ["type": "string", "maxLength": 0]]]) }
+        // GeoReport v2's own error answer: a list of {code, description}, in the file's format.
+        let errors: JSONValue = ["content": ["application/json": ["schema": ["type": "array", "items": [
+            "type": "object", "required": ["code", "description"], "properties": ["code": ["type": "integer"], "description": ["type": "string"]]]]],
+                                             "text/xml": ["schema": ["type": "string"]]]]
+        func spec(_ operation: JSONValue, _ codes: [String: String]) -> JSONValue {
+            guard case .object(var o) = operation, case .object(var responses)? = o["responses"] else { return operation }
+            for (code, why) in codes {
+                guard case .object(var e) = errors else { continue }
+                e["description"] = .string(why)
+                responses[code] = .object(e)
+            }
+            o["responses"] = .object(responses)
+            return .object(o)
+        }
+        let notFound = ["404": "No such resource, service, request or token, or no .json or .xml"]
         return [
             "/open311/v2/{file}": [
-                "get": operation("Open311: discovery, services or requests", "discovery.json|xml, services.json|xml (the minor categories), requests.json|xml (filters: service_request_id, service_code, start_date, end_date (default the last 90 days), status open|closed, page, page_size ≤ 1000). No reporter in any answer.",
+                "get": spec(operation("Open311: discovery, services or requests", "discovery.json|xml, services.json|xml (the minor categories), requests.json|xml (filters: service_request_id, service_code, start_date, end_date (default the last 90 days), status open|closed, page, page_size ≤ 1000). No reporter in any answer.",
                                  tag: "Open311", params: [file, q("service_request_id", "Comma-separated numbers"), q("service_code", "Comma-separated codes"),
-                                                          q("start_date", "W3C date-time"), q("end_date", "W3C date-time"), q("status", "open or closed"),
-                                                          query("page", "From 1", ["type": "integer", "minimum": 1]),
+                                                          when("start_date", "W3C date-time"), when("end_date", "W3C date-time"),
+                                                          query("status", "open or closed (a comma list)", list(["open", "closed"])),
+                                                          query("page", "From 1", ["type": "integer", "minimum": 1, "maximum": 1_000_000]),
                                                           query("page_size", "1 to 1000", ["type": "integer", "minimum": 1, "maximum": 1000])],
-                                 ok: both, badRequest: true, notFound: true),
-                "post": operation("Open311: post a request", "requests.json|xml, form-encoded: api_key (civicgrid open311 key), service_code, lat, long, description, address_string, first_name, last_name, phone (kept for the command centre, never shown). 201 with the request's number and a token.",
-                                  tag: "Open311", params: [file], ok: both,
-                                  body: ["required": true, "content": ["application/x-www-form-urlencoded": ["schema": ["type": "object"]]]], badRequest: true, notFound: true),
+                                 ok: both), notFound.merging(["400": "A parameter is invalid"]) { a, _ in a }),
+                "post": spec(operation("Open311: post a request", "requests.json|xml, form-encoded: api_key (civicgrid open311 key), service_code, lat, long, description, address_string, first_name, last_name, phone (kept for the command centre, never shown). 201 with the request's number and a token.",
+                                       tag: "Open311", params: [file], ok: both, okStatus: "201",
+                                       body: ["required": true, "content": ["application/x-www-form-urlencoded": ["schema": [
+                                           "type": "object", "required": ["api_key", "service_code", "lat", "long", "description"],
+                                           "properties": ["api_key": text(1, 200), "service_code": text(1, 16), "lat": ["type": "number", "minimum": -90, "maximum": 90],
+                                                          "long": ["type": "number", "minimum": -180, "maximum": 180], "description": text(1, 2000), "address_string": text(0, 200),
+                                                          "first_name": text(0, 50), "last_name": text(0, 50), "phone": text(0, 32)]]]]]),
+                             notFound.merging(["400": "A field is missing or invalid, or the place is outside the jurisdiction", "403": "No api_key, or an unknown one",
+                                               "429": "Too many requests from this key or address (Retry-After)"]) { a, _ in a }),
             ],
             "/sms/outbox": get("Messages for residents", "What waits to be sent by SMS (a resident's report merged into another case), oldest first: id, to, case, text. The gateway's key as api_key or a bearer token.",
-                               tag: "Open311", params: [query("api_key", "The gateway's key", ["type": "string"])], ok: json(nil), badRequest: true),
-            "/sms/outbox/{id}/sent": ["post": operation("A message was sent", "Marks one message sent (204); 404 when none with that id waits.",
-                                                        tag: "Open311", params: [pathParameter("id", "The message's id"), query("api_key", "The gateway's key", ["type": "string"])],
-                                                        ok: ["description": "Marked sent"], badRequest: true, notFound: true)],
+                               tag: "Open311", params: [query("api_key", "The gateway's key", text(1, 200))], ok: json(nil), account: true),
+            "/sms/outbox/{id}/sent": ["post": operation("A message was sent", "Marks one message sent; 404 when none with that id waits.",
+                                                        tag: "Open311", params: [pathParameter("id", "The message's id", text(1, 64)), query("api_key", "The gateway's key", text(1, 200))],
+                                                        ok: ["description": "Marked sent"], okStatus: "204", notFound: true, account: true)],
             "/sms": ["post": operation("SMS gateway webhook", "A resident's text message (form or JSON: from, text, optional category; the gateway's key as api_key or a bearer token). Located by the sender's household, a building address or region name in the text, or the district's desk. 201 with the case number and the acknowledgement to send back.",
                                        tag: "Open311", params: [], ok: json(nil),
                                        body: ["required": true, "content": ["application/x-www-form-urlencoded": ["schema": ["type": "object"]],
@@ -421,9 +489,9 @@ enum OpenAPI {
                                                                                                             "properties": ["from": ["type": "string", "maxLength": 32], "text": ["type": "string"],
                                                                                                                            "category": ["type": "string"], "api_key": ["type": "string"]]]]]],
                                        badRequest: true, account: true)],
-            "/open311/v2/services/{file}": get("Open311: a service definition", "{code}.json|xml: the service's attributes (none).", tag: "Open311", params: [file], ok: both, notFound: true),
-            "/open311/v2/requests/{file}": get("Open311: a request", "{number}.json|xml: the request as a one-element list.", tag: "Open311", params: [file], ok: both, notFound: true),
-            "/open311/v2/tokens/{file}": get("Open311: a request by token", "{token}.json|xml: the request number for the token POST answered.", tag: "Open311", params: [file], ok: both, notFound: true),
+            "/open311/v2/services/{file}": ["get": spec(operation("Open311: a service definition", "{code}.json|xml: the service's attributes (none).", tag: "Open311", params: [file], ok: both), notFound)],
+            "/open311/v2/requests/{file}": ["get": spec(operation("Open311: a request", "{number}.json|xml: the request as a one-element list.", tag: "Open311", params: [file], ok: both), notFound)],
+            "/open311/v2/tokens/{file}": ["get": spec(operation("Open311: a request by token", "{token}.json|xml: the request number for the token POST answered.", tag: "Open311", params: [file], ok: both), notFound)],
         ]
     }
 
@@ -446,8 +514,34 @@ enum OpenAPI {
     }
 
     static func pathParameter(_ name: String, _ description: String, integer: Bool = false) -> JSONValue {
-        ["name": .string(name), "in": "path", "required": true, "description": .string(description), "schema": ["type": integer ? "integer" : "string"]]
+        pathParameter(name, description, integer ? id : text(1, 200))
     }
+
+    static func pathParameter(_ name: String, _ description: String, _ schema: JSONValue) -> JSONValue {
+        ["name": .string(name), "in": "path", "required": true, "description": .string(description), "schema": schema]
+    }
+
+    /// A row id: an integer that fits a JSON number exactly (larger ones are 400, unknown ones 404).
+    static let id: JSONValue = ["type": "integer", "format": "int64", "minimum": 0, "maximum": 9_007_199_254_740_991]
+
+    /// Text of `min` to `max` characters (Unicode code points), optionally matching `pattern`.
+    static func text(_ min: Int, _ max: Int, pattern: String? = nil) -> JSONValue {
+        var schema: [String: JSONValue] = ["type": "string", "minLength": .number(Double(min)), "maxLength": .number(Double(max))]
+        if let pattern { schema["pattern"] = .string(pattern) }
+        return .object(schema)
+    }
+
+    /// A comma-separated list of these words (empty items are skipped).
+    static func list(_ words: [String], empty: Bool = true) -> JSONValue {
+        let word = "(" + words.joined(separator: "|") + ")"
+        let items = "\(word)(,+\(word))*"
+        return ["type": "string", "pattern": .string(empty ? "^,*(\(items))?,*$" : "^,*\(items),*$")]
+    }
+
+    static func enumeration(_ words: [String]) -> JSONValue { ["type": "string", "enum": .array(words.map { .string($0) })] }
+
+    /// A time as the API reads it: RFC 3339 with a zone, or epoch seconds or milliseconds.
+    static let time: JSONValue = ["anyOf": [["type": "string", "format": "date-time"], ["type": "string", "pattern": "^[0-9]{1,15}(\\.[0-9]{1,6})?$"]]]
 
     static func query(_ name: String, _ description: String, _ schema: JSONValue) -> JSONValue {
         ["name": .string(name), "in": "query", "required": false, "description": .string(description), "schema": schema]
@@ -460,23 +554,45 @@ enum OpenAPI {
     }
 
     static func parameters(_ layers: [FeatureLayer]) -> JSONValue {
-        [
+        // An RFC 3339 date or date-time with a zone (the calendar is the server's to check: 422).
+        let instant = ItemsParameters.instantPattern
+        return [
             "collectionId": ["name": "collectionId", "in": "path", "required": true, "description": "Collection id",
                              "schema": ["type": "string", "enum": .array(layers.map { .string($0.name) })]],
-            "featureId": pathParameter("featureId", "Feature id"),
-            "f": query("f", "Output format: json (GeoJSON for features)", ["type": "string", "enum": ["json", "geojson"]]),
+            "featureId": pathParameter("featureId", "Feature id", text(1, 200)),
+            "f": query("f", "Output format: json or geojson (both GeoJSON)", enumeration(["json", "geojson"])),
+            "fJSON": query("f", "Output format: json", enumeration(["json"])),
             "bbox": ["name": "bbox", "in": "query", "required": false, "style": "form", "explode": false,
-                     "description": "minLon,minLat,maxLon,maxLat (CRS84): only features that meet this box",
-                     "schema": ["type": "array", "minItems": 4, "maxItems": 6, "items": ["type": "number"]]],
+                     "description": "minLon,minLat,maxLon,maxLat (CRS84), or six numbers with heights: only features that meet this box. A latitude past ±90 or a minimum latitude above the maximum: 422",
+                     "schema": ["type": "array", "oneOf": [["minItems": 4, "maxItems": 4], ["minItems": 6, "maxItems": 6]],
+                                "items": ["type": "number", "minimum": -180, "maximum": 180]]],
             "bbox-crs": query("bbox-crs", "CRS of bbox; only CRS84", ["type": "string", "format": "uri", "enum": [.string(ItemsParameters.crs84)]]),
             "limit": query("limit", "Features per page", ["type": "integer", "minimum": 1, "maximum": .number(Double(ItemsParameters.maxLimit)), "default": 100]),
-            "after": query("after", "Features after this id (the next link carries it)", ["type": "string"]),
-            "before": query("before", "Features before this id (the prev link carries it)", ["type": "string"]),
+            "after": query("after", "Features after this id (the next link carries it); a number where ids are numbers", text(1, 200)),
+            "before": query("before", "Features before this id (the prev link carries it)", text(1, 200)),
             "properties": ["name": "properties", "in": "query", "required": false, "style": "form", "explode": false,
                            "description": "Only these properties in each feature", "schema": ["type": "array", "items": ["type": "string"]]],
-            "datetime": query("datetime", "RFC 3339 instant or interval (start/end, .. for open), for collections with time", ["type": "string"]),
-            "plan": query("plan", "Grids of this plan (a draft) instead of the published ones", ["type": "integer"]),
+            "datetime": query("datetime", "RFC 3339 instant or date, or an interval start/end with .. or nothing for an open end (not both), for collections with time",
+                              ["type": "string", "pattern": .string("^(\(instant)|(\(instant)|\\.\\.)?/(\(instant)|\\.\\.)?)$")]),
+            "plan": query("plan", "Grids of this plan (a draft) instead of the published ones", id),
         ]
+    }
+
+    /// One edit's schema: its op and members (all required but `optional`).
+    static func edit(_ op: String, _ members: [String: JSONValue], optional: Set<String> = [], oneOf: [String] = []) -> JSONValue {
+        var properties = members
+        properties["op"] = enumeration(op == "rename" ? ["rename", "recode"] : [op])
+        var schema: [String: JSONValue] = ["type": "object", "required": .array((["op"] + members.keys.filter { !optional.contains($0) }.sorted()).map { .string($0) }),
+                                           "properties": .object(properties), "additionalProperties": false]
+        if !oneOf.isEmpty { schema["anyOf"] = .array(oneOf.map { ["required": [.string($0)]] }) }  // at least one of them
+        return .object(schema)
+    }
+
+    /// A GeoJSON position: lon, lat (and a height).
+    static let position: JSONValue = ["type": "array", "minItems": 2, "maxItems": 3, "items": ["type": "number", "minimum": -180, "maximum": 180]]
+
+    static func geometry(_ type: String, _ coordinates: JSONValue) -> JSONValue {
+        ["type": "object", "required": ["type", "coordinates"], "properties": ["type": enumeration([type]), "coordinates": coordinates], "description": "GeoJSON \(type), lon/lat"]
     }
 
     static var schemas: JSONValue {
@@ -490,13 +606,14 @@ enum OpenAPI {
                            "extent": ["type": "object"]],
         ]
         return [
-            "Edit": ["type": "object", "required": ["op"], "description": "move {buildings, to}; merge {grids: [a, b]}; split {grid, line?}; reshape {grid, geometry}; rename {grid, name?, code?}",
-                     "properties": ["op": ["type": "string", "enum": ["move", "merge", "split", "reshape", "rename"]],
-                                    "buildings": ["type": "array", "items": ["type": "integer"]], "to": ["type": "string"],
-                                    "grids": ["type": "array", "items": ["type": "string"], "minItems": 2, "maxItems": 2], "grid": ["type": "string"],
-                                    "line": ["type": "object", "description": "GeoJSON LineString, lon/lat"],
-                                    "geometry": ["type": "object", "description": "GeoJSON Polygon, lon/lat"],
-                                    "name": ["type": "string"], "code": ["type": "string"]]],
+            "Edit": ["description": "move {buildings, to}; merge {grids: [a, b]}; split {grid, line?}; reshape {grid, geometry}; rename {grid, name?, code?}. A geometry out of range or not simple: 422.",
+                     "oneOf": [
+                        edit("move", ["buildings": ["type": "array", "minItems": 1, "items": id], "to": text(1, 64)]),
+                        edit("merge", ["grids": ["type": "array", "items": text(1, 64), "minItems": 2, "maxItems": 2, "uniqueItems": true]]),
+                        edit("split", ["grid": text(1, 64), "line": geometry("LineString", ["type": "array", "minItems": 2, "items": position])], optional: ["line"]),
+                        edit("reshape", ["grid": text(1, 64), "geometry": geometry("Polygon", ["type": "array", "minItems": 1, "items": ["type": "array", "minItems": 4, "items": position]])]),
+                        edit("rename", ["grid": text(1, 64), "name": text(1, 100), "code": text(1, 64)], optional: ["name", "code"], oneOf: ["name", "code"]),
+                     ]],
             "PlanDocument": ["type": "object", "required": ["id", "community", "status", "version", "etag", "grids", "buildings", "validation"],
                              "properties": ["id": ["type": "integer"], "community": ["type": "string"],
                                             "status": ["type": "string", "enum": ["draft", "published", "archived"]], "version": ["type": "integer"],

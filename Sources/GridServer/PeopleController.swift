@@ -99,7 +99,7 @@ struct PeopleController {
         let unmask = q["unmask"].map(String.init)
         guard unmask == nil || unmask == "true" || unmask == "false" else { throw Problem.badRequest("unmask: true or false") }
         let reason = q["reason"].map(String.init)?.trimmingCharacters(in: .whitespaces)
-        if let reason, reason.isEmpty || reason.count > 200 { throw Problem.badRequest("reason: 1 to 200 characters") }
+        if let reason, reason.isEmpty || reason.unicodeScalars.count > 200 { throw Problem.badRequest("reason: 1 to 200 characters") }
         let store = desk.store
         guard let place = try await store.asyncRead({ try $0.householdPlace(id) }) else { throw Problem.notFound("no household \(id)") }
         try await access.checkScope(account, place.community ?? "", "see its households")

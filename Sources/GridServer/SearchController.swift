@@ -20,8 +20,11 @@ struct SearchController {
     func search(_ request: Request, _ context: CivicContext) async throws -> JSONAnswer<[SearchHit]> {
         let account = try access.require(context, Set(Role.allCases), to: "search")
         let q = request.uri.queryParameters
-        let text = (q["q"].map(String.init) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...100).contains(text.count) else { throw Problem.badRequest("q: 1 to 100 characters") }
+        let given = q["q"].map(String.init) ?? ""
+        guard (1...100).contains(given.unicodeScalars.count), given.unicodeScalars.contains(where: { !" \t\r\n".unicodeScalars.contains($0) }) else {
+            throw Problem.badRequest("q: 1 to 100 characters, not all spaces")
+        }
+        let text = given.trimmingCharacters(in: CharacterSet(charactersIn: " \t\r\n"))
         var limit = 10
         if let l = q["limit"] {
             guard let n = Int(l), (1...50).contains(n) else { throw Problem.badRequest("limit: 1 to 50 (a kind)") }
@@ -34,7 +37,7 @@ struct SearchController {
         if let k = q["kinds"] {
             let asked = k.split(separator: ",").map(String.init)
             let known = Set(asked.compactMap(SearchHit.Kind.init(rawValue:)))
-            guard known.count == asked.count, !known.isEmpty else {
+            guard asked.allSatisfy({ SearchHit.Kind(rawValue: $0) != nil }), !known.isEmpty else {
                 throw Problem.badRequest("kinds: a comma-separated list of \(SearchHit.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             kinds = known.intersection(allowed)

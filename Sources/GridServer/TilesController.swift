@@ -24,16 +24,22 @@ struct TilesController {
         router.get("tiles.json") { request, _ in tileJSON(request) }
     }
 
-    func tile(_ request: Request, _ context: CivicContext, z: String?, x: String?, y: String?, layers: String?) throws -> Response {
-        func int(_ name: String, _ text: String?) throws -> Int {
-            guard let text, let v = Int(text) else { throw Problem.badRequest("\(name) must be an integer, got \"\(text ?? "")\"") }
+    /// z/x/y as the API documents them: integers, z in 0…24, x and y in 0…2^24 − 1 (else 400);
+    /// x or y past the zoom's last column or row is no tile (404).
+    static func tileID(z: String?, x: String?, y: String?) throws(Problem) -> TileID {
+        func int(_ name: String, _ text: String?, _ range: ClosedRange<Int>) throws(Problem) -> Int {
+            guard let text, let v = Int(text) else { throw .badRequest("\(name) must be an integer, got \"\(text ?? "")\"") }
+            guard range.contains(v) else { throw .badRequest("\(name) \(v) is outside \(range.lowerBound)…\(range.upperBound)") }
             return v
         }
-        let (z, x, y) = (try int("z", z), try int("x", x), try int("y", y))
-        guard let id = TileID(z: z, x: x, y: y) else {
-            let limit = (0...TileID.maxZoom).contains(z) ? "x and y must be in 0…\((1 << z) - 1) at zoom \(z)" : "z must be in 0…\(TileID.maxZoom)"
-            throw Problem.badRequest("no tile \(z)/\(x)/\(y): \(limit)")
-        }
+        let z = try int("z", z, 0...TileID.maxZoom)
+        let (x, y) = (try int("x", x, 0...(1 << TileID.maxZoom) - 1), try int("y", y, 0...(1 << TileID.maxZoom) - 1))
+        guard let id = TileID(z: z, x: x, y: y) else { throw .notFound("no tile \(z)/\(x)/\(y): x and y are in 0…\((1 << z) - 1) at zoom \(z)") }
+        return id
+    }
+
+    func tile(_ request: Request, _ context: CivicContext, z: String?, x: String?, y: String?, layers: String?) throws -> Response {
+        let id = try Self.tileID(z: z, x: x, y: y)
         // The exact layers this caller reads, always named: the cache is keyed by them, so a
         // tile rendered for one caller is served only to callers who may read the same layers.
         let anonymous = context.account == nil

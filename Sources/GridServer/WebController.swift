@@ -22,6 +22,7 @@ struct WebController {
         router.get("map") { _, _ in try page() }
         router.get("/") { request, context in
             if IngestController.isOsmAnd(request) { return try await ingest.osmand(request, context) }
+            if let f = request.uri.queryParameters["f"], f != "json", f != "html" { throw Problem.badRequest("f=\(f): json or html") }
             return try request.wantsHTML ? page() : landing(request).response(from: request, context: context)
         }
         router.get("assets/:file") { _, context in try asset(context.parameters.require("file")) }

@@ -17,7 +17,7 @@ public enum Timestamp {
         return parseISO(Array(s.utf8))
     }
 
-    static func parseISO(_ b: [UInt8]) -> Double? {
+    public static func parseISO(_ b: [UInt8]) -> Double? {
         var i = 0
         func number(_ width: Int) -> Int? {
             guard i + width <= b.count else { return nil }

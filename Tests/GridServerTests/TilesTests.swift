@@ -74,8 +74,9 @@ struct TilesTests {
 
     @Test func badTileAddressesAreProblems() async throws {
         try await withApp { client, _, _ in
-            for (uri, status, detail) in [("/tiles/25/0/0.mvt", HTTPResponse.Status.badRequest, "z must be in 0…24"),
-                                          ("/tiles/3/8/0.mvt", .badRequest, "x and y must be in 0…7 at zoom 3"),
+            for (uri, status, detail) in [("/tiles/25/0/0.mvt", HTTPResponse.Status.badRequest, "z 25 is outside 0…24"),
+                                          ("/tiles/3/8/0.mvt", .notFound, "x and y are in 0…7 at zoom 3"),
+                                          ("/tiles/3/0/16777216.mvt", .badRequest, "y 16777216 is outside 0…16777215"),
                                           ("/tiles/3/a/0.mvt", .badRequest, "x must be an integer"),
                                           ("/tiles/grids,people/3/0/0.mvt", .badRequest, "no layer \"people\"")] {
                 try await client.execute(uri: uri, method: .get) { response in
