@@ -45,7 +45,7 @@ struct HistoryController {
             return n
         } ?? 1000
         let device = q["device"]
-        if device?.isEmpty == true { throw Problem.badRequest("device is empty: a device id") }
+        if let device, !(1...100).contains(device.unicodeScalars.count) { throw Problem.badRequest("device: a device id of 1 to 100 characters") }
         let account = try access.require(context, Watching.watchers, to: "see geofence events")
         let scope = try await access.communities(account)
         let events = try await store.asyncRead { r in

@@ -11,6 +11,8 @@ import GridTracking
 enum ItemsParameters {
     static let crs84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
     static let maxLimit = 10_000
+    /// The largest id or integer the API takes: what a JSON number holds exactly.
+    static let maxID: Int64 = 9_007_199_254_740_991
 
     /// Parameters every collection takes, with what they mean (for errors and the OpenAPI document).
     static let common = ["f", "bbox", "bbox-crs", "limit", "after", "before", "properties"]
@@ -46,9 +48,9 @@ enum ItemsParameters {
                 }
                 query.limit = n
             case "after", "before":
-                guard !value.isEmpty else { throw .badRequest("\(name) is empty: a feature id") }
+                guard (1...200).contains(value.unicodeScalars.count) else { throw .badRequest("\(name): a feature id of 1 to 200 characters") }
                 // Which ids there are depends on the collection (/collections/{id}/items): 422.
-                guard layer.textIDs || Int64(value) != nil else {
+                guard layer.textIDs || value.wholeMatch(of: /[+-]?[0-9]{1,18}/) != nil else {
                     throw Problem(.unprocessableContent, "Refused", detail: "\(name) \"\(value)\" is not a feature id of \(layer.name) (a number)")
                 }
                 if name == "after" { query.after = value } else { query.before = value }
@@ -61,7 +63,7 @@ enum ItemsParameters {
                 query.properties = list
             case "datetime": query.time = try interval(value)
             case "plan":
-                guard let plan = Int64(value) else { throw .badRequest("plan \"\(value)\" is not a plan id") }
+                guard let plan = Int64(value), (0...maxID).contains(plan) else { throw .badRequest("plan \"\(value)\" is not a plan id (0 to 2^53 − 1)") }
                 query.plan = plan
             default:
                 try filter(layer, name, value, &query)
@@ -81,7 +83,7 @@ enum ItemsParameters {
         }
         guard let p = layer.descriptor.field(name) else { throw .badRequest("unknown parameter \"\(name)\"") }
         switch p.type {
-        case .integer where Int64(value) == nil: throw .badRequest("\(name) \"\(value)\" is not an integer")
+        case .integer where Int64(value).map({ abs($0) <= maxID }) != true: throw .badRequest("\(name) \"\(value)\" is not an integer within ±(2^53 − 1)")
         case .number where Double(value) == nil: throw .badRequest("\(name) \"\(value)\" is not a number")
         case .dateTime: throw .badRequest("\(name): filter times with datetime=")
         default: query.equals.append((name, value))

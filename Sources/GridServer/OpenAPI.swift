@@ -31,7 +31,7 @@ enum OpenAPI {
         var paths: [String: JSONValue] = [
             "/": [
                 "get": operation("Landing page", "Links to the API description, conformance and the collections; a browser (Accept: text/html) gets the map page. With id or deviceid in the query: an OsmAnd report (see /osmand).",
-                                 tag: "OGC API", params: [query("f", "json, or html for the map page", enumeration(["json", "html"]))], ok: json("LandingPage", alsoHTML: true), badRequest: true),
+                                 tag: "OGC API", params: [query("f", "json, or html for the map page", enumeration(["json", "html"]))], ok: json("Landing", alsoHTML: true), badRequest: true),
                 "post": osmand("post"), "put": osmand("put"),
             ],
             "/conformance": get("Conformance classes", "The OGC API conformance classes this server implements.", tag: "OGC API",
@@ -72,7 +72,7 @@ enum OpenAPI {
                                                     ok: ["description": "The tile", "content": ["application/vnd.mapbox-vector-tile": ["schema": ["type": "string", "format": "binary"]]]],
                                                     badRequest: true, notFound: true, noContent: true),
             "/api/v1/regions": get("Regions", "Every region's code, name, level, parent and bounding box (the map's region picker).", tag: "Map", params: [],
-                                   ok: ["description": "Regions", "content": ["application/json": ["schema": ["type": "array", "items": ["type": "object"]]]]]),
+                                   ok: answer("RegionSummary", array: true)),
         ]
         for (path, item) in tracking { paths[path] = item }
         for (path, item) in plans { paths[path] = item }
@@ -89,7 +89,7 @@ enum OpenAPI {
             for p in layer.fields where !(layer.takesPlan && p.name == "plan") {  // plan= selects the plan
                 let type: JSONValue = switch p.type {
                 case .string: ["type": "string"]
-                case .integer: ["type": "integer", "format": "int64", "minimum": -9_007_199_254_740_991, "maximum": 9_007_199_254_740_991]
+                case .integer: ["type": "integer", "format": "int64", "minimum": .number(-Double(ItemsParameters.maxID)), "maximum": .number(Double(ItemsParameters.maxID))]
                 case .number: ["type": "number"]
                 case .dateTime: ["type": "string", "format": "date-time"]
                 }
@@ -123,7 +123,7 @@ enum OpenAPI {
             "servers": [["url": "/"]],
             "tags": .array(["OGC API", "Collections", "Tiles", "Map", "GPS", "Plans", "Cases", "Assessment", "People", "Open311", "Service"].map { ["name": .string($0)] }),
             "paths": .object(paths),
-            "components": ["parameters": parameters(layers), "schemas": schemas, "securitySchemes": [
+            "components": ["parameters": parameters(layers), "schemas": .object(schemas.merging(answerSchemas) { a, _ in a }), "securitySchemes": [
                 "deviceToken": ["type": "http", "scheme": "bearer", "description": "A device token from civicgrid devices add"],
                 "deviceBasic": ["type": "http", "scheme": "basic", "description": "Any user name (OwnTracks: the user), the device token as password"],
                 "tokenParameter": ["type": "apiKey", "in": "query", "name": "token"],
@@ -195,7 +195,7 @@ enum OpenAPI {
                                       "timestamp": time,
                                       "coords": ["type": "object", "required": ["latitude", "longitude"], "properties": [
                                           "latitude": ["type": "number", "minimum": -90, "maximum": 90], "longitude": ["type": "number", "minimum": -180, "maximum": 180],
-                                          "accuracy": ["type": "number", "minimum": 0, "maximum": 1000000], "speed": ["type": "number", "description": "m/s; negative: unknown"],
+                                          "accuracy": ["type": "number", "minimum": 0, "maximum": 1000000], "speed": ["type": "number", "maximum": 1000, "description": "m/s; negative: unknown"],
                                           "heading": ["type": "number"], "altitude": ["type": "number", "minimum": -20000, "maximum": 100000]]],
                                       "battery": ["type": "object", "properties": ["level": ["type": "number", "description": "0…1"], "is_charging": ["type": "boolean"]]]]]]]
         let osmandBody: JSONValue = ["required": true, "content": ["application/x-www-form-urlencoded": ["schema": form], "application/json": ["schema": traccar]]]
@@ -219,24 +219,24 @@ enum OpenAPI {
                                              tag: "GPS", params: [], ok: json(nil), body: ["required": true, "content": ["application/json": ["schema": ["type": "object"]]]],
                                              badRequest: true, device: true)],
             "/api/v1/live": get("Live positions", "The latest plausible fix of each device as GeoJSON points, with member, grid, community, age and online.",
-                                tag: "GPS", params: [region, offline], ok: geoJSON("FeatureCollection"), badRequest: true, notFound: true, account: true),
+                                tag: "GPS", params: [region, offline], ok: answer("LivePositions", geo: true), badRequest: true, notFound: true, account: true),
             "/api/v1/live/stream": get("Live position stream", "Server-sent events: a snapshot FeatureCollection, then a position Feature for every new plausible fix in the region.",
-                                       tag: "GPS", params: [region, offline], ok: ["description": "Event stream", "content": ["text/event-stream": ["schema": ["type": "string"]]]],
+                                       tag: "GPS", params: [region, offline], ok: stream(["snapshot": "FeatureCollection", "position": "Feature"]),
                                        badRequest: true, notFound: true, account: true),
             "/api/v1/events": get("Geofence events", "Devices leaving and returning to their members' grids (after the dwell time), newest first, as GeoJSON points.",
                                   tag: "GPS", params: [query("device", "Only this device's", text(1, 100)), from, to,
                                                        query("limit", "At most this many", ["type": "integer", "minimum": 1, "maximum": 10000, "default": 1000])],
-                                  ok: geoJSON("FeatureCollection"), badRequest: true, account: true),
+                                  ok: answer("GeofenceEvents", geo: true), badRequest: true, account: true),
             "/api/v1/devices/{device}/track": get("A device's track", "Its plausible fixes over [from, to] (default: the last 24 hours) as a GeoJSON LineString.",
                                                   tag: "GPS", params: [pathParameter("device", "Device id", text(1, 100)), from, to,
                                                                        query("simplify", "Douglas–Peucker tolerance, metres", ["type": "number", "minimum": 0])],
-                                                  ok: geoJSON("Feature"), badRequest: true, notFound: true, account: true),
+                                                  ok: answer("Track", geo: true), badRequest: true, notFound: true, account: true),
             "/api/v1/coverage": get("Daily patrol coverage", "Per published grid: the share of its buildings that came within radius metres of a track of one of its members' devices that day.",
                                     tag: "GPS", params: [query("date", "yyyy-MM-dd (default today)", ["type": "string", "format": "date"]),
                                                          query("utc_offset", "The day's zone, ±HH:MM (default +08:00)", ["type": "string", "pattern": "^[+ -](0[0-9]|1[0-4]):[0-5][0-9]$"]),
                                                          query("radius", "Metres (default 50)", ["type": "number", "minimum": 0, "exclusiveMinimum": true, "maximum": 1000]),
                                                          query("region", "Only grids in this region's subtree (district, street or community code)", text(1, 64))],
-                                    ok: json(nil), badRequest: true, notFound: true, account: true),
+                                    ok: answer("Coverage"), badRequest: true, notFound: true, account: true),
         ]
         paths["/pub"] = paths["/owntracks"]
         return paths
@@ -276,10 +276,11 @@ enum OpenAPI {
                                                    tag: "Plans", params: [id, pathParameter("other", "The other plan's id", integer: true),
                                                                           query("f", "json or geojson", ["type": "string", "enum": ["json", "geojson"]])],
                                                    ok: ["description": "The difference (f=json), or grids and moved buildings as features (f=geojson)",
-                                                        "content": ["application/json": ["schema": ["type": "object"]], "application/geo+json": ["schema": ["$ref": "#/components/schemas/FeatureCollection"]]]],
+                                                        "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Diff"]], "application/geo+json": ["schema": ["$ref": "#/components/schemas/FeatureCollection"]]]],
                                                    badRequest: true, notFound: true, account: true),
             "/api/v1/plans/{id}/audit": get("A plan's audit log", "Every change to the plan: who, when, what (edits, publication with any override and its reason, archiving).",
-                                            tag: "Plans", params: [id], ok: json(nil), notFound: true, account: true),
+                                            tag: "Plans", params: [id], ok: answer("AuditLine", array: true),
+                                            notFound: true, account: true),
             "/api/v1/plans/{id}/grids.gpkg": get("A plan as GeoPackage", "The plan's grids (code, name, counts) as a GeoPackage layer grids, to edit in QGIS and upload back as a new draft.",
                                                  tag: "Plans", params: [id], ok: ["description": "GeoPackage", "content": ["application/geopackage+sqlite3": ["schema": ["type": "string", "format": "binary"]]]],
                                                  notFound: true, account: true),
@@ -352,13 +353,16 @@ enum OpenAPI {
                                                    tag: "Cases", params: [pathParameter("code", "The facility's code")], ok: json(nil), notFound: true, account: true),
             "/api/v1/me": get("Who am I", "The token's account: name, role, region, department.", tag: "Cases", params: [], ok: json(nil), account: true),
             "/api/v1/departments": get("Departments", "The departments cases are dispatched to: code, name, name_en, the region they serve, the categories they handle.",
-                                       tag: "Cases", params: [], ok: json(nil), account: true),
+                                       tag: "Cases", params: [], ok: array([
+                                           "type": "object", "required": ["code", "name", "categories"],
+                                           "properties": ["code": ["type": "string"], "name": ["type": "string"], "name_en": ["type": "string"], "region": ["type": "string"],
+                                                          "categories": ["type": "array", "items": ["type": "string"]]]]), account: true),
             "/api/v1/cases/tiles/{z}/{x}/{y}.mvt": get("Case tiles", "The cases as Mapbox vector tiles (layer cases), made at each request with the list's filters (status, category, source, overdue, region) and scope: from zoom 14 a point per case (number, status, overdue); farther out, or past 5,000 in a tile, counts in cells of about 32 × 32 tile units (count). 204 when empty.",
                                                        tag: "Cases", params: tileParameters + caseFilters,
                                                        ok: ["description": "A vector tile", "content": ["application/vnd.mapbox-vector-tile": ["schema": ["type": "string", "format": "binary"]]]],
                                                        badRequest: true, noContent: true, account: true),
             "/api/v1/cases/stream": get("Live case feed", "Server-sent events: an event `case` for every transition stored after the stream opens (kind new, overdue, escalated or update; the case's public fields as they are now); the SSE id is the history row, resumed from with Last-Event-ID. Scoped to the account's region, a department's steps, grid staff's grids.",
-                                        tag: "Cases", params: [], ok: ["description": "Event stream", "content": ["text/event-stream": ["schema": ["type": "string"]]]], account: true),
+                                        tag: "Cases", params: [], ok: stream(["case": nil]), account: true),
             "/api/v1/cases/{number}": get("A case", "The case, its place, holder, current deadline, counts (returns, reworks, extensions, escalations, supervisions) and history; the reporter's name and phone only for the command centre, masked for others.",
                                           tag: "Cases", params: [number], ok: caseDocument, notFound: true, account: true),
             "/api/v1/cases/{number}/photos/{sha256}": get("A case's photo", "The image (JPEG or PNG) without its metadata (EXIF, XMP, IPTC, comments, text chunks), for whoever may read the case.",
@@ -396,41 +400,40 @@ enum OpenAPI {
                                                    tag: "People", params: [pathParameter("id", "The household's id", integer: true),
                                                                                query("unmask", "true: whole (admins; grid staff with a reason), recorded", ["type": "string", "enum": ["true", "false"]]),
                                                                                query("reason", "Why (required of grid staff to unmask)", text(1, 200))],
-                                                   ok: ["description": "The members", "content": ["application/json": ["schema": ["type": "array", "items": ["type": "object"]]]]],
+                                                   ok: answer("Member", array: true),
                                                    badRequest: true, notFound: true, account: true),
             "/api/v1/buildings/{id}/households": get("A building's households", "The building's floors, stored height, household count, its households by unit (floor and entrance from `block-entrance-room`) with the number of members recorded, and the organisations in it (code, name, kind); nothing personal (the 3D view's building panel).",
                                                      tag: "People", params: [pathParameter("id", "The building's id (its feature id in the tiles)", integer: true)],
-                                                     ok: json(nil), badRequest: true, notFound: true, account: true),
+                                                     ok: answer("BuildingHouseholds"), badRequest: true, notFound: true, account: true),
             "/api/v1/search": get("Search", "Regions and grids by code or name, buildings by address or ref, organisations by name, code or licence, facilities by code and cases by number (dispatchers, viewers and admins), within the caller's scope; people by name prefix, or by ID number for admins — whole for admins, masked for grid staff and only in their grids, every answer with people recorded (civicgrid audit access). Up to `limit` of each kind.",
                                   tag: "People", params: [["name": "q", "in": "query", "required": true, "description": "What to look for (not only spaces)", "schema": text(1, 100, pattern: "[^ \\t\\r\\n]")],
                                                           query("limit", "Hits of each kind", ["type": "integer", "minimum": 1, "maximum": 50, "default": 10]),
                                                           query("kinds", "Comma-separated: region, grid, building, organisation, facility, case, person", list(SearchHit.Kind.allCases.map(\.rawValue), empty: false))],
-                                  ok: ["description": "The hits: kind, id, title, subtitle, lon, lat, community (people: household, building)",
-                                       "content": ["application/json": ["schema": ["type": "array", "items": ["type": "object"]]]]],
+                                  ok: answer("SearchHit", array: true),
                                   badRequest: true, account: true),
             "/api/v1/updates": [
                 "get": operation("Field updates", "Changes to the basic data submitted from the field: an admin's region's, a member's own; newest first; names, phones and ID numbers masked.",
                                  tag: "People", params: [query("status", "pending, approved or rejected", ["type": "string", "enum": ["pending", "approved", "rejected"]])],
-                                 ok: ["description": "The updates", "content": ["application/json": ["schema": ["type": "array", "items": ["type": "object"]]]]],
+                                 ok: answer("FieldUpdate", array: true),
                                  badRequest: true, account: true),
                 "post": operation("Submit a field update", "Grid staff (their grids) and admins (their region): {\"kind\": household.add | household.move_out | person.add | person.update | person.remove | organisation.add | organisation.update | facility.status, \"fields\": {…}}; checked now, stored pending (answers 201), applied only when an admin whose region holds it approves. 422 with the reasons when the change does not hold.",
-                                  tag: "People", params: [], ok: json(nil),
+                                  tag: "People", params: [], ok: answer("FieldUpdate"), okStatus: "201",
                                   body: ["required": true, "content": ["application/json": ["schema": ["type": "object", "required": ["kind", "fields"], "properties": [
                                       "kind": ["type": "string", "enum": .array(FieldUpdateKind.allCases.map { .string($0.rawValue) })], "fields": ["type": "object"]]]]]],
                                   badRequest: true, notFound: true, account: true),
             ],
             "/api/v1/updates/{id}/approve": ["post": operation("Approve a field update", "An admin whose region holds it: checked again against the data as it is, applied and recorded (who, when, what it made) in one transaction; 409 when reviewed already, 422 when it no longer holds.",
-                                                               tag: "People", params: [pathParameter("id", "The update's id", integer: true)], ok: json(nil),
+                                                               tag: "People", params: [pathParameter("id", "The update's id", integer: true)], ok: answer("FieldUpdate"),
                                                                body: ["required": false, "content": ["application/json": ["schema": ["type": "object", "properties": ["note": ["type": "string", "maxLength": 500]]]]]],
                                                                badRequest: true, notFound: true, account: true)],
             "/api/v1/updates/{id}/reject": ["post": operation("Reject a field update", "An admin whose region holds it, with a note saying why; 409 when reviewed already.",
-                                                              tag: "People", params: [pathParameter("id", "The update's id", integer: true)], ok: json(nil),
+                                                              tag: "People", params: [pathParameter("id", "The update's id", integer: true)], ok: answer("FieldUpdate"),
                                                               body: ["required": true, "content": ["application/json": ["schema": ["type": "object", "required": ["note"], "properties": ["note": text(1, 500, pattern: "[^ \\t\\r\\n]")]]]]],
                                                               badRequest: true, notFound: true, account: true)],
             "/api/v1/organisations/{code}": get("An organisation", "Name, kind, licence (unified social credit code), contact, building and unit, employees, grid and community; the contact masked (陈**, 132****6915) unless an admin asks unmask=true, which is recorded (civicgrid audit access).",
                                                 tag: "People", params: [pathParameter("code", "The organisation's code", text(1, 64)),
                                                                         query("unmask", "true: the contact whole (admins), recorded", ["type": "string", "enum": ["true", "false"]])],
-                                                ok: json(nil), notFound: true, account: true),
+                                                ok: answer("Organisation"), notFound: true, account: true),
             "/api/v1/statistics/basic": get("Basic statistics", "A region's basic data: published grids by households (bins of 25) against the 350–500 band, grids by band per community, buildings by floors, buildings, households, people and grids per region one level down, grids by staff assigned.",
                                             tag: "Assessment", params: [region], ok: json(nil), badRequest: true, notFound: true, account: true),
         ]
@@ -444,9 +447,12 @@ enum OpenAPI {
         let q = { (name: String, description: String) -> JSONValue in query(name, description, ["type": "string"]) }
         let when = { (name: String, description: String) -> JSONValue in query(name, description, ["anyOf": [["type": "string", "format": "date-time"], ["type": "string", "maxLength": 0]]]) }
         // GeoReport v2's own error answer: a list of {code, description}, in the file's format.
+        // (A parameter given twice, or a method the path does not take, is refused before the
+        // Open311 code sees it: as a problem.)
         let errors: JSONValue = ["content": ["application/json": ["schema": ["type": "array", "items": [
             "type": "object", "required": ["code", "description"], "properties": ["code": ["type": "integer"], "description": ["type": "string"]]]]],
-                                             "text/xml": ["schema": ["type": "string"]]]]
+                                             "text/xml": ["schema": ["type": "string"]],
+                                             "application/problem+json": ["schema": ["$ref": "#/components/schemas/Problem"]]]]
         func spec(_ operation: JSONValue, _ codes: [String: String]) -> JSONValue {
             guard case .object(var o) = operation, case .object(var responses)? = o["responses"] else { return operation }
             for (code, why) in codes {
@@ -507,6 +513,20 @@ enum OpenAPI {
         ["description": "GeoJSON", "content": ["application/geo+json": ["schema": ["$ref": "#/components/schemas/\(schema)"]]]]
     }
 
+    static func array(_ items: JSONValue) -> JSONValue {
+        ["description": "OK", "content": ["application/json": ["schema": ["type": "array", "items": items]]]]
+    }
+
+    /// Server-sent events: each event's name and the schema its JSON data follows (nil: any object).
+    static func stream(_ events: [String: String?]) -> JSONValue {
+        let names = events.keys.sorted()
+        let data = names.compactMap { events[$0] ?? nil }.map { "\($0)" }.joined(separator: ", ")
+        return ["description": "Event stream: \(names.joined(separator: ", ")) events whose data is one line of JSON\(data.isEmpty ? "" : " (\(data))"); comments keep the connection alive",
+                "content": ["text/event-stream": ["schema": [
+                    "type": "object", "description": "One event",
+                    "properties": ["event": enumeration(names), "data": ["type": "string", "description": "JSON"], "id": ["type": "string"], "retry": ["type": "integer", "minimum": 0]]]]]]
+    }
+
     static func html() -> JSONValue { ["description": "HTML page", "content": ["text/html": ["schema": ["type": "string"]]]] }
 
     static func problem(_ description: String) -> JSONValue {
@@ -522,7 +542,7 @@ enum OpenAPI {
     }
 
     /// A row id: an integer that fits a JSON number exactly (larger ones are 400, unknown ones 404).
-    static let id: JSONValue = ["type": "integer", "format": "int64", "minimum": 0, "maximum": 9_007_199_254_740_991]
+    static let id: JSONValue = ["type": "integer", "format": "int64", "minimum": 0, "maximum": .number(Double(ItemsParameters.maxID))]
 
     /// Text of `min` to `max` characters (Unicode code points), optionally matching `pattern`.
     static func text(_ min: Int, _ max: Int, pattern: String? = nil) -> JSONValue {
@@ -595,7 +615,7 @@ enum OpenAPI {
         ["type": "object", "required": ["type", "coordinates"], "properties": ["type": enumeration([type]), "coordinates": coordinates], "description": "GeoJSON \(type), lon/lat"]
     }
 
-    static var schemas: JSONValue {
+    static var schemas: [String: JSONValue] {
         let link: JSONValue = ["type": "object", "required": ["href", "rel"],
                                    "properties": ["href": ["type": "string"], "rel": ["type": "string"], "type": ["type": "string"], "title": ["type": "string"]]]
         let links: JSONValue = ["type": "array", "items": ["$ref": "#/components/schemas/Link"]]
@@ -626,7 +646,6 @@ enum OpenAPI {
             "Problem": ["type": "object", "description": "RFC 9457 problem details",
                         "properties": ["type": ["type": "string"], "title": ["type": "string"], "status": ["type": "integer"],
                                        "detail": ["type": "string"], "instance": ["type": "string"]]],
-            "LandingPage": ["type": "object", "required": ["links"], "properties": ["title": ["type": "string"], "description": ["type": "string"], "links": links]],
             "Conformance": ["type": "object", "required": ["conformsTo"], "properties": ["conformsTo": ["type": "array", "items": ["type": "string"]]]],
             "Collection": collection,
             "Collections": ["type": "object", "required": ["links", "collections"],
