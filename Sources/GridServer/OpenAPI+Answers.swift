@@ -1,5 +1,6 @@
 import CivicGridModel
 import Foundation
+import GridAssessment
 import GridGeometry
 import GridPeople
 import GridStore
@@ -29,6 +30,8 @@ extension OpenAPI {
                                          buildingsMoved: 1, householdsMoved: 40, moves: [.init(building: 12, households: 40, from: Nullable("320599001001001"), to: Nullable(nil))]),
             "RegionSummary": WebController.RegionSummary(code: "320599001", name: "明月街道", level: .street, parent: "320599", bbox: [120.6, 31.2, 120.8, 31.4]),
             "Landing": WebController.Landing(links: [Link("self", "application/json", "This document", "https://cg.example/")]),
+            "PlanSummary": PlansController.Summary(Plan(id: 3, community: "320599001001", status: .draft, basedOn: 2, author: "li", createdAt: "2026-11-30T08:00:00.000Z",
+                                                        updatedAt: "2026-11-30T08:10:00.000Z", version: 2, params: nil)),
         ]
         let codable: [(String, String, (String) -> (any Encodable)?)] = [
             ("Organisation", #"{"code":"O000001","name":"和兴超市","kind":"individual_business","licence":"92320500MA1XXXXX0X","contact_name":"陈**","contact_phone":"132****6915","building":12,"unit":"1-1-101","employees":5,"grid":"320599001001001","community":"320599001001","lon":120.7,"lat":31.3,"masked":true}"#,
@@ -41,6 +44,12 @@ extension OpenAPI {
              { decoded($0) as SearchHit? }),
             ("FieldUpdate", #"{"id":1,"kind":"person.update","fields":{"person":1,"phone":"132****6915"},"grid":"320599001001001","community":"320599001001","submitted_by":"wang","submitted_at":"2026-11-30T08:00:00Z","status":"approved","reviewed_by":"boss","reviewed_at":"2026-11-30T09:00:00Z","note":"checked","result":"person 1 updated"}"#,
              { decoded($0) as FieldUpdatesController.View? }),
+            ("TileJSON", #"{"tilejson":"3.0.0","name":"CivicGrid","description":"…","version":"1.0.0","scheme":"xyz","tiles":["https://cg.example/tiles/{z}/{x}/{y}.mvt"],"minzoom":0,"maxzoom":16,"vector_layers":[{"id":"grids","description":"Unit grids","minzoom":10,"maxzoom":16,"fields":{"code":"String"}}],"bounds":[120.6,31.2,120.8,31.4],"center":[120.7,31.3,12]}"#,
+             { decoded($0) as TilesController.TileJSON? }),
+            ("CaseStatistics", #"{"period":"2026-11","region":"320599","reports":10,"by_category":[{"key":"0101","name":"井盖","count":4}],"by_source":[{"key":"grid_staff","count":6}],"by_status":[{"key":"closed","count":3}],"by_hour":[0,1],"per_day":[{"day":"2026-11-01","reports":1,"filed":1,"closed":0,"due_to_close":0}]}"#,
+             { decoded($0) as CaseStatistics? }),
+            ("BasicStatistics", #"{"region":"320599","band":[350,500],"households_per_grid":[{"from":350,"count":2}],"grids_by_band":[{"community":"320599001001","name":"明月社区","below":0,"within":3,"above":0}],"buildings_by_floors":[{"from":6,"count":40}],"by_region":[{"code":"320599001","name":"明月街道","buildings":100,"households":1200,"people":3000,"grids":3}],"staff_per_grid":[{"from":1,"count":3}]}"#,
+             { decoded($0) as BasicStatistics? }),
         ]
         for (name, json, make) in codable { if let example = make(json) { examples[name] = example } }
         return examples

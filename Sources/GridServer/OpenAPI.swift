@@ -62,7 +62,7 @@ enum OpenAPI {
                                   notFound: true),
             "/styles/{name}.json": get("MapLibre style", "A style of Styles/ with this server's URL filled in.", tag: "Map",
                                        params: [pathParameter("name", "Style name, e.g. command-centre")], ok: json(nil), notFound: true),
-            "/tiles.json": get("TileJSON", "TileJSON 3.0.0 of the vector tiles: layers, fields, zooms, bounds.", tag: "Tiles", params: [], ok: json(nil)),
+            "/tiles.json": get("TileJSON", "TileJSON 3.0.0 of the vector tiles: layers, fields, zooms, bounds.", tag: "Tiles", params: [], ok: answer("TileJSON")),
             "/tiles/{z}/{x}/{y}.mvt": get("Vector tile", "A Mapbox Vector Tile (web Mercator, z/x/y); gzip when accepted; ETag per data version.", tag: "Tiles",
                                           params: tileParameters,
                                           ok: ["description": "The tile", "content": ["application/vnd.mapbox-vector-tile": ["schema": ["type": "string", "format": "binary"]]]],
@@ -216,7 +216,7 @@ enum OpenAPI {
                 badRequest: true, device: true)],
             "/osmand": .object(Dictionary(uniqueKeysWithValues: ["get", "post", "put"].map { ($0, osmand($0)) })),
             "/owntracks": ["post": operation("OwnTracks HTTP mode", "An OwnTracks message; location messages are stored, others dropped. The device is the token's (X-Limit-D must name it if sent). Answers [].",
-                                             tag: "GPS", params: [], ok: json(nil), body: ["required": true, "content": ["application/json": ["schema": ["type": "object"]]]],
+                                             tag: "GPS", params: [], ok: ["description": "[] (OwnTracks reads friends' positions from it: none)", "content": ["application/json": ["schema": ["type": "array", "maxItems": 0]]]], body: ["required": true, "content": ["application/json": ["schema": ["type": "object"]]]],
                                              badRequest: true, device: true)],
             "/api/v1/live": get("Live positions", "The latest plausible fix of each device as GeoJSON points, with member, grid, community, age and online.",
                                 tag: "GPS", params: [region, offline], ok: answer("LivePositions", geo: true), badRequest: true, notFound: true, account: true),
@@ -254,7 +254,7 @@ enum OpenAPI {
         return [
             "/api/v1/communities/{code}/plans": [
                 "get": operation("A community's plans", "Every plan of the community, newest first, with status, version and ETag.", tag: "Plans",
-                                 params: [pathParameter("code", "Community code", text(1, 64))], ok: json(nil), notFound: true, account: true),
+                                 params: [pathParameter("code", "Community code", text(1, 64))], ok: answer("PlanSummary", array: true), notFound: true, account: true),
                 "post": operation("New draft", #"A draft by automatic partition ({"from":"partition"}), as a copy of the published plan ({"from":"published"}), or from a GeoPackage edited in a desktop GIS (Content-Type application/geopackage+sqlite3; layer grids or the only one, fields code and name; buildings go to the grid containing them). Answers 201 with the plan document."#,
                                   tag: "Plans", params: [pathParameter("code", "Community code", text(1, 64))], ok: plan,
                                   body: ["required": true, "content": [
@@ -333,7 +333,7 @@ enum OpenAPI {
             "multipart/form-data": ["schema": ["type": "object", "required": ["action"], "properties": [
                 "action": stepSchema, "photo": ["type": "array", "maxItems": 6, "items": ["type": "string", "format": "binary"]]]]],
         ]]
-        let caseDocument = json(nil)
+        let caseDocument = json("Case")
         // Empty values are as if not given.
         let caseFilters = [query("status", "Comma list", list(CaseStatus.allCases.map(\.rawValue))),
                            query("category", "Comma list of category codes (up to 16 characters each)", ["type": "string", "pattern": "^,*([^,]{1,16}(,+[^,]{1,16})*)?,*$"]),
@@ -345,13 +345,17 @@ enum OpenAPI {
                 tag: "Cases", params: caseFilters + [query("queue", "mine (what waits on the account's role; a role with no queue: 422)", enumeration(["mine"])),
                                                      query("limit", "1 to 1000 (default 100)", ["type": "integer", "minimum": 1, "maximum": 1000]),
                                                      query("offset", "0 or more", ["type": "integer", "minimum": 0, "maximum": 10_000_000])],
-                ok: caseDocument, badRequest: true, account: true),
+                ok: json("CaseList"), badRequest: true, account: true),
                               "post": operation(
                 "Report a case", "Files a problem where it lies (published grid, community, street, district), numbered by day, at its community's desk; reports by grid staff and the command centre are verified as made. Answers 201 with the case and its ETag. With photos: multipart/form-data, the JSON in a part named report and up to 6 JPEG or PNG images (10 MB each) in parts named photo.",
-                tag: "Cases", params: [], ok: caseDocument, body: report, badRequest: true, account: true)],
+                tag: "Cases", params: [], ok: caseDocument, okStatus: "201", body: report, badRequest: true, account: true)],
             "/api/v1/facilities/{code}/cases": get("A facility's cases", "The public facility (code, category, status, owner department, location) and the cases that named it, newest first, with how many are open.",
                                                    tag: "Cases", params: [pathParameter("code", "The facility's code")], ok: json(nil), notFound: true, account: true),
-            "/api/v1/me": get("Who am I", "The token's account: name, role, region, department.", tag: "Cases", params: [], ok: json(nil), account: true),
+            "/api/v1/me": get("Who am I", "The token's account: name, role, region, department.", tag: "Cases", params: [],
+                              ok: ["description": "OK", "content": ["application/json": ["schema": [
+                                  "type": "object", "required": ["name", "role"],
+                                  "properties": ["name": ["type": "string"], "role": enumeration(Role.allCases.map(\.rawValue)),
+                                                 "region": ["type": "string"], "department": ["type": "string"]]]]]], account: true),
             "/api/v1/departments": get("Departments", "The departments cases are dispatched to: code, name, name_en, the region they serve, the categories they handle.",
                                        tag: "Cases", params: [], ok: array([
                                            "type": "object", "required": ["code", "name", "categories"],
@@ -395,7 +399,7 @@ enum OpenAPI {
             "/api/v1/rankings": get("Rankings", "The same figures ranked; a closed month's ranking is made once and kept with the configuration in force (it does not change when later cases arrive).",
                                     tag: "Assessment", params: [period, level, region] + format, ok: figures, badRequest: true, notFound: true, account: true),
             "/api/v1/statistics/cases": get("Case statistics", "The cases reported in a community, street or district in the period: by category, source, status now and local hour; per day reported, filed, due to close and closed.",
-                                            tag: "Assessment", params: [period, region], ok: json(nil), badRequest: true, notFound: true, account: true),
+                                            tag: "Assessment", params: [period, region], ok: answer("CaseStatistics"), badRequest: true, notFound: true, account: true),
             "/api/v1/households/{id}/members": get("A household's members", "Name, relation, sex, birth year, ID number, phone and tags of each member: masked (陈**, 132****6915, 320***********123X) for the command centre, viewers and the grid staff of the household's grid; unmask=true answers them whole to an admin, or to the grid's staff with a reason, and the read is recorded (civicgrid audit access).",
                                                    tag: "People", params: [pathParameter("id", "The household's id", integer: true),
                                                                                query("unmask", "true: whole (admins; grid staff with a reason), recorded", ["type": "string", "enum": ["true", "false"]]),
@@ -435,7 +439,7 @@ enum OpenAPI {
                                                                         query("unmask", "true: the contact whole (admins), recorded", ["type": "string", "enum": ["true", "false"]])],
                                                 ok: answer("Organisation"), notFound: true, account: true),
             "/api/v1/statistics/basic": get("Basic statistics", "A region's basic data: published grids by households (bins of 25) against the 350–500 band, grids by band per community, buildings by floors, buildings, households, people and grids per region one level down, grids by staff assigned.",
-                                            tag: "Assessment", params: [region], ok: json(nil), badRequest: true, notFound: true, account: true),
+                                            tag: "Assessment", params: [region], ok: answer("BasicStatistics"), badRequest: true, notFound: true, account: true),
         ]
     }
 
@@ -625,7 +629,32 @@ enum OpenAPI {
                            "itemType": ["type": "string"], "crs": ["type": "array", "items": ["type": "string"]], "storageCrs": ["type": "string"],
                            "extent": ["type": "object"]],
         ]
+        let string: JSONValue = ["type": "string"]
+        let caseStatus = enumeration(CaseStatus.allCases.map(\.rawValue))
         return [
+            "CaseList": ["type": "object", "required": ["cases", "numberReturned"], "properties": [
+                "numberReturned": ["type": "integer", "minimum": 0], "next": string,
+                "cases": ["type": "array", "items": ["type": "object", "required": ["number", "category", "urgency", "source", "status", "version", "location", "created_at", "overdue"],
+                                                     "properties": ["number": string, "category": string, "urgency": enumeration(Urgency.allCases.map(\.rawValue)),
+                                                                    "source": enumeration(CaseSource.allCases.map(\.rawValue)), "status": caseStatus, "version": ["type": "integer"],
+                                                                    "location": ["type": "array", "minItems": 2, "maxItems": 2, "items": ["type": "number"]],
+                                                                    "created_at": string, "overdue": ["type": "boolean"], "holder": string, "grid": string, "community": string, "due": string]]]]],
+            "Case": ["type": "object", "required": ["number", "category", "urgency", "description", "source", "location", "status", "version", "created_at", "updated_at",
+                                                    "overdue", "counts", "history", "place", "photos"],
+                     "properties": ["number": string, "category": string, "urgency": enumeration(Urgency.allCases.map(\.rawValue)), "description": string,
+                                    "source": enumeration(CaseSource.allCases.map(\.rawValue)), "status": caseStatus, "version": ["type": "integer"],
+                                    "location": ["type": "object", "required": ["type", "coordinates"], "properties": ["type": enumeration(["Point"]), "coordinates": ["type": "array", "items": ["type": "number"]]]],
+                                    "created_at": string, "updated_at": string, "overdue": ["type": "boolean"],
+                                    "counts": ["type": "object", "properties": ["returns": ["type": "integer"], "reworks": ["type": "integer"], "extensions": ["type": "integer"],
+                                                                                "escalations": ["type": "integer"], "supervisions": ["type": "integer"]]],
+                                    "history": ["type": "array", "items": ["type": "object"]],
+                                    "place": ["type": "object", "properties": ["grid": string, "community": string, "street": string, "district": string]],
+                                    "address": string, "holder": ["type": "object", "properties": ["region": string, "department": string]],
+                                    "pending": ["type": "object", "required": ["request"], "properties": ["request": enumeration(["extension", "suspension"]), "limit": string]],
+                                    "due": string, "step_started": string, "closed_at": string, "duplicate_of": string,
+                                    "photos": ["type": "array", "items": ["type": "object", "required": ["sha256", "media_type", "bytes", "step", "href"],
+                                                                          "properties": ["sha256": string, "media_type": string, "bytes": ["type": "integer"], "step": ["type": "integer"], "href": string]]],
+                                    "reporter": ["type": "object", "description": "Whole for the command centre, masked for others", "properties": ["name": string, "phone": string]]]],
             "Edit": ["description": "move {buildings, to}; merge {grids: [a, b]}; split {grid, line?}; reshape {grid, geometry}; rename {grid, name?, code?}. A geometry out of range or not simple: 422.",
                      "oneOf": [
                         edit("move", ["buildings": ["type": "array", "minItems": 1, "items": id], "to": text(1, 64)]),

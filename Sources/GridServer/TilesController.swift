@@ -76,7 +76,7 @@ struct TilesController {
     }
 
     /// TileJSON 3.0.0 of the tile set, from the layer catalogue.
-    struct TileJSON: Encodable, Sendable {
+    struct TileJSON: Codable, Sendable {
         var tilejson = "3.0.0"
         var name = "CivicGrid"
         var description = "Regions, unit grids, buildings and roads of CivicGrid"
