@@ -30,7 +30,7 @@ public enum Edit: Hashable, Sendable {
         guard !items.isEmpty else { throw PlanningError("an empty list of edits", kind: .malformed) }
         var edits: [Edit] = []
         for (i, item) in items.enumerated() {
-            do { edits.append(try Edit(item)) } catch { throw PlanningError("edit \(i): \(error.message)", kind: .malformed) }
+            do { edits.append(try Edit(item)) } catch { throw PlanningError("edit \(i): \(error.message)", kind: error.kind) }
         }
         return edits
     }

@@ -202,7 +202,7 @@ struct FeaturesController {
             switch name {
             case "f": guard ["json", "geojson"].contains(value) else { throw Problem.badRequest("f=\(value): features are served as f=json (GeoJSON) only") }
             case "plan":
-                guard let p = Int64(value) else { throw Problem.badRequest("plan \"\(value)\" is not a plan id") }
+                guard let p = Int64(value), (0...ItemsParameters.maxID).contains(p) else { throw Problem.badRequest("plan \"\(value)\" is not a plan id (0 to 2^53 − 1)") }
                 plan = p
             case "access_token": continue
             default: throw Problem.badRequest("unknown parameter \"\(name)\"; a feature takes f and, for grids, plan")

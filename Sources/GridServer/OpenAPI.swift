@@ -256,7 +256,7 @@ enum OpenAPI {
                 "get": operation("A community's plans", "Every plan of the community, newest first, with status, version and ETag.", tag: "Plans",
                                  params: [pathParameter("code", "Community code", text(1, 64))], ok: answer("PlanSummary", array: true), notFound: true, account: true),
                 "post": operation("New draft", #"A draft by automatic partition ({"from":"partition"}), as a copy of the published plan ({"from":"published"}), or from a GeoPackage edited in a desktop GIS (Content-Type application/geopackage+sqlite3; layer grids or the only one, fields code and name; buildings go to the grid containing them). Answers 201 with the plan document."#,
-                                  tag: "Plans", params: [pathParameter("code", "Community code", text(1, 64))], ok: plan,
+                                  tag: "Plans", params: [pathParameter("code", "Community code", text(1, 64))], ok: plan, okStatus: "201",
                                   body: ["required": true, "content": [
                                       "application/json": ["schema": ["type": "object", "required": ["from"], "properties": ["from": ["type": "string", "enum": ["partition", "published"]]]]],
                                       "application/geopackage+sqlite3": ["schema": ["type": "string", "format": "binary"]],
@@ -493,7 +493,7 @@ enum OpenAPI {
                                                         tag: "Open311", params: [pathParameter("id", "The message's id", text(1, 64)), query("api_key", "The gateway's key", text(1, 200))],
                                                         ok: ["description": "Marked sent"], okStatus: "204", notFound: true, account: true)],
             "/sms": ["post": operation("SMS gateway webhook", "A resident's text message (form or JSON: from, text, optional category; the gateway's key as api_key or a bearer token). Located by the sender's household, a building address or region name in the text, or the district's desk. 201 with the case number and the acknowledgement to send back.",
-                                       tag: "Open311", params: [], ok: json(nil),
+                                       tag: "Open311", params: [], ok: ["description": "The case and the reply to send back", "content": ["application/json": ["schema": ["type": "object", "required": ["case", "reply"], "properties": ["case": ["type": "string"], "reply": ["type": "string"]]]]]], okStatus: "201",
                                        body: ["required": true, "content": ["application/x-www-form-urlencoded": ["schema": ["type": "object"]],
                                                                             "application/json": ["schema": ["type": "object", "required": ["from", "text"],
                                                                                                             "properties": ["from": ["type": "string", "maxLength": 32], "text": ["type": "string"],
