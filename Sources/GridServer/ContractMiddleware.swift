@@ -1,6 +1,11 @@
 import GridGeometry
 import Hummingbird
 
+extension StringProtocol {
+    /// Nothing but spaces, tabs and line ends (what the document's `[^ \t\r\n]` patterns rule out).
+    var isBlank: Bool { unicodeScalars.allSatisfy { " \t\r\n".unicodeScalars.contains($0) } }
+}
+
 /// The paths of the OpenAPI document with the methods each takes (a test checks they are
 /// the router's routes, method by method), so a request can be matched against them.
 struct RouteTable: Sendable {

@@ -111,7 +111,7 @@ struct FieldUpdatesController {
             do { note = try JSONDecoder().decode(Review.self, from: Data(buffer: body)).note } catch { throw Problem.badRequest("a review is {\"note\": \"…\"}") }
         }
         if let n = note, n.unicodeScalars.count > 500 { throw Problem.badRequest("note: up to 500 characters") }
-        if !approve, !(note ?? "").unicodeScalars.contains(where: { !" \t\r\n".unicodeScalars.contains($0) }) { throw Problem.badRequest("a rejection gives a note saying why") }
+        if !approve, (note ?? "").isBlank { throw Problem.badRequest("a rejection gives a note saying why") }
         let communities = try await access.communities(account)
         let desk = self.desk, reviewer = account.name, why = note
         do {

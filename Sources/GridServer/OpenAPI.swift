@@ -403,7 +403,7 @@ enum OpenAPI {
             "/api/v1/households/{id}/members": get("A household's members", "Name, relation, sex, birth year, ID number, phone and tags of each member: masked (陈**, 132****6915, 320***********123X) for the command centre, viewers and the grid staff of the household's grid; unmask=true answers them whole to an admin, or to the grid's staff with a reason, and the read is recorded (civicgrid audit access).",
                                                    tag: "People", params: [pathParameter("id", "The household's id", integer: true),
                                                                                query("unmask", "true: whole (admins; grid staff with a reason), recorded", ["type": "string", "enum": ["true", "false"]]),
-                                                                               query("reason", "Why (required of grid staff to unmask)", text(1, 200))],
+                                                                               query("reason", "Why (required of grid staff to unmask; not only spaces)", text(1, 200, pattern: "[^ \\t\\r\\n]"))],
                                                    ok: answer("Member", array: true),
                                                    badRequest: true, notFound: true, account: true),
             "/api/v1/buildings/{id}/households": get("A building's households", "The building's floors, stored height, household count, its households by unit (floor and entrance from `block-entrance-room`) with the number of members recorded, and the organisations in it (code, name, kind); nothing personal (the 3D view's building panel).",

@@ -98,8 +98,9 @@ struct PeopleController {
         let q = request.uri.queryParameters
         let unmask = q["unmask"].map(String.init)
         guard unmask == nil || unmask == "true" || unmask == "false" else { throw Problem.badRequest("unmask: true or false") }
-        let reason = q["reason"].map(String.init)?.trimmingCharacters(in: .whitespaces)
-        if let reason, reason.isEmpty || reason.unicodeScalars.count > 200 { throw Problem.badRequest("reason: 1 to 200 characters") }
+        let given = q["reason"].map(String.init)
+        if let given, given.isBlank || given.unicodeScalars.count > 200 { throw Problem.badRequest("reason: 1 to 200 characters, not all spaces") }
+        let reason = given?.trimmingCharacters(in: CharacterSet(charactersIn: " \t\r\n"))
         let store = desk.store
         guard let place = try await store.asyncRead({ try $0.householdPlace(id) }) else { throw Problem.notFound("no household \(id)") }
         try await access.checkScope(account, place.community ?? "", "see its households")

@@ -21,7 +21,7 @@ struct SearchController {
         let account = try access.require(context, Set(Role.allCases), to: "search")
         let q = request.uri.queryParameters
         let given = q["q"].map(String.init) ?? ""
-        guard (1...100).contains(given.unicodeScalars.count), given.unicodeScalars.contains(where: { !" \t\r\n".unicodeScalars.contains($0) }) else {
+        guard (1...100).contains(given.unicodeScalars.count), !given.isBlank else {
             throw Problem.badRequest("q: 1 to 100 characters, not all spaces")
         }
         let text = given.trimmingCharacters(in: CharacterSet(charactersIn: " \t\r\n"))
