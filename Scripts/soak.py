@@ -212,8 +212,7 @@ for route in sorted(lat):
     p = lambda q: xs[min(len(xs) - 1, int(q * len(xs)))] * 1000
     print(f"| {route} | {len(xs):,} | {len(xs) / elapsed:,.1f} | {p(0.5):.1f} ms | {p(0.99):.1f} ms | {', '.join(f'{s}: {n:,}' for s, n in sorted(status[route].items()))} |")
 step = max(1, len(samples) // 8)
-print("\n| s | RSS (MB) | anonymous | file-backed (database mapped) | open files |")
-print("|---|---|---|")
+print("\n| s | RSS (MB) | anonymous | file-backed (database mapped) | open files |\n|---|---|---|---|---|")
 for s, rss, anon, mapped, files in samples[::step] + ([samples[-1]] if samples and samples[-1] not in samples[::step] else []):
     print(f"| {s} | {rss} | {anon} | {mapped} | {files} |")
 print(json.dumps({"minutes": MINUTES, "requests": sum(len(v) for v in lat.values()), "five_xx": sum(fives.values()), "fixes_acknowledged": len(acked_fixes),

@@ -42,9 +42,12 @@ struct Watching: Sendable {
         return set
     }
 
+    /// A time as the document's `time` schema has it: epoch seconds or milliseconds (up to 15
+    /// digits, 6 decimals), or RFC 3339 with a zone.
     static func time(_ value: String?, _ name: String) throws -> Double? {
         guard let value else { return nil }
-        guard let t = Timestamp.parse(value) else {
+        let epoch = value.wholeMatch(of: /[0-9]{1,15}(\.[0-9]{1,6})?/) != nil
+        guard let t = epoch ? Timestamp.parse(value) : Timestamp.parseISO(Array(value.utf8)) else {
             throw Problem.badRequest("\(name) \"\(value)\" is not a time (RFC 3339 with a zone, or epoch seconds or milliseconds)")
         }
         return t
