@@ -129,8 +129,10 @@ for path in [f"/api/v1/plans/{draft}", f"/api/v1/plans/{draft}/audit"]:
     s, _, _ = http("GET", path, token="planner")
     check(s == 200, f"3 the plan stays usable: GET {path} -> {s}")
 big = '{"op":"reshape","grid":"%s","geometry":{"type":"Polygon","coordinates":[[[120.7,31.3],[120.71,31.3],[120.71,1e308],[120.7,31.3]]]}}' % grid
-refused("4 coordinates out of range", [("POST", edits, big, "planner", im),
-        ("POST", edits, big.replace("1e308", "NaN"), "planner", im)], {400})
+# A number out of range is a geometry the document's shape allows but the map does not (422);
+# NaN is not JSON at all (400).
+refused("4 coordinates out of range", [("POST", edits, big, "planner", im)], {422})
+refused("4 coordinates that are not numbers", [("POST", edits, big.replace("1e308", "NaN"), "planner", im)], {400})
 # 5. Another community's grids as a draft of this one.
 s, gpkg, _ = http("GET", f"/api/v1/plans/{draft}/grids.gpkg", token="admin")
 refused("5 upload of another community's grids", [("POST", "/api/v1/communities/320599001002/plans", gpkg, "admin",

@@ -3,7 +3,7 @@
 Prints a Markdown table and a JSON summary; exits 1 on a 5xx, a lost acknowledged write, an
 unreadable backup, or the server's anonymous memory (RssAnon: heap, stacks, caches; not the
 mapped database file, which grows with the data) at the end more than 10% above its level
-after warm-up (the first sixth of the run, at most five minutes: the tile cache filled).
+after warm-up (the first half of the run, at most five minutes: caches filled).
 """
 import http.client
 import json
@@ -21,7 +21,7 @@ import urllib.parse
 BASE, PID, DB, TOKENS, MINUTES, BIN, WORK = sys.argv[1], int(sys.argv[2]), sys.argv[3], json.load(open(sys.argv[4])), float(sys.argv[5]), sys.argv[6], sys.argv[7]
 U = urllib.parse.urlparse(BASE)
 END = time.time() + MINUTES * 60
-WARM = min(300, MINUTES * 60 / 6)
+WARM = min(300, MINUTES * 60 / 2)
 lock = threading.Lock()
 lat = {}          # route -> [seconds]
 status = {}       # route -> {status: n}
