@@ -41,11 +41,13 @@ struct AssessmentController {
 
     /// How a period is written (the OpenAPI document's pattern).
     static let periodPattern = #"(19[7-9][0-9]|[2-9][0-9]{3})(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01])(\.\.(19[7-9][0-9]|[2-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]))?)?|-Q[1-4])?"#
-    nonisolated(unsafe) static let periodShape = try! Regex(periodPattern)
+    /// Compiled once; nil only if the pattern itself were broken (a test compiles it), and then
+    /// every period is refused rather than the server stopped.
+    nonisolated(unsafe) static let periodShape = try? Regex(periodPattern)
 
     func period(_ request: Request) throws -> Period {
         guard let text = try value(request, "period") else { throw Problem.badRequest("period is required: 2026-10, 2026-Q4, 2026, 2026-10-05 or 2026-10-01..2026-10-15") }
-        guard text.wholeMatch(of: Self.periodShape) != nil else {
+        guard let shape = Self.periodShape, text.wholeMatch(of: shape) != nil else {
             throw Problem.badRequest("period \(text): 2026-10, 2026-Q4, 2026, 2026-10-05 or 2026-10-01..2026-10-15")
         }
         // Written right but not a period: a day the calendar lacks, or a range ending before it starts.

@@ -129,12 +129,13 @@ enum ItemsParameters {
 
     /// An RFC 3339 date, or date-time with a zone (the OpenAPI document's pattern).
     static let instantPattern = "[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt]([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\\.[0-9]{1,9})?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9]))?"
-    nonisolated(unsafe) static let instantShape = try! Regex(instantPattern)
+    /// Compiled once; nil only if the pattern itself were broken (a test compiles it).
+    nonisolated(unsafe) static let instantShape = try? Regex(instantPattern)
 
     /// A time as [start, end]: the instant itself, or a whole day. Written wrong: 400; written
     /// right but not in the calendar (February 30th): 422.
     private static func instant(_ text: String) throws(Problem) -> (start: Double, end: Double) {
-        guard text.wholeMatch(of: instantShape) != nil else {
+        guard let shape = instantShape, text.wholeMatch(of: shape) != nil else {
             throw .badRequest("datetime \"\(text)\" is not an RFC 3339 time such as 2026-11-23T08:30:00Z, or a date")
         }
         let day = text.count == 10

@@ -54,6 +54,14 @@ struct SchemaTests {
         }
     }
 
+    /// The patterns the handlers check with (and the document publishes) compile.
+    @Test func thePatternsCompile() {
+        #expect(AssessmentController.periodShape != nil)
+        #expect(ItemsParameters.instantShape != nil)
+        #expect("2026-10-01..2026-10-15".wholeMatch(of: AssessmentController.periodShape!) != nil)
+        #expect("2026-11-23T08:30:00.5+08:00".wholeMatch(of: ItemsParameters.instantShape!) != nil)
+    }
+
     /// A method a path does not take is 405 with Allow; a parameter given twice is 400.
     @Test func undeclaredMethodsAndRepeatedParameters() async throws {
         let store = try makeTestStore()
