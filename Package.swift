@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // C libraries from Debian: libgeos-dev, libproj-dev.
@@ -36,10 +37,16 @@ let package = Package(
         // Thin safe wrappers over the C libraries.
         .target(name: "GridGEOS", dependencies: ["CGEOS", "GridGeometry"]),
         .target(name: "GridProj", dependencies: ["CPROJ", "GridGeometry"]),
-        // The GeoPackage store: the only target that knows SQL.
+        // The store: a GeoPackage file (SQLite) or a PostgreSQL/PostGIS database; the only
+        // target that knows SQL.
         .target(name: "GridStore", dependencies: [
             "CivicGridModel", "GridGeometry",
             .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // Reading, checking and loading regions, buildings, households and roads.
         .target(name: "GridImport", dependencies: ["CivicGridModel", "GridGeometry", "GridGEOS", "GridProj", "GridStore"]),

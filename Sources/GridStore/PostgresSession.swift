@@ -1,0 +1,181 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresNIO
+
+/// A value as either store holds it: SQLite's storage classes, which PostgreSQL's column
+/// types of the CivicGrid schema map onto (bigint, double precision, text, bytea).
+public enum SQLValue: Hashable, Sendable {
+    case null
+    case integer(Int64)
+    case real(Double)
+    case text(String)
+    case blob(Data)
+}
+
+/// Where a PostgreSQL database is: `postgres://user[:password]@host[:port]/database`
+/// (`postgresql://` too).
+public struct PostgresURL: Sendable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+    public var user: String
+    public var password: String?
+    public var database: String
+
+    /// Whether a `--db` argument names a PostgreSQL database rather than a file.
+    public static func isPostgres(_ s: String) -> Bool {
+        s.hasPrefix("postgres://") || s.hasPrefix("postgresql://")
+    }
+
+    public init(_ s: String) throws(StoreError) {
+        guard Self.isPostgres(s), let c = URLComponents(string: s), let host = c.host, !host.isEmpty else {
+            throw StoreError("not a PostgreSQL URL (postgres://user@host:port/database): \(Self.redacted(s))")
+        }
+        let database = String(c.path.drop(while: { $0 == "/" }))
+        guard !database.isEmpty, !database.contains("/") else {
+            throw StoreError("the PostgreSQL URL names no database: \(Self.redacted(s))")
+        }
+        self.host = host
+        self.port = c.port ?? 5432
+        self.user = c.user.map { $0.removingPercentEncoding ?? $0 } ?? "postgres"
+        self.password = c.password.map { $0.removingPercentEncoding ?? $0 }
+        self.database = database.removingPercentEncoding ?? database
+    }
+
+    /// The URL without its password, for messages and logs.
+    public var description: String { "postgres://\(user)@\(host):\(port)/\(database)" }
+
+    static func redacted(_ s: String) -> String {
+        guard var c = URLComponents(string: s), c.password != nil else { return s }
+        c.password = "***"
+        return c.string ?? s
+    }
+}
+
+/// One connection to a PostgreSQL database, used synchronously: every call waits for its
+/// answer. Never call it from an event loop thread (the server's store work runs on NIO's
+/// thread pool, the CLI on its main thread).
+final class PostgresSession {
+    let url: PostgresURL
+    private let connection: PostgresConnection
+    private let logger: Logger
+
+    init(_ url: PostgresURL) throws(StoreError) {
+        self.url = url
+        var logger = Logger(label: "civicgrid.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
+        logger.logLevel = .critical
+        self.logger = logger
+        var configuration = PostgresConnection.Configuration(host: url.host, port: url.port, username: url.user,
+                                                             password: url.password, database: url.database, tls: .disable)
+        configuration.options.connectTimeout = .seconds(10)
+        do {
+            connection = try PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.any(),
+                                                        configuration: configuration, id: 1, logger: logger).wait()
+        } catch {
+            throw StoreError("cannot connect to \(url): \(Self.message(error))")
+        }
+    }
+
+    deinit { _ = connection.close() as EventLoopFuture<Void> }
+
+    func close() { try? (connection.close() as EventLoopFuture<Void>).wait() }
+
+    /// Runs a statement (`$1`… placeholders); returns how many rows it changed.
+    @discardableResult
+    func execute(_ sql: String, _ arguments: [SQLValue] = []) throws(StoreError) -> Int {
+        do {
+            let result = try connection.query(Self.query(sql, arguments), logger: logger).wait()
+            return result.metadata.rows ?? 0
+        } catch {
+            throw StoreError(Self.message(error))
+        }
+    }
+
+    /// Runs a script of statements without arguments, one by one (the extended protocol takes
+    /// one statement at a time): split at semicolons outside quotes and `$$` bodies.
+    func executeScript(_ script: String) throws(StoreError) {
+        for statement in Self.statements(script) { try execute(statement) }
+    }
+
+    static func statements(_ script: String) -> [String] {
+        var out: [String] = [], current = "", quoted = false, dollar = false
+        var previous: Character = " "
+        for c in script {
+            if c == "'" && !dollar { quoted.toggle() }
+            if c == "$" && previous == "$" && !quoted { dollar.toggle() }
+            if c == ";" && !quoted && !dollar {
+                out.append(current)
+                current = ""
+            } else {
+                current.append(c)
+            }
+            previous = c
+        }
+        out.append(current)
+        return out.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
+    }
+
+    /// Runs a query and returns its rows, each as its columns' values.
+    func rows(_ sql: String, _ arguments: [SQLValue] = []) throws(StoreError) -> [[SQLValue]] {
+        do {
+            let result = try connection.query(Self.query(sql, arguments), logger: logger).wait()
+            return try result.rows.map { row in try row.map(Self.value) }
+        } catch let e as StoreError {
+            throw e
+        } catch {
+            throw StoreError(Self.message(error))
+        }
+    }
+
+    /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
+    func transaction<T>(_ isolation: String = "", _ body: () throws -> T) throws -> T {
+        try execute("BEGIN" + (isolation.isEmpty ? "" : " ISOLATION LEVEL \(isolation)"))
+        do {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            _ = try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    private static func query(_ sql: String, _ arguments: [SQLValue]) -> PostgresQuery {
+        var binds = PostgresBindings(capacity: arguments.count)
+        for a in arguments {
+            switch a {
+            case .null: binds.appendNull()
+            case .integer(let i): binds.append(i)
+            case .real(let d): binds.append(d)
+            case .text(let s): binds.append(s)
+            case .blob(let d): binds.append(ByteBuffer(bytes: d))
+            }
+        }
+        return PostgresQuery(unsafeSQL: sql, binds: binds)
+    }
+
+    private static func value(_ cell: PostgresCell) throws -> SQLValue {
+        guard cell.bytes != nil else { return .null }
+        switch cell.dataType {
+        case .int2, .int4, .int8, .oid: return .integer(try cell.decode(Int64.self))
+        case .float4, .float8: return .real(try cell.decode(Double.self))
+        case .bool: return .integer(try cell.decode(Bool.self) ? 1 : 0)
+        case .bytea:
+            var buffer = try cell.decode(ByteBuffer.self)
+            return .blob(buffer.readData(length: buffer.readableBytes) ?? Data())
+        default: return .text(try cell.decode(String.self))
+        }
+    }
+
+    /// PostgreSQL's own message (and detail) rather than the driver's description.
+    static func message(_ error: any Error) -> String {
+        if let e = error as? PSQLError {
+            if let server = e.serverInfo, let message = server[.message] {
+                return [message, server[.detail]].compactMap { $0 }.joined(separator: ": ")
+            }
+            return "\(e.code)"
+        }
+        return "\(error)"
+    }
+}
