@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import GridGeometry
 
 /// A committed change to what the map shows: which layer and where (lon/lat box). Every
@@ -26,11 +25,11 @@ final class ChangeSet {
         boxes[layer] = boxes[layer].map { $0.union(box) } ?? box
     }
 
-    func record(in db: Database) throws {
+    func record(in db: SQLDatabase) throws {
         for layer in DataChange.Layer.allCases {
             guard let b = boxes[layer] else { continue }
-            try db.execute(sql: "INSERT INTO changes (layer, minx, miny, maxx, maxy, at) VALUES (?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
-                           arguments: [layer.rawValue, b.minX, b.minY, b.maxX, b.maxY])
+            try db.execute(sql: "INSERT INTO changes (layer, minx, miny, maxx, maxy, at) VALUES (?, ?, ?, ?, ?, ?)",
+                           arguments: [layer.rawValue, b.minX, b.minY, b.maxX, b.maxY, StoreTime.text(Date())])
         }
     }
 }
@@ -38,7 +37,7 @@ final class ChangeSet {
 extension StoreReader {
     /// Changes after the given version, oldest first.
     public func changes(after id: Int64) throws -> [DataChange] {
-        try Row.fetchAll(db, sql: "SELECT id, layer, minx, miny, maxx, maxy FROM changes WHERE id > ? ORDER BY id", arguments: [id]).compactMap {
+        try SQLRow.fetchAll(db, sql: "SELECT id, layer, minx, miny, maxx, maxy FROM changes WHERE id > ? ORDER BY id", arguments: [id]).compactMap {
             guard let layer = DataChange.Layer(rawValue: $0["layer"]) else { return nil }
             return DataChange(id: $0["id"], layer: layer, bounds: BoundingBox(minX: $0["minx"], minY: $0["miny"], maxX: $0["maxx"], maxY: $0["maxy"]))
         }
@@ -50,8 +49,8 @@ extension StoreReader {
     }
 
     /// The box (lon/lat) of a feature table's rows matching `condition`, through its R-tree.
-    func extent(of table: String, where condition: String, _ arguments: StatementArguments) throws -> BoundingBox? {
-        guard let row = try Row.fetchOne(db, sql: """
+    func extent(of table: String, where condition: String, _ arguments: SQLArguments) throws -> BoundingBox? {
+        guard let row = try SQLRow.fetchOne(db, sql: """
             SELECT min(t.minx) AS a, min(t.miny) AS b, max(t.maxx) AS c, max(t.maxy) AS d
             FROM rtree_\(table)_geom t JOIN \(table) f ON f.fid = t.id WHERE \(condition)
             """, arguments: arguments), let a: Double = row["a"] else { return nil }

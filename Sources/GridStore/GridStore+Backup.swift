@@ -23,7 +23,7 @@ extension GridStore {
         do {
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: partial + suffix) }
             let destination = try DatabaseQueue(path: partial)
-            try pool.backup(to: destination)
+            try filePool("a backup").backup(to: destination)
             let check = try destination.read { try String.fetchOne($0, sql: "PRAGMA integrity_check") }
             guard check == "ok" else { throw StoreError("the copy fails integrity_check: \(check ?? "?")") }
             try destination.writeWithoutTransaction { try $0.execute(sql: "PRAGMA journal_mode = DELETE") }

@@ -1,16 +1,30 @@
 import Foundation
 import GRDB
 import GridGeometry
+import NIOPosix
 import Synchronization
 
-/// The CivicGrid database: one SQLite file that is also a GeoPackage 1.3, in WAL mode.
+/// The CivicGrid database: one SQLite file that is also a GeoPackage 1.3, in WAL mode — or a
+/// PostgreSQL/PostGIS database (`postgres://…`) that several servers share.
 ///
-/// Opening a file creates or migrates its schema. All SQL of the project lives in this
-/// module, behind `StoreReader` and `StoreWriter`.
+/// Opening creates or migrates the schema. All SQL of the project lives in this module,
+/// behind `StoreReader` and `StoreWriter`, written once for both stores.
 public final class GridStore: Sendable {
+    /// The file's path, or the PostgreSQL URL as given.
     public let path: String
-    let pool: DatabasePool
+    let backend: Backend
     private let counts = Atomic<Int>(0)
+
+    enum Backend: Sendable {
+        case sqlite(DatabasePool)
+        case postgres(PostgresPool)
+    }
+
+    /// Whether this store is a PostgreSQL database.
+    public var isPostgres: Bool {
+        if case .postgres = backend { return true }
+        return false
+    }
 
     /// How many reads and write transactions this store has run (each `read`, `write` and
     /// their async forms counts one): what a request costs in trips to the database.
@@ -18,8 +32,19 @@ public final class GridStore: Sendable {
 
     private func count() { counts.add(1, ordering: .relaxed) }
 
+    /// Opens the file at `path`, or the PostgreSQL database when `path` is a `postgres://` URL.
     public init(path: String) throws(StoreError) {
         self.path = path
+        if PostgresURL.isPostgres(path) {
+            let pool = PostgresPool(url: try PostgresURL(path))
+            do {
+                try pool.with { session in try PostgresSchema.migrate(session) }
+            } catch {
+                throw StoreError.wrap(error, "cannot open \(pool.url)")
+            }
+            backend = .postgres(pool)
+            return
+        }
         var config = Configuration()
         config.prepareDatabase { db in
             GeoPackageFunctions.register(in: db)
@@ -33,7 +58,7 @@ public final class GridStore: Sendable {
         }
         config.busyMode = .timeout(10)
         do {
-            pool = try DatabasePool(path: path, configuration: config)
+            let pool = try DatabasePool(path: path, configuration: config)
             let current = try pool.read { try Schema.migrator.hasCompletedMigrations($0) }
             if !current {
                 try Schema.migrator.migrate(pool)
@@ -42,62 +67,133 @@ public final class GridStore: Sendable {
                 // that is up to date may be busy with other processes' readers.
                 _ = try pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
             }
+            backend = .sqlite(pool)
         } catch {
             throw StoreError.wrap(error, "cannot open \(path)")
         }
     }
 
+    /// The SQLite pool, for what only a file has (backups, the copy).
+    func filePool(_ what: String) throws(StoreError) -> DatabasePool {
+        guard case .sqlite(let pool) = backend else {
+            throw StoreError("\(what) is for a GeoPackage file; a PostgreSQL store uses PostgreSQL's own tools (pg_dump, pg_basebackup)")
+        }
+        return pool
+    }
+
     /// Runs `body` on a consistent snapshot.
     public func read<T>(_ body: (StoreReader) throws -> T) throws -> T {
-        do {
-            count()
-            return try pool.read { db in try body(StoreReader(db: db)) }
-        } catch let e as DatabaseError {
-            throw StoreError.wrap(e, "read")
+        count()
+        switch backend {
+        case .sqlite(let pool):
+            do {
+                return try pool.read { db in try body(StoreReader(db: SQLDatabase(backend: .sqlite(db)))) }
+            } catch let e as DatabaseError {
+                throw StoreError.wrap(e, "read")
+            }
+        case .postgres(let pool):
+            return try pool.with { session in
+                try session.transaction("REPEATABLE READ READ ONLY") {
+                    try body(StoreReader(db: SQLDatabase(backend: .postgres(session))))
+                }
+            }
         }
     }
 
     /// Runs `body` in one transaction: everything it writes is kept, or nothing if it throws.
+    /// Write transactions run one at a time, as SQLite's do — on PostgreSQL too, across every
+    /// server sharing the database (a transaction-level advisory lock).
     public func write<T>(_ body: (StoreWriter) throws -> T) throws -> T {
-        do {
-            count()
-            return try pool.write { db in try Self.transaction(db, body) }
-        } catch let e as DatabaseError {
-            throw StoreError.wrap(e, "write")
+        count()
+        switch backend {
+        case .sqlite(let pool):
+            do {
+                return try pool.write { db in try Self.transaction(SQLDatabase(backend: .sqlite(db)), body) }
+            } catch let e as DatabaseError {
+                throw StoreError.wrap(e, "write")
+            }
+        case .postgres(let pool):
+            return try pool.with { session in
+                try session.transaction {
+                    try session.execute("SELECT pg_advisory_xact_lock(\(PostgresPool.writerLock))")
+                    return try Self.transaction(SQLDatabase(backend: .postgres(session)), body)
+                }
+            }
         }
     }
 
     /// `read`, without blocking the calling thread while it waits for the database.
     public func asyncRead<T: Sendable>(_ body: @escaping @Sendable (StoreReader) throws -> T) async throws -> T {
-        do {
+        switch backend {
+        case .sqlite(let pool):
             count()
-            return try await pool.read { db in try body(StoreReader(db: db)) }
-        } catch let e as DatabaseError {
-            throw StoreError.wrap(e, "read")
+            do {
+                return try await pool.read { db in try body(StoreReader(db: SQLDatabase(backend: .sqlite(db)))) }
+            } catch let e as DatabaseError {
+                throw StoreError.wrap(e, "read")
+            }
+        case .postgres:
+            return try await NIOThreadPool.singleton.runIfActive { try self.read(body) }
         }
     }
 
     /// `write`, without blocking the calling thread while it waits for the writer.
     public func asyncWrite<T: Sendable>(_ body: @escaping @Sendable (StoreWriter) throws -> T) async throws -> T {
-        do {
+        switch backend {
+        case .sqlite(let pool):
             count()
-            return try await pool.write { db in try Self.transaction(db, body) }
-        } catch let e as DatabaseError {
-            throw StoreError.wrap(e, "write")
+            do {
+                return try await pool.write { db in try Self.transaction(SQLDatabase(backend: .sqlite(db)), body) }
+            } catch let e as DatabaseError {
+                throw StoreError.wrap(e, "write")
+            }
+        case .postgres:
+            return try await NIOThreadPool.singleton.runIfActive { try self.write(body) }
         }
     }
 
     /// The body of a write transaction: what it writes, and the change log of what it changed.
-    private static func transaction<T>(_ db: Database, _ body: (StoreWriter) throws -> T) throws -> T {
+    private static func transaction<T>(_ db: SQLDatabase, _ body: (StoreWriter) throws -> T) throws -> T {
         let changes = ChangeSet()
         let result = try body(StoreWriter(db: db, changes: changes))
         try changes.record(in: db)
         return result
     }
 
-    /// `PRAGMA integrity_check`: "ok" or the first problems found.
+    /// `PRAGMA integrity_check` on a file: "ok" or the first problems found. A PostgreSQL
+    /// store answers whether it is reachable and at this version.
     public func integrityCheck() throws -> String {
         try read { r in try r.integrityCheck() }
+    }
+}
+
+/// PostgreSQL sessions for a store, opened as they are needed and kept for the next call. A
+/// session whose connection broke (the server restarted, a standby took over) is dropped, and
+/// the next call opens a new one.
+final class PostgresPool: Sendable {
+    /// The advisory lock every write transaction holds.
+    static let writerLock = 4_242_002
+    let url: PostgresURL
+    private let idle = Mutex<[PostgresSession]>([])
+
+    init(url: PostgresURL) { self.url = url }
+
+    func with<T>(_ body: (PostgresSession) throws -> T) throws -> T {
+        let session = try idle.withLock { $0.popLast() } ?? PostgresSession(url)
+        do {
+            let result = try body(session)
+            release(session)
+            return result
+        } catch {
+            if session.isUsable { release(session) }
+            throw error
+        }
+    }
+
+    private func release(_ session: PostgresSession) {
+        idle.withLock { sessions in
+            if sessions.count < 32 { sessions.append(session) }
+        }
     }
 }
 

@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import PostgresNIO
+import GridGeometry
 
 /// A value as either store holds it: SQLite's storage classes, which PostgreSQL's column
 /// types of the CivicGrid schema map onto (bigint, double precision, text, bytea).
@@ -12,6 +13,8 @@ public enum SQLValue: Hashable, Sendable {
     case real(Double)
     case text(String)
     case blob(Data)
+    /// A geometry given to a statement: GeoPackage binary for SQLite, EWKB for PostGIS.
+    case geometry(Geometry)
 }
 
 /// Where a PostgreSQL database is: `postgres://user[:password]@host[:port]/database`
@@ -56,7 +59,7 @@ public struct PostgresURL: Sendable, CustomStringConvertible {
 /// One connection to a PostgreSQL database, used synchronously: every call waits for its
 /// answer. Never call it from an event loop thread (the server's store work runs on NIO's
 /// thread pool, the CLI on its main thread).
-final class PostgresSession {
+final class PostgresSession: @unchecked Sendable {
     let url: PostgresURL
     private let connection: PostgresConnection
     private let logger: Logger
@@ -79,17 +82,46 @@ final class PostgresSession {
 
     deinit { _ = connection.close() as EventLoopFuture<Void> }
 
+    /// Whether the connection is still open and outside a transaction, fit to lend again.
+    var isUsable: Bool { !connection.isClosed }
+
     func close() { try? (connection.close() as EventLoopFuture<Void>).wait() }
+
+    /// How many rows the last statement changed.
+    private(set) var lastChanges = 0
+    /// Statements with `?` placeholders, numbered as PostgreSQL's.
+    private var numberedCache: [String: String] = [:]
 
     /// Runs a statement (`$1`… placeholders); returns how many rows it changed.
     @discardableResult
     func execute(_ sql: String, _ arguments: [SQLValue] = []) throws(StoreError) -> Int {
+        try query(sql, arguments).changes
+    }
+
+    /// Runs a statement written with `?` or `?N` placeholders (SQLite's).
+    func run(_ sql: String, _ arguments: [SQLValue]) throws(StoreError) {
+        _ = try query(numbered(sql), arguments)
+    }
+
+    /// Runs a query written with `?` or `?N` placeholders and returns its columns and rows.
+    func query(_ sql: String, _ arguments: [SQLValue]) throws(StoreError) -> (columns: [String], rows: [[SQLValue]], changes: Int) {
+        let sql = sql.contains("?") ? numbered(sql) : sql
         do {
             let result = try connection.query(Self.query(sql, arguments), logger: logger).wait()
-            return result.metadata.rows ?? 0
+            let columns = result.rows.first.map { $0.map(\.columnName) } ?? []
+            let rows = try result.rows.map { row in try row.map(Self.value) }
+            lastChanges = result.metadata.rows ?? 0
+            return (columns, rows, lastChanges)
+        } catch let e as StoreError {
+            throw e
         } catch {
             throw StoreError(Self.message(error))
         }
+    }
+
+    /// Runs a query and returns its rows, each as its columns' values.
+    func rows(_ sql: String, _ arguments: [SQLValue] = []) throws(StoreError) -> [[SQLValue]] {
+        try query(sql, arguments).rows
     }
 
     /// Runs a script of statements without arguments, one by one (the extended protocol takes
@@ -116,16 +148,39 @@ final class PostgresSession {
         return out.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
     }
 
-    /// Runs a query and returns its rows, each as its columns' values.
-    func rows(_ sql: String, _ arguments: [SQLValue] = []) throws(StoreError) -> [[SQLValue]] {
-        do {
-            let result = try connection.query(Self.query(sql, arguments), logger: logger).wait()
-            return try result.rows.map { row in try row.map(Self.value) }
-        } catch let e as StoreError {
-            throw e
-        } catch {
-            throw StoreError(Self.message(error))
+    private func numbered(_ sql: String) -> String {
+        if let done = numberedCache[sql] { return done }
+        let done = Self.numbered(sql)
+        numberedCache[sql] = done
+        return done
+    }
+
+    /// `?` → `$1`, `$2` … in order; `?N` → `$N`; quoted text and names left as they are.
+    static func numbered(_ sql: String) -> String {
+        var out = "", n = 0, quote: Character?
+        let chars = Array(sql)
+        var i = 0
+        while i < chars.count {
+            let c = chars[i]
+            i += 1
+            if let q = quote {
+                out.append(c)
+                if c == q { quote = nil }
+            } else if c == "'" || c == "\"" {
+                quote = c
+                out.append(c)
+            } else if c == "?" {
+                var digits = ""
+                while i < chars.count, let d = chars[i].wholeNumberValue, chars[i].isASCII {
+                    digits += String(d)
+                    i += 1
+                }
+                if digits.isEmpty { n += 1; out += "$\(n)" } else { out += "$" + digits }
+            } else {
+                out.append(c)
+            }
         }
+        return out
     }
 
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
@@ -150,6 +205,7 @@ final class PostgresSession {
             case .real(let d): binds.append(d)
             case .text(let s): binds.append(s)
             case .blob(let d): binds.append(ByteBuffer(bytes: d))
+            case .geometry(let g): binds.append(ByteBuffer(bytes: Self.ewkb(g)))
             }
         }
         return PostgresQuery(unsafeSQL: sql, binds: binds)
@@ -161,11 +217,32 @@ final class PostgresSession {
         case .int2, .int4, .int8, .oid: return .integer(try cell.decode(Int64.self))
         case .float4, .float8: return .real(try cell.decode(Double.self))
         case .bool: return .integer(try cell.decode(Bool.self) ? 1 : 0)
-        case .bytea:
+        case .text, .varchar, .name, .bpchar, .json: return .text(try cell.decode(String.self))
+        case .jsonb:
+            var buffer = try cell.decode(ByteBuffer.self)
+            buffer.moveReaderIndex(forwardBy: 1)  // the format's version
+            return .text(buffer.readString(length: buffer.readableBytes) ?? "")
+        case .numeric:
+            let text = "\(try cell.decode(Decimal.self))"
+            if let i = Int64(text) { return .integer(i) }
+            return .real(Double(text) ?? .nan)
+        default:
+            // bytea, and PostGIS geometries: their binary form is EWKB.
             var buffer = try cell.decode(ByteBuffer.self)
             return .blob(buffer.readData(length: buffer.readableBytes) ?? Data())
-        default: return .text(try cell.decode(String.self))
         }
+    }
+
+    /// EWKB with the SRID 4326: what a geometry column takes from a bytea (an implicit cast).
+    static func ewkb(_ g: Geometry) -> Data {
+        let wkb = WKB.encode(g)
+        guard wkb.count >= 5 else { return wkb }
+        var out = Data([1])
+        var type = UInt32(wkb[1]) | UInt32(wkb[2]) << 8 | UInt32(wkb[3]) << 16 | UInt32(wkb[4]) << 24
+        type |= 0x2000_0000
+        for v in [type, 4326] { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
+        out.append(wkb.dropFirst(5))
+        return out
     }
 
     /// PostgreSQL's own message (and detail) rather than the driver's description.

@@ -33,7 +33,7 @@ public enum StoreCopy {
             defer { session.close() }
             try PostgresSchema.migrate(session)
             return try run {
-                try file.pool.read { db in
+                try file.filePool("a copy").read { db in
                     try session.transaction {
                         try copy(from: .sqlite(db), to: .postgres(session), layout: try Layout(db), progress: progress)
                     }
@@ -46,7 +46,7 @@ public enum StoreCopy {
             let file = try GridStore(path: target)
             return try run {
                 try session.transaction("REPEATABLE READ READ ONLY") {
-                    try file.pool.write { db in
+                    try file.filePool("a copy").write { db in
                         try db.execute(sql: "PRAGMA defer_foreign_keys = ON")
                         let report = try copy(from: .postgres(session), to: .sqlite(db), layout: try Layout(db), progress: progress)
                         try finishGeoPackage(db)
@@ -376,6 +376,7 @@ extension SQLValue {
         case .real(let d): d.databaseValue
         case .text(let s): s.databaseValue
         case .blob(let b): b.databaseValue
+        case .geometry(let g): GeoPackageBinary.encode(g).databaseValue
         }
     }
 
@@ -392,6 +393,7 @@ extension SQLValue {
         case .real(let d): feed(2, le(d.bitPattern))
         case .text(let s): feed(3, le(UInt64(s.utf8.count)) + Array(s.utf8))
         case .blob(let b): feed(4, le(UInt64(b.count)) + Array(b))
+        case .geometry(let g): SQLValue.blob(WKB.encode(g)).hash(into: &hash)
         }
     }
 }

@@ -1,29 +1,28 @@
 import CivicGridModel
-import GRDB
 
 extension StoreReader {
     public func account(name: String) throws -> Account? {
-        try Row.fetchOne(try db.cachedStatement(sql: "SELECT id, name, role, region, department FROM members WHERE name = ?"), arguments: [name]).map(Self.account)
+        try SQLRow.fetchOne(try db.cachedStatement(sql: "SELECT id, name, role, region, department FROM members WHERE name = ?"), arguments: [name]).map(Self.account)
     }
 
     /// The account of a live token.
     public func account(tokenHash: String) throws -> Account? {
-        try Row.fetchOne(try db.cachedStatement(sql: """
+        try SQLRow.fetchOne(try db.cachedStatement(sql: """
             SELECT m.id, m.name, m.role, m.region, m.department FROM tokens t JOIN members m ON m.id = t.member
             WHERE t.token_hash = ? AND t.revoked_at IS NULL
             """), arguments: [tokenHash]).map(Self.account)
     }
 
     public func accounts() throws -> [Account] {
-        try Row.fetchAll(try db.cachedStatement(sql: "SELECT id, name, role, region, department FROM members ORDER BY name")).map(Self.account)
+        try SQLRow.fetchAll(try db.cachedStatement(sql: "SELECT id, name, role, region, department FROM members ORDER BY name")).map(Self.account)
     }
 
-    static func account(_ row: Row) -> Account {
+    static func account(_ row: SQLRow) -> Account {
         Account(id: row["id"], name: row["name"], role: Role(rawValue: row["role"]) ?? .member, region: row["region"], department: row["department"])
     }
 
     public func tokens(account: Int64) throws -> [APIToken] {
-        try Row.fetchAll(try db.cachedStatement(sql: """
+        try SQLRow.fetchAll(try db.cachedStatement(sql: """
             SELECT t.id, m.name, t.created_at, t.revoked_at FROM tokens t JOIN members m ON m.id = t.member
             WHERE t.member = ? ORDER BY t.id
             """), arguments: [account]).map { APIToken(id: $0[0], account: $0[1], createdAt: $0[2], revokedAt: $0[3]) }
@@ -44,15 +43,15 @@ extension StoreReader {
     /// The audit log, oldest first: of one plan, or of every plan of some communities, or all.
     public func audit(plan: Int64? = nil, communities: Set<String>? = nil, limit: Int = 1000) throws -> [AuditEntry] {
         var sql = "SELECT * FROM audit"
-        var args: StatementArguments = []
+        var args: SQLArguments = []
         if let plan {
             sql += " WHERE plan = ?"
             args += [plan]
         } else if let communities {
             sql += " WHERE community IN (\(communities.map { _ in "?" }.joined(separator: ",")))"
-            args += StatementArguments(communities.sorted())
+            args += SQLArguments(communities.sorted())
         }
-        return try Row.fetchAll(db, sql: sql + " ORDER BY id LIMIT ?", arguments: args + [limit]).map {
+        return try SQLRow.fetchAll(db, sql: sql + " ORDER BY id LIMIT ?", arguments: args + [limit]).map {
             AuditEntry(id: $0["id"], at: $0["at"], actor: $0["actor"], community: $0["community"], plan: $0["plan"],
                        action: $0["action"], detail: $0["detail"])
         }

@@ -1,30 +1,29 @@
 import CivicGridModel
 import Foundation
-import GRDB
 import GridGeometry
 import Synchronization
 
 extension StoreReader {
     public func categories() throws -> [CaseCategory] {
-        try Row.fetchAll(try db.cachedStatement(sql: """
+        try SQLRow.fetchAll(try db.cachedStatement(sql: """
             SELECT code, major, major_name, major_name_en, name, name_en, kind, urgency, limits, department, duplicate_radius
             FROM case_categories ORDER BY code
             """)).map(Self.category)
     }
 
     public func category(code: String) throws -> CaseCategory? {
-        try Row.fetchOne(try db.cachedStatement(sql: """
+        try SQLRow.fetchOne(try db.cachedStatement(sql: """
             SELECT code, major, major_name, major_name_en, name, name_en, kind, urgency, limits, department, duplicate_radius
             FROM case_categories WHERE code = ?
             """), arguments: [code]).map(Self.category)
     }
 
     public func departments() throws -> [Department] {
-        try Row.fetchAll(try db.cachedStatement(sql: "SELECT code, name, name_en, region, categories FROM departments ORDER BY code")).map(Self.department)
+        try SQLRow.fetchAll(try db.cachedStatement(sql: "SELECT code, name, name_en, region, categories FROM departments ORDER BY code")).map(Self.department)
     }
 
     public func department(code: String) throws -> Department? {
-        try Row.fetchOne(try db.cachedStatement(sql: "SELECT code, name, name_en, region, categories FROM departments WHERE code = ?"), arguments: [code]).map(Self.department)
+        try SQLRow.fetchOne(try db.cachedStatement(sql: "SELECT code, name, name_en, region, categories FROM departments WHERE code = ?"), arguments: [code]).map(Self.department)
     }
 
     /// The working calendar; the default (Monday–Friday, 08:30–12:00 and 13:30–17:30, UTC+8)
@@ -34,7 +33,7 @@ extension StoreReader {
         return try StoreJSON.decodeCached(WorkingCalendar.self, text, "the calendar")
     }
 
-    static func category(_ row: Row) throws -> CaseCategory {
+    static func category(_ row: SQLRow) throws -> CaseCategory {
         let code: String = row["code"]
         let raw = try StoreJSON.decodeCached([String: TimeLimit].self, row["limits"], "category \(code)'s limits")
         var limits: [CaseStep: TimeLimit] = [:]
@@ -50,7 +49,7 @@ extension StoreReader {
                             department: row["department"], duplicateRadius: row["duplicate_radius"])
     }
 
-    static func department(_ row: Row) throws -> Department {
+    static func department(_ row: SQLRow) throws -> Department {
         let code: String = row["code"]
         return Department(code: code, name: row["name"], nameEn: row["name_en"], region: row["region"],
                           categories: try StoreJSON.decode([String].self, row["categories"], "department \(code)'s categories"))
@@ -69,16 +68,16 @@ extension StoreReader {
     static let qualifiedCaseColumns = caseColumns.split(separator: ",").map { "c." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", ")
 
     public func `case`(number: String) throws -> CaseRecord? {
-        try Row.fetchOne(try db.cachedStatement(sql: "SELECT \(Self.caseColumns) FROM cases WHERE number = ?"), arguments: [number]).map(Self.caseRecord)
+        try SQLRow.fetchOne(try db.cachedStatement(sql: "SELECT \(Self.caseColumns) FROM cases WHERE number = ?"), arguments: [number]).map(Self.caseRecord)
     }
 
     public func `case`(token: String) throws -> CaseRecord? {
-        try Row.fetchOne(try db.cachedStatement(sql: "SELECT \(Self.caseColumns) FROM cases WHERE token = ?"), arguments: [token]).map(Self.caseRecord)
+        try SQLRow.fetchOne(try db.cachedStatement(sql: "SELECT \(Self.caseColumns) FROM cases WHERE token = ?"), arguments: [token]).map(Self.caseRecord)
     }
 
     /// A case's transitions, oldest first.
     public func history(case number: String) throws -> [CaseEvent] {
-        try Row.fetchAll(try db.cachedStatement(sql: """
+        try SQLRow.fetchAll(try db.cachedStatement(sql: """
             SELECT h.at, h.actor, h.action, h.from_status, h.to_status, h.holder, h.note, h.detail
             FROM case_history h JOIN cases c ON c.fid = h.case_fid WHERE c.number = ? ORDER BY h.id
             """), arguments: [number]).map { row in
@@ -94,7 +93,7 @@ extension StoreReader {
     /// Transitions after history row `id`, oldest first, each with its case as it is now (the
     /// live feed of the command centre).
     public func caseEvents(after id: Int64, limit: Int = 500) throws -> [(id: Int64, record: CaseRecord, event: CaseEvent)] {
-        try Row.fetchAll(try db.cachedStatement(sql: """
+        try SQLRow.fetchAll(try db.cachedStatement(sql: """
             SELECT h.id AS event_id, h.at, h.actor, h.action, h.from_status, h.to_status, h.holder AS event_holder, h.note, h.detail, \(Self.qualifiedCaseColumns)
             FROM case_history h JOIN cases c ON c.fid = h.case_fid WHERE h.id > ? ORDER BY h.id LIMIT ?
             """), arguments: [id, limit]).map { row in
@@ -116,7 +115,7 @@ extension StoreReader {
 
     /// A case's photos, oldest first, each with the index of its step in the history.
     public func photos(case number: String) throws -> [CasePhoto] {
-        try Row.fetchAll(try db.cachedStatement(sql: """
+        try SQLRow.fetchAll(try db.cachedStatement(sql: """
             SELECT p.sha256, p.media_type, p.bytes, (SELECT count(*) FROM case_history h WHERE h.case_fid = p.case_fid AND h.id < p.event) AS step
             FROM case_photos p JOIN cases c ON c.fid = p.case_fid WHERE c.number = ? ORDER BY p.id
             """), arguments: [number]).map { CasePhoto(sha256: $0["sha256"], mediaType: $0["media_type"], bytes: $0["bytes"], event: $0["step"]) }
@@ -124,7 +123,7 @@ extension StoreReader {
 
     /// Notices waiting to be sent through a channel, oldest first.
     public func waitingNotices(channel: String, limit: Int = 100) throws -> [(id: Int64, to: String, case: String, text: String)] {
-        try Row.fetchAll(try db.cachedStatement(sql: """
+        try SQLRow.fetchAll(try db.cachedStatement(sql: """
             SELECT id, address, case_number, text FROM notices WHERE channel = ? AND sent_at IS NULL ORDER BY id LIMIT ?
             """), arguments: [channel, limit]).map { ($0["id"], $0["address"], $0["case_number"], $0["text"]) }
     }
@@ -137,7 +136,7 @@ extension StoreReader {
     /// The published grid and the regions a point lies in.
     public func place(of p: Coordinate) throws -> CasePlace {
         var place = CasePlace()
-        let regions = try Row.fetchAll(try db.cachedStatement(sql: """
+        let regions = try SQLRow.fetchAll(try db.cachedStatement(sql: """
             SELECT r.code, r.level, r.geom FROM regions r JOIN rtree_regions_geom t ON t.id = r.fid
             WHERE t.minx <= ? AND t.maxx >= ? AND t.miny <= ? AND t.maxy >= ?
             """), arguments: [p.x, p.x, p.y, p.y])
@@ -150,7 +149,7 @@ extension StoreReader {
             default: break
             }
         }
-        let grids = try Row.fetchAll(try db.cachedStatement(sql: """
+        let grids = try SQLRow.fetchAll(try db.cachedStatement(sql: """
             SELECT g.code, g.geom FROM grids g JOIN rtree_grids_geom t ON t.id = g.fid JOIN plans p ON p.id = g.plan
             WHERE p.status = 'published' AND t.minx <= ? AND t.maxx >= ? AND t.miny <= ? AND t.maxy >= ?
             """), arguments: [p.x, p.x, p.y, p.y])
@@ -175,7 +174,7 @@ extension StoreReader {
 
     private static let polygons = Mutex<[Data: Geometry]>([:])
 
-    static func caseRecord(_ row: Row) throws -> CaseRecord {
+    static func caseRecord(_ row: SQLRow) throws -> CaseRecord {
         let number: String = row["number"]
         func bad(_ what: String) -> StoreError { StoreError("case \(number): unreadable \(what)") }
         guard case .point(let location) = try GeoPackageBinary.decode(row["geom"]).geometry else { throw bad("location") }
@@ -246,8 +245,8 @@ extension StoreReader {
     }
 
     /// The filter as SQL conditions on `cases` (unqualified columns) and their arguments.
-    func conditions(_ f: CaseFilter) throws -> (sql: [String], args: [any DatabaseValueConvertible]) {
-        var conditions: [String] = [], args: [any DatabaseValueConvertible] = []
+    func conditions(_ f: CaseFilter) throws -> (sql: [String], args: [any SQLArgument]) {
+        var conditions: [String] = [], args: [any SQLArgument] = []
         func list(_ column: String, _ values: [String]) {
             guard !values.isEmpty else { return }
             conditions.append("\(column) IN (\(values.map { _ in "?" }.joined(separator: ",")))")
@@ -293,10 +292,10 @@ extension StoreReader {
         args += [f.limit, f.offset]
         // The page is found on the indexes alone (skipping `offset` rows costs no row reads),
         // then its rows are read.
-        return try Row.fetchAll(try db.cachedStatement(sql: """
+        return try SQLRow.fetchAll(try db.cachedStatement(sql: """
             SELECT \(Self.caseColumns) FROM cases WHERE fid IN (SELECT fid FROM cases \(condition) ORDER BY created_at DESC, fid DESC LIMIT ? OFFSET ?)
             ORDER BY created_at DESC, fid DESC
-            """), arguments: StatementArguments(args)).map(Self.caseRecord)
+            """), arguments: SQLArguments(args)).map(Self.caseRecord)
     }
 }
 
@@ -308,10 +307,10 @@ extension StoreReader {
         // With conditions SQLite starts from whichever index is narrower (a status or category
         // index, or the R-tree); without, from the R-tree.
         let from = conditions.isEmpty ? "rtree_cases_geom t CROSS JOIN cases c ON c.fid = t.id" : "cases c JOIN rtree_cases_geom t ON t.id = c.fid"
-        let rows = try Row.fetchAll(try db.cachedStatement(sql: """
+        let rows = try SQLRow.fetchAll(try db.cachedStatement(sql: """
             SELECT c.geom, c.number, c.status, c.due FROM \(from)
             WHERE t.minx <= ? AND t.maxx >= ? AND t.miny <= ? AND t.maxy >= ?\(conditions.map { " AND " + $0 }.joined()) LIMIT ?
-            """), arguments: StatementArguments([box.maxX, box.minX, box.maxY, box.minY] + args + [limit + 1]))
+            """), arguments: SQLArguments([box.maxX, box.minX, box.maxY, box.minY] + args + [limit + 1]))
         guard rows.count <= limit else { return nil }
         return try rows.compactMap { row in
             guard case .point(let p) = try GeoPackageBinary.decode(row["geom"]).geometry else { return nil }
@@ -327,11 +326,11 @@ extension StoreReader {
         let (conditions, args) = try self.conditions(f)
         let sx = Double(cells) / (box.maxX - box.minX), sy = Double(cells) / (box.maxY - box.minY)
         let from = conditions.isEmpty ? "rtree_cases_geom t" : "cases c JOIN rtree_cases_geom t ON t.id = c.fid"
-        return try Row.fetchAll(try db.cachedStatement(sql: """
+        return try SQLRow.fetchAll(try db.cachedStatement(sql: """
             SELECT CAST((t.minx - ?) * ? AS INTEGER) AS cx, CAST((? - t.miny) * ? AS INTEGER) AS cy, count(*), avg(t.minx), avg(t.miny)
             FROM \(from) WHERE t.minx <= ? AND t.maxx >= ? AND t.miny <= ? AND t.maxy >= ?\(conditions.map { " AND " + $0 }.joined())
             GROUP BY cx, cy
-            """), arguments: StatementArguments([box.minX, sx, box.maxY, sy, box.maxX, box.minX, box.maxY, box.minY] + args)).map { row in
+            """), arguments: SQLArguments([box.minX, sx, box.maxY, sy, box.maxX, box.minX, box.maxY, box.minY] + args)).map { row in
             (row[0], row[1], row[2], Coordinate(row[3], row[4]))
         }
     }
@@ -357,7 +356,7 @@ extension StoreReader {
     public func caseDensity(z: Int, x: Int, y: Int) throws -> [(cell: CaseDensity.Cell, count: Int)] {
         let shift = CaseDensity.zoom - z
         guard shift >= 0 else { return [] }
-        return try Row.fetchAll(try db.cachedStatement(sql: """
+        return try SQLRow.fetchAll(try db.cachedStatement(sql: """
             SELECT x, y, count FROM case_density WHERE x BETWEEN ? AND ? AND y BETWEEN ? AND ?
             """), arguments: [x << shift, ((x + 1) << shift) - 1, y << shift, ((y + 1) << shift) - 1]).map { (CaseDensity.Cell(x: $0[0], y: $0[1]), $0[2]) }
     }
@@ -372,7 +371,7 @@ extension StoreReader {
     public func openCases(category: String, near p: Coordinate, radius: Double, excluding: String? = nil) throws -> [(number: String, metres: Double)] {
         guard radius > 0 else { return [] }
         let dLat = radius / 111_320, dLon = radius / (111_320 * max(0.01, cos(p.y * .pi / 180)))
-        let rows = try Row.fetchAll(try db.cachedStatement(sql: """
+        let rows = try SQLRow.fetchAll(try db.cachedStatement(sql: """
             SELECT c.number, c.geom FROM rtree_cases_geom t CROSS JOIN cases c ON c.fid = t.id
             WHERE t.minx <= ? AND t.maxx >= ? AND t.miny <= ? AND t.maxy >= ?
               AND +c.category = ? AND c.status NOT IN ('closed', 'voided') AND c.number IS NOT ?
@@ -408,7 +407,7 @@ extension StoreReader {
     /// Where a phone number's household lives (the label point of its building), if the
     /// number is in the household records. Personal data: used for SMS intake only.
     public func homeOf(phone: String) throws -> Coordinate? {
-        try Row.fetchOne(try db.cachedStatement(sql: """
+        try SQLRow.fetchOne(try db.cachedStatement(sql: """
             SELECT b.label_x, b.label_y FROM households h JOIN buildings b ON b.fid = h.building WHERE h.phone = ? LIMIT 1
             """), arguments: [phone]).map { Coordinate($0[0], $0[1]) }
     }
@@ -417,11 +416,11 @@ extension StoreReader {
     /// its name (the longest name found in the text wins at equal level). A point inside it.
     public func placeNamed(in text: String) throws -> Coordinate? {
         // Buildings' addresses are long and specific: look for those the text contains.
-        for row in try Row.fetchAll(try db.cachedStatement(sql: "SELECT address, label_x, label_y FROM buildings WHERE address IS NOT NULL AND length(address) >= 4 AND instr(?, address) > 0 ORDER BY length(address) DESC LIMIT 1"), arguments: [text]) {
+        for row in try SQLRow.fetchAll(try db.cachedStatement(sql: "SELECT address, label_x, label_y FROM buildings WHERE address IS NOT NULL AND length(address) >= 4 AND instr(?, address) > 0 ORDER BY length(address) DESC LIMIT 1"), arguments: [text]) {
             return Coordinate(row[1], row[2])
         }
         let rank = ["community": 0, "street": 1, "district": 2, "city": 3]
-        let found = try Row.fetchAll(try db.cachedStatement(sql: "SELECT code, name, level FROM regions WHERE length(name) >= 2 AND instr(?, name) > 0"), arguments: [text])
+        let found = try SQLRow.fetchAll(try db.cachedStatement(sql: "SELECT code, name, level FROM regions WHERE length(name) >= 2 AND instr(?, name) > 0"), arguments: [text])
             .map { (code: $0["code"] as String, name: $0["name"] as String, level: rank[$0["level"] as String] ?? 9) }
             .sorted { ($0.level, -$0.name.count, $0.code) < ($1.level, -$1.name.count, $1.code) }
         guard let best = found.first, let region = try region(code: best.code) else { return nil }
@@ -440,7 +439,7 @@ extension StoreReader {
 extension StoreReader {
     /// The latest plausible fix of any of an account's devices since `since` (Unix seconds).
     public func latestFix(member: Int64, since: Double) throws -> Coordinate? {
-        try Row.fetchOne(try db.cachedStatement(sql: """
+        try SQLRow.fetchOne(try db.cachedStatement(sql: """
             SELECT q.lon, q.lat FROM pings q JOIN devices d ON d.id = q.device
             WHERE d.member = ? AND q.flags = 0 AND q.time >= ? ORDER BY q.time DESC LIMIT 1
             """), arguments: [member, since]).map { Coordinate($0[0], $0[1]) }

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import CivicGridModel
 import GridGeometry
 
@@ -227,18 +226,18 @@ extension StoreReader {
         var pageArgs = args
         if let after = query.after {
             cursorCondition = " AND \(s.id) > ?"
-            pageArgs += [layer.textIDs ? after : Int64(after) as (any DatabaseValueConvertible)?]
+            pageArgs += [layer.textIDs ? after : Int64(after) as (any SQLArgument)?]
         } else if let before = query.before {
             cursorCondition = " AND \(s.id) < ?"
-            pageArgs += [layer.textIDs ? before : Int64(before) as (any DatabaseValueConvertible)?]
+            pageArgs += [layer.textIDs ? before : Int64(before) as (any SQLArgument)?]
             descending = true
         }
         let envelope = !boxes.isEmpty && s.rtree != nil ? ", rt.minx AS bx0, rt.miny AS by0, rt.maxx AS bx1, rt.maxy AS by1" : ""
         var ids: [String] = []
-        let rows = try Row.fetchCursor(db, sql: """
+        let rows = try SQLRow.fetchCursor(db, sql: """
             SELECT \(s.id) AS fid_, \(geometryColumns(s))\(envelope) FROM \(from) WHERE \(filter)\(cursorCondition)
             ORDER BY \(s.id)\(descending ? " DESC" : "")
-            """, arguments: StatementArguments(pageArgs))
+            """, arguments: SQLArguments(pageArgs))
         while ids.count <= query.limit, let row = try rows.next() {
             if !boxes.isEmpty, try !meets(row, s, boxes) { continue }
             ids.append(layer.textIDs ? row["fid_"] : String(row["fid_"] as Int64))
@@ -280,16 +279,16 @@ extension StoreReader {
     private func readFeatures(_ layer: FeatureLayer, ids: [String], _ query: FeatureQuery) throws -> [String: Feature] {
         let s = layer.query
         // Ids that are not numbers where ids are numbers match nothing.
-        let keys: [(any DatabaseValueConvertible)?] = ids.compactMap { id -> (any DatabaseValueConvertible)? in layer.textIDs ? id : Int64(id) }
+        let keys: [(any SQLArgument)?] = ids.compactMap { id -> (any SQLArgument)? in layer.textIDs ? id : Int64(id) }
         guard !keys.isEmpty else { return [:] }
         let wanted = query.properties.map(Set.init)
         let properties = layer.fields.filter { wanted?.contains($0.name) ?? true }
         let (from, conditions, args) = try clauses(layer, query)
         var out: [String: Feature] = [:]
-        for row in try Row.fetchAll(db, sql: """
+        for row in try SQLRow.fetchAll(db, sql: """
             SELECT \(s.id) AS fid_, \(geometryColumns(s))\(fieldColumns(s, properties))
             FROM \(from) WHERE \(conditions.joined(separator: " AND ")) AND \(s.id) IN (\(keys.map { _ in "?" }.joined(separator: ",")))
-            """, arguments: StatementArguments(args + keys)) {
+            """, arguments: SQLArguments(args + keys)) {
             var props: [String: JSONValue] = [:]
             for (i, p) in properties.enumerated() { props[p.name] = Self.value(row["p\(i)"], p.type) }
             let id: String = layer.textIDs ? row["fid_"] : String(row["fid_"] as Int64)
@@ -302,7 +301,7 @@ extension StoreReader {
     public func hasFeatures(_ layer: FeatureLayer) throws -> Bool {
         let (from, conditions, args) = try clauses(layer, FeatureQuery())
         return try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM \(from) WHERE \(conditions.joined(separator: " AND ")))",
-                                 arguments: StatementArguments(args)) ?? false
+                                 arguments: SQLArguments(args)) ?? false
     }
 
     /// The box of a layer's features (lon/lat), and for layers with time its first and last
@@ -316,15 +315,15 @@ extension StoreReader {
         // Bounds from the R-tree (32-bit floats, rounded outward) or from point columns.
         let (x0, y0, x1, y1, join) = s.rtree.map { ("rt.minx", "rt.miny", "rt.maxx", "rt.maxy", " JOIN \($0.table) rt ON rt.id = \($0.key)") }
             ?? (s.point!.x, s.point!.y, s.point!.x, s.point!.y, "")
-        let box = try Row.fetchOne(db, sql: """
+        let box = try SQLRow.fetchOne(db, sql: """
             SELECT min(\(x0)) AS a, min(\(y0)) AS b, max(\(x1)) AS c, max(\(y1)) AS d FROM \(from)\(join) WHERE \(filter)
-            """, arguments: StatementArguments(args)).flatMap { row in
+            """, arguments: SQLArguments(args)).flatMap { row in
             (row["a"] as Double?).map { BoundingBox(minX: $0, minY: row["b"], maxX: row["c"], maxY: row["d"]) }
         }
         guard let box else { return nil }
         var time: (Double, Double)?
         if let column = s.time {
-            let row = try Row.fetchOne(db, sql: "SELECT min(\(column)) AS a, max(\(column)) AS b FROM pings WHERE flags = 0")
+            let row = try SQLRow.fetchOne(db, sql: "SELECT min(\(column)) AS a, max(\(column)) AS b FROM pings WHERE flags = 0")
             if let a: Double = row?["a"] { time = (a, row!["b"]) }
         }
         return (box, time)
@@ -333,15 +332,15 @@ extension StoreReader {
     // MARK: Pieces
 
     /// FROM, conditions and arguments for the layer's base, plan, property and time filters.
-    private func clauses(_ layer: FeatureLayer, _ query: FeatureQuery) throws -> (String, [String], [(any DatabaseValueConvertible)?]) {
+    private func clauses(_ layer: FeatureLayer, _ query: FeatureQuery) throws -> (String, [String], [(any SQLArgument)?]) {
         let s = layer.query
-        var from = s.from, conditions = [s.condition], args: [(any DatabaseValueConvertible)?] = []
+        var from = s.from, conditions = [s.condition], args: [(any SQLArgument)?] = []
         if let planCondition = s.planCondition, let plan = query.plan {
             conditions = [planCondition]
             args.append(plan)
         }
         if s.time != nil {
-            var time = ["1"], timeArgs: [(any DatabaseValueConvertible)?] = []
+            var time = ["1"], timeArgs: [(any SQLArgument)?] = []
             if let start = query.time?.start { time.append("time >= ?"); timeArgs.append(start) }
             if let end = query.time?.end { time.append("time <= ?"); timeArgs.append(end) }
             from = from.replacingOccurrences(of: "{time}", with: time.joined(separator: " AND "))
@@ -366,16 +365,16 @@ extension StoreReader {
 
     /// How many features match: with boxes, those whose envelope lies inside one are counted
     /// by SQL, the rest (envelopes across an edge) by their geometry.
-    private func count(_ s: LayerQuery, from: String, filter: String, _ args: [(any DatabaseValueConvertible)?], boxes: [BoundingBox]) throws -> Int {
+    private func count(_ s: LayerQuery, from: String, filter: String, _ args: [(any SQLArgument)?], boxes: [BoundingBox]) throws -> Int {
         guard !boxes.isEmpty, s.rtree != nil, let geometry = s.geometry else {
-            return try Int.fetchOne(db, sql: "SELECT count(*) FROM \(from) WHERE \(filter)", arguments: StatementArguments(args)) ?? 0
+            return try Int.fetchOne(db, sql: "SELECT count(*) FROM \(from) WHERE \(filter)", arguments: SQLArguments(args)) ?? 0
         }
         let inside = "(" + boxes.map { _ in "(rt.minx >= ? AND rt.maxx <= ? AND rt.miny >= ? AND rt.maxy <= ?)" }.joined(separator: " OR ") + ")"
-        let boxArgs: [(any DatabaseValueConvertible)?] = boxes.flatMap { b -> [(any DatabaseValueConvertible)?] in [b.minX, b.maxX, b.minY, b.maxY] }
+        let boxArgs: [(any SQLArgument)?] = boxes.flatMap { b -> [(any SQLArgument)?] in [b.minX, b.maxX, b.minY, b.maxY] }
         var n = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(from) WHERE \(filter) AND \(inside)",
-                                 arguments: StatementArguments(args + boxArgs)) ?? 0
-        let edge = try Row.fetchCursor(db, sql: "SELECT \(geometry) AS geom FROM \(from) WHERE \(filter) AND NOT \(inside)",
-                                       arguments: StatementArguments(args + boxArgs))
+                                 arguments: SQLArguments(args + boxArgs)) ?? 0
+        let edge = try SQLRow.fetchCursor(db, sql: "SELECT \(geometry) AS geom FROM \(from) WHERE \(filter) AND NOT \(inside)",
+                                       arguments: SQLArguments(args + boxArgs))
         while let row = try edge.next() {
             let g = try Self.geometry(row["geom"])
             if boxes.contains(where: { g.intersects($0) }) { n += 1 }
@@ -393,13 +392,13 @@ extension StoreReader {
         return "\(s.point!.x) AS gx, \(s.point!.y) AS gy"
     }
 
-    private func readGeometry(_ row: Row, _ s: LayerQuery) throws -> Geometry {
+    private func readGeometry(_ row: SQLRow, _ s: LayerQuery) throws -> Geometry {
         s.geometry != nil ? try Self.geometry(row["geom"]) : .point(Coordinate(row["gx"], row["gy"]))
     }
 
     /// Whether a row's geometry meets one of the boxes: at once when its envelope lies inside
     /// one, otherwise by the geometry itself.
-    private func meets(_ row: Row, _ s: LayerQuery, _ boxes: [BoundingBox]) throws -> Bool {
+    private func meets(_ row: SQLRow, _ s: LayerQuery, _ boxes: [BoundingBox]) throws -> Bool {
         if let x0: Double = row["bx0"] {
             let envelope = BoundingBox(minX: x0, minY: row["by0"], maxX: row["bx1"], maxY: row["by1"])
             if boxes.contains(where: { $0.contains(envelope) }) { return true }
@@ -408,13 +407,13 @@ extension StoreReader {
         return boxes.contains { g.intersects($0) }
     }
 
-    static func value(_ db: DatabaseValue, _ type: FieldType) -> JSONValue {
-        if db.isNull { return .null }
+    static func value(_ value: SQLValue, _ type: FieldType) -> JSONValue {
+        if case .null = value { return .null }
         switch type {
-        case .string: return String.fromDatabaseValue(db).map(JSONValue.string) ?? .null
-        case .integer: return Int64.fromDatabaseValue(db).map { .number(Double($0)) } ?? .null
-        case .number: return Double.fromDatabaseValue(db).map(JSONValue.number) ?? .null
-        case .dateTime: return Double.fromDatabaseValue(db).map { .string(Self.isoTime($0)) } ?? .null
+        case .string: return String.decode(value).map(JSONValue.string) ?? .null
+        case .integer: return Int64.decode(value).map { .number(Double($0)) } ?? .null
+        case .number: return Double.decode(value).map(JSONValue.number) ?? .null
+        case .dateTime: return Double.decode(value).map { .string(Self.isoTime($0)) } ?? .null
         }
     }
 
@@ -440,10 +439,10 @@ extension StoreReader {
         let s = layer.query
         let fields = layer.descriptor.tileFields
         let (from, conditions, args) = try clauses(layer, FeatureQuery())
-        return try Row.fetchAll(db, sql: """
+        return try SQLRow.fetchAll(db, sql: """
             SELECT \(s.key) AS key_, \(geometryColumns(s))\(fieldColumns(s, fields))
             FROM \(from) WHERE \(conditions.joined(separator: " AND ")) ORDER BY \(s.key)
-            """, arguments: StatementArguments(args)).map { row in
+            """, arguments: SQLArguments(args)).map { row in
             LayerRow(key: row["key_"], values: fields.enumerated().map { Self.value(row["p\($0)"], $1.type) }, geometry: try readGeometry(row, s))
         }
     }

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// What the operators' metrics read from the store at each scrape.
 public struct OperationFigures: Sendable {
@@ -13,7 +12,7 @@ public struct OperationFigures: Sendable {
 extension StoreReader {
     public func operationFigures(now: Date = Date()) throws -> OperationFigures {
         var open: [String: (open: Int, overdue: Int)] = [:]
-        for row in try Row.fetchAll(try db.cachedStatement(sql: """
+        for row in try SQLRow.fetchAll(try db.cachedStatement(sql: """
             SELECT CASE c.holder_kind WHEN 'department' THEN 'department' ELSE coalesce(r.level, 'none') END AS level,
                    count(*), coalesce(sum(c.due IS NOT NULL AND c.due < ?), 0)
             FROM cases c LEFT JOIN regions r ON c.holder_kind = 'region' AND r.code = c.holder

@@ -1,29 +1,28 @@
 import CivicGridModel
 import Foundation
-import GRDB
 import GridGeometry
 
 extension StoreReader {
     /// Plans, newest first, optionally of one community.
     public func plans(community: String? = nil) throws -> [Plan] {
         var sql = "SELECT * FROM plans"
-        var args: StatementArguments = []
+        var args: SQLArguments = []
         if let community {
             sql += " WHERE community = ?"
             args = [community]
         }
-        return try Row.fetchAll(db, sql: sql + " ORDER BY id DESC", arguments: args).map(Self.plan)
+        return try SQLRow.fetchAll(db, sql: sql + " ORDER BY id DESC", arguments: args).map(Self.plan)
     }
 
     public func plan(id: Int64) throws -> Plan? {
-        try Row.fetchOne(db, sql: "SELECT * FROM plans WHERE id = ?", arguments: [id]).map(Self.plan)
+        try SQLRow.fetchOne(db, sql: "SELECT * FROM plans WHERE id = ?", arguments: [id]).map(Self.plan)
     }
 
     public func publishedPlan(community: String) throws -> Plan? {
-        try Row.fetchOne(db, sql: "SELECT * FROM plans WHERE community = ? AND status = 'published'", arguments: [community]).map(Self.plan)
+        try SQLRow.fetchOne(db, sql: "SELECT * FROM plans WHERE community = ? AND status = 'published'", arguments: [community]).map(Self.plan)
     }
 
-    static func plan(_ row: Row) -> Plan {
+    static func plan(_ row: SQLRow) -> Plan {
         Plan(id: row["id"], community: row["community"], status: PlanStatus(rawValue: row["status"]) ?? .draft,
              basedOn: row["based_on"], author: row["author"], createdAt: row["created_at"], updatedAt: row["updated_at"],
              version: row["version"], params: row["params"])
@@ -31,7 +30,7 @@ extension StoreReader {
 
     /// The grids of a plan, by code.
     public func grids(plan: Int64) throws -> [Grid] {
-        try Row.fetchAll(db, sql: """
+        try SQLRow.fetchAll(db, sql: """
             SELECT fid, plan, code, name, geom, households, buildings, area_m2 FROM grids WHERE plan = ? ORDER BY code
             """, arguments: [plan]).map {
             Grid(id: $0["fid"], plan: $0["plan"], code: $0["code"], name: $0["name"], geometry: try Self.geometry($0["geom"]),
@@ -42,7 +41,7 @@ extension StoreReader {
     /// The grid of every building in a plan: building id → grid id.
     public func gridOfBuildings(plan: Int64) throws -> [Int64: Int64] {
         var out: [Int64: Int64] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT building, grid FROM grid_buildings WHERE plan = ?", arguments: [plan]) {
+        for row in try SQLRow.fetchAll(db, sql: "SELECT building, grid FROM grid_buildings WHERE plan = ?", arguments: [plan]) {
             out[row["building"]] = row["grid"]
         }
         return out
@@ -50,7 +49,7 @@ extension StoreReader {
 
     /// Roads whose extent meets the box (through the R-tree).
     public func roads(in box: BoundingBox) throws -> [Road] {
-        try Row.fetchAll(db, sql: """
+        try SQLRow.fetchAll(db, sql: """
             SELECT r.fid, r.name, r.kind, r.geom FROM roads r JOIN rtree_roads_geom t ON t.id = r.fid
             WHERE t.maxx >= ? AND t.minx <= ? AND t.maxy >= ? AND t.miny <= ? ORDER BY r.fid
             """, arguments: [box.minX, box.maxX, box.minY, box.maxY]).map {
@@ -60,7 +59,7 @@ extension StoreReader {
 
     /// Regions in the subtree of `code` (itself included) at `level`.
     public func regions(under code: String, level: RegionLevel) throws -> [Region] {
-        try Row.fetchAll(db, sql: """
+        try SQLRow.fetchAll(db, sql: """
             WITH RECURSIVE subtree(code) AS (
               SELECT code FROM regions WHERE code = ?
               UNION SELECT r.code FROM regions r JOIN subtree s ON r.parent = s.code)
@@ -73,7 +72,7 @@ extension StoreReader {
 extension StoreReader {
     /// The grids of every community's published plan, with the community, by code.
     public func publishedGrids() throws -> [(grid: Grid, community: String)] {
-        try Row.fetchAll(db, sql: """
+        try SQLRow.fetchAll(db, sql: """
             SELECT g.fid, g.plan, g.code, g.name, g.geom, g.households, g.buildings, g.area_m2, p.community
             FROM grids g JOIN plans p ON p.id = g.plan WHERE p.status = 'published' ORDER BY g.code
             """).map {
@@ -85,7 +84,7 @@ extension StoreReader {
     /// The published grid code of every building that has one: building id → code.
     public func publishedGridCodes() throws -> [Int64: String] {
         var out: [Int64: String] = [:]
-        for row in try Row.fetchAll(db, sql: """
+        for row in try SQLRow.fetchAll(db, sql: """
             SELECT gb.building, g.code FROM grid_buildings gb JOIN grids g ON g.fid = gb.grid
             JOIN plans p ON p.id = gb.plan WHERE p.status = 'published'
             """) {

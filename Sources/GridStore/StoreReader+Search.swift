@@ -1,6 +1,5 @@
 import CivicGridModel
 import Foundation
-import GRDB
 import GridGeometry
 
 /// One thing a search found: what it is, its id, what to show, where it is and the community
@@ -46,12 +45,12 @@ extension StoreReader {
         func inScope(_ column: String) -> String { "(?1 IS NULL OR \(column) IN (SELECT value FROM json_each(?1)))" }
         var hits: [SearchHit] = []
         if kinds.contains(.region) {
-            hits += try Row.fetchAll(try db.cachedStatement(sql: """
+            hits += try SQLRow.fetchAll(try db.cachedStatement(sql: """
                 SELECT code, name, level FROM regions WHERE (code >= ?2 AND code < ?3 OR instr(name, ?4) > 0) ORDER BY length(name), code LIMIT ?5
                 """), arguments: [scope, q, end, q, limit]).map { SearchHit(kind: .region, id: $0[0], title: $0[1], subtitle: $0[2]) }
         }
         if kinds.contains(.grid) {
-            hits += try Row.fetchAll(try db.cachedStatement(sql: """
+            hits += try SQLRow.fetchAll(try db.cachedStatement(sql: """
                 SELECT g.code, g.name, g.households, g.community, (t.minx + t.maxx) / 2, (t.miny + t.maxy) / 2
                 FROM published_grids g JOIN rtree_grids_geom t ON t.id = g.fid
                 WHERE (g.code >= ?2 AND g.code < ?3 OR instr(g.name, ?4) > 0) AND \(inScope("g.community")) ORDER BY g.code LIMIT ?5
@@ -60,7 +59,7 @@ extension StoreReader {
             }
         }
         if kinds.contains(.building) {
-            hits += try Row.fetchAll(try db.cachedStatement(sql: """
+            hits += try SQLRow.fetchAll(try db.cachedStatement(sql: """
                 SELECT fid, ref, address, floors, label_x, label_y, community FROM buildings
                 WHERE (instr(address, ?4) > 0 OR ref >= ?2 AND ref < ?3) AND \(inScope("community")) ORDER BY length(address), fid LIMIT ?5
                 """), arguments: [scope, q, end, q, limit]).map {
@@ -69,7 +68,7 @@ extension StoreReader {
             }
         }
         if kinds.contains(.organisation) {
-            hits += try Row.fetchAll(try db.cachedStatement(sql: """
+            hits += try SQLRow.fetchAll(try db.cachedStatement(sql: """
                 SELECT code, name, kind, geom, community FROM organisations
                 WHERE (instr(name, ?4) > 0 OR code >= ?2 AND code < ?3 OR licence = upper(?2)) AND \(inScope("community")) ORDER BY length(name), code LIMIT ?5
                 """), arguments: [scope, q, end, q, limit]).map { row in
@@ -80,7 +79,7 @@ extension StoreReader {
         // Facilities by code and cases by number: a range of their unique index, titled with
         // their category's name.
         for (kind, table, key) in [(SearchHit.Kind.facility, "facilities", "code"), (.case, "cases", "number")] where kinds.contains(kind) {
-            hits += try Row.fetchAll(try db.cachedStatement(sql: """
+            hits += try SQLRow.fetchAll(try db.cachedStatement(sql: """
                 SELECT x.\(key), c.name, x.status, x.geom, x.community FROM \(table) x LEFT JOIN case_categories c ON c.code = x.category
                 WHERE x.\(key) >= ?2 AND x.\(key) < ?3 AND \(inScope("x.community")) ORDER BY x.\(key) LIMIT ?5
                 """), arguments: [scope, q, end, q, limit]).map { row in
@@ -97,7 +96,7 @@ extension StoreReader {
     public func people(named prefix: String?, idHash: String?, communities: Set<String>?, limit: Int) throws -> [(person: StoredPerson, building: Int64, unit: String, address: String?, at: Coordinate, community: String?)] {
         let scope = Self.scope(communities)
         let condition = idHash != nil ? "p.id_hash = ?2" : "p.name >= ?2 AND p.name < ?3"
-        return try Row.fetchAll(try db.cachedStatement(sql: """
+        return try SQLRow.fetchAll(try db.cachedStatement(sql: """
             SELECT p.id, p.household, p.name, p.relation, p.sex, p.birth_year, p.id_hash, p.id_sealed, p.phone, p.tags,
                    b.fid AS b_fid, h.unit AS h_unit, b.address AS b_address, b.label_x, b.label_y, b.community AS b_community
             FROM people p JOIN households h ON h.id = p.household JOIN buildings b ON b.fid = h.building

@@ -1,23 +1,22 @@
 import CivicGridModel
 import Foundation
-import GRDB
 import GridGeometry
 
 extension StoreReader {
     // MARK: Devices
 
     public func device(id: String) throws -> Device? {
-        try Row.fetchOne(db, sql: Self.deviceSQL + " WHERE d.id = ?", arguments: [id]).map(Self.device)
+        try SQLRow.fetchOne(db, sql: Self.deviceSQL + " WHERE d.id = ?", arguments: [id]).map(Self.device)
     }
 
     /// The device a token (by its hash) belongs to, revoked or not.
     public func device(tokenHash: String) throws -> Device? {
-        try Row.fetchOne(db, sql: Self.deviceSQL + " WHERE d.token_hash = ?", arguments: [tokenHash]).map(Self.device)
+        try SQLRow.fetchOne(db, sql: Self.deviceSQL + " WHERE d.token_hash = ?", arguments: [tokenHash]).map(Self.device)
     }
 
     /// Every device, revoked ones included, by id.
     public func devices() throws -> [Device] {
-        try Row.fetchAll(db, sql: Self.deviceSQL + " ORDER BY d.id").map(Self.device)
+        try SQLRow.fetchAll(db, sql: Self.deviceSQL + " ORDER BY d.id").map(Self.device)
     }
 
     static let deviceSQL = """
@@ -26,7 +25,7 @@ extension StoreReader {
         FROM devices d JOIN members m ON m.id = d.member
         """
 
-    static func device(_ row: Row) -> Device {
+    static func device(_ row: SQLRow) -> Device {
         let grids: String? = row["grids"]
         return Device(id: row["id"], member: row["member"], memberName: row["name"],
                       grids: grids.map { $0.split(separator: "\u{1F}").map(String.init) } ?? [], tokenHash: row["token_hash"],
@@ -37,7 +36,7 @@ extension StoreReader {
     /// Grid code → members responsible for it.
     public func membersByGrid() throws -> [String: [Int64]] {
         var out: [String: [Int64]] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT grid_code, member FROM member_grids ORDER BY member") {
+        for row in try SQLRow.fetchAll(db, sql: "SELECT grid_code, member FROM member_grids ORDER BY member") {
             out[row["grid_code"], default: []].append(row["member"])
         }
         return out
@@ -47,7 +46,7 @@ extension StoreReader {
 
     static let pingColumns = "device, time, lon, lat, accuracy, speed, heading, altitude, battery, received_at, grid, community, flags, attributes"
 
-    static func ping(_ row: Row) -> Ping {
+    static func ping(_ row: SQLRow) -> Ping {
         Ping(device: row["device"], time: row["time"], lon: row["lon"], lat: row["lat"], accuracy: row["accuracy"], speed: row["speed"],
              heading: row["heading"], altitude: row["altitude"], battery: row["battery"], receivedAt: row["received_at"],
              grid: row["grid"], community: row["community"], flags: row["flags"], attributes: row["attributes"])
@@ -55,7 +54,7 @@ extension StoreReader {
 
     /// The latest plausible (unflagged) fix of every device.
     public func latestPositions() throws -> [DevicePosition] {
-        try Row.fetchAll(db, sql: """
+        try SQLRow.fetchAll(db, sql: """
             SELECT \(Self.pingColumns.split(separator: ", ").map { "q.\($0)" }.joined(separator: ", ")),
                    (SELECT code FROM grids WHERE fid = q.grid) AS grid_code, d.member
             FROM pings q JOIN (SELECT device, max(time) AS latest FROM pings WHERE flags = 0 GROUP BY device) l
@@ -69,7 +68,7 @@ extension StoreReader {
     public func histories(devices: [String]) throws -> [String: DeviceHistory] {
         var out: [String: DeviceHistory] = [:]
         for id in devices {
-            let plausible = try Row.fetchOne(db, sql: """
+            let plausible = try SQLRow.fetchOne(db, sql: """
                 SELECT \(Self.pingColumns) FROM pings WHERE device = ? AND flags = 0 ORDER BY time DESC LIMIT 1
                 """, arguments: [id]).map(Self.ping)
             let kind = try String.fetchOne(db, sql: "SELECT kind FROM events WHERE device = ? ORDER BY time DESC, id DESC LIMIT 1", arguments: [id])
@@ -80,7 +79,7 @@ extension StoreReader {
 
     /// A device's plausible fixes in [from, to], in time order.
     public func track(device: String, from: Double, to: Double) throws -> [Ping] {
-        try Row.fetchAll(db, sql: """
+        try SQLRow.fetchAll(db, sql: """
             SELECT \(Self.pingColumns) FROM pings WHERE device = ? AND time >= ? AND time <= ? AND flags = 0 ORDER BY time
             """, arguments: [device, from, to]).map(Self.ping)
     }
@@ -95,13 +94,13 @@ extension StoreReader {
     /// Geofence events, newest first, optionally of one device and within [from, to].
     public func events(device: String? = nil, from: Double? = nil, to: Double? = nil, limit: Int = 1000) throws -> [GeofenceEvent] {
         var conditions: [String] = []
-        var arguments: StatementArguments = []
+        var arguments: SQLArguments = []
         if let device { conditions.append("device = ?"); arguments += [device] }
         if let from { conditions.append("time >= ?"); arguments += [from] }
         if let to { conditions.append("time <= ?"); arguments += [to] }
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         arguments += [limit]
-        return try Row.fetchAll(db, sql: """
+        return try SQLRow.fetchAll(db, sql: """
             SELECT id, device, member, kind, time, confirmed_at, grid, lon, lat FROM events \(filter) ORDER BY time DESC, id DESC LIMIT ?
             """, arguments: arguments).map {
             GeofenceEvent(id: $0["id"], device: $0["device"], member: $0["member"], kind: GeofenceEvent.Kind(rawValue: $0["kind"]) ?? .left,
@@ -112,7 +111,7 @@ extension StoreReader {
     /// The buildings of published grids: grid code, community, label point and footprint,
     /// optionally only in `communities`.
     public func publishedBuildings(communities: Set<String>? = nil) throws -> [(grid: String, community: String, label: Coordinate, geometry: Geometry)] {
-        try Row.fetchAll(db, sql: """
+        try SQLRow.fetchAll(db, sql: """
             SELECT g.code, p.community, b.label_x, b.label_y, b.geom FROM grid_buildings gb
             JOIN plans p ON p.id = gb.plan AND p.status = 'published'
             JOIN grids g ON g.fid = gb.grid JOIN buildings b ON b.fid = gb.building
@@ -130,7 +129,7 @@ extension StoreReader {
     /// The community of every published grid, by grid code (no geometry read).
     public func publishedGridCommunities() throws -> [String: String] {
         var out: [String: String] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT g.code, p.community FROM grids g JOIN plans p ON p.id = g.plan WHERE p.status = 'published'") {
+        for row in try SQLRow.fetchAll(db, sql: "SELECT g.code, p.community FROM grids g JOIN plans p ON p.id = g.plan WHERE p.status = 'published'") {
             out[row[0]] = row[1]
         }
         return out

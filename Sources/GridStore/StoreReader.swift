@@ -1,13 +1,13 @@
 import CivicGridModel
 import Foundation
-import GRDB
 import GridGeometry
 
 /// Queries on one consistent snapshot. Map-facing queries never select personal columns.
 public struct StoreReader {
-    let db: Database
+    let db: SQLDatabase
 
     public func integrityCheck() throws -> String {
+        if db.isPostgres { return try Int.fetchOne(db, sql: "SELECT 1") == 1 ? "ok" : "no answer" }
         let rows = try String.fetchAll(db, sql: "PRAGMA integrity_check")
         return rows.joined(separator: "\n")
     }
@@ -30,30 +30,30 @@ public struct StoreReader {
 
     public func regions(level: RegionLevel? = nil) throws -> [Region] {
         var sql = "SELECT fid, code, name, level, parent, geom FROM regions"
-        var args: StatementArguments = []
+        var args: SQLArguments = []
         if let level {
             sql += " WHERE level = ?"
             args = [level.rawValue]
         }
         sql += " ORDER BY code"
-        return try Row.fetchAll(db, sql: sql, arguments: args).map(Self.region)
+        return try SQLRow.fetchAll(db, sql: sql, arguments: args).map(Self.region)
     }
 
     public func region(code: String) throws -> Region? {
-        try Row.fetchOne(db, sql: "SELECT fid, code, name, level, parent, geom FROM regions WHERE code = ?",
+        try SQLRow.fetchOne(db, sql: "SELECT fid, code, name, level, parent, geom FROM regions WHERE code = ?",
                          arguments: [code]).map(Self.region)
     }
 
     /// Every region's level by code, without geometries.
     public func regionLevels() throws -> [String: RegionLevel] {
         var out: [String: RegionLevel] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT code, level FROM regions") {
+        for row in try SQLRow.fetchAll(db, sql: "SELECT code, level FROM regions") {
             out[row["code"]] = RegionLevel(rawValue: row["level"])
         }
         return out
     }
 
-    static func region(_ row: Row) throws -> Region {
+    static func region(_ row: SQLRow) throws -> Region {
         Region(id: row["fid"], code: row["code"], name: row["name"],
                level: RegionLevel(rawValue: row["level"]) ?? .community, parent: row["parent"],
                geometry: try geometry(row["geom"]))
@@ -67,13 +67,13 @@ public struct StoreReader {
             SELECT fid, ref, address, floors, households, households_source, area_m2, community,
                    label_x, label_y, geom, height FROM buildings
             """
-        var args: StatementArguments = []
+        var args: SQLArguments = []
         if let community {
             sql += " WHERE community = ?"
             args = [community]
         }
         sql += " ORDER BY fid"
-        return try Row.fetchAll(db, sql: sql, arguments: args).map { row in
+        return try SQLRow.fetchAll(db, sql: sql, arguments: args).map { row in
             Building(id: row["fid"], ref: row["ref"], address: row["address"], floors: row["floors"],
                      households: row["households"],
                      householdSource: HouseholdSource(rawValue: row["households_source"]) ?? .declared,
@@ -84,7 +84,7 @@ public struct StoreReader {
 
     /// Every building's interior point, for linking to regions.
     public func buildingLabels() throws -> [(id: Int64, label: Coordinate)] {
-        try Row.fetchAll(db, sql: "SELECT fid, label_x, label_y FROM buildings ORDER BY fid").map {
+        try SQLRow.fetchAll(db, sql: "SELECT fid, label_x, label_y FROM buildings ORDER BY fid").map {
             (id: $0["fid"], label: Coordinate($0["label_x"], $0["label_y"]))
         }
     }
@@ -92,7 +92,7 @@ public struct StoreReader {
     /// Building ids by source reference.
     public func buildingIDsByRef() throws -> [String: Int64] {
         var out: [String: Int64] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT ref, fid FROM buildings WHERE ref IS NOT NULL") {
+        for row in try SQLRow.fetchAll(db, sql: "SELECT ref, fid FROM buildings WHERE ref IS NOT NULL") {
             out[row["ref"]] = row["fid"]
         }
         return out
@@ -109,7 +109,7 @@ public struct StoreReader {
 
     /// Existing (building, unit) pairs, to refuse duplicates.
     public func householdUnits() throws -> Set<HouseholdKey> {
-        Set(try Row.fetchAll(db, sql: "SELECT building, unit FROM households").map {
+        Set(try SQLRow.fetchAll(db, sql: "SELECT building, unit FROM households").map {
             HouseholdKey(building: $0["building"], unit: $0["unit"])
         })
     }
@@ -117,7 +117,7 @@ public struct StoreReader {
     /// The households of a building, with personal fields: for authorised, household-level
     /// views only.
     public func householdsWithPersonalData(building: Int64) throws -> [Household] {
-        try Row.fetchAll(db, sql: """
+        try SQLRow.fetchAll(db, sql: """
             SELECT id, building, unit, size, head_name, phone FROM households WHERE building = ? ORDER BY unit
             """, arguments: [building]).map {
             Household(id: $0["id"], building: $0["building"], unit: $0["unit"], size: $0["size"],
@@ -128,7 +128,7 @@ public struct StoreReader {
     // MARK: Roads
 
     public func roads() throws -> [Road] {
-        try Row.fetchAll(db, sql: "SELECT fid, name, kind, geom FROM roads ORDER BY fid").map {
+        try SQLRow.fetchAll(db, sql: "SELECT fid, name, kind, geom FROM roads ORDER BY fid").map {
             Road(id: $0["fid"], name: $0["name"], kind: $0["kind"], geometry: try Self.geometry($0["geom"]))
         }
     }

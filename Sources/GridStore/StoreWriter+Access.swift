@@ -1,5 +1,4 @@
 import CivicGridModel
-import GRDB
 
 extension StoreWriter {
     /// Adds an account; a name already taken is an error.
@@ -13,23 +12,23 @@ extension StoreWriter {
         if let department, try reader.department(code: department) == nil { throw StoreError("no department \"\(department)\"") }
         try db.execute(sql: "INSERT INTO members (name, role, region, department) VALUES (?, ?, ?, ?)",
                        arguments: [name, role.rawValue, region, department])
-        return db.lastInsertedRowID
+        return try db.lastInsertedRowID()
     }
 
     /// Stores a new token's hash for an account; returns the token's id.
     @discardableResult
     public func addToken(account: Int64, tokenHash: String) throws -> Int64 {
         try db.execute(sql: """
-            INSERT INTO tokens (member, token_hash, created_at) VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+            INSERT INTO tokens (member, token_hash, created_at) VALUES (?, ?, \(db.now))
             """, arguments: [account, tokenHash])
-        return db.lastInsertedRowID
+        return try db.lastInsertedRowID()
     }
 
     /// Revokes one token, or every live token of an account; returns how many.
     @discardableResult
     public func revokeTokens(account: Int64? = nil, token: Int64? = nil) throws -> Int {
         try db.execute(sql: """
-            UPDATE tokens SET revoked_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+            UPDATE tokens SET revoked_at = \(db.now)
             WHERE revoked_at IS NULL AND (member = ? OR id = ?)
             """, arguments: [account, token])
         return db.changesCount
@@ -39,7 +38,7 @@ extension StoreWriter {
     public func audit(actor: String, community: String?, plan: Int64?, action: String, detail: String) throws {
         try db.execute(sql: """
             INSERT INTO audit (at, actor, community, plan, action, detail)
-            VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?, ?, ?, ?, ?)
+            VALUES (\(db.now), ?, ?, ?, ?, ?)
             """, arguments: [actor, community, plan, action, detail])
     }
 }

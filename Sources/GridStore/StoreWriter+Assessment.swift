@@ -1,6 +1,5 @@
 import CivicGridModel
 import Foundation
-import GRDB
 
 extension StoreWriter {
     /// Brings the daily tallies up to date with the cases changed since the last time (at
@@ -8,7 +7,7 @@ extension StoreWriter {
     /// facts now added. Returns how many cases were counted.
     @discardableResult
     public func refreshAssessment(limit: Int = 20_000) throws -> Int {
-        let dirty = try Row.fetchAll(try db.cachedStatement(sql: "SELECT fid, upto, category FROM assessment_dirty LIMIT ?"), arguments: [limit])
+        let dirty = try SQLRow.fetchAll(try db.cachedStatement(sql: "SELECT fid, upto, category FROM assessment_dirty LIMIT ?"), arguments: [limit])
         guard !dirty.isEmpty else { return 0 }
         let calendar = try reader.calendar()
         var delta: [TallyKey: Tally] = [:]
@@ -21,10 +20,10 @@ extension StoreWriter {
             """)
         for d in dirty {
             let fid: Int64 = d["fid"], upto: Int64 = d["upto"]
-            guard let c = try Row.fetchOne(caseRow, arguments: [fid]), let source = CaseSource(rawValue: c["source"]) else { continue }
+            guard let c = try SQLRow.fetchOne(caseRow, arguments: [fid]), let source = CaseSource(rawValue: c["source"]) else { continue }
             let place = CasePlace(grid: c["grid"], community: c["community"], street: c["street"], district: c["district"])
             var history: [(Int64, TimedEvent)] = []
-            for row in try Row.fetchAll(historyRows, arguments: [fid]) {
+            for row in try SQLRow.fetchAll(historyRows, arguments: [fid]) {
                 guard let at = StoreTime.date(row["at"]), let to = CaseStatus(rawValue: row["to_status"]) else { throw StoreError("case \(fid): unreadable history row") }
                 let event = CaseEvent(at: at, actor: row["actor"], action: row["action"], from: (row["from_status"] as String?).flatMap(CaseStatus.init), to: to,
                                       holder: row["holder"], note: nil, detail: try StoreJSON.decode([String: String].self, row["detail"], "case \(fid)'s history"))
@@ -40,7 +39,7 @@ extension StoreWriter {
         }
         try apply(delta)
         let ids = dirty.map { $0["fid"] as Int64 }
-        try db.execute(sql: "DELETE FROM assessment_dirty WHERE fid IN (\(ids.map { _ in "?" }.joined(separator: ",")))", arguments: StatementArguments(ids))
+        try db.execute(sql: "DELETE FROM assessment_dirty WHERE fid IN (\(ids.map { _ in "?" }.joined(separator: ",")))", arguments: SQLArguments(ids))
         return dirty.count
     }
 
@@ -96,7 +95,7 @@ extension StoreReader {
     public func tallies(level: UnitLevel, days: ClosedRange<Int>, units: Set<String>? = nil) throws -> [String: Tally] {
         var out: [String: Tally] = [:]
         func add(_ table: String, _ column: String, _ range: ClosedRange<Int>) throws {
-            let rows = try Row.fetchCursor(try db.cachedStatement(sql: "SELECT unit, tally FROM \(table) WHERE level = ? AND \(column) BETWEEN ? AND ?"),
+            let rows = try SQLRow.fetchCursor(try db.cachedStatement(sql: "SELECT unit, tally FROM \(table) WHERE level = ? AND \(column) BETWEEN ? AND ?"),
                                            arguments: [level.rawValue, range.lowerBound, range.upperBound])
             while let row = try rows.next() {
                 let unit: String = row[0]
@@ -111,7 +110,12 @@ extension StoreReader {
     }
 
     /// Adds a row's stored tally (column 1) without copying its bytes.
-    static func addTally(_ row: Row, into t: inout Tally) throws {
+    static func addTally(_ row: SQLRow, into t: inout Tally) throws {
+        guard case .sqlite(let row) = row else {
+            guard case .blob(let data) = row.value(at: 1) else { return }
+            try data.withUnsafeBytes { try TallyCodec.add($0, into: &t) }
+            return
+        }
         try row.withUnsafeData(atIndex: 1) { data in
             guard let data else { return }
             try data.withUnsafeBytes { try TallyCodec.add($0, into: &t) }
@@ -121,7 +125,7 @@ extension StoreReader {
     /// One unit's tally per day.
     public func dailyTallies(level: UnitLevel, unit: String, days: ClosedRange<Int>) throws -> [Int: Tally] {
         var out: [Int: Tally] = [:]
-        for row in try Row.fetchAll(try db.cachedStatement(sql: "SELECT day, tally FROM assessment_daily WHERE level = ? AND unit = ? AND day BETWEEN ? AND ?"),
+        for row in try SQLRow.fetchAll(try db.cachedStatement(sql: "SELECT day, tally FROM assessment_daily WHERE level = ? AND unit = ? AND day BETWEEN ? AND ?"),
                                     arguments: [level.rawValue, unit, days.lowerBound, days.upperBound]) {
             out[row[0]] = try TallyCodec.decode(row[1])
         }
@@ -132,7 +136,7 @@ extension StoreReader {
     /// the last step into handling or checking left (a supervision's restart aside).
     public func closeDeadlines() throws -> [String: Date] {
         var out: [String: Date] = [:]
-        for row in try Row.fetchAll(try db.cachedStatement(sql: """
+        for row in try SQLRow.fetchAll(try db.cachedStatement(sql: """
             SELECT c.number, (SELECT h.due FROM case_history h WHERE h.case_fid = c.fid AND h.to_status IN ('dispatched', 'accepted', 'handled')
                                 AND h.action <> 'supervise' ORDER BY h.id DESC LIMIT 1) FROM cases c
             """)) {
@@ -239,11 +243,11 @@ extension StoreReader {
     /// Every region and published grid: names and what lies above each.
     public func assessedRegions() throws -> [String: UnitInfo] {
         var out: [String: UnitInfo] = [:]
-        for row in try Row.fetchAll(try db.cachedStatement(sql: "SELECT code, name, level, parent FROM regions")) {
+        for row in try SQLRow.fetchAll(try db.cachedStatement(sql: "SELECT code, name, level, parent FROM regions")) {
             guard let level = UnitLevel(rawValue: row["level"]) else { continue }
             out[row["code"]] = UnitInfo(code: row["code"], name: row["name"], level: level, parent: row["parent"])
         }
-        for row in try Row.fetchAll(try db.cachedStatement(sql: """
+        for row in try SQLRow.fetchAll(try db.cachedStatement(sql: """
             SELECT g.code, g.name, p.community FROM grids g JOIN plans p ON p.id = g.plan WHERE p.status = 'published'
             """)) {
             out[row["code"]] = UnitInfo(code: row["code"], name: row["name"] ?? row["code"], level: .grid, parent: row["community"])
@@ -265,7 +269,7 @@ extension StoreReader {
     public func breakdown(_ level: UnitLevel, region: String, days: ClosedRange<Int>) throws -> [String: Tally] {
         var out: [String: Tally] = [:]
         let prefix = region + ":"
-        let rows = try Row.fetchCursor(try db.cachedStatement(sql: """
+        let rows = try SQLRow.fetchCursor(try db.cachedStatement(sql: """
             SELECT unit, tally FROM assessment_daily WHERE level = ? AND day BETWEEN ? AND ? AND unit >= ? AND unit < ?
             """), arguments: [level.rawValue, days.lowerBound, days.upperBound, prefix, region + ";"])
         while let row = try rows.next() {
@@ -277,7 +281,7 @@ extension StoreReader {
 
     /// Every published grid: households and staff assigned.
     public func gridFigures() throws -> [GridFigures] {
-        try Row.fetchAll(try db.cachedStatement(sql: """
+        try SQLRow.fetchAll(try db.cachedStatement(sql: """
             SELECT g.code, p.community, g.households, (SELECT count(*) FROM member_grids m WHERE m.grid_code = g.code) AS staff
             FROM grids g JOIN plans p ON p.id = g.plan WHERE p.status = 'published' ORDER BY g.code
             """)).map { GridFigures(code: $0[0], community: $0[1], households: $0[2], staff: $0[3]) }
@@ -285,7 +289,7 @@ extension StoreReader {
 
     /// Buildings per community by floors (nil: unknown) and their households.
     public func buildingFigures() throws -> [(community: String?, floors: Int?, buildings: Int, households: Int)] {
-        try Row.fetchAll(try db.cachedStatement(sql: """
+        try SQLRow.fetchAll(try db.cachedStatement(sql: """
             SELECT community, floors, count(*), sum(households) FROM buildings GROUP BY community, floors
             """)).map { ($0[0], $0[1], $0[2], $0[3]) }
     }
@@ -293,7 +297,7 @@ extension StoreReader {
     /// People recorded per community (the households' sizes, where known).
     public func populationFigures() throws -> [String: (households: Int, people: Int)] {
         var out: [String: (households: Int, people: Int)] = [:]
-        for row in try Row.fetchAll(try db.cachedStatement(sql: """
+        for row in try SQLRow.fetchAll(try db.cachedStatement(sql: """
             SELECT b.community, count(*), coalesce(sum(h.size), 0) FROM households h JOIN buildings b ON b.fid = h.building
             WHERE b.community IS NOT NULL GROUP BY b.community
             """)) {

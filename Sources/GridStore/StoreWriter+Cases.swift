@@ -1,6 +1,5 @@
 import CivicGridModel
 import Foundation
-import GRDB
 import GridGeometry
 import Synchronization
 
@@ -86,11 +85,11 @@ extension StoreWriter {
                                returns, reworks, extensions, escalations, supervisions, step_started, due, duplicate_of, token,
                                created_at, updated_at, closed_at, version)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: StatementArguments([GeoPackageBinary.encode(.point(c.location)), c.number, c.category, c.urgency.rawValue,
+            """).execute(arguments: SQLArguments([SQLGeometry(.point(c.location)), c.number, c.category, c.urgency.rawValue,
                                                 c.description, c.source.rawValue, c.address, c.place.grid, c.place.community, c.place.street,
-                                                c.place.district, c.reporter.name, c.reporter.phone, c.reporter.account] as [(any DatabaseValueConvertible)?]
+                                                c.place.district, c.reporter.name, c.reporter.phone, c.reporter.account] as [(any SQLArgument)?]
                                                + Self.stateColumns(c)))
-        let id = db.lastInsertedRowID
+        let id = try db.lastInsertedRowID()
         try append(event, due: c.due, case: id)
         let cell = CaseDensity.cell(c.location)
         try db.cachedStatement(sql: "INSERT INTO case_density (x, y, count) VALUES (?, ?, 1) ON CONFLICT (x, y) DO UPDATE SET count = count + 1")
@@ -107,7 +106,7 @@ extension StoreWriter {
               extensions = ?, escalations = ?, supervisions = ?, step_started = ?, due = ?, duplicate_of = ?, token = ?,
               created_at = ?, updated_at = ?, closed_at = ?, version = ?
             WHERE fid = ? AND version = ?
-            """).execute(arguments: StatementArguments(Self.stateColumns(c) + [id, version]))
+            """).execute(arguments: SQLArguments(Self.stateColumns(c) + [id, version]))
         guard db.changesCount == 1 else { return false }
         try append(event, due: c.due, case: id)
         return true
@@ -163,7 +162,7 @@ extension StoreWriter {
     }
 
     /// status … version, in the order of both statements.
-    private static func stateColumns(_ c: CaseRecord) -> [(any DatabaseValueConvertible)?] {
+    private static func stateColumns(_ c: CaseRecord) -> [(any SQLArgument)?] {
         let s = c.state
         let holderKind: String? = switch s.holder { case .region: "region"; case .department: "department"; case nil: nil }
         let pending: String? = switch s.pending { case .extension(let limit): "extension \(limit)"; case .suspension: "suspension"; case nil: nil }
@@ -224,7 +223,7 @@ extension StoreWriter {
         if try Bool.fetchOne(try db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM open311_keys WHERE name = ?)"), arguments: [name]) == true {
             throw StoreError("an Open311 key named \"\(name)\" exists already")
         }
-        try db.cachedStatement(sql: "INSERT INTO open311_keys (name, key_hash, created_at) VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))").execute(arguments: [name, keyHash])
+        try db.cachedStatement(sql: "INSERT INTO open311_keys (name, key_hash, created_at) VALUES (?, ?, \(db.now))").execute(arguments: [name, keyHash])
     }
 }
 
@@ -261,7 +260,7 @@ extension StoreWriter {
     public func enqueue(department: String, case number: String, body: (Int64) -> String, at: Date) throws -> Int64? {
         guard try Bool.fetchOne(try db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM webhooks WHERE department = ?)"), arguments: [department]) == true else { return nil }
         try db.cachedStatement(sql: "INSERT INTO outbox (department, case_number, body, created_at, next_attempt_at) VALUES (?, ?, '', ?, ?)").execute(arguments: [department, number, StoreTime.text(at), StoreTime.text(at)])
-        let id = db.lastInsertedRowID
+        let id = try db.lastInsertedRowID()
         try db.cachedStatement(sql: "UPDATE outbox SET body = ? WHERE id = ?").execute(arguments: [body(id), id])
         return id
     }
@@ -277,14 +276,14 @@ extension StoreWriter {
 
 extension StoreReader {
     public func webhook(department: String) throws -> Webhook? {
-        try Row.fetchOne(try db.cachedStatement(sql: "SELECT department, url, secret FROM webhooks WHERE department = ?"), arguments: [department])
+        try SQLRow.fetchOne(try db.cachedStatement(sql: "SELECT department, url, secret FROM webhooks WHERE department = ?"), arguments: [department])
             .map { Webhook(department: $0[0], url: $0[1], secret: $0[2]) }
     }
 
     /// Undelivered events due for an attempt, oldest first; for each case only its oldest
     /// undelivered event, so that a case's events arrive in order.
     public func dueEvents(at now: Date, limit: Int = 100) throws -> [OutboxEvent] {
-        try Row.fetchAll(try db.cachedStatement(sql: """
+        try SQLRow.fetchAll(try db.cachedStatement(sql: """
             SELECT o.id, o.department, o.case_number, o.body, o.attempts FROM outbox o
             WHERE o.delivered_at IS NULL AND o.next_attempt_at <= ?
               AND o.id = (SELECT min(id) FROM outbox p WHERE p.case_number = o.case_number AND p.department = o.department AND p.delivered_at IS NULL)

@@ -1,6 +1,5 @@
 import CivicGridModel
 import Foundation
-import GRDB
 import GridGeometry
 
 extension StoreWriter {
@@ -8,8 +7,8 @@ extension StoreWriter {
     public func insert(_ f: Facility) throws -> Int64 {
         try db.cachedStatement(sql: """
             INSERT INTO facilities (geom, code, category, status, department, grid, community) VALUES (?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [GeoPackageBinary.encode(.point(f.location)), f.code, f.category, f.status.rawValue, f.department, f.place.grid, f.place.community])
-        return db.lastInsertedRowID
+            """).execute(arguments: [SQLGeometry(.point(f.location)), f.code, f.category, f.status.rawValue, f.department, f.place.grid, f.place.community])
+        return try db.lastInsertedRowID()
     }
 
     /// Notes that a case names a facility.
@@ -20,7 +19,7 @@ extension StoreWriter {
 
 extension StoreReader {
     public func facility(code: String) throws -> Facility? {
-        try Row.fetchOne(try db.cachedStatement(sql: "SELECT fid, geom, code, category, status, department, grid, community FROM facilities WHERE code = ?"),
+        try SQLRow.fetchOne(try db.cachedStatement(sql: "SELECT fid, geom, code, category, status, department, grid, community FROM facilities WHERE code = ?"),
                          arguments: [code]).map { row in
             guard case .point(let p) = try GeoPackageBinary.decode(row["geom"]).geometry, let status = FacilityStatus(rawValue: row["status"]) else {
                 throw StoreError("facility \(code): unreadable")
@@ -32,7 +31,7 @@ extension StoreReader {
 
     /// The cases that named a facility, newest first.
     public func cases(facility fid: Int64) throws -> [CaseRecord] {
-        try Row.fetchAll(try db.cachedStatement(sql: """
+        try SQLRow.fetchAll(try db.cachedStatement(sql: """
             SELECT \(Self.qualifiedCaseColumns) FROM cases c JOIN case_facilities l ON l.case_fid = c.fid WHERE l.facility = ? ORDER BY c.created_at DESC, c.fid DESC
             """), arguments: [fid]).map(Self.caseRecord)
     }

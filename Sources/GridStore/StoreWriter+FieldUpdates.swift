@@ -1,6 +1,5 @@
 import CivicGridModel
 import Foundation
-import GRDB
 import GridGeometry
 
 extension StoreWriter {
@@ -9,7 +8,7 @@ extension StoreWriter {
         try db.cachedStatement(sql: """
             INSERT INTO field_updates (kind, fields, grid, community, submitted_by, submitted_at, status) VALUES (?, ?, ?, ?, ?, ?, 'pending')
             """).execute(arguments: [u.kind.rawValue, try StoreJSON.encode(u.fields), u.grid, u.community, u.submittedBy, StoreTime.text(u.submittedAt)])
-        return db.lastInsertedRowID
+        return try db.lastInsertedRowID()
     }
 
     /// Records a pending update's review; false when it was reviewed already.
@@ -56,19 +55,19 @@ extension StoreReader {
     static let fieldUpdateColumns = "id, kind, fields, grid, community, submitted_by, submitted_at, status, reviewed_by, reviewed_at, note, result"
 
     public func fieldUpdate(_ id: Int64) throws -> FieldUpdate? {
-        try Row.fetchOne(try db.cachedStatement(sql: "SELECT \(Self.fieldUpdateColumns) FROM field_updates WHERE id = ?"), arguments: [id]).map(Self.fieldUpdate)
+        try SQLRow.fetchOne(try db.cachedStatement(sql: "SELECT \(Self.fieldUpdateColumns) FROM field_updates WHERE id = ?"), arguments: [id]).map(Self.fieldUpdate)
     }
 
     /// Updates by status (nil: any), within `communities` (nil: all), or one submitter's; newest first.
     public func fieldUpdates(status: FieldUpdateStatus?, communities: Set<String>?, submittedBy: String?, limit: Int = 1000) throws -> [FieldUpdate] {
-        try Row.fetchAll(try db.cachedStatement(sql: """
+        try SQLRow.fetchAll(try db.cachedStatement(sql: """
             SELECT \(Self.fieldUpdateColumns) FROM field_updates
             WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR community IN (SELECT value FROM json_each(?2))) AND (?3 IS NULL OR submitted_by = ?3)
             ORDER BY id DESC LIMIT ?4
             """), arguments: [status?.rawValue, Self.scope(communities), submittedBy, limit]).map(Self.fieldUpdate)
     }
 
-    static func fieldUpdate(_ row: Row) throws -> FieldUpdate {
+    static func fieldUpdate(_ row: SQLRow) throws -> FieldUpdate {
         guard let kind = FieldUpdateKind(rawValue: row["kind"]), let status = FieldUpdateStatus(rawValue: row["status"]) else {
             throw StoreError("field update \(row["id"] as Int64? ?? 0): unreadable")
         }
@@ -80,7 +79,7 @@ extension StoreReader {
 
     /// A person by id.
     public func person(id: Int64) throws -> StoredPerson? {
-        try Row.fetchOne(try db.cachedStatement(sql: """
+        try SQLRow.fetchOne(try db.cachedStatement(sql: """
             SELECT id, household, name, relation, sex, birth_year, id_hash, id_sealed, phone, tags FROM people WHERE id = ?
             """), arguments: [id]).map(Self.person)
     }

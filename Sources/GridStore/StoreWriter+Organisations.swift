@@ -1,6 +1,5 @@
 import CivicGridModel
 import Foundation
-import GRDB
 import GridGeometry
 
 extension StoreWriter {
@@ -9,9 +8,9 @@ extension StoreWriter {
         try db.cachedStatement(sql: """
             INSERT INTO organisations (geom, code, name, kind, licence, contact_name, contact_phone, building, unit, employees, grid, community)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [GeoPackageBinary.encode(.point(o.location)), o.code, o.name, o.kind.rawValue, o.licence?.value, o.contactName,
+            """).execute(arguments: [SQLGeometry(.point(o.location)), o.code, o.name, o.kind.rawValue, o.licence?.value, o.contactName,
                                      o.contactPhone, o.building, o.unit, o.employees, o.grid, o.community])
-        return db.lastInsertedRowID
+        return try db.lastInsertedRowID()
     }
 
     /// Replaces an organisation's record (found by its id).
@@ -20,7 +19,7 @@ extension StoreWriter {
         try db.cachedStatement(sql: """
             UPDATE organisations SET geom = ?, code = ?, name = ?, kind = ?, licence = ?, contact_name = ?, contact_phone = ?, building = ?, unit = ?,
               employees = ?, grid = ?, community = ? WHERE fid = ?
-            """).execute(arguments: [GeoPackageBinary.encode(.point(o.location)), o.code, o.name, o.kind.rawValue, o.licence?.value, o.contactName,
+            """).execute(arguments: [SQLGeometry(.point(o.location)), o.code, o.name, o.kind.rawValue, o.licence?.value, o.contactName,
                                      o.contactPhone, o.building, o.unit, o.employees, o.grid, o.community, id])
     }
 }
@@ -29,29 +28,29 @@ extension StoreReader {
     static let organisationColumns = "fid, geom, code, name, kind, licence, contact_name, contact_phone, building, unit, employees, grid, community"
 
     public func organisation(code: String) throws -> Organisation? {
-        try Row.fetchOne(try db.cachedStatement(sql: "SELECT \(Self.organisationColumns) FROM organisations WHERE code = ?"), arguments: [code]).map(Self.organisation)
+        try SQLRow.fetchOne(try db.cachedStatement(sql: "SELECT \(Self.organisationColumns) FROM organisations WHERE code = ?"), arguments: [code]).map(Self.organisation)
     }
 
     public func organisation(licence: String) throws -> Organisation? {
-        try Row.fetchOne(try db.cachedStatement(sql: "SELECT \(Self.organisationColumns) FROM organisations WHERE licence = ?"), arguments: [licence]).map(Self.organisation)
+        try SQLRow.fetchOne(try db.cachedStatement(sql: "SELECT \(Self.organisationColumns) FROM organisations WHERE licence = ?"), arguments: [licence]).map(Self.organisation)
     }
 
     /// The organisations in a building, by code.
     public func organisations(building: Int64) throws -> [Organisation] {
-        try Row.fetchAll(try db.cachedStatement(sql: "SELECT \(Self.organisationColumns) FROM organisations WHERE building = ? ORDER BY code"),
+        try SQLRow.fetchAll(try db.cachedStatement(sql: "SELECT \(Self.organisationColumns) FROM organisations WHERE building = ? ORDER BY code"),
                          arguments: [building]).map(Self.organisation)
     }
 
     /// A building's id and label point by its ref.
     public func buildingLabel(ref: String) throws -> (id: Int64, label: Coordinate)? {
-        try Row.fetchOne(try db.cachedStatement(sql: "SELECT fid, label_x, label_y FROM buildings WHERE ref = ?"), arguments: [ref]).map { ($0[0], Coordinate($0[1], $0[2])) }
+        try SQLRow.fetchOne(try db.cachedStatement(sql: "SELECT fid, label_x, label_y FROM buildings WHERE ref = ?"), arguments: [ref]).map { ($0[0], Coordinate($0[1], $0[2])) }
     }
 
     public func organisationCount() throws -> Int {
         try Int.fetchOne(try db.cachedStatement(sql: "SELECT count(*) FROM organisations")) ?? 0
     }
 
-    static func organisation(_ row: Row) throws -> Organisation {
+    static func organisation(_ row: SQLRow) throws -> Organisation {
         let code: String = row["code"]
         guard case .point(let p) = try GeoPackageBinary.decode(row["geom"]).geometry, let kind = OrganisationKind(rawValue: row["kind"]) else {
             throw StoreError("organisation \(code): unreadable")

@@ -1,6 +1,5 @@
 import CivicGridModel
 import Foundation
-import GRDB
 
 /// A person as stored: the ID number only as its keyed hash and sealed bytes (the key is not
 /// in the database; GridPeople holds it).
@@ -45,14 +44,14 @@ extension StoreWriter {
             INSERT INTO people (household, name, relation, sex, birth_year, id_hash, id_sealed, phone, tags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [x.household, x.name, x.relation.rawValue, x.sex?.rawValue, x.birthYear, p.idHash, p.idSealed, x.phone,
                                      try StoreJSON.encode(x.tags.map(\.rawValue).sorted())])
-        return db.lastInsertedRowID
+        return try db.lastInsertedRowID()
     }
 
     /// Gives every building household records up to its household count, in the units its
     /// floors lay out (`block-entrance-room`, the block its fid), skipping units taken; for
     /// benchmarks. Returns how many were added.
     public func fillHouseholdRecords() throws -> Int {
-        let rows = try Row.fetchAll(db, sql: "SELECT fid, floors, households FROM buildings WHERE households > 0 AND ref IS NOT NULL ORDER BY fid")
+        let rows = try SQLRow.fetchAll(db, sql: "SELECT fid, floors, households FROM buildings WHERE households > 0 AND ref IS NOT NULL ORDER BY fid")
         var added = 0
         for row in rows {
             let (fid, floors, count): (Int64, Int?, Int) = (row[0], row[1], row[2])
@@ -76,19 +75,19 @@ extension StoreWriter {
 extension StoreReader {
     /// A household's members, oldest first by relation to the head.
     public func people(household: Int64) throws -> [StoredPerson] {
-        try Row.fetchAll(try db.cachedStatement(sql: """
+        try SQLRow.fetchAll(try db.cachedStatement(sql: """
             SELECT id, household, name, relation, sex, birth_year, id_hash, id_sealed, phone, tags FROM people WHERE household = ? ORDER BY id
             """), arguments: [household]).map(Self.person)
     }
 
     /// The person an ID number's keyed hash names.
     public func person(idHash: String) throws -> StoredPerson? {
-        try Row.fetchOne(try db.cachedStatement(sql: """
+        try SQLRow.fetchOne(try db.cachedStatement(sql: """
             SELECT id, household, name, relation, sex, birth_year, id_hash, id_sealed, phone, tags FROM people WHERE id_hash = ?
             """), arguments: [idHash]).map(Self.person)
     }
 
-    static func person(_ row: Row) throws -> StoredPerson {
+    static func person(_ row: SQLRow) throws -> StoredPerson {
         let tags = try StoreJSON.decode([String].self, row["tags"], "a person's tags").compactMap(PersonTag.init(rawValue:))
         let relation: String = row["relation"]
         return StoredPerson(person: Person(id: row["id"], household: row["household"], name: row["name"], relation: Relation(rawValue: relation) ?? .other,
@@ -106,7 +105,7 @@ extension StoreReader {
 
     /// The household's building, unit and community (for scope).
     public func householdPlace(_ id: Int64) throws -> (building: Int64, unit: String, community: String?)? {
-        try Row.fetchOne(try db.cachedStatement(sql: """
+        try SQLRow.fetchOne(try db.cachedStatement(sql: """
             SELECT h.building, h.unit, b.community FROM households h JOIN buildings b ON b.fid = h.building WHERE h.id = ?
             """), arguments: [id]).map { ($0[0], $0[1], $0[2]) }
     }
@@ -121,7 +120,7 @@ extension StoreReader {
 
     /// The access log since an instant, oldest first.
     public func accessLog(since: Date, limit: Int = 10_000) throws -> [AccessRecord] {
-        try Row.fetchAll(try db.cachedStatement(sql: "SELECT at, account, role, what, subject, reason FROM access_log WHERE at >= ? ORDER BY id LIMIT ?"),
+        try SQLRow.fetchAll(try db.cachedStatement(sql: "SELECT at, account, role, what, subject, reason FROM access_log WHERE at >= ? ORDER BY id LIMIT ?"),
                          arguments: [StoreTime.text(since), limit]).map {
             AccessRecord(at: StoreTime.date($0[0]) ?? since, account: $0[1], role: $0[2], what: $0[3], subject: $0[4], reason: $0[5])
         }
@@ -142,7 +141,7 @@ extension StoreReader {
     /// Every household record with personal fields, by building and unit: for the demo's
     /// generator only, never an answer.
     public func householdRecords() throws -> [HouseholdRecord] {
-        try Row.fetchAll(try db.cachedStatement(sql: """
+        try SQLRow.fetchAll(try db.cachedStatement(sql: """
             SELECT h.id, b.ref, h.unit, h.size, h.head_name, h.phone FROM households h JOIN buildings b ON b.fid = h.building
             WHERE b.ref IS NOT NULL ORDER BY b.ref, h.unit
             """)).map { HouseholdRecord(id: $0[0], building: $0[1], unit: $0[2], size: $0[3], headName: $0[4], phone: $0[5]) }
@@ -179,7 +178,7 @@ extension StoreReader {
     /// A building's households by unit (floor by floor, entrance by entrance where units are
     /// `block-entrance-room`), with how many members are recorded; nothing personal.
     public func householdUnits(building: Int64) throws -> [HouseholdUnit] {
-        try Row.fetchAll(try db.cachedStatement(sql: """
+        try SQLRow.fetchAll(try db.cachedStatement(sql: """
             SELECT h.id, h.unit, h.size, (SELECT count(*) FROM people p WHERE p.household = h.id) FROM households h WHERE h.building = ? ORDER BY h.id
             """), arguments: [building]).map { HouseholdUnit(id: $0[0], unit: $0[1], size: $0[2], members: $0[3]) }
             .sorted { ($0.floor ?? 0, $0.entrance ?? 0, $0.unit) < ($1.floor ?? 0, $1.entrance ?? 0, $1.unit) }
@@ -187,6 +186,6 @@ extension StoreReader {
 
     /// A building's community and floors (for scope and the 3D view).
     public func buildingPlace(_ id: Int64) throws -> (community: String?, floors: Int?, households: Int, height: Double?)? {
-        try Row.fetchOne(try db.cachedStatement(sql: "SELECT community, floors, households, height FROM buildings WHERE fid = ?"), arguments: [id]).map { ($0[0], $0[1], $0[2], $0[3]) }
+        try SQLRow.fetchOne(try db.cachedStatement(sql: "SELECT community, floors, households, height FROM buildings WHERE fid = ?"), arguments: [id]).map { ($0[0], $0[1], $0[2], $0[3]) }
     }
 }

@@ -1,6 +1,5 @@
 import CivicGridModel
 import Foundation
-import GRDB
 import GridGeometry
 
 extension StoreWriter {
@@ -8,10 +7,10 @@ extension StoreWriter {
     public func insertPlan(community: String, status: PlanStatus, basedOn: Int64?, author: String?, params: String?) throws -> Int64 {
         try db.execute(sql: """
             INSERT INTO plans (community, status, based_on, author, created_at, updated_at, params)
-            VALUES (?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?)
+            VALUES (?, ?, ?, ?, \(db.now), \(db.now), ?)
             """, arguments: [community, status.rawValue, basedOn, author, params])
-        let id = db.lastInsertedRowID
-        if status == .draft { try Schema.createDraftView(db, plan: id, community: community) }
+        let id = try db.lastInsertedRowID()
+        if status == .draft, let file = db.sqlite { try Schema.createDraftView(file, plan: id, community: community) }
         return id
     }
 
@@ -20,8 +19,8 @@ extension StoreWriter {
     public func insert(_ g: Grid, buildings: [Int64]) throws -> Int64 {
         try db.execute(sql: """
             INSERT INTO grids (geom, plan, code, name, households, buildings, area_m2) VALUES (?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [GeoPackageBinary.encode(g.geometry), g.plan, g.code, g.name, g.households, g.buildings, g.areaM2])
-        let id = db.lastInsertedRowID
+            """, arguments: [SQLGeometry(g.geometry), g.plan, g.code, g.name, g.households, g.buildings, g.areaM2])
+        let id = try db.lastInsertedRowID()
         let statement = try db.makeStatement(sql: "INSERT OR REPLACE INTO grid_buildings (plan, building, grid) VALUES (?, ?, ?)")
         for b in buildings { try statement.execute(arguments: [g.plan, b, id]) }
         return id
@@ -35,14 +34,14 @@ extension StoreWriter {
         changed(.grids, try reader.extent(of: "grids", where: "f.plan = ? OR f.plan IN (SELECT id FROM plans WHERE community = ? AND status = 'published')",
                                           [id, plan.community]))
         try db.execute(sql: """
-            UPDATE plans SET status = 'archived', updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+            UPDATE plans SET status = 'archived', updated_at = \(db.now)
             WHERE community = ? AND status = 'published'
             """, arguments: [plan.community])
         try db.execute(sql: """
-            UPDATE plans SET status = 'published', updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), version = version + 1
+            UPDATE plans SET status = 'published', updated_at = \(db.now), version = version + 1
             WHERE id = ?
             """, arguments: [id])
-        try Schema.dropView(db, Schema.draftView(id))
+        if let file = db.sqlite { try Schema.dropView(file, Schema.draftView(id)) }
     }
 }
 
@@ -68,7 +67,7 @@ extension StoreWriter {
     /// no longer at `version` or no longer a draft.
     public func advance(plan id: Int64, from version: Int) throws -> Bool {
         try db.execute(sql: """
-            UPDATE plans SET version = version + 1, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+            UPDATE plans SET version = version + 1, updated_at = \(db.now)
             WHERE id = ? AND version = ? AND status = 'draft'
             """, arguments: [id, version])
         return db.changesCount == 1
@@ -84,7 +83,7 @@ extension StoreWriter {
         guard let id = g.id else { throw StoreError("a grid to update needs its id") }
         try db.execute(sql: """
             UPDATE grids SET geom = ?, code = ?, name = ?, households = ?, buildings = ?, area_m2 = ? WHERE fid = ?
-            """, arguments: [GeoPackageBinary.encode(g.geometry), g.code, g.name, g.households, g.buildings, g.areaM2, id])
+            """, arguments: [SQLGeometry(g.geometry), g.code, g.name, g.households, g.buildings, g.areaM2, id])
         try db.execute(sql: "DELETE FROM grid_buildings WHERE grid = ?", arguments: [id])
         let statement = try db.makeStatement(sql: "INSERT OR REPLACE INTO grid_buildings (plan, building, grid) VALUES (?, ?, ?)")
         for b in buildings { try statement.execute(arguments: [g.plan, b, id]) }

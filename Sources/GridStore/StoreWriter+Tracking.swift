@@ -1,6 +1,5 @@
 import CivicGridModel
 import Foundation
-import GRDB
 
 extension StoreWriter {
     // MARK: Devices
@@ -17,14 +16,14 @@ extension StoreWriter {
             member = m
         } else {
             try db.execute(sql: "INSERT INTO members (name) VALUES (?)", arguments: [d.memberName])
-            member = db.lastInsertedRowID
+            member = try db.lastInsertedRowID()
         }
         for g in d.grids {
             try db.execute(sql: "INSERT OR IGNORE INTO member_grids (member, grid_code) VALUES (?, ?)", arguments: [member, g])
         }
         try db.execute(sql: """
             INSERT INTO devices (id, member, token_hash, crs, speed_unit, created_at)
-            VALUES (?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+            VALUES (?, ?, ?, ?, ?, \(db.nowSeconds))
             """, arguments: [d.id, member, d.tokenHash, d.crs.rawValue, d.speedUnit.rawValue])
         return try reader.device(id: d.id)!
     }
@@ -33,7 +32,7 @@ extension StoreWriter {
     /// active device.
     public func revokeDevice(id: String) throws -> Bool {
         try db.execute(sql: """
-            UPDATE devices SET revoked_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ? AND revoked_at IS NULL
+            UPDATE devices SET revoked_at = \(db.nowSeconds) WHERE id = ? AND revoked_at IS NULL
             """, arguments: [id])
         return db.changesCount > 0
     }

@@ -1,11 +1,10 @@
 import CivicGridModel
 import Foundation
-import GRDB
 import GridGeometry
 
 /// Writes inside one transaction (see `GridStore.write`).
 public struct StoreWriter {
-    let db: Database
+    let db: SQLDatabase
     /// What this transaction changed on the map.
     let changes: ChangeSet
 
@@ -15,13 +14,7 @@ public struct StoreWriter {
     /// Runs `body` in a savepoint: when it throws, what it wrote is undone and the rest of the
     /// transaction stands.
     public func savepoint<T>(_ body: () throws -> T) throws -> T {
-        var result: T?
-        try db.inSavepoint {
-            result = try body()
-            return .commit
-        }
-        guard let result else { throw StoreError("a savepoint ended without a result") }
-        return result
+        try db.inSavepoint(body)
     }
 
     /// Notes that a layer changed within a lon/lat box.
@@ -39,7 +32,7 @@ public struct StoreWriter {
             ON CONFLICT (code) DO UPDATE SET name = excluded.name, level = excluded.level,
               parent = excluded.parent, geom = excluded.geom
             """, arguments: [region.code, region.name, region.level.rawValue, region.parent,
-                             GeoPackageBinary.encode(region.geometry)])
+                             SQLGeometry(region.geometry)])
         return try Int64.fetchOne(db, sql: "SELECT fid FROM regions WHERE code = ?", arguments: [region.code])!
     }
 
@@ -52,9 +45,9 @@ public struct StoreWriter {
             INSERT INTO buildings (geom, ref, address, floors, households, households_source, area_m2,
                                    community, label_x, label_y, height)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [GeoPackageBinary.encode(b.geometry), b.ref, b.address, b.floors, b.households,
+            """, arguments: [SQLGeometry(b.geometry), b.ref, b.address, b.floors, b.households,
                              b.householdSource.rawValue, b.areaM2, b.community, b.label.x, b.label.y, b.height])
-        return db.lastInsertedRowID
+        return try db.lastInsertedRowID()
     }
 
     /// Removes demolished buildings by reference, with their household records and their
@@ -115,7 +108,7 @@ public struct StoreWriter {
         try db.execute(sql: """
             INSERT INTO households (building, unit, size, head_name, phone) VALUES (?, ?, ?, ?, ?)
             """, arguments: [h.building, h.unit, h.size, h.headName, h.phone])
-        return db.lastInsertedRowID
+        return try db.lastInsertedRowID()
     }
 
     /// Makes the household count of each building that has household records equal to the
@@ -135,8 +128,8 @@ public struct StoreWriter {
     public func insert(_ r: Road) throws -> Int64 {
         changed(.roads, r.geometry.boundingBox)
         try db.execute(sql: "INSERT INTO roads (geom, name, kind) VALUES (?, ?, ?)",
-                       arguments: [GeoPackageBinary.encode(r.geometry), r.name, r.kind])
-        return db.lastInsertedRowID
+                       arguments: [SQLGeometry(r.geometry), r.name, r.kind])
+        return try db.lastInsertedRowID()
     }
 
     // MARK: GeoPackage bookkeeping
@@ -146,6 +139,6 @@ public struct StoreWriter {
         guard Schema.featureTables.contains(where: { $0.table == table }) else {
             throw StoreError("\(table) is not a feature table")
         }
-        try Schema.updateExtent(db, table: table)
+        if let file = db.sqlite { try Schema.updateExtent(file, table: table) }
     }
 }

@@ -41,7 +41,7 @@ struct GridStoreTests {
             try w.touchContents("regions")
         }
         try store.read { (r: StoreReader) throws in
-            let box = try Row.fetchOne(r.db, sql: "SELECT minx, maxx, miny, maxy FROM rtree_regions_geom")!
+            let box = try SQLRow.fetchOne(r.db, sql: "SELECT minx, maxx, miny, maxy FROM rtree_regions_geom")!
             #expect(box[0] as Double == 121 && box[1] as Double == 123 && box[2] as Double == 30 && box[3] as Double == 32)
             #expect(try Double.fetchOne(r.db, sql: "SELECT max_x FROM gpkg_contents WHERE table_name = 'regions'") == 123)
         }

@@ -1,0 +1,365 @@
+import Foundation
+import GRDB
+import GridGeometry
+
+/// The connection `StoreReader` and `StoreWriter` run their SQL on: a SQLite connection
+/// (GRDB) or a PostgreSQL session. The SQL is written once, with `?` (or `?N`) placeholders,
+/// and is the same for both but where the dialects differ (`isPostgres`).
+struct SQLDatabase {
+    enum Backend {
+        case sqlite(Database)
+        case postgres(PostgresSession)
+    }
+
+    let backend: Backend
+
+    /// The GeoPackage file's connection, for what only a GeoPackage has (views for desktop
+    /// GIS, gpkg_contents).
+    var sqlite: Database? {
+        if case .sqlite(let db) = backend { return db }
+        return nil
+    }
+
+    var isPostgres: Bool {
+        if case .postgres = backend { return true }
+        return false
+    }
+
+    func execute(sql: String, arguments: SQLArguments = []) throws {
+        switch backend {
+        case .sqlite(let db): try db.execute(sql: sql, arguments: arguments.grdb)
+        case .postgres(let session):
+            let statements = PostgresSession.statements(sql)
+            if statements.count > 1 && !arguments.values.isEmpty {
+                throw StoreError("several statements with arguments: \(sql.prefix(80))")
+            }
+            for s in statements { try session.run(s, arguments.values) }
+        }
+    }
+
+    /// A statement prepared once per connection (SQLite) or per session (PostgreSQL).
+    func cachedStatement(sql: String) throws -> SQLStatement {
+        switch backend {
+        case .sqlite(let db): SQLStatement(db: self, sql: sql, sqlite: try db.cachedStatement(sql: sql))
+        case .postgres: SQLStatement(db: self, sql: sql, sqlite: nil)
+        }
+    }
+
+    func makeStatement(sql: String) throws -> SQLStatement {
+        switch backend {
+        case .sqlite(let db): SQLStatement(db: self, sql: sql, sqlite: try db.makeStatement(sql: sql))
+        case .postgres: SQLStatement(db: self, sql: sql, sqlite: nil)
+        }
+    }
+
+    /// The id of the row the last INSERT made.
+    func lastInsertedRowID() throws -> Int64 {
+        switch backend {
+        case .sqlite(let db): return db.lastInsertedRowID
+        case .postgres(let session):
+            guard case .integer(let id) = try session.query("SELECT lastval()", []).rows.first?.first else {
+                throw StoreError("no row was inserted")
+            }
+            return id
+        }
+    }
+
+    /// How many rows the last statement changed.
+    var changesCount: Int {
+        switch backend {
+        case .sqlite(let db): db.changesCount
+        case .postgres(let session): session.lastChanges
+        }
+    }
+
+    /// Runs `body` in a savepoint: undone when it throws, the transaction going on.
+    func inSavepoint<T>(_ body: () throws -> T) throws -> T {
+        switch backend {
+        case .sqlite(let db):
+            var result: T?
+            try db.inSavepoint {
+                result = try body()
+                return .commit
+            }
+            guard let result else { throw StoreError("a savepoint ended without a result") }
+            return result
+        case .postgres(let session):
+            try session.run("SAVEPOINT civicgrid", [])
+            do {
+                let result = try body()
+                try session.run("RELEASE SAVEPOINT civicgrid", [])
+                return result
+            } catch {
+                try session.run("ROLLBACK TO SAVEPOINT civicgrid", [])
+                try session.run("RELEASE SAVEPOINT civicgrid", [])
+                throw error
+            }
+        }
+    }
+
+    /// Rows of a query, with their column names.
+    func rows(_ sql: String, _ arguments: SQLArguments, statement: Statement? = nil) throws -> [SQLRow] {
+        switch backend {
+        case .sqlite(let db):
+            if let statement { return try Row.fetchAll(statement, arguments: arguments.grdb).map { .sqlite($0) } }
+            return try Row.fetchAll(db, sql: sql, arguments: arguments.grdb).map { .sqlite($0) }
+        case .postgres(let session):
+            let result = try session.query(sql, arguments.values)
+            let names = SQLRow.Names(result.columns)
+            return result.rows.map { .postgres($0, names) }
+        }
+    }
+
+    // MARK: Where the dialects differ
+
+    /// The time now, UTC, as text to the millisecond (`2026-11-30T01:50:00.000Z`).
+    var now: String {
+        isPostgres ? #"to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')"#
+            : "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+    }
+
+    /// The time now, UTC, as text to the second.
+    var nowSeconds: String {
+        isPostgres ? #"to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')"#
+            : "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
+    }
+
+    /// `instr(haystack, needle)`: where needle starts in haystack, 0 if nowhere.
+    func instr(_ haystack: String, _ needle: String) -> String {
+        isPostgres ? "strpos(\(haystack), \(needle))" : "instr(\(haystack), \(needle))"
+    }
+
+    /// The larger of two values (SQLite's two-argument max).
+    func greatest(_ a: String, _ b: String) -> String {
+        isPostgres ? "greatest(\(a), \(b))" : "max(\(a), \(b))"
+    }
+
+    /// The values of a JSON array of strings given as an argument, as a one-column table.
+    func jsonStrings(_ argument: String) -> String {
+        isPostgres ? "SELECT jsonb_array_elements_text(CAST(\(argument) AS jsonb))" : "SELECT value FROM json_each(\(argument))"
+    }
+
+    /// A column excluded from index choice (SQLite's unary `+`; PostgreSQL plans well without).
+    func unindexed(_ column: String) -> String { isPostgres ? column : "+\(column)" }
+}
+
+/// A statement to run several times.
+struct SQLStatement {
+    let db: SQLDatabase
+    let sql: String
+    let sqlite: Statement?
+
+    func execute(arguments: SQLArguments = []) throws {
+        if let sqlite {
+            try sqlite.execute(arguments: arguments.grdb)
+        } else {
+            try db.execute(sql: sql, arguments: arguments)
+        }
+    }
+}
+
+/// A value a statement takes.
+protocol SQLArgument {
+    var sqlValue: SQLValue { get }
+}
+
+extension SQLValue: SQLArgument { var sqlValue: SQLValue { self } }
+extension Int: SQLArgument { var sqlValue: SQLValue { .integer(Int64(self)) } }
+extension Int64: SQLArgument { var sqlValue: SQLValue { .integer(self) } }
+extension Int32: SQLArgument { var sqlValue: SQLValue { .integer(Int64(self)) } }
+extension Double: SQLArgument { var sqlValue: SQLValue { .real(self) } }
+extension Bool: SQLArgument { var sqlValue: SQLValue { .integer(self ? 1 : 0) } }
+extension String: SQLArgument { var sqlValue: SQLValue { .text(self) } }
+extension Substring: SQLArgument { var sqlValue: SQLValue { .text(String(self)) } }
+extension Data: SQLArgument { var sqlValue: SQLValue { .blob(self) } }
+extension Optional: SQLArgument where Wrapped: SQLArgument {
+    var sqlValue: SQLValue { self?.sqlValue ?? .null }
+}
+
+/// A geometry as its store keeps it: GeoPackage binary in SQLite, EWKB (EPSG:4326) in a
+/// PostGIS column.
+struct SQLGeometry: SQLArgument {
+    let geometry: Geometry
+    init(_ geometry: Geometry) { self.geometry = geometry }
+    var sqlValue: SQLValue { .geometry(geometry) }
+}
+
+/// The arguments of a statement.
+struct SQLArguments: ExpressibleByArrayLiteral {
+    var values: [SQLValue]
+
+    init(arrayLiteral elements: (any SQLArgument)?...) { values = elements.map { $0?.sqlValue ?? .null } }
+    init(_ elements: [(any SQLArgument)?]) { values = elements.map { $0?.sqlValue ?? .null } }
+    init(_ elements: [any SQLArgument]) { values = elements.map(\.sqlValue) }
+
+    static func + (a: SQLArguments, b: SQLArguments) -> SQLArguments { SQLArguments(values: a.values + b.values) }
+    static func += (a: inout SQLArguments, b: SQLArguments) { a.values += b.values }
+    private init(values: [SQLValue]) { self.values = values }
+
+    var grdb: StatementArguments { StatementArguments(values.map(\.databaseValue)) }
+}
+
+/// A row of either store. Its subscripts read a column by name (any case) or position, as the
+/// type asked for; a NULL or a value of another type where one is required is a defect of the
+/// schema, not of input, and stops (as GRDB's rows do).
+enum SQLRow {
+    case sqlite(Row)
+    case postgres([SQLValue], Names)
+
+    final class Names {
+        let index: [String: Int]
+        init(_ columns: [String]) {
+            var index: [String: Int] = [:]
+            for (i, c) in columns.enumerated() where index[c.lowercased()] == nil { index[c.lowercased()] = i }
+            self.index = index
+        }
+    }
+
+    var count: Int {
+        switch self {
+        case .sqlite(let row): row.count
+        case .postgres(let values, _): values.count
+        }
+    }
+
+    func value(at i: Int) -> SQLValue {
+        switch self {
+        case .sqlite(let row): SQLValue(row[i] as DatabaseValue)
+        case .postgres(let values, _): i < values.count ? values[i] : .null
+        }
+    }
+
+    func value(named name: String) -> SQLValue {
+        switch self {
+        case .sqlite(let row): (row[name] as DatabaseValue?).map(SQLValue.init) ?? .null
+        case .postgres(let values, let names): names.index[name.lowercased()].map { values[$0] } ?? .null
+        }
+    }
+
+    subscript<T: SQLColumn>(_ name: String) -> T { Self.convert(value(named: name), name) }
+    subscript<T: SQLColumn>(_ i: Int) -> T { Self.convert(value(at: i), "\(i)") }
+
+    private static func convert<T: SQLColumn>(_ v: SQLValue, _ column: String) -> T {
+        guard let t = T.decode(v) else { preconditionFailure("column \(column): cannot read \(v) as \(T.self)") }
+        return t
+    }
+}
+
+/// A type a column's value is read as.
+protocol SQLColumn {
+    static func decode(_ value: SQLValue) -> Self?
+}
+
+extension SQLValue: SQLColumn { static func decode(_ value: SQLValue) -> SQLValue? { value } }
+extension Int64: SQLColumn {
+    static func decode(_ value: SQLValue) -> Int64? {
+        switch value {
+        case .integer(let i): i
+        case .real(let d): Int64(exactly: d.rounded(.towardZero))
+        case .text(let s): Int64(s) ?? Double(s).flatMap { Int64(exactly: $0.rounded(.towardZero)) }
+        default: nil
+        }
+    }
+}
+extension Int: SQLColumn { static func decode(_ value: SQLValue) -> Int? { Int64.decode(value).map { Int($0) } } }
+extension Int32: SQLColumn { static func decode(_ value: SQLValue) -> Int32? { Int64.decode(value).flatMap { Int32(exactly: $0) } } }
+extension Double: SQLColumn {
+    static func decode(_ value: SQLValue) -> Double? {
+        switch value {
+        case .integer(let i): Double(i)
+        case .real(let d): d
+        case .text(let s): Double(s)
+        default: nil
+        }
+    }
+}
+extension Bool: SQLColumn { static func decode(_ value: SQLValue) -> Bool? { Int64.decode(value).map { $0 != 0 } } }
+extension String: SQLColumn {
+    static func decode(_ value: SQLValue) -> String? {
+        switch value {
+        case .text(let s): s
+        case .integer(let i): String(i)
+        case .real(let d): String(d)
+        case .blob(let b): String(data: b, encoding: .utf8)
+        default: nil
+        }
+    }
+}
+extension Data: SQLColumn {
+    static func decode(_ value: SQLValue) -> Data? {
+        switch value {
+        case .blob(let b): b
+        case .text(let s): Data(s.utf8)
+        default: nil
+        }
+    }
+}
+extension Optional: SQLColumn where Wrapped: SQLColumn {
+    static func decode(_ value: SQLValue) -> Wrapped?? {
+        if case .null = value { return .some(nil) }
+        return Wrapped.decode(value).map { .some($0) }
+    }
+}
+
+// GRDB-shaped fetching, on either store.
+extension SQLColumn {
+    static func fetchOne(_ db: SQLDatabase, sql: String, arguments: SQLArguments = []) throws -> Self? {
+        try db.rows(sql, arguments).first.flatMap { decode($0.value(at: 0)) }
+    }
+    static func fetchOne(_ s: SQLStatement, arguments: SQLArguments = []) throws -> Self? {
+        try s.db.rows(s.sql, arguments, statement: s.sqlite).first.flatMap { decode($0.value(at: 0)) }
+    }
+    static func fetchAll(_ db: SQLDatabase, sql: String, arguments: SQLArguments = []) throws -> [Self] {
+        try db.rows(sql, arguments).compactMap { decode($0.value(at: 0)) }
+    }
+    static func fetchAll(_ s: SQLStatement, arguments: SQLArguments = []) throws -> [Self] {
+        try s.db.rows(s.sql, arguments, statement: s.sqlite).compactMap { decode($0.value(at: 0)) }
+    }
+}
+
+extension SQLRow {
+    static func fetchAll(_ db: SQLDatabase, sql: String, arguments: SQLArguments = []) throws -> [SQLRow] {
+        try db.rows(sql, arguments)
+    }
+    static func fetchAll(_ s: SQLStatement, arguments: SQLArguments = []) throws -> [SQLRow] {
+        try s.db.rows(s.sql, arguments, statement: s.sqlite)
+    }
+    static func fetchOne(_ db: SQLDatabase, sql: String, arguments: SQLArguments = []) throws -> SQLRow? {
+        try db.rows(sql, arguments).first
+    }
+    static func fetchOne(_ s: SQLStatement, arguments: SQLArguments = []) throws -> SQLRow? {
+        try s.db.rows(s.sql, arguments, statement: s.sqlite).first
+    }
+    /// Rows one at a time: SQLite steps its statement; PostgreSQL's rows are read whole first.
+    static func fetchCursor(_ db: SQLDatabase, sql: String, arguments: SQLArguments = []) throws -> SQLCursor {
+        switch db.backend {
+        case .sqlite(let grdb): SQLCursor(sqlite: try Row.fetchCursor(grdb, sql: sql, arguments: arguments.grdb))
+        case .postgres: SQLCursor(rows: try db.rows(sql, arguments))
+        }
+    }
+    static func fetchCursor(_ s: SQLStatement, arguments: SQLArguments = []) throws -> SQLCursor {
+        if let statement = s.sqlite { return SQLCursor(sqlite: try Row.fetchCursor(statement, arguments: arguments.grdb)) }
+        return SQLCursor(rows: try s.db.rows(s.sql, arguments))
+    }
+}
+
+/// Rows one at a time.
+final class SQLCursor {
+    private let sqlite: RowCursor?
+    private var rows: IndexingIterator<[SQLRow]>
+
+    init(sqlite: RowCursor) {
+        self.sqlite = sqlite
+        rows = [].makeIterator()
+    }
+
+    init(rows: [SQLRow]) {
+        sqlite = nil
+        self.rows = rows.makeIterator()
+    }
+
+    func next() throws -> SQLRow? {
+        if let sqlite { return try sqlite.next().map { .sqlite($0) } }
+        return rows.next()
+    }
+}
