@@ -1,6 +1,7 @@
 import CivicGridModel
 import Crypto
 import Foundation
+import GridStore
 
 /// The key that keeps ID numbers out of the database: a file of 32 random bytes beside it (or
 /// where `CIVICGRID_KEY_FILE` says), never in it. From it: a key for the lookup hash
@@ -14,7 +15,7 @@ public struct PersonalKey: Sendable {
 
     /// Where the key of a database lives.
     public static func path(for database: String) -> String {
-        ProcessInfo.processInfo.environment["CIVICGRID_KEY_FILE"].flatMap { $0.isEmpty ? nil : $0 } ?? database + ".key"
+        ProcessInfo.processInfo.environment["CIVICGRID_KEY_FILE"].flatMap { $0.isEmpty ? nil : $0 } ?? GridStore.fileBase(for: database) + ".key"
     }
 
     /// Reads the key file, or makes one (mode 0600) when there is none and `create`.

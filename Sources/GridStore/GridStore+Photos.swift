@@ -6,7 +6,7 @@ import Glibc
 /// Case photos are files beside the database (`<db>.photos/ab/abcdef…`, named by the SHA-256
 /// of their bytes), not rows: the database stays small and its backups quick.
 extension GridStore {
-    public var photoDirectory: String { path + ".photos" }
+    public var photoDirectory: String { Self.fileBase(for: path) + ".photos" }
 
     func photoPath(_ sha256: String) -> String { "\(photoDirectory)/\(sha256.prefix(2))/\(sha256)" }
 

@@ -73,6 +73,19 @@ public final class GridStore: Sendable {
         }
     }
 
+    /// Where the files that go with a database lie (photos, the key of ID numbers): beside a
+    /// GeoPackage file; for a PostgreSQL database, under `~/.civicgrid/` named by host, port
+    /// and database (servers on other machines are given the same key with
+    /// `CIVICGRID_KEY_FILE` and the same photo directory on shared storage).
+    public static func fileBase(for database: String) -> String {
+        guard PostgresURL.isPostgres(database), let url = try? PostgresURL(database) else { return database }
+        let home = ProcessInfo.processInfo.environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? FileManager.default.currentDirectoryPath
+        let directory = home + "/.civicgrid"
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let name = "\(url.host)_\(url.port)_\(url.database)".map { $0.isLetter || $0.isNumber || $0 == "." || $0 == "_" || $0 == "-" ? $0 : "_" }
+        return directory + "/" + String(name)
+    }
+
     /// The SQLite pool, for what only a file has (backups, the copy).
     func filePool(_ what: String) throws(StoreError) -> DatabasePool {
         guard case .sqlite(let pool) = backend else {

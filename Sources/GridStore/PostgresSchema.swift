@@ -1,3 +1,4 @@
+import CivicGridModel
 import Foundation
 
 /// The schema of a PostgreSQL/PostGIS store: the same tables, columns (in the same order),
@@ -19,6 +20,42 @@ enum PostgresSchema {
     static func references(_ target: String, _ actions: String = "") -> String {
         "REFERENCES \(target) \(actions) DEFERRABLE INITIALLY IMMEDIATE"
     }
+
+    /// What the GeoPackage's R-tree of a feature table holds, as a view over the table: the
+    /// queries that join an R-tree read the same columns here (PostgreSQL plans them over the
+    /// table itself).
+    static func rtree(_ table: String) -> String {
+        """
+        CREATE VIEW rtree_\(table)_geom AS
+          SELECT fid AS id, ST_XMin(geom) AS minx, ST_XMax(geom) AS maxx, ST_YMin(geom) AS miny, ST_YMax(geom) AS maxy
+          FROM \(table);
+        """
+    }
+
+    /// SQLite's functions the queries use that PostgreSQL lacks: `civicgrid_band(households,
+    /// params)` (`Band.classify` against the band in a plan's parameters, the default band
+    /// otherwise) and `round(real, digits)` (half away from zero, as SQLite's).
+    static let band = """
+        CREATE FUNCTION civicgrid_band(households bigint, params text) RETURNS text LANGUAGE plpgsql IMMUTABLE AS $$
+        DECLARE j jsonb; lo bigint; hi bigint;
+        BEGIN
+          IF households IS NULL THEN RETURN NULL; END IF;
+          BEGIN
+            j := params::jsonb;
+            IF jsonb_typeof(j) = 'object' AND jsonb_typeof(j->'min') = 'number' AND jsonb_typeof(j->'max') = 'number' THEN
+              lo := (j->>'min')::bigint;
+              hi := (j->>'max')::bigint;
+            END IF;
+          EXCEPTION WHEN others THEN lo := NULL;
+          END;
+          IF lo IS NULL OR hi IS NULL OR lo > hi THEN lo := \(Band().min); hi := \(Band().max); END IF;
+          RETURN CASE WHEN households < lo THEN '\(BandState.under.rawValue)' WHEN households > hi THEN '\(BandState.over.rawValue)'
+                      ELSE '\(BandState.ok.rawValue)' END;
+        END $$;
+        CREATE FUNCTION round(value double precision, digits integer) RETURNS double precision LANGUAGE sql IMMUTABLE AS $$
+          SELECT round(value::numeric, digits)::double precision
+        $$;
+        """
 
     static let migrations: [(name: String, sql: String)] = {
         let T = text, S = serial
@@ -147,7 +184,7 @@ enum PostgresSchema {
                   attributes \(T),
                   UNIQUE (device, time)
                 );
-                """),
+                """ + ["regions", "buildings", "roads", "grids"].map(rtree).joined() + band),
             ("v2 change log", """
                 CREATE TABLE changes (
                   id \(S),
@@ -283,7 +320,7 @@ enum PostgresSchema {
                   detail \(T) NOT NULL DEFAULT '{}'
                 );
                 CREATE INDEX case_history_case ON case_history(case_fid, id);
-                """),
+                """ + rtree("cases")),
             ("v8 open311 keys", """
                 CREATE TABLE open311_keys (
                   id \(S),
@@ -450,7 +487,7 @@ enum PostgresSchema {
                   facility bigint NOT NULL \(R("facilities(fid)", "ON DELETE CASCADE"))
                 );
                 CREATE INDEX case_facilities_facility ON case_facilities(facility);
-                """),
+                """ + rtree("facilities")),
             ("v19 organisations and building heights", """
                 ALTER TABLE buildings ADD COLUMN height double precision CHECK (height > 0);
                 CREATE TABLE organisations (
@@ -471,7 +508,7 @@ enum PostgresSchema {
                 CREATE INDEX organisations_community ON organisations(community);
                 CREATE INDEX organisations_building ON organisations(building);
                 CREATE INDEX organisations_geom ON organisations USING GIST (geom);
-                """),
+                """ + rtree("organisations")),
             ("v20 people by name", "CREATE INDEX people_name ON people(name)"),
             ("v21 field updates", """
                 CREATE TABLE field_updates (

@@ -80,7 +80,14 @@ final class PostgresSession: @unchecked Sendable {
         }
     }
 
-    deinit { _ = connection.close() as EventLoopFuture<Void> }
+    deinit {
+        // The driver wants its connections closed before they go.
+        if connection.eventLoop.inEventLoop {
+            _ = connection.close() as EventLoopFuture<Void>
+        } else {
+            try? (connection.close() as EventLoopFuture<Void>).wait()
+        }
+    }
 
     /// Whether the connection is still open and outside a transaction, fit to lend again.
     var isUsable: Bool { !connection.isClosed }
@@ -115,7 +122,8 @@ final class PostgresSession: @unchecked Sendable {
         } catch let e as StoreError {
             throw e
         } catch {
-            throw StoreError(Self.message(error))
+            let statement = sql.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+            throw StoreError("\(Self.message(error)) (in: \(statement.prefix(160)))")
         }
     }
 

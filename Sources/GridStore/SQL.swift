@@ -363,3 +363,30 @@ final class SQLCursor {
         return rows.next()
     }
 }
+
+/// A stored geometry: GeoPackage binary (a file's) or EWKB (PostGIS's).
+enum StoredGeometry {
+    static func decode(_ data: Data) throws(GeometryError) -> Geometry {
+        if data.count >= 2, data[data.startIndex] == 0x47, data[data.startIndex + 1] == 0x50 {
+            return try GeoPackageBinary.decode(data).geometry
+        }
+        return try WKB.decode(data)
+    }
+}
+
+extension BoundingBox {
+    /// The box as SQLite's R-tree keeps it in 32-bit floats: each side rounded outward, by
+    /// the R-tree's own rule (`rtreeValueDown`, `rtreeValueUp`).
+    var roundedOutwardToFloat32: BoundingBox {
+        let towards = 1.0 - 1.0 / 8_388_608.0, away = 1.0 + 1.0 / 8_388_608.0
+        func down(_ d: Double) -> Double {
+            let f = Float(d)
+            return Double(Double(f) > d ? Float(d * (d < 0 ? away : towards)) : f)
+        }
+        func up(_ d: Double) -> Double {
+            let f = Float(d)
+            return Double(Double(f) < d ? Float(d * (d < 0 ? towards : away)) : f)
+        }
+        return BoundingBox(minX: down(minX), minY: down(minY), maxX: up(maxX), maxY: up(maxY))
+    }
+}

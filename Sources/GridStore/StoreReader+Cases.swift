@@ -164,7 +164,7 @@ extension StoreReader {
     /// hundred polygons hold its point. At most 4,096 are kept.
     static func polygon(_ blob: Data) throws -> Geometry {
         if let hit = polygons.withLock({ $0[blob] }) { return hit }
-        let g = try GeoPackageBinary.decode(blob).geometry
+        let g = try StoredGeometry.decode(blob)
         polygons.withLock {
             if $0.count >= 4096 { $0.removeAll() }
             $0[blob] = g
@@ -177,7 +177,7 @@ extension StoreReader {
     static func caseRecord(_ row: SQLRow) throws -> CaseRecord {
         let number: String = row["number"]
         func bad(_ what: String) -> StoreError { StoreError("case \(number): unreadable \(what)") }
-        guard case .point(let location) = try GeoPackageBinary.decode(row["geom"]).geometry else { throw bad("location") }
+        guard case .point(let location) = try StoredGeometry.decode(row["geom"]) else { throw bad("location") }
         guard let urgency = Urgency(rawValue: row["urgency"]), let source = CaseSource(rawValue: row["source"]),
               let status = CaseStatus(rawValue: row["status"]) else { throw bad("urgency, source or status") }
         let holder: CaseHolder? = switch row["holder_kind"] as String? {
@@ -313,7 +313,7 @@ extension StoreReader {
             """), arguments: SQLArguments([box.maxX, box.minX, box.maxY, box.minY] + args + [limit + 1]))
         guard rows.count <= limit else { return nil }
         return try rows.compactMap { row in
-            guard case .point(let p) = try GeoPackageBinary.decode(row["geom"]).geometry else { return nil }
+            guard case .point(let p) = try StoredGeometry.decode(row["geom"]) else { return nil }
             return (p, row["number"], row["status"], row["due"])
         }
     }
@@ -374,11 +374,11 @@ extension StoreReader {
         let rows = try SQLRow.fetchAll(try db.cachedStatement(sql: """
             SELECT c.number, c.geom FROM rtree_cases_geom t CROSS JOIN cases c ON c.fid = t.id
             WHERE t.minx <= ? AND t.maxx >= ? AND t.miny <= ? AND t.maxy >= ?
-              AND +c.category = ? AND c.status NOT IN ('closed', 'voided') AND c.number IS NOT ?
+              AND +c.category = ? AND c.status NOT IN ('closed', 'voided') AND c.number IS DISTINCT FROM ?
             """), arguments: [p.x + dLon, p.x - dLon, p.y + dLat, p.y - dLat, category, excluding])
         var out: [(String, Double)] = []
         for row in rows {
-            guard case .point(let q) = try GeoPackageBinary.decode(row["geom"]).geometry else { continue }
+            guard case .point(let q) = try StoredGeometry.decode(row["geom"]) else { continue }
             let d = Self.metres(p, q)
             if d <= radius { out.append((row["number"], d)) }
         }

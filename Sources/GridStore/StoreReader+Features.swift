@@ -70,7 +70,7 @@ public struct LayerQuery: Sendable {
     public var cacheable: Bool
 
     public init(from: String, id: String, key: String? = nil, geometry: String? = nil, point: (x: String, y: String)? = nil,
-                rtree: (table: String, key: String)? = nil, condition: String = "1", planCondition: String? = nil, time: String? = nil,
+                rtree: (table: String, key: String)? = nil, condition: String = "1 = 1", planCondition: String? = nil, time: String? = nil,
                 columns: [String: String], cacheable: Bool = true) {
         self.from = from
         self.id = id
@@ -320,7 +320,9 @@ extension StoreReader {
             """, arguments: SQLArguments(args)).flatMap { row in
             (row["a"] as Double?).map { BoundingBox(minX: $0, minY: row["b"], maxX: row["c"], maxY: row["d"]) }
         }
-        guard let box else { return nil }
+        guard var box else { return nil }
+        // PostGIS's bounds are exact: round them as SQLite's R-tree does, so both stores answer alike.
+        if db.isPostgres, s.rtree != nil { box = box.roundedOutwardToFloat32 }
         var time: (Double, Double)?
         if let column = s.time {
             let row = try SQLRow.fetchOne(db, sql: "SELECT min(\(column)) AS a, max(\(column)) AS b FROM pings WHERE flags = 0")
@@ -340,7 +342,7 @@ extension StoreReader {
             args.append(plan)
         }
         if s.time != nil {
-            var time = ["1"], timeArgs: [(any SQLArgument)?] = []
+            var time = ["1 = 1"], timeArgs: [(any SQLArgument)?] = []
             if let start = query.time?.start { time.append("time >= ?"); timeArgs.append(start) }
             if let end = query.time?.end { time.append("time <= ?"); timeArgs.append(end) }
             from = from.replacingOccurrences(of: "{time}", with: time.joined(separator: " AND "))

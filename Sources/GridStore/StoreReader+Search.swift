@@ -112,7 +112,7 @@ extension StoreReader {
     }
 
     static func point(_ blob: Data?) throws -> Coordinate? {
-        guard let blob, case .point(let p) = try GeoPackageBinary.decode(blob).geometry else { return nil }
+        guard let blob, case .point(let p) = try StoredGeometry.decode(blob) else { return nil }
         return p
     }
 }

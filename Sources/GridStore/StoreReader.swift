@@ -135,7 +135,7 @@ public struct StoreReader {
 
     static func geometry(_ blob: Data?) throws -> Geometry {
         guard let blob else { throw StoreError("missing geometry") }
-        do { return try GeoPackageBinary.decode(blob).geometry } catch {
+        do { return try StoredGeometry.decode(blob) } catch {
             throw StoreError("stored geometry unreadable: \(error)")
         }
     }

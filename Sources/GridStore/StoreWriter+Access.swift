@@ -46,6 +46,6 @@ extension StoreWriter {
 extension StoreWriter {
     /// Gives an account (grid staff) grids of its own, by code.
     public func addGrids(_ grids: [String], account: Int64) throws {
-        for g in grids { try db.execute(sql: "INSERT OR IGNORE INTO member_grids (member, grid_code) VALUES (?, ?)", arguments: [account, g]) }
+        for g in grids { try db.execute(sql: "INSERT INTO member_grids (member, grid_code) VALUES (?, ?) ON CONFLICT DO NOTHING", arguments: [account, g]) }
     }
 }

@@ -53,7 +53,7 @@ extension StoreWriter {
 
     private func apply(_ delta: [TallyKey: Tally], table: String, column: String) throws {
         let read = try db.cachedStatement(sql: "SELECT tally FROM \(table) WHERE level = ? AND \(column) = ? AND unit = ?")
-        let write = try db.cachedStatement(sql: "INSERT OR REPLACE INTO \(table) (level, \(column), unit, tally) VALUES (?, ?, ?, ?)")
+        let write = try db.cachedStatement(sql: "INSERT INTO \(table) (level, \(column), unit, tally) VALUES (?, ?, ?, ?) ON CONFLICT (level, \(column), unit) DO UPDATE SET tally = excluded.tally")
         let delete = try db.cachedStatement(sql: "DELETE FROM \(table) WHERE level = ? AND \(column) = ? AND unit = ?")
         for (key, change) in delta where !change.isZero {
             var t = try Data.fetchOne(read, arguments: [key.level.rawValue, key.day, key.unit]).map(TallyCodec.decode) ?? Tally()
@@ -78,13 +78,13 @@ extension StoreWriter {
 
     /// Keeps a closed month's ranking (the first one made stays).
     public func keep(ranking body: Data, period: String, level: String, at: Date) throws {
-        try db.cachedStatement(sql: "INSERT OR IGNORE INTO rankings (period, level, body, created_at) VALUES (?, ?, ?, ?)")
+        try db.cachedStatement(sql: "INSERT INTO rankings (period, level, body, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING")
             .execute(arguments: [period, level, body, StoreTime.text(at)])
     }
 
     /// Loads the scoring configuration (checked by the caller).
     public func save(_ config: AssessmentConfig, at: Date) throws {
-        try db.cachedStatement(sql: "INSERT OR REPLACE INTO assessment_config (id, definition, loaded_at) VALUES (1, ?, ?)")
+        try db.cachedStatement(sql: "INSERT INTO assessment_config (id, definition, loaded_at) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET definition = excluded.definition, loaded_at = excluded.loaded_at")
             .execute(arguments: [config.json, StoreTime.text(at)])
     }
 }

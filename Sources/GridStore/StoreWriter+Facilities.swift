@@ -13,7 +13,7 @@ extension StoreWriter {
 
     /// Notes that a case names a facility.
     public func link(case fid: Int64, facility: Int64) throws {
-        try db.cachedStatement(sql: "INSERT OR REPLACE INTO case_facilities (case_fid, facility) VALUES (?, ?)").execute(arguments: [fid, facility])
+        try db.cachedStatement(sql: "INSERT INTO case_facilities (case_fid, facility) VALUES (?, ?) ON CONFLICT (case_fid) DO UPDATE SET facility = excluded.facility").execute(arguments: [fid, facility])
     }
 }
 
@@ -21,7 +21,7 @@ extension StoreReader {
     public func facility(code: String) throws -> Facility? {
         try SQLRow.fetchOne(try db.cachedStatement(sql: "SELECT fid, geom, code, category, status, department, grid, community FROM facilities WHERE code = ?"),
                          arguments: [code]).map { row in
-            guard case .point(let p) = try GeoPackageBinary.decode(row["geom"]).geometry, let status = FacilityStatus(rawValue: row["status"]) else {
+            guard case .point(let p) = try StoredGeometry.decode(row["geom"]), let status = FacilityStatus(rawValue: row["status"]) else {
                 throw StoreError("facility \(code): unreadable")
             }
             return Facility(id: row["fid"], code: row["code"], category: row["category"], status: status, department: row["department"], location: p,

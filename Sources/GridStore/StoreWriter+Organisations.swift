@@ -52,7 +52,7 @@ extension StoreReader {
 
     static func organisation(_ row: SQLRow) throws -> Organisation {
         let code: String = row["code"]
-        guard case .point(let p) = try GeoPackageBinary.decode(row["geom"]).geometry, let kind = OrganisationKind(rawValue: row["kind"]) else {
+        guard case .point(let p) = try StoredGeometry.decode(row["geom"]), let kind = OrganisationKind(rawValue: row["kind"]) else {
             throw StoreError("organisation \(code): unreadable")
         }
         return Organisation(id: row["fid"], code: code, name: row["name"], kind: kind, licence: (row["licence"] as String?).flatMap(CreditCode.init),

@@ -21,7 +21,7 @@ extension StoreWriter {
             INSERT INTO grids (geom, plan, code, name, households, buildings, area_m2) VALUES (?, ?, ?, ?, ?, ?, ?)
             """, arguments: [SQLGeometry(g.geometry), g.plan, g.code, g.name, g.households, g.buildings, g.areaM2])
         let id = try db.lastInsertedRowID()
-        let statement = try db.makeStatement(sql: "INSERT OR REPLACE INTO grid_buildings (plan, building, grid) VALUES (?, ?, ?)")
+        let statement = try db.makeStatement(sql: "INSERT INTO grid_buildings (plan, building, grid) VALUES (?, ?, ?) ON CONFLICT (plan, building) DO UPDATE SET grid = excluded.grid")
         for b in buildings { try statement.execute(arguments: [g.plan, b, id]) }
         return id
     }
@@ -85,7 +85,7 @@ extension StoreWriter {
             UPDATE grids SET geom = ?, code = ?, name = ?, households = ?, buildings = ?, area_m2 = ? WHERE fid = ?
             """, arguments: [SQLGeometry(g.geometry), g.code, g.name, g.households, g.buildings, g.areaM2, id])
         try db.execute(sql: "DELETE FROM grid_buildings WHERE grid = ?", arguments: [id])
-        let statement = try db.makeStatement(sql: "INSERT OR REPLACE INTO grid_buildings (plan, building, grid) VALUES (?, ?, ?)")
+        let statement = try db.makeStatement(sql: "INSERT INTO grid_buildings (plan, building, grid) VALUES (?, ?, ?) ON CONFLICT (plan, building) DO UPDATE SET grid = excluded.grid")
         for b in buildings { try statement.execute(arguments: [g.plan, b, id]) }
     }
 }

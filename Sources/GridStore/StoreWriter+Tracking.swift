@@ -19,7 +19,7 @@ extension StoreWriter {
             member = try db.lastInsertedRowID()
         }
         for g in d.grids {
-            try db.execute(sql: "INSERT OR IGNORE INTO member_grids (member, grid_code) VALUES (?, ?)", arguments: [member, g])
+            try db.execute(sql: "INSERT INTO member_grids (member, grid_code) VALUES (?, ?) ON CONFLICT DO NOTHING", arguments: [member, g])
         }
         try db.execute(sql: """
             INSERT INTO devices (id, member, token_hash, crs, speed_unit, created_at)
@@ -42,16 +42,42 @@ extension StoreWriter {
     /// Stores pings; a ping whose device already has one at the same time is left out (the
     /// answer says, per ping, whether it was new).
     public func insert(_ pings: [Ping]) throws -> [Bool] {
+        if db.isPostgres { return try insertMany(pings) }
         let statement = try db.cachedStatement(sql: """
-            INSERT OR IGNORE INTO pings (device, time, lon, lat, accuracy, speed, heading, altitude, battery, received_at,
-                                         grid, community, flags, attributes)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO pings (device, time, lon, lat, accuracy, speed, heading, altitude, battery, received_at,
+                               grid, community, flags, attributes)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
             """)
         return try pings.map { p in
             try statement.execute(arguments: [p.device, p.time, p.lon, p.lat, p.accuracy, p.speed, p.heading, p.altitude, p.battery,
                                               p.receivedAt, p.grid, p.community, p.flags, p.attributes])
             return db.changesCount > 0
         }
+    }
+
+    /// On PostgreSQL, a thousand pings a statement (a round trip each costs more than the rows).
+    private func insertMany(_ pings: [Ping]) throws -> [Bool] {
+        struct Key: Hashable { var device: String, time: Double }
+        var out: [Bool] = []
+        out.reserveCapacity(pings.count)
+        var start = 0
+        while start < pings.count {
+            let chunk = pings[start..<min(pings.count, start + 1000)]
+            var arguments: [(any SQLArgument)?] = []
+            for p in chunk {
+                arguments += [p.device, p.time, p.lon, p.lat, p.accuracy, p.speed, p.heading, p.altitude, p.battery,
+                              p.receivedAt, p.grid, p.community, p.flags, p.attributes]
+            }
+            let tuples = chunk.map { _ in "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" }.joined(separator: ", ")
+            var inserted = Set(try db.rows("""
+                INSERT INTO pings (device, time, lon, lat, accuracy, speed, heading, altitude, battery, received_at,
+                                   grid, community, flags, attributes)
+                VALUES \(tuples) ON CONFLICT DO NOTHING RETURNING device, time
+                """, SQLArguments(arguments)).map { Key(device: $0["device"], time: $0["time"]) })
+            for p in chunk { out.append(inserted.remove(Key(device: p.device, time: p.time)) != nil) }
+            start += chunk.count
+        }
+        return out
     }
 
     public func insert(_ events: [GeofenceEvent]) throws {

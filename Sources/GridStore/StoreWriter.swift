@@ -91,7 +91,7 @@ public struct StoreWriter {
     @discardableResult
     public func setCommunities(_ links: [(building: Int64, community: String?)]) throws -> Int {
         let statement = try db.makeStatement(sql: """
-            UPDATE buildings SET community = ? WHERE fid = ? AND community IS NOT ?
+            UPDATE buildings SET community = ? WHERE fid = ? AND community IS DISTINCT FROM ?
             """)
         var changed = 0
         for link in links {
