@@ -129,6 +129,12 @@ struct SQLDatabase {
         isPostgres ? "strpos(\(haystack), \(needle))" : "instr(\(haystack), \(needle))"
     }
 
+    /// The values of a column joined by a separator (an SQL expression; SQLite's `char(n)`
+    /// is PostgreSQL's `chr(n)`), in the order the rows come.
+    func groupConcat(_ column: String, separator: String) -> String {
+        isPostgres ? "string_agg(\(column), \(separator.replacingOccurrences(of: "char(", with: "chr(")))" : "group_concat(\(column), \(separator))"
+    }
+
     /// The larger of two values (SQLite's two-argument max).
     func greatest(_ a: String, _ b: String) -> String {
         isPostgres ? "greatest(\(a), \(b))" : "max(\(a), \(b))"
@@ -138,6 +144,9 @@ struct SQLDatabase {
     func jsonStrings(_ argument: String) -> String {
         isPostgres ? "SELECT jsonb_array_elements_text(CAST(\(argument) AS jsonb))" : "SELECT value FROM json_each(\(argument))"
     }
+
+    /// A join in the order written (SQLite's CROSS JOIN … ON; PostgreSQL plans its own).
+    var crossJoin: String { isPostgres ? "JOIN" : "CROSS JOIN" }
 
     /// A column excluded from index choice (SQLite's unary `+`; PostgreSQL plans well without).
     func unindexed(_ column: String) -> String { isPostgres ? column : "+\(column)" }

@@ -306,7 +306,7 @@ extension StoreReader {
         let (conditions, args) = try self.conditions(f)
         // With conditions SQLite starts from whichever index is narrower (a status or category
         // index, or the R-tree); without, from the R-tree.
-        let from = conditions.isEmpty ? "rtree_cases_geom t CROSS JOIN cases c ON c.fid = t.id" : "cases c JOIN rtree_cases_geom t ON t.id = c.fid"
+        let from = conditions.isEmpty ? "rtree_cases_geom t \(db.crossJoin) cases c ON c.fid = t.id" : "cases c JOIN rtree_cases_geom t ON t.id = c.fid"
         let rows = try SQLRow.fetchAll(try db.cachedStatement(sql: """
             SELECT c.geom, c.number, c.status, c.due FROM \(from)
             WHERE t.minx <= ? AND t.maxx >= ? AND t.miny <= ? AND t.maxy >= ?\(conditions.map { " AND " + $0 }.joined()) LIMIT ?
@@ -372,9 +372,9 @@ extension StoreReader {
         guard radius > 0 else { return [] }
         let dLat = radius / 111_320, dLon = radius / (111_320 * max(0.01, cos(p.y * .pi / 180)))
         let rows = try SQLRow.fetchAll(try db.cachedStatement(sql: """
-            SELECT c.number, c.geom FROM rtree_cases_geom t CROSS JOIN cases c ON c.fid = t.id
+            SELECT c.number, c.geom FROM rtree_cases_geom t \(db.crossJoin) cases c ON c.fid = t.id
             WHERE t.minx <= ? AND t.maxx >= ? AND t.miny <= ? AND t.maxy >= ?
-              AND +c.category = ? AND c.status NOT IN ('closed', 'voided') AND c.number IS DISTINCT FROM ?
+              AND \(db.unindexed("c.category")) = ? AND c.status NOT IN ('closed', 'voided') AND c.number IS DISTINCT FROM ?
             """), arguments: [p.x + dLon, p.x - dLon, p.y + dLat, p.y - dLat, category, excluding])
         var out: [(String, Double)] = []
         for row in rows {

@@ -6,24 +6,26 @@ extension StoreReader {
     // MARK: Devices
 
     public func device(id: String) throws -> Device? {
-        try SQLRow.fetchOne(db, sql: Self.deviceSQL + " WHERE d.id = ?", arguments: [id]).map(Self.device)
+        try SQLRow.fetchOne(db, sql: deviceSQL + " WHERE d.id = ?", arguments: [id]).map(Self.device)
     }
 
     /// The device a token (by its hash) belongs to, revoked or not.
     public func device(tokenHash: String) throws -> Device? {
-        try SQLRow.fetchOne(db, sql: Self.deviceSQL + " WHERE d.token_hash = ?", arguments: [tokenHash]).map(Self.device)
+        try SQLRow.fetchOne(db, sql: deviceSQL + " WHERE d.token_hash = ?", arguments: [tokenHash]).map(Self.device)
     }
 
     /// Every device, revoked ones included, by id.
     public func devices() throws -> [Device] {
-        try SQLRow.fetchAll(db, sql: Self.deviceSQL + " ORDER BY d.id").map(Self.device)
+        try SQLRow.fetchAll(db, sql: deviceSQL + " ORDER BY d.id").map(Self.device)
     }
 
-    static let deviceSQL = """
+    var deviceSQL: String {
+        """
         SELECT d.id, d.member, m.name, d.token_hash, d.crs, d.speed_unit, d.created_at, d.revoked_at,
-               (SELECT group_concat(grid_code, char(31)) FROM (SELECT grid_code FROM member_grids WHERE member = d.member ORDER BY grid_code)) AS grids
+               (SELECT \(db.groupConcat("grid_code", separator: "char(31)")) FROM (SELECT grid_code FROM member_grids WHERE member = d.member ORDER BY grid_code) AS g) AS grids
         FROM devices d JOIN members m ON m.id = d.member
         """
+    }
 
     static func device(_ row: SQLRow) -> Device {
         let grids: String? = row["grids"]

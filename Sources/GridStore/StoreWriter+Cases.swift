@@ -92,7 +92,7 @@ extension StoreWriter {
         let id = try db.lastInsertedRowID()
         try append(event, due: c.due, case: id)
         let cell = CaseDensity.cell(c.location)
-        try db.cachedStatement(sql: "INSERT INTO case_density (x, y, count) VALUES (?, ?, 1) ON CONFLICT (x, y) DO UPDATE SET count = count + 1")
+        try db.cachedStatement(sql: "INSERT INTO case_density (x, y, count) VALUES (?, ?, 1) ON CONFLICT (x, y) DO UPDATE SET count = case_density.count + 1")
             .execute(arguments: [cell.x, cell.y])
         return id
     }
@@ -115,7 +115,7 @@ extension StoreWriter {
     /// The next case number of a day (`20261130` → `202611300043`): four digits at least.
     public func nextCaseNumber(day: String) throws -> String {
         let next = try Int.fetchOne(try db.cachedStatement(sql: """
-            INSERT INTO case_numbers (day, last) VALUES (?, 1) ON CONFLICT (day) DO UPDATE SET last = last + 1 RETURNING last
+            INSERT INTO case_numbers (day, last) VALUES (?, 1) ON CONFLICT (day) DO UPDATE SET last = case_numbers.last + 1 RETURNING last
             """), arguments: [day]) ?? 1
         return day + String(format: "%04d", next)
     }
@@ -124,7 +124,7 @@ extension StoreWriter {
     public func noteCaseNumber(_ number: String) throws {
         guard number.count > 8, let n = Int(number.dropFirst(8)) else { return }
         try db.cachedStatement(sql: """
-            INSERT INTO case_numbers (day, last) VALUES (?, ?) ON CONFLICT (day) DO UPDATE SET last = max(last, excluded.last)
+            INSERT INTO case_numbers (day, last) VALUES (?, ?) ON CONFLICT (day) DO UPDATE SET last = \(db.greatest("case_numbers.last", "excluded.last"))
             """).execute(arguments: [String(number.prefix(8)), n])
     }
 

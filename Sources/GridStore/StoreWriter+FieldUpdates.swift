@@ -26,7 +26,7 @@ extension StoreWriter {
         changed(.buildings, try reader.extent(of: "buildings", where: "f.fid = ?", [building]))
         try db.cachedStatement(sql: """
             UPDATE buildings SET households = CASE households_source WHEN 'records' THEN (SELECT count(*) FROM households h WHERE h.building = buildings.fid)
-                                                                     ELSE max(0, households + ?) END
+                                                                     ELSE \(db.greatest("0", "households + ?")) END
             WHERE fid = ?
             """).execute(arguments: [delta, building])
         try recount(grids: Set(try Int64.fetchAll(db, sql: "SELECT grid FROM grid_buildings WHERE building = ?", arguments: [building])))

@@ -6,6 +6,7 @@ import GridDemo
 import GridImport
 import GridPlanning
 import GridStore
+import GridTestSupport
 import Testing
 
 /// The assessment over a real database: the demo's first community divided and published,
@@ -15,7 +16,7 @@ final class AssessmentFixture: @unchecked Sendable {
     let store: GridStore
 
     init(cases: Int) throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("assess-\(UUID().uuidString).gpkg").path
+        let path = TestDatabase.make("assess")
         store = try GridStore(path: path)
         let importer = Importer(store: store)
         for file in DemoCity.files.prefix(3) {

@@ -6,6 +6,7 @@ import GridGeometry
 import GridImport
 import GridPlanning
 import GridStore
+import GridTestSupport
 import Testing
 
 /// The loop over a real database: the demo's regions and buildings, one community divided and
@@ -32,7 +33,7 @@ final class CaseFixture: @unchecked Sendable {
     static func at(_ text: String) -> Date { ISO8601DateFormatter().date(from: text + ":00+08:00")! }
 
     init() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cases-\(UUID().uuidString).gpkg").path
+        let path = TestDatabase.make("cases")
         let store = try GridStore(path: path)
         self.store = store
         let importer = Importer(store: store)

@@ -2,6 +2,7 @@ import CivicGridModel
 import Foundation
 import GridImport
 import GridStore
+import GridTestSupport
 import Testing
 
 /// The shipped catalogue reads whole; bad lines are each named; the store keeps what it read.
@@ -58,7 +59,7 @@ struct CaseCatalogueTests {
     }
 
     @Test func theStoreKeepsTheCatalogue() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("catalogue-\(UUID().uuidString).gpkg").path
+        let path = TestDatabase.make("catalogue")
         let store = try GridStore(path: path)
         let categories = try CaseCatalogue.categories(csv: try Self.text("categories.csv"))
         let departments = try CaseCatalogue.departments(csv: try Self.text("departments.csv"))

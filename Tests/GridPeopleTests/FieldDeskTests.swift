@@ -3,6 +3,7 @@ import Foundation
 import GridGeometry
 import GridPeople
 import GridStore
+import GridTestSupport
 import Testing
 
 /// Field updates over a real database: nothing applied until approved, checked again when
@@ -42,7 +43,7 @@ struct FieldDeskTests {
         let p = try desk.submit(.personAdd, ["household": .number(Double(household)), "name": "赵新", "relation": "head", "sex": "male",
                                              "id_number": .string(id), "phone": "13900001111", "tags": ["veteran"]], by: staff)
         #expect(p.fields["id_number"] == nil && p.fields["id_sealed"] != nil)
-        #expect(try Data(contentsOf: URL(fileURLWithPath: path)).range(of: Data(id.utf8)) == nil, "no ID number in the database file")
+        #expect(try TestDatabase.contents(path).range(of: Data(id.utf8)) == nil, "no ID number in the database file")
         let shown = desk.masked(p)
         #expect(shown["name"] == .string(Masking.name("赵新")) && shown["phone"] == "139****1111" && shown["id_number"] == .string(IDNumber(id)?.masked ?? "-"))
         #expect(try store.read { try $0.people(household: household) }.isEmpty)

@@ -4,6 +4,7 @@ import GridDemo
 import GridImport
 import GridPeople
 import GridStore
+import GridTestSupport
 import Testing
 
 /// People over a real database: the demo's regions, buildings and households; a key file
@@ -15,7 +16,7 @@ struct PeopleDeskTests {
     static func id(_ birth: String, _ seq: String) -> String { IDNumber.completing("320505" + birth + seq)?.value ?? "" }
 
     func fixture() throws -> (GridStore, String, PeopleDesk) {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("people-\(UUID().uuidString).gpkg").path
+        let path = TestDatabase.make("people")
         let store = try GridStore(path: path)
         let importer = Importer(store: store)
         for file in ["regions.geojson", "buildings.geojson", "households.geojson"] {
@@ -47,9 +48,9 @@ struct PeopleDeskTests {
         #expect(throws: ImportError.self) { try desk.importCSV(good) }  // the same ID numbers again
 
         // The database alone holds neither ID number, in any table or page.
-        let bytes = try Data(contentsOf: URL(fileURLWithPath: path)) + ((try? Data(contentsOf: URL(fileURLWithPath: path + "-wal"))) ?? Data())
+        let bytes = try TestDatabase.contents(path)
         for n in [head, spouse] { #expect(bytes.range(of: Data(n.utf8)) == nil, "\(n) in the database file") }
-        #expect(FileManager.default.fileExists(atPath: path + ".key"))
+        #expect(FileManager.default.fileExists(atPath: PersonalKey.path(for: path)))
 
         // Masked by default; whole for a reader, who is recorded with the reason.
         let masked = try desk.members(household: household)
@@ -64,7 +65,7 @@ struct PeopleDeskTests {
         // Found by ID number through the keyed hash; another key opens nothing.
         let key = try PersonalKey.load(path: PersonalKey.path(for: path))
         #expect(try store.read { try $0.person(idHash: key.hash(try #require(IDNumber(head)))) }?.person.name == "陈洋磊")
-        let other = try PersonalKey.load(path: path + ".other.key")
+        let other = try PersonalKey.load(path: FileManager.default.temporaryDirectory.appendingPathComponent("other-\(UUID().uuidString).key").path)
         let sealed = try #require(try store.read { try $0.people(household: household) }.first?.idSealed)
         #expect(throws: PeopleError.self) { try other.open(sealed) }
         #expect(try store.read { try $0.person(idHash: other.hash(try #require(IDNumber(head)))) } == nil)

@@ -1,6 +1,7 @@
 import CivicGridModel
 import Foundation
 import GridGEOS
+import GridTestSupport
 import Testing
 import GridDemo
 import GridGeometry
@@ -13,7 +14,7 @@ let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().del
 
 /// A fresh database with the committed demo district.
 func demoStore() throws -> GridStore {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("plan-\(UUID().uuidString).gpkg").path
+    let path = TestDatabase.make("plan")
     let store = try GridStore(path: path)
     let importer = Importer(store: store)
     for file in DemoCity.files.prefix(3) {

@@ -4,12 +4,13 @@ import GridTracking
 import GridTiles
 import Hummingbird
 import HummingbirdTesting
+import GridTestSupport
 import Testing
 @testable import GridServer
 
 struct HealthTests {
     @Test func healthReportsCounts() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("srv-\(UUID().uuidString).gpkg").path
+        let path = TestDatabase.make("srv")
         let store = try GridStore(path: path)
         let app = Application(router: buildRouter(store: store, tiles: TileProvider(set: try TileSet.load(from: store)), ingestor: PingIngestor(store: store)))
         try await app.test(.router) { client in

@@ -3,13 +3,14 @@ import Foundation
 import GridGeometry
 import GridServer
 import GridStore
+import GridTestSupport
 import GridTracking
 
 /// A small store: one district, street and community (a 0.01° square at 120.7, 31.3), two
 /// buildings with household records (one with personal fields), a road, and a published
 /// plan of two grids splitting the community west and east.
 func makeTestStore() throws -> GridStore {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("srv-\(UUID().uuidString).gpkg").path
+    let path = TestDatabase.make("srv")
     let store = try GridStore(path: path)
     func box(_ x0: Double, _ y0: Double, _ x1: Double, _ y1: Double) -> Polygon {
         Polygon(exterior: LinearRing(unchecked: [Coordinate(x0, y0), Coordinate(x1, y0), Coordinate(x1, y1), Coordinate(x0, y1), Coordinate(x0, y0)]))

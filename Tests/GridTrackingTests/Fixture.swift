@@ -2,13 +2,14 @@ import CivicGridModel
 import Foundation
 import GridGeometry
 import GridStore
+import GridTestSupport
 @testable import GridTracking
 
 /// A district with two communities side by side (0.01° squares at 120.70 and 120.71, 31.30):
 /// the west one has a published plan of two grids (west "G1", east "G2", meeting at
 /// lon 120.705) and one building in each; the east one has no plan.
 func makeStore() throws -> GridStore {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("trk-\(UUID().uuidString).gpkg").path
+    let path = TestDatabase.make("trk")
     let store = try GridStore(path: path)
     try store.write { w in
         try w.save(Region(code: "D", name: "District", level: .district, parent: nil, geometry: .multiPolygon([box(120.7, 31.3, 120.72, 31.31)])))
