@@ -416,11 +416,11 @@ extension StoreReader {
     /// its name (the longest name found in the text wins at equal level). A point inside it.
     public func placeNamed(in text: String) throws -> Coordinate? {
         // Buildings' addresses are long and specific: look for those the text contains.
-        for row in try SQLRow.fetchAll(try db.cachedStatement(sql: "SELECT address, label_x, label_y FROM buildings WHERE address IS NOT NULL AND length(address) >= 4 AND instr(?, address) > 0 ORDER BY length(address) DESC LIMIT 1"), arguments: [text]) {
+        for row in try SQLRow.fetchAll(try db.cachedStatement(sql: "SELECT address, label_x, label_y FROM buildings WHERE address IS NOT NULL AND length(address) >= 4 AND \(db.instr("?", "address")) > 0 ORDER BY length(address) DESC LIMIT 1"), arguments: [text]) {
             return Coordinate(row[1], row[2])
         }
         let rank = ["community": 0, "street": 1, "district": 2, "city": 3]
-        let found = try SQLRow.fetchAll(try db.cachedStatement(sql: "SELECT code, name, level FROM regions WHERE length(name) >= 2 AND instr(?, name) > 0"), arguments: [text])
+        let found = try SQLRow.fetchAll(try db.cachedStatement(sql: "SELECT code, name, level FROM regions WHERE length(name) >= 2 AND \(db.instr("?", "name")) > 0"), arguments: [text])
             .map { (code: $0["code"] as String, name: $0["name"] as String, level: rank[$0["level"] as String] ?? 9) }
             .sorted { ($0.level, -$0.name.count, $0.code) < ($1.level, -$1.name.count, $1.code) }
         guard let best = found.first, let region = try region(code: best.code) else { return nil }

@@ -64,7 +64,7 @@ extension StoreReader {
               SELECT code FROM regions WHERE code = ?
               UNION SELECT r.code FROM regions r JOIN subtree s ON r.parent = s.code)
             SELECT fid, code, name, level, parent, geom FROM regions
-            WHERE code IN subtree AND level = ? ORDER BY code
+            WHERE code IN (SELECT code FROM subtree) AND level = ? ORDER BY code
             """, arguments: [code, level.rawValue]).map(Self.region)
     }
 }

@@ -42,18 +42,18 @@ extension StoreReader {
     public func search(_ q: String, kinds: Set<SearchHit.Kind>, communities: Set<String>?, limit: Int) throws -> [SearchHit] {
         let end = Self.prefixEnd(q)
         let scope = Self.scope(communities)
-        func inScope(_ column: String) -> String { "(?1 IS NULL OR \(column) IN (SELECT value FROM json_each(?1)))" }
+        func inScope(_ column: String) -> String { "(?1 IS NULL OR \(column) IN (\(db.jsonStrings("?1"))))" }
         var hits: [SearchHit] = []
         if kinds.contains(.region) {
             hits += try SQLRow.fetchAll(try db.cachedStatement(sql: """
-                SELECT code, name, level FROM regions WHERE (code >= ?2 AND code < ?3 OR instr(name, ?4) > 0) ORDER BY length(name), code LIMIT ?5
+                SELECT code, name, level FROM regions WHERE (code >= ?2 AND code < ?3 OR \(db.instr("name", "?4")) > 0) ORDER BY length(name), code LIMIT ?5
                 """), arguments: [scope, q, end, q, limit]).map { SearchHit(kind: .region, id: $0[0], title: $0[1], subtitle: $0[2]) }
         }
         if kinds.contains(.grid) {
             hits += try SQLRow.fetchAll(try db.cachedStatement(sql: """
                 SELECT g.code, g.name, g.households, g.community, (t.minx + t.maxx) / 2, (t.miny + t.maxy) / 2
                 FROM published_grids g JOIN rtree_grids_geom t ON t.id = g.fid
-                WHERE (g.code >= ?2 AND g.code < ?3 OR instr(g.name, ?4) > 0) AND \(inScope("g.community")) ORDER BY g.code LIMIT ?5
+                WHERE (g.code >= ?2 AND g.code < ?3 OR \(db.instr("g.name", "?4")) > 0) AND \(inScope("g.community")) ORDER BY g.code LIMIT ?5
                 """), arguments: [scope, q, end, q, limit]).map {
                 SearchHit(kind: .grid, id: $0[0], title: ($0[1] as String?) ?? $0[0], subtitle: "\($0[2] as Int? ?? 0) households", lon: $0[4], lat: $0[5], community: $0[3])
             }
@@ -61,7 +61,7 @@ extension StoreReader {
         if kinds.contains(.building) {
             hits += try SQLRow.fetchAll(try db.cachedStatement(sql: """
                 SELECT fid, ref, address, floors, label_x, label_y, community FROM buildings
-                WHERE (instr(address, ?4) > 0 OR ref >= ?2 AND ref < ?3) AND \(inScope("community")) ORDER BY length(address), fid LIMIT ?5
+                WHERE (\(db.instr("address", "?4")) > 0 OR ref >= ?2 AND ref < ?3) AND \(inScope("community")) ORDER BY length(address), fid LIMIT ?5
                 """), arguments: [scope, q, end, q, limit]).map {
                 SearchHit(kind: .building, id: String($0[0] as Int64), title: ($0[2] as String?) ?? ($0[1] as String?) ?? "building \($0[0] as Int64)",
                           subtitle: ($0[3] as Int?).map { "\($0) floors" }, lon: $0[4], lat: $0[5], community: $0[6])
@@ -70,7 +70,7 @@ extension StoreReader {
         if kinds.contains(.organisation) {
             hits += try SQLRow.fetchAll(try db.cachedStatement(sql: """
                 SELECT code, name, kind, geom, community FROM organisations
-                WHERE (instr(name, ?4) > 0 OR code >= ?2 AND code < ?3 OR licence = upper(?2)) AND \(inScope("community")) ORDER BY length(name), code LIMIT ?5
+                WHERE (\(db.instr("name", "?4")) > 0 OR code >= ?2 AND code < ?3 OR licence = upper(?2)) AND \(inScope("community")) ORDER BY length(name), code LIMIT ?5
                 """), arguments: [scope, q, end, q, limit]).map { row in
                 let p = try Self.point(row["geom"])
                 return SearchHit(kind: .organisation, id: row[0], title: row[1], subtitle: row[2], lon: p?.x, lat: p?.y, community: row[4])
@@ -100,7 +100,7 @@ extension StoreReader {
             SELECT p.id, p.household, p.name, p.relation, p.sex, p.birth_year, p.id_hash, p.id_sealed, p.phone, p.tags,
                    b.fid AS b_fid, h.unit AS h_unit, b.address AS b_address, b.label_x, b.label_y, b.community AS b_community
             FROM people p JOIN households h ON h.id = p.household JOIN buildings b ON b.fid = h.building
-            WHERE \(condition) AND (?1 IS NULL OR b.community IN (SELECT value FROM json_each(?1))) ORDER BY p.name, p.id LIMIT ?4
+            WHERE \(condition) AND (?1 IS NULL OR b.community IN (\(db.jsonStrings("?1")))) ORDER BY p.name, p.id LIMIT ?4
             """), arguments: [scope, idHash ?? prefix ?? "", Self.prefixEnd(prefix ?? ""), limit]).map { row in
             (try Self.person(row), row["b_fid"], row["h_unit"], row["b_address"], Coordinate(row["label_x"], row["label_y"]), row["b_community"])
         }

@@ -62,7 +62,7 @@ extension StoreReader {
     public func fieldUpdates(status: FieldUpdateStatus?, communities: Set<String>?, submittedBy: String?, limit: Int = 1000) throws -> [FieldUpdate] {
         try SQLRow.fetchAll(try db.cachedStatement(sql: """
             SELECT \(Self.fieldUpdateColumns) FROM field_updates
-            WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR community IN (SELECT value FROM json_each(?2))) AND (?3 IS NULL OR submitted_by = ?3)
+            WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR community IN (\(db.jsonStrings("?2")))) AND (?3 IS NULL OR submitted_by = ?3)
             ORDER BY id DESC LIMIT ?4
             """), arguments: [status?.rawValue, Self.scope(communities), submittedBy, limit]).map(Self.fieldUpdate)
     }

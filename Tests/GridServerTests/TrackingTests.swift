@@ -152,6 +152,7 @@ struct TrackingTests {
                 let features = json(r)["features"] as? [[String: Any]] ?? []
                 #expect(features.map { $0["id"] as? String } == ["p1", "p2"])
                 let p = features.map { $0["properties"] as? [String: Any] ?? [:] }
+                guard p.count == 2 else { return }
                 #expect(p[0]["grid"] as? String == "320599001001002" && p[0]["online"] as? Bool == true && p[1]["online"] as? Bool == false)
                 #expect(p.allSatisfy { $0["name"] == nil && $0["phone"] == nil })
             }
