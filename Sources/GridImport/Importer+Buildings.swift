@@ -78,9 +78,12 @@ extension Importer {
             guard rejections.isEmpty else {
                 throw ImportError.rejected(total: source.features.count, rejections.sorted { $0.index < $1.index })
             }
-            for (i, item) in buildings.enumerated() {
-                if i % 1000 == 0 { progress?("writing", i, buildings.count) }
-                try w.insert(item.building)
+            var start = 0
+            while start < buildings.count {
+                progress?("writing", start, buildings.count)
+                let end = min(buildings.count, start + 1000)
+                try w.insert(buildings[start..<end].map(\.building))
+                start = end
             }
             progress?("writing", buildings.count, buildings.count)
             try w.touchContents("buildings")

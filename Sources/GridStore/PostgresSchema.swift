@@ -556,6 +556,16 @@ enum PostgresSchema {
         }
     }
 
+    /// The tables whose key the store numbers (an identity column), and that key: an INSERT
+    /// into one returns it, instead of asking `lastval()` after.
+    static let numberedKeys: [String: String] = [
+        "regions": "fid", "buildings": "fid", "households": "id", "roads": "fid", "plans": "id", "grids": "fid",
+        "members": "id", "pings": "id", "changes": "id", "events": "id", "tokens": "id", "audit": "id",
+        "cases": "fid", "case_history": "id", "open311_keys": "id", "outbox": "id", "case_photos": "id",
+        "notices": "id", "people": "id", "access_log": "id", "facilities": "fid", "organisations": "fid",
+        "field_updates": "id",
+    ]
+
     /// The geometry columns (table → column) and their PostGIS types.
     static let geometryColumns: [String: String] = [
         "regions": "geom", "buildings": "geom", "roads": "geom", "grids": "geom",

@@ -105,9 +105,34 @@ final class PostgresSession: @unchecked Sendable {
         try query(sql, arguments).changes
     }
 
-    /// Runs a statement written with `?` or `?N` placeholders (SQLite's).
+    /// The key the last INSERT into a numbered table gave, or nil to ask `lastval()`.
+    private(set) var lastInsertedID: Int64?
+
+    /// Runs a statement written with `?` or `?N` placeholders (SQLite's). A plain INSERT into
+    /// a table whose key the store numbers returns that key, kept for `lastInsertedID`.
     func run(_ sql: String, _ arguments: [SQLValue]) throws(StoreError) {
+        if let statement = returning(sql) {
+            let result = try query(statement, arguments)
+            if case .integer(let id) = result.rows.last?.first { lastInsertedID = id }
+            return
+        }
         _ = try query(numbered(sql), arguments)
+    }
+
+    private var returningCache: [String: String?] = [:]
+
+    /// An INSERT with `RETURNING` its table's numbered key, when it is a plain INSERT into one.
+    private func returning(_ sql: String) -> String? {
+        if let done = returningCache[sql] { return done }
+        var found: String?
+        let words = sql.split(whereSeparator: \.isWhitespace).prefix(3)
+        if words.count == 3, words[0].uppercased() == "INSERT", words[1].uppercased() == "INTO",
+           let key = PostgresSchema.numberedKeys[String(words[2].prefix { $0 != "(" })],
+           !sql.uppercased().contains("RETURNING") {
+            found = numbered(sql) + " RETURNING " + key
+        }
+        returningCache[sql] = found
+        return found
     }
 
     /// Runs a query written with `?` or `?N` placeholders and returns its columns and rows.

@@ -57,6 +57,7 @@ struct SQLDatabase {
         switch backend {
         case .sqlite(let db): return db.lastInsertedRowID
         case .postgres(let session):
+            if let id = session.lastInsertedID { return id }
             guard case .integer(let id) = try session.query("SELECT lastval()", []).rows.first?.first else {
                 throw StoreError("no row was inserted")
             }
@@ -107,6 +108,26 @@ struct SQLDatabase {
             let result = try session.query(sql, arguments.values)
             let names = SQLRow.Names(result.columns)
             return result.rows.map { .postgres($0, names) }
+        }
+    }
+
+    /// Inserts rows into a table: a statement a row on SQLite, a thousand rows (at most
+    /// 30,000 values) a statement on PostgreSQL, where each statement is a round trip.
+    func insertRows(_ table: String, columns: [String], rows: [[any SQLArgument]], suffix: String = "") throws {
+        let names = columns.joined(separator: ", ")
+        let tuple = "(" + columns.map { _ in "?" }.joined(separator: ", ") + ")"
+        guard isPostgres else {
+            let statement = try cachedStatement(sql: "INSERT INTO \(table) (\(names)) VALUES \(tuple) \(suffix)")
+            for row in rows { try statement.execute(arguments: SQLArguments(row)) }
+            return
+        }
+        let perStatement = max(1, min(1000, 30_000 / max(1, columns.count)))
+        var start = 0
+        while start < rows.count {
+            let chunk = rows[start..<min(rows.count, start + perStatement)]
+            try execute(sql: "INSERT INTO \(table) (\(names)) VALUES " + chunk.map { _ in tuple }.joined(separator: ", ") + " " + suffix,
+                        arguments: SQLArguments(chunk.flatMap { $0 }))
+            start += chunk.count
         }
     }
 

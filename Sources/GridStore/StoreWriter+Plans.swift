@@ -21,8 +21,8 @@ extension StoreWriter {
             INSERT INTO grids (geom, plan, code, name, households, buildings, area_m2) VALUES (?, ?, ?, ?, ?, ?, ?)
             """, arguments: [SQLGeometry(g.geometry), g.plan, g.code, g.name, g.households, g.buildings, g.areaM2])
         let id = try db.lastInsertedRowID()
-        let statement = try db.makeStatement(sql: "INSERT INTO grid_buildings (plan, building, grid) VALUES (?, ?, ?) ON CONFLICT (plan, building) DO UPDATE SET grid = excluded.grid")
-        for b in buildings { try statement.execute(arguments: [g.plan, b, id]) }
+        try db.insertRows("grid_buildings", columns: ["plan", "building", "grid"], rows: buildings.map { [g.plan, $0, id] },
+                          suffix: "ON CONFLICT (plan, building) DO UPDATE SET grid = excluded.grid")
         return id
     }
 
@@ -85,7 +85,7 @@ extension StoreWriter {
             UPDATE grids SET geom = ?, code = ?, name = ?, households = ?, buildings = ?, area_m2 = ? WHERE fid = ?
             """, arguments: [SQLGeometry(g.geometry), g.code, g.name, g.households, g.buildings, g.areaM2, id])
         try db.execute(sql: "DELETE FROM grid_buildings WHERE grid = ?", arguments: [id])
-        let statement = try db.makeStatement(sql: "INSERT INTO grid_buildings (plan, building, grid) VALUES (?, ?, ?) ON CONFLICT (plan, building) DO UPDATE SET grid = excluded.grid")
-        for b in buildings { try statement.execute(arguments: [g.plan, b, id]) }
+        try db.insertRows("grid_buildings", columns: ["plan", "building", "grid"], rows: buildings.map { [g.plan, $0, id] },
+                          suffix: "ON CONFLICT (plan, building) DO UPDATE SET grid = excluded.grid")
     }
 }

@@ -50,6 +50,17 @@ public struct StoreWriter {
         return try db.lastInsertedRowID()
     }
 
+    /// Inserts buildings in order (on PostgreSQL a thousand a statement).
+    public func insert(_ buildings: [Building]) throws {
+        for b in buildings { changed(.buildings, b.geometry.boundingBox) }
+        try db.insertRows("buildings", columns: ["geom", "ref", "address", "floors", "households", "households_source", "area_m2",
+                                                 "community", "label_x", "label_y", "height"],
+                          rows: buildings.map { b in
+                              [SQLGeometry(b.geometry), b.ref, b.address, b.floors, b.households, b.householdSource.rawValue,
+                               b.areaM2, b.community, b.label.x, b.label.y, b.height] as [any SQLArgument]
+                          })
+    }
+
     /// Removes demolished buildings by reference, with their household records and their
     /// places in plans (a published grid then holds what is still standing, and a rebalance
     /// starts from that). All or nothing: an unknown reference removes nothing.
@@ -90,6 +101,19 @@ public struct StoreWriter {
     /// Sets the community of buildings; returns how many changed.
     @discardableResult
     public func setCommunities(_ links: [(building: Int64, community: String?)]) throws -> Int {
+        if db.isPostgres {
+            var changed = 0, start = 0
+            while start < links.count {
+                let chunk = links[start..<min(links.count, start + 5000)]
+                try db.execute(sql: """
+                    UPDATE buildings AS b SET community = v.community FROM (VALUES \(chunk.map { _ in "(CAST(? AS bigint), CAST(? AS text))" }.joined(separator: ", "))) AS v(fid, community)
+                    WHERE b.fid = v.fid AND b.community IS DISTINCT FROM v.community
+                    """, arguments: SQLArguments(chunk.flatMap { [$0.building, $0.community] as [(any SQLArgument)?] }))
+                changed += db.changesCount
+                start += chunk.count
+            }
+            return changed
+        }
         let statement = try db.makeStatement(sql: """
             UPDATE buildings SET community = ? WHERE fid = ? AND community IS DISTINCT FROM ?
             """)
