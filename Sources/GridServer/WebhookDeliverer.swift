@@ -13,9 +13,10 @@ struct WebhookDeliverer: Sendable {
     let store: GridStore
     let client: HTTPClient
 
-    /// One round: every event due now, at most one per case. Returns how many arrived.
+    /// One round: the events due now, at most one per case, claimed for five minutes (so
+    /// that servers sharing a database deliver each once). Returns how many arrived.
     func deliver(now: Date = Date()) async throws -> Int {
-        let due = try await store.asyncRead { try $0.dueEvents(at: now) }
+        let due = try await store.claim { try $0.claimDueEvents(at: now, until: now.addingTimeInterval(300), limit: 20) }
         guard !due.isEmpty else { return 0 }
         var hooks: [String: Webhook] = [:]
         var delivered = 0

@@ -135,6 +135,18 @@ public final class GridStore: Sendable {
         }
     }
 
+    /// A write transaction that locks the rows it takes itself (`FOR UPDATE SKIP LOCKED`) and
+    /// so runs beside other writers on PostgreSQL; on a file, `write`.
+    public func claim<T: Sendable>(_ body: @escaping @Sendable (StoreWriter) throws -> T) async throws -> T {
+        guard case .postgres(let pool) = backend else { return try await asyncWrite(body) }
+        return try await NIOThreadPool.singleton.runIfActive {
+            self.count()
+            return try pool.with { session in
+                try session.transaction { try body(StoreWriter(db: SQLDatabase(backend: .postgres(session)), changes: ChangeSet())) }
+            }
+        }
+    }
+
     /// `read`, without blocking the calling thread while it waits for the database.
     public func asyncRead<T: Sendable>(_ body: @escaping @Sendable (StoreReader) throws -> T) async throws -> T {
         switch backend {

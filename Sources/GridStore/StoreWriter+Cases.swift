@@ -265,6 +265,23 @@ extension StoreWriter {
         return id
     }
 
+    /// Claims the events due now for one delivery round (`StoreReader.dueEvents`'s choice):
+    /// their next attempt moves to `until`, so that no other server takes them meanwhile. On
+    /// PostgreSQL the rows are locked and rows another server is claiming are skipped
+    /// (`FOR UPDATE SKIP LOCKED`; run it through `GridStore.claim`).
+    public func claimDueEvents(at now: Date, until: Date, limit: Int) throws -> [OutboxEvent] {
+        try SQLRow.fetchAll(try db.cachedStatement(sql: """
+            UPDATE outbox SET next_attempt_at = ? WHERE id IN (
+              SELECT o.id FROM outbox o
+              WHERE o.delivered_at IS NULL AND o.next_attempt_at <= ?
+                AND o.id = (SELECT min(id) FROM outbox p WHERE p.case_number = o.case_number AND p.department = o.department AND p.delivered_at IS NULL)
+              ORDER BY o.id LIMIT ?\(db.isPostgres ? " FOR UPDATE SKIP LOCKED" : ""))
+            RETURNING id, department, case_number, body, attempts
+            """), arguments: [StoreTime.text(until), StoreTime.text(now), limit])
+        .map { OutboxEvent(id: $0[0], department: $0[1], caseNumber: $0[2], body: $0[3], attempts: $0[4]) }
+        .sorted { $0.id < $1.id }
+    }
+
     public func delivered(_ id: Int64, at: Date) throws {
         try db.cachedStatement(sql: "UPDATE outbox SET delivered_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?").execute(arguments: [StoreTime.text(at), id])
     }
