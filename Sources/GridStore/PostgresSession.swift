@@ -18,13 +18,22 @@ public enum SQLValue: Hashable, Sendable {
 }
 
 /// Where a PostgreSQL database is: `postgres://user[:password]@host[:port]/database`
-/// (`postgresql://` too).
+/// (`postgresql://` too). Several hosts, `host1:port1,host2:port2`, are a primary and its
+/// standbys: a connection goes to the first that answers and takes writes, so servers follow a
+/// promoted standby by themselves.
 public struct PostgresURL: Sendable, CustomStringConvertible {
-    public var host: String
-    public var port: Int
+    public struct Host: Sendable, Equatable {
+        public var name: String
+        public var port: Int
+    }
+
+    public var hosts: [Host]
     public var user: String
     public var password: String?
     public var database: String
+
+    public var host: String { hosts[0].name }
+    public var port: Int { hosts[0].port }
 
     /// Whether a `--db` argument names a PostgreSQL database rather than a file.
     public static func isPostgres(_ s: String) -> Bool {
@@ -32,27 +41,59 @@ public struct PostgresURL: Sendable, CustomStringConvertible {
     }
 
     public init(_ s: String) throws(StoreError) {
-        guard Self.isPostgres(s), let c = URLComponents(string: s), let host = c.host, !host.isEmpty else {
+        guard Self.isPostgres(s), let schemeEnd = s.range(of: "://") else {
             throw StoreError("not a PostgreSQL URL (postgres://user@host:port/database): \(Self.redacted(s))")
         }
-        let database = String(c.path.drop(while: { $0 == "/" }))
+        var rest = Substring(s[schemeEnd.upperBound...])
+        if let q = rest.firstIndex(of: "?") { rest = rest[..<q] }
+        guard let slash = rest.firstIndex(of: "/") else {
+            throw StoreError("the PostgreSQL URL names no database: \(Self.redacted(s))")
+        }
+        var authority = rest[..<slash]
+        let database = String(rest[rest.index(after: slash)...])
         guard !database.isEmpty, !database.contains("/") else {
             throw StoreError("the PostgreSQL URL names no database: \(Self.redacted(s))")
         }
-        self.host = host
-        self.port = c.port ?? 5432
-        self.user = c.user.map { $0.removingPercentEncoding ?? $0 } ?? "postgres"
-        self.password = c.password.map { $0.removingPercentEncoding ?? $0 }
+        var user = "postgres", password: String?
+        if let at = authority.lastIndex(of: "@") {
+            let info = authority[..<at]
+            authority = authority[authority.index(after: at)...]
+            if let colon = info.firstIndex(of: ":") {
+                user = String(info[..<colon])
+                password = String(info[info.index(after: colon)...]).removingPercentEncoding
+            } else {
+                user = String(info)
+            }
+        }
+        var hosts: [Host] = []
+        for part in authority.split(separator: ",", omittingEmptySubsequences: false) {
+            var name = Substring(part), port = 5432
+            if let colon = part.lastIndex(of: ":"), !part.hasSuffix("]") {
+                guard let p = Int(part[part.index(after: colon)...]), (1...65535).contains(p) else {
+                    throw StoreError("not a port in the PostgreSQL URL: \(part[part.index(after: colon)...])")
+                }
+                name = part[..<colon]
+                port = p
+            }
+            name = name.hasPrefix("[") && name.hasSuffix("]") ? name.dropFirst().dropLast() : name
+            guard !name.isEmpty else { throw StoreError("the PostgreSQL URL names no host: \(Self.redacted(s))") }
+            hosts.append(Host(name: String(name), port: port))
+        }
+        self.hosts = hosts
+        self.user = user.removingPercentEncoding ?? user
+        self.password = password
         self.database = database.removingPercentEncoding ?? database
     }
 
     /// The URL without its password, for messages and logs.
-    public var description: String { "postgres://\(user)@\(host):\(port)/\(database)" }
+    public var description: String {
+        "postgres://\(user)@\(hosts.map { "\($0.name):\($0.port)" }.joined(separator: ","))/\(database)"
+    }
 
     static func redacted(_ s: String) -> String {
-        guard var c = URLComponents(string: s), c.password != nil else { return s }
-        c.password = "***"
-        return c.string ?? s
+        guard let schemeEnd = s.range(of: "://"), let at = s[schemeEnd.upperBound...].firstIndex(of: "@"),
+              let colon = s[schemeEnd.upperBound..<at].firstIndex(of: ":") else { return s }
+        return String(s[..<s.index(after: colon)]) + "***" + String(s[at...])
     }
 }
 
@@ -69,15 +110,33 @@ final class PostgresSession: @unchecked Sendable {
         var logger = Logger(label: "civicgrid.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
         logger.logLevel = .critical
         self.logger = logger
-        var configuration = PostgresConnection.Configuration(host: url.host, port: url.port, username: url.user,
-                                                             password: url.password, database: url.database, tls: .disable)
-        configuration.options.connectTimeout = .seconds(10)
-        do {
-            connection = try PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.any(),
-                                                        configuration: configuration, id: 1, logger: logger).wait()
-        } catch {
-            throw StoreError("cannot connect to \(url): \(Self.message(error))")
+        var failures: [String] = []
+        for host in url.hosts {
+            var configuration = PostgresConnection.Configuration(host: host.name, port: host.port, username: url.user,
+                                                                 password: url.password, database: url.database, tls: .disable)
+            configuration.options.connectTimeout = .seconds(5)
+            let connection: PostgresConnection
+            do {
+                connection = try PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.any(),
+                                                            configuration: configuration, id: 1, logger: logger).wait()
+            } catch {
+                failures.append("\(host.name):\(host.port): \(Self.message(error))")
+                continue
+            }
+            // With a standby in the list, only the server that takes writes will do.
+            if url.hosts.count > 1 {
+                let standby = try? connection.query(PostgresQuery(unsafeSQL: "SELECT pg_is_in_recovery()"), logger: logger).wait()
+                    .rows.first.map { try $0.decode(Bool.self) }
+                guard standby == false else {
+                    try? (connection.close() as EventLoopFuture<Void>).wait()
+                    failures.append("\(host.name):\(host.port): a standby (read-only)")
+                    continue
+                }
+            }
+            self.connection = connection
+            return
         }
+        throw StoreError("cannot connect to \(url): \(failures.joined(separator: "; "))")
     }
 
     deinit {

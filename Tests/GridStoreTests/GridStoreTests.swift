@@ -147,3 +147,21 @@ struct OutboxClaimTests {
         #expect(later.map(\.id) == Array(2...11))
     }
 }
+
+struct PostgresURLTests {
+    @Test func readsHostsUserPasswordAndDatabase() throws {
+        let one = try PostgresURL("postgres://civic:s%40cret@db.example:6432/city")
+        #expect(one.hosts == [.init(name: "db.example", port: 6432)] && one.user == "civic" && one.password == "s@cret" && one.database == "city")
+        #expect(one.description == "postgres://civic@db.example:6432/city")  // no password in messages
+        let pair = try PostgresURL("postgresql://civic@10.0.0.1,10.0.0.2:5433,[::1]/city?target_session_attrs=read-write")
+        #expect(pair.hosts == [.init(name: "10.0.0.1", port: 5432), .init(name: "10.0.0.2", port: 5433), .init(name: "::1", port: 5432)])
+        #expect(pair.database == "city" && pair.user == "civic" && pair.password == nil)
+    }
+
+    @Test func refusesWhatIsNotOne() {
+        for bad in ["postgres://h", "postgres://h/", "postgres://h:99999/x", "postgres://h:port/x", "postgres://a,,b/x", "/tmp/x.gpkg"] {
+            #expect(throws: StoreError.self, "\(bad)") { try PostgresURL(bad) }
+        }
+        #expect(PostgresURL.redacted("postgres://u:hunter2@h/x") == "postgres://u:***@h/x")
+    }
+}
