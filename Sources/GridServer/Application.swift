@@ -225,7 +225,10 @@ public struct IngestService: Service {
 
     public func run() async throws {
         await withGracefulShutdownHandler {
+            // Positions other servers sharing a PostgreSQL database store, for this one's watchers.
+            let relay = Task { await ingestor.relayOtherServers() }
             await ingestor.run()
+            relay.cancel()
         } onGracefulShutdown: {
             ingestor.close()
         }

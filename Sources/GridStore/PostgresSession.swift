@@ -102,7 +102,7 @@ public struct PostgresURL: Sendable, CustomStringConvertible {
 /// thread pool, the CLI on its main thread).
 final class PostgresSession: @unchecked Sendable {
     let url: PostgresURL
-    private let connection: PostgresConnection
+    let connection: PostgresConnection
     private let logger: Logger
 
     init(_ url: PostgresURL) throws(StoreError) {

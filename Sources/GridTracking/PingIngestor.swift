@@ -35,6 +35,8 @@ public final class PingIngestor: Sendable {
     let settings: IngestSettings
     /// Newly stored plausible fixes, for live views.
     public let live = LiveHub()
+    /// This server among those sharing a database (see `LiveRelay`).
+    let origin = UUID().uuidString
     private let queue = Mutex(Queue())
 
     /// Fixes waiting for the writer (metrics).
@@ -98,6 +100,7 @@ public final class PingIngestor: Sendable {
                 Counter(label: "civicgrid_gps_fixes_committed_total").increment(by: Int64(batch.reduce(0) { $0 + $1.fixes.count }))
                 for (s, o) in zip(batch, outcomes) { s.continuation.resume(returning: o) }
                 live.publish(positions)
+                try? await store.notify(LiveRelay.channel, LiveRelay.messages(positions, origin: origin))
             } catch {
                 for s in batch { s.continuation.resume(throwing: error) }
             }

@@ -2,6 +2,7 @@ import CivicGridModel
 import Foundation
 import GridGeometry
 import GridStore
+import GridTestSupport
 import Testing
 @testable import GridTracking
 
@@ -178,6 +179,32 @@ import Testing
         var got: [DevicePosition] = []
         for await p in stream { got.append(p) }  // the hub finishes when the writer stops
         #expect(got.count == 1 && got[0].gridCode == "G2" && got[0].ping.time == now + 1)
+    }
+
+    /// Two servers over one PostgreSQL database: a fix one stores reaches the other's watchers
+    /// (NOTIFY after the commit); a file has one server and no relay.
+    @Test(.enabled(if: TestDatabase.isPostgres, "servers sharing a PostgreSQL database"))
+    func liveFixesReachTheOtherServersWatchers() async throws {
+        let path = try makeStore().path
+        let (storeA, storeB) = (try GridStore(path: path), try GridStore(path: path))
+        let device = try addDevice(storeA, "p1")
+        let (a, b) = (PingIngestor(store: storeA), PingIngestor(store: storeB))
+        let (_, stream) = b.live.subscribe()
+        let relay = Task { await b.relayOtherServers() }
+        try await Task.sleep(for: .milliseconds(500))  // B listens
+        let writer = Task { await a.run() }
+        _ = try await a.submit([Fix(time: now + 1, lon: 120.7075, lat: 31.305)], device: device)
+        let got = await withTaskGroup(of: DevicePosition?.self) { group in  // at most 30 s
+            group.addTask { var iterator = stream.makeAsyncIterator(); return await iterator.next() }
+            group.addTask { try? await Task.sleep(for: .seconds(30)); return nil }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        #expect(got?.ping.device == "p1" && got?.gridCode == "G2" && got?.ping.time == now + 1 && got?.member == device.member)
+        a.close()
+        await writer.value
+        relay.cancel()
     }
 
     @Test func coverageAndRetention() async throws {
