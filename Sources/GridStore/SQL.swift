@@ -270,8 +270,22 @@ enum SQLRow {
     subscript<T: SQLColumn>(_ i: Int) -> T { Self.convert(value(at: i), "\(i)") }
 
     private static func convert<T: SQLColumn>(_ v: SQLValue, _ column: String) -> T {
-        guard let t = T.decode(v) else { preconditionFailure("column \(column): cannot read \(v) as \(T.self)") }
+        // The message names the storage class, never the value (it may be personal).
+        guard let t = T.decode(v) else { preconditionFailure("column \(column): cannot read \(v.storageClass) as \(T.self)") }
         return t
+    }
+}
+
+extension SQLValue {
+    var storageClass: String {
+        switch self {
+        case .null: "NULL"
+        case .integer: "INTEGER"
+        case .real: "REAL"
+        case .text: "TEXT"
+        case .blob: "BLOB"
+        case .geometry: "GEOMETRY"
+        }
     }
 }
 
