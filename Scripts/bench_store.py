@@ -179,7 +179,7 @@ def start(db, servers):
     if servers == 1:
         return procs, urls[0]
     port = free_port()
-    d = f"{WORK}/nginx"
+    d = os.path.abspath(f"{WORK}/nginx")
     os.makedirs(d, exist_ok=True)
     ups = " ".join(f"server {u[7:]};" for u in urls)
     open(f"{d}/nginx.conf", "w").write(f"""worker_processes 1;
