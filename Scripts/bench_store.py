@@ -56,7 +56,7 @@ def building_points(n=2000):
     return out
 
 
-def tiles(points, z=17):
+def tiles(points, z=16):
     seen = []
     for x, y in points:
         n = 2 ** z
@@ -139,6 +139,15 @@ def ms(v):
     return x / 1000 if m.group(2) == "us" else x * 1000 if m.group(2) == "s" else x
 
 
+def check(url, paths, header=None):
+    """Every path answers 2xx (a benchmark of errors measures nothing)."""
+    for p in paths[:20]:
+        req = urllib.request.Request(url + p, headers=dict([header.split(": ", 1)]) if header else {})
+        with urllib.request.urlopen(req, timeout=30) as r:
+            if not 200 <= r.status < 300:
+                raise SystemExit(f"{p}: HTTP {r.status}")
+
+
 def wrk(url, script, connections=16, header=None):
     args = ["wrk", "-t2", f"-c{connections}", f"-d{SECONDS}s", "--latency", "-s", script]
     if header:
@@ -210,15 +219,19 @@ def run(kind, servers, label):
     boxes = []
     for x, y in random.sample(points, 300):
         boxes.append(f"/collections/buildings/items?bbox={x - 0.002:.5f},{y - 0.002:.5f},{x + 0.002:.5f},{y + 0.002:.5f}&limit=100")
-    statuses = ["", "&status=reported", "&status=dispatched", "&source=phone", "&status=reported,verified,filed"]
+    statuses = ["", "&status=reported", "&status=dispatched", "&source=grid_staff", "&status=reported,verified,filed"]
     results = {}
     try:
         results["GPS batched (100 fixes)"] = wrk(url, lua_gps(tokens, points, 100, "batch"), connections=8)
         results["GPS single (OsmAnd)"] = wrk(url, lua_gps(tokens, points, 0, "single"), connections=32)
-        results["tiles, cold (z17)"] = wrk(url, lua_paths(tiles(points), "tiles"))
+        check(url, tiles(points))
+        check(url, boxes)
+        lists = [f"/api/v1/cases?limit=50{s}" for s in statuses]
+        check(url, lists, f"Authorization: Bearer {centre}")
+        results["tiles, cold (z16)"] = wrk(url, lua_paths(tiles(points), "tiles"))
         results["features (bbox, 100)"] = wrk(url, lua_paths(boxes, "features"))
         results["cases intake"] = wrk(url, lua_cases(centre, points, "cases"), connections=32)
-        results["cases list"] = wrk(url, lua_paths([f"/api/v1/cases?limit=50{s}" for s in statuses], "caselist"), header=f"Authorization: Bearer {centre}")
+        results["cases list"] = wrk(url, lua_paths(lists, "caselist"), header=f"Authorization: Bearer {centre}")
     finally:
         for p in procs:
             p.terminate()

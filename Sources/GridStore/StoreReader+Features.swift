@@ -212,8 +212,13 @@ extension StoreReader {
         let boxes = query.boxes
         if !boxes.isEmpty, let rtree = s.rtree {
             from += " JOIN \(rtree.table) rt ON rt.id = \(rtree.key)"
-            conditions.append("(" + boxes.map { _ in "(rt.minx <= ? AND rt.maxx >= ? AND rt.miny <= ? AND rt.maxy >= ?)" }.joined(separator: " OR ") + ")")
-            for b in boxes { args += [b.maxX, b.minX, b.maxY, b.minY] }
+            // On PostgreSQL the R-tree is a view over the table: the geometry's GiST index finds the candidates.
+            let gist = db.isPostgres ? s.geometry.map { "\($0) && ST_MakeEnvelope(?, ?, ?, ?, 4326) AND " } : nil
+            conditions.append("(" + boxes.map { _ in "(\(gist ?? "")rt.minx <= ? AND rt.maxx >= ? AND rt.miny <= ? AND rt.maxy >= ?)" }.joined(separator: " OR ") + ")")
+            for b in boxes {
+                if gist != nil { args += [b.minX, b.minY, b.maxX, b.maxY] }
+                args += [b.maxX, b.minX, b.maxY, b.minY]
+            }
         } else if !boxes.isEmpty, let point = s.point {
             conditions.append("(" + boxes.map { _ in "(\(point.x) BETWEEN ? AND ? AND \(point.y) BETWEEN ? AND ?)" }.joined(separator: " OR ") + ")")
             for b in boxes { args += [b.minX, b.maxX, b.minY, b.maxY] }
