@@ -27,6 +27,7 @@ public struct PersonalKey: Sendable {
         guard create else { throw PeopleError("no key file \(path): the ID numbers cannot be read without it") }
         let key = SymmetricKey(size: .bits256)
         let data = key.withUnsafeBytes { Data($0) }
+        try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         guard FileManager.default.createFile(atPath: path, contents: data, attributes: [.posixPermissions: 0o600]) else {
             throw PeopleError("cannot write the key file \(path)")
         }

@@ -81,7 +81,6 @@ public final class GridStore: Sendable {
         guard PostgresURL.isPostgres(database), let url = try? PostgresURL(database) else { return database }
         let home = ProcessInfo.processInfo.environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? FileManager.default.currentDirectoryPath
         let directory = home + "/.civicgrid"
-        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let name = "\(url.host)_\(url.port)_\(url.database)".map { $0.isLetter || $0.isNumber || $0 == "." || $0 == "_" || $0 == "-" ? $0 : "_" }
         return directory + "/" + String(name)
     }

@@ -565,10 +565,4 @@ enum PostgresSchema {
         "notices": "id", "people": "id", "access_log": "id", "facilities": "fid", "organisations": "fid",
         "field_updates": "id",
     ]
-
-    /// The geometry columns (table → column) and their PostGIS types.
-    static let geometryColumns: [String: String] = [
-        "regions": "geom", "buildings": "geom", "roads": "geom", "grids": "geom",
-        "cases": "geom", "facilities": "geom", "organisations": "geom",
-    ]
 }

@@ -265,7 +265,8 @@ extension StoreWriter {
         return id
     }
 
-    /// Claims the events due now for one delivery round (`StoreReader.dueEvents`'s choice):
+    /// Claims the events due now for one delivery round — undelivered, due, oldest first, for
+    /// each case only its oldest undelivered one (a case's events arrive in order) —:
     /// their next attempt moves to `until`, so that no other server takes them meanwhile. On
     /// PostgreSQL the rows are locked and rows another server is claiming are skipped
     /// (`FOR UPDATE SKIP LOCKED`; run it through `GridStore.claim`).
@@ -295,17 +296,6 @@ extension StoreReader {
     public func webhook(department: String) throws -> Webhook? {
         try SQLRow.fetchOne(try db.cachedStatement(sql: "SELECT department, url, secret FROM webhooks WHERE department = ?"), arguments: [department])
             .map { Webhook(department: $0[0], url: $0[1], secret: $0[2]) }
-    }
-
-    /// Undelivered events due for an attempt, oldest first; for each case only its oldest
-    /// undelivered event, so that a case's events arrive in order.
-    public func dueEvents(at now: Date, limit: Int = 100) throws -> [OutboxEvent] {
-        try SQLRow.fetchAll(try db.cachedStatement(sql: """
-            SELECT o.id, o.department, o.case_number, o.body, o.attempts FROM outbox o
-            WHERE o.delivered_at IS NULL AND o.next_attempt_at <= ?
-              AND o.id = (SELECT min(id) FROM outbox p WHERE p.case_number = o.case_number AND p.department = o.department AND p.delivered_at IS NULL)
-            ORDER BY o.id LIMIT ?
-            """), arguments: [StoreTime.text(now), limit]).map { OutboxEvent(id: $0[0], department: $0[1], caseNumber: $0[2], body: $0[3], attempts: $0[4]) }
     }
 
     /// Events not yet delivered.

@@ -52,14 +52,7 @@ struct GPSEndToEndTests {
 
         // The live stream, read by curl while pings arrive: the pings go once its snapshot is
         // in (the server subscribes before it reads the snapshot, so nothing falls between).
-        let curl = Process()
-        curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        curl.arguments = ["-sN", "--max-time", "600", "\(base)/api/v1/live/stream?access_token=\(apiToken)"]
-        let curlOut = Pipe()
-        curl.standardOutput = curlOut
-        let stream = Collected(curlOut)
-        try curl.run()
-        _ = await stream.wait(seconds: 60) { $0.contains("event: snapshot") }
+        let (curl, stream) = try await liveStream("\(base)/api/v1/live/stream?access_token=\(apiToken)")
 
         let now = Int(Date().timeIntervalSince1970)
         let form = "id=phone-1&lat=\(lat)&lon=\(lon)&timestamp=\(now - 1)&token=\(token)"
@@ -125,6 +118,20 @@ struct GPSEndToEndTests {
 }
 
 /// What a process writes to a pipe, collected as it comes.
+/// The live stream at `url` read by curl, once its snapshot is in (a position sent after
+/// that reaches it: the server subscribes before it reads the snapshot).
+func liveStream(_ url: String, seconds: Int = 600) async throws -> (Process, Collected) {
+    let curl = Process()
+    curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+    curl.arguments = ["-sN", "--max-time", "\(seconds)", url]
+    let out = Pipe()
+    curl.standardOutput = out
+    let stream = Collected(out)
+    try curl.run()
+    _ = await stream.wait(seconds: 60) { $0.contains("event: snapshot") }
+    return (curl, stream)
+}
+
 final class Collected: @unchecked Sendable {
     private let lock = NSLock()
     private var data = Data()

@@ -28,15 +28,8 @@ struct SeveralServersEndToEndTests {
         defer { nginx.terminate() }
 
         // The command centre watches through the third server.
-        let curl = Process()
-        curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        curl.arguments = ["-sN", "--max-time", "120", "\(servers[2].1)/api/v1/live/stream?access_token=\(apiToken)"]
-        let curlOut = Pipe()
-        curl.standardOutput = curlOut
-        let stream = Collected(curlOut)
-        try curl.run()
+        let (curl, stream) = try await liveStream("\(servers[2].1)/api/v1/live/stream?access_token=\(apiToken)", seconds: 120)
         defer { curl.terminate() }
-        _ = await stream.wait(seconds: 60) { $0.contains("event: snapshot") }
 
         // Twelve fixes through the balancer (each server takes some), each sent twice as a
         // phone retries: every one stored once.
