@@ -135,16 +135,24 @@ public struct DevicePosition: Hashable, Sendable {
     }
 }
 
-/// What the store knows of a device's fixes: the time of its latest, its latest plausible
-/// one, and the kind of its latest geofence event.
-public struct DeviceHistory: Hashable, Sendable {
-    /// The newest unflagged fix: the device's state. A flagged fix (dated in the future, a
-    /// jump) never is, so one bad fix cannot silence the fixes after it.
-    public var latestPlausible: Ping?
-    public var lastEvent: GeofenceEvent.Kind?
+/// What a device's next fixes are judged from: its latest plausible fix (a flagged one —
+/// dated in the future, a jump — never is, so one bad fix cannot silence the fixes after it),
+/// the grid that fix fell in, and its geofence. Kept in the store and written in the same
+/// transaction as the fixes, so that every server sharing a database judges alike.
+public struct DeviceState: Hashable, Sendable {
+    public struct Position: Hashable, Sendable {
+        public var time: Double
+        public var lon: Double
+        public var lat: Double
 
-    public init(latestPlausible: Ping?, lastEvent: GeofenceEvent.Kind?) {
-        self.latestPlausible = latestPlausible
-        self.lastEvent = lastEvent
+        public init(time: Double, lon: Double, lat: Double) { (self.time, self.lon, self.lat) = (time, lon, lat) }
+    }
+
+    public var plausible: Position?
+    public var grid: Int64?
+    public var fence: Geofence
+
+    public init(plausible: Position? = nil, grid: Int64? = nil, fence: Geofence = Geofence()) {
+        (self.plausible, self.grid, self.fence) = (plausible, grid, fence)
     }
 }

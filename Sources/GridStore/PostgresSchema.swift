@@ -527,6 +527,32 @@ enum PostgresSchema {
                 );
                 CREATE INDEX field_updates_status ON field_updates(status, community);
                 """),
+            ("v22 device states and request keys", """
+                CREATE TABLE device_states (
+                  device \(T) PRIMARY KEY \(R("devices(id)")),
+                  time double precision,
+                  lon double precision,
+                  lat double precision,
+                  grid bigint,
+                  inside bigint CHECK (inside IN (0, 1)),
+                  last_grid \(T),
+                  pending_inside bigint CHECK (pending_inside IN (0, 1)),
+                  pending_since double precision,
+                  pending_grid \(T),
+                  pending_lon double precision,
+                  pending_lat double precision
+                );
+                \(Schema.fillDeviceStates)
+                CREATE TABLE request_keys (
+                  scope \(T) NOT NULL,
+                  key \(T) NOT NULL,
+                  fingerprint \(T) NOT NULL,
+                  case_fid bigint NOT NULL \(R("cases(fid)")),
+                  created_at \(T) NOT NULL,
+                  PRIMARY KEY (scope, key)
+                );
+                CREATE INDEX request_keys_created ON request_keys(created_at);
+                """),
         ]
     }()
 

@@ -38,6 +38,7 @@ enum Schema {
         m.registerMigration("v19 organisations and building heights", migrate: organisations)
         m.registerMigration("v20 people by name", migrate: { db in try db.execute(sql: "CREATE INDEX people_name ON people(name)") })
         m.registerMigration("v21 field updates", migrate: fieldUpdates)
+        m.registerMigration("v22 device states and request keys", migrate: { db in try db.execute(sql: deviceStatesAndRequestKeys) })
         return m
     }
 
@@ -650,6 +651,45 @@ enum Schema {
             CREATE INDEX field_updates_status ON field_updates(status, community);
             """)
     }
+
+    /// What the ingest judges a device's next fixes from (its latest plausible fix, that fix's
+    /// grid, its geofence: confirmed side, last grid, the crossing being dwelt on), written with
+    /// the fixes, filled here from the pings and events; and the keys clients send with a case
+    /// report (`Idempotency-Key`) so that a retry files nothing twice.
+    static let deviceStatesAndRequestKeys = """
+        CREATE TABLE device_states (
+          device TEXT PRIMARY KEY REFERENCES devices(id),
+          time REAL,
+          lon REAL,
+          lat REAL,
+          grid INTEGER,
+          inside INTEGER CHECK (inside IN (0, 1)),
+          last_grid TEXT,
+          pending_inside INTEGER CHECK (pending_inside IN (0, 1)),
+          pending_since REAL,
+          pending_grid TEXT,
+          pending_lon REAL,
+          pending_lat REAL
+        );
+        \(fillDeviceStates)
+        CREATE TABLE request_keys (
+          scope TEXT NOT NULL,
+          key TEXT NOT NULL,
+          fingerprint TEXT NOT NULL,
+          case_fid INTEGER NOT NULL REFERENCES cases(fid),
+          created_at TEXT NOT NULL,
+          PRIMARY KEY (scope, key)
+        );
+        CREATE INDEX request_keys_created ON request_keys(created_at);
+        """
+
+    /// Each device's state from its stored pings and events (both stores).
+    static let fillDeviceStates = """
+        INSERT INTO device_states (device, time, lon, lat, grid, inside)
+          SELECT d.id, p.time, p.lon, p.lat, p.grid,
+                 (SELECT CASE e.kind WHEN 'returned' THEN 1 ELSE 0 END FROM events e WHERE e.device = d.id ORDER BY e.time DESC, e.id DESC LIMIT 1)
+          FROM devices d LEFT JOIN pings p ON p.id = (SELECT q.id FROM pings q WHERE q.device = d.id AND q.flags = 0 ORDER BY q.time DESC LIMIT 1);
+        """
 
     static func outbox(_ db: Database) throws {
         try db.execute(sql: """

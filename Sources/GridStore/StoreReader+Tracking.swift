@@ -66,15 +66,27 @@ extension StoreReader {
             """).map { DevicePosition(ping: Self.ping($0), gridCode: $0["grid_code"], member: $0["member"]) }
     }
 
-    /// Where each device's history stands (for the filter and geofence of new fixes).
-    public func histories(devices: [String]) throws -> [String: DeviceHistory] {
-        var out: [String: DeviceHistory] = [:]
-        for id in devices {
-            let plausible = try SQLRow.fetchOne(db, sql: """
-                SELECT \(Self.pingColumns) FROM pings WHERE device = ? AND flags = 0 ORDER BY time DESC LIMIT 1
-                """, arguments: [id]).map(Self.ping)
-            let kind = try String.fetchOne(db, sql: "SELECT kind FROM events WHERE device = ? ORDER BY time DESC, id DESC LIMIT 1", arguments: [id])
-            out[id] = DeviceHistory(latestPlausible: plausible, lastEvent: kind.flatMap(GeofenceEvent.Kind.init))
+    /// The stored states of these devices (those without one are left out).
+    public func deviceStates(_ devices: [String]) throws -> [String: DeviceState] {
+        var out: [String: DeviceState] = [:]
+        let ids = Array(Set(devices))
+        for start in stride(from: 0, to: ids.count, by: 500) {
+            let chunk = Array(ids[start..<min(ids.count, start + 500)])
+            for row in try SQLRow.fetchAll(db, sql: """
+                SELECT device, time, lon, lat, grid, inside, last_grid, pending_inside, pending_since, pending_grid, pending_lon, pending_lat
+                FROM device_states WHERE device IN (\(chunk.map { _ in "?" }.joined(separator: ", ")))
+                """, arguments: SQLArguments(chunk)) {
+                var s = DeviceState(grid: row["grid"])
+                if let time: Double = row["time"], let lon: Double = row["lon"], let lat: Double = row["lat"] {
+                    s.plausible = DeviceState.Position(time: time, lon: lon, lat: lat)
+                }
+                s.fence = Geofence(inside: (row["inside"] as Int64?).map { $0 == 1 }, lastGrid: row["last_grid"])
+                if let inside: Int64 = row["pending_inside"], let since: Double = row["pending_since"],
+                   let lon: Double = row["pending_lon"], let lat: Double = row["pending_lat"] {
+                    s.fence.pending = Geofence.Crossing(inside: inside == 1, since: since, grid: row["pending_grid"], lon: lon, lat: lat)
+                }
+                out[row["device"]] = s
+            }
         }
         return out
     }

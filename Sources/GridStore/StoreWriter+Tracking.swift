@@ -88,6 +88,19 @@ extension StoreWriter {
         }
     }
 
+    /// Stores devices' states (replacing what was stored).
+    public func save(_ states: [String: DeviceState]) throws {
+        let columns = ["device", "time", "lon", "lat", "grid", "inside", "last_grid", "pending_inside", "pending_since", "pending_grid",
+                       "pending_lon", "pending_lat"]
+        let rows: [[any SQLArgument]] = states.sorted { $0.key < $1.key }.map { id, s in
+            let p = s.fence.pending
+            return [id, s.plausible?.time, s.plausible?.lon, s.plausible?.lat, s.grid, s.fence.inside.map { $0 ? 1 : 0 }, s.fence.lastGrid,
+                    p.map { $0.inside ? 1 : 0 }, p?.since, p?.grid, p?.lon, p?.lat]
+        }
+        let updates = columns.dropFirst().map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
+        try db.insertRows("device_states", columns: columns, rows: rows, suffix: "ON CONFLICT (device) DO UPDATE SET \(updates)")
+    }
+
     /// Deletes up to `limit` pings with a fix time before `time`, oldest first; how many.
     public func prunePings(before time: Double, limit: Int) throws -> Int {
         try db.execute(sql: """

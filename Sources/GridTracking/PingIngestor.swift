@@ -139,20 +139,24 @@ public final class PingIngestor: Sendable {
     }
 }
 
-/// The writer's state: the grid index and, per device, its latest plausible fix and its
-/// geofence.
+/// The writer's grid index. Devices' states are read and written in the store, in the
+/// transaction that stores their fixes: servers sharing a database take turns at that
+/// transaction, so each judges a fix from what every server stored before it.
 struct IngestEngine {
     let settings: IngestSettings
     var assigner: GridAssigner?
     var version: Int64 = -1
-    var devices: [String: DeviceState] = [:]
+    /// Each device's last grid (a position in the assigner's list), tried first for its next
+    /// fix: only a hint, checked before it is used.
+    var hints: [String: Int] = [:]
 
-    /// A device's state is made of its plausible fixes only: a flagged one (future, jump,
-    /// null island, inaccurate) is stored but never becomes the position others are judged from.
-    struct DeviceState {
-        var plausible: (time: Double, lon: Double, lat: Double)?
+    /// A fix in WGS 84 with the grid and community it falls in.
+    struct Placed: Sendable {
+        var fix: Fix
         var grid: Int64?
-        var fence = Geofence()
+        var code: String?
+        var community: String?
+        var attributes: String?
     }
 
     init(settings: IngestSettings) { self.settings = settings }
@@ -163,83 +167,77 @@ struct IngestEngine {
             let areas = try await store.asyncRead { try GridAssigner.areas($0) }
             assigner = try GridAssigner(grids: areas.grids, communities: areas.communities)
             self.version = version
+            hints = [:]
         }
-        let assigner = assigner!
-        let unseen = Set(batch.map(\.device.id)).subtracting(devices.keys)
-        if !unseen.isEmpty {
-            for (id, h) in try await store.asyncRead({ try $0.histories(devices: Array(unseen)) }) {
-                var s = DeviceState()
-                if let p = h.latestPlausible {
-                    s.plausible = (p.time, p.lon, p.lat)
-                    s.grid = p.grid
+        guard let assigner else { return ([], []) }
+        var submissions: [(Device, [Placed])] = []
+        for s in batch {
+            var placed: [Placed] = []
+            for f in s.fixes {
+                var fix = f
+                if s.device.crs == .gcj02 {
+                    fix.attributes["gcj02_lon"] = String(f.lon)
+                    fix.attributes["gcj02_lat"] = String(f.lat)
+                    (fix.lon, fix.lat) = GCJ02.toWGS84(lon: f.lon, lat: f.lat)
                 }
-                if let e = h.lastEvent { s.fence = Geofence(inside: e == .returned) }
-                devices[id] = s
+                let a = try assigner.assign(lon: fix.lon, lat: fix.lat, hint: hints[s.device.id])
+                if let i = a.index { hints[s.device.id] = i }
+                placed.append(Placed(fix: fix, grid: a.grid, code: a.code, community: a.community, attributes: Self.json(fix.attributes)))
             }
+            submissions.append((s.device, placed))
         }
-
-        let before = devices
-        do {
-            return try await judgeAndWrite(batch, assigner: assigner, store: store, now: now)
-        } catch {
-            devices = before  // nothing was written: forget what this batch taught
-            throw error
+        let settings = self.settings
+        return try await store.asyncWrite { [submissions] w in
+            var states = try w.reader.deviceStates(submissions.map(\.0.id))
+            let judged = Self.judge(submissions, states: &states, settings: settings, now: now)
+            let inserted = try w.insert(judged.rows)
+            try w.insert(judged.events)
+            try w.save(states)
+            var outcomes: [[IngestOutcome]] = []
+            var i = 0
+            for (_, fixes) in submissions {
+                outcomes.append(fixes.map { _ in
+                    defer { i += 1 }
+                    return inserted[i] ? .stored(FixFlags(rawValue: judged.rows[i].flags)) : .duplicate
+                })
+            }
+            return (outcomes, judged.positions)
         }
     }
 
-    private mutating func judgeAndWrite(_ batch: [PingIngestor.Submission], assigner: GridAssigner, store: GridStore,
-                                        now: Double) async throws -> ([[IngestOutcome]], [DevicePosition]) {
+    /// Each fix judged (flags) and run through its device's geofence, in order; `states` follow.
+    static func judge(_ submissions: [(Device, [Placed])], states: inout [String: DeviceState], settings: IngestSettings,
+                      now: Double) -> (rows: [Ping], events: [GeofenceEvent], positions: [DevicePosition]) {
         var rows: [Ping] = []
         var events: [GeofenceEvent] = []
         var positions: [String: DevicePosition] = [:]
-        for s in batch {
-            let device = s.device
-            var state = devices[device.id] ?? DeviceState()
-            for f in s.fixes {
-                var (lon, lat) = (f.lon, f.lat)
-                var attributes = f.attributes
-                if device.crs == .gcj02 {
-                    attributes["gcj02_lon"] = String(lon)
-                    attributes["gcj02_lat"] = String(lat)
-                    (lon, lat) = GCJ02.toWGS84(lon: lon, lat: lat)
-                }
+        for (device, fixes) in submissions {
+            var state = states[device.id] ?? DeviceState()
+            for p in fixes {
+                let f = p.fix
                 let time = f.time ?? now
                 let newer = time > (state.plausible?.time ?? -.infinity)
-                let flags = settings.filter.flags(lon: lon, lat: lat, time: time, accuracy: f.accuracy, previous: state.plausible, now: now)
-                let a = try assigner.assign(lon: lon, lat: lat, hint: assigner.index(ofGrid: state.grid))
-                let ping = Ping(device: device.id, time: time, lon: lon, lat: lat, accuracy: f.accuracy, speed: f.speed, heading: f.heading,
-                                altitude: f.altitude, battery: f.battery, receivedAt: now, grid: a.grid, community: a.community,
-                                flags: flags.rawValue, attributes: Self.json(attributes))
+                let previous = state.plausible.map { (time: $0.time, lon: $0.lon, lat: $0.lat) }
+                let flags = settings.filter.flags(lon: f.lon, lat: f.lat, time: time, accuracy: f.accuracy, previous: previous, now: now)
+                let ping = Ping(device: device.id, time: time, lon: f.lon, lat: f.lat, accuracy: f.accuracy, speed: f.speed, heading: f.heading,
+                                altitude: f.altitude, battery: f.battery, receivedAt: now, grid: p.grid, community: p.community,
+                                flags: flags.rawValue, attributes: p.attributes)
                 rows.append(ping)
                 guard newer, flags.isEmpty else { continue }
-                state.plausible = (time, lon, lat)
-                state.grid = a.grid
-                positions[device.id] = DevicePosition(ping: ping, gridCode: a.code, member: device.member)
+                state.plausible = DeviceState.Position(time: time, lon: f.lon, lat: f.lat)
+                state.grid = p.grid
+                positions[device.id] = DevicePosition(ping: ping, gridCode: p.code, member: device.member)
                 if !device.grids.isEmpty {
-                    let inside = a.code.map(device.grids.contains) ?? false
-                    if let e = state.fence.update(inside: inside, grid: a.code, time: time, lon: lon, lat: lat, dwell: settings.dwell) {
+                    let inside = p.code.map(device.grids.contains) ?? false
+                    if let e = state.fence.update(inside: inside, grid: p.code, time: time, lon: f.lon, lat: f.lat, dwell: settings.dwell) {
                         events.append(GeofenceEvent(device: device.id, member: device.member, kind: e.kind, time: e.time, confirmedAt: time,
                                                     grid: e.grid, lon: e.lon, lat: e.lat))
                     }
                 }
             }
-            devices[device.id] = state
+            states[device.id] = state
         }
-
-        let inserted = try await store.asyncWrite { [rows, events] w in
-            let r = try w.insert(rows)
-            try w.insert(events)
-            return r
-        }
-        var outcomes: [[IngestOutcome]] = []
-        var i = 0
-        for s in batch {
-            outcomes.append(s.fixes.map { _ in
-                defer { i += 1 }
-                return inserted[i] ? .stored(FixFlags(rawValue: rows[i].flags)) : .duplicate
-            })
-        }
-        return (outcomes, positions.values.sorted { $0.ping.device < $1.ping.device })
+        return (rows, events, positions.values.sorted { $0.ping.device < $1.ping.device })
     }
 
     static func json(_ attributes: [String: String]) -> String? {

@@ -165,6 +165,30 @@ import Testing
         #expect(events.map(\.kind) == [.returned, .left] && events[0].time == t0 + 300 && events[0].confirmedAt == t0 + 420)
     }
 
+    /// Two servers over one database take a device's fixes in turn (a balancer without sticky
+    /// sessions): the crossing begun on one is confirmed on the other, once, at the same times
+    /// as one server would; a jump is judged from the other server's last fix.
+    @Test func serversTakingTurnsJudgeAsOne() async throws {
+        let store = try makeStore()
+        let other = try GridStore(path: store.path)
+        let device = try addDevice(store, "p1", grids: ["G1"])
+        let t0 = now - 1000
+        let walk = [(0.0, 120.7025), (60, 120.707), (120, 120.707), (180, 120.707), (240, 120.708), (300, 120.703), (420, 120.703), (480, 120.703)]
+        var settings = IngestSettings()
+        settings.dwell = 120
+        let a = PingIngestor(store: store, settings: settings), b = PingIngestor(store: other, settings: settings)
+        let writers = [Task { await a.run() }, Task { await b.run() }]
+        for (i, (dt, lon)) in walk.enumerated() {
+            #expect(try await (i % 2 == 0 ? a : b).submit([Fix(time: t0 + dt, lon: lon, lat: 31.305)], device: device) == [.stored([])])
+        }
+        #expect(try await a.submit([Fix(time: t0 + 481, lon: 121.5, lat: 31.305)], device: device) == [.stored(.jump)])
+        a.close(); b.close()
+        for w in writers { await w.value }
+        let events = try store.read { try $0.events() }
+        #expect(events.map(\.kind) == [.returned, .left])
+        #expect(events.map(\.time) == [t0 + 300, t0 + 60] && events.map(\.confirmedAt) == [t0 + 420, t0 + 180])
+    }
+
     @Test func liveHubGetsNewPlausibleFixes() async throws {
         let store = try makeStore()
         let device = try addDevice(store, "p1")

@@ -1,6 +1,4 @@
-import CivicGridModel
 import Foundation
-import GridStore
 
 /// Whether a member's device is inside the grids assigned to the member, with a dwell time
 /// against GPS jitter: a crossing counts once the device has stayed on the new side for
@@ -10,17 +8,24 @@ public struct Geofence: Sendable, Hashable {
     public var inside: Bool?
     /// The last grid of the member's the device was confirmed in.
     public var lastGrid: String?
-    var pending: Crossing?
+    /// A crossing not yet confirmed: the side it goes to and its first fix there.
+    public var pending: Crossing?
 
-    struct Crossing: Sendable, Hashable {
-        var inside: Bool
-        var since: Double
-        var grid: String?
-        var lon: Double
-        var lat: Double
+    public struct Crossing: Sendable, Hashable {
+        public var inside: Bool
+        public var since: Double
+        public var grid: String?
+        public var lon: Double
+        public var lat: Double
+
+        public init(inside: Bool, since: Double, grid: String?, lon: Double, lat: Double) {
+            (self.inside, self.since, self.grid, self.lon, self.lat) = (inside, since, grid, lon, lat)
+        }
     }
 
-    public init(inside: Bool? = nil) { self.inside = inside }
+    public init(inside: Bool? = nil, lastGrid: String? = nil, pending: Crossing? = nil) {
+        (self.inside, self.lastGrid, self.pending) = (inside, lastGrid, pending)
+    }
 
     /// Takes a plausible fix, in time order; returns a confirmed crossing, if this fix
     /// confirms one: `.left` or `.returned`, at the time of its first fix on the new side.
