@@ -122,6 +122,7 @@ let package = Package(
             "GridServer", "GridTiles", "GridStore", "GridGeometry", "GridTracking",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
         .testTarget(name: "civicgridTests", dependencies: ["GridTestSupport", "civicgrid", "CivicGridModel", "GridGeometry", "GridStore"]),
     ],

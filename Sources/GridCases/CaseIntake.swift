@@ -1,4 +1,5 @@
 import CivicGridModel
+import Crypto
 import Foundation
 import GridStore
 import Synchronization
@@ -7,17 +8,44 @@ import Synchronization
 /// becomes it and files everything queued in one transaction (synced to disk), each report in
 /// a savepoint of its own so that one refused leaves the others filed, then answers them all.
 /// An answer means the case is on disk, and many reports at once cost one commit.
+///
+/// A report may come with a client's key (`RequestKey`): the key is recorded with the case, in
+/// the same savepoint, so a client that lost the answer and sends the report again gets the
+/// case filed the first time — from any server sharing the store — instead of a second case.
 public final class CaseIntake: Sendable {
     let store: GridStore
     let now: @Sendable () -> Date
     private let queue = Mutex(Queue())
     /// Reports filed in one transaction at most.
     static let batch = 256
+    /// How long a key is remembered (a day, as clients retry within minutes).
+    static let keyLifetime: TimeInterval = 86_400
+
+    /// A client's key for one report (an `Idempotency-Key` header), scoped to whoever sent it,
+    /// with a digest of what was sent.
+    public struct RequestKey: Sendable, Hashable {
+        public var scope: String
+        public var key: String
+        public var fingerprint: String
+
+        public init(scope: String, key: String, body: Data) {
+            self.scope = scope
+            self.key = key
+            fingerprint = SHA256.hash(data: body).map { String(format: "%02x", $0) }.joined()
+        }
+    }
+
+    /// A report's outcome: the case, and whether it was filed before under the same key.
+    public struct Filed: Sendable {
+        public var record: CaseRecord
+        public var replayed: Bool
+    }
 
     struct Item: Sendable {
         var report: CaseReport
         var account: Account?
-        var continuation: CheckedContinuation<CaseRecord, any Error>
+        var key: RequestKey?
+        var continuation: CheckedContinuation<Filed, any Error>
     }
 
     struct Queue {
@@ -30,13 +58,14 @@ public final class CaseIntake: Sendable {
         self.now = now
     }
 
-    /// `CaseDesk.report`, answered once the case is on disk.
-    public func report(_ r: CaseReport, by account: Account?) async throws(CaseError) -> CaseRecord {
+    /// `CaseDesk.report`, answered once the case is on disk. With a key already used for the
+    /// same report, the case filed then; for another report, refused (`.conflict`).
+    public func report(_ r: CaseReport, by account: Account?, key: RequestKey? = nil) async throws(CaseError) -> Filed {
         let r = try CaseDesk.validated(r)
         do {
             return try await withCheckedThrowingContinuation { c in
                 let lead = queue.withLock { q in
-                    q.pending.append(Item(report: r, account: account, continuation: c))
+                    q.pending.append(Item(report: r, account: account, key: key, continuation: c))
                     defer { q.writing = true }
                     return !q.writing
                 }
@@ -59,13 +88,14 @@ public final class CaseIntake: Sendable {
                 return taken
             }
             if items.isEmpty { return }
-            let reports = items.map { ($0.report, $0.account) }
+            let reports = items.map { ($0.report, $0.account, $0.key) }
             let now = self.now
             do {
                 let results = try await store.asyncWrite { w in
-                    reports.map { report, account -> Result<CaseRecord, CaseError> in
+                    try w.expireRequestKeys(before: now().addingTimeInterval(-Self.keyLifetime))
+                    return reports.map { report, account, key -> Result<Filed, CaseError> in
                         do {
-                            return .success(try w.savepoint { try CaseDesk.intake(report, by: account, at: now(), in: w) })
+                            return .success(try w.savepoint { try Self.file(report, by: account, key: key, at: now(), in: w) })
                         } catch let e as CaseError {
                             return .failure(e)
                         } catch {
@@ -78,5 +108,21 @@ public final class CaseIntake: Sendable {
                 for item in items { item.continuation.resume(throwing: CaseError(.store, "\(error)")) }
             }
         }
+    }
+
+    /// Files a report, or finds the case its key filed before.
+    static func file(_ report: CaseReport, by account: Account?, key: RequestKey?, at: Date, in w: StoreWriter) throws -> Filed {
+        if let key, let earlier = try w.reader.requestKey(scope: key.scope, key: key.key) {
+            guard earlier.fingerprint == key.fingerprint else {
+                throw CaseError(.conflict, "Idempotency-Key \(key.key) was used for another report (case \(earlier.number)); a new report needs a new key")
+            }
+            guard let record = try w.reader.case(number: earlier.number) else { throw CaseError(.store, "case \(earlier.number) is gone") }
+            return Filed(record: record, replayed: true)
+        }
+        let record = try CaseDesk.intake(report, by: account, at: at, in: w)
+        if let key, let fid = record.id {
+            try w.saveRequestKey(scope: key.scope, key: key.key, fingerprint: key.fingerprint, case: fid, at: at)
+        }
+        return Filed(record: record, replayed: false)
     }
 }

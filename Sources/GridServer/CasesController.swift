@@ -3,6 +3,7 @@ import Foundation
 import GridCases
 import GridGeometry
 import GridStore
+import HTTPTypes
 import Hummingbird
 
 /// Cases over HTTP:
@@ -40,6 +41,7 @@ struct CasesController {
 
     func report(_ request: Request, _ context: CivicContext) async throws -> JSONAnswer<JSONValue> {
         let account = try access.require(context, Self.reporters, to: "report cases")
+        let key = try Self.idempotencyKey(request)
         let (body, form) = try await Self.body(request, part: "report")
         guard case .object(var o)? = try? JSONDecoder().decode(JSONValue.self, from: body) else {
             throw Problem.badRequest(#"the body (or its part "report") must be a JSON object: {"category":"0101","description":"…","lon":120.7,"lat":31.3}"#)
@@ -58,18 +60,38 @@ struct CasesController {
             throw Self.problem(error)
         }
         report.photos = try await savePhotos(form)
-        let record: CaseRecord
+        let filed: CaseIntake.Filed
         do {
-            record = try await intake.report(report, by: account)
+            filed = try await intake.report(report, by: account, key: key.map { CaseIntake.RequestKey(scope: "account \(account.id)", key: $0, body: body) })
         } catch {
             throw Self.problem(error)
         }
+        let record = filed.record
         let duplicates = try await run { [store] in try CaseDesk(store: store).duplicates(of: record.number) }
         var response = document(record, history: [], photos: report.photos, account: account,
                                     extra: ["possible_duplicates": .array(duplicates.map { ["number": .string($0.number), "metres": .number(($0.metres * 10).rounded() / 10)] })])
         response.status = .created
         response.headers[.location] = "/api/v1/cases/\(record.number)"
+        if filed.replayed, let name = Self.replayed { response.headers[name] = "true" }
         return response
+    }
+
+    static let idempotencyKeyHeader = HTTPField.Name("Idempotency-Key")
+    static let replayed = HTTPField.Name("Idempotent-Replayed")
+
+    /// The client's key for a report (`Idempotency-Key`, bare or as a quoted string): 1 to 255
+    /// visible ASCII characters. The same key with the same body files one case, whichever
+    /// server the retries reach.
+    static func idempotencyKey(_ request: Request) throws -> String? {
+        guard let name = idempotencyKeyHeader else { return nil }
+        let values = request.headers[values: name]
+        guard var key = values.first else { return nil }
+        guard values.count == 1 else { throw Problem.badRequest("Idempotency-Key: one key, not \(values.count)") }
+        if key.count >= 2, key.hasPrefix("\""), key.hasSuffix("\"") { key = String(key.dropFirst().dropLast()) }
+        guard (1...255).contains(key.utf8.count), key.utf8.allSatisfy({ (0x21...0x7E).contains($0) && $0 != UInt8(ascii: "\"") }) else {
+            throw Problem.badRequest("Idempotency-Key: 1 to 255 visible ASCII characters (a UUID, say)")
+        }
+        return key
     }
 
     /// The list's filters from the query (see `list`), within the account's scope; nil when

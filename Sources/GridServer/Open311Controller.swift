@@ -170,7 +170,7 @@ struct Open311Controller {
                                 source: .open311, reporter: Reporter(name: reporter.isEmpty ? nil : reporter, phone: value("phone")), token: token)
         let record: CaseRecord
         do {
-            record = try await intake.report(report, by: nil)
+            record = try await intake.report(report, by: nil).record
         } catch let e {
             return Self.error(e.kind == .store ? 500 : 400, e.message, format)
         }

@@ -143,8 +143,8 @@ enum OpenAPI {
 
     static func operation(_ summary: String, _ description: String, tag: String, params: [JSONValue], ok: JSONValue, okStatus: String = "200",
                           body: JSONValue? = nil, badRequest: Bool = false, notFound: Bool = false, noContent: Bool = false,
-                          device: Bool = false, account: Bool = false, edit: Bool = false) -> JSONValue {
-        var responses: [String: JSONValue] = [okStatus: ok, "default": problem("Unexpected error")]
+                          device: Bool = false, account: Bool = false, edit: Bool = false, more: [String: JSONValue] = [:]) -> JSONValue {
+        var responses: [String: JSONValue] = [okStatus: ok, "default": problem("Unexpected error")].merging(more) { a, _ in a }
         if body != nil { responses["413"] = problem("The body is larger than this operation takes (a batch: more than 10,000 pings or 8 MB): nothing stored") }
         if badRequest { responses["400"] = problem("A parameter is invalid: the detail says which and why") }
         if notFound { responses["404"] = problem("No such collection, feature or file") }
@@ -292,6 +292,9 @@ enum OpenAPI {
     static var cases: [String: JSONValue] {
         let number = pathParameter("number", "Case number, e.g. 202611300042", text(1, 64))
         let ifMatch: JSONValue = ["name": "If-Match", "in": "header", "required": true, "description": "The case's ETag as last read", "schema": text(1, 200)]
+        let idempotencyKey: JSONValue = ["name": "Idempotency-Key", "in": "header", "required": false,
+                                         "description": "The client's key for this report (a UUID, say): its retries file one case",
+                                         "schema": ["type": "string", "minLength": 1, "maxLength": 257, "pattern": #"^([!#-~]{1,255}|"[!#-~]{1,255}")$"#]]
         let reportSchema: JSONValue = [
             "type": "object", "required": ["description"],
             "description": "category, lon and lat; or facility (a public facility's code: the case takes its category and place), with lon and lat both (422 for one alone) or neither",
@@ -347,8 +350,9 @@ enum OpenAPI {
                                                      query("offset", "0 or more", ["type": "integer", "minimum": 0, "maximum": 10_000_000])],
                 ok: json("CaseList"), badRequest: true, account: true),
                               "post": operation(
-                "Report a case", "Files a problem where it lies (published grid, community, street, district), numbered by day, at its community's desk; reports by grid staff and the command centre are verified as made. Answers 201 with the case and its ETag. With photos: multipart/form-data, the JSON in a part named report and up to 6 JPEG or PNG images (10 MB each) in parts named photo.",
-                tag: "Cases", params: [], ok: caseDocument, okStatus: "201", body: report, badRequest: true, account: true)],
+                "Report a case", "Files a problem where it lies (published grid, community, street, district), numbered by day, at its community's desk; reports by grid staff and the command centre are verified as made. Answers 201 with the case and its ETag. With photos: multipart/form-data, the JSON in a part named report and up to 6 JPEG or PNG images (10 MB each) in parts named photo. With an Idempotency-Key, a retry of the same report (same key, same body, same account, within a day) files nothing new and answers the case filed the first time, with Idempotent-Replayed: true, whichever server it reaches.",
+                tag: "Cases", params: [idempotencyKey], ok: caseDocument, okStatus: "201", body: report, badRequest: true, account: true,
+                more: ["409": problem("The Idempotency-Key was used for another report: nothing filed")])],
             "/api/v1/facilities/{code}/cases": get("A facility's cases", "The public facility (code, category, status, owner department, location) and the cases that named it, newest first, with how many are open.",
                                                    tag: "Cases", params: [pathParameter("code", "The facility's code")], ok: json(nil), notFound: true, account: true),
             "/api/v1/me": get("Who am I", "The token's account: name, role, region, department.", tag: "Cases", params: [],

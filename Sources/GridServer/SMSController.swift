@@ -49,7 +49,7 @@ struct SMSController {
         let desk = CaseDesk(store: store)
         do {
             let report = try await offload { try desk.smsReport(from: from, text: text, category: category) }
-            let record = try await intake.report(report, by: nil)
+            let record = try await intake.report(report, by: nil).record
             return JSONAnswer(["case": .string(record.number), "reply": .string(CaseDesk.smsReply(record))], status: .created)
         } catch let e as CaseError {
             throw Problem(e.kind == .store ? .internalServerError : .unprocessableContent, "Refused", detail: e.message)

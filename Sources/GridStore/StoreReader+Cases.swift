@@ -75,6 +75,14 @@ extension StoreReader {
         try SQLRow.fetchOne(try db.cachedStatement(sql: "SELECT \(Self.caseColumns) FROM cases WHERE token = ?"), arguments: [token]).map(Self.caseRecord)
     }
 
+    /// The report filed under a client's key, if any: the digest of what was sent with it and
+    /// the case's number.
+    public func requestKey(scope: String, key: String) throws -> (fingerprint: String, number: String)? {
+        try SQLRow.fetchOne(db, sql: """
+            SELECT k.fingerprint, c.number FROM request_keys k JOIN cases c ON c.fid = k.case_fid WHERE k.scope = ? AND k.key = ?
+            """, arguments: [scope, key]).map { ($0["fingerprint"], $0["number"]) }
+    }
+
     /// A case's transitions, oldest first.
     public func history(case number: String) throws -> [CaseEvent] {
         try SQLRow.fetchAll(try db.cachedStatement(sql: """

@@ -308,3 +308,18 @@ extension StoreReader {
         try String.fetchOne(try db.cachedStatement(sql: "SELECT max(next_attempt_at) FROM outbox WHERE delivered_at IS NULL")).flatMap(StoreTime.date)
     }
 }
+
+extension StoreWriter {
+    // MARK: Request keys
+
+    /// Records the key a report was filed under.
+    public func saveRequestKey(scope: String, key: String, fingerprint: String, case fid: Int64, at: Date) throws {
+        try db.execute(sql: "INSERT INTO request_keys (scope, key, fingerprint, case_fid, created_at) VALUES (?, ?, ?, ?, ?)",
+                       arguments: [scope, key, fingerprint, fid, StoreTime.text(at)])
+    }
+
+    /// Forgets keys recorded before `time`.
+    public func expireRequestKeys(before time: Date) throws {
+        try db.execute(sql: "DELETE FROM request_keys WHERE created_at < ?", arguments: [StoreTime.text(time)])
+    }
+}

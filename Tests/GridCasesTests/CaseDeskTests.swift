@@ -279,7 +279,7 @@ struct CaseIntakeTests {
                 group.addTask {
                     do {
                         return .success(try await intake.report(CaseReport(category: category, description: "report \(i)", location: f.spot, source: .hotline),
-                                                                by: account))
+                                                                by: account).record)
                     } catch let e as CaseError {
                         return .failure(e)
                     } catch {

@@ -4,6 +4,7 @@ import GridServer
 import GridStore
 import GridTiles
 import GridTracking
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Testing
@@ -74,6 +75,41 @@ struct CasesTests {
             // A department that never held it does not see it.
             #expect(try await client.execute(uri: "/api/v1/cases/\(number)", method: .get, headers: Self.headers("t-roads")).status == .forbidden)
             #expect(try store.read { try $0.history(case: number) }.map(\.action) == ["report", "file", "dispatch", "accept", "handle", "pass", "close"])
+        }
+    }
+
+    /// A client that lost the answer sends its report again with the same Idempotency-Key:
+    /// one case, the same answer marked replayed — even when the retries race each other;
+    /// the key with another body is refused; another account's same key is its own; a
+    /// malformed key is refused before anything is filed.
+    @Test func aRetriedReportFilesOneCase() async throws {
+        try await withCases { client, store in
+            func post(_ token: String, key: String?, body: String = Self.report) async throws -> TestResponse {
+                var h = Self.headers(token)
+                if let key, let name = HTTPField.Name("Idempotency-Key") { h[name] = key }
+                return try await client.execute(uri: "/api/v1/cases", method: .post, headers: h, body: ByteBuffer(string: body))
+            }
+            let first = try await post("t-staff", key: "7f1c2a9e-5b1d-4c1e-9f0a-2d3b4c5d6e7f")
+            #expect(first.status == .created)
+            let number = try #require(Self.json(first)["number"] as? String)
+            #expect(first.headers[HTTPField.Name("Idempotent-Replayed")!] == nil)
+            let again = try await withThrowingTaskGroup(of: TestResponse.self) { group in
+                for _ in 0..<5 { group.addTask { try await post("t-staff", key: "\"7f1c2a9e-5b1d-4c1e-9f0a-2d3b4c5d6e7f\"") } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            for r in again {
+                #expect(r.status == .created && Self.json(r)["number"] as? String == number, "\(String(buffer: r.body))")
+                #expect(r.headers[HTTPField.Name("Idempotent-Replayed")!] == "true" && r.headers[.location] == "/api/v1/cases/\(number)")
+            }
+            #expect(try store.read { try $0.caseCount(numberPrefix: "2") } == 1)
+            let other = try await post("t-staff", key: "7f1c2a9e-5b1d-4c1e-9f0a-2d3b4c5d6e7f", body: Self.report.replacingOccurrences(of: "gate", with: "door"))
+            #expect(other.status == .conflict && String(buffer: other.body).contains(number), "\(String(buffer: other.body))")
+            let centre = try await post("t-centre", key: "7f1c2a9e-5b1d-4c1e-9f0a-2d3b4c5d6e7f")
+            #expect(centre.status == .created && Self.json(centre)["number"] as? String != number)
+            for bad in ["", "has space", String(repeating: "k", count: 256), "\"unclosed", "中文"] {
+                #expect(try await post("t-staff", key: bad).status == .badRequest, "key \(bad)")
+            }
+            #expect(try store.read { try $0.caseCount(numberPrefix: "2") } == 2)
         }
     }
 
