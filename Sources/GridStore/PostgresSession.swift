@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import PostgresNIO
+import Synchronization
 import GridGeometry
 
 /// A value as either store holds it: SQLite's storage classes, which PostgreSQL's column
@@ -104,6 +105,14 @@ final class PostgresSession: @unchecked Sendable {
     let url: PostgresURL
     let connection: PostgresConnection
     private let logger: Logger
+    /// Fails the call waiting on the connection, when it closes.
+    private let onLost = LostSignal()
+
+    final class LostSignal: Sendable {
+        private let action = Mutex<(@Sendable () -> Void)?>(nil)
+        func set(_ a: (@Sendable () -> Void)?) { action.withLock { $0 = a } }
+        func fire() { action.withLock { $0 }?() }
+    }
 
     init(_ url: PostgresURL) throws(StoreError) {
         self.url = url
@@ -125,7 +134,7 @@ final class PostgresSession: @unchecked Sendable {
             }
             // With a standby in the list, only the server that takes writes will do.
             if url.hosts.count > 1 {
-                let standby = try? connection.query(PostgresQuery(unsafeSQL: "SELECT pg_is_in_recovery()"), logger: logger).wait()
+                let standby = try? Self.answer(connection.query(PostgresQuery(unsafeSQL: "SELECT pg_is_in_recovery()"), logger: logger), connection)
                     .rows.first.map { try $0.decode(Bool.self) }
                 guard standby == false else {
                     try? (connection.close() as EventLoopFuture<Void>).wait()
@@ -134,6 +143,7 @@ final class PostgresSession: @unchecked Sendable {
                 }
             }
             self.connection = connection
+            connection.closeFuture.whenComplete { [onLost] _ in onLost.fire() }
             return
         }
         throw StoreError("cannot connect to \(url): \(failures.joined(separator: "; "))")
@@ -141,17 +151,42 @@ final class PostgresSession: @unchecked Sendable {
 
     deinit {
         // The driver wants its connections closed before they go.
+        if connection.isClosed { return }
         if connection.eventLoop.inEventLoop {
             _ = connection.close() as EventLoopFuture<Void>
         } else {
-            try? (connection.close() as EventLoopFuture<Void>).wait()
+            _ = try? answer(connection.close() as EventLoopFuture<Void>)
         }
     }
+
+    /// Waits for a future of `connection`, or for the connection to close: a query sent as the
+    /// server goes away (a primary stopped for a failover) can be left unanswered by the driver,
+    /// and a thread waiting for it would wait for ever. (A callback on the connection's close
+    /// each time: for a connection's first few calls only; a session's calls use `answer`.)
+    static func answer<T>(_ future: EventLoopFuture<T>, _ connection: PostgresConnection) throws -> T {
+        let promise = future.eventLoop.makePromise(of: T.self)
+        future.cascade(to: promise)
+        connection.closeFuture.whenComplete { _ in promise.fail(lost) }
+        return try promise.futureResult.wait()
+    }
+
+    /// `answer(_:_:)` for the session's calls, with the one callback on the connection's close
+    /// registered when the session was made.
+    private func answer<T>(_ future: EventLoopFuture<T>) throws -> T {
+        let promise = future.eventLoop.makePromise(of: T.self)
+        future.cascade(to: promise)
+        onLost.set { promise.fail(Self.lost) }
+        defer { onLost.set(nil) }
+        if connection.isClosed { promise.fail(Self.lost) }
+        return try promise.futureResult.wait()
+    }
+
+    static let lost = StoreError("the connection to PostgreSQL was lost")
 
     /// Whether the connection is still open and outside a transaction, fit to lend again.
     var isUsable: Bool { !connection.isClosed }
 
-    func close() { try? (connection.close() as EventLoopFuture<Void>).wait() }
+    func close() { _ = try? answer(connection.close() as EventLoopFuture<Void>) }
 
     /// How many rows the last statement changed.
     private(set) var lastChanges = 0
@@ -198,7 +233,7 @@ final class PostgresSession: @unchecked Sendable {
     func query(_ sql: String, _ arguments: [SQLValue]) throws(StoreError) -> (columns: [String], rows: [[SQLValue]], changes: Int) {
         let sql = sql.contains("?") ? numbered(sql) : sql
         do {
-            let result = try connection.query(Self.query(sql, arguments), logger: logger).wait()
+            let result = try answer(connection.query(Self.query(sql, arguments), logger: logger))
             let columns = result.rows.first.map { $0.map(\.columnName) } ?? []
             let rows = try result.rows.map { row in try row.map(Self.value) }
             lastChanges = result.metadata.rows ?? 0
