@@ -217,6 +217,15 @@ func releaseFreeMemory() {
     _ = malloc_trim(0)
 }
 
+/// Caps glibc's heaps (arenas) at two, before the server's threads start: by default each
+/// thread that allocates may get a heap of its own (up to eight per core), and memory freed in
+/// a heap other than the one it came from fragments them — after a burst of GPS batches, whose
+/// rows are built on the store's writer thread, a server kept a quarter more than before the
+/// burst. With two, it comes back (Scripts/check-hostile's memory check).
+public func limitHeaps() {
+    _ = mallopt(M_ARENA_MAX, 2)
+}
+
 /// Runs the GPS writer; at shutdown it stops taking fixes and writes those queued.
 public struct IngestService: Service {
     let ingestor: PingIngestor

@@ -182,7 +182,9 @@ struct IngestEngine {
                 }
                 let a = try assigner.assign(lon: fix.lon, lat: fix.lat, hint: hints[s.device.id])
                 if let i = a.index { hints[s.device.id] = i }
-                placed.append(Placed(fix: fix, grid: a.grid, code: a.code, community: a.community, attributes: Self.json(fix.attributes)))
+                let attributes = Self.json(fix.attributes)
+                fix.attributes = [:]  // kept as JSON from here
+                placed.append(Placed(fix: fix, grid: a.grid, code: a.code, community: a.community, attributes: attributes))
             }
             submissions.append((s.device, placed))
         }

@@ -93,6 +93,7 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        limitHeaps()
         var logger = Logger(label: "civicgrid")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let store = try GridStore(path: database.db)
