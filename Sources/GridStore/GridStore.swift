@@ -55,6 +55,11 @@ public final class GridStore: Sendable {
             // request scanning the buildings otherwise re-reads them through pread()).
             try db.execute(sql: "PRAGMA mmap_size = 1073741824")
             try db.execute(sql: "PRAGMA cache_size = -16000")
+            // Statement journals in memory: an INSERT that fires the R-tree triggers keeps
+            // the pages it changes in a journal of its own, and on disk that is a temporary
+            // file written a page and a 4-byte header at a time (2.3 million pwrite() calls for
+            // 110,000 buildings). In memory they cost only the pages of one statement.
+            try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
         config.busyMode = .timeout(10)
         do {

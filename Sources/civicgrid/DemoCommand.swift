@@ -39,7 +39,7 @@ struct DemoCommand: ParsableCommand {
         var center: String?
 
         func validate() throws {
-            guard (1...40).contains(size) else { throw ValidationError("--size is 1 to 40") }
+            guard (1...48).contains(size) else { throw ValidationError("--size is 1 to 48") }
             _ = try centre()
         }
 
