@@ -1,5 +1,5 @@
 /// One refused feature (by zero-based index) or line of a table (by line number) and why.
-public struct Rejection: Hashable, Sendable, CustomStringConvertible {
+public struct Rejection: Error, Hashable, Sendable, CustomStringConvertible {
     public var index: Int
     public var reason: String
     /// What `index` counts: `feature` or `line`.

@@ -44,7 +44,7 @@ extension Importer {
                 households.append(Household(building: building, unit: p.unit, size: p.size, headName: p.head, phone: p.phone))
             }
             guard rejections.isEmpty else {
-                throw ImportError.rejected(total: source.features.count, rejections.sorted { $0.index < $1.index })
+                throw ImportError.rejected(total: source.count, rejections.sorted { $0.index < $1.index })
             }
             for (i, h) in households.enumerated() {
                 if i % 5000 == 0 { progress?("writing", i, households.count) }

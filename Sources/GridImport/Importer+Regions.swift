@@ -56,7 +56,7 @@ extension Importer {
                 }
             }
             guard rejections.isEmpty else {
-                throw ImportError.rejected(total: source.features.count, rejections.sorted { $0.index < $1.index })
+                throw ImportError.rejected(total: source.count, rejections.sorted { $0.index < $1.index })
             }
             let ordered = regions.sorted { ($0.region.level, $0.index) < ($1.region.level, $1.index) }
             for (i, item) in ordered.enumerated() {

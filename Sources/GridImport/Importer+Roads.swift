@@ -7,7 +7,7 @@ extension Importer {
     func importRoads(_ source: FeatureSource, _ options: ImportOptions) throws(ImportError) -> ImportReport {
         let f = options.fields
         let (checked, rejections) = checkGeometries(source, .linear, options)
-        guard rejections.isEmpty else { throw .rejected(total: source.features.count, rejections) }
+        guard rejections.isEmpty else { throw .rejected(total: source.count, rejections) }
         return try writing { w in
             for (i, c) in checked.enumerated() {
                 if i % 1000 == 0 { progress?("writing", i, checked.count) }

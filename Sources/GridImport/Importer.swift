@@ -24,7 +24,7 @@ public final class Importer {
 
     public func run(_ kind: ImportKind, path: String, options: ImportOptions = ImportOptions()) throws(ImportError) -> ImportReport {
         let start = Date()
-        let source = try FeatureSource.read(path: path, options: options)
+        let source = try FeatureSource(path: path, options: options)
         do { try projector.validate(source.crs) } catch { throw .unreadable("\(path): \(error.message)") }
         var report: ImportReport
         switch kind {
@@ -39,104 +39,25 @@ public final class Importer {
 
     // MARK: Shared steps
 
-    /// A feature that passed the geometry checks, with its geometry in EPSG:4326.
-    struct Checked {
-        var index: Int
-        var feature: Feature
-        var geometry: Geometry?
-    }
-
-    enum GeometryClass {
-        case polygonal, linear, ignored
-
-        var expected: String {
-            switch self {
-            case .polygonal: "Polygon or MultiPolygon"
-            case .linear: "LineString or MultiLineString"
-            case .ignored: "any"
-            }
-        }
-    }
-
     /// Decoding errors, CRS transform, coordinate ranges, geometry kind and validity.
     func checkGeometries(_ source: FeatureSource, _ cls: GeometryClass, _ options: ImportOptions) -> ([Checked], [Rejection]) {
+        let checker = FeatureChecker(geos: geos, projector: projector, crs: source.crs, options: options)
         var checked: [Checked] = []
         var rejections: [Rejection] = []
-        let total = source.features.count
-        for (index, result) in source.features.enumerated() {
-            if index % 500 == 0 { progress?("checking", index, total) }
-            let feature: Feature
-            switch result {
-            case .failure(let e):
-                let at = e.path.isEmpty ? "" : " at \(Self.featurePath(e.path))"
-                rejections.append(Rejection(index: index, reason: e.reason + at))
-                continue
-            case .success(let f): feature = f
-            }
-            if cls == .ignored {
-                checked.append(Checked(index: index, feature: feature, geometry: nil))
-                continue
-            }
-            guard var g = feature.geometry else {
-                rejections.append(Rejection(index: index, reason: "no geometry (expected \(cls.expected))"))
-                continue
-            }
-            do {
-                g = try projector.transform(g, from: source.crs, to: .wgs84)
-                try g.checkCoordinates(geographic: true)
-            } catch let e as GeometryError {
-                rejections.append(Rejection(index: index, reason: "\(e.reason) at geometry.\(e.path)"))
-                continue
-            } catch {
-                rejections.append(Rejection(index: index, reason: "\(error)"))
-                continue
-            }
-            switch (cls, g) {
-            case (.polygonal, .polygon), (.polygonal, .multiPolygon):
-                switch validated(.multiPolygon(g.polygons), options) {
-                case .success(let v): checked.append(Checked(index: index, feature: feature, geometry: v))
-                case .failure(let reason): rejections.append(Rejection(index: index, reason: reason.description))
-                }
-            case (.linear, .lineString), (.linear, .multiLineString):
-                checked.append(Checked(index: index, feature: feature, geometry: .multiLineString(g.lineStrings)))
-            default:
-                rejections.append(Rejection(index: index, reason: "geometry is a \(g.typeName), expected \(cls.expected)"))
+        for index in 0..<source.count {
+            if index % 500 == 0 { progress?("checking", index, source.count) }
+            switch checker.check(source.feature(index), index: index, cls) {
+            case .success(let c): checked.append(c)
+            case .failure(let r): rejections.append(r)
             }
         }
-        progress?("checking", total, total)
+        progress?("checking", source.count, source.count)
         return (checked, rejections)
-    }
-
-    /// A MultiPolygon checked for validity, repaired when asked, or why not.
-    private func validated(_ multi: Geometry, _ options: ImportOptions) -> Result<Geometry, RejectReason> {
-        do {
-            let v = try geos.validity(multi)
-            if v.isValid { return .success(multi) }
-            let at = v.location.map { " at (\(GeoJSONWriter.number($0.x, precision: 7)), \(GeoJSONWriter.number($0.y, precision: 7)))" } ?? ""
-            guard options.makeValid else {
-                return .failure(RejectReason("invalid polygon: \(v.reason ?? "invalid")\(at) (use --make-valid to repair)"))
-            }
-            let repaired = try geos.makeValid(multi).polygons
-            guard !repaired.isEmpty else {
-                return .failure(RejectReason("invalid polygon: \(v.reason ?? "invalid")\(at); repair left no area"))
-            }
-            return .success(.multiPolygon(repaired))
-        } catch {
-            return .failure(RejectReason("geometry cannot be checked: \(error)"))
-        }
     }
 
     struct RejectReason: Error, CustomStringConvertible {
         var description: String
         init(_ d: String) { description = d }
-    }
-
-    /// `features[3].geometry.coordinates[0][7]` → `geometry.coordinates[0][7]` (the index is
-    /// already in the rejection).
-    static func featurePath(_ path: String) -> String {
-        guard path.hasPrefix("features["), let close = path.firstIndex(of: "]") else { return path }
-        let rest = path[path.index(after: close)...]
-        return rest.hasPrefix(".") ? String(rest.dropFirst()) : String(rest)
     }
 
     /// Runs `body` in one store transaction; store failures become `ImportError.store`.

@@ -90,6 +90,11 @@ public struct StoreReader {
     }
 
     /// Building ids by source reference.
+    /// The highest building id so far (0 when there is none).
+    public func lastBuildingID() throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT coalesce(max(fid), 0) FROM buildings") ?? 0
+    }
+
     public func buildingIDsByRef() throws -> [String: Int64] {
         var out: [String: Int64] = [:]
         for row in try SQLRow.fetchAll(db, sql: "SELECT ref, fid FROM buildings WHERE ref IS NOT NULL") {

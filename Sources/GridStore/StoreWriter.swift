@@ -61,6 +61,12 @@ public struct StoreWriter {
                           })
     }
 
+    /// Clears the references of the buildings with ids above `fid` (those of an import whose
+    /// guessed id field turned out not to be one).
+    public func dropRefs(ofBuildingsAfter fid: Int64) throws {
+        try db.execute(sql: "UPDATE buildings SET ref = NULL WHERE fid > ?", arguments: [fid])
+    }
+
     /// Removes demolished buildings by reference, with their household records and their
     /// places in plans (a published grid then holds what is still standing, and a rebalance
     /// starts from that). All or nothing: an unknown reference removes nothing.
