@@ -64,7 +64,7 @@ struct CLITests {
         let load = try civicgrid("demo", "load", "--db", db, "--data", repository.appendingPathComponent("Data/demo").path)
         #expect(load.status == 0, "\(load.stderr)")
         #expect(load.stdout.contains("buildings linked to communities"))
-        #expect(load.stderr.contains("buildings: writing 100%"))  // progress
+        #expect(load.stderr.contains("buildings: importing 100%"))  // progress
         let check = try civicgrid("check", "--db", db)
         #expect(check.status == 0)
         #expect(check.stdout.contains("regions: 21"))
