@@ -42,6 +42,7 @@ let package = Package(
         .target(name: "GridStore", dependencies: [
             "CivicGridModel", "GridGeometry",
             .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "GRDBSQLite", package: "GRDB.swift"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),

@@ -29,14 +29,24 @@ public enum GeoPackageBinary {
     }
 
     public static func header(_ data: Data) throws(GeometryError) -> Header {
-        var r = ByteReader(data)
-        guard try r.byte() == 0x47, try r.byte() == 0x50 else {
-            throw GeometryError(.malformedBinary("missing GP magic"))
+        let result = data.withUnsafeBytes { header($0) }
+        return try result.get()
+    }
+
+    /// The header read from the bytes where they lie (the R-tree triggers' functions read the
+    /// blob SQLite hands them, with no copy).
+    public static func header(_ bytes: UnsafeRawBufferPointer) -> Result<Header, GeometryError> {
+        guard bytes.count >= 8 else { return .failure(GeometryError(.malformedBinary("truncated at byte \(bytes.count)"))) }
+        guard bytes[0] == 0x47, bytes[1] == 0x50 else { return .failure(GeometryError(.malformedBinary("missing GP magic"))) }
+        let flags = bytes[3], little = flags & 1 == 1
+        func int(_ at: Int) -> UInt32 {
+            let v = bytes.loadUnaligned(fromByteOffset: at, as: UInt32.self)
+            return little ? UInt32(littleEndian: v) : UInt32(bigEndian: v)
         }
-        _ = try r.byte()  // version
-        let flags = try r.byte()
-        r.littleEndian = flags & 1 == 1
-        let srs = Int32(bitPattern: try r.uint32())
+        func double(_ at: Int) -> Double {
+            let v = bytes.loadUnaligned(fromByteOffset: at, as: UInt64.self)
+            return Double(bitPattern: little ? UInt64(littleEndian: v) : UInt64(bigEndian: v))
+        }
         let indicator = (flags >> 1) & 0x07
         let doubles: Int = switch indicator {
         case 0: 0
@@ -45,14 +55,11 @@ public enum GeoPackageBinary {
         case 4: 8
         default: -1
         }
-        guard doubles >= 0 else { throw GeometryError(.malformedBinary("envelope indicator \(indicator)")) }
-        var envelope: BoundingBox?
-        if doubles > 0 {
-            var v: [Double] = []
-            for _ in 0..<doubles { v.append(try r.double()) }
-            envelope = BoundingBox(minX: v[0], minY: v[2], maxX: v[1], maxY: v[3])
-        }
-        return Header(srsID: srs, isEmpty: flags & 0x10 != 0, envelope: envelope, wkbOffset: r.offset)
+        guard doubles >= 0 else { return .failure(GeometryError(.malformedBinary("envelope indicator \(indicator)"))) }
+        let end = 8 + doubles * 8
+        guard bytes.count >= end else { return .failure(GeometryError(.malformedBinary("truncated at byte \(bytes.count)"))) }
+        let envelope = doubles == 0 ? nil : BoundingBox(minX: double(8), minY: double(24), maxX: double(16), maxY: double(32))
+        return .success(Header(srsID: Int32(bitPattern: int(4)), isEmpty: flags & 0x10 != 0, envelope: envelope, wkbOffset: end))
     }
 
     public static func decode(_ data: Data) throws(GeometryError) -> (geometry: Geometry, srsID: Int32) {

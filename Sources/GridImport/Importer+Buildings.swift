@@ -25,55 +25,58 @@ extension Importer {
             var firstIndex: [String: Int] = [:]
             var repeated = 0, imported = 0, estimated = 0, linked = 0
             let crs = source.crs
-            try ChunkedWork.run(count: source.count, chunk: 512, workers: ProcessInfo.processInfo.activeProcessorCount, worker: {
-                let geos = GEOSContext()
-                let checker = FeatureChecker(geos: geos, projector: Projector(), crs: crs, options: options)
-                let index = try? PolygonIndex(context: geos, polygons: shapes)
-                return { i in Self.building(source.feature(i), index: i, checker, communities: index, codes: codes) }
-            }) { range, results in
-                progress?("importing", range.lowerBound, source.count)
-                var rows: [Building] = []
-                rows.reserveCapacity(results.count)
-                for result in results {
-                    guard case .accepted(let index, var b, let estimate) = result else {
-                        if case .refused(let r) = result { rejections.append(r) }
-                        continue
-                    }
-                    if let ref = b.ref {
-                        if let first = firstIndex[ref] {
-                            guard !options.refFieldNamed else {
-                                rejections.append(Rejection(index: index, reason: "duplicate building id \(ref) (also feature \(first))"))
-                                continue
+            let warnings = try w.insertBuildings { insert in
+                try ChunkedWork.run(count: source.count, chunk: 512, workers: ProcessInfo.processInfo.activeProcessorCount, worker: {
+                    let geos = GEOSContext()
+                    let checker = FeatureChecker(geos: geos, projector: Projector(), crs: crs, options: options)
+                    let index = try? PolygonIndex(context: geos, polygons: shapes)
+                    return { i in Self.building(source.feature(i), index: i, checker, communities: index, codes: codes) }
+                }) { range, results in
+                    progress?("importing", range.lowerBound, source.count)
+                    var rows: [Building] = []
+                    rows.reserveCapacity(results.count)
+                    for result in results {
+                        guard case .accepted(let index, var b, let estimate) = result else {
+                            if case .refused(let r) = result { rejections.append(r) }
+                            continue
+                        }
+                        if let ref = b.ref {
+                            if let first = firstIndex[ref] {
+                                guard !options.refFieldNamed else {
+                                    rejections.append(Rejection(index: index, reason: "duplicate building id \(ref) (also feature \(first))"))
+                                    continue
+                                }
+                                repeated += 1
+                                b.ref = nil
+                            } else {
+                                firstIndex[ref] = index
                             }
-                            repeated += 1
-                            b.ref = nil
-                        } else {
-                            firstIndex[ref] = index
+                            if stored[ref] != nil {
+                                conflicts.append(Rejection(index: index, reason: "building \(ref) already exists"))
+                                b.ref = nil
+                            }
                         }
-                        if stored[ref] != nil {
-                            conflicts.append(Rejection(index: index, reason: "building \(ref) already exists"))
-                            b.ref = nil
-                        }
+                        if estimate { estimated += 1 }
+                        if b.community != nil { linked += 1 }
+                        rows.append(b)
                     }
-                    if estimate { estimated += 1 }
-                    if b.community != nil { linked += 1 }
-                    rows.append(b)
+                    imported += rows.count
+                    if rejections.isEmpty { try insert(rows) }
+                    source.release(before: range.upperBound)
                 }
-                imported += rows.count
-                if rejections.isEmpty { try w.insert(rows) }
-                source.release(before: range.upperBound)
-            }
-            progress?("importing", source.count, source.count)
-            var warnings: [String] = []
-            if repeated > 0, !options.refFieldNamed {
-                // A guessed id field that repeats is no id: the new buildings keep none.
-                warnings.append("building ids dropped: the guessed id field repeats \(repeated) times; name a unique one with --code-field")
-                if rejections.isEmpty { try w.dropRefs(ofBuildingsAfter: lastBefore) }
-            } else {
-                rejections += conflicts
-            }
-            guard rejections.isEmpty else {
-                throw ImportError.rejected(total: source.count, rejections.sorted { $0.index < $1.index })
+                progress?("importing", source.count, source.count)
+                var warnings: [String] = []
+                if repeated > 0, !options.refFieldNamed {
+                    // A guessed id field that repeats is no id: the new buildings keep none.
+                    warnings.append("building ids dropped: the guessed id field repeats \(repeated) times; name a unique one with --code-field")
+                    if rejections.isEmpty { try w.dropRefs(ofBuildingsAfter: lastBefore) }
+                } else {
+                    rejections += conflicts
+                }
+                guard rejections.isEmpty else {
+                    throw ImportError.rejected(total: source.count, rejections.sorted { $0.index < $1.index })
+                }
+                return warnings
             }
             try w.touchContents("buildings")
             var report = ImportReport(kind: .buildings, imported: imported, linkedBuildings: linked,

@@ -1,5 +1,6 @@
 import CivicGridModel
 import Foundation
+import GRDB
 import GridGeometry
 
 /// Writes inside one transaction (see `GridStore.write`).
@@ -53,12 +54,43 @@ public struct StoreWriter {
     /// Inserts buildings in order (on PostgreSQL a thousand a statement).
     public func insert(_ buildings: [Building]) throws {
         for b in buildings { changed(.buildings, b.geometry.boundingBox) }
-        try db.insertRows("buildings", columns: ["geom", "ref", "address", "floors", "households", "households_source", "area_m2",
-                                                 "community", "label_x", "label_y", "height"],
-                          rows: buildings.map { b in
-                              [SQLGeometry(b.geometry), b.ref, b.address, b.floors, b.households, b.householdSource.rawValue,
-                               b.areaM2, b.community, b.label.x, b.label.y, b.height] as [any SQLArgument]
-                          })
+        try db.insertRows("buildings", columns: Self.buildingColumns, rows: buildings.map(Self.row))
+    }
+
+    /// Inserts many buildings, in batches as `body` hands them to `insert`, and builds the map
+    /// index once at the end: on SQLite the R-tree's insert trigger is set aside while the
+    /// rows go in and the tree is packed afresh with what it held (`RTreePacking`), all in
+    /// this transaction, so a failure or a rollback leaves the trigger and the tree as they
+    /// were. PostgreSQL's GiST index is kept by the database as rows come.
+    public func insertBuildings<T>(_ body: (_ insert: ([Building]) throws -> Void) throws -> T) throws -> T {
+        guard let sqlite = db.sqlite else { return try body { try insert($0) } }
+        let trigger = "rtree_buildings_geom_insert"
+        guard let create = try String.fetchOne(sqlite, sql: "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?",
+                                               arguments: [trigger]) else {
+            throw StoreError("the buildings' R-tree trigger is missing")
+        }
+        try sqlite.execute(sql: "DROP TRIGGER \(trigger)")
+        let statement = try sqlite.makeStatement(sql: "INSERT INTO buildings (\(Self.buildingColumns.joined(separator: ", "))) VALUES (\(Self.buildingColumns.map { _ in "?" }.joined(separator: ", ")))")
+        var added: [RTreePacking.Entry] = []
+        let result = try body { buildings in
+            for b in buildings {
+                let box = b.geometry.boundingBox
+                changed(.buildings, box)
+                try statement.run(Self.row(b).lazy.map(\.sqlValue), in: sqlite)
+                if let box { added.append(RTreePacking.Entry(id: sqlite.lastInsertedRowID, box)) }
+            }
+        }
+        try RTreePacking.rebuild(sqlite, rtree: "rtree_buildings_geom", adding: added)
+        try sqlite.execute(sql: create)
+        return result
+    }
+
+    private static let buildingColumns = ["geom", "ref", "address", "floors", "households", "households_source", "area_m2",
+                                          "community", "label_x", "label_y", "height"]
+
+    private static func row(_ b: Building) -> [any SQLArgument] {
+        [SQLGeometry(b.geometry), b.ref, b.address, b.floors, b.households, b.householdSource.rawValue,
+         b.areaM2, b.community, b.label.x, b.label.y, b.height]
     }
 
     /// Clears the references of the buildings with ids above `fid` (those of an import whose
