@@ -115,13 +115,13 @@ struct SQLDatabase {
     /// Inserts rows into a table: a statement a row on SQLite, a thousand rows (at most
     /// 30,000 values) a statement on PostgreSQL, where each statement is a round trip.
     func insertRows(_ table: String, columns: [String], rows: [[any SQLArgument]], suffix: String = "") throws {
-        let names = columns.joined(separator: ", ")
-        let tuple = "(" + columns.map { _ in "?" }.joined(separator: ", ") + ")"
         if let sqlite {
-            let statement = try sqlite.makeStatement(sql: "INSERT INTO \(table) (\(names)) VALUES \(tuple) \(suffix)")
+            let statement = try sqlite.cachedStatement(sql: Self.insertSQL(table, columns: columns, suffix: suffix))
             for row in rows { try statement.run(row.lazy.map(\.sqlValue), in: sqlite) }
             return
         }
+        let names = columns.joined(separator: ", ")
+        let tuple = "(" + columns.map { _ in "?" }.joined(separator: ", ") + ")"
         let perStatement = max(1, min(1000, 30_000 / max(1, columns.count)))
         var start = 0
         while start < rows.count {
@@ -130,6 +130,11 @@ struct SQLDatabase {
                         arguments: SQLArguments(chunk.flatMap { $0 }))
             start += chunk.count
         }
+    }
+
+    /// `INSERT INTO table (columns) VALUES (?, …) suffix`: one row.
+    static func insertSQL(_ table: String, columns: [String], suffix: String = "") -> String {
+        "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", "))) \(suffix)"
     }
 
     // MARK: Where the dialects differ
@@ -212,8 +217,12 @@ extension Statement {
             guard code == SQLITE_OK else { throw failure(code, db) }
         }
         let code = sqlite3_step(s)
+        guard code == SQLITE_DONE else {
+            let error = failure(code, db)
+            sqlite3_reset(s)
+            throw error
+        }
         sqlite3_reset(s)
-        guard code == SQLITE_DONE else { throw failure(code, db) }
     }
 
     private func failure(_ code: Int32, _ db: Database) -> DatabaseError {

@@ -70,7 +70,7 @@ public struct StoreWriter {
             throw StoreError("the buildings' R-tree trigger is missing")
         }
         try sqlite.execute(sql: "DROP TRIGGER \(trigger)")
-        let statement = try sqlite.makeStatement(sql: "INSERT INTO buildings (\(Self.buildingColumns.joined(separator: ", "))) VALUES (\(Self.buildingColumns.map { _ in "?" }.joined(separator: ", ")))")
+        let statement = try sqlite.cachedStatement(sql: SQLDatabase.insertSQL("buildings", columns: Self.buildingColumns))
         var added: [RTreePacking.Entry] = []
         let result = try body { buildings in
             for b in buildings {
