@@ -35,8 +35,8 @@ struct HostileEndToEndTests {
         #expect(try await fetch("\(base)/health").0 == 200)
     }
 
-    /// Scripts/check-hostile: the whole probe against a real server (process alive, RSS back
-    /// after the burst, no private layer or personal field anonymously, refused requests
+    /// Scripts/check-hostile: the whole probe against a real server (process alive, memory back
+    /// after a second burst, no private layer or personal field anonymously, refused requests
     /// change no row, integrity ok).
     @Test func theHostileProbeFindsNothing() throws {
         let (status, text) = try run("/bin/bash", [repository.appendingPathComponent("Scripts/check-hostile").path, try publishedDemo()],
