@@ -31,7 +31,7 @@ public final class CaseIntake: Sendable {
         public init(scope: String, key: String, body: Data) {
             self.scope = scope
             self.key = key
-            fingerprint = SHA256.hash(data: body).map { String(format: "%02x", $0) }.joined()
+            fingerprint = SHA256.hash(data: body).hex
         }
     }
 

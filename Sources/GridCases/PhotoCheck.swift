@@ -22,7 +22,7 @@ public enum PhotoCheck {
         } else {
             throw CaseError(.invalid, "a photo must be a JPEG or PNG image")
         }
-        return CasePhoto(sha256: SHA256.hash(data: b).map { String(format: "%02x", $0) }.joined(), mediaType: type, bytes: b.count)
+        return CasePhoto(sha256: SHA256.hash(data: b).hex, mediaType: type, bytes: b.count)
     }
 
     /// The image without metadata: JPEG without APP1 (EXIF, XMP), APP13 (IPTC) and comments;

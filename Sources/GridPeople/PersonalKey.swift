@@ -44,7 +44,7 @@ public struct PersonalKey: Sendable {
 
     /// The lookup hash of an ID number (hex).
     public func hash(_ id: IDNumber) -> String {
-        HMAC<SHA256>.authenticationCode(for: Data(id.value.utf8), using: lookup).map { String(format: "%02x", $0) }.joined()
+        HMAC<SHA256>.authenticationCode(for: Data(id.value.utf8), using: lookup).hex
     }
 
     public func seal(_ id: IDNumber) throws -> Data {

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import CivicGridModel
 import Crypto
 import Foundation
 import GridStore
@@ -58,6 +59,6 @@ struct WebhookDeliverer: Sendable {
     }
 
     static func signature(_ body: String, secret: String) -> String {
-        HMAC<SHA256>.authenticationCode(for: Data(body.utf8), using: SymmetricKey(data: Data(secret.utf8))).map { String(format: "%02x", $0) }.joined()
+        HMAC<SHA256>.authenticationCode(for: Data(body.utf8), using: SymmetricKey(data: Data(secret.utf8))).hex
     }
 }

@@ -1,3 +1,4 @@
+import CivicGridModel
 import Crypto
 import Foundation
 import GRDB
@@ -342,7 +343,7 @@ public enum StoreCopy {
                 rows += 1
             }
         }
-        let digest = hash.finalize().map { String(format: "%02x", $0) }.joined()
+        let digest = hash.finalize().hex
         return CopyReport.Table(name: table.name, rows: rows, checksum: digest)
     }
 

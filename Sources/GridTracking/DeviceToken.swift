@@ -15,6 +15,6 @@ public enum DeviceToken {
 
     /// The hex SHA-256 of a token, as stored.
     public static func hash(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: Data(token.utf8)).hex
     }
 }
