@@ -9,16 +9,13 @@ extension Ranking {
         let head = excel
             ? ["排名", "单位代码", "名称", "案件量", "得分", "等级", "扣分"] + Indicator.allCases.map(\.chinese) + ["得分环比", "得分同比"]
             : ["rank", "unit", "name", "volume", "score", "grade", "deductions"] + Indicator.allCases.map(\.rawValue) + ["score_change_previous", "score_change_year"]
-        func field(_ s: String) -> String {
-            s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
-        }
         func number(_ d: Double?) -> String { d.map { $0 == $0.rounded() && abs($0) < 1e15 ? String(Int($0)) : String($0) } ?? "" }
         var lines = [head.joined(separator: ",")]
         for u in units {
             var row = [u.rank.map(String.init) ?? "", u.unit, u.name ?? "", String(u.volume), number(u.score), u.grade ?? "", number(u.deductions)]
             row += Indicator.allCases.map { number(u.indicators[$0.rawValue]) }
             row += [number(u.change?["previous"]?["score"]), number(u.change?["year"]?["score"])]
-            lines.append(row.map(field).joined(separator: ","))
+            lines.append(row.map(CSVField.escape).joined(separator: ","))
         }
         return (excel ? "\u{FEFF}" : "") + lines.joined(separator: "\r\n") + "\r\n"
     }

@@ -18,7 +18,11 @@ public struct BackupReport: Sendable, Equatable {
 /// copied file by file (content-addressed, so a file there is the right one). The key file that
 /// seals ID numbers is not copied: keep it apart.
 extension GridStore {
-    public func backup(to output: String) throws(StoreError) -> BackupReport {
+    /// Writes a backup to `output`, which must not exist unless `replace` (and then must be a
+    /// regular file no process has open); never the database itself.
+    public func backup(to output: String, replace: Bool = false) throws(StoreError) -> BackupReport {
+        _ = try filePool("a backup")
+        try DatabaseFile.checkReplaceable(output, source: path, replace: replace)
         let partial = output + ".partial"
         do {
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: partial + suffix) }
@@ -39,13 +43,16 @@ extension GridStore {
         return BackupReport(bytes: bytes ?? 0, photosCopied: copied, photos: photos)
     }
 
-    /// Puts a backup in place of `database` (which must not exist unless `replace`): checked
-    /// first, copied, synced, renamed; its photos beside it.
+    /// Puts a backup in place of `database` (which must not exist unless `replace`, and then
+    /// must be a regular file no process has open): checked first, copied, synced, renamed; its
+    /// photos beside it.
     public static func restore(from backup: String, to database: String, replace: Bool = false) throws(StoreError) -> BackupReport {
-        guard FileManager.default.fileExists(atPath: backup) else { throw StoreError("no backup \(backup)") }
-        if !replace, FileManager.default.fileExists(atPath: database) {
-            throw StoreError("\(database) exists: restore into a new path, or say --replace (with the server stopped)")
+        switch DatabaseFile.kind(backup) {
+        case .missing: throw StoreError("no backup \(backup)")
+        case .other(let what): throw StoreError("\(backup) is \(what), not a backup")
+        case .regular: break
         }
+        try DatabaseFile.checkReplaceable(database, source: backup, replace: replace)
         do {
             let source = try DatabaseQueue(path: backup, configuration: { var c = Configuration(); c.readonly = true; return c }())
             let check = try source.read { try String.fetchOne($0, sql: "PRAGMA integrity_check") }

@@ -32,8 +32,14 @@ public final class GridStore: Sendable {
 
     private func count() { counts.add(1, ordering: .relaxed) }
 
+    /// How a store is opened: made when missing (imports, the demo), or only when it exists;
+    /// read-only opens a file this version wrote and writes nothing to it, not even a migration.
+    public enum Opening: Sendable {
+        case create, existing, readOnly
+    }
+
     /// Opens the file at `path`, or the PostgreSQL database when `path` is a `postgres://` URL.
-    public init(path: String) throws(StoreError) {
+    public init(path: String, opening: Opening = .create) throws(StoreError) {
         self.path = path
         if PostgresURL.isPostgres(path) {
             let pool = PostgresPool(url: try PostgresURL(path))
@@ -62,9 +68,22 @@ public final class GridStore: Sendable {
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
         config.busyMode = .timeout(10)
+        if opening != .create {
+            switch DatabaseFile.kind(path) {
+            case .missing: throw StoreError("no database at \(path) (import or demo load makes one)")
+            case .other(let what): throw StoreError("\(path) is \(what), not a database")
+            case .regular: break
+            }
+        }
+        // Read-only: GRDB opens a pool without creating and dropping a table to start the
+        // write-ahead log, which would move the file's schema cookie.
+        config.readonly = opening == .readOnly
         do {
             let pool = try DatabasePool(path: path, configuration: config)
             let current = try pool.read { try Schema.migrator.hasCompletedMigrations($0) }
+            if !current, opening == .readOnly {
+                throw StoreError("\(path) was written by an earlier version of CivicGrid: open it once with this one (any command) first")
+            }
             if !current {
                 try Schema.migrator.migrate(pool)
                 // GDAL reads application_id and user_version from the file header itself:
@@ -73,6 +92,8 @@ public final class GridStore: Sendable {
                 _ = try pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
             }
             backend = .sqlite(pool)
+        } catch let e as StoreError {
+            throw e
         } catch {
             throw StoreError.wrap(error, "cannot open \(path)")
         }

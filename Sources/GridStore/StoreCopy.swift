@@ -29,7 +29,7 @@ public enum StoreCopy {
     public static func copy(from source: String, to target: String, progress: Progress = { _, _, _ in }) throws(StoreError) -> CopyReport {
         switch (PostgresURL.isPostgres(source), PostgresURL.isPostgres(target)) {
         case (false, true):
-            let file = try GridStore(path: source)
+            let file = try GridStore(path: source, opening: .readOnly)
             let session = try PostgresSession(try PostgresURL(target))
             defer { session.close() }
             try PostgresSchema.migrate(session)

@@ -247,9 +247,16 @@ public struct CaseFilter: Sendable {
 }
 
 extension StoreReader {
-    /// The application an Open311 key belongs to, if the key is live.
-    public func open311Key(hash: String) throws -> String? {
-        try String.fetchOne(try db.cachedStatement(sql: "SELECT name FROM open311_keys WHERE key_hash = ? AND revoked_at IS NULL"), arguments: [hash])
+    /// The application a live key of this kind belongs to.
+    public func appKey(hash: String, kind: AppKeyKind) throws -> String? {
+        try String.fetchOne(try db.cachedStatement(sql: "SELECT name FROM open311_keys WHERE key_hash = ? AND kind = ? AND revoked_at IS NULL"),
+                            arguments: [hash, kind.rawValue])
+    }
+
+    /// The keys of one kind, by name.
+    public func appKeys(kind: AppKeyKind) throws -> [AppKey] {
+        try SQLRow.fetchAll(try db.cachedStatement(sql: "SELECT name, created_at, revoked_at FROM open311_keys WHERE kind = ? ORDER BY name"),
+                            arguments: [kind.rawValue]).map { AppKey(name: $0[0], kind: kind, createdAt: $0[1], revokedAt: $0[2]) }
     }
 
     /// The filter as SQL conditions on `cases` (unqualified columns) and their arguments.

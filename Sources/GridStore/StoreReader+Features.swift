@@ -420,7 +420,10 @@ extension StoreReader {
         case .string: return String.decode(value).map(JSONValue.string) ?? .null
         case .integer: return Int64.decode(value).map { .number(Double($0)) } ?? .null
         case .number: return Double.decode(value).map(JSONValue.number) ?? .null
-        case .dateTime: return Double.decode(value).map { .string(Self.isoTime($0)) } ?? .null
+        case .dateTime:
+            // Times are stored as seconds (pings) or as RFC 3339 text (cases): both answer RFC 3339.
+            if case .text(let text) = value { return StoreTime.date(text).map { .string(Self.isoTime($0.timeIntervalSince1970)) } ?? .null }
+            return Double.decode(value).map { .string(Self.isoTime($0)) } ?? .null
         }
     }
 

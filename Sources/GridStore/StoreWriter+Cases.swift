@@ -217,13 +217,36 @@ public enum StoreTime {
     }
 }
 
+/// Which door an application key opens: Open311 (`POST requests`), or an SMS gateway's
+/// (`/sms` and the outbox with residents' whole phone numbers).
+public enum AppKeyKind: String, Sendable, CaseIterable {
+    case open311, sms
+}
+
+/// An application key as listed (its hash never leaves the store).
+public struct AppKey: Sendable, Equatable {
+    public var name: String
+    public var kind: AppKeyKind
+    public var createdAt: String
+    public var revokedAt: String?
+}
+
 extension StoreWriter {
-    /// Registers an application that reports through Open311 by the hash of its key.
-    public func addOpen311Key(name: String, keyHash: String) throws {
+    /// Registers an application (an Open311 client or an SMS gateway) by the hash of its key.
+    /// Names are unique across both kinds.
+    public func addAppKey(name: String, kind: AppKeyKind, keyHash: String) throws {
         if try Bool.fetchOne(try db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM open311_keys WHERE name = ?)"), arguments: [name]) == true {
-            throw StoreError("an Open311 key named \"\(name)\" exists already")
+            throw StoreError("a key named \"\(name)\" exists already")
         }
-        try db.cachedStatement(sql: "INSERT INTO open311_keys (name, key_hash, created_at) VALUES (?, ?, \(db.now))").execute(arguments: [name, keyHash])
+        try db.cachedStatement(sql: "INSERT INTO open311_keys (name, kind, key_hash, created_at) VALUES (?, ?, ?, \(db.now))")
+            .execute(arguments: [name, kind.rawValue, keyHash])
+    }
+
+    /// Revokes the live key of this kind named `name`; false when there is none.
+    public func revokeAppKey(name: String, kind: AppKeyKind) throws -> Bool {
+        try db.cachedStatement(sql: "UPDATE open311_keys SET revoked_at = \(db.now) WHERE name = ? AND kind = ? AND revoked_at IS NULL")
+            .execute(arguments: [name, kind.rawValue])
+        return db.changesCount > 0
     }
 }
 

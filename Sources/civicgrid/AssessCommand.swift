@@ -41,7 +41,7 @@ struct AssessCommand: ParsableCommand {
             }
             let (ranking, data): (Ranking, Data)
             do {
-                (ranking, data) = try Assessor(store: try GridStore(path: database.db)).ranking(level: l, period: p, region: region)
+                (ranking, data) = try Assessor(store: try database.existing()).ranking(level: l, period: p, region: region)
             } catch {
                 printError("error: \(error)")
                 throw ExitCode.failure
@@ -81,7 +81,7 @@ struct AssessCommand: ParsableCommand {
 
         func run() throws {
             do {
-                let c = try Assessor(store: try GridStore(path: database.db)).load(config: try readInput(file))
+                let c = try Assessor(store: try database.existing()).load(config: try readInput(file))
                 print("loaded: minimum sample \(c.minimumSample), weights for \(c.weights.keys.sorted().joined(separator: ", "))")
             } catch {
                 printError("error: \(error)")

@@ -9,13 +9,16 @@ struct BackupCommand: ParsableCommand {
 
     @OptionGroup var database: DatabaseOption
 
-    @Option(help: "The backup file to write.")
+    @Option(help: "The backup file to write (a new file; never the database itself).")
     var output: String
+
+    @Flag(help: "Write over an existing backup file (a regular file no process has open).")
+    var replace = false
 
     func run() throws {
         let start = Date()
         do {
-            let r = try GridStore(path: database.db).backup(to: output)
+            let r = try database.existing().backup(to: output, replace: replace)
             print("backed up \(database.db) to \(output): \(r.bytes) bytes, integrity ok; \(r.photos) photo(s), \(r.photosCopied) copied (\(String(format: "%.2f", Date().timeIntervalSince(start))) s)")
         } catch {
             printError("error: \(error)\nnothing was written to \(output)")
@@ -27,14 +30,14 @@ struct BackupCommand: ParsableCommand {
 struct RestoreCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "restore",
-        abstract: "Put a backup in place of a database (checked first; its photos too). Stop the server first when replacing its database.")
+        abstract: "Put a backup in place of a database (checked first; its photos too). Refused while any process (a server) has the database open.")
 
     @Option(help: "The backup file.")
     var from: String
 
     @OptionGroup var database: DatabaseOption
 
-    @Flag(help: "Replace an existing database.")
+    @Flag(help: "Replace an existing database (none may have it open).")
     var replace = false
 
     func run() throws {

@@ -25,7 +25,7 @@ struct BuildingsCommand: ParsableCommand {
                 all += text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             }
             guard !all.isEmpty else { throw ValidationError("name the buildings to remove: refs or --file") }
-            let store = try GridStore(path: database.db)
+            let store = try database.existing()
             let removed = try store.write { try $0.removeBuildings(refs: all) }
             print("removed \(removed) buildings")
         }

@@ -36,7 +36,7 @@ struct CategoriesCommand: ParsableCommand {
         func run() throws {
             let text = String(decoding: try readInput(file), as: UTF8.self)
             let categories = try refusing { () throws(ImportError) in try CaseCatalogue.categories(csv: text) }
-            try GridStore(path: database.db).write { try $0.save(categories) }
+            try database.creating().write { try $0.save(categories) }
             print("imported \(categories.count) categories in \(Set(categories.map(\.major)).count) major classes")
         }
     }
@@ -47,7 +47,7 @@ struct CategoriesCommand: ParsableCommand {
         @OptionGroup var database: DatabaseOption
 
         func run() throws {
-            for c in try GridStore(path: database.db).read({ try $0.categories() }) {
+            for c in try database.existing().read({ try $0.categories() }) {
                 let limits = CaseStep.allCases.compactMap { s in c.limits[s].map { "\(s.rawValue) \($0)" } }.joined(separator: ", ")
                 print([c.code, c.kind.rawValue, c.urgency.rawValue, limits, c.department ?? "–", "\(c.majorName)/\(c.name)", "\(c.majorNameEn)/\(c.nameEn)"]
                     .joined(separator: "\t"))
@@ -79,7 +79,7 @@ struct DepartmentsCommand: ParsableCommand {
 
         func run() throws {
             guard !code.isEmpty, code.count <= 40, !name.isEmpty else { throw ValidationError("--code (at most 40 characters) and --name must not be empty") }
-            try GridStore(path: database.db).write { try $0.save([Department(code: code, name: name, region: region, categories: category)]) }
+            try database.existing().write { try $0.save([Department(code: code, name: name, region: region, categories: category)]) }
             print("department \(code) saved")
         }
     }
@@ -96,7 +96,7 @@ struct DepartmentsCommand: ParsableCommand {
         func run() throws {
             let text = String(decoding: try readInput(file), as: UTF8.self)
             let departments = try refusing { () throws(ImportError) in try CaseCatalogue.departments(csv: text) }
-            try GridStore(path: database.db).write { try $0.save(departments) }
+            try database.creating().write { try $0.save(departments) }
             print("imported \(departments.count) departments")
         }
     }
@@ -107,7 +107,7 @@ struct DepartmentsCommand: ParsableCommand {
         @OptionGroup var database: DatabaseOption
 
         func run() throws {
-            for d in try GridStore(path: database.db).read({ try $0.departments() }) {
+            for d in try database.existing().read({ try $0.departments() }) {
                 print([d.code, d.name, d.region ?? "everywhere", d.categories.joined(separator: ",")].joined(separator: "\t"))
             }
         }
@@ -130,7 +130,7 @@ struct CalendarCommand: ParsableCommand {
         func run() throws {
             let data = try readInput(file)
             let calendar = try refusing { () throws(ImportError) in try CaseCatalogue.calendar(json: data) }
-            try GridStore(path: database.db).write { try $0.save(calendar) }
+            try database.creating().write { try $0.save(calendar) }
             print("calendar: \(calendar.minutesPerDay / 60)h\(calendar.minutesPerDay % 60 == 0 ? "" : String(format: "%02d", calendar.minutesPerDay % 60)) a working day, "
                   + "\(calendar.holidays.count) holidays, \(calendar.workdays.count) make-up working days")
         }
@@ -142,7 +142,7 @@ struct CalendarCommand: ParsableCommand {
         @OptionGroup var database: DatabaseOption
 
         func run() throws {
-            let calendar = try GridStore(path: database.db).read { try $0.calendar() }
+            let calendar = try database.existing().read { try $0.calendar() }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             print(String(decoding: try encoder.encode(calendar), as: UTF8.self))
@@ -151,27 +151,80 @@ struct CalendarCommand: ParsableCommand {
 }
 
 struct Open311Command: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "open311", abstract: "Open311 GeoReport v2 for the public's reports.",
-                                                    subcommands: [Key.self])
+    static let configuration = CommandConfiguration(commandName: "open311", abstract: "Open311 GeoReport v2 for the public's reports: the applications' keys.",
+                                                    subcommands: [Key.self, Revoke.self, List.self])
 
     struct Key: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Issue an api_key to an application that posts requests (shown only this once).")
-
+        static let configuration = CommandConfiguration(abstract: "Issue an api_key to an application that posts requests (shown only this once). It opens Open311 only.")
         @OptionGroup var database: DatabaseOption
+        @Option(help: "The application's name (unique), e.g. wechat-mini-program.") var name: String
+        func run() throws { try AppKeys.issue(.open311, name: name, database) }
+    }
 
-        @Option(help: "The application's name (unique), e.g. wechat-mini-program.")
-        var name: String
+    struct Revoke: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke an application's api_key.")
+        @OptionGroup var database: DatabaseOption
+        @Option(help: "The application's name.") var name: String
+        func run() throws { try AppKeys.revoke(.open311, name: name, database) }
+    }
 
-        func run() throws {
-            guard !name.isEmpty, name.count <= 100 else { throw ValidationError("--name: 1 to 100 characters") }
-            let key = DeviceToken.generate()
-            do {
-                try GridStore(path: database.db).write { try $0.addOpen311Key(name: name, keyHash: DeviceToken.hash(key)) }
-            } catch let e as StoreError {
-                printError("error: \(e)")
-                throw ExitCode.failure
-            }
-            print("Open311 api_key for \(name) (shown once): \(key)")
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The applications' keys: name, issued, revoked.")
+        @OptionGroup var database: DatabaseOption
+        func run() throws { try AppKeys.list(.open311, database) }
+    }
+}
+
+struct SMSCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "sms", abstract: "The SMS gateways' keys (POST /sms, the outbox with residents' whole phone numbers).",
+                                                    subcommands: [Key.self, Revoke.self, List.self])
+
+    struct Key: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Issue a key to an SMS gateway (shown only this once). It opens /sms and /sms/outbox only; every outbox read is recorded.")
+        @OptionGroup var database: DatabaseOption
+        @Option(help: "The gateway's name (unique), e.g. operator-gateway.") var name: String
+        func run() throws { try AppKeys.issue(.sms, name: name, database) }
+    }
+
+    struct Revoke: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke a gateway's key.")
+        @OptionGroup var database: DatabaseOption
+        @Option(help: "The gateway's name.") var name: String
+        func run() throws { try AppKeys.revoke(.sms, name: name, database) }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The gateways' keys: name, issued, revoked.")
+        @OptionGroup var database: DatabaseOption
+        func run() throws { try AppKeys.list(.sms, database) }
+    }
+}
+
+/// What `open311` and `sms` do with their keys.
+enum AppKeys {
+    static func issue(_ kind: AppKeyKind, name: String, _ database: DatabaseOption) throws {
+        guard !name.isEmpty, name.count <= 100 else { throw ValidationError("--name: 1 to 100 characters") }
+        let key = DeviceToken.generate()
+        do {
+            try database.existing().write { try $0.addAppKey(name: name, kind: kind, keyHash: DeviceToken.hash(key)) }
+        } catch let e as StoreError {
+            printError("error: \(e)")
+            throw ExitCode.failure
+        }
+        print(kind == .open311 ? "Open311 api_key for \(name) (shown once): \(key)" : "SMS gateway key for \(name) (shown once): \(key)")
+    }
+
+    static func revoke(_ kind: AppKeyKind, name: String, _ database: DatabaseOption) throws {
+        guard try database.existing().write({ try $0.revokeAppKey(name: name, kind: kind) }) else {
+            printError("error: no live \(kind.rawValue) key named \(name)")
+            throw ExitCode.failure
+        }
+        print("revoked the \(kind.rawValue) key of \(name)")
+    }
+
+    static func list(_ kind: AppKeyKind, _ database: DatabaseOption) throws {
+        for k in try database.existing().read({ try $0.appKeys(kind: kind) }) {
+            print([k.name, k.createdAt, k.revokedAt.map { "revoked \($0)" } ?? "live"].joined(separator: "\t"))
         }
     }
 }
@@ -193,7 +246,7 @@ extension DepartmentsCommand {
             guard let u = URL(string: url), ["http", "https"].contains(u.scheme ?? ""), u.host != nil else { throw ValidationError("--url: an http or https URL") }
             let secret = DeviceToken.generate()
             do {
-                try GridStore(path: database.db).write { try $0.save(Webhook(department: code, url: url, secret: secret)) }
+                try database.existing().write { try $0.save(Webhook(department: code, url: url, secret: secret)) }
             } catch let e as StoreError {
                 printError("error: \(e)")
                 throw ExitCode.failure

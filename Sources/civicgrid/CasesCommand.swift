@@ -43,7 +43,7 @@ struct FacilitiesCommand: ParsableCommand {
         func run() throws {
             let features = try readFeatures(file, plural: "facilities")
             do {
-                print("imported \(try CaseDesk(store: try GridStore(path: database.db)).importFacilities(features)) facilities")
+                print("imported \(try CaseDesk(store: try database.existing()).importFacilities(features)) facilities")
             } catch {
                 printError("error: \(error)")
                 throw ExitCode.failure
@@ -68,7 +68,7 @@ struct CasesCommand: ParsableCommand {
         func run() throws {
             let features = try readFeatures(file, plural: "cases")
             do {
-                let n = try CaseDesk(store: try GridStore(path: database.db)).importCases(features)
+                let n = try CaseDesk(store: try database.existing()).importCases(features)
                 print("imported \(n) cases")
             } catch {
                 printError("error: \(error)")
@@ -91,7 +91,7 @@ struct CasesCommand: ParsableCommand {
 
         func run() throws {
             guard format == "geojson" || format == "csv" else { throw ValidationError("--format geojson or csv") }
-            let store = try GridStore(path: database.db)
+            let store = try database.existing()
             var filter = CaseFilter()
             filter.limit = Int.max
             let (cases, histories) = try store.read { r in
@@ -111,7 +111,7 @@ struct CasesCommand: ParsableCommand {
                                             c.due.map(StoreTime.text) ?? "", c.closedAt.map(StoreTime.text) ?? "", closeDue[c.number].map(StoreTime.text) ?? "", String(c.state.returns),
                                             String(c.state.reworks), String(c.state.extensions), String(c.state.escalations),
                                             String(c.state.supervisions), c.description]
-                    text += fields.map(Self.csv).joined(separator: ",") + "\n"
+                    text += fields.map(CSVField.escape).joined(separator: ",") + "\n"
                 }
             } else {
                 let features = cases.map { c -> Feature in
@@ -140,10 +140,6 @@ struct CasesCommand: ParsableCommand {
                 try store.write { try $0.log(AccessRecord(at: Date(), account: "cli:\(user)", role: "admin", what: "export cases",
                                                           subject: "\(cases.count) cases", reason: output.map { "to \($0)" })) }
             }
-        }
-
-        static func csv(_ s: String) -> String {
-            s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
         }
     }
 }

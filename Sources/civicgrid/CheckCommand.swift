@@ -8,7 +8,7 @@ struct CheckCommand: ParsableCommand {
     @OptionGroup var database: DatabaseOption
 
     func run() throws {
-        let store = try GridStore(path: database.db)
+        let store = try database.existing()
         let (counts, households, integrity) = try store.read { r in
             (try r.counts(), try r.householdTotal(), try r.integrityCheck())
         }

@@ -86,7 +86,7 @@ struct DemoCommand: ParsableCommand {
         @OptionGroup var database: DatabaseOption
 
         func run() throws {
-            let store = try GridStore(path: database.db)
+            let store = try database.existing()
             let (buildings, categories, already) = try store.read { r in (try r.buildings(), try r.categories(), try r.facilityCount()) }
             guard already == 0 else { throw ValidationError("\(database.db) holds \(already) facilities already: demo facilities starts from none") }
             guard categories.contains(where: { $0.kind == .facility }) else { throw ValidationError("no facility categories: import Data/cases/categories.csv first") }
@@ -106,7 +106,7 @@ struct DemoCommand: ParsableCommand {
         @OptionGroup var database: DatabaseOption
 
         func run() throws {
-            let store = try GridStore(path: database.db)
+            let store = try database.existing()
             let (buildings, already) = try store.read { r in (try r.buildings(), try r.organisationCount()) }
             guard already == 0 else { throw ValidationError("\(database.db) holds \(already) organisations already: demo organisations starts from none") }
             do {
@@ -131,7 +131,7 @@ struct DemoCommand: ParsableCommand {
         var fill: Int?
 
         func run() throws {
-            let store = try GridStore(path: database.db)
+            let store = try database.existing()
             if let fill {
                 guard fill > 0 else { throw ValidationError("--fill: a number of people above 0") }
                 print("\(try store.write { try $0.fillHouseholdRecords() }) household records added")
@@ -179,7 +179,7 @@ struct DemoCommand: ParsableCommand {
         }
 
         func run() throws {
-            let store = try GridStore(path: database.db)
+            let store = try database.existing()
             let (categories, published, cases) = try store.read { r in
                 (try r.categories().count, try r.plans().filter { $0.status == .published }.count, try r.caseCount(numberPrefix: ""))
             }

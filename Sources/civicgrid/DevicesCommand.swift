@@ -36,7 +36,7 @@ struct DevicesCommand: ParsableCommand {
                 throw ValidationError("--speed-unit \(speedUnit): expected \(SpeedUnit.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             guard !id.isEmpty, !member.isEmpty else { throw ValidationError("--id and --member must not be empty") }
-            let store = try GridStore(path: database.db)
+            let store = try database.existing()
             let token = DeviceToken.generate()
             let device = try store.write { w in
                 try w.add(Device(id: id, memberName: member, grids: grid, tokenHash: DeviceToken.hash(token), crs: system, speedUnit: unit))
@@ -53,7 +53,7 @@ struct DevicesCommand: ParsableCommand {
         @OptionGroup var database: DatabaseOption
 
         func run() throws {
-            let store = try GridStore(path: database.db)
+            let store = try database.existing()
             for d in try store.read({ try $0.devices() }) {
                 let status = d.revokedAt.map { "revoked \($0)" } ?? "active since \(d.createdAt)"
                 print([d.id, d.memberName, d.grids.joined(separator: ","), d.crs.rawValue, d.speedUnit.rawValue, status].joined(separator: "\t"))
@@ -70,7 +70,7 @@ struct DevicesCommand: ParsableCommand {
         var id: String
 
         func run() throws {
-            let store = try GridStore(path: database.db)
+            let store = try database.existing()
             guard try store.write({ try $0.revokeDevice(id: id) }) else {
                 printError("no active device \"\(id)\"")
                 throw ExitCode(1)
@@ -96,7 +96,7 @@ struct PingsCommand: AsyncParsableCommand {
 
         func run() async throws {
             guard olderThanDays >= 0, batch > 0 else { throw ValidationError("--older-than-days must be ≥ 0 and --batch > 0") }
-            let store = try GridStore(path: database.db)
+            let store = try database.existing()
             let cutoff = Date().timeIntervalSince1970 - olderThanDays * 86400
             let total = try store.read { try $0.pingCount(before: cutoff) }
             let printer = ProgressPrinter()

@@ -29,7 +29,7 @@ struct ExportCommand: ParsableCommand {
         }
 
         func run() throws {
-            let store = try GridStore(path: database.db)
+            let store = try database.existing()
             let plans: [Int64] = try store.read { r in
                 if let plan {
                     guard try r.plan(id: plan) != nil else { throw ValidationError("no plan \(plan)") }

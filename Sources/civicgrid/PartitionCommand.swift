@@ -63,7 +63,7 @@ struct PartitionCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try GridStore(path: database.db)
+        let store = try database.existing()
         var options = PartitionOptions()
         options.band = bandOptions.band
         options.seed = seed

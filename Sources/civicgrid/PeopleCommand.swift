@@ -27,7 +27,7 @@ struct PeopleCommand: ParsableCommand {
         func run() throws {
             let data = try readInput(file)
             do {
-                let store = try GridStore(path: database.db)
+                let store = try database.existing()
                 let desk = PeopleDesk(store: store, key: try PersonalKey.load(path: keyFile ?? PersonalKey.path(for: database.db)))
                 let n: Int
                 if data.starts(with: Array("SQLite format 3".utf8)) {
@@ -62,7 +62,7 @@ struct OrganisationsCommand: ParsableCommand {
         func run() throws {
             let features = try readFeatures(file, plural: "organisations")
             do {
-                print("imported \(try Organisations.importFeatures(features, into: try GridStore(path: database.db))) organisations")
+                print("imported \(try Organisations.importFeatures(features, into: try database.existing())) organisations")
             } catch {
                 printError("error: \(error)")
                 throw ExitCode.failure
@@ -83,7 +83,7 @@ struct AuditCommand: ParsableCommand {
         var since: String
 
         func run() throws {
-            let store = try GridStore(path: database.db)
+            let store = try database.existing()
             let calendar = try store.read { try $0.calendar() }
             guard let from = Day(since).map(calendar.midnight(of:)) ?? StoreTime.date(since) else { throw ValidationError("--since \(since): a day (2026-11-01) or an ISO 8601 time") }
             for r in try store.read({ try $0.accessLog(since: from) }) {

@@ -14,7 +14,7 @@ struct PlansCommand: ParsableCommand {
         @OptionGroup var database: DatabaseOption
 
         func run() throws {
-            let store = try GridStore(path: database.db)
+            let store = try database.existing()
             let rows = try store.read { r in try r.plans().map { ($0, try r.grids(plan: $0.id).count) } }
             print("plan  community      status     grids  based on  created")
             for (p, grids) in rows {
@@ -36,7 +36,7 @@ struct PlansCommand: ParsableCommand {
         var json = false
 
         func run() throws {
-            let store = try GridStore(path: database.db)
+            let store = try database.existing()
             let v = try planning { try Planner(store: store).validate(plan: plan, band: bandOptions.asked) }
             if json {
                 let encoder = JSONEncoder()
@@ -69,7 +69,7 @@ struct PlansCommand: ParsableCommand {
         }
 
         func run() throws {
-            let planner = Planner(store: try GridStore(path: database.db))
+            let planner = Planner(store: try database.existing())
             if let plan {
                 let v = try planning { try planner.publish(plan: plan, version: nil, override: override, actor: CLIActor.name, band: bandOptions.asked) }
                 print("published plan \(plan)" + (v.publishable ? "" : " with \(v.faults.count) fault(s) accepted: \(override ?? "")"))
@@ -97,7 +97,7 @@ struct PlansCommand: ParsableCommand {
 
         func run() throws {
             guard let source = DraftSource(rawValue: from) else { throw ValidationError("--from is partition or published") }
-            let planner = Planner(store: try GridStore(path: database.db))
+            let planner = Planner(store: try database.existing())
             let id = try planning { try planner.createDraft(community: community, from: source, actor: CLIActor.name, band: bandOptions.band) }
             print("draft plan \(id)")
         }
@@ -119,7 +119,7 @@ struct PlansCommand: ParsableCommand {
         var layer: String?
 
         func run() throws {
-            let store = try GridStore(path: database.db)
+            let store = try database.existing()
             let planner = Planner(store: store)
             let id = try planning { try planner.importDraft(community: community, geoPackage: file, layer: layer, actor: CLIActor.name, source: file) }
             let v = try planning { try planner.validate(plan: id, band: bandOptions.asked) }
@@ -136,7 +136,7 @@ struct PlansCommand: ParsableCommand {
         var plan: Int64?
 
         func run() throws {
-            let entries = try GridStore(path: database.db).read { try $0.audit(plan: plan, limit: 100_000) }
+            let entries = try database.existing().read { try $0.audit(plan: plan, limit: 100_000) }
             for e in entries {
                 print([e.at, e.actor, e.community ?? "–", e.plan.map { "plan \($0)" } ?? "–", e.action, e.detail].joined(separator: "  "))
             }

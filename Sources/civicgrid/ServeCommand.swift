@@ -96,7 +96,7 @@ struct ServeCommand: AsyncParsableCommand {
         limitHeaps()
         var logger = Logger(label: "civicgrid")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-        let store = try GridStore(path: database.db)
+        let store = try database.existing()
         let tiles = TileProvider(set: try TileSet.load(from: store), cacheBytes: tileCache << 20)
         if let warm {
             let ids = tiles.set.tiles(zooms: warm.range)

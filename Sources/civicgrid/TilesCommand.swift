@@ -38,7 +38,7 @@ struct TilesCommand: ParsableCommand {
         @Flag(help: "Print the tile list (z/x/y per line) and stop.") var list = false
 
         func run() throws {
-            let store = try GridStore(path: database.db)
+            let store = try database.existing()
             let set = try TileSet.load(from: store)
             if list {
                 for t in set.tiles(zooms: zooms.range) { print(t) }
@@ -65,7 +65,7 @@ struct TilesCommand: ParsableCommand {
         @Option(help: "Zooms, e.g. 0-16.") var zooms = ZoomRange(argument: "0-16")!
 
         func run() throws {
-            let store = try GridStore(path: database.db)
+            let store = try database.existing()
             let set = try TileSet.load(from: store)
             guard let world = set.bounds else { throw ValidationError("nothing to export: the database has no features") }
             let tiles = TilesCommand.render(set, zooms.range).filter { !$0.bytes.isEmpty }.map { (id: $0.id, data: Gzip.compress($0.bytes)) }

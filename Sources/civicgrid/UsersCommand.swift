@@ -34,7 +34,7 @@ struct UsersCommand: ParsableCommand {
             }
             guard !name.isEmpty else { throw ValidationError("--name must not be empty") }
             guard region != nil || role == .admin else { throw ValidationError("a \(role.rawValue) needs --region (only admins may work everywhere)") }
-            let store = try GridStore(path: database.db)
+            let store = try database.existing()
             let token = DeviceToken.generate()
             do {
                 _ = try store.write { w in
@@ -59,7 +59,7 @@ struct UsersCommand: ParsableCommand {
         var name: String
 
         func run() throws {
-            let store = try GridStore(path: database.db)
+            let store = try database.existing()
             let token = DeviceToken.generate()
             let id = try store.write { w -> Int64? in
                 guard let account = try w.reader.account(name: name) else { return nil }
@@ -88,7 +88,7 @@ struct UsersCommand: ParsableCommand {
         }
 
         func run() throws {
-            let store = try GridStore(path: database.db)
+            let store = try database.existing()
             let n = try store.write { w -> Int? in
                 if let name {
                     guard let account = try w.reader.account(name: name) else { return nil }
@@ -109,7 +109,7 @@ struct UsersCommand: ParsableCommand {
         @OptionGroup var database: DatabaseOption
 
         func run() throws {
-            let store = try GridStore(path: database.db)
+            let store = try database.existing()
             try store.read { r in
                 for a in try r.accounts() {
                     let tokens = try r.tokens(account: a.id).map { "\($0.id)" + ($0.revokedAt == nil ? "" : " (revoked)") }

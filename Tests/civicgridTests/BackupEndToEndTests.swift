@@ -78,3 +78,79 @@ actor Acked {
     var all: [(String, Int64)] = []
     func add(_ device: String, _ time: Int64) { all.append((device, time)) }
 }
+
+/// An operator's mistakes with the real CLI lose nothing (issue 33, items 1–3).
+struct OperatorMistakesEndToEndTests {
+    /// `restore --replace` over a database a server has open is refused and names the process;
+    /// the server's database is untouched. Once the server stops, the same command works.
+    @Test func restoreRefusesADatabaseAServerHolds() async throws {
+        let live = temporaryPath("gpkg")
+        try FileManager.default.copyItem(atPath: try publishedDemo(), toPath: live)
+        let backup = temporaryPath("gpkg")
+        _ = try ok(["backup", "--db", live, "--output", backup])
+        let (server, _) = try await serve(live)
+        let refused = try civicgrid(["restore", "--from", backup, "--db", live, "--replace"])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("open in process \(server.processIdentifier)"), "\(refused.stderr)")
+        #expect(server.isRunning)
+        server.terminate()
+        server.waitUntilExit()
+        #expect(try civicgrid(["restore", "--from", backup, "--db", live, "--replace"]).status == 0)
+    }
+
+    /// `backup --output` writes over nothing it should not: an existing file (without
+    /// --replace), what is not a regular file, the database itself (under another name too);
+    /// a missing database is an error that creates nothing.
+    @Test func backupWritesOverNothingByMistake() throws {
+        let db = temporaryPath("gpkg")
+        try FileManager.default.copyItem(atPath: try publishedDemo(), toPath: db)
+        // What the database holds (GRDB moves the schema cookie when it opens a file whose
+        // write-ahead log is gone, so the bytes are not compared).
+        func dump() throws -> String { try run("/usr/bin/sqlite3", [db, ".dump"]).output }
+        let before = try dump()
+
+        let unrelated = temporaryPath("txt")
+        try Data("someone's notes".utf8).write(to: URL(fileURLWithPath: unrelated))
+        let r1 = try civicgrid(["backup", "--db", db, "--output", unrelated])
+        #expect(r1.status != 0 && r1.stderr.contains("exists"), "\(r1.stderr)")
+        #expect(try String(contentsOfFile: unrelated, encoding: .utf8) == "someone's notes")
+        #expect(try civicgrid(["backup", "--db", db, "--output", unrelated, "--replace"]).status == 0)
+
+        let fifo = temporaryPath("fifo")
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let r2 = try civicgrid(["backup", "--db", db, "--output", fifo, "--replace"])
+        #expect(r2.status != 0 && r2.stderr.contains("named pipe"), "\(r2.stderr)")
+        var s = stat()
+        #expect(stat(fifo, &s) == 0 && s.st_mode & S_IFMT == S_IFIFO, "the pipe is still a pipe")
+
+        let sameFile = temporaryPath("gpkg")
+        #expect(link(db, sameFile) == 0)
+        for target in [db, sameFile] {
+            let r = try civicgrid(["backup", "--db", db, "--output", target, "--replace"])
+            #expect(r.status != 0 && r.stderr.contains("itself"), "\(target): \(r.stderr)")
+        }
+        #expect(try dump() == before, "the database is as it was")
+
+        let missing = temporaryPath("gpkg")
+        let r3 = try civicgrid(["backup", "--db", missing, "--output", temporaryPath("gpkg")])
+        #expect(r3.status != 0 && r3.stderr.contains("no database"), "\(r3.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: missing))
+        for args in [["users", "list"], ["plans", "list"], ["check"]] {
+            #expect(try civicgrid(args + ["--db", missing]).status != 0, "\(args)")
+            #expect(!FileManager.default.fileExists(atPath: missing), "\(args) made a database")
+        }
+    }
+
+    /// `db copy` to a PostgreSQL server that does not answer changes nothing in the source
+    /// file: it is opened read-only.
+    @Test func aFailedCopyLeavesTheSourceAsItWas() throws {
+        let db = temporaryPath("gpkg")
+        try FileManager.default.copyItem(atPath: try publishedDemo(), toPath: db)
+        let before = try Data(contentsOf: URL(fileURLWithPath: db))
+        let r = try civicgrid(["db", "copy", "--from", db, "--to", "postgres://nobody@127.0.0.1:1/none"])
+        #expect(r.status != 0)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: db)) == before)
+        let wal = (try? Data(contentsOf: URL(fileURLWithPath: db + "-wal"))) ?? Data()
+        #expect(wal.isEmpty, "nothing written to the source's log either")
+    }
+}
