@@ -164,9 +164,35 @@ public struct CaseDesk: Sendable {
                                   inScope: try reader.isRegion(desk, under: account.region),
                                   ownGrid: try record.place.grid.map { try reader.isMemberGrid(account: account.id, grid: $0) } ?? false)
             if let version, version != record.version { throw CaseError(.precondition, "case \(number) is at version \(record.version), not \(version): reload it") }
+            try Self.checkPersonalStep(action, on: record, by: account, in: reader)
             let after = try Self.step(action, on: record, by: actor, note: note, at: at, in: w, notify: true)
             try w.attach(photos, toLatestStepOf: after)
             return after
+        }
+    }
+
+    /// What a person's step may name and who may take it, beyond the workflow's roles.
+    /// Separation of duties: a dispatcher sends a case only to desks in its own subtree
+    /// (escalating is how a case goes up), and whoever handed a case in as handled never checks
+    /// it (pass or fail) — an admin neither, and a desk that handled its own case needs another
+    /// account to check it. A duplicate's original must be a case the account may read: one
+    /// outside its region is refused exactly as one that does not exist.
+    static func checkPersonalStep(_ action: CaseAction, on record: CaseRecord, by account: Account, in reader: StoreReader) throws {
+        switch action {
+        case .void(.duplicate, let original?):
+            guard let desk = try reader.case(number: original)?.place.desks.first, try reader.isRegion(desk, under: account.region) else {
+                throw CaseError(.invalid, "no other case \(original)")
+            }
+        case .dispatch(.region(let code)):
+            guard try reader.isRegion(code, under: account.region) else {
+                throw CaseError(.forbidden, "\(account.name) works in \(account.region ?? ""): \(code) is above it, so may not dispatch there (escalate instead)")
+            }
+        case .pass, .fail:
+            if try reader.history(case: record.number).last(where: { $0.action == CaseAction.handle.name })?.actor == account.name {
+                throw CaseError(.forbidden, "\(account.name) handled case \(record.number): another account checks it")
+            }
+        default:
+            break
         }
     }
 

@@ -22,16 +22,19 @@ public final class CaseIntake: Sendable {
     static let keyLifetime: TimeInterval = 86_400
 
     /// A client's key for one report (an `Idempotency-Key` header), scoped to whoever sent it,
-    /// with a digest of what was sent.
+    /// with a digest of the whole request: the report and every photo (by its digest, in order).
     public struct RequestKey: Sendable, Hashable {
         public var scope: String
         public var key: String
         public var fingerprint: String
 
-        public init(scope: String, key: String, body: Data) {
+        public init(scope: String, key: String, body: Data, photos: [String] = []) {
             self.scope = scope
             self.key = key
-            fingerprint = SHA256.hash(data: body).hex
+            var hash = SHA256()
+            hash.update(data: body)
+            for p in photos { hash.update(data: Data("\u{0}photo \(p)".utf8)) }
+            fingerprint = hash.finalize().hex
         }
     }
 

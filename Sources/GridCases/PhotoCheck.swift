@@ -3,8 +3,9 @@ import Crypto
 import Foundation
 
 /// Photos sent with a case: JPEG or PNG known by their content (not by a name or a header a
-/// client chose), at most 10 MB; served without what a camera writes about where and when
-/// (EXIF, XMP, IPTC, comments, PNG text chunks).
+/// client chose), at most 10 MB and 12,000 pixels a side (50 megapixels); stored and served
+/// without what a camera writes about where and when (EXIF, XMP, IPTC, comments, PNG text
+/// chunks).
 public enum PhotoCheck {
     public static let maxBytes = 10 << 20
 
@@ -22,7 +23,43 @@ public enum PhotoCheck {
         } else {
             throw CaseError(.invalid, "a photo must be a JPEG or PNG image")
         }
+        guard let (width, height) = dimensions(b), width > 0, height > 0 else { throw CaseError(.invalid, "a photo has no size in its header") }
+        guard width <= maxSide, height <= maxSide, width * height <= maxPixels else {
+            throw CaseError(.invalid, "a photo of \(width) × \(height) pixels is over the limit (\(maxSide) a side, \(maxPixels / 1_000_000) megapixels)")
+        }
         return CasePhoto(sha256: SHA256.hash(data: b).hex, mediaType: type, bytes: b.count)
+    }
+
+    /// The longest side and the most pixels a photo may have: a small file that claims more
+    /// (a decompression bomb) would take the memory of whoever opens it.
+    public static let maxSide = 12_000
+    public static let maxPixels = 50_000_000
+
+    /// A photo as it is kept: checked, then without its metadata (`stripped`); the record
+    /// names the bytes that are stored, so the digest is of what lies on disk and in backups.
+    public static func prepared(_ b: [UInt8]) throws(CaseError) -> (photo: CasePhoto, bytes: [UInt8]) {
+        let original = try inspect(b)
+        let clean = stripped(b)
+        return (CasePhoto(sha256: SHA256.hash(data: clean).hex, mediaType: original.mediaType, bytes: clean.count), clean)
+    }
+
+    /// Width and height from the frame header (JPEG SOFn) or IHDR (PNG).
+    static func dimensions(_ b: [UInt8]) -> (width: Int, height: Int)? {
+        if let segments = jpegSegments(b) {
+            for s in segments where (0xC0...0xCF).contains(s.marker) && ![0xC4, 0xC8, 0xCC].contains(s.marker) {
+                var k = s.range.lowerBound
+                while k < s.range.upperBound, b[k] == 0xFF { k += 1 }  // k: the marker
+                guard k + 7 < s.range.upperBound else { return nil }
+                return (Int(b[k + 6]) << 8 | Int(b[k + 7]), Int(b[k + 4]) << 8 | Int(b[k + 5]))
+            }
+            return nil
+        }
+        if let ihdr = pngChunks(b)?.first, ihdr.range.count >= 12 + 8 {
+            let i = ihdr.range.lowerBound + 8
+            func u32(_ at: Int) -> Int { Int(b[at]) << 24 | Int(b[at + 1]) << 16 | Int(b[at + 2]) << 8 | Int(b[at + 3]) }
+            return (u32(i), u32(i + 4))
+        }
+        return nil
     }
 
     /// The image without metadata: JPEG without APP1 (EXIF, XMP), APP13 (IPTC) and comments;

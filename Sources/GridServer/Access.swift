@@ -80,3 +80,35 @@ struct Access: Sendable {
         Role.allCases.filter(roles.contains).map { $0.rawValue + "s" }.joined(separator: " and ")
     }
 }
+
+/// The token an event stream was opened with, looked up again while the stream runs: a
+/// stream ends within `every` of its token's revocation (by any server or the CLI sharing
+/// the store). A store that cannot answer ends it too; the client reconnects and signs in anew.
+struct TokenWatch: Sendable {
+    let store: GridStore
+    let hash: String?
+    var every: Duration = .seconds(2)
+
+    init(_ store: GridStore, _ context: CivicContext) {
+        self.store = store
+        hash = context.tokenHash
+    }
+
+    func isValid() async -> Bool {
+        guard let hash else { return true }
+        do {
+            return try await store.asyncRead { try $0.account(tokenHash: hash) } != nil
+        } catch {
+            return false
+        }
+    }
+
+    /// Returns when the token is no longer valid (or the task is cancelled).
+    func untilRevoked() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: every)
+            if Task.isCancelled { return }
+            if await !isValid() { return }
+        }
+    }
+}

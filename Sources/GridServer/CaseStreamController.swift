@@ -11,7 +11,8 @@ import Synchronization
 /// database or the CLI — is sent as an event `case` whose `kind` is `new` (reported),
 /// `overdue` (supervised), `escalated` or `update`, with the case's public fields as they are
 /// now; the SSE `id` is the history row, so a client that reconnects with `Last-Event-ID`
-/// misses nothing. Scoped like the list: the account's region, a department's steps while it
+/// misses nothing within the last `resumeWindow` events. The stream ends within seconds of its
+/// token's revocation. Scoped like the list: the account's region, a department's steps while it
 /// held a case, grid staff's grids. The store is polled once a second per stream.
 struct CaseStreamController {
     let store: GridStore
@@ -55,8 +56,8 @@ struct CaseStreamController {
             category = c.category
             urgency = c.urgency.rawValue
             source = c.source.rawValue
-            status = c.state.status.rawValue
-            holder = c.state.holder?.code
+            status = e.to.rawValue  // as the step left it, not as the case is now
+            holder = e.holder
             location = [c.location.x, c.location.y]
             grid = c.place.grid
             community = c.place.community
@@ -82,6 +83,10 @@ struct CaseStreamController {
         }
     }
 
+    /// How many events back a `Last-Event-ID` may resume; an older one resumes here, and the
+    /// stream's first event (`gap`) says where.
+    static let resumeWindow: Int64 = 10_000
+
     /// Set once, at shutdown.
     final class Flag: Sendable {
         private let value = Atomic(false)
@@ -91,23 +96,35 @@ struct CaseStreamController {
 
     func stream(_ request: Request, _ context: CivicContext) async throws -> Response {
         let account = try access.require(context, CasesController.readers, to: "watch cases")
-        var start = try await store.asyncRead { try $0.lastCaseEvent() }
+        let newest = try await store.asyncRead { try $0.lastCaseEvent() }
+        var start = newest, requested: Int64?
         if let header = HTTPField.Name("Last-Event-ID"), let last = request.headers[header].flatMap({ Int64($0.trimmingCharacters(in: .whitespaces)) }),
-           last >= 0, last < start {
-            start = last
+           last >= 0, last < newest {
+            // A resume goes back at most `resumeWindow` events: a client that was away longer
+            // reads the list, not the whole history through the stream.
+            start = max(last, newest - Self.resumeWindow)
+            if start > last { requested = last }
         }
         let scope = try await store.asyncRead { r in
             Scope(communities: try account.region.map { root in Set(try r.regions(level: .community).map(\.code).filter { try r.isRegion($0, under: root) }) },
                   grids: account.role == .member ? Set(try r.memberGrids(account: account.id)) : nil,
                   department: account.role == .department ? (account.department ?? "") : nil)
         }
-        let store = self.store, interval = self.interval, first = start
+        let store = self.store, interval = self.interval, first = start, gapFrom = requested, watch = TokenWatch(store, context)
         let body = ResponseBody { writer in
-            try await writer.write(ByteBuffer(string: "retry: 2000\n: cases after \(first)\n\n"))
+            var head = "retry: 2000\n: cases after \(first)\n\n"
+            if let requested = gapFrom {
+                head += "event: gap\ndata: {\"requested_after\":\(requested),\"resumed_after\":\(first)}\n\n"
+            }
+            try await writer.write(ByteBuffer(string: head))
             let stopped = Flag()
             try await withGracefulShutdownHandler {
-                var last = first, quiet = Duration.zero
+                var last = first, quiet = Duration.zero, checked = ContinuousClock.now
                 while !stopped.isSet, !Task.isCancelled {
+                    if ContinuousClock.now - checked >= watch.every {
+                        guard await watch.isValid() else { break }  // revoked: the stream ends
+                        checked = .now
+                    }
                     let after = last
                     let events = try await store.asyncRead { try $0.caseEvents(after: after) }
                     var text = ""

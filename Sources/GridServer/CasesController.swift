@@ -62,7 +62,7 @@ struct CasesController {
         report.photos = try await savePhotos(form)
         let filed: CaseIntake.Filed
         do {
-            filed = try await intake.report(report, by: account, key: key.map { CaseIntake.RequestKey(scope: "account \(account.id)", key: $0, body: body) })
+            filed = try await intake.report(report, by: account, key: key.map { CaseIntake.RequestKey(scope: "account \(account.id)", key: $0, body: body, photos: report.photos.map(\.sha256)) })
         } catch {
             throw Self.problem(error)
         }
@@ -78,6 +78,7 @@ struct CasesController {
 
     static let idempotencyKeyHeader = HTTPField.Name("Idempotency-Key")
     static let replayed = HTTPField.Name("Idempotent-Replayed")
+    static let contentTypeOptions = HTTPField.Name("X-Content-Type-Options") ?? .contentType
 
     /// The client's key for a report (`Idempotency-Key`, bare or as a quoted string): 1 to 255
     /// visible ASCII characters. The same key with the same body files one case, whichever
@@ -269,7 +270,8 @@ struct CasesController {
               let bytes = try await offload({ store.photo(sha256: sha256).map(PhotoCheck.stripped) }) else {
             throw Problem.notFound("case \(number) has no photo \(sha256)")
         }
-        return Response(status: .ok, headers: [.contentType: p.mediaType, .cacheControl: "private, max-age=86400", .eTag: "\"\(sha256)\""],
+        return Response(status: .ok, headers: [.contentType: p.mediaType, .cacheControl: "private, max-age=86400", .eTag: "\"\(sha256)\"",
+                                               Self.contentTypeOptions: "nosniff"],
                          body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
@@ -296,13 +298,13 @@ struct CasesController {
         guard files.count <= Self.maxPhotos else { throw Problem(.unprocessableContent, "Refused", detail: "at most \(Self.maxPhotos) photos at once") }
         var photos: [CasePhoto] = []
         for (i, file) in files.enumerated() {
-            let photo: CasePhoto
+            let photo: CasePhoto, bytes: [UInt8]
             do {
-                photo = try PhotoCheck.inspect(file.body)
+                (photo, bytes) = try PhotoCheck.prepared(file.body)  // stored without its metadata
             } catch {
                 throw Problem(.unprocessableContent, "Refused", detail: "photo \(i + 1)\(file.filename.map { " (\($0))" } ?? ""): \(error.message)")
             }
-            let store = self.store, bytes = file.body
+            let store = self.store
             try await offload { try store.savePhoto(bytes, sha256: photo.sha256) }
             if !photos.contains(where: { $0.sha256 == photo.sha256 }) { photos.append(photo) }
         }
@@ -311,8 +313,8 @@ struct CasesController {
 
     // MARK: Reading
 
-    /// The case and its history, after a 404 (no such case) and a 403 (outside the account's
-    /// region; a department sees the cases it holds or held).
+    /// The case and its history; 404 when there is no such case or the account may not read it
+    /// (outside its region; a department sees the cases it holds or held).
     func readable(_ account: Account, _ number: String) async throws -> (CaseRecord, [CaseEvent]) {
         let (found, inScope, history) = try await store.asyncRead { r -> (CaseRecord?, Bool, [CaseEvent]) in
             guard let c = try r.case(number: number), let desk = c.place.desks.first else { return (nil, false, []) }
@@ -323,8 +325,9 @@ struct CasesController {
             }
             return (c, inScope, history)
         }
-        guard let found else { throw Problem.notFound("no case \(number)") }
-        guard inScope else { throw Access.outOfScope(account, found.place.desks.first ?? number, "read case \(number)") }
+        // A case one may not read is answered as one that does not exist: a 403 naming its
+        // community would let anyone walking the numbers map every case.
+        guard let found, inScope else { throw Problem.notFound("no case \(number)") }
         return (found, history)
     }
 
@@ -380,7 +383,8 @@ struct CasesController {
         if let phone = c.reporter.phone { reporter["phone"] = .string(personal ? phone : Masking.phone(phone)) }
         if !reporter.isEmpty { o["reporter"] = .object(reporter) }
         o.merge(extra) { _, new in new }
-        return JSONAnswer(.object(o), headers: [.eTag: Self.etag(c)])
+        // An answer with a reporter in it is kept by no cache, shared or the browser's.
+        return JSONAnswer(.object(o), headers: reporter.isEmpty ? [.eTag: Self.etag(c)] : [.eTag: Self.etag(c), .cacheControl: "private, no-store"])
     }
 
     // MARK: Bodies

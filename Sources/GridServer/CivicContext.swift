@@ -15,6 +15,9 @@ public struct CivicContext: RequestContext, RemoteAddressRequestContext {
     /// Who signed in, set once per request by `AuthenticationMiddleware`; nil: anonymous
     /// (and on the device routes, which sign in with device tokens instead).
     public var account: Account?
+    /// The hash of the API token the account signed in with: long answers (event streams)
+    /// look it up again and end when it is revoked.
+    var tokenHash: String?
     /// Shared by every copy of this request's context: who signed in, for the request log
     /// written by the outermost middleware (it holds an earlier copy of the context).
     let signedIn = SignedIn()
@@ -44,6 +47,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
         }
         var context = context
         context.account = account
+        context.tokenHash = hash
         context.signedIn.account.withLock { $0 = account.id }
         return try await next(request, context)
     }

@@ -63,23 +63,30 @@ struct LiveController {
     }
 
     /// Server-sent events: `snapshot` (the live FeatureCollection) first, then a `position`
-    /// Feature for each new plausible fix in the region.
+    /// Feature for each new plausible fix in the region, until the token is revoked.
     func stream(_ request: Request, _ context: CivicContext) async throws -> Response {
         let q = FormParameters.parse(request.uri.query ?? "")
         let within = try await watching.area(try await watching.scoped(context, q["region"], "see positions"))
         let offlineAfter = try Watching.seconds(q["offline_after"], "offline_after") ?? configuration.offlineAfter
         let (id, positions) = ingestor.live.subscribe()  // before the snapshot: nothing falls between
         let snapshot = try await store.asyncRead { try $0.latestPositions() }.filter(within)
-        let hub = ingestor.live
+        let hub = ingestor.live, watch = TokenWatch(store, context)
         let body = ResponseBody { writer in
             defer { hub.unsubscribe(id) }
             let now = Date().timeIntervalSince1970
             let first = FeatureCollectionAnswer(features: snapshot.map { Position($0, now: now, offlineAfter: offlineAfter) })
             try await writer.write(ByteBuffer(string: "retry: 2000\nevent: snapshot\ndata: \(try Self.line(first))\n\n"))
             try await withGracefulShutdownHandler {
-                for await p in positions where within(p) {
-                    let f = Position(p, now: Date().timeIntervalSince1970, offlineAfter: offlineAfter)
-                    try await writer.write(ByteBuffer(string: "event: position\ndata: \(try Self.line(f))\n\n"))
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        await watch.untilRevoked()
+                        hub.unsubscribe(id)  // revoked: the positions end, and so does the stream
+                    }
+                    for await p in positions where within(p) {
+                        let f = Position(p, now: Date().timeIntervalSince1970, offlineAfter: offlineAfter)
+                        try await writer.write(ByteBuffer(string: "event: position\ndata: \(try Self.line(f))\n\n"))
+                    }
+                    group.cancelAll()
                 }
             } onGracefulShutdown: {
                 hub.unsubscribe(id)

@@ -150,7 +150,7 @@ struct Open311Controller {
         let form = FormParameters.parse(String(buffer: body))
         func value(_ key: String) -> String? { form[key].flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 } }
         guard let key = value("api_key") else { return Self.error(403, "api_key is required", format) }
-        guard try await store.asyncRead({ try $0.open311Key(hash: DeviceToken.hash(key)) }) != nil else {
+        guard try await store.asyncRead({ try $0.appKey(hash: DeviceToken.hash(key), kind: .open311) }) != nil else {
             return Self.error(403, "unknown or revoked api_key", format)
         }
         let address = context.remoteAddress?.ipAddress ?? "unknown"
@@ -276,8 +276,10 @@ struct Open311Controller {
             case "\"": out += "&quot;"
             case "'": out += "&apos;"
             default:
-                // XML 1.0 allows tab, newline, carriage return and nothing else below 0x20.
+                // XML 1.0's Char: tab, newline, carriage return, then 0x20–0xD7FF, 0xE000–0xFFFD
+                // and above 0xFFFF; nothing else may appear, escaped or not.
                 if u.value < 0x20 && u != "\t" && u != "\n" && u != "\r" { continue }
+                if u.value == 0xFFFE || u.value == 0xFFFF { continue }
                 out.unicodeScalars.append(u)
             }
         }

@@ -8,12 +8,14 @@ import Hummingbird
 
 /// `POST /sms`: the webhook an SMS gateway posts a resident's message to (form-encoded or
 /// JSON: `from`, `text`, optional `time` and `category`; the gateway's key as `api_key` or a
-/// bearer token, issued by `civicgrid open311 key`). The case is located by the sender's
+/// bearer token, issued by `civicgrid sms key`: an Open311 app's key opens none of this). The case is located by the sender's
 /// household, a building address or region name in the text, or waits at the district's
 /// desk; the answer carries the acknowledgement for the gateway to send back.
 ///
 /// `GET /sms/outbox` (the same key): messages to residents waiting to be sent (a report merged
-/// into another case), oldest first; `POST /sms/outbox/{id}/sent` once the gateway sent one.
+/// into another case), oldest first, with their whole phone numbers: each read is recorded in
+/// the access log (the gateway, the messages' numbers); `POST /sms/outbox/{id}/sent` once the
+/// gateway sent one.
 struct SMSController {
     let store: GridStore
     let intake: CaseIntake
@@ -56,21 +58,32 @@ struct SMSController {
         }
     }
 
-    /// The gateway's key, as a bearer token or `api_key`; 401 without a known one.
-    func gateway(_ request: Request, _ apiKey: String?) async throws {
+    /// The gateway's name from its key, as a bearer token or `api_key`; 401 without a live SMS key.
+    @discardableResult
+    func gateway(_ request: Request, _ apiKey: String?) async throws -> String {
         let bearer = request.headers[.authorization].flatMap { $0.lowercased().hasPrefix("bearer ") ? String($0.dropFirst(7)) : nil }
         guard let key = bearer ?? apiKey, !key.isEmpty else {
             throw Problem(.unauthorized, "Unauthorized", detail: "the gateway's key is required (api_key or a bearer token)", headers: Access.challenge)
         }
-        guard try await store.asyncRead({ try $0.open311Key(hash: DeviceToken.hash(key)) }) != nil else {
-            throw Problem(.unauthorized, "Unauthorized", detail: "unknown or revoked key", headers: Access.challenge)
+        guard let name = try await store.asyncRead({ try $0.appKey(hash: DeviceToken.hash(key), kind: .sms) }) else {
+            throw Problem(.unauthorized, "Unauthorized", detail: "unknown or revoked SMS gateway key (civicgrid sms key)", headers: Access.challenge)
         }
+        return name
     }
 
     func outbox(_ request: Request) async throws -> JSONAnswer<JSONValue> {
-        try await gateway(request, request.uri.queryParameters["api_key"].map(String.init))
-        let waiting = try await store.asyncRead { try $0.waitingNotices(channel: "sms") }
-        return JSONAnswer(["messages": .array(waiting.map { ["id": .number(Double($0.id)), "to": .string($0.to), "case": .string($0.case), "text": .string($0.text)] })])
+        let name = try await gateway(request, request.uri.queryParameters["api_key"].map(String.init))
+        // Whole phone numbers leave here: the read and what it held are recorded with it.
+        let waiting = try await store.asyncWrite { w in
+            let waiting = try w.reader.waitingNotices(channel: "sms")
+            if !waiting.isEmpty {
+                try w.log(AccessRecord(at: Date(), account: "sms:\(name)", role: "sms-gateway", what: "sms outbox phones",
+                                       subject: waiting.map { "\($0.id):\($0.case)" }.joined(separator: ","), reason: nil))
+            }
+            return waiting
+        }
+        return JSONAnswer(["messages": .array(waiting.map { ["id": .number(Double($0.id)), "to": .string($0.to), "case": .string($0.case), "text": .string($0.text)] })],
+                          headers: [.cacheControl: "private, no-store"])
     }
 
     func sent(_ request: Request, _ id: String) async throws -> Response {

@@ -122,6 +122,50 @@ struct CaseDeskTests {
         #expect(try f.store.read { try $0.case(number: c.number) } == c)
     }
 
+    /// Separation of duties (issue 33): a street's dispatcher dispatches only to desks in its
+    /// subtree, never up to the district's desk; whoever handed a case in as handled does not
+    /// check it — a desk that handled its own case, or an admin, needs another account.
+    @Test func dutiesAreSeparated() throws {
+        let f = try CaseFixture()
+        let street = try f.store.write { w in
+            _ = try w.addAccount(name: "street centre", role: .dispatcher, region: "320599001")
+            return try #require(try w.reader.account(name: "street centre"))
+        }
+        var c = try f.report(by: f.staff)
+        try f.act(.file, &c, by: f.dispatcher)
+        let filed = c
+        #expect(throws: CaseError.self) { try f.act(.dispatch(.region("320599")), &c, by: street) }
+        #expect(c == filed, "nothing changed")
+        try f.act(.dispatch(.region(CaseFixture.community)), &c, by: street)
+        try f.act(.accept, &c, by: street)
+        try f.act(.handle, &c, by: street)
+        let handled = c
+        for check in [CaseAction.pass, .fail] {
+            do {
+                try f.act(check, &c, by: street)
+                Issue.record("\(check.name) by the account that handled it was taken")
+            } catch let e as CaseError {
+                #expect(e.kind == .forbidden && e.message.contains("another account"), "\(e)")
+            }
+        }
+        #expect(try f.store.read { try $0.case(number: c.number) } == handled)
+        try f.act(.pass, &c, by: f.staff)
+        #expect(c.state.status == .checked)
+
+        // A duplicate of a case in another street: refused as if there were no such case.
+        let far = try #require(try f.store.read { try $0.regions(level: .community) }.first { !$0.code.hasPrefix("320599001") }?.geometry.pointInside)
+        let other = try f.desk.report(CaseReport(category: "0101", description: "elsewhere", location: far, source: .hotline), by: f.dispatcher)
+        var mine = try f.report(by: f.staff)
+        for original in [other.number, "209901019999"] {
+            do {
+                try f.act(.void(.duplicate, duplicateOf: original), &mine, by: street)
+                Issue.record("voided as a duplicate of \(original)")
+            } catch let e as CaseError {
+                #expect(e.kind == .invalid && e.message == "no other case \(original)", "\(e)")
+            }
+        }
+    }
+
     /// Public facilities: imported all or nothing with every refused feature named; a case that
     /// names one takes its category and place, and the facility lists it.
     @Test func facilitiesAreImportedAndNamedByCases() throws {

@@ -76,3 +76,25 @@ struct PhotoCheckTests {
         }
     }
 }
+
+/// Issue 33: photos are kept without their metadata, and a header claiming a huge image (a
+/// decompression bomb) is refused.
+struct PhotoKeepingTests {
+    @Test func aPhotoIsStoredStripped() throws {
+        let (photo, bytes) = try PhotoCheck.prepared(Photos.jpeg)
+        #expect(bytes == PhotoCheck.stripped(Photos.jpeg) && photo.bytes == bytes.count)
+        #expect(photo.sha256 == (try PhotoCheck.inspect(bytes)).sha256, "the digest is of what is stored")
+        #expect(!String(decoding: bytes, as: UTF8.self).contains("GPSLatitude"))
+        #expect(PhotoCheck.dimensions(Photos.jpeg)! == (1, 1) && PhotoCheck.dimensions(Photos.png)! == (1, 1))
+    }
+
+    @Test(arguments: [(12_001, 10), (10, 12_001), (8_000, 7_000), (65_535, 65_535)])
+    func hugeJPEGsAreRefused(width: Int, height: Int) {
+        var jpeg = Photos.jpeg
+        let sof = jpeg.firstIndex(of: 0xC0).map { $0 + 1 }!  // the frame's length follows its marker
+        jpeg[sof + 3] = UInt8(height >> 8); jpeg[sof + 4] = UInt8(height & 0xFF)
+        jpeg[sof + 5] = UInt8(width >> 8); jpeg[sof + 6] = UInt8(width & 0xFF)
+        #expect(PhotoCheck.dimensions(jpeg)! == (width, height))
+        #expect(throws: CaseError.self) { try PhotoCheck.inspect(jpeg) }
+    }
+}

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 import GridGeometry
 import GridStore
 import GridTiles
@@ -166,5 +169,19 @@ struct HostileTests {
             #expect((answer["flagged"] as? [[String: Any]])?.first?["flags"] as? [String] == ["bad-time"], "\(answer)")
             #expect(try tracking.count(store) == 1)
         }
+    }
+}
+
+/// The third hostile pass (issue 33).
+struct ThirdHostilePassTests {
+    /// U+FFFE and U+FFFF in a description made `requests.xml` not well-formed: every character
+    /// XML 1.0 does not allow is dropped, and the document parses.
+    @Test func xmlDropsWhatXMLDoesNotAllow() {
+        let text = "烟\u{FFFE}囱\u{FFFF}冒\u{1}黑\u{B}烟 <&> 😀\t\n"
+        let escaped = Open311Controller.escape(text)
+        #expect(escaped == "烟囱冒黑烟 &lt;&amp;&gt; 😀\t\n")
+        let document = Open311Controller.xml("service_requests", .list("request", [.object([("description", .string(text))])]))
+        let parser = XMLParser(data: Data(("<?xml version=\"1.0\" encoding=\"utf-8\"?>" + document).utf8))
+        #expect(parser.parse(), "\(parser.parserError.map { "\($0)" } ?? "")")
     }
 }
