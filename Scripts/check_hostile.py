@@ -279,6 +279,231 @@ rss1, file1 = rss()
 check(rss1 <= rss0 * 1.2, f"7 anonymous RSS {rss0} MB after 20 batches of 10,000, {peak} MB at most during 20 more, {rss1} MB after "
       f"(limit {rss0 * 1.2:.0f}); file-backed {file0} MB and {file1} MB")
 
+# ---- The third pass (issue 33): an operator's mistakes with the real CLI, and an insider. ----
+import os, subprocess, tempfile, xml.etree.ElementTree as ET
+BIN = os.environ.get("CIVICGRID", "")
+work = tempfile.mkdtemp()
+
+
+def cli(*args):
+    r = subprocess.run([BIN, *args], capture_output=True, text=True, timeout=300)
+    return r.returncode, r.stdout + r.stderr
+
+
+def db_dump():
+    con = sqlite3.connect(f"file:{DB}?mode=ro", uri=True, timeout=30)
+    try:
+        return con.execute("SELECT count(*), max(fid) FROM cases").fetchone(), con.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        con.close()
+
+
+if BIN:
+    # 1. Restoring over the database a server holds: refused, naming the server.
+    backup = f"{work}/b.gpkg"
+    code, out = cli("backup", "--db", DB, "--output", backup)
+    check(code == 0, f"33.1 a backup of the live database: {out.strip()[:120]}")
+    before = db_dump()
+    code, out = cli("restore", "--from", backup, "--db", DB, "--replace")
+    check(code != 0 and f"process {PID}" in out, f"33.1 restore --replace over a served database refused: {out.strip()[:160]}")
+    check(db_dump() == before and alive(), "33.1 the served database is as it was")
+    # 2. backup --output over what is not a new file.
+    code, out = cli("backup", "--db", DB, "--output", DB, "--replace")
+    check(code != 0 and "itself" in out, f"33.2 backup over the database itself refused: {out.strip()[:120]}")
+    notes = f"{work}/notes.txt"
+    open(notes, "w").write("keep me")
+    code, out = cli("backup", "--db", DB, "--output", notes)
+    check(code != 0 and open(notes).read() == "keep me", f"33.2 backup over an existing file without --replace refused: {out.strip()[:120]}")
+    fifo = f"{work}/pipe"
+    os.mkfifo(fifo)
+    code, out = cli("backup", "--db", DB, "--output", fifo, "--replace")
+    check(code != 0 and os.path.exists(fifo) and not os.path.isfile(fifo), f"33.2 backup over a named pipe refused: {out.strip()[:120]}")
+    missing = f"{work}/missing.gpkg"
+    code, out = cli("backup", "--db", missing, "--output", f"{work}/m.gpkg")
+    check(code != 0 and not os.path.exists(missing), f"33.2 backup of a missing database refused, nothing made: {out.strip()[:120]}")
+    check(db_dump() == before and alive(), "33.2 the served database is as it was")
+else:
+    check(False, "33.1-2 CIVICGRID names the binary")
+
+# A case in the first community to work on.
+ring = doc["grids"]["features"][0]["geometry"]["coordinates"][0]
+spot = (sum(p[0] for p in ring) / len(ring), sum(p[1] for p in ring) / len(ring))
+report = {"category": "0101", "description": "hostile probe", "lon": spot[0], "lat": spot[1]}
+s, b, _ = http("POST", "/api/v1/cases", json.dumps(report), "centre", {"Content-Type": "application/json"})
+check(s == 201, f"the centre reports a case ({s} {b[:100]!r})")
+number = json.loads(b)["number"] if s == 201 else "0"
+
+
+def step(token, body):
+    return http("POST", f"/api/v1/cases/{number}/actions", json.dumps(body), token, {"If-Match": "*", "Content-Type": "application/json"})
+
+
+# 9. Separation of duties: a street's dispatcher sends nothing above its street, and the
+# account that handled a case does not check it.
+check(step("centre", {"action": "file"})[0] == 200, "33.9 filed")
+s, b, _ = step("street", {"action": "dispatch", "region": "320599"})
+check(s == 403, f"33.9 a street dispatcher dispatching to the district's desk -> {s}")
+for body in [{"action": "dispatch", "region": "320599001001"}, {"action": "accept"}, {"action": "handle"}]:
+    s, b, _ = step("street", body)
+    check(s == 200, f"33.9 the street's desk: {body['action']} -> {s} {b[:80]!r}")
+for check_step in ["pass", "fail"]:
+    s, b, _ = step("street", {"action": check_step})
+    check(s == 403, f"33.9 the account that handled it may not {check_step} -> {s}")
+s, b, _ = step("centre", {"action": "pass"})
+check(s == 200, f"33.9 another account checks it -> {s}")
+
+# 10. The Idempotency-Key covers the photos: the same report with another photo is a 409.
+import struct, zlib
+def png(rgb):
+    def chunk(t, d):
+        return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)) + chunk(b"IDAT", zlib.compress(b"\x00" + bytes(rgb))) + chunk(b"IEND", b"")
+def multipart(photo):
+    boundary = "hostile-boundary"
+    parts = [("report", "application/json", json.dumps(report).encode(), None), ("photo", "image/png", photo, "p.png")]
+    body = b""
+    for name, kind, data, filename in parts:
+        disposition = f'form-data; name="{name}"' + (f'; filename="{filename}"' if filename else "")
+        body += f"--{boundary}\r\nContent-Disposition: {disposition}\r\nContent-Type: {kind}\r\n\r\n".encode() + data + b"\r\n"
+    return body + f"--{boundary}--\r\n".encode(), {"Content-Type": f"multipart/form-data; boundary={boundary}", "Idempotency-Key": "hostile-photo-key"}
+body, headers = multipart(png([200, 10, 10]))
+s1, b1, _ = http("POST", "/api/v1/cases", body, "centre", headers)
+body, headers = multipart(png([10, 200, 10]))
+s2, b2, _ = http("POST", "/api/v1/cases", body, "centre", headers)
+check(s1 == 201 and s2 == 409, f"33.10 the same key with another photo: {s1} then {s2} {b2[:100]!r}")
+
+# 11. U+FFFE/U+FFFF in a description: requests.xml stays well-formed, and so does a 400 that
+# reflects what was sent.
+import urllib.parse
+form = urllib.parse.urlencode({"api_key": TOKENS["app"], "service_code": "0101", "lat": spot[1], "long": spot[0], "description": "烟\ufffe囱\uffff冒烟"})
+s, b, _ = anon("POST", "/open311/v2/requests.xml", form, {"Content-Type": "application/x-www-form-urlencoded"})
+check(s == 201, f"33.11 an Open311 report with U+FFFE/U+FFFF -> {s} {b[:100]!r}")
+s, b, _ = anon("GET", "/open311/v2/requests.xml")
+try:
+    ET.fromstring(b); wellformed = True
+except ET.ParseError as e:
+    wellformed = repr(e)
+check(s == 200 and wellformed is True, f"33.11 requests.xml is well-formed: {wellformed}")
+s, b, _ = anon("POST", "/open311/v2/requests.xml", urllib.parse.urlencode({"api_key": TOKENS["app"], "service_code": "\uffff\ufffe"}), {"Content-Type": "application/x-www-form-urlencoded"})
+try:
+    ET.fromstring(b); wellformed = True
+except ET.ParseError as e:
+    wellformed = repr(e)
+check(s >= 400 and wellformed is True, f"33.11 a refused request's XML is well-formed ({s}): {wellformed}")
+
+# 6. An SMS located by the sender's household: the anonymous Open311 feed shows the home
+# grid's label point, never the sender's building.
+con = sqlite3.connect(f"file:{DB}?mode=ro", uri=True, timeout=30)
+home = con.execute("SELECT h.phone, b.label_x, b.label_y FROM households h JOIN buildings b ON b.fid = h.building "
+                   "WHERE h.phone IS NOT NULL AND h.phone <> '' LIMIT 1").fetchone()
+con.close()
+if home:
+    s, b, _ = anon("POST", "/sms", urllib.parse.urlencode({"api_key": TOKENS["gateway"], "from": home[0], "text": "楼上每晚噪音"}),
+                   {"Content-Type": "application/x-www-form-urlencoded"})
+    sms_case = json.loads(b).get("case") if s == 201 else None
+    check(sms_case is not None, f"33.6 a resident's SMS filed ({s} {b[:80]!r})")
+    s, b, _ = anon("GET", f"/open311/v2/requests/{sms_case}.json")
+    shown = json.loads(b)[0] if s == 200 else {}
+    far = shown.get("lat") is None or abs(shown["lat"] - home[2]) > 1e-7 or abs(shown["long"] - home[1]) > 1e-7
+    check(s == 200 and far, f"33.6 the anonymous feed does not show the sender's building: {shown.get('lat')},{shown.get('long')} vs home {home[2]},{home[1]}")
+else:
+    check(False, "33.6 the demo has households with phones")
+
+# Merged into the probe case, its sender is told by SMS: the gateway's outbox holds a message.
+if home and sms_case:
+    s, b, _ = http("POST", f"/api/v1/cases/{sms_case}/actions", json.dumps({"action": "void", "reason": "duplicate", "duplicate_of": number}),
+                   "centre", {"If-Match": "*", "Content-Type": "application/json"})
+    check(s == 200, f"33.6 merged into {number} -> {s} {b[:80]!r}")
+
+# 5. Keys of their own kind: an Open311 app's key opens no SMS door; the gateway's reads the
+# outbox, and the read is recorded.
+for method, path, body in [("GET", f"/sms/outbox?api_key={TOKENS['app']}", None), ("POST", "/sms", f"api_key={TOKENS['app']}&from=13900000000&text=x"),
+                           ("POST", f"/sms/outbox/1/sent?api_key={TOKENS['app']}", None)]:
+    s, b, _ = anon(method, path, body, {"Content-Type": "application/x-www-form-urlencoded"})
+    check(s == 401, f"33.5 an Open311 key at {method} {path.split('?')[0]} -> {s}")
+con = sqlite3.connect(f"file:{DB}?mode=ro", uri=True, timeout=30)
+logged = con.execute("SELECT count(*) FROM access_log WHERE account = 'sms:h-gateway'").fetchone()[0]
+con.close()
+# (The gateway's own read holds whole phones by design: not among the anonymous answers.)
+s, b, h = http("GET", f"/sms/outbox?api_key={TOKENS['gateway']}")
+con = sqlite3.connect(f"file:{DB}?mode=ro", uri=True, timeout=30)
+after = con.execute("SELECT count(*) FROM access_log WHERE account = 'sms:h-gateway'").fetchone()[0]
+con.close()
+messages = json.loads(b).get("messages", []) if s == 200 else None
+check(s == 200 and h.get("Cache-Control") == "private, no-store", f"33.5 the gateway reads the outbox ({s}, {len(messages or [])} messages, {h.get('Cache-Control')})")
+check(bool(messages) and after == logged + 1, f"33.5 the read of whole phones is in the access log ({len(messages or [])} messages; {logged} -> {after} rows)")
+
+
+# 17. A JSON member or a form field said twice is refused, not read as its first value.
+refused("33.17 duplicate members and fields", [
+    ("POST", f"/api/v1/cases/{number}/actions", '{"action":"close","action":"void","reason":"not_true"}', "centre", {"If-Match": "*"}),
+    ("POST", "/sms", f"api_key={TOKENS['gateway']}&from=13900000001&text=a&text=b", None, {"Content-Type": "application/x-www-form-urlencoded"}),
+    ("GET", f"/collections/grids/items?bbox=0x10,31,121,32", None, None, None)], {400})
+s, b, _ = anon("POST", "/open311/v2/requests.json", urllib.parse.urlencode({"api_key": TOKENS["app"], "service_code": "0101", "lat": spot[1], "long": "0x10", "description": "x"}),
+               {"Content-Type": "application/x-www-form-urlencoded"})
+check(s == 400, f"33.17 Open311 long=0x10 is not a number -> {s}")
+s, b, _ = http("GET", "/collections/cases/items?limit=1", token="district")
+check(s == 200, f"33.17 the district's admin reads the cases collection -> {s}")
+
+
+# 4. A revoked token's open streams end within seconds, and 16: Last-Event-ID 0 resumes a
+# bounded window and says so.
+def stream(path, token, extra=None, seconds=40):
+    """Reads a stream until it ends; what came and when it ended (None: still open after `seconds`)."""
+    sock = socket.create_connection((HOST, PORT))
+    head = f"GET {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKENS[token]}\r\nAccept: text/event-stream\r\n"
+    for k, v in (extra or {}).items():
+        head += f"{k}: {v}\r\n"
+    sock.sendall((head + "\r\n").encode())
+    sock.settimeout(seconds)
+    data = b""
+    try:
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                return data, time.time()
+            data += chunk
+            if data.endswith(b"0\r\n\r\n"):
+                return data, time.time()
+    except Exception:
+        return data, None
+    finally:
+        sock.close()
+
+
+streams = {}
+threads = [threading.Thread(target=lambda p=p, t=t: streams.__setitem__(p, stream(p, t))) for p, t in
+           [("/api/v1/cases/stream", "streamer"), ("/api/v1/live/stream", "watcher")]]
+for t in threads:
+    t.start()
+time.sleep(3)
+for name in ["h-streamer", "h-watcher"]:
+    code, out = cli("users", "revoke", "--db", DB, "--name", name) if BIN else (1, "no binary")
+    check(code == 0, f"33.4 users revoke {name}: {out.strip()[:80]}")
+revoked_at = time.time()
+for t in threads:
+    t.join()
+for path, (data, ended) in streams.items():
+    check(ended is not None and data.startswith(b"HTTP/1.1 200") and ended - revoked_at < 10,
+          f"33.4 {path} ended {ended - revoked_at:.1f} s after its token was revoked" if ended else f"33.4 {path} still open 35 s after its token was revoked")
+# A long history: 10,050 more steps on the probe case, written beside the running server.
+con = sqlite3.connect(DB, timeout=30)
+with con:
+    con.execute("""WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < 10050)
+                   INSERT INTO case_history (case_fid, at, actor, action, from_status, to_status, holder, note, detail)
+                   SELECT c.fid, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 'h-probe', 'supervise', c.status, c.status, c.holder, NULL, '{}'
+                   FROM n, cases c WHERE c.number = ?""", (number,))
+con.close()
+data, _ = stream("/api/v1/cases/stream", "centre", {"Last-Event-ID": "0"}, seconds=6)
+con = sqlite3.connect(f"file:{DB}?mode=ro", uri=True, timeout=30)
+newest = con.execute("SELECT max(id) FROM case_history").fetchone()[0] or 0
+con.close()
+ids = [int(l.split(b":")[1]) for l in data.split(b"\n") if l.startswith(b"id: ")]
+gap = b"event: gap" in data
+check(newest > 10_000 and gap and ids and min(ids) > newest - 10_000 - 1,
+      f"33.16 Last-Event-ID 0 resumes at most 10,000 back ({len(ids)} events from {min(ids) if ids else '-'}, newest {newest}, gap event {gap})")
+
+
 # Household members: whole only for the admin (each read recorded); a viewer's answer holds
 # none of the whole values; anonymous is refused. The ID numbers the admin saw join the
 # values no anonymous answer may hold (the database holds them only sealed).

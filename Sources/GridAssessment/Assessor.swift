@@ -154,7 +154,9 @@ public struct Assessor: Sendable {
 
     static func sees(_ v: Viewer, _ u: UnitFigures, _ regions: [String: UnitInfo]) -> Bool {
         switch u.level {
-        case .department: return v.department.map { $0 == u.unit } ?? (v.person == nil)
+        // Departments work district-wide: their figures are for the whole jurisdiction's
+        // accounts and for the department itself, not for a street's or a community's.
+        case .department: return v.department.map { $0 == u.unit } ?? (v.person == nil && v.region == nil)
         case .person: return v.person.map { $0 == u.unit } ?? (v.department == nil && v.region == nil)
         default: return v.department == nil && v.person == nil && (v.region.map { lies(u.unit, under: $0, regions) } ?? true)
         }

@@ -19,6 +19,9 @@ public struct CaseReport: Sendable {
     public var photos: [CasePhoto] = []
     /// A public facility's code: the case takes its category and location.
     public var facility: String?
+    /// The location is the reporter's home (and so personal); the public sees `publicLocation`.
+    public var locatedAtHome = false
+    public var publicLocation: Coordinate?
 
     public init(category: String, description: String, location: Coordinate, address: String? = nil, source: CaseSource,
                 reporter: Reporter = Reporter(), urgency: Urgency? = nil, token: String? = nil) {
@@ -143,7 +146,8 @@ public struct CaseDesk: Sendable {
         }
         var record = CaseRecord(number: number, category: category.code, urgency: r.urgency ?? category.urgency, description: r.description,
                                 source: r.source, location: r.location, address: r.address, place: place, reporter: r.reporter,
-                                state: state, stepStarted: nil, due: nil, token: r.token, createdAt: at, updatedAt: at)
+                                state: state, stepStarted: nil, due: nil, token: r.token, createdAt: at, updatedAt: at,
+                                locatedAtHome: r.locatedAtHome, publicLocation: r.publicLocation)
         startStep(&record, category, calendar, at)
         record.id = try w.insert(record, event: CaseEvent(at: at, actor: actor, action: "report", from: nil, to: state.status, holder: desk, note: nil))
         try w.attach(r.photos, toLatestStepOf: record)
@@ -332,14 +336,18 @@ public struct CaseDesk: Sendable {
         let body = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !body.isEmpty else { throw CaseError(.invalid, "the message is empty") }
         guard phone.count <= 32, phone.allSatisfy({ $0.isNumber || $0 == "+" || $0 == "-" }) else { throw CaseError(.invalid, "from: a phone number") }
-        let location: Coordinate? = try read { r throws in
-            if let home = try r.homeOf(phone: phone) { return home }
-            if let named = try r.placeNamed(in: body) { return named }
-            guard let district = try r.regions(level: .district).first else { return nil }
-            return district.geometry.pointInside
+        // Found from the sender's home, the point is personal: the public is shown the home
+        // grid's label point instead (a noise complaint must not say which building it came from).
+        let (location, home, shown): (Coordinate?, Bool, Coordinate?) = try read { r throws in
+            if let home = try r.homeOf(phone: phone) { return (home, true, try r.place(of: home).grid.flatMap { try r.gridLabel(code: $0) }) }
+            if let named = try r.placeNamed(in: body) { return (named, false, nil) }
+            return (try r.regions(level: .district).first?.geometry.pointInside, false, nil)
         }
         guard let location else { throw CaseError(.invalid, "no district to take the message") }
-        return CaseReport(category: category, description: String(body.prefix(2000)), location: location, source: .sms, reporter: Reporter(phone: phone))
+        var report = CaseReport(category: category, description: String(body.prefix(2000)), location: location, source: .sms, reporter: Reporter(phone: phone))
+        report.locatedAtHome = home
+        report.publicLocation = shown
+        return report
     }
 
     /// The acknowledgement the gateway sends back.

@@ -5,6 +5,20 @@ public struct CSVTable {
     /// Each record with the line it starts on.
     public let records: [(line: Int, fields: [String])]
 
+    /// A file's bytes as text: UTF-8, with or without a byte order mark. Anything else — a
+    /// GB18030/GBK file, what Excel in China saves as "CSV" — is refused at its first line that
+    /// is not UTF-8, rather than read as replacement characters.
+    public static func text(_ data: Data, file: String) throws(ImportError) -> String {
+        let bytes = data.starts(with: [0xEF, 0xBB, 0xBF]) ? data.dropFirst(3) : data[...]
+        if let text = String(data: bytes, encoding: .utf8) { return text }
+        var line = 1
+        for piece in bytes.split(separator: 0x0A, omittingEmptySubsequences: false) {
+            if String(data: Data(piece), encoding: .utf8) == nil { break }
+            line += 1
+        }
+        throw .unreadable("\(file) line \(line) is not UTF-8 (a GB18030/GBK file, as Excel saves \"CSV\"?): save it as \"CSV UTF-8\" and import again; nothing was written")
+    }
+
     public init(_ text: String) throws(ImportError) {
         var rows: [(Int, [String])] = []
         var field = "", fields: [String] = [], quoted = false, line = 1, start = 1, afterQuote = false

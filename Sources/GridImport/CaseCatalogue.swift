@@ -4,7 +4,8 @@ import Foundation
 /// The case catalogue's files: categories and departments as CSV (see Data/cases/), the
 /// working calendar as JSON. Every refused line is named; nothing partial is returned.
 public enum CaseCatalogue {
-    public static func categories(csv text: String) throws(ImportError) -> [CaseCategory] {
+    /// With `departments`, a category naming a department not among them is refused.
+    public static func categories(csv text: String, departments known: Set<String>? = nil) throws(ImportError) -> [CaseCategory] {
         let table = try CSVTable(text)
         try table.require(["code", "major", "major_name", "major_name_en", "name", "name_en", "kind", "urgency"])
         var out: [CaseCategory] = [], rejections: [Rejection] = [], seen = Set<String>()
@@ -36,6 +37,9 @@ public enum CaseCatalogue {
             let radius = radiusText.isEmpty ? 50 : Double(radiusText)
             guard let radius, radius.isFinite, radius >= 0, radius <= 10_000 else { reject("radius_m \"\(radiusText)\": expected metres from 0 to 10000"); continue }
             let department = table.value(r, "department")
+            if let known, !department.isEmpty, !known.contains(department) {
+                reject("department \(department) is not in the catalogue (\(known.sorted().prefix(8).joined(separator: ", "))\(known.count > 8 ? ", …" : ""))"); continue
+            }
             out.append(CaseCategory(code: code, major: major, majorName: names[0], majorNameEn: names[1], name: names[2], nameEn: names[3],
                                     kind: kind, urgency: urgency, limits: limits, department: department.isEmpty ? nil : department,
                                     duplicateRadius: radius))
@@ -63,12 +67,37 @@ public enum CaseCatalogue {
         return out
     }
 
+    /// A decoding error in words: where in the document, and what was wrong.
+    static func words(_ e: DecodingError) -> String {
+        func path(_ keys: [any CodingKey]) -> String {
+            let p = keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+            return p.isEmpty ? "the document" : String(p.drop { $0 == "." })
+        }
+        func kind(_ type: Any.Type) -> String {
+            switch type {
+            case is Int.Type: "a whole number"
+            case is String.Type: "a string"
+            case is [Any].Type, is Set<Int>.Type: "a list"
+            default: type == WorkingCalendar.Period.self ? "a period {\"start\": minutes, \"end\": minutes}" : "\(type)"
+            }
+        }
+        switch e {
+        case .typeMismatch(let type, let c): return "\(path(c.codingPath)): expected \(kind(type))"
+        case .valueNotFound(let type, let c): return "\(path(c.codingPath)): expected \(kind(type)), found null"
+        case .keyNotFound(let key, let c): return "\(path(c.codingPath + [key])) is missing"
+        case .dataCorrupted(let c): return c.codingPath.isEmpty ? "the file is not JSON" : "\(path(c.codingPath)): \(c.debugDescription)"
+        @unknown default: return "unreadable"
+        }
+    }
+
     public static func calendar(json data: Data) throws(ImportError) -> WorkingCalendar {
         let calendar: WorkingCalendar
         do {
             calendar = try JSONDecoder().decode(WorkingCalendar.self, from: data)
+        } catch let e as DecodingError {
+            throw .unreadable("not a calendar: \(Self.words(e))")
         } catch {
-            throw .unreadable("not a calendar: \(error)")
+            throw .unreadable("not a calendar: the file is not JSON")
         }
         do {
             try calendar.validate()

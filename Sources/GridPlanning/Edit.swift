@@ -23,7 +23,9 @@ public enum Edit: Hashable, Sendable {
     /// the edit (by index) and the member that is wrong.
     public static func list(json data: Data) throws(PlanningError) -> [Edit] {
         let value: JSONValue
-        do { value = try JSONDecoder().decode(JSONValue.self, from: data) } catch {
+        do { value = try JSONValue.decode(data) } catch let e as JSONValue.DuplicateKey {
+            throw PlanningError("\(e)", kind: .malformed)
+        } catch {
             throw PlanningError("the body is not JSON: one edit object or an array of them", kind: .malformed)
         }
         guard case .array(let items) = value else { return [try Edit(value)] }
@@ -38,7 +40,9 @@ public enum Edit: Hashable, Sendable {
     /// Reads an edit from its JSON form; the error says which member is wrong.
     public init(json data: Data) throws(PlanningError) {
         let value: JSONValue
-        do { value = try JSONDecoder().decode(JSONValue.self, from: data) } catch {
+        do { value = try JSONValue.decode(data) } catch let e as JSONValue.DuplicateKey {
+            throw PlanningError("\(e)", kind: .malformed)
+        } catch {
             throw PlanningError("the edit is not a JSON object", kind: .malformed)
         }
         try self.init(value)

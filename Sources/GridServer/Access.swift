@@ -65,7 +65,7 @@ struct Access: Sendable {
         guard layer.readers.contains(account.role) else {
             throw Problem(.forbidden, "Forbidden", detail: "\(account.name) is a \(account.role.rawValue): only \(Self.list(layer.readers)) may see \(name)")
         }
-        if layer.wholeJurisdictionOnly, let root = account.region {
+        if layer.wholeJurisdictionOnly, let root = account.region, !context.wholeJurisdiction {
             let hint = name == LayerDescriptor.positions.name ? ": read positions at /api/v1/live?region=\(root)" : ""
             throw Problem(.forbidden, "Forbidden", detail: "\(account.name) works in \(root)\(hint)")
         }

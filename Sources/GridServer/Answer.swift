@@ -66,3 +66,20 @@ struct Link: Codable, Sendable {
 func offload<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
     try await NIOThreadPool.singleton.runIfActive(work)
 }
+
+/// Request bodies that must be one JSON object: 400 with `expected` when they are not, and
+/// when a member is given twice.
+enum JSONBody {
+    static func object(_ data: Data, _ expected: String) throws -> [String: JSONValue] {
+        let value: JSONValue
+        do {
+            value = try JSONValue.decode(data)
+        } catch let e as JSONValue.DuplicateKey {
+            throw Problem.badRequest(e.description)
+        } catch {
+            throw Problem.badRequest(expected)
+        }
+        guard case .object(let o) = value else { throw Problem.badRequest(expected) }
+        return o
+    }
+}

@@ -56,11 +56,14 @@ struct AssessmentController {
         return p
     }
 
-    func viewer(_ account: Account) -> Viewer {
-        switch account.role {
-        case .department: Viewer(region: account.region, department: account.department ?? "", person: nil)
-        case .member: Viewer(region: account.region, department: nil, person: account.name)
-        default: Viewer(region: account.region)
+    /// Who asks, as the assessor scopes it: an account of the whole jurisdiction (a district's
+    /// admin of the only district) sees as an unscoped one does.
+    func viewer(_ account: Account, wholeJurisdiction: Bool) -> Viewer {
+        let region = wholeJurisdiction ? nil : account.region
+        return switch account.role {
+        case .department: Viewer(region: region, department: account.department ?? "", person: nil)
+        case .member: Viewer(region: region, department: nil, person: account.name)
+        default: Viewer(region: region)
         }
     }
 
@@ -101,7 +104,7 @@ struct AssessmentController {
         if let region, let root = account.region, !(try await access.store.asyncRead { try $0.isRegion(region, under: root) }) {
             throw Access.outOfScope(account, region, "read its figures")
         }
-        let viewer = viewer(account), assessor = assessor, chosen = level
+        let viewer = viewer(account, wholeJurisdiction: context.wholeJurisdiction), assessor = assessor, chosen = level
         var (ranking, data) = try await run { try assessor.ranking(level: chosen, period: period, region: region, viewer: viewer, keep: keep) }
         if let only = department ?? person {
             ranking.units = ranking.units.filter { $0.unit == only }

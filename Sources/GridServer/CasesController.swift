@@ -43,9 +43,7 @@ struct CasesController {
         let account = try access.require(context, Self.reporters, to: "report cases")
         let key = try Self.idempotencyKey(request)
         let (body, form) = try await Self.body(request, part: "report")
-        guard case .object(var o)? = try? JSONDecoder().decode(JSONValue.self, from: body) else {
-            throw Problem.badRequest(#"the body (or its part "report") must be a JSON object: {"category":"0101","description":"…","lon":120.7,"lat":31.3}"#)
-        }
+        var o = try JSONBody.object(body, #"the body (or its part "report") must be a JSON object: {"category":"0101","description":"…","lon":120.7,"lat":31.3}"#)
         if o["lon"] == nil, o["lat"] == nil, account.role == .member {
             // Grid staff on patrol: their phone's latest fix (15 minutes at most) stands in.
             guard let fix = try await store.asyncRead({ try $0.latestFix(member: account.id, since: Date().timeIntervalSince1970 - 900) }) else {
@@ -240,9 +238,7 @@ struct CasesController {
     func act(_ request: Request, _ context: CivicContext, _ number: String) async throws -> JSONAnswer<JSONValue> {
         let account = try access.require(context, Self.actors, to: "act on cases")
         let (body, form) = try await Self.body(request, part: "action")
-        guard case .object(let o)? = try? JSONDecoder().decode(JSONValue.self, from: body) else {
-            throw Problem.badRequest(#"the body (or its part "action") must be a JSON object: {"action":"verify"}"#)
-        }
+        let o = try JSONBody.object(body, #"the body (or its part "action") must be a JSON object: {"action":"verify"}"#)
         let (action, note) = try Self.action(o)
         let (current, _) = try await readable(account, number)
         guard let header = request.headers[.ifMatch] else {

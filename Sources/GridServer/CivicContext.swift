@@ -18,6 +18,9 @@ public struct CivicContext: RequestContext, RemoteAddressRequestContext {
     /// The hash of the API token the account signed in with: long answers (event streams)
     /// look it up again and end when it is revoked.
     var tokenHash: String?
+    /// Whether the account's region is the whole jurisdiction (a district admin of the only
+    /// district): it may read what only the whole jurisdiction's accounts may.
+    var wholeJurisdiction = false
     /// Shared by every copy of this request's context: who signed in, for the request log
     /// written by the outermost middleware (it holds an earlier copy of the context).
     let signedIn = SignedIn()
@@ -42,11 +45,16 @@ struct AuthenticationMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: CivicContext, next: (Request, CivicContext) async throws -> Response) async throws -> Response {
         guard let token = Self.token(request) else { return try await next(request, context) }
         let hash = DeviceToken.hash(token)
-        guard let account = try await store.asyncRead({ try $0.account(tokenHash: hash) }) else {
+        let found = try await store.asyncRead { r -> (Account, Bool)? in
+            guard let account = try r.account(tokenHash: hash) else { return nil }
+            return (account, try account.region.map { try r.isWholeJurisdiction($0) } ?? true)
+        }
+        guard let (account, whole) = found else {
             throw Problem(.unauthorized, "Unauthorized", detail: "unknown or revoked API token", headers: Access.challenge)
         }
         var context = context
         context.account = account
+        context.wholeJurisdiction = whole
         context.tokenHash = hash
         context.signedIn.account.withLock { $0 = account.id }
         return try await next(request, context)

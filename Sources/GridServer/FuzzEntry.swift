@@ -33,14 +33,15 @@ public enum FuzzEntry {
             }
         case "edit": _ = try? Edit.list(json: data)
         case "open311-form":
-            let form = FormParameters.parse(String(decoding: data, as: UTF8.self))
-            _ = form["lat"].flatMap(Double.init)
+            if let form = try? FormParameters.parseBody(String(decoding: data, as: UTF8.self)) {
+                _ = form["lat"].flatMap { Double(decimal: $0) }
+            }
         case "multipart":
             // The first line is the boundary, the rest the body.
             guard let nl = data.firstIndex(of: 10) else { return true }
             let boundary = MultipartBody.boundary("multipart/form-data; boundary=" + String(decoding: data[..<nl], as: UTF8.self))
             if let boundary, let form = try? MultipartBody(ByteBuffer(bytes: data[(nl + 1)...]), boundary: boundary) {
-                for part in form.parts { _ = try? PhotoCheck.inspect(part.body) }
+                for part in form.parts { _ = try? PhotoCheck.prepared(part.body) }
             }
         default: return false
         }

@@ -193,6 +193,19 @@ enum FormParameters {
         return out
     }
 
+    /// A form-encoded request body: a field given twice is refused (as a query parameter given
+    /// twice is), not read as its first value.
+    static func parseBody(_ s: String) throws -> [String: String] {
+        var out: [String: String] = [:]
+        for pair in s.split(separator: "&", omittingEmptySubsequences: true) {
+            let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let key = decode(kv[0])
+            guard out[key] == nil else { throw Problem.badRequest("the field \(key) appears twice: give each field once") }
+            out[key] = kv.count > 1 ? decode(kv[1]) : ""
+        }
+        return out
+    }
+
     static func decode(_ s: Substring) -> String {
         let plain = s.replacingOccurrences(of: "+", with: " ")
         return plain.removingPercentEncoding ?? plain

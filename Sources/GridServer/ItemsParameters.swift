@@ -77,14 +77,14 @@ enum ItemsParameters {
         for (suffix, isMin) in [("_min", true), ("_max", false)] where name.hasSuffix(suffix) {
             let property = String(name.dropLast(suffix.count))
             guard layer.fields.contains(where: { $0.name == property }) else { continue }
-            guard let number = Double(value), number.isFinite else { throw .badRequest("\(name) \"\(value)\" is not a number") }
+            guard let number = Double(decimal: value) else { throw .badRequest("\(name) \"\(value)\" is not a number") }
             query.ranges.append(isMin ? (property, number, nil) : (property, nil, number))
             return
         }
         guard let p = layer.descriptor.field(name) else { throw .badRequest("unknown parameter \"\(name)\"") }
         switch p.type {
         case .integer where Int64(value).map({ abs($0) <= maxID }) != true: throw .badRequest("\(name) \"\(value)\" is not an integer within ±(2^53 − 1)")
-        case .number where Double(value) == nil: throw .badRequest("\(name) \"\(value)\" is not a number")
+        case .number where Double(decimal: value) == nil: throw .badRequest("\(name) \"\(value)\" is not a number")
         case .dateTime: throw .badRequest("\(name): filter times with datetime=")
         default: query.equals.append((name, value))
         }
@@ -95,7 +95,7 @@ enum ItemsParameters {
     /// Features 1.0, 7.15.3) and is read as two boxes, west and east of it.
     static func boxes(_ text: String) throws(Problem) -> [BoundingBox] {
         let parts = text.split(separator: ",", omittingEmptySubsequences: false)
-        let numbers = parts.compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }.filter(\.isFinite)
+        let numbers = parts.compactMap { Double(decimal: $0.trimmingCharacters(in: .whitespaces)) }
         guard numbers.count == parts.count, [4, 6].contains(numbers.count) else {
             throw .badRequest("bbox \"\(text)\" must be 4 numbers (minLon,minLat,maxLon,maxLat) or 6 with heights")
         }

@@ -147,7 +147,8 @@ struct Open311Controller {
         }
         var request = request
         let body = try await request.collectBody(upTo: 64 << 10)
-        let form = FormParameters.parse(String(buffer: body))
+        let form: [String: String]
+        do { form = try FormParameters.parseBody(String(buffer: body)) } catch { return Self.error(400, "\((error as? Problem)?.detail ?? "a field appears twice")", format) }
         func value(_ key: String) -> String? { form[key].flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 } }
         guard let key = value("api_key") else { return Self.error(403, "api_key is required", format) }
         guard try await store.asyncRead({ try $0.appKey(hash: DeviceToken.hash(key), kind: .open311) }) != nil else {
@@ -160,7 +161,7 @@ struct Open311Controller {
             return r
         }
         guard let code = value("service_code") else { return Self.error(400, "service_code is required", format) }
-        guard let latText = value("lat"), let longText = value("long"), let lat = Double(latText), let lon = Double(longText) else {
+        guard let latText = value("lat"), let longText = value("long"), let lat = Double(decimal: latText), let lon = Double(decimal: longText) else {
             return Self.error(400, "lat and long are required (decimal degrees, WGS84)", format)
         }
         guard let description = value("description") else { return Self.error(400, "description is required", format) }
@@ -201,8 +202,9 @@ struct Open311Controller {
             ("address", c.address.map(Value.string) ?? .null),
             ("address_id", .null),
             ("zipcode", .null),
-            ("lat", .number(c.location.y)),
-            ("long", .number(c.location.x)),
+            // A case located only by the reporter's home shows its grid's label point.
+            ("lat", c.publicPoint.map { .number($0.y) } ?? .null),
+            ("long", c.publicPoint.map { .number($0.x) } ?? .null),
             ("media_url", .null),
         ])
     }

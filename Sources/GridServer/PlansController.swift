@@ -136,10 +136,9 @@ struct PlansController {
                 return try Planner(store: store).importDraft(community: code, geoPackage: file.path, layer: nil, actor: actor, source: "the upload")
             }
         } else {
-            guard case .object(let object)? = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer: body)),
-                  case .string(let from)? = object["from"], let source = DraftSource(rawValue: from) else {
-                throw Problem.badRequest(#"the body must be {"from":"partition"} or {"from":"published"} (or a GeoPackage, Content-Type \#(Self.geoPackageType))"#)
-            }
+            let expected = #"the body must be {"from":"partition"} or {"from":"published"} (or a GeoPackage, Content-Type \#(Self.geoPackageType))"#
+            let object = try JSONBody.object(Data(buffer: body), expected)
+            guard case .string(let from)? = object["from"], let source = DraftSource(rawValue: from) else { throw Problem.badRequest(expected) }
             id = try await run { try Planner(store: store).createDraft(community: code, from: source, actor: actor) }
         }
         let workspace = try await run { try Planner(store: store).workspace(plan: id) }
@@ -178,9 +177,7 @@ struct PlansController {
         let body = try await request.collectBody(upTo: 1 << 20)
         var reason: String?
         if body.readableBytes > 0 {
-            guard case .object(let object)? = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer: body)) else {
-                throw Problem.badRequest(#"the body must be empty or {"override":"why the faults are accepted"}"#)
-            }
+            let object = try JSONBody.object(Data(buffer: body), #"the body must be empty or {"override":"why the faults are accepted"}"#)
             if let o = object["override"] {
                 guard case .string(let text) = o, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
                     throw Problem.badRequest("override must be a non-empty reason")

@@ -35,12 +35,10 @@ struct SMSController {
         let body = try await request.collectBody(upTo: 16 << 10)
         var fields: [String: String] = [:]
         if request.headers[.contentType]?.hasPrefix("application/json") == true {
-            guard case .object(let o)? = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer: body)) else {
-                throw Problem.badRequest(#"the body must be a JSON object {"from":"138…","text":"…"}"#)
-            }
+            let o = try JSONBody.object(Data(buffer: body), #"the body must be a JSON object {"from":"138…","text":"…"}"#)
             for (k, v) in o { if case .string(let s) = v { fields[k] = s } }
         } else {
-            fields = FormParameters.parse(String(buffer: body))
+            fields = try FormParameters.parseBody(String(buffer: body))
         }
         try await gateway(request, fields["api_key"])
         guard let from = fields["from"]?.trimmingCharacters(in: .whitespaces), !from.isEmpty, let text = fields["text"] else {

@@ -55,7 +55,7 @@ struct Watching: Sendable {
 
     static func seconds(_ value: String?, _ name: String) throws -> Double? {
         guard let value else { return nil }
-        guard let d = Double(value), d.isFinite, d >= 0 else { throw Problem.badRequest("\(name) \"\(value)\" is not a non-negative number") }
+        guard let d = Double(decimal: value), d >= 0 else { throw Problem.badRequest("\(name) \"\(value)\" is not a non-negative number") }
         return d
     }
 

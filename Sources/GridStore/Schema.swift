@@ -39,7 +39,7 @@ enum Schema {
         m.registerMigration("v20 people by name", migrate: { db in try db.execute(sql: "CREATE INDEX people_name ON people(name)") })
         m.registerMigration("v21 field updates", migrate: fieldUpdates)
         m.registerMigration("v22 device states and request keys", migrate: { db in try db.execute(sql: deviceStatesAndRequestKeys) })
-        m.registerMigration("v23 key kinds", migrate: { db in try db.execute(sql: keyKinds) })
+        m.registerMigration("v23 key kinds, cases located at home", migrate: { db in try db.execute(sql: keyKinds) })
         return m
     }
 
@@ -405,7 +405,14 @@ enum Schema {
     /// Application keys of two kinds: `open311` (apps that post requests) and `sms` (gateways,
     /// which also read residents' whole phone numbers from the outbox). Keys issued before
     /// stay Open311 keys.
-    static let keyKinds = "ALTER TABLE open311_keys ADD COLUMN kind TEXT NOT NULL DEFAULT 'open311'"
+    /// Cases located only by the reporter's home keep that apart, with the point the public
+    /// is shown instead (the home grid's label point).
+    static let keyKinds = """
+        ALTER TABLE open311_keys ADD COLUMN kind TEXT NOT NULL DEFAULT 'open311';
+        ALTER TABLE cases ADD COLUMN located_at_home INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE cases ADD COLUMN public_lon DOUBLE PRECISION;
+        ALTER TABLE cases ADD COLUMN public_lat DOUBLE PRECISION;
+        """
 
     /// Departments' webhooks and the outbox of case events waiting to reach them: written in
     /// the transaction that changes the case, delivered (and retried) afterwards.

@@ -28,6 +28,13 @@ extension StoreReader {
             """), arguments: [account]).map { APIToken(id: $0[0], account: $0[1], createdAt: $0[2], revokedAt: $0[3]) }
     }
 
+    /// Whether `code` is the whole jurisdiction: the only top-level region in the database.
+    public func isWholeJurisdiction(_ code: String) throws -> Bool {
+        try Bool.fetchOne(try db.cachedStatement(sql: """
+            SELECT count(*) = 1 AND max(code) = ? FROM regions WHERE parent IS NULL OR parent = ''
+            """), arguments: [code]) ?? false
+    }
+
     /// Whether `code` is `root` or lies under it (a region or the community of a plan); any
     /// code lies under no root (an account scoped to everything).
     public func isRegion(_ code: String, under root: String?) throws -> Bool {

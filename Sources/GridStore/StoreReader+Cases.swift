@@ -61,7 +61,7 @@ extension StoreReader {
         fid, geom, number, category, urgency, description, source, address, grid, community, street, district,
         reporter_name, reporter_phone, reporter_account, status, holder_kind, holder, pending, dispatched_from,
         returns, reworks, extensions, escalations, supervisions, step_started, due, duplicate_of, token,
-        created_at, updated_at, closed_at, version
+        created_at, updated_at, closed_at, version, located_at_home, public_lon, public_lat
         """
 
     /// `caseColumns` of the table aliased `c`.
@@ -142,6 +142,13 @@ extension StoreReader {
     }
 
     /// The published grid and the regions a point lies in.
+    /// A published grid's label point (a point inside it), by its code.
+    public func gridLabel(code: String) throws -> Coordinate? {
+        try SQLRow.fetchOne(try db.cachedStatement(sql: """
+            SELECT g.geom FROM grids g JOIN plans p ON p.id = g.plan AND p.status = 'published' WHERE g.code = ?
+            """), arguments: [code]).flatMap { try Self.polygon($0["geom"]).pointInside }
+    }
+
     public func place(of p: Coordinate) throws -> CasePlace {
         var place = CasePlace()
         let regions = try SQLRow.fetchAll(try db.cachedStatement(sql: """
@@ -212,7 +219,9 @@ extension StoreReader {
                           place: CasePlace(grid: row["grid"], community: row["community"], street: row["street"], district: row["district"]),
                           reporter: Reporter(name: row["reporter_name"], phone: row["reporter_phone"], account: row["reporter_account"]),
                           state: state, stepStarted: try date("step_started"), due: try date("due"), duplicateOf: row["duplicate_of"],
-                          token: row["token"], createdAt: created, updatedAt: updated, closedAt: try date("closed_at"), version: row["version"])
+                          token: row["token"], createdAt: created, updatedAt: updated, closedAt: try date("closed_at"), version: row["version"],
+                          locatedAtHome: (row["located_at_home"] as Int64?) == 1,
+                          publicLocation: (row["public_lon"] as Double?).flatMap { x in (row["public_lat"] as Double?).map { Coordinate(x, $0) } })
     }
 }
 

@@ -83,12 +83,12 @@ extension StoreWriter {
             INSERT INTO cases (geom, number, category, urgency, description, source, address, grid, community, street, district,
                                reporter_name, reporter_phone, reporter_account, status, holder_kind, holder, pending, dispatched_from,
                                returns, reworks, extensions, escalations, supervisions, step_started, due, duplicate_of, token,
-                               created_at, updated_at, closed_at, version)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                               created_at, updated_at, closed_at, version, located_at_home, public_lon, public_lat)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: SQLArguments([SQLGeometry(.point(c.location)), c.number, c.category, c.urgency.rawValue,
                                                 c.description, c.source.rawValue, c.address, c.place.grid, c.place.community, c.place.street,
                                                 c.place.district, c.reporter.name, c.reporter.phone, c.reporter.account] as [(any SQLArgument)?]
-                                               + Self.stateColumns(c)))
+                                               + Self.stateColumns(c) + ([c.locatedAtHome ? 1 : 0, c.publicLocation?.x, c.publicLocation?.y] as [(any SQLArgument)?])))
         let id = try db.lastInsertedRowID()
         try append(event, due: c.due, case: id)
         let cell = CaseDensity.cell(c.location)

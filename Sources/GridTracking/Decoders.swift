@@ -13,8 +13,10 @@ enum Field {
         case let s as String:
             let t = s.trimmingCharacters(in: .whitespaces)
             if t.isEmpty { return nil }
-            guard let d = Double(t) else { throw TrackingError("\(name) \"\(s)\" is not a number") }
-            guard d.isFinite else { throw TrackingError("\(name) is not a finite number") }
+            // Decimal only: `Double("0x10")` would read hex.
+            guard let d = Double(decimal: t) else {
+                throw TrackingError(Double(t)?.isFinite == false ? "\(name) is not a finite number" : "\(name) \"\(s)\" is not a number")
+            }
             return d
         case let n as NSNumber:
             if isBool(n) { throw TrackingError("\(name) is true/false, not a number") }

@@ -34,9 +34,19 @@ struct CategoriesCommand: ParsableCommand {
         @OptionGroup var database: DatabaseOption
 
         func run() throws {
-            let text = String(decoding: try readInput(file), as: UTF8.self)
-            let categories = try refusing { () throws(ImportError) in try CaseCatalogue.categories(csv: text) }
-            try database.creating().write { try $0.save(categories) }
+            let data = try readInput(file)
+            let store = try database.creating()
+            // Departments a category names must be in the catalogue once it has any; before
+            // the first departments import, the ones still missing are named.
+            let known = Set(try store.read { try $0.departments() }.map(\.code))
+            let categories = try refusing { () throws(ImportError) in
+                try CaseCatalogue.categories(csv: try CSVTable.text(data, file: file), departments: known.isEmpty ? nil : known)
+            }
+            try store.write { try $0.save(categories) }
+            let missing = Set(categories.compactMap(\.department)).subtracting(known)
+            if !missing.isEmpty {
+                printError("note: departments \(missing.sorted().joined(separator: ", ")) are not in the database yet: import departments next")
+            }
             print("imported \(categories.count) categories in \(Set(categories.map(\.major)).count) major classes")
         }
     }
@@ -94,7 +104,8 @@ struct DepartmentsCommand: ParsableCommand {
         @OptionGroup var database: DatabaseOption
 
         func run() throws {
-            let text = String(decoding: try readInput(file), as: UTF8.self)
+            let data = try readInput(file)
+            let text = try refusing { () throws(ImportError) in try CSVTable.text(data, file: file) }
             let departments = try refusing { () throws(ImportError) in try CaseCatalogue.departments(csv: text) }
             try database.creating().write { try $0.save(departments) }
             print("imported \(departments.count) departments")
@@ -243,7 +254,8 @@ extension DepartmentsCommand {
         var url: String
 
         func run() throws {
-            guard let u = URL(string: url), ["http", "https"].contains(u.scheme ?? ""), u.host != nil else { throw ValidationError("--url: an http or https URL") }
+            guard let u = URL(string: url), ["http", "https"].contains(u.scheme ?? ""), u.host?.isEmpty == false else { throw ValidationError("--url: an http or https URL") }
+            if let port = u.port, !(1...65535).contains(port) { throw ValidationError("--url: port \(port) is not a port (1 to 65535)") }
             let secret = DeviceToken.generate()
             do {
                 try database.existing().write { try $0.save(Webhook(department: code, url: url, secret: secret)) }

@@ -2,6 +2,7 @@ import ArgumentParser
 import CivicGridModel
 import Foundation
 import GridGeometry
+import GridImport
 import GridPeople
 import GridStore
 
@@ -35,7 +36,7 @@ struct PeopleCommand: ParsableCommand {
                 } else if data.first(where: { ![9, 10, 13, 32].contains($0) }) == UInt8(ascii: "{") {
                     n = try desk.importFeatures(try GeoJSON.decodeDocument(data).features)
                 } else {
-                    n = try desk.importCSV(String(decoding: data, as: UTF8.self))
+                    n = try desk.importCSV(try CSVTable.text(data, file: file))
                 }
                 print("imported \(n) people")
             } catch {

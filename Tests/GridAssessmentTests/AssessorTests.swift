@@ -113,6 +113,11 @@ struct AssessorTests {
         let (mine, _) = try assessor.ranking(level: .street, period: october, viewer: Viewer(region: "320599001"))
         #expect(mine.units.map(\.unit) == ["320599001"])
         #expect(try assessor.ranking(level: .street, period: october, viewer: Viewer(department: "D-ROADS")).0.units.isEmpty)
+        // Departments' district-wide figures: not for a street's account (issue 33), for a
+        // department its own row, for the whole jurisdiction every one.
+        #expect(try assessor.ranking(level: .department, period: october, viewer: Viewer(region: "320599001")).0.units.isEmpty)
+        #expect(try assessor.ranking(level: .department, period: october, viewer: Viewer(department: "D-ROADS")).0.units.map(\.unit) == ["D-ROADS"])
+        #expect(try assessor.ranking(level: .department, period: october).0.units.count > 1)
     }
 
     @Test func theShippedConfigurationIsTheDefault() throws {

@@ -24,7 +24,7 @@ struct CasesTests {
                         Department(code: "D-ROADS", name: "市政处", region: "320599", categories: ["52"])])
             for (name, role, region, department) in [("centre", Role.dispatcher, "320599", nil as String?), ("clean", .department, "320599", "D-SANITATION"),
                                                      ("roads", .department, "320599", "D-ROADS"), ("staff", .member, "320599001001", nil),
-                                                     ("viewer", .viewer, "320599", nil)] {
+                                                     ("viewer", .viewer, "320599", nil), ("street", .dispatcher, "320599001", nil)] {
                 let id = try w.addAccount(name: name, role: role, region: region, department: department)
                 try w.addToken(account: id, tokenHash: DeviceToken.hash("t-\(name)"))
                 if name == "staff" { try w.addGrids(["320599001001001"], account: id) }
@@ -177,8 +177,10 @@ struct CasesTests {
             #expect(stored.due != nil && date("due").map { abs($0.timeIntervalSince(stored.due!)) < 1 } == true, "\(properties)")
             #expect(try await client.execute(uri: "/collections/cases/items", method: .get, headers: Self.headers(nil)).status == .unauthorized)
             #expect(try await client.execute(uri: "/collections/cases/items", method: .get, headers: Self.headers("t-clean")).status == .forbidden)
-            #expect(try await client.execute(uri: "/collections/cases/items", method: .get, headers: Self.headers("t-centre")).status == .forbidden,
-                    "a district's dispatcher reads its cases through the case API, not the whole jurisdiction's layer")
+            #expect(try await client.execute(uri: "/collections/cases/items", method: .get, headers: Self.headers("t-centre")).status == .ok,
+                    "the only district's dispatcher is the whole jurisdiction's (it was a 403, issue 33)")
+            #expect(try await client.execute(uri: "/collections/cases/items", method: .get, headers: Self.headers("t-street")).status == .forbidden,
+                    "a street's dispatcher reads its cases through the case API, not the whole jurisdiction's layer")
         }
     }
 
@@ -198,6 +200,12 @@ struct CasesTests {
             #expect((answer["reply"] as? String)?.contains(number) == true)
             let stored = try #require(try store.read { try $0.case(number: number) })
             #expect(stored.place.grid == "320599001001001" && stored.source == .sms && stored.reporter.phone == "13800000000" && stored.description == "楼道堆物")
+            // Located by the sender's home: the anonymous feed shows the grid's label point,
+            // never the building the message came from.
+            let label = try #require(try store.read { try $0.gridLabel(code: "320599001001001") })
+            #expect(stored.locatedAtHome && stored.publicLocation == label)
+            let feed = try JSONSerialization.jsonObject(with: Data(buffer: try await client.execute(uri: "/open311/v2/requests/\(number).json", method: .get).body)) as? [[String: Any]]
+            #expect(feed?.first?["lat"] as? Double == label.y && feed?.first?["long"] as? Double == label.x, "\(feed ?? [])")
             var json = Self.headers(nil)
             json[.authorization] = "Bearer k-sms"
             let named = try await post(#"{"from":"13900000001","text":"三香社区门口垃圾","category":"0101"}"#, json)

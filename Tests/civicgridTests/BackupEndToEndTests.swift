@@ -154,3 +154,45 @@ struct OperatorMistakesEndToEndTests {
         #expect(wal.isEmpty, "nothing written to the source's log either")
     }
 }
+
+/// Bad catalogue input is refused in words, writing nothing (issue 33, item 14).
+struct CatalogueInputEndToEndTests {
+    @Test func badCatalogueInputIsRefusedInWords() throws {
+        let db = temporaryPath("gpkg")
+        try FileManager.default.copyItem(atPath: try publishedDemo(), toPath: db)
+        let data = repository.appendingPathComponent("Data/cases")
+        let header = "code,major,major_name,major_name_en,name,name_en,kind,urgency,verify,file,dispatch,handle,check,department,radius_m\n"
+        func file(_ bytes: [UInt8], _ ext: String = "csv") throws -> String {
+            let path = temporaryPath(ext)
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            return path
+        }
+        // GB18030, as Excel in China saves "CSV": "名称" is C3FB B3C6. Refused at its line.
+        let gb = try file(Array(header.utf8) + Array("0101,01,".utf8) + [0xC3, 0xFB, 0xB3, 0xC6] + Array(",City,x,y,event,normal,1h,1h,1h,1d,1d,,50\n".utf8))
+        let r1 = try civicgrid(["categories", "import", gb, "--db", db])
+        #expect(r1.status != 0 && r1.stderr.contains("line 2 is not UTF-8"), "\(r1.stderr)")
+        #expect(try civicgrid(["categories", "list", "--db", db]).stdout.isEmpty, "nothing was written")
+        // A UTF-8 byte order mark is fine.
+        let bom = try file([0xEF, 0xBB, 0xBF] + Array((try String(contentsOf: data.appendingPathComponent("categories.csv"), encoding: .utf8)).utf8))
+        #expect(try civicgrid(["categories", "import", bom, "--db", db]).status == 0)
+        _ = try ok(["departments", "import", data.appendingPathComponent("departments.csv").path, "--db", db])
+        // Once departments are known, a category naming another is refused.
+        let unknown = try file(Array((header + "0101,01,市容环境,City,暴露垃圾,Rubbish,event,normal,1h,1h,1h,1d,1d,D-NOPE,50\n").utf8))
+        let r2 = try civicgrid(["categories", "import", unknown, "--db", db])
+        #expect(r2.status != 0 && r2.stderr.contains("line 2: department D-NOPE is not in the catalogue"), "\(r2.stderr)")
+        // Calendars: every day a weekend, a weekday 8, a string for a number — in words.
+        for (json, words) in [(#"{"utcOffsetMinutes":480,"periods":[{"start":510,"end":720}],"weekend":[1,2,3,4,5,6,7],"holidays":[],"workdays":["2026-01-04"]}"#, "every day of the week is a weekend day"),
+                              (#"{"utcOffsetMinutes":480,"periods":[{"start":510,"end":720}],"weekend":[6,8],"holidays":[],"workdays":[]}"#, "weekend day 8"),
+                              (#"{"utcOffsetMinutes":"480","periods":[],"weekend":[],"holidays":[],"workdays":[]}"#, "utcOffsetMinutes: expected a whole number"),
+                              (#"{"periods":[],"weekend":[],"holidays":[],"workdays":[]}"#, "utcOffsetMinutes is missing")] {
+            let r = try civicgrid(["calendar", "import", try file(Array(json.utf8), "json"), "--db", db])
+            #expect(r.status != 0 && r.stderr.contains(words) && !r.stderr.contains("DecodingError") && !r.stderr.contains("CodingKeys"), "\(r.stderr)")
+        }
+        // A device for a grid that does not exist; a webhook on port 99999.
+        let r3 = try civicgrid(["devices", "add", "--db", db, "--id", "p1", "--member", "m1", "--grid", "NOPE"])
+        #expect(r3.status != 0 && r3.stderr.contains("no grid NOPE"), "\(r3.stderr)")
+        #expect(!(try civicgrid(["devices", "list", "--db", db]).stdout.contains("p1")))
+        let r4 = try civicgrid(["departments", "webhook", "--db", db, "--code", "D-SANITATION", "--url", "http://127.0.0.1:99999/hook"])
+        #expect(r4.status != 0 && r4.stderr.contains("99999"), "\(r4.stderr)")
+    }
+}

@@ -223,11 +223,23 @@ public struct CaseRecord: Hashable, Sendable {
     public var closedAt: Date?
     /// Raised by every change: the ETag of If-Match.
     public var version: Int
+    /// Where the case lies was found only from the reporter's own home (an SMS from a
+    /// registered household): personal, so public answers carry `publicLocation` instead.
+    public var locatedAtHome: Bool
+    /// What the public is shown of a case located at home: its grid's label point (nil: none).
+    public var publicLocation: Coordinate?
+
+    /// Where the public may see the case: its location, or for one located at the reporter's
+    /// home the grid's label point (or nothing).
+    public var publicPoint: Coordinate? { locatedAtHome ? publicLocation : location }
 
     public init(id: Int64? = nil, number: String, category: String, urgency: Urgency, description: String, source: CaseSource,
                 location: Coordinate, address: String?, place: CasePlace, reporter: Reporter, state: CaseState,
                 stepStarted: Date?, due: Date?, duplicateOf: String? = nil, token: String? = nil,
-                createdAt: Date, updatedAt: Date, closedAt: Date? = nil, version: Int = 1) {
+                createdAt: Date, updatedAt: Date, closedAt: Date? = nil, version: Int = 1,
+                locatedAtHome: Bool = false, publicLocation: Coordinate? = nil) {
+        self.locatedAtHome = locatedAtHome
+        self.publicLocation = publicLocation
         self.id = id
         self.number = number
         self.category = category

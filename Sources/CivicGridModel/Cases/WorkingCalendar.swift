@@ -158,7 +158,13 @@ public struct WorkingCalendar: Hashable, Sendable, Codable {
             }
             last = p.end
         }
-        guard !periods.isEmpty, weekend.count < 7 || !workdays.isEmpty else { throw CaseError(.invalid, "the calendar has no working time") }
+        guard !periods.isEmpty else { throw CaseError(.invalid, "the calendar has no working periods: give the day's working hours") }
+        if let bad = weekend.sorted().first(where: { !(1...7).contains($0) }) {
+            throw CaseError(.invalid, "weekend day \(bad): weekdays are numbered 1 (Monday) to 7 (Sunday)")
+        }
+        guard weekend.count < 7 else {
+            throw CaseError(.invalid, "every day of the week is a weekend day: cases would get no deadline and never be supervised")
+        }
         guard !(utcOffsetMinutes < -720 || utcOffsetMinutes > 840) else { throw CaseError(.invalid, "UTC offset out of range") }
     }
 
