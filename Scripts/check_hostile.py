@@ -446,6 +446,58 @@ s, b, _ = http("GET", "/collections/cases/items?limit=1", token="district")
 check(s == 200, f"33.17 the district's admin reads the cases collection -> {s}")
 
 
+# 15. Bodies trickled a byte at a time (within the idle timeout) are cut off: 50 anonymous
+# Open311 posts, each sending a byte every idle/3 s, all closed within a few idle timeouts (a
+# head trickled so too). A bad chunk size is a 400; the 413 names the route's real limit.
+def trickled(head, results, key):
+    sock = socket.create_connection((HOST, PORT))
+    sock.sendall(head)
+    start, answer = time.time(), b""
+    sock.settimeout(idle / 3)
+    while time.time() - start < idle * 6:
+        try:
+            sock.sendall(b"a")
+        except Exception:
+            break
+        try:
+            chunk = sock.recv(200)
+            if not chunk:
+                break
+            answer += chunk
+        except socket.timeout:
+            pass
+        except Exception:
+            break
+    results[key] = (time.time() - start, answer)
+    sock.close()
+
+
+bodies = {}
+body_head = b"POST /open311/v2/requests.json HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100000\r\n\r\n"
+threads = [threading.Thread(target=trickled, args=(body_head, bodies, k)) for k in range(50)]
+threads.append(threading.Thread(target=trickled, args=(b"GET /health HTTP/1.1\r\nX-Slow: ", bodies, "head")))
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+lasted = [bodies[k][0] for k in range(50)]
+check(max(lasted) < idle * 4, f"33.15 50 trickled bodies cut off after {min(lasted):.1f}–{max(lasted):.1f} s (idle timeout {idle:.0f} s)")
+check(bodies["head"][0] < idle * 4, f"33.15 a trickled head closed after {bodies['head'][0]:.1f} s")
+sock = socket.create_connection((HOST, PORT))
+sock.sendall(f"POST /api/v1/cases HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKENS['centre']}\r\nContent-Type: application/json\r\n"
+             "Transfer-Encoding: chunked\r\n\r\nZZZ\r\nabc\r\n0\r\n\r\n".encode())
+sock.settimeout(10)
+try:
+    first = sock.recv(64)
+except Exception as e:
+    first = repr(e).encode()
+sock.close()
+check(first.startswith(b"HTTP/1.1 400"), f"33.15 a bad chunk size -> {first[:20]!r}")
+s, b, _ = anon("POST", "/sms", "x" * 20000, {"Content-Type": "application/x-www-form-urlencoded"})
+check(s == 413 and b"16384 bytes" in b, f"33.15 the 413 names the route's limit: {b[:120]!r}")
+check(alive(), "33.15 the process still serves")
+
+
 # 4. A revoked token's open streams end within seconds, and 16: Last-Event-ID 0 resumes a
 # bounded window and says so.
 def stream(path, token, extra=None, seconds=40):

@@ -150,7 +150,6 @@ public func buildRouter(store: GridStore, tiles: TileProvider, ingestor: PingIng
     let document = OpenAPI.document(layers: configuration.layers)
     _ = CivicMetrics.registry  // swift-metrics bootstrapped, once a process
     router.addMiddleware { RequestLogMiddleware(logger: requestLogger) }
-    router.addMiddleware { MetricsMiddleware() }
     router.addMiddleware { ProblemMiddleware() }
     router.addMiddleware { ContractMiddleware(table: RouteTable(document: document)) }
     router.addMiddleware { ForwardedHeadersMiddleware(trusted: configuration.trustedProxies) }

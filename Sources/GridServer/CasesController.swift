@@ -281,9 +281,9 @@ struct CasesController {
     static func body(_ request: Request, part: String) async throws -> (Data, MultipartBody?) {
         var request = request
         guard let boundary = MultipartBody.boundary(request.headers[.contentType]) else {
-            return (Data(buffer: try await request.collectBody(upTo: 64 << 10)), nil)
+            return (Data(buffer: try await request.collectBody(limit: 64 << 10)), nil)
         }
-        let form = try MultipartBody(try await request.collectBody(upTo: maxPhotos * PhotoCheck.maxBytes + (1 << 20)), boundary: boundary)
+        let form = try MultipartBody(try await request.collectBody(limit: maxPhotos * PhotoCheck.maxBytes + (1 << 20)), boundary: boundary)
         guard let json = form.text(part) else { throw Problem.badRequest("the multipart body needs a part named \(part) holding the JSON") }
         return (Data(json.utf8), form)
     }

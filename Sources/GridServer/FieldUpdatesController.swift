@@ -68,7 +68,7 @@ struct FieldUpdatesController {
     func submit(_ request: Request, _ context: CivicContext) async throws -> JSONAnswer<View> {
         let account = try access.require(context, [.admin, .member], to: "submit changes to the basic data")
         var request = request
-        let body = try await request.collectBody(upTo: 64 << 10)
+        let body = try await request.collectBody(limit: 64 << 10)
         let s: Submission
         do { s = try JSONDecoder().decode(Submission.self, from: Data(buffer: body)) } catch {
             throw Problem.badRequest("a field update is {\"kind\": …, \"fields\": {…}}")
@@ -105,7 +105,7 @@ struct FieldUpdatesController {
         let account = try access.require(context, [.admin], to: "review field updates")
         guard let id = context.parameters.get("id").flatMap(Int64.init) else { throw Problem.badRequest("a field update id is a number") }
         var request = request
-        let body = try await request.collectBody(upTo: 16 << 10)
+        let body = try await request.collectBody(limit: 16 << 10)
         var note: String?
         if body.readableBytes > 0 {
             do { note = try JSONDecoder().decode(Review.self, from: Data(buffer: body)).note } catch { throw Problem.badRequest("a review is {\"note\": \"…\"}") }

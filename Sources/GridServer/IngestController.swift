@@ -101,7 +101,7 @@ struct IngestController {
     func osmand(_ request: Request, _ context: CivicContext) async throws -> Response {
         var request = request
         var parameters = FormParameters.parse(request.uri.query ?? "")
-        let body = try await request.collectBody(upTo: 1 << 20)
+        let body = try await request.collectBody(limit: 1 << 20)
         let text = String(buffer: body)
         let fix: Fix
         let device: Device
@@ -132,7 +132,7 @@ struct IngestController {
         if let named, device.id != named, device.id != "\(user ?? "")/\(named)" {
             throw Problem(.forbidden, "Forbidden", detail: "X-Limit-D names device \"\(named)\"; this token is device \"\(device.id)\"'s")
         }
-        let body = try await request.collectBody(upTo: 1 << 20)
+        let body = try await request.collectBody(limit: 1 << 20)
         let fix: Fix?
         do { fix = try OwnTracks.decode(Data(buffer: body)) } catch { throw Problem.badRequest(error.reason) }
         if let fix { _ = try await submit([fix], device: device) }

@@ -146,7 +146,7 @@ struct Open311Controller {
             return Self.error(404, "POST requests.json or requests.xml", Self.file(request)?.1 ?? .json)
         }
         var request = request
-        let body = try await request.collectBody(upTo: 64 << 10)
+        let body = try await request.collectBody(limit: 64 << 10)
         let form: [String: String]
         do { form = try FormParameters.parseBody(String(buffer: body)) } catch { return Self.error(400, "\((error as? Problem)?.detail ?? "a field appears twice")", format) }
         func value(_ key: String) -> String? { form[key].flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 } }

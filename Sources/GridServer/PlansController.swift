@@ -124,7 +124,7 @@ struct PlansController {
     func create(_ request: Request, _ context: CivicContext, _ code: String) async throws -> Response {
         let actor = try await checkCommunity(context, code, Self.writers, "create plans in \(code)").name
         var request = request
-        let body = try await request.collectBody(upTo: 64 << 20)
+        let body = try await request.collectBody(limit: 64 << 20)
         let store = store
         let id: Int64
         if request.headers[.contentType]?.hasPrefix(Self.geoPackageType) == true {
@@ -160,7 +160,7 @@ struct PlansController {
     func edit(_ request: Request, _ context: CivicContext, _ id: Int64) async throws -> Response {
         let (account, workspace) = try await workspace(context, plan: id, Self.writers, "edit plan \(id)", forEditing: true)
         var request = request
-        let body = Data(buffer: try await request.collectBody(upTo: 8 << 20))
+        let body = Data(buffer: try await request.collectBody(limit: 8 << 20))
         let edits = try await run { try Edit.list(json: body) }
         let plan = workspace.plan
         guard plan.status == .draft else { throw Problem(.conflict, "Conflict", detail: "plan \(id) is \(plan.status.rawValue): only drafts are edited") }
@@ -174,7 +174,7 @@ struct PlansController {
     func publish(_ request: Request, _ context: CivicContext, _ id: Int64) async throws -> Response {
         let (account, workspace) = try await workspace(context, plan: id, Self.writers, "publish plan \(id)")
         var request = request
-        let body = try await request.collectBody(upTo: 1 << 20)
+        let body = try await request.collectBody(limit: 1 << 20)
         var reason: String?
         if body.readableBytes > 0 {
             let object = try JSONBody.object(Data(buffer: body), #"the body must be empty or {"override":"why the faults are accepted"}"#)

@@ -2,6 +2,7 @@ import Foundation
 import GridGeometry
 import Hummingbird
 import NIOCore
+import NIOHTTP1
 
 /// An RFC 9457 problem: every error answer of the API is one, as application/problem+json.
 public struct Problem: Error, HTTPResponseError, Sendable {
@@ -40,15 +41,40 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let problem as Problem {
             throw problem
-        } catch let error as NIOTooManyBytesError {
-            // A body past a route's limit (`collectBody(upTo:)`): the client's fault, not ours.
-            throw Problem(.contentTooLarge, "Content too large",
-                          detail: "the request body is larger than this route takes (\(error.maxBytes.map { "\($0) bytes" } ?? "its limit"))")
+        } catch is NIOTooManyBytesError {
+            // A body past a limit not named by `collectBody(limit:)`: the client's fault, not ours.
+            throw Problem(.contentTooLarge, "Content too large", detail: "the request body is larger than this route takes")
         } catch let error as HTTPError {
             throw Problem(error.status, error.status.reasonPhrase, detail: error.body ?? "\(request.uri.path): \(error.status.reasonPhrase.lowercased())")
+        } catch let error as HTTPParserError {
+            // The body did not parse: cut short, the client went away (nginx's 499, "client
+            // closed request"); anything else is a malformed request (a bad chunk size).
+            if case .invalidEOFState = error { throw Problem(.clientClosedRequest, "Client closed request", detail: "the request ended before its body") }
+            throw Problem.badRequest("the request body is malformed: \(error)")
+        } catch let error as ChannelError where [.ioOnClosedChannel, .eof, .inputClosed, .alreadyClosed].contains(error) {
+            throw Problem(.clientClosedRequest, "Client closed request", detail: "the connection closed before the request was whole")
         } catch {
             context.logger.error("\(request.uri.path): \(error)")
             throw Problem(.internalServerError, "Internal server error", detail: "\(error)")
+        }
+    }
+}
+
+extension HTTPResponse.Status {
+    /// nginx's 499: the client closed the connection before the request was whole (for the
+    /// log and the metrics; the client is not there to read it).
+    static let clientClosedRequest = HTTPResponse.Status(code: 499, reasonPhrase: "Client Closed Request")
+}
+
+extension Request {
+    /// The whole body, at most `limit` bytes: past it, a 413 that names the limit (NIO's error
+    /// counts what was left when it stopped, not the route's limit).
+    mutating func collectBody(limit: Int) async throws -> ByteBuffer {
+        do {
+            return try await collectBody(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw Problem(.contentTooLarge, "Content too large",
+                          detail: "the request body is larger than this route takes (\(limit) bytes at most)")
         }
     }
 }

@@ -32,7 +32,7 @@ struct SMSController {
 
     func receive(_ request: Request) async throws -> JSONAnswer<JSONValue> {
         var request = request
-        let body = try await request.collectBody(upTo: 16 << 10)
+        let body = try await request.collectBody(limit: 16 << 10)
         var fields: [String: String] = [:]
         if request.headers[.contentType]?.hasPrefix("application/json") == true {
             let o = try JSONBody.object(Data(buffer: body), #"the body must be a JSON object {"from":"138…","text":"…"}"#)

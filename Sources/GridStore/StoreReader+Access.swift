@@ -28,6 +28,11 @@ extension StoreReader {
             """), arguments: [account]).map { APIToken(id: $0[0], account: $0[1], createdAt: $0[2], revokedAt: $0[3]) }
     }
 
+    /// Of `codes`, those that name no grid in any plan.
+    public func unknownGrids(_ codes: [String]) throws -> [String] {
+        try codes.filter { try Bool.fetchOne(try db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM grids WHERE code = ?)"), arguments: [$0]) != true }
+    }
+
     /// Whether `code` is the whole jurisdiction: the only top-level region in the database.
     public func isWholeJurisdiction(_ code: String) throws -> Bool {
         try Bool.fetchOne(try db.cachedStatement(sql: """

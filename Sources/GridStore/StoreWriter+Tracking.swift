@@ -18,8 +18,6 @@ extension StoreWriter {
             try db.execute(sql: "INSERT INTO members (name) VALUES (?)", arguments: [d.memberName])
             member = try db.lastInsertedRowID()
         }
-        let unknown = try d.grids.filter { try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM grids WHERE code = ?)", arguments: [$0]) != true }
-        guard unknown.isEmpty else { throw StoreError("no grid \(unknown.joined(separator: ", ")): give the codes of grids in a plan (civicgrid plans list)") }
         for g in d.grids {
             try db.execute(sql: "INSERT INTO member_grids (member, grid_code) VALUES (?, ?) ON CONFLICT DO NOTHING", arguments: [member, g])
         }

@@ -37,6 +37,11 @@ struct DevicesCommand: ParsableCommand {
             }
             guard !id.isEmpty, !member.isEmpty else { throw ValidationError("--id and --member must not be empty") }
             let store = try database.existing()
+            let unknown = try store.read { try $0.unknownGrids(grid) }
+            guard unknown.isEmpty else {
+                printError("error: no grid \(unknown.joined(separator: ", ")): give the codes of grids in a plan (civicgrid plans list)")
+                throw ExitCode.failure
+            }
             let token = DeviceToken.generate()
             let device = try store.write { w in
                 try w.add(Device(id: id, memberName: member, grids: grid, tokenHash: DeviceToken.hash(token), crs: system, speedUnit: unit))

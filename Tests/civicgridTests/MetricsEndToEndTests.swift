@@ -40,12 +40,22 @@ struct MetricsEndToEndTests {
             _ = try await fetch("\(base)/osmand?id=m-phone&lat=31.29&lon=120.70&timestamp=\(Int(Date().timeIntervalSince1970) - 100 + k)&token=\(device)")
         }
         let after = String(decoding: try await fetch("\(base)/metrics").1, as: UTF8.self)
-        let route = "hb_requests{http_route=\"/api/v1/me\",http_request_method=\"GET\",http_response_status_code=\"200\"}"
+        let route = "civicgrid_http_requests_total{route=\"/api/v1/me\",method=\"GET\",status=\"200\"}"
         #expect(sample(after, route) - sample(before, route) == 3, "\(after)")
         #expect(sample(after, "civicgrid_gps_fixes_committed_total") - sample(before, "civicgrid_gps_fixes_committed_total") == 5)
         #expect(sample(after, "civicgrid_gps_commit_seconds_count") >= 1)
         #expect(sample(after, "civicgrid_tile_cache_misses_total") + sample(after, "civicgrid_tile_cache_hits_total") >= 2)
-        #expect(after.contains("http_server_request_duration_bucket{") && after.contains("http_response_status_code=\"404\""))
+        #expect(after.contains("civicgrid_http_request_duration_seconds_bucket{") && after.contains("status=\"404\""))
+        // Errors by status class only: a 404 is a 4xx, a 200 never an error.
+        #expect(after.split(separator: "\n").contains { $0.hasPrefix("civicgrid_http_request_errors_total{") && $0.contains("class=\"4xx\"") }, "\(after)")
+        #expect(!after.contains("error_type=\"200\"") && !after.contains("civicgrid_http_request_errors_total{class=\"2xx\""))
+        // Prometheus's own linter takes the scrape: help for every metric, _total on counters,
+        // units on durations.
+        try requireProgram("/usr/bin/promtool", package: "prometheus")
+        let scrape = temporaryPath("prom")
+        try Data(after.utf8).write(to: URL(fileURLWithPath: scrape))
+        let lint = try run("/bin/sh", ["-c", "/usr/bin/promtool check metrics < '\(scrape)'"])
+        #expect(lint.status == 0, "promtool check metrics: \(lint.output)")
 
         // The log: a line a request, the route and the account's id; no token, query or name.
         try await Task.sleep(for: .milliseconds(300))
