@@ -139,6 +139,7 @@ public func buildApplication(store: GridStore, tiles: TileProvider, ingestor: Pi
         server: .tolerantHTTP1(idleTimeout: configuration.idleTimeout),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "CivicGrid"),
         services: services,
+        onServerRunning: { _ in StartUp.shared.serving() },
         logger: logger
     )
 }

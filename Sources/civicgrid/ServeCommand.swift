@@ -96,9 +96,15 @@ struct ServeCommand: AsyncParsableCommand {
         limitHeaps()
         var logger = Logger(label: "civicgrid")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        // SIGTERM ends the process within a bound from here on, whatever step it comes in.
+        let startUp = StartUp.shared
+        startUp.install(logger: logger)
+        startUp.step("opening \(database.db)")
         let store = try database.existing()
+        startUp.step("loading the map layers")
         let tiles = TileProvider(set: try TileSet.load(from: store), cacheBytes: tileCache << 20)
         if let warm {
+            startUp.step("warming tiles of zooms \(warm.range.lowerBound)–\(warm.range.upperBound)")
             let ids = tiles.set.tiles(zooms: warm.range)
             let printer = ProgressPrinter()
             DispatchQueue.concurrentPerform(iterations: ids.count) { i in
@@ -108,6 +114,7 @@ struct ServeCommand: AsyncParsableCommand {
             printer.update("warming z\(warm.range.lowerBound)–\(warm.range.upperBound)", ids.count, ids.count)
             printer.finish()
         }
+        startUp.step("reading the key of ID numbers")
         var configuration = ServerConfiguration(host: host, port: port, styles: styles, webAssets: webAssets, offlineAfter: offlineAfter,
                                                 osmandPort: osmandPort, retention: retentionDays.map { $0 * 86400 },
                                                 publicLayers: Set(`public`.split(separator: ",").map(String.init)),
@@ -120,6 +127,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         var settings = IngestSettings()
         settings.dwell = dwell
+        startUp.step("starting the services and listening on \(host):\(port)")
         try await serve(store: store, tiles: tiles, ingestor: PingIngestor(store: store, settings: settings), configuration: configuration, logger: logger)
     }
 }

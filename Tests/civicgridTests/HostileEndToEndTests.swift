@@ -46,3 +46,47 @@ struct HostileEndToEndTests {
         #expect(report?["failures"] as? Int == 0, "\(text)")
     }
 }
+
+/// SIGTERM at any moment of a server's start-up, and while it serves, ends it within the
+/// bound (10 s; 15 here for a loaded machine) — issue 33, item 18. The server is started as a
+/// parent that ignores SIGTERM would start it (an ignored signal stays ignored across exec):
+/// a server that relied on the default disposition until its service group installed its own
+/// handler ignored a SIGTERM that came during start-up, for good.
+struct ShutdownEndToEndTests {
+    @Test func sigtermAtAnyMomentEndsTheServer() async throws {
+        let db = temporaryPath("gpkg")
+        try FileManager.default.copyItem(atPath: try publishedDemo(), toPath: db)
+        var lasted: [String] = []
+        for delay in [0, 5, 20, 50, 100, 200, 400, 800, 1500, -1] {
+            let port = Int.random(in: 20000..<60000)
+            let log = temporaryPath("log")
+            let server = Process()
+            server.executableURL = URL(fileURLWithPath: "/bin/sh")
+            server.arguments = ["-c", "trap '' TERM; exec \"$0\" \"$@\" 2>\(log)", binary, "serve", "--db", db, "--port", "\(port)", "--log-level", "info",
+                                "--styles", repository.appendingPathComponent("Styles").path]
+            server.standardOutput = FileHandle.nullDevice
+            server.standardError = FileHandle.nullDevice
+            try server.run()
+            // From its first logged step (before it, the signal sources are not installed and
+            // an ignored SIGTERM is lost whatever the server does), or 300 ms after the spawn
+            // for a server that logs none.
+            for _ in 0..<15 where !((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("start-up:") {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            if delay >= 0 {
+                try await Task.sleep(for: .milliseconds(delay))
+            } else {
+                for _ in 0..<600 where (try? await fetch("http://127.0.0.1:\(port)/health"))?.0 != 200 { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            let sent = ContinuousClock.now
+            kill(server.processIdentifier, SIGTERM)
+            while server.isRunning, ContinuousClock.now - sent < .seconds(15) { try await Task.sleep(for: .milliseconds(20)) }
+            let gone = !server.isRunning
+            if !gone { kill(server.processIdentifier, SIGKILL); server.waitUntilExit() }
+            let moment = delay < 0 ? "while serving" : "\(delay) ms after its first start-up step"
+            #expect(gone, "SIGTERM \(moment) left the server running for 15 s: \((try? String(contentsOfFile: log, encoding: .utf8))?.suffix(500) ?? "")")
+            lasted.append("\(moment): \(ContinuousClock.now - sent)")
+        }
+        print("SIGTERM to exit: \(lasted.joined(separator: "; "))")
+    }
+}

@@ -1,0 +1,92 @@
+import Dispatch
+import Foundation
+import Logging
+import Synchronization
+
+/// The server's start-up, step by step, and a bound on how long SIGTERM or SIGINT takes to end
+/// the process at any moment of it. Each step is logged as it begins (at info) and named again
+/// when it runs past its expected time (a warning every `slowAfter`). A signal before the
+/// server listens ends the process at once (nothing to drain: a migration or import in
+/// progress rolls back); once it listens, the service group drains (the GPS queue, requests in
+/// flight) and the process is ended anyway `bound` after the signal.
+///
+/// Its own signal sources are installed first, before any step, so a server whose parent
+/// left SIGTERM ignored (dispositions survive exec) is still ended by it; the service group's
+/// sources, installed later, see the same signals.
+public final class StartUp: Sendable {
+    public static let shared = StartUp()
+
+    private struct State {
+        var step = "starting"
+        var since = ContinuousClock.now
+        var serving = false
+    }
+
+    private let state = Mutex(State())
+    /// Kept alive for the process's life; written once, by `install`, before any other thread
+    /// could read it.
+    nonisolated(unsafe) private var sources: [any DispatchSourceSignal] = []
+    private let logger = Mutex<Logger?>(nil)
+
+    /// How long a step may take before it is named in a warning, and how long a signal may
+    /// take to end the process.
+    public let slowAfter: Duration = .seconds(30)
+    public let bound: Duration = .seconds(10)
+
+    /// Installs the signal sources and the slow-step watch.
+    public func install(logger: Logger) {
+        self.logger.withLock { $0 = logger }
+        for signo in [SIGTERM, SIGINT] {
+            signal(signo, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signo, queue: .global())
+            source.setEventHandler { [self] in received(signo) }
+            source.resume()
+            sources.append(source)
+        }
+        watchSlowSteps()
+    }
+
+    /// A step begins (logged at info).
+    public func step(_ name: String) {
+        state.withLock { $0.step = name; $0.since = .now }
+        logger.withLock { $0 }?.info("start-up: \(name)")
+    }
+
+    /// The server listens: a signal now drains before the process ends.
+    public func serving() {
+        state.withLock { $0.serving = true; $0.step = "serving"; $0.since = .now }
+    }
+
+    private func received(_ signo: Int32) {
+        let (step, serving) = state.withLock { ($0.step, $0.serving) }
+        let name = signo == SIGTERM ? "SIGTERM" : "SIGINT"
+        let log = logger.withLock { $0 }
+        guard serving else {
+            log?.notice("\(name) during start-up (\(step)): exiting")
+            Self.end(128 + signo)
+        }
+        log?.notice("\(name): draining, at most \(bound) more")
+        let seconds = Double(bound.components.seconds)
+        DispatchQueue.global().asyncAfter(deadline: .now() + seconds) {
+            log?.error("\(name) \(Int(seconds)) s ago and not yet drained (\(self.state.withLock { $0.step })): exiting anyway")
+            Self.end(128 + signo)
+        }
+    }
+
+    private func watchSlowSteps() {
+        let every = Double(slowAfter.components.seconds)
+        DispatchQueue.global().asyncAfter(deadline: .now() + every) { [self] in
+            let (step, since, serving) = state.withLock { ($0.step, $0.since, $0.serving) }
+            guard !serving else { return }
+            if ContinuousClock.now - since >= slowAfter {
+                logger.withLock { $0 }?.warning("start-up: still \(step) after \(ContinuousClock.now - since)")
+            }
+            watchSlowSteps()
+        }
+    }
+
+    private static func end(_ status: Int32) -> Never {
+        fflush(nil)  // every output stream
+        _exit(status)
+    }
+}
