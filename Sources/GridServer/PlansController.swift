@@ -179,8 +179,8 @@ struct PlansController {
         if body.readableBytes > 0 {
             let object = try JSONBody.object(Data(buffer: body), #"the body must be empty or {"override":"why the faults are accepted"}"#)
             if let o = object["override"] {
-                guard case .string(let text) = o, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-                    throw Problem.badRequest("override must be a non-empty reason")
+                guard case .string(let text) = o, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, text.unicodeScalars.count <= 2000 else {
+                    throw Problem.badRequest("override must be a non-empty reason of at most 2000 characters")
                 }
                 reason = text
             }

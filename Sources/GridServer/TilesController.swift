@@ -46,7 +46,8 @@ struct TilesController {
         let known = provider.set.layerNames
         let names: Set<String>
         if let layers {
-            let requested = layers.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            // A client may write the list's commas percent-encoded (`%2C`): the same list.
+            let requested = (layers.removingPercentEncoding ?? layers).split(separator: ",", omittingEmptySubsequences: false).map(String.init)
             if let unknown = requested.first(where: { !known.contains($0) }) {
                 throw Problem.badRequest(unknown.isEmpty ? "an empty layer name in \"\(layers)\"; layers are \(known.joined(separator: ", "))"
                                          : "no layer \"\(unknown)\"; layers are \(known.joined(separator: ", "))")

@@ -62,6 +62,10 @@ struct TilesTests {
                 #expect(Array(Data(buffer: response.body).prefix(2)) == [0x1f, 0x8b])
                 #expect(response.headers[.eTag] == String(etag.dropLast()) + "-gzip\"")
             }
+            // The list's commas percent-encoded are the same list (schemathesis writes them so).
+            try await client.execute(uri: uri.replacingOccurrences(of: ",", with: "%2C"), method: .get) { response in
+                #expect(response.status == .ok && response.headers[.eTag] == etag, "\(String(buffer: response.body))")
+            }
             try await client.execute(uri: uri, method: .get, headers: [.ifNoneMatch: etag]) { response in
                 #expect(response.status == .notModified)
                 #expect(response.body.readableBytes == 0)
