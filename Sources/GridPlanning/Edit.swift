@@ -51,15 +51,20 @@ public enum Edit: Hashable, Sendable {
     /// Reads an edit from a decoded JSON value.
     public init(_ value: JSONValue) throws(PlanningError) {
         guard case .object(let object) = value else { throw PlanningError("the edit is not a JSON object", kind: .malformed) }
+        // A name up to 100 characters, codes up to 64, as the API document says: a longer one
+        // is refused with the body, before the plan's version is compared.
+        func fits(_ key: String, _ s: String) -> Bool { !s.isEmpty && s.unicodeScalars.count <= (key == "name" ? 100 : 64) }
         func string(_ key: String) throws(PlanningError) -> String {
-            guard case .string(let s)? = object[key], !s.isEmpty else { throw PlanningError("\"\(key)\" must be a non-empty string", kind: .malformed) }
+            guard case .string(let s)? = object[key], fits(key, s) else {
+                throw PlanningError("\"\(key)\" must be a non-empty string of at most \(key == "name" ? 100 : 64) characters", kind: .malformed)
+            }
             return s
         }
         func optionalString(_ key: String) throws(PlanningError) -> String? {
             switch object[key] {
             case nil, .null?: return nil
-            case .string(let s)? where !s.isEmpty: return s
-            default: throw PlanningError("\"\(key)\" must be a non-empty string", kind: .malformed)
+            case .string(let s)? where fits(key, s): return s
+            default: throw PlanningError("\"\(key)\" must be a non-empty string of at most \(key == "name" ? 100 : 64) characters", kind: .malformed)
             }
         }
         /// A GeoJSON geometry, held to the same rules as an import's: finite coordinates,
@@ -97,7 +102,7 @@ public enum Edit: Hashable, Sendable {
             self = .move(buildings: ids, to: try string("to"))
         case "merge":
             guard case .array(let list)? = object["grids"], list.count == 2,
-                  case .string(let a) = list[0], case .string(let b) = list[1], !a.isEmpty, !b.isEmpty, a != b else {
+                  case .string(let a) = list[0], case .string(let b) = list[1], fits("grids", a), fits("grids", b), a != b else {
                 throw PlanningError("\"grids\" must name two different grids", kind: .malformed)
             }
             self = .merge(a, b)

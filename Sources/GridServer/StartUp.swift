@@ -19,6 +19,8 @@ public final class StartUp: Sendable {
     private struct State {
         var step = "starting"
         var since = ContinuousClock.now
+        var deadline: Duration?
+        var warned = Duration.zero
         var serving = false
     }
 
@@ -46,9 +48,11 @@ public final class StartUp: Sendable {
         watchSlowSteps()
     }
 
-    /// A step begins (logged at info).
-    public func step(_ name: String) {
-        state.withLock { $0.step = name; $0.since = .now }
+    /// A step begins (logged at info). Past its `deadline` the process ends with an error
+    /// naming it (status 70), for a supervisor to start it again: a step with no bound of its
+    /// own (reading a large database) has none.
+    public func step(_ name: String, deadline: Duration? = nil) {
+        state.withLock { $0 = State(step: name, since: .now, deadline: deadline, serving: $0.serving) }
         logger.withLock { $0 }?.info("start-up: \(name)")
     }
 
@@ -73,14 +77,23 @@ public final class StartUp: Sendable {
         }
     }
 
+    /// Every second until the server listens: a warning each `slowAfter` a step runs on, and
+    /// the end of the process past a step's deadline.
     private func watchSlowSteps() {
-        let every = Double(slowAfter.components.seconds)
-        DispatchQueue.global().asyncAfter(deadline: .now() + every) { [self] in
-            let (step, since, serving) = state.withLock { ($0.step, $0.since, $0.serving) }
-            guard !serving else { return }
-            if ContinuousClock.now - since >= slowAfter {
-                logger.withLock { $0 }?.warning("start-up: still \(step) after \(ContinuousClock.now - since)")
+        DispatchQueue.global().asyncAfter(deadline: .now() + 1) { [self] in
+            let now = ContinuousClock.now
+            let (s, warn) = state.withLock { s -> (State, Bool) in
+                let warn = now - s.since >= s.warned + slowAfter
+                if warn { s.warned += slowAfter }
+                return (s, warn)
             }
+            guard !s.serving else { return }
+            let log = logger.withLock { $0 }
+            if let deadline = s.deadline, now - s.since > deadline {
+                log?.error("start-up: \(s.step) did not finish within \(deadline): exiting")
+                Self.end(70)
+            }
+            if warn { log?.warning("start-up: still \(s.step) after \(now - s.since)") }
             watchSlowSteps()
         }
     }

@@ -553,7 +553,7 @@ enum PostgresSchema {
                 );
                 CREATE INDEX request_keys_created ON request_keys(created_at);
                 """),
-            ("v23 key kinds, cases located at home", Schema.keyKinds),
+            ("v23 key kinds, cases located at home", Schema.keyKinds(real: "double precision")),
         ]
     }()
 

@@ -39,7 +39,7 @@ enum Schema {
         m.registerMigration("v20 people by name", migrate: { db in try db.execute(sql: "CREATE INDEX people_name ON people(name)") })
         m.registerMigration("v21 field updates", migrate: fieldUpdates)
         m.registerMigration("v22 device states and request keys", migrate: { db in try db.execute(sql: deviceStatesAndRequestKeys) })
-        m.registerMigration("v23 key kinds, cases located at home", migrate: { db in try db.execute(sql: keyKinds) })
+        m.registerMigration("v23 key kinds, cases located at home", migrate: { db in try db.execute(sql: keyKinds(real: "REAL")) })
         return m
     }
 
@@ -407,12 +407,15 @@ enum Schema {
     /// stay Open311 keys.
     /// Cases located only by the reporter's home keep that apart, with the point the public
     /// is shown instead (the home grid's label point).
-    static let keyKinds = """
+    /// (`REAL` here, a GeoPackage's type; PostgreSQL's `double precision` there.)
+    static func keyKinds(real: String) -> String {
+        """
         ALTER TABLE open311_keys ADD COLUMN kind TEXT NOT NULL DEFAULT 'open311';
         ALTER TABLE cases ADD COLUMN located_at_home INTEGER NOT NULL DEFAULT 0;
-        ALTER TABLE cases ADD COLUMN public_lon DOUBLE PRECISION;
-        ALTER TABLE cases ADD COLUMN public_lat DOUBLE PRECISION;
+        ALTER TABLE cases ADD COLUMN public_lon \(real);
+        ALTER TABLE cases ADD COLUMN public_lat \(real);
         """
+    }
 
     /// Departments' webhooks and the outbox of case events waiting to reach them: written in
     /// the transaction that changes the case, delivered (and retried) afterwards.

@@ -127,7 +127,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         var settings = IngestSettings()
         settings.dwell = dwell
-        startUp.step("starting the services and listening on \(host):\(port)")
+        // Binding a port and starting the services takes seconds; a server stuck here for a
+        // minute (seen once under load, every thread idle) ends rather than hang unseen.
+        startUp.step("starting the services and listening on \(host):\(port)", deadline: .seconds(60))
         try await serve(store: store, tiles: tiles, ingestor: PingIngestor(store: store, settings: settings), configuration: configuration, logger: logger)
     }
 }
