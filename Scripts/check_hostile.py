@@ -565,8 +565,8 @@ con.close()
 check(len(households) > 0, "the demo's people are there")
 ids = []
 for h in households:
-    s, body, _ = http("GET", f"/api/v1/households/{h}/members?unmask=true", token="admin")
-    check(s == 200, f"8 admin reads household {h} whole -> {s}")
+    s, body, headers = http("GET", f"/api/v1/households/{h}/members?unmask=true", token="admin")
+    check(s == 200 and headers.get("Cache-Control") == "private, no-store", f"8 admin reads household {h} whole -> {s}, {headers.get('Cache-Control')}")
     whole = json.loads(body) if s == 200 else []
     ids += [p["id_number"] for p in whole if p.get("id_number")]
     s, body, _ = http("GET", f"/api/v1/households/{h}/members", token="viewer")

@@ -37,7 +37,8 @@ final class SignedIn: Sendable {
 
 /// Looks the request's API token up once (a bearer token, or `access_token=` where no header
 /// can be sent, as for EventSource) and puts its account in the context; 401 for a token
-/// that is unknown or revoked, before any handler runs.
+/// that is unknown or revoked, before any handler runs. Its answers are `private, no-store`
+/// unless the route set its own caching.
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = CivicContext
     let store: GridStore
@@ -57,7 +58,11 @@ struct AuthenticationMiddleware: RouterMiddleware {
         context.wholeJurisdiction = whole
         context.tokenHash = hash
         context.signedIn.account.withLock { $0 = account.id }
-        return try await next(request, context)
+        var response = try await next(request, context)
+        // What a signed-in account is answered may hold personal data (a household's members, a
+        // reporter, a search's people): no cache keeps it unless the route says otherwise.
+        if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "private, no-store" }
+        return response
     }
 
     static func token(_ request: Request) -> String? {
