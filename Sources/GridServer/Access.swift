@@ -83,7 +83,8 @@ struct Access: Sendable {
 
 /// The token an event stream was opened with, looked up again while the stream runs: a
 /// stream ends within `every` of its token's revocation (by any server or the CLI sharing
-/// the store). A store that cannot answer ends it too; the client reconnects and signs in anew.
+/// the store). A store that cannot answer for a moment (a busy or failing-over PostgreSQL)
+/// ends nothing: the token is asked about again at the next round.
 struct TokenWatch: Sendable {
     let store: GridStore
     let hash: String?
@@ -99,7 +100,7 @@ struct TokenWatch: Sendable {
         do {
             return try await store.asyncRead { try $0.account(tokenHash: hash) } != nil
         } catch {
-            return false
+            return true  // not known to be revoked: asked again in `every`
         }
     }
 
