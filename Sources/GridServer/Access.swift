@@ -104,12 +104,15 @@ struct TokenWatch: Sendable {
         }
     }
 
-    /// Returns when the token is no longer valid (or the task is cancelled).
+    /// Returns when the token is no longer valid — found so twice, `every` apart, so that no
+    /// passing oddity of a store ends a stream — or the task is cancelled.
     func untilRevoked() async {
+        var misses = 0
         while !Task.isCancelled {
             try? await Task.sleep(for: every)
             if Task.isCancelled { return }
-            if await !isValid() { return }
+            misses = await isValid() ? 0 : misses + 1
+            if misses >= 2 { return }
         }
     }
 }

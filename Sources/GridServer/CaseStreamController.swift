@@ -119,10 +119,11 @@ struct CaseStreamController {
             try await writer.write(ByteBuffer(string: head))
             let stopped = Flag()
             try await withGracefulShutdownHandler {
-                var last = first, quiet = Duration.zero, checked = ContinuousClock.now
+                var last = first, quiet = Duration.zero, checked = ContinuousClock.now, misses = 0
                 while !stopped.isSet, !Task.isCancelled {
                     if ContinuousClock.now - checked >= watch.every {
-                        guard await watch.isValid() else { break }  // revoked: the stream ends
+                        misses = await watch.isValid() ? 0 : misses + 1
+                        if misses >= 2 { break }  // revoked (found so twice): the stream ends
                         checked = .now
                     }
                     let after = last
