@@ -69,6 +69,19 @@ def http(method, path, body=None, token=None, headers=None, timeout=30):
         return 0, repr(e).encode(), {}
 
 
+def first_answer(raw):
+    """The first bytes the server answers raw request bytes with (or the error, as bytes)."""
+    sock = socket.create_connection((HOST, PORT))
+    sock.sendall(raw)
+    sock.settimeout(10)
+    try:
+        return sock.recv(64)
+    except Exception as e:
+        return repr(e).encode()
+    finally:
+        sock.close()
+
+
 PERSONAL = personal()
 check(len(PERSONAL) > 0, f"the database holds personal fields to look for ({len(PERSONAL)})")
 anonymous_bodies = []
@@ -187,14 +200,7 @@ refused("held: wrong roles", [("POST", edits, "[]", "viewer", im), ("POST", edit
 refused("held: bad input", [("POST", edits, '{"op":', "planner", im), ("GET", "/styles/..%2F..%2Fetc%2Fpasswd", None, None, None),
         ("GET", "/collections/grids/items?bbox=" + "1" * 100_000, None, None, None),
         ("POST", "/api/v1/positions", '[{"time":1,"lon":"NaN","lat":1}]', "device", None)], {400, 404, 414, 422, 431})
-sock = socket.create_connection((HOST, PORT))
-sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-H%d: v\r\n" % i for i in range(10000)) + b"\r\n")
-sock.settimeout(10)
-try:
-    first = sock.recv(64)
-except Exception as e:
-    first = repr(e).encode()
-sock.close()
+first = first_answer(b"GET /health HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-H%d: v\r\n" % i for i in range(10000)) + b"\r\n")
 check(first.startswith(b"HTTP/1.1 4") or first == b"", f"held: 10,000 headers -> {first[:30]!r}")
 check(alive(), "held: the process still serves")
 
@@ -483,15 +489,8 @@ for t in threads:
 lasted = [bodies[k][0] for k in range(50)]
 check(max(lasted) < idle * 4, f"33.15 50 trickled bodies cut off after {min(lasted):.1f}–{max(lasted):.1f} s (idle timeout {idle:.0f} s)")
 check(bodies["head"][0] < idle * 4, f"33.15 a trickled head closed after {bodies['head'][0]:.1f} s")
-sock = socket.create_connection((HOST, PORT))
-sock.sendall(f"POST /api/v1/cases HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKENS['centre']}\r\nContent-Type: application/json\r\n"
-             "Transfer-Encoding: chunked\r\n\r\nZZZ\r\nabc\r\n0\r\n\r\n".encode())
-sock.settimeout(10)
-try:
-    first = sock.recv(64)
-except Exception as e:
-    first = repr(e).encode()
-sock.close()
+first = first_answer(f"POST /api/v1/cases HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKENS['centre']}\r\nContent-Type: application/json\r\n"
+                     "Transfer-Encoding: chunked\r\n\r\nZZZ\r\nabc\r\n0\r\n\r\n".encode())
 check(first.startswith(b"HTTP/1.1 400"), f"33.15 a bad chunk size -> {first[:20]!r}")
 s, b, _ = anon("POST", "/sms", "x" * 20000, {"Content-Type": "application/x-www-form-urlencoded"})
 check(s == 413 and b"16384 bytes" in b, f"33.15 the 413 names the route's limit: {b[:120]!r}")
