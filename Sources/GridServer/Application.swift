@@ -139,7 +139,7 @@ public func buildApplication(store: GridStore, tiles: TileProvider, ingestor: Pi
         server: .tolerantHTTP1(idleTimeout: configuration.idleTimeout),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "CivicGrid"),
         services: services,
-        onServerRunning: { _ in StartUp.shared.serving() },
+        onServerRunning: { channel in StartUp.shared.serving(port: channel.localAddress?.port) },
         logger: logger
     )
 }
@@ -233,12 +233,19 @@ public struct IngestService: Service {
     public init(ingestor: PingIngestor) { self.ingestor = ingestor }
 
     public func run() async throws {
-        await withGracefulShutdownHandler {
-            // Positions other servers sharing a PostgreSQL database store, for this one's watchers.
-            let relay = Task { await ingestor.relayOtherServers() }
-            await ingestor.run()
-            relay.cancel()
-        } onGracefulShutdown: {
+        // The writer ends on a graceful shutdown (after draining) and on cancellation: a
+        // service group cancels every service when one fails (the port is taken), and a writer
+        // that ignored it kept the process alive for ever, serving nothing.
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                // Positions other servers sharing a PostgreSQL database store, for this one's watchers.
+                let relay = Task { await ingestor.relayOtherServers() }
+                await ingestor.run()
+                relay.cancel()
+            } onGracefulShutdown: {
+                ingestor.close()
+            }
+        } onCancel: {
             ingestor.close()
         }
     }

@@ -4,7 +4,7 @@ import Logging
 import Synchronization
 
 /// The server's start-up, step by step, and a bound on how long SIGTERM or SIGINT takes to end
-/// the process at any moment of it. Each step is logged as it begins (at info) and named again
+/// the process at any moment of it. Each step is logged as it begins (at notice) and named again
 /// when it runs past its expected time (a warning every `slowAfter`). A signal before the
 /// server listens ends the process at once (nothing to drain: a migration or import in
 /// progress rolls back); once it listens, the service group drains (the GPS queue, requests in
@@ -29,15 +29,18 @@ public final class StartUp: Sendable {
     /// could read it.
     nonisolated(unsafe) private var sources: [any DispatchSourceSignal] = []
     private let logger = Mutex<Logger?>(nil)
+    private let portFile = Mutex<String?>(nil)
 
     /// How long a step may take before it is named in a warning, and how long a signal may
     /// take to end the process.
     public let slowAfter: Duration = .seconds(30)
     public let bound: Duration = .seconds(10)
 
-    /// Installs the signal sources and the slow-step watch.
-    public func install(logger: Logger) {
+    /// Installs the signal sources and the slow-step watch. With `portFile`, the port the
+    /// server listens on is written there once it listens (with port 0, the system chose it).
+    public func install(logger: Logger, portFile: String? = nil) {
         self.logger.withLock { $0 = logger }
+        self.portFile.withLock { $0 = portFile }
         for signo in [SIGTERM, SIGINT] {
             signal(signo, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signo, queue: .global())
@@ -48,17 +51,25 @@ public final class StartUp: Sendable {
         watchSlowSteps()
     }
 
-    /// A step begins (logged at info). Past its `deadline` the process ends with an error
+    /// A step begins (logged at notice). Past its `deadline` the process ends with an error
     /// naming it (status 70), for a supervisor to start it again: a step with no bound of its
     /// own (reading a large database) has none.
     public func step(_ name: String, deadline: Duration? = nil) {
         state.withLock { $0 = State(step: name, since: .now, deadline: deadline, serving: $0.serving) }
-        logger.withLock { $0 }?.info("start-up: \(name)")
+        logger.withLock { $0 }?.notice("start-up: \(name)")
     }
 
-    /// The server listens: a signal now drains before the process ends.
-    public func serving() {
+    /// The server listens on `port`: a signal now drains before the process ends.
+    public func serving(port: Int?) {
         state.withLock { $0.serving = true; $0.step = "serving"; $0.since = .now }
+        logger.withLock { $0 }?.notice("start-up: listening on port \(port.map(String.init) ?? "?")")
+        guard let file = portFile.withLock({ $0 }), let port else { return }
+        // Written whole, then renamed: a reader never sees half a number.
+        do {
+            try Data("\(port)\n".utf8).write(to: URL(fileURLWithPath: file), options: .atomic)
+        } catch {
+            logger.withLock { $0 }?.error("start-up: cannot write the port to \(file): \(error)")
+        }
     }
 
     private func received(_ signo: Int32) {

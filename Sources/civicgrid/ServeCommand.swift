@@ -16,8 +16,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Address to listen on.")
     var host = "127.0.0.1"
 
-    @Option(help: "Port to listen on.")
+    @Option(help: "Port to listen on (0: a free port the system chooses; see --port-file).")
     var port = 8080
+
+    @Option(help: "Write the port listened on to this file once the server listens.")
+    var portFile: String?
 
     @Option(help: "The folder of MapLibre styles.")
     var styles = "Styles"
@@ -76,6 +79,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let bad = `public`.split(separator: ",").map(String.init).first(where: { !known.contains($0) }) {
             throw ValidationError("--public: no layer \"\(bad)\" (layers: \(known.sorted().joined(separator: ", ")))")
         }
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535") }
         guard idleTimeout > 0, idleTimeout <= 86400 else { throw ValidationError("--idle-timeout must be in (0, 86400] seconds") }
         if let backupEvery, Self.seconds(backupEvery) == nil { throw ValidationError("--backup-every \(backupEvery): a number with s, m, h or d (1h, 30m, 90s), at least 1 s") }
         guard (1...10_000).contains(backupKeep) else { throw ValidationError("--backup-keep: 1 to 10000") }
@@ -98,7 +102,7 @@ struct ServeCommand: AsyncParsableCommand {
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         // SIGTERM ends the process within a bound from here on, whatever step it comes in.
         let startUp = StartUp.shared
-        startUp.install(logger: logger)
+        startUp.install(logger: logger, portFile: portFile)
         startUp.step("opening \(database.db)")
         let store = try database.existing()
         startUp.step("loading the map layers")

@@ -27,7 +27,7 @@ struct AssessmentEndToEndTests {
         let street = lastWord(try ok(["users", "add", "--db", db, "--name", "street centre", "--role", "dispatcher", "--region", "320599002"]))
         let roads = lastWord(try ok(["users", "add", "--db", db, "--name", "roads", "--role", "department", "--region", "320599", "--department", "D-ROADS"]))
         let (server, base) = try await serve(db)
-        defer { server.terminate(); server.waitUntilExit() }
+        defer { server.stop() }
 
         // The closing rate of October per street and for the district, from the API and from
         // the export by an independent script: the same counts.

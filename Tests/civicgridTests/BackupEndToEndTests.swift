@@ -19,7 +19,7 @@ struct BackupEndToEndTests {
         }
         let rotating = temporaryPath("backups")
         let (server, base) = try await serve(db, ["--backup-every", "2s", "--backup-keep", "2", "--backup-dir", rotating])
-        defer { server.terminate(); server.waitUntilExit() }
+        defer { server.stop() }
 
         // Two phones send fixes one after another; each acknowledged one is noted with the time
         // its answer came.
@@ -91,10 +91,9 @@ struct OperatorMistakesEndToEndTests {
         let (server, _) = try await serve(live)
         let refused = try civicgrid(["restore", "--from", backup, "--db", live, "--replace"])
         #expect(refused.status != 0)
-        #expect(refused.stderr.contains("open in process \(server.processIdentifier)"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("open in process \(server.pid)"), "\(refused.stderr)")
         #expect(server.isRunning)
-        server.terminate()
-        server.waitUntilExit()
+        server.stop()
         #expect(try civicgrid(["restore", "--from", backup, "--db", live, "--replace"]).status == 0)
     }
 

@@ -40,7 +40,7 @@ struct CasesEndToEndTests {
         let db = try caseDatabase()
         let centre = try dispatcher(db, "centre")
         let clean = lastWord(try ok(["users", "add", "--db", db, "--name", "clean", "--role", "department", "--region", "320599", "--department", "D-SANITATION"]))
-        let port = Int.random(in: 20000..<60000)
+        let port = unusedPort()
         let secret = lastWord(try ok(["departments", "webhook", "--db", db, "--code", "D-SANITATION", "--url", "http://127.0.0.1:\(port)/hook"]))
         // A point of the demo inside a published grid.
         let point = try GridStore(path: db).read { r in try #require(try r.buildings(community: "320599002003").first).label }
@@ -100,19 +100,13 @@ struct CasesEndToEndTests {
 
         // The receiver is down: nothing arrives; the server stops and starts again.
         try await Task.sleep(for: .seconds(2))
-        server.terminate()
-        server.waitUntilExit()
+        server.stop()
         #expect(try GridStore(path: db).read { try $0.outboxBacklog() } == 9, "dispatch, accept and handle of three cases wait")
         (server, base) = try await serve(db)
-        defer { server.terminate(); server.waitUntilExit() }
+        defer { server.stop() }
         let log = temporaryPath("jsonl")
-        let receiver = Process()
-        receiver.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        receiver.arguments = ["python3", repository.appendingPathComponent("Scripts/webhook_receiver.py").path, "\(port)", secret, log]
-        receiver.standardOutput = FileHandle.nullDevice
-        receiver.standardError = FileHandle.nullDevice
-        try receiver.run()
-        defer { kill(receiver.processIdentifier, SIGKILL); receiver.waitUntilExit() }  // the runner's children ignore SIGTERM
+        let receiver = try Spawned("/usr/bin/env", ["python3", repository.appendingPathComponent("Scripts/webhook_receiver.py").path, "\(port)", secret, log])
+        defer { receiver.stop(grace: .zero) }  // the runner's children ignore SIGTERM
         var lines: [[String: Any]] = []
         // The failures' backoff (2, 4, 8 … s) grows with how long the receiver was down, on a
         // slow machine beyond any fixed wait: wait until the last retry is due and 60 s more.
@@ -207,7 +201,7 @@ struct CasesEndToEndTests {
         let centre = try dispatcher(db, "centre"), outsider = try dispatcher(db, "outsider", region: "320599004")
         let point = try GridStore(path: db).read { r in try #require(try r.buildings(community: "320599002003").first).label }
         let (server, base) = try await serve(db)
-        defer { server.terminate(); server.waitUntilExit() }
+        defer { server.stop() }
         let check = try run("/usr/bin/env", ["python3", repository.appendingPathComponent("Scripts/check_photos.py").path, base, centre, outsider,
                                              "\(point.x)", "\(point.y)"])
         #expect(check.status == 0, "\(check.output)")
@@ -230,7 +224,7 @@ struct CasesEndToEndTests {
         let centre = try dispatcher(db, "centre")
         let point = try GridStore(path: db).read { r in try #require(try r.buildings(community: "320599002003").first).label }
         let (server, base) = try await serve(db)
-        defer { server.terminate(); server.waitUntilExit() }
+        defer { server.stop() }
         let page = try checkPage([base, centre, "\(point.x)", "\(point.y)", temporaryPath("png")], script: "check_cases_page.py")
         #expect(page.status == 0, "\(page.output)")
         #expect(page.output.contains("\"hotline\""), "\(page.output)")

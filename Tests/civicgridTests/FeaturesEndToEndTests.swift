@@ -11,7 +11,7 @@ struct FeaturesEndToEndTests {
     @Test func gdalListsCountsAndCopiesTheGrids() async throws {
         try requireProgram("/usr/bin/ogrinfo", package: "gdal-bin")
         let (server, base) = try await serve(try publishedDemo(), everyLayerPublic)
-        defer { server.terminate(); server.waitUntilExit() }
+        defer { server.stop() }
         let list = try run("/usr/bin/ogrinfo", ["-ro", "-so", "OAPIF:\(base)"])
         #expect(list.status == 0, "\(list.output)")
         for (i, name) in ["districts", "streets", "communities", "grids", "buildings", "roads"].enumerated() {
@@ -41,7 +41,7 @@ struct FeaturesEndToEndTests {
     @Test func owslibPagesThroughEveryBuildingOnce() async throws {
         try requirePython("owslib", "openapi_spec_validator")
         let (server, base) = try await serve(try publishedDemo(), everyLayerPublic)
-        defer { server.terminate(); server.waitUntilExit() }
+        defer { server.stop() }
         let check = try run("/usr/bin/env", ["python3", repository.appendingPathComponent("Scripts/check_features.py").path, base, "buildings", "1000"])
         #expect(check.status == 0, "\(check.output)")
         #expect(check.output.contains("\"features\": 7368, \"pages\": 8, \"numberMatched\": 7368"), "\(check.output)")
@@ -57,7 +57,7 @@ struct FeaturesEndToEndTests {
         let imported = try civicgrid("import", "buildings", file, "--db", db)
         #expect(imported.status == 0, "\(imported.stderr)")
         let (server, base) = try await serve(db, everyLayerPublic)
-        defer { server.terminate(); server.waitUntilExit() }
+        defer { server.stop() }
         var seen = Set<Int>(), pages = 0
         var next: String? = "\(base)/collections/buildings/items?limit=10000"
         while let url = next {

@@ -40,7 +40,7 @@ struct FieldUpdatesEndToEndTests {
         let viewer = lastWord(try ok(["users", "add", "--db", db, "--name", "watcher", "--role", "viewer", "--region", "320599"]))
         let gridBefore = try #require(try GridStore(path: db).read { try $0.gridFigures().first { $0.code == grid } }).households
         let (server, base) = try await serve(db)
-        defer { server.terminate(); server.waitUntilExit() }
+        defer { server.stop() }
         let url = "\(base)/api/v1/updates"
         let add = #"{"kind": "household.add", "fields": {"building": "\#(building)", "unit": "9-9-909", "size": 3}}"#
 

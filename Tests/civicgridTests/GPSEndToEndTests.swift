@@ -45,9 +45,9 @@ struct GPSEndToEndTests {
         #expect(viewer.status == 0, "\(viewer.stderr)")
         let apiToken = try #require(viewer.stdout.split(separator: "\n").first { $0.hasPrefix("API token") }?.split(separator: " ").last.map(String.init))
 
-        let osmandPort = Int.random(in: 20000..<60000)
+        let osmandPort = unusedPort()
         let (server, base) = try await serve(db, ["--osmand-port", "\(osmandPort)"])
-        defer { server.terminate() }
+        defer { server.stop() }
         let port = Int(base.split(separator: ":").last!)!
 
         // The live stream, read by curl while pings arrive: the pings go once its snapshot is
@@ -88,8 +88,7 @@ struct GPSEndToEndTests {
         let stored = try run("/usr/bin/sqlite3", [db, "SELECT count(*) FROM pings"]).output.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(stored == "6" || stored == "7")  // 7 with the page check's fix
 
-        server.terminate()
-        server.waitUntilExit()
+        server.stop()
         let prune = try civicgrid("pings", "prune", "--db", db, "--older-than-days", "0", "--batch", "4")
         #expect(prune.status == 0 && prune.stdout.contains("deleted \(stored) ping(s)") && prune.stdout.contains("0 remain"), "\(prune.stdout)")
         #expect(prune.stderr.contains("pruning pings 100% (\(stored)/\(stored))"), "\(prune.stderr)")

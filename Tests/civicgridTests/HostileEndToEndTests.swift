@@ -15,7 +15,7 @@ struct HostileEndToEndTests {
         let user = try civicgrid("users", "add", "--db", db, "--name", "li", "--role", "planner", "--region", "320599001")
         let token = try #require(user.stdout.split(separator: "\n").first { $0.hasPrefix("API token") }?.split(separator: " ").last.map(String.init))
         let (server, base) = try await serve(db)
-        defer { server.terminate(); server.waitUntilExit() }
+        defer { server.stop() }
         func post(_ path: String, _ body: String) async throws -> (Int, String) {
             var request = URLRequest(url: URL(string: base + path)!)
             request.httpMethod = "POST"
@@ -58,11 +58,11 @@ struct ShutdownEndToEndTests {
         try FileManager.default.copyItem(atPath: try publishedDemo(), toPath: db)
         var lasted: [String] = []
         for delay in [0, 5, 20, 50, 100, 200, 400, 800, 1500, -1] {
-            let port = Int.random(in: 20000..<60000)
+            let portFile = temporaryPath("port")
             let log = temporaryPath("log")
             let server = Process()
             server.executableURL = URL(fileURLWithPath: "/bin/sh")
-            server.arguments = ["-c", "trap '' TERM; exec \"$0\" \"$@\" 2>\(log)", binary, "serve", "--db", db, "--port", "\(port)", "--log-level", "info",
+            server.arguments = ["-c", "trap '' TERM; exec \"$0\" \"$@\" 2>\(log)", binary, "serve", "--db", db, "--port", "0", "--port-file", portFile, "--log-level", "info",
                                 "--styles", repository.appendingPathComponent("Styles").path]
             server.standardOutput = FileHandle.nullDevice
             server.standardError = FileHandle.nullDevice
@@ -76,7 +76,11 @@ struct ShutdownEndToEndTests {
             if delay >= 0 {
                 try await Task.sleep(for: .milliseconds(delay))
             } else {
-                for _ in 0..<600 where (try? await fetch("http://127.0.0.1:\(port)/health"))?.0 != 200 { try await Task.sleep(for: .milliseconds(100)) }
+                for _ in 0..<600 where server.isRunning {
+                    if let port = (try? String(contentsOfFile: portFile, encoding: .utf8)).flatMap({ Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }),
+                       (try? await fetch("http://127.0.0.1:\(port)/health"))?.0 == 200 { break }
+                    try await Task.sleep(for: .milliseconds(100))
+                }
             }
             let sent = ContinuousClock.now
             kill(server.processIdentifier, SIGTERM)
@@ -88,5 +92,27 @@ struct ShutdownEndToEndTests {
             lasted.append("\(moment): \(ContinuousClock.now - sent)")
         }
         print("SIGTERM to exit: \(lasted.joined(separator: "; "))")
+    }
+
+    /// A port another process holds: the server ends at once with the system's error. Before,
+    /// the service group cancelled its services and the GPS writer ignored the cancellation:
+    /// the process stayed alive for ever in "starting the services", serving nothing — the
+    /// start-up hang of issue 33, item 18 (tests picked random ports, and under load one was
+    /// sometimes taken). Status 70 would be the start-up deadline ending a hang.
+    @Test func aTakenPortEndsTheServerAtOnce() async throws {
+        let db = temporaryPath("gpkg")
+        try FileManager.default.copyItem(atPath: try publishedDemo(), toPath: db)
+        let (holder, base) = try await serve(db)
+        defer { holder.stop() }
+        let port = try #require(base.split(separator: ":").last.map(String.init))
+        let second = try Spawned(binary, ["serve", "--db", db, "--port", port, "--log-level", "notice", "--styles", repository.appendingPathComponent("Styles").path])
+        defer { second.stop() }
+        let started = ContinuousClock.now
+        while second.isRunning, ContinuousClock.now - started < .seconds(120) { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(!second.isRunning, "still running: \(second.tail())")
+        second.stop()
+        #expect(second.process.terminationStatus == 1, "\(second.tail())")
+        #expect(second.output.contains("Address already in use"), "\(second.tail())")
+        #expect(!second.output.contains("did not finish within"), "\(second.tail())")
     }
 }

@@ -21,7 +21,7 @@ struct MetricsEndToEndTests {
         let admin = lastWord(try ok(["users", "add", "--db", db, "--name", "boss", "--role", "admin"]))
         let log = temporaryPath("log")
         let (server, base) = try await serve(db, log: log)
-        defer { server.terminate(); server.waitUntilExit() }
+        defer { server.stop() }
 
         let (s0, first, headers) = try await fetch("\(base)/metrics")
         let before = String(decoding: first, as: UTF8.self)
@@ -78,7 +78,7 @@ struct MetricsEndToEndTests {
         }
         #expect(try civicgrid(["serve", "--db", db, "--rate-limit", "gps-device=5/fortnight"]).status != 0, "a bad limit is refused at start")
         let (server, base) = try await serve(db, ["--rate-limit", "gps-device=5/h"])  // an hour: no token comes back however slow the machine
-        defer { server.terminate(); server.waitUntilExit() }
+        defer { server.stop() }
         let now = Int(Date().timeIntervalSince1970)
         func send(_ id: String, _ token: String, _ k: Int) async throws -> (Int, Data, [AnyHashable: Any]) {
             try await fetch("\(base)/osmand?id=\(id)&lat=31.29&lon=120.70&timestamp=\(now - 100 + k)&token=\(token)")

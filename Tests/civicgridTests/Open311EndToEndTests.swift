@@ -29,7 +29,7 @@ struct Open311EndToEndTests {
             return (b.label, try #require(codes[gridID]))
         }
         let (server, base) = try await serve(db)
-        defer { server.terminate(); server.waitUntilExit() }
+        defer { server.stop() }
         let check = try run("/usr/bin/env", ["python3", repository.appendingPathComponent("Scripts/check_open311.py").path, base, key,
                                              String(point.x), String(point.y)])
         #expect(check.status == 0, "\(check.output)")

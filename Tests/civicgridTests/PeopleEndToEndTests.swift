@@ -39,7 +39,7 @@ struct PeopleEndToEndTests {
         let staff = lastWord(try ok(["users", "add", "--db", db, "--name", "grid staff", "--role", "member", "--region", community, "--grid", grid]))
         let far = lastWord(try ok(["users", "add", "--db", db, "--name", "far staff", "--role", "member", "--region", "320599", "--grid", otherGrid]))
         let (server, base) = try await serve(db)
-        defer { server.terminate(); server.waitUntilExit() }
+        defer { server.stop() }
         let url = "\(base)/api/v1/households/\(household)/members"
 
         let (s1, masked) = try await get(url, token: viewer)
@@ -108,7 +108,7 @@ struct PeopleEndToEndTests {
         }
         #expect((building.floors ?? 0) >= 18, "a tower: \(building)")
         let (server, base) = try await serve(db)
-        defer { server.terminate(); server.waitUntilExit() }
+        defer { server.stop() }
         let page = try checkPage([base, viewer, admin, "\(building.id ?? 0)", "\(building.label.x)", "\(building.label.y)", building.address ?? "", temporaryPath("png")],
                                  script: "check_people_page.py")
         #expect(page.status == 0 && page.output.contains("\"whole\""), "\(page.output)")
@@ -130,7 +130,7 @@ struct OrganisationsEndToEndTests {
         let viewer = lastWord(try ok(["users", "add", "--db", db, "--name", "watcher", "--role", "viewer", "--region", "320599"]))
         let planner = lastWord(try ok(["users", "add", "--db", db, "--name", "drawer", "--role", "planner", "--region", "320599"]))
         let (server, base) = try await serve(db)
-        defer { server.terminate(); server.waitUntilExit() }
+        defer { server.stop() }
         let get = PeopleEndToEndTests().get
 
         // The layer: name and kind, nothing else.

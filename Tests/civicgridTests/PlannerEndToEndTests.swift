@@ -41,7 +41,7 @@ struct PlannerEndToEndTests {
         #expect(try civicgrid("plans", "list", "--db", db).stdout == plans)
 
         let (server, base) = try await serve(db)
-        defer { server.terminate() }
+        defer { server.stop() }
         // HTTP: the draft as GeoPackage, uploaded back as another draft.
         var request = URLRequest(url: URL(string: "\(base)/api/v1/plans/\(plan)/grids.gpkg")!)
         request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")

@@ -42,7 +42,7 @@ struct SearchEndToEndTests {
         let otherGrid = try #require(try store.read { try $0.gridFigures().first { $0.code != grid }?.code })
         let far = lastWord(try ok(["users", "add", "--db", db, "--name", "far staff", "--role", "member", "--region", "320599", "--grid", otherGrid]))
         let (server, base) = try await serve(db)
-        defer { server.terminate(); server.waitUntilExit() }
+        defer { server.stop() }
 
         // Places, addresses, organisations, facilities and cases.
         let (s1, hits, _) = try await search(base, building.address ?? "", viewer)

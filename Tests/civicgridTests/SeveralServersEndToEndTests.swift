@@ -21,11 +21,11 @@ struct SeveralServersEndToEndTests {
             .split(separator: " ").compactMap { Double($0) }
         let (lon, lat) = (c[0], c[1])
 
-        var servers: [(Process, String)] = []
-        defer { for (p, _) in servers { p.terminate() } }
+        var servers: [(Spawned, String)] = []
+        defer { for (p, _) in servers { p.stop() } }
         for _ in 0..<3 { servers.append(try await serve(db, everyLayerPublic)) }
-        let (nginx, front) = try startNginx(upstreams: servers.map(\.1))
-        defer { nginx.terminate() }
+        let (nginx, front) = try await startNginx(upstreams: servers.map(\.1))
+        defer { nginx.stop() }
 
         // The command centre watches through the third server.
         let (curl, stream) = try await liveStream("\(servers[2].1)/api/v1/live/stream?access_token=\(apiToken)", seconds: 120)
@@ -75,8 +75,8 @@ struct SeveralServersEndToEndTests {
 
     /// nginx on a free port in front of `upstreams`, round robin; its access log names the
     /// upstream of each request.
-    func startNginx(upstreams: [String]) throws -> (Process, String) {
-        let port = Int.random(in: 20000..<60000)
+    func startNginx(upstreams: [String]) async throws -> (Spawned, String) {
+        let port = unusedPort()
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nginx-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let servers = upstreams.map { "server \($0.replacingOccurrences(of: "http://", with: ""));" }.joined(separator: " ")
@@ -99,12 +99,13 @@ struct SeveralServersEndToEndTests {
             """
         let file = dir.appendingPathComponent("nginx.conf").path
         try conf.write(toFile: file, atomically: true, encoding: .utf8)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/sbin/nginx")
-        p.arguments = ["-p", dir.path, "-c", file, "-g", "daemon off;"]
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        Thread.sleep(forTimeInterval: 0.5)
-        return (p, "http://127.0.0.1:\(port)")
+        let nginx = try Spawned("/usr/sbin/nginx", ["-p", dir.path, "-c", file, "-g", "daemon off;"])
+        let front = "http://127.0.0.1:\(port)"
+        for _ in 0..<300 where nginx.isRunning {
+            if (try? await fetch("\(front)/health"))?.0 == 200 { return (nginx, front) }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        nginx.stop()
+        throw MissingClient(description: "nginx did not answer on \(front): \(nginx.tail()) \((try? String(contentsOfFile: dir.path + "/error.log", encoding: .utf8)) ?? "")")
     }
 }

@@ -55,31 +55,28 @@ func fetch(_ url: String) async throws -> (Int, Data, [AnyHashable: Any]) {
 /// (who may read what is tested in GridServerTests and PlannerEndToEndTests).
 let everyLayerPublic = ["--public", "districts,streets,communities,grids,buildings,roads"]
 
-/// Runs `civicgrid serve` on a random port until it answers; returns the process and its URL.
-/// With `log`, the server logs at info (a line a request) into that file.
-func serve(_ db: String, _ extra: [String] = [], log: String? = nil) async throws -> (Process, String) {
-    let port = Int.random(in: 20000..<60000)
-    let server = Process()
-    server.executableURL = URL(fileURLWithPath: binary)
-    if let log {
-        FileManager.default.createFile(atPath: log, contents: nil)
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        server.standardOutput = handle
-        server.standardError = handle
-    }
-    server.arguments = ["serve", "--db", db, "--port", "\(port)", "--log-level", log == nil ? "warning" : "info",
-                        "--styles", repository.appendingPathComponent("Styles").path,
-                        "--web-assets", repository.appendingPathComponent(".build-web/maplibre").path] + extra
-    try server.run()
-    let base = "http://127.0.0.1:\(port)"
-    // Up to 60 s: the debug build loads the demo's tile layers slowly while other tests
-    // (Chromium, load generators) hold the cores.
-    for _ in 0..<600 where server.isRunning {
-        if (try? await fetch("\(base)/health"))?.0 == 200 { return (server, base) }
+/// Runs `civicgrid serve` on a port the system chooses (read back from `--port-file`) until it
+/// answers; returns the process and its URL. Its output goes to `log` (at info, a line a
+/// request) or to a file of its own (start-up steps, warnings), named in any failure.
+func serve(_ db: String, _ extra: [String] = [], log: String? = nil) async throws -> (Spawned, String) {
+    let portFile = temporaryPath("port")
+    let server = try Spawned(binary, ["serve", "--db", db, "--port", "0", "--port-file", portFile, "--log-level", log == nil ? "notice" : "info",
+                                      "--styles", repository.appendingPathComponent("Styles").path,
+                                      "--web-assets", repository.appendingPathComponent(".build-web/maplibre").path] + extra, log: log)
+    // As long as a loaded machine needs (the debug build loads the demo's tile layers slowly
+    // while Chromium and load generators hold both cores), while the server runs; the server
+    // itself ends a start-up step that runs past its deadline.
+    let started = ContinuousClock.now
+    while server.isRunning, ContinuousClock.now - started < .seconds(240) {
+        if let text = try? String(contentsOfFile: portFile, encoding: .utf8), let port = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+            let base = "http://127.0.0.1:\(port)"
+            if (try? await fetch("\(base)/health"))?.0 == 200 { return (server, base) }
+        }
         try await Task.sleep(for: .milliseconds(100))
     }
-    server.terminate()
-    throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "civicgrid serve did not answer on \(base)"])
+    let ended = server.isRunning ? "still starting after \(ContinuousClock.now - started)" : "exited with status \(server.process.terminationStatus)"
+    server.stop()
+    throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "civicgrid serve \(ended); it logged:\n\(server.tail())"])
 }
 
 /// The demo district, divided and published, made once for the tile and feature tests; a
@@ -143,7 +140,7 @@ struct TilesEndToEndTests {
         let db = temporaryPath("gpkg")  // this test imports into it
         try FileManager.default.copyItem(atPath: try publishedDemo(), toPath: db)
         let (server, base) = try await serve(db, everyLayerPublic)  // the import below changes the buildings layer
-        defer { server.terminate(); server.waitUntilExit() }
+        defer { server.stop() }
         let (status, data, _) = try await fetch("\(base)/tiles.json")
         #expect(status == 200)
         let tilejson = try JSONSerialization.jsonObject(with: data) as? [String: Any]
