@@ -21,11 +21,11 @@ struct AssessmentEndToEndTests {
 
     @Test func theDemosFiguresAgreeEverywhere() async throws {
         let db = temporaryPath("gpkg")
-        try FileManager.default.copyItem(atPath: try publishedDemo(), toPath: db)
-        _ = try ok(["demo", "cases", "--db", db, "--count", "3000"])
-        let admin = lastWord(try ok(["users", "add", "--db", db, "--name", "boss", "--role", "admin"]))
-        let street = lastWord(try ok(["users", "add", "--db", db, "--name", "street centre", "--role", "dispatcher", "--region", "320599002"]))
-        let roads = lastWord(try ok(["users", "add", "--db", db, "--name", "roads", "--role", "department", "--region", "320599", "--department", "D-ROADS"]))
+        try FileManager.default.copyItem(atPath: try await publishedDemo(), toPath: db)
+        _ = try await ok(["demo", "cases", "--db", db, "--count", "3000"])
+        let admin = lastWord(try await ok(["users", "add", "--db", db, "--name", "boss", "--role", "admin"]))
+        let street = lastWord(try await ok(["users", "add", "--db", db, "--name", "street centre", "--role", "dispatcher", "--region", "320599002"]))
+        let roads = lastWord(try await ok(["users", "add", "--db", db, "--name", "roads", "--role", "department", "--region", "320599", "--department", "D-ROADS"]))
         let (server, base) = try await serve(db)
         defer { server.stop() }
 
@@ -36,8 +36,8 @@ struct AssessmentEndToEndTests {
         let streets = try #require(json(body)["units"] as? [[String: Any]])
         #expect(streets.count == 4)
         let csvFile = temporaryPath("csv")
-        _ = try ok(["cases", "export", "--db", db, "--format", "csv", "--output", csvFile])
-        let script = try run("/usr/bin/env", ["python3", repository.appendingPathComponent("Scripts/check_closing_rate.py").path, csvFile, "2026-10"])
+        _ = try await ok(["cases", "export", "--db", db, "--format", "csv", "--output", csvFile])
+        let script = try await run("/usr/bin/env", ["python3", repository.appendingPathComponent("Scripts/check_closing_rate.py").path, csvFile, "2026-10"])
         #expect(script.status == 0, "\(script.output)")
         let independent = try #require(try JSONSerialization.jsonObject(with: Data(script.output.utf8)) as? [String: [String: Int]])
         var total = 0
@@ -62,7 +62,7 @@ struct AssessmentEndToEndTests {
         #expect(first == second && !first.isEmpty)
         let communities = try #require(json(first)["units"] as? [[String: Any]])
         #expect(communities.count == 16 && communities.first?["rank"] as? Int == 1 && communities.first?["grade"] is String)
-        #expect(try ok(["assess", "--db", db, "--period", "2026-10", "--level", "community", "--json"]) == String(decoding: first, as: UTF8.self) + "\n")
+        #expect(try await ok(["assess", "--db", db, "--period", "2026-10", "--level", "community", "--json"]) == String(decoding: first, as: UTF8.self) + "\n")
         let (_, csv, type) = try await get("\(base)/api/v1/rankings?level=community&period=2026-10&f=csv&excel=true", token: admin)
         #expect(type.hasPrefix("text/csv") && csv.starts(with: [0xEF, 0xBB, 0xBF]) && String(decoding: csv, as: UTF8.self).contains("排名,单位代码,名称"))
         #expect(String(decoding: csv, as: UTF8.self).split(separator: "\r\n").count == 17)
@@ -94,8 +94,8 @@ struct AssessmentEndToEndTests {
 
         // The dashboard in headless Chromium: charts drawn, a street clicked shows its
         // communities, a community clicked on the map its grids.
-        try requireBrowser()
-        let page = try checkPage([base, admin, "2026-10", temporaryPath("png")], script: "check_dashboard_page.py")
+        try await requireBrowser()
+        let page = try await checkPage([base, admin, "2026-10", temporaryPath("png")], script: "check_dashboard_page.py")
         #expect(page.status == 0 && page.output.contains("\"communities\""), "\(page.output)")
 
         // Bad and unsigned requests.

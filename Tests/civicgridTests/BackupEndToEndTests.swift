@@ -11,10 +11,10 @@ import FoundationNetworking
 struct BackupEndToEndTests {
     @Test func aBackupUnderGPSLoadHoldsEveryAcknowledgedPing() async throws {
         let db = temporaryPath("gpkg")
-        try FileManager.default.copyItem(atPath: try publishedDemo(), toPath: db)
+        try FileManager.default.copyItem(atPath: try await publishedDemo(), toPath: db)
         var tokens: [String: String] = [:]
         for id in ["b-phone-1", "b-phone-2"] {
-            let add = try ok(["devices", "add", "--db", db, "--id", id, "--member", "巡查员"])
+            let add = try await ok(["devices", "add", "--db", db, "--id", id, "--member", "巡查员"])
             tokens[id] = try #require(add.split(separator: "\n").first { $0.hasPrefix("token") }?.split(separator: " ").last.map(String.init))
         }
         let rotating = temporaryPath("backups")
@@ -39,31 +39,31 @@ struct BackupEndToEndTests {
         for _ in 0..<600 where await acked.all.count < 20 { try await Task.sleep(for: .milliseconds(200)) }
         let before = await acked.all
         let backup = temporaryPath("gpkg")
-        let report = try ok(["backup", "--db", db, "--output", backup])
+        let report = try await ok(["backup", "--db", db, "--output", backup])
         // The load goes on past the backup.
         for _ in 0..<300 where await acked.all.count < before.count + 10 { try await Task.sleep(for: .milliseconds(200)) }
         for l in loaders { l.cancel() }
         #expect(report.contains("integrity ok"), "\(report)")
         #expect(before.count >= 20, "load before the backup: \(before.count)")
-        func pings(_ file: String) throws -> Set<String> {
-            Set(try run("/usr/bin/sqlite3", [file, "SELECT device || ' ' || CAST(time AS INTEGER) FROM pings WHERE device LIKE 'b-phone-%'"]).output.split(separator: "\n").map(String.init))
+        func pings(_ file: String) async throws -> Set<String> {
+            Set(try await run("/usr/bin/sqlite3", [file, "SELECT device || ' ' || CAST(time AS INTEGER) FROM pings WHERE device LIKE 'b-phone-%'"]).output.split(separator: "\n").map(String.init))
         }
         let copy = try GridStore(path: backup)
-        let stored = try pings(backup)
+        let stored = try await pings(backup)
         let missing = before.filter { !stored.contains("\($0.0) \($0.1)") }
         #expect(missing.isEmpty, "\(missing.count) of \(before.count) acknowledged pings missing from the backup")
         #expect(try copy.read { try $0.integrityCheck() } == "ok")
 
         // Restore: not over a database unless told.
         let restored = temporaryPath("gpkg")
-        #expect(try ok(["restore", "--from", backup, "--db", restored]).contains("integrity ok"))
-        #expect(try civicgrid(["restore", "--from", backup, "--db", restored]).status != 0)
-        #expect(try civicgrid(["restore", "--from", backup, "--db", restored, "--replace"]).status == 0)
-        #expect(try pings(restored) == stored)
+        #expect(try await ok(["restore", "--from", backup, "--db", restored]).contains("integrity ok"))
+        #expect(try await civicgrid(["restore", "--from", backup, "--db", restored]).status != 0)
+        #expect(try await civicgrid(["restore", "--from", backup, "--db", restored, "--replace"]).status == 0)
+        #expect(try await pings(restored) == stored)
         // A file that is not a database is refused and writes nothing.
         let junk = temporaryPath("gpkg")
         try Data("not a database".utf8).write(to: URL(fileURLWithPath: junk))
-        #expect(try civicgrid(["restore", "--from", junk, "--db", temporaryPath("gpkg")]).status != 0)
+        #expect(try await civicgrid(["restore", "--from", junk, "--db", temporaryPath("gpkg")]).status != 0)
 
         // The server's own backups: every 2 s, two kept.
         for _ in 0..<60 where GridStore.backups(in: rotating).count < 2 { try await Task.sleep(for: .seconds(1)) }
@@ -85,39 +85,39 @@ struct OperatorMistakesEndToEndTests {
     /// the server's database is untouched. Once the server stops, the same command works.
     @Test func restoreRefusesADatabaseAServerHolds() async throws {
         let live = temporaryPath("gpkg")
-        try FileManager.default.copyItem(atPath: try publishedDemo(), toPath: live)
+        try FileManager.default.copyItem(atPath: try await publishedDemo(), toPath: live)
         let backup = temporaryPath("gpkg")
-        _ = try ok(["backup", "--db", live, "--output", backup])
+        _ = try await ok(["backup", "--db", live, "--output", backup])
         let (server, _) = try await serve(live)
-        let refused = try civicgrid(["restore", "--from", backup, "--db", live, "--replace"])
+        let refused = try await civicgrid(["restore", "--from", backup, "--db", live, "--replace"])
         #expect(refused.status != 0)
         #expect(refused.stderr.contains("open in process \(server.pid)"), "\(refused.stderr)")
         #expect(server.isRunning)
-        server.stop()
-        #expect(try civicgrid(["restore", "--from", backup, "--db", live, "--replace"]).status == 0)
+        await server.stopped()
+        #expect(try await civicgrid(["restore", "--from", backup, "--db", live, "--replace"]).status == 0)
     }
 
     /// `backup --output` writes over nothing it should not: an existing file (without
     /// --replace), what is not a regular file, the database itself (under another name too);
     /// a missing database is an error that creates nothing.
-    @Test func backupWritesOverNothingByMistake() throws {
+    @Test func backupWritesOverNothingByMistake() async throws {
         let db = temporaryPath("gpkg")
-        try FileManager.default.copyItem(atPath: try publishedDemo(), toPath: db)
+        try FileManager.default.copyItem(atPath: try await publishedDemo(), toPath: db)
         // What the database holds (GRDB moves the schema cookie when it opens a file whose
         // write-ahead log is gone, so the bytes are not compared).
-        func dump() throws -> String { try run("/usr/bin/sqlite3", [db, ".dump"]).output }
-        let before = try dump()
+        func dump() async throws -> String { try await run("/usr/bin/sqlite3", [db, ".dump"]).output }
+        let before = try await dump()
 
         let unrelated = temporaryPath("txt")
         try Data("someone's notes".utf8).write(to: URL(fileURLWithPath: unrelated))
-        let r1 = try civicgrid(["backup", "--db", db, "--output", unrelated])
+        let r1 = try await civicgrid(["backup", "--db", db, "--output", unrelated])
         #expect(r1.status != 0 && r1.stderr.contains("exists"), "\(r1.stderr)")
         #expect(try String(contentsOfFile: unrelated, encoding: .utf8) == "someone's notes")
-        #expect(try civicgrid(["backup", "--db", db, "--output", unrelated, "--replace"]).status == 0)
+        #expect(try await civicgrid(["backup", "--db", db, "--output", unrelated, "--replace"]).status == 0)
 
         let fifo = temporaryPath("fifo")
         #expect(mkfifo(fifo, 0o600) == 0)
-        let r2 = try civicgrid(["backup", "--db", db, "--output", fifo, "--replace"])
+        let r2 = try await civicgrid(["backup", "--db", db, "--output", fifo, "--replace"])
         #expect(r2.status != 0 && r2.stderr.contains("named pipe"), "\(r2.stderr)")
         var s = stat()
         #expect(stat(fifo, &s) == 0 && s.st_mode & S_IFMT == S_IFIFO, "the pipe is still a pipe")
@@ -125,28 +125,28 @@ struct OperatorMistakesEndToEndTests {
         let sameFile = temporaryPath("gpkg")
         #expect(link(db, sameFile) == 0)
         for target in [db, sameFile] {
-            let r = try civicgrid(["backup", "--db", db, "--output", target, "--replace"])
+            let r = try await civicgrid(["backup", "--db", db, "--output", target, "--replace"])
             #expect(r.status != 0 && r.stderr.contains("itself"), "\(target): \(r.stderr)")
         }
-        #expect(try dump() == before, "the database is as it was")
+        #expect(try await dump() == before, "the database is as it was")
 
         let missing = temporaryPath("gpkg")
-        let r3 = try civicgrid(["backup", "--db", missing, "--output", temporaryPath("gpkg")])
+        let r3 = try await civicgrid(["backup", "--db", missing, "--output", temporaryPath("gpkg")])
         #expect(r3.status != 0 && r3.stderr.contains("no database"), "\(r3.stderr)")
         #expect(!FileManager.default.fileExists(atPath: missing))
         for args in [["users", "list"], ["plans", "list"], ["check"]] {
-            #expect(try civicgrid(args + ["--db", missing]).status != 0, "\(args)")
+            #expect(try await civicgrid(args + ["--db", missing]).status != 0, "\(args)")
             #expect(!FileManager.default.fileExists(atPath: missing), "\(args) made a database")
         }
     }
 
     /// `db copy` to a PostgreSQL server that does not answer changes nothing in the source
     /// file: it is opened read-only.
-    @Test func aFailedCopyLeavesTheSourceAsItWas() throws {
+    @Test func aFailedCopyLeavesTheSourceAsItWas() async throws {
         let db = temporaryPath("gpkg")
-        try FileManager.default.copyItem(atPath: try publishedDemo(), toPath: db)
+        try FileManager.default.copyItem(atPath: try await publishedDemo(), toPath: db)
         let before = try Data(contentsOf: URL(fileURLWithPath: db))
-        let r = try civicgrid(["db", "copy", "--from", db, "--to", "postgres://nobody@127.0.0.1:1/none"])
+        let r = try await civicgrid(["db", "copy", "--from", db, "--to", "postgres://nobody@127.0.0.1:1/none"])
         #expect(r.status != 0)
         #expect(try Data(contentsOf: URL(fileURLWithPath: db)) == before)
         let wal = (try? Data(contentsOf: URL(fileURLWithPath: db + "-wal"))) ?? Data()
@@ -156,9 +156,9 @@ struct OperatorMistakesEndToEndTests {
 
 /// Bad catalogue input is refused in words, writing nothing (issue 33, item 14).
 struct CatalogueInputEndToEndTests {
-    @Test func badCatalogueInputIsRefusedInWords() throws {
+    @Test func badCatalogueInputIsRefusedInWords() async throws {
         let db = temporaryPath("gpkg")
-        try FileManager.default.copyItem(atPath: try publishedDemo(), toPath: db)
+        try FileManager.default.copyItem(atPath: try await publishedDemo(), toPath: db)
         let data = repository.appendingPathComponent("Data/cases")
         let header = "code,major,major_name,major_name_en,name,name_en,kind,urgency,verify,file,dispatch,handle,check,department,radius_m\n"
         func file(_ bytes: [UInt8], _ ext: String = "csv") throws -> String {
@@ -168,30 +168,30 @@ struct CatalogueInputEndToEndTests {
         }
         // GB18030, as Excel in China saves "CSV": "名称" is C3FB B3C6. Refused at its line.
         let gb = try file(Array(header.utf8) + Array("0101,01,".utf8) + [0xC3, 0xFB, 0xB3, 0xC6] + Array(",City,x,y,event,normal,1h,1h,1h,1d,1d,,50\n".utf8))
-        let r1 = try civicgrid(["categories", "import", gb, "--db", db])
+        let r1 = try await civicgrid(["categories", "import", gb, "--db", db])
         #expect(r1.status != 0 && r1.stderr.contains("line 2 is not UTF-8"), "\(r1.stderr)")
-        #expect(try civicgrid(["categories", "list", "--db", db]).stdout.isEmpty, "nothing was written")
+        #expect(try await civicgrid(["categories", "list", "--db", db]).stdout.isEmpty, "nothing was written")
         // A UTF-8 byte order mark is fine.
         let bom = try file([0xEF, 0xBB, 0xBF] + Array((try String(contentsOf: data.appendingPathComponent("categories.csv"), encoding: .utf8)).utf8))
-        #expect(try civicgrid(["categories", "import", bom, "--db", db]).status == 0)
-        _ = try ok(["departments", "import", data.appendingPathComponent("departments.csv").path, "--db", db])
+        #expect(try await civicgrid(["categories", "import", bom, "--db", db]).status == 0)
+        _ = try await ok(["departments", "import", data.appendingPathComponent("departments.csv").path, "--db", db])
         // Once departments are known, a category naming another is refused.
         let unknown = try file(Array((header + "0101,01,市容环境,City,暴露垃圾,Rubbish,event,normal,1h,1h,1h,1d,1d,D-NOPE,50\n").utf8))
-        let r2 = try civicgrid(["categories", "import", unknown, "--db", db])
+        let r2 = try await civicgrid(["categories", "import", unknown, "--db", db])
         #expect(r2.status != 0 && r2.stderr.contains("line 2: department D-NOPE is not in the catalogue"), "\(r2.stderr)")
         // Calendars: every day a weekend, a weekday 8, a string for a number — in words.
         for (json, words) in [(#"{"utcOffsetMinutes":480,"periods":[{"start":510,"end":720}],"weekend":[1,2,3,4,5,6,7],"holidays":[],"workdays":["2026-01-04"]}"#, "every day of the week is a weekend day"),
                               (#"{"utcOffsetMinutes":480,"periods":[{"start":510,"end":720}],"weekend":[6,8],"holidays":[],"workdays":[]}"#, "weekend day 8"),
                               (#"{"utcOffsetMinutes":"480","periods":[],"weekend":[],"holidays":[],"workdays":[]}"#, "utcOffsetMinutes: expected a whole number"),
                               (#"{"periods":[],"weekend":[],"holidays":[],"workdays":[]}"#, "utcOffsetMinutes is missing")] {
-            let r = try civicgrid(["calendar", "import", try file(Array(json.utf8), "json"), "--db", db])
+            let r = try await civicgrid(["calendar", "import", try file(Array(json.utf8), "json"), "--db", db])
             #expect(r.status != 0 && r.stderr.contains(words) && !r.stderr.contains("DecodingError") && !r.stderr.contains("CodingKeys"), "\(r.stderr)")
         }
         // A device for a grid that does not exist; a webhook on port 99999.
-        let r3 = try civicgrid(["devices", "add", "--db", db, "--id", "p1", "--member", "m1", "--grid", "NOPE"])
+        let r3 = try await civicgrid(["devices", "add", "--db", db, "--id", "p1", "--member", "m1", "--grid", "NOPE"])
         #expect(r3.status != 0 && r3.stderr.contains("no grid NOPE"), "\(r3.stderr)")
-        #expect(!(try civicgrid(["devices", "list", "--db", db]).stdout.contains("p1")))
-        let r4 = try civicgrid(["departments", "webhook", "--db", db, "--code", "D-SANITATION", "--url", "http://127.0.0.1:99999/hook"])
+        #expect(!(try await civicgrid(["devices", "list", "--db", db]).stdout.contains("p1")))
+        let r4 = try await civicgrid(["departments", "webhook", "--db", db, "--code", "D-SANITATION", "--url", "http://127.0.0.1:99999/hook"])
         #expect(r4.status != 0 && r4.stderr.contains("99999"), "\(r4.stderr)")
     }
 }

@@ -10,18 +10,18 @@ import FoundationNetworking
 /// receiver is down while they happen and the server restarts before it comes up.
 struct CasesEndToEndTests {
     /// A copy of the published demo with the shipped categories and departments.
-    func caseDatabase() throws -> String {
+    func caseDatabase() async throws -> String {
         let db = temporaryPath("gpkg")
-        try FileManager.default.copyItem(atPath: try publishedDemo(), toPath: db)
+        try FileManager.default.copyItem(atPath: try await publishedDemo(), toPath: db)
         let data = repository.appendingPathComponent("Data/cases")
-        _ = try ok(["categories", "import", data.appendingPathComponent("categories.csv").path, "--db", db])
-        _ = try ok(["departments", "import", data.appendingPathComponent("departments.csv").path, "--db", db])
+        _ = try await ok(["categories", "import", data.appendingPathComponent("categories.csv").path, "--db", db])
+        _ = try await ok(["departments", "import", data.appendingPathComponent("departments.csv").path, "--db", db])
         return db
     }
 
     /// A dispatcher's API token.
-    func dispatcher(_ db: String, _ name: String, region: String = "320599") throws -> String {
-        lastWord(try ok(["users", "add", "--db", db, "--name", name, "--role", "dispatcher", "--region", region]))
+    func dispatcher(_ db: String, _ name: String, region: String = "320599") async throws -> String {
+        lastWord(try await ok(["users", "add", "--db", db, "--name", name, "--role", "dispatcher", "--region", region]))
     }
 
     func request(_ url: String, _ method: String, token: String, body: String? = nil, ifMatch: String? = nil) async throws -> (Int, [String: Any], String?) {
@@ -37,17 +37,17 @@ struct CasesEndToEndTests {
     }
 
     @Test func webhookEventsSurviveADeadReceiverAndARestart() async throws {
-        let db = try caseDatabase()
-        let centre = try dispatcher(db, "centre")
-        let clean = lastWord(try ok(["users", "add", "--db", db, "--name", "clean", "--role", "department", "--region", "320599", "--department", "D-SANITATION"]))
+        let db = try await caseDatabase()
+        let centre = try await dispatcher(db, "centre")
+        let clean = lastWord(try await ok(["users", "add", "--db", db, "--name", "clean", "--role", "department", "--region", "320599", "--department", "D-SANITATION"]))
         let port = unusedPort()
-        let secret = lastWord(try ok(["departments", "webhook", "--db", db, "--code", "D-SANITATION", "--url", "http://127.0.0.1:\(port)/hook"]))
+        let secret = lastWord(try await ok(["departments", "webhook", "--db", db, "--code", "D-SANITATION", "--url", "http://127.0.0.1:\(port)/hook"]))
         // A point of the demo inside a published grid.
         let point = try GridStore(path: db).read { r in try #require(try r.buildings(community: "320599002003").first).label }
 
         var (server, base) = try await serve(db)
         // The command centre's live feed and the sanitation office's, read by curl.
-        func watch(_ token: String, lastEventID: Int? = nil) throws -> (Process, Collected) {
+        func watch(_ token: String, lastEventID: Int? = nil) async throws -> (Process, Collected) {
             let curl = Process(), out = Pipe()
             curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
             // Open for as long as the test may take on a loaded machine; stopped when it ends.
@@ -58,7 +58,7 @@ struct CasesEndToEndTests {
             try curl.run()
             return (curl, collected)
         }
-        let (centreCurl, centreFeed) = try watch(centre), (cleanCurl, cleanFeed) = try watch(clean)
+        let (centreCurl, centreFeed) = try await watch(centre), (cleanCurl, cleanFeed) = try await watch(clean)
         defer { for c in [centreCurl, cleanCurl] where c.isRunning { c.terminate() } }
         _ = await centreFeed.wait(seconds: 60) { $0.contains(": cases after") }
         _ = await cleanFeed.wait(seconds: 60) { $0.contains(": cases after") }
@@ -93,14 +93,14 @@ struct CasesEndToEndTests {
         // A client that reconnects with the last id it saw gets what followed.
         let feedIDs = seen.compactMap { ($0["id"] as? NSNumber)?.intValue }
         try #require(feedIDs.count == 15, "the whole feed first")
-        let (resumedCurl, resumedFeed) = try watch(centre, lastEventID: feedIDs[11])
+        let (resumedCurl, resumedFeed) = try await watch(centre, lastEventID: feedIDs[11])
         let resumed = await resumedFeed.wait(seconds: 60) { events($0).count >= 3 }
         resumedCurl.terminate()
         #expect(events(resumed).compactMap { ($0["id"] as? NSNumber)?.intValue } == Array(feedIDs[12...]), "\(resumed)")
 
         // The receiver is down: nothing arrives; the server stops and starts again.
         try await Task.sleep(for: .seconds(2))
-        server.stop()
+        await server.stopped()
         #expect(try GridStore(path: db).read { try $0.outboxBacklog() } == 9, "dispatch, accept and handle of three cases wait")
         (server, base) = try await serve(db)
         defer { server.stop() }
@@ -128,7 +128,7 @@ struct CasesEndToEndTests {
         let received = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
         #expect(!received.contains("13800001234") && !received.contains("王某"), "no reporter in a webhook")
         // The export holds every case with its whole history, what a replay needs included.
-        let exported = try ok(["cases", "export", "--db", db, "--format", "geojson"])
+        let exported = try await ok(["cases", "export", "--db", db, "--format", "geojson"])
         let collection = try #require(try JSONSerialization.jsonObject(with: Data(exported.utf8)) as? [String: Any])
         let features = try #require(collection["features"] as? [[String: Any]])
         #expect(features.compactMap { $0["id"] as? String } == numbers)
@@ -139,32 +139,32 @@ struct CasesEndToEndTests {
         }
         // Imported into another database (the same catalogue, no accounts), exported again: the
         // same bytes. A history that does not follow the workflow is refused whole.
-        let copy = try caseDatabase()
+        let copy = try await caseDatabase()
         let file = temporaryPath("geojson")
         try Data(exported.utf8).write(to: URL(fileURLWithPath: file))
         let bad = temporaryPath("geojson")
         try Data(exported.replacingOccurrences(of: #""action":"accept""#, with: #""action":"close""#).utf8).write(to: URL(fileURLWithPath: bad))
-        let refused = try civicgrid("cases", "import", bad, "--db", copy)
+        let refused = try await civicgrid("cases", "import", bad, "--db", copy)
         #expect(refused.status == 1 && refused.stderr.contains("case 0: history 3 (close)") && refused.stderr.contains("nothing was written"), "\(refused.stderr)")
         #expect(try GridStore(path: copy).read { try $0.caseCount(numberPrefix: "2") } == 0)
-        #expect(try ok(["cases", "import", file, "--db", copy]).contains("imported 3 cases"))
-        let again = try ok(["cases", "export", "--db", copy, "--format", "geojson"])
+        #expect(try await ok(["cases", "import", file, "--db", copy]).contains("imported 3 cases"))
+        let again = try await ok(["cases", "export", "--db", copy, "--format", "geojson"])
         #expect(again == exported, "export → import → export gives the same bytes")
-        let csv = try ok(["cases", "export", "--db", db, "--format", "csv"]).split(separator: "\n")
+        let csv = try await ok(["cases", "export", "--db", db, "--format", "csv"]).split(separator: "\n")
         #expect(csv.count == 4 && csv[0].hasPrefix("number,category,") && csv[1].hasPrefix("\(numbers[0]),0101,normal,"), "\(csv)")
     }
 
     /// The demo's history is the same for the same seed, holds every branch, and replays
     /// through `cases import` to the same bytes (supervision and escalation included).
-    @Test func demoCasesAreDeterministicAndReplay() throws {
+    @Test func demoCasesAreDeterministicAndReplay() async throws {
         var exports: [String] = []
         for _ in 0..<2 {
             let db = temporaryPath("gpkg")
-            try FileManager.default.copyItem(atPath: try publishedDemo(), toPath: db)
-            let summary = try ok(["demo", "cases", "--db", db, "--count", "800"])
+            try FileManager.default.copyItem(atPath: try await publishedDemo(), toPath: db)
+            let summary = try await ok(["demo", "cases", "--db", db, "--count", "800"])
             #expect(summary.contains("imported the case catalogue") && summary.contains("800 cases"), "\(summary)")
-            exports.append(try ok(["cases", "export", "--db", db, "--format", "geojson"]))
-            let again = try civicgrid("demo", "cases", "--db", db, "--count", "10")
+            exports.append(try await ok(["cases", "export", "--db", db, "--format", "geojson"]))
+            let again = try await civicgrid("demo", "cases", "--db", db, "--count", "10")
             #expect(again.status != 0 && again.stderr.contains("holds 800 cases already"), "\(again.stderr)")
         }
         #expect(exports[0] == exports[1], "the same seed, the same history")
@@ -183,12 +183,12 @@ struct CasesEndToEndTests {
         let statuses = Set(properties.compactMap { (($0["history"] as? [[String: Any]])?.last?["to"]) as? String })
         #expect(statuses.isSuperset(of: ["closed", "voided", "dispatched", "accepted"]), "\(statuses)")
 
-        let copy = try caseDatabase()
-        _ = try ok(["calendar", "import", repository.appendingPathComponent("Data/cases/calendar-2026.json").path, "--db", copy])
+        let copy = try await caseDatabase()
+        _ = try await ok(["calendar", "import", repository.appendingPathComponent("Data/cases/calendar-2026.json").path, "--db", copy])
         let file = temporaryPath("geojson")
         try Data(exports[0].utf8).write(to: URL(fileURLWithPath: file))
-        #expect(try ok(["cases", "import", file, "--db", copy]).contains("imported 800 cases"))
-        #expect(try ok(["cases", "export", "--db", copy, "--format", "geojson"]) == exports[0])
+        #expect(try await ok(["cases", "import", file, "--db", copy]).contains("imported 800 cases"))
+        #expect(try await ok(["cases", "export", "--db", copy, "--format", "geojson"]) == exports[0])
     }
 
     /// Photos through a real client (Scripts/check_photos.py: Pillow makes a camera JPEG with
@@ -197,17 +197,17 @@ struct CasesEndToEndTests {
     /// no metadata, only for those who may read the case; anything else is refused. Then the
     /// case tiles (Scripts/check_case_tiles.py).
     @Test func photosAndTiles() async throws {
-        let db = try caseDatabase()
-        let centre = try dispatcher(db, "centre"), outsider = try dispatcher(db, "outsider", region: "320599004")
+        let db = try await caseDatabase()
+        let centre = try await dispatcher(db, "centre"), outsider = try await dispatcher(db, "outsider", region: "320599004")
         let point = try GridStore(path: db).read { r in try #require(try r.buildings(community: "320599002003").first).label }
         let (server, base) = try await serve(db)
         defer { server.stop() }
-        let check = try run("/usr/bin/env", ["python3", repository.appendingPathComponent("Scripts/check_photos.py").path, base, centre, outsider,
+        let check = try await run("/usr/bin/env", ["python3", repository.appendingPathComponent("Scripts/check_photos.py").path, base, centre, outsider,
                                              "\(point.x)", "\(point.y)"])
         #expect(check.status == 0, "\(check.output)")
         // The case tiles, read by mapbox-vector-tile: points close up, counts far out, the
         // filters and the scope of the list.
-        let tiles = try run("/usr/bin/env", ["python3", repository.appendingPathComponent("Scripts/check_case_tiles.py").path, base, centre, outsider,
+        let tiles = try await run("/usr/bin/env", ["python3", repository.appendingPathComponent("Scripts/check_case_tiles.py").path, base, centre, outsider,
                                              "\(point.x)", "\(point.y)"])
         #expect(tiles.status == 0, "\(tiles.output)")
         let files = try FileManager.default.subpathsOfDirectory(atPath: db + ".photos").filter { $0.count > 3 }
@@ -219,13 +219,13 @@ struct CasesEndToEndTests {
     /// (Scripts/check_cases_page.py): the queue and the map, a case's panel and a step taken
     /// from it, a new case through the live feed, the heat map, the hotline form.
     @Test func theCommandCentreWorksCasesOnThePage() async throws {
-        try requireBrowser()
-        let db = try caseDatabase()
-        let centre = try dispatcher(db, "centre")
+        try await requireBrowser()
+        let db = try await caseDatabase()
+        let centre = try await dispatcher(db, "centre")
         let point = try GridStore(path: db).read { r in try #require(try r.buildings(community: "320599002003").first).label }
         let (server, base) = try await serve(db)
         defer { server.stop() }
-        let page = try checkPage([base, centre, "\(point.x)", "\(point.y)", temporaryPath("png")], script: "check_cases_page.py")
+        let page = try await checkPage([base, centre, "\(point.x)", "\(point.y)", temporaryPath("png")], script: "check_cases_page.py")
         #expect(page.status == 0, "\(page.output)")
         #expect(page.output.contains("\"hotline\""), "\(page.output)")
     }

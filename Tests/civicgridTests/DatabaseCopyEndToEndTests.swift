@@ -6,15 +6,15 @@ import Testing
 struct DatabaseCopyEndToEndTests {
     /// The published demo with cases, people, facilities, organisations, an account and a
     /// device: every kind of table has rows.
-    static func richDemo() throws -> String {
+    static func richDemo() async throws -> String {
         let db = temporaryPath("gpkg")
-        try FileManager.default.copyItem(atPath: try publishedDemo(), toPath: db)
+        try FileManager.default.copyItem(atPath: try await publishedDemo(), toPath: db)
         for step in [["demo", "cases", "--db", db, "--count", "120"], ["demo", "people", "--db", db],
                      ["demo", "facilities", "--db", db], ["demo", "organisations", "--db", db],
                      ["assess", "--db", db, "--period", "2026-11"],
                      ["users", "add", "--db", db, "--name", "copy admin", "--role", "admin"],
                      ["devices", "add", "--db", db, "--member", "1", "--id", "phone-1"]] {
-            _ = try ok(step)
+            _ = try await ok(step)
         }
         return db
     }
@@ -24,10 +24,10 @@ struct DatabaseCopyEndToEndTests {
         stdout.split(separator: "\n").map(String.init).filter { $0.split(separator: "\t").count == 3 }
     }
 
-    @Test func aGeoPackageGoesToPostgresAndBackUnchanged() throws {
-        let source = try Self.richDemo()
-        let url = try postgresDatabase()
-        let there = try civicgrid("db", "copy", "--from", source, "--to", url)
+    @Test func aGeoPackageGoesToPostgresAndBackUnchanged() async throws {
+        let source = try await Self.richDemo()
+        let url = try await postgresDatabase()
+        let there = try await civicgrid("db", "copy", "--from", source, "--to", url)
         #expect(there.status == 0, "\(there.stderr)")
         #expect(there.stdout.contains("counts and checksums equal on both sides"))
         #expect(there.stderr.contains("copy buildings 100% (7368/7368)"))  // progress
@@ -36,65 +36,65 @@ struct DatabaseCopyEndToEndTests {
             #expect(copied.contains { $0.hasPrefix(table + "\t") }, "\(table) missing from \(there.stdout)")
         }
         // PostGIS holds the geometries: the same count of valid multipolygons, and the extent.
-        #expect(try psql(url, "SELECT count(*) FROM buildings WHERE ST_IsValid(geom) AND GeometryType(geom) = 'MULTIPOLYGON'") == "7368")
-        #expect(try psql(url, "SELECT count(*) FROM pg_indexes WHERE indexdef LIKE '%USING gist%'") == "7")
+        #expect(try await psql(url, "SELECT count(*) FROM buildings WHERE ST_IsValid(geom) AND GeometryType(geom) = 'MULTIPOLYGON'") == "7368")
+        #expect(try await psql(url, "SELECT count(*) FROM pg_indexes WHERE indexdef LIKE '%USING gist%'") == "7")
         // The assessment's triggers act as SQLite's: a changed case is noted for a recount.
-        #expect(try psql(url, "UPDATE cases SET version = version WHERE fid = 1; SELECT count(*) FROM assessment_dirty") == "1")
-        #expect(try psql(url, "DELETE FROM assessment_dirty; SELECT count(*) FROM assessment_dirty") == "0")
+        #expect(try await psql(url, "UPDATE cases SET version = version WHERE fid = 1; SELECT count(*) FROM assessment_dirty") == "1")
+        #expect(try await psql(url, "DELETE FROM assessment_dirty; SELECT count(*) FROM assessment_dirty") == "0")
 
         let back = temporaryPath("gpkg")
-        let home = try civicgrid("db", "copy", "--from", url, "--to", back)
+        let home = try await civicgrid("db", "copy", "--from", url, "--to", back)
         #expect(home.status == 0, "\(home.stderr)")
         #expect(Self.tables(home.stdout) == copied)  // the same rows and checksums, table by table
-        #expect(try ok(["check", "--db", back]).contains("integrity: ok"))
+        #expect(try await ok(["check", "--db", back]).contains("integrity: ok"))
         // A desktop GIS opens the copy: its layers and their extents.
-        let info = try run("/usr/bin/ogrinfo", ["-ro", "-so", back, "buildings"])
+        let info = try await run("/usr/bin/ogrinfo", ["-ro", "-so", back, "buildings"])
         #expect(info.output.contains("Feature Count: 7368"), "\(info.output)")
-        #expect(try run("/usr/bin/sqlite3", [back, "SELECT count(*) FROM rtree_buildings_geom"]).output.hasPrefix("7368"))
+        #expect(try await run("/usr/bin/sqlite3", [back, "SELECT count(*) FROM rtree_buildings_geom"]).output.hasPrefix("7368"))
         // New rows keep numbering where the source stood.
-        #expect(try run("/usr/bin/sqlite3", [back, "SELECT seq FROM sqlite_sequence WHERE name = 'buildings'"]).output
+        #expect(try await run("/usr/bin/sqlite3", [back, "SELECT seq FROM sqlite_sequence WHERE name = 'buildings'"]).output
                 == run("/usr/bin/sqlite3", [source, "SELECT seq FROM sqlite_sequence WHERE name = 'buildings'"]).output)
     }
 
-    @Test func aTargetWithDataIsRefusedAndKeepsIt() throws {
-        let source = try publishedDemo()
-        let url = try postgresDatabase()
-        #expect(try civicgrid("db", "copy", "--from", source, "--to", url).status == 0)
-        let before = try psql(url, "SELECT count(*) FROM buildings")
-        let again = try civicgrid("db", "copy", "--from", source, "--to", url)
+    @Test func aTargetWithDataIsRefusedAndKeepsIt() async throws {
+        let source = try await publishedDemo()
+        let url = try await postgresDatabase()
+        #expect(try await civicgrid("db", "copy", "--from", source, "--to", url).status == 0)
+        let before = try await psql(url, "SELECT count(*) FROM buildings")
+        let again = try await civicgrid("db", "copy", "--from", source, "--to", url)
         #expect(again.status != 0)
         #expect(again.stderr.contains("the target is not empty"), "\(again.stderr)")
         #expect(again.stderr.contains("nothing was copied"))
-        #expect(try psql(url, "SELECT count(*) FROM buildings") == before)
+        #expect(try await psql(url, "SELECT count(*) FROM buildings") == before)
     }
 
-    @Test func badTargetsAreNamedAndLeaveNoFile() throws {
-        let source = try publishedDemo()
-        let noDatabase = try civicgrid("db", "copy", "--from", source, "--to", "postgres://civicgrid@127.0.0.1:1")
+    @Test func badTargetsAreNamedAndLeaveNoFile() async throws {
+        let source = try await publishedDemo()
+        let noDatabase = try await civicgrid("db", "copy", "--from", source, "--to", "postgres://civicgrid@127.0.0.1:1")
         #expect(noDatabase.status != 0)
         #expect(noDatabase.stderr.contains("the PostgreSQL URL names no database"), "\(noDatabase.stderr)")
-        let secret = try civicgrid("db", "copy", "--from", source, "--to", "postgres://civicgrid:hunter2@127.0.0.1:1/x")
+        let secret = try await civicgrid("db", "copy", "--from", source, "--to", "postgres://civicgrid:hunter2@127.0.0.1:1/x")
         #expect(secret.stderr.contains("cannot connect to postgres://civicgrid@127.0.0.1:1/x"), "\(secret.stderr)")
         #expect(!secret.stderr.contains("hunter2"))  // a password never reaches a message
         let file = temporaryPath("gpkg")
-        let unreachable = try civicgrid("db", "copy", "--from", "postgres://civicgrid@127.0.0.1:1/x", "--to", file)
+        let unreachable = try await civicgrid("db", "copy", "--from", "postgres://civicgrid@127.0.0.1:1/x", "--to", file)
         #expect(unreachable.status != 0)
         #expect(!FileManager.default.fileExists(atPath: file))
-        let twoFiles = try civicgrid("db", "copy", "--from", source, "--to", temporaryPath("gpkg"))
+        let twoFiles = try await civicgrid("db", "copy", "--from", source, "--to", temporaryPath("gpkg"))
         #expect(twoFiles.stderr.contains("a copy goes from a GeoPackage file to a PostgreSQL database"), "\(twoFiles.stderr)")
     }
 
     /// The PostgreSQL schema is the file's, column for column: names in order, NOT NULL, keys.
-    @Test func bothSchemasAgree() throws {
-        let url = try postgresDatabase()
-        let file = try publishedDemo()
-        #expect(try civicgrid("db", "copy", "--from", file, "--to", url).status == 0)
-        let sqliteColumns = try run("/usr/bin/sqlite3", ["-separator", "|", file, """
+    @Test func bothSchemasAgree() async throws {
+        let url = try await postgresDatabase()
+        let file = try await publishedDemo()
+        #expect(try await civicgrid("db", "copy", "--from", file, "--to", url).status == 0)
+        let sqliteColumns = try await run("/usr/bin/sqlite3", ["-separator", "|", file, """
             SELECT m.name, p.name, p."notnull" OR p.pk > 0, p.pk > 0 FROM sqlite_master m, pragma_table_info(m.name) p
             WHERE m.type = 'table' AND m.name NOT LIKE 'gpkg%' AND m.name NOT LIKE 'rtree%' AND m.name NOT LIKE 'sqlite%'
               AND m.name != 'grdb_migrations' ORDER BY m.name, p.cid
             """]).output.split(separator: "\n").map { $0.replacingOccurrences(of: "|1|1", with: "|t|t").replacingOccurrences(of: "|1|0", with: "|t|f").replacingOccurrences(of: "|0|0", with: "|f|f") }
-        let postgresColumns = try psql(url, """
+        let postgresColumns = try await psql(url, """
             SELECT c.table_name || '|' || c.column_name || '|' || (c.is_nullable = 'NO')::text || '|' ||
                    EXISTS (SELECT 1 FROM information_schema.key_column_usage k JOIN information_schema.table_constraints t
                              ON t.constraint_name = k.constraint_name AND t.constraint_type = 'PRIMARY KEY'
@@ -106,8 +106,8 @@ struct DatabaseCopyEndToEndTests {
         #expect(sqliteColumns.count > 250)
         #expect(sqliteColumns == postgresColumns)
         // The same migrations, by name, in the same order.
-        let sqliteMigrations = try run("/usr/bin/sqlite3", [file, "SELECT identifier FROM grdb_migrations"]).output
-        let postgresMigrations = try psql(url, "SELECT identifier FROM civicgrid_migrations")
+        let sqliteMigrations = try await run("/usr/bin/sqlite3", [file, "SELECT identifier FROM grdb_migrations"]).output
+        let postgresMigrations = try await psql(url, "SELECT identifier FROM civicgrid_migrations")
         #expect(Set(sqliteMigrations.split(separator: "\n")) == Set(postgresMigrations.split(separator: "\n")))
     }
 }

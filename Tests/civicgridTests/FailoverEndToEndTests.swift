@@ -7,9 +7,9 @@ import Testing
 /// promoted standby, no report is filed twice, and the servers took writes again after the
 /// promotion (the script checks each and says which failed).
 struct FailoverEndToEndTests {
-    @Test func nothingAcknowledgedIsLostWhenAServerAndThePrimaryFail() throws {
+    @Test func nothingAcknowledgedIsLostWhenAServerAndThePrimaryFail() async throws {
         try requireProgram("/usr/sbin/nginx", package: "nginx")
-        let (status, text) = try run("/bin/bash", [repository.appendingPathComponent("Scripts/check-failover").path, "20"],
+        let (status, text) = try await run("/bin/bash", [repository.appendingPathComponent("Scripts/check-failover").path, "20"],
                                      environment: ["CIVICGRID": binary], directory: repository)
         #expect(status == 0, "\(text.suffix(4000))")
         #expect(text.contains("missing 0, doubled 0"), "\(text.suffix(2000))")

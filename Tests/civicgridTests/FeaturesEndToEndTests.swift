@@ -10,24 +10,24 @@ import FoundationNetworking
 struct FeaturesEndToEndTests {
     @Test func gdalListsCountsAndCopiesTheGrids() async throws {
         try requireProgram("/usr/bin/ogrinfo", package: "gdal-bin")
-        let (server, base) = try await serve(try publishedDemo(), everyLayerPublic)
+        let (server, base) = try await serve(try await publishedDemo(), everyLayerPublic)
         defer { server.stop() }
-        let list = try run("/usr/bin/ogrinfo", ["-ro", "-so", "OAPIF:\(base)"])
+        let list = try await run("/usr/bin/ogrinfo", ["-ro", "-so", "OAPIF:\(base)"])
         #expect(list.status == 0, "\(list.output)")
         for (i, name) in ["districts", "streets", "communities", "grids", "buildings", "roads"].enumerated() {
             #expect(list.output.contains("\(i + 1): \(name) "), "\(name) missing: \(list.output)")
         }
         #expect(!list.output.contains("positions"), "positions are never public")
         // Count and extent as the GeoPackage itself has them.
-        let remote = try run("/usr/bin/ogrinfo", ["-ro", "-al", "-so", "OAPIF:\(base)", "grids"])
-        let local = try run("/usr/bin/ogrinfo", ["-ro", "-al", "-so", try publishedDemo(), "grids"])
+        let remote = try await run("/usr/bin/ogrinfo", ["-ro", "-al", "-so", "OAPIF:\(base)", "grids"])
+        let local = try await run("/usr/bin/ogrinfo", ["-ro", "-al", "-so", try await publishedDemo(), "grids"])
         #expect(remote.output.contains("Feature Count: 183"), "\(remote.output)")
         let (a, b) = (try extent(remote.output), try extent(local.output))
         for (x, y) in zip(a, b) { #expect(abs(x - y) < 3e-5, "\(a) vs \(b)") }  // R-tree boxes are 32-bit floats
         let copy = temporaryPath("gpkg")
-        let copied = try run("/usr/bin/ogr2ogr", ["-f", "GPKG", copy, "OAPIF:\(base)", "grids"])
+        let copied = try await run("/usr/bin/ogr2ogr", ["-f", "GPKG", copy, "OAPIF:\(base)", "grids"])
         #expect(copied.status == 0, "\(copied.output)")
-        let info = try run("/usr/bin/ogrinfo", ["-ro", "-al", "-so", copy])
+        let info = try await run("/usr/bin/ogrinfo", ["-ro", "-al", "-so", copy])
         #expect(info.output.contains("Feature Count: 183"), "\(info.output)")
         #expect(info.output.contains("households: Integer") && info.output.contains("code: String"), "\(info.output)")
     }
@@ -39,10 +39,10 @@ struct FeaturesEndToEndTests {
     }
 
     @Test func owslibPagesThroughEveryBuildingOnce() async throws {
-        try requirePython("owslib", "openapi_spec_validator")
-        let (server, base) = try await serve(try publishedDemo(), everyLayerPublic)
+        try await requirePython("owslib", "openapi_spec_validator")
+        let (server, base) = try await serve(try await publishedDemo(), everyLayerPublic)
         defer { server.stop() }
-        let check = try run("/usr/bin/env", ["python3", repository.appendingPathComponent("Scripts/check_features.py").path, base, "buildings", "1000"])
+        let check = try await run("/usr/bin/env", ["python3", repository.appendingPathComponent("Scripts/check_features.py").path, base, "buildings", "1000"])
         #expect(check.status == 0, "\(check.output)")
         #expect(check.output.contains("\"features\": 7368, \"pages\": 8, \"numberMatched\": 7368"), "\(check.output)")
         #expect(check.output.contains("\"grids\""))
@@ -54,7 +54,7 @@ struct FeaturesEndToEndTests {
         let db = temporaryPath("gpkg")
         let file = temporaryPath("geojson")
         try squares(200, 200, x0: 120.60, y0: 31.20).write(to: URL(fileURLWithPath: file))
-        let imported = try civicgrid("import", "buildings", file, "--db", db)
+        let imported = try await civicgrid("import", "buildings", file, "--db", db)
         #expect(imported.status == 0, "\(imported.stderr)")
         let (server, base) = try await serve(db, everyLayerPublic)
         defer { server.stop() }
@@ -72,7 +72,7 @@ struct FeaturesEndToEndTests {
             if pages == 2 {  // more buildings arrive while a client pages
                 let more = temporaryPath("geojson")
                 try squares(5, 1, x0: 120.70, y0: 31.30).write(to: URL(fileURLWithPath: more))
-                #expect(try civicgrid("import", "buildings", more, "--db", db).status == 0)
+                #expect(try await civicgrid("import", "buildings", more, "--db", db).status == 0)
             }
             next = (page["links"] as? [[String: Any]])?.first { $0["rel"] as? String == "next" }?["href"] as? String
         }

@@ -23,7 +23,7 @@ struct FieldUpdatesEndToEndTests {
 
     @Test func staffSubmitForTheirGridsAndTheRegionsAdminReviews() async throws {
         let db = temporaryPath("gpkg")
-        try FileManager.default.copyItem(atPath: try publishedDemo(), toPath: db)
+        try FileManager.default.copyItem(atPath: try await publishedDemo(), toPath: db)
         // A building with household records in a published grid; a building of another community.
         let (building, grid, community, farBuilding) = try GridStore(path: db).read { (r: StoreReader) throws -> (String, String, String, String) in
             let refs = Set(try r.householdRecords().map(\.building))
@@ -34,10 +34,10 @@ struct FieldUpdatesEndToEndTests {
             }
             throw StoreError("no building with records in a published grid")
         }
-        let staff = lastWord(try ok(["users", "add", "--db", db, "--name", "grid staff", "--role", "member", "--region", community, "--grid", grid]))
-        let admin = lastWord(try ok(["users", "add", "--db", db, "--name", "community admin", "--role", "admin", "--region", community]))
-        let farAdmin = lastWord(try ok(["users", "add", "--db", db, "--name", "far admin", "--role", "admin", "--region", "320599001001"]))
-        let viewer = lastWord(try ok(["users", "add", "--db", db, "--name", "watcher", "--role", "viewer", "--region", "320599"]))
+        let staff = lastWord(try await ok(["users", "add", "--db", db, "--name", "grid staff", "--role", "member", "--region", community, "--grid", grid]))
+        let admin = lastWord(try await ok(["users", "add", "--db", db, "--name", "community admin", "--role", "admin", "--region", community]))
+        let farAdmin = lastWord(try await ok(["users", "add", "--db", db, "--name", "far admin", "--role", "admin", "--region", "320599001001"]))
+        let viewer = lastWord(try await ok(["users", "add", "--db", db, "--name", "watcher", "--role", "viewer", "--region", "320599"]))
         let gridBefore = try #require(try GridStore(path: db).read { try $0.gridFigures().first { $0.code == grid } }).households
         let (server, base) = try await serve(db)
         defer { server.stop() }

@@ -11,8 +11,8 @@ struct HostileEndToEndTests {
     /// 400 and the server goes on serving.
     @Test func nonObjectEditsDoNotKillTheServer() async throws {
         let db = temporaryPath("gpkg")
-        try FileManager.default.copyItem(atPath: try publishedDemo(), toPath: db)
-        let user = try civicgrid("users", "add", "--db", db, "--name", "li", "--role", "planner", "--region", "320599001")
+        try FileManager.default.copyItem(atPath: try await publishedDemo(), toPath: db)
+        let user = try await civicgrid("users", "add", "--db", db, "--name", "li", "--role", "planner", "--region", "320599001")
         let token = try #require(user.stdout.split(separator: "\n").first { $0.hasPrefix("API token") }?.split(separator: " ").last.map(String.init))
         let (server, base) = try await serve(db)
         defer { server.stop() }
@@ -38,8 +38,8 @@ struct HostileEndToEndTests {
     /// Scripts/check-hostile: the whole probe against a real server (process alive, memory back
     /// after a second burst, no private layer or personal field anonymously, refused requests
     /// change no row, integrity ok).
-    @Test func theHostileProbeFindsNothing() throws {
-        let (status, text) = try run("/bin/bash", [repository.appendingPathComponent("Scripts/check-hostile").path, try publishedDemo()],
+    @Test func theHostileProbeFindsNothing() async throws {
+        let (status, text) = try await run("/bin/bash", [repository.appendingPathComponent("Scripts/check-hostile").path, try await publishedDemo()],
                                      environment: ["CIVICGRID": binary], directory: repository)
         #expect(status == 0, "\(text.split(separator: "\n").filter { !$0.hasPrefix("ok ") }.joined(separator: "\n"))")
         let report = text.split(separator: "\n").last { $0.hasPrefix("{") }.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
@@ -55,18 +55,13 @@ struct HostileEndToEndTests {
 struct ShutdownEndToEndTests {
     @Test func sigtermAtAnyMomentEndsTheServer() async throws {
         let db = temporaryPath("gpkg")
-        try FileManager.default.copyItem(atPath: try publishedDemo(), toPath: db)
+        try FileManager.default.copyItem(atPath: try await publishedDemo(), toPath: db)
         var lasted: [String] = []
         for delay in [0, 5, 20, 50, 100, 200, 400, 800, 1500, -1] {
             let portFile = temporaryPath("port")
             let log = temporaryPath("log")
-            let server = Process()
-            server.executableURL = URL(fileURLWithPath: "/bin/sh")
-            server.arguments = ["-c", "trap '' TERM; exec \"$0\" \"$@\" 2>\(log)", binary, "serve", "--db", db, "--port", "0", "--port-file", portFile, "--log-level", "info",
-                                "--styles", repository.appendingPathComponent("Styles").path]
-            server.standardOutput = FileHandle.nullDevice
-            server.standardError = FileHandle.nullDevice
-            try server.run()
+            let server = try Spawned("/bin/sh", ["-c", "trap '' TERM; exec \"$0\" \"$@\"", binary, "serve", "--db", db, "--port", "0", "--port-file", portFile,
+                                                 "--log-level", "info", "--styles", repository.appendingPathComponent("Styles").path], log: log)
             // From its first logged step (before it, the signal sources are not installed and
             // an ignored SIGTERM is lost whatever the server does), or 300 ms after the spawn
             // for a server that logs none.
@@ -83,10 +78,10 @@ struct ShutdownEndToEndTests {
                 }
             }
             let sent = ContinuousClock.now
-            kill(server.processIdentifier, SIGTERM)
+            kill(server.pid, SIGTERM)
             while server.isRunning, ContinuousClock.now - sent < .seconds(15) { try await Task.sleep(for: .milliseconds(20)) }
             let gone = !server.isRunning
-            if !gone { kill(server.processIdentifier, SIGKILL); server.waitUntilExit() }
+            if !gone { await server.stopped(grace: .zero) }
             let moment = delay < 0 ? "while serving" : "\(delay) ms after its first start-up step"
             #expect(gone, "SIGTERM \(moment) left the server running for 15 s: \((try? String(contentsOfFile: log, encoding: .utf8))?.suffix(500) ?? "")")
             lasted.append("\(moment): \(ContinuousClock.now - sent)")
@@ -101,7 +96,7 @@ struct ShutdownEndToEndTests {
     /// sometimes taken). Status 70 would be the start-up deadline ending a hang.
     @Test func aTakenPortEndsTheServerAtOnce() async throws {
         let db = temporaryPath("gpkg")
-        try FileManager.default.copyItem(atPath: try publishedDemo(), toPath: db)
+        try FileManager.default.copyItem(atPath: try await publishedDemo(), toPath: db)
         let (holder, base) = try await serve(db)
         defer { holder.stop() }
         let port = try #require(base.split(separator: ":").last.map(String.init))
@@ -110,8 +105,8 @@ struct ShutdownEndToEndTests {
         let started = ContinuousClock.now
         while second.isRunning, ContinuousClock.now - started < .seconds(120) { try await Task.sleep(for: .milliseconds(50)) }
         #expect(!second.isRunning, "still running: \(second.tail())")
-        second.stop()
-        #expect(second.process.terminationStatus == 1, "\(second.tail())")
+        await second.stopped()
+        #expect(second.status == 1, "\(second.tail())")
         #expect(second.output.contains("Address already in use"), "\(second.tail())")
         #expect(!second.output.contains("did not finish within"), "\(second.tail())")
     }

@@ -14,11 +14,11 @@ struct MetricsEndToEndTests {
 
     @Test func countersMoveAndTheLogHoldsNoSecret() async throws {
         let db = temporaryPath("gpkg")
-        try FileManager.default.copyItem(atPath: try publishedDemo(), toPath: db)
-        _ = try ok(["demo", "cases", "--db", db, "--count", "200"])
-        let add = try ok(["devices", "add", "--db", db, "--id", "m-phone", "--member", "巡查员"])
+        try FileManager.default.copyItem(atPath: try await publishedDemo(), toPath: db)
+        _ = try await ok(["demo", "cases", "--db", db, "--count", "200"])
+        let add = try await ok(["devices", "add", "--db", db, "--id", "m-phone", "--member", "巡查员"])
         let device = try #require(add.split(separator: "\n").first { $0.hasPrefix("token") }?.split(separator: " ").last.map(String.init))
-        let admin = lastWord(try ok(["users", "add", "--db", db, "--name", "boss", "--role", "admin"]))
+        let admin = lastWord(try await ok(["users", "add", "--db", db, "--name", "boss", "--role", "admin"]))
         let log = temporaryPath("log")
         let (server, base) = try await serve(db, log: log)
         defer { server.stop() }
@@ -54,7 +54,7 @@ struct MetricsEndToEndTests {
         try requireProgram("/usr/bin/promtool", package: "prometheus")
         let scrape = temporaryPath("prom")
         try Data(after.utf8).write(to: URL(fileURLWithPath: scrape))
-        let lint = try run("/bin/sh", ["-c", "/usr/bin/promtool check metrics < '\(scrape)'"])
+        let lint = try await run("/bin/sh", ["-c", "/usr/bin/promtool check metrics < '\(scrape)'"])
         #expect(lint.status == 0, "promtool check metrics: \(lint.output)")
 
         // The log: a line a request, the route and the account's id; no token, query or name.
@@ -70,13 +70,13 @@ struct MetricsEndToEndTests {
     /// the refusals are counted in the metrics.
     @Test func aDeviceOverItsLimitIsToldWhenToComeBack() async throws {
         let db = temporaryPath("gpkg")
-        try FileManager.default.copyItem(atPath: try publishedDemo(), toPath: db)
+        try FileManager.default.copyItem(atPath: try await publishedDemo(), toPath: db)
         var tokens: [String] = []
         for id in ["r-phone-1", "r-phone-2"] {
-            let add = try ok(["devices", "add", "--db", db, "--id", id, "--member", "巡查员"])
+            let add = try await ok(["devices", "add", "--db", db, "--id", id, "--member", "巡查员"])
             tokens.append(try #require(add.split(separator: "\n").first { $0.hasPrefix("token") }?.split(separator: " ").last.map(String.init)))
         }
-        #expect(try civicgrid(["serve", "--db", db, "--rate-limit", "gps-device=5/fortnight"]).status != 0, "a bad limit is refused at start")
+        #expect(try await civicgrid(["serve", "--db", db, "--rate-limit", "gps-device=5/fortnight"]).status != 0, "a bad limit is refused at start")
         let (server, base) = try await serve(db, ["--rate-limit", "gps-device=5/h"])  // an hour: no token comes back however slow the machine
         defer { server.stop() }
         let now = Int(Date().timeIntervalSince1970)

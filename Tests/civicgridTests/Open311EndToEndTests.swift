@@ -9,15 +9,15 @@ import Testing
 /// the grid holding its point.
 struct Open311EndToEndTests {
     @Test func georeportReadsAndAFormPostLandsInItsGrid() async throws {
-        try requirePython("georeport", "requests")
+        try await requirePython("georeport", "requests")
         let db = temporaryPath("gpkg")
-        try FileManager.default.copyItem(atPath: try publishedDemo(), toPath: db)
+        try FileManager.default.copyItem(atPath: try await publishedDemo(), toPath: db)
         for args in [["categories", "import", "Data/cases/categories.csv"], ["departments", "import", "Data/cases/departments.csv"],
                      ["calendar", "import", "Data/cases/calendar-2026.json"]] {
-            let r = try civicgrid(args.enumerated().map { $0.offset == 2 ? repository.appendingPathComponent($0.element).path : $0.element } + ["--db", db])
+            let r = try await civicgrid(args.enumerated().map { $0.offset == 2 ? repository.appendingPathComponent($0.element).path : $0.element } + ["--db", db])
             #expect(r.status == 0, "\(args): \(r.stderr)")
         }
-        let issued = try civicgrid("open311", "key", "--db", db, "--name", "fixmystreet-like")
+        let issued = try await civicgrid("open311", "key", "--db", db, "--name", "fixmystreet-like")
         let key = try #require(issued.stdout.split(separator: " ").last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) })
         // A building's point and the grid that holds it in the published plan.
         let (point, grid) = try GridStore(path: db).read { r -> (Coordinate, String) in
@@ -30,7 +30,7 @@ struct Open311EndToEndTests {
         }
         let (server, base) = try await serve(db)
         defer { server.stop() }
-        let check = try run("/usr/bin/env", ["python3", repository.appendingPathComponent("Scripts/check_open311.py").path, base, key,
+        let check = try await run("/usr/bin/env", ["python3", repository.appendingPathComponent("Scripts/check_open311.py").path, base, key,
                                              String(point.x), String(point.y)])
         #expect(check.status == 0, "\(check.output)")
         let seen = try #require(try JSONSerialization.jsonObject(with: Data((check.output.split(separator: "\n").last ?? "").utf8)) as? [String: Any])

@@ -18,7 +18,7 @@ struct PeopleEndToEndTests {
 
     @Test func membersAreMaskedUnlessAllowedAndEveryWholeReadIsRecorded() async throws {
         let db = temporaryPath("gpkg")
-        try FileManager.default.copyItem(atPath: try publishedDemo(), toPath: db)
+        try FileManager.default.copyItem(atPath: try await publishedDemo(), toPath: db)
         // A household in a published grid, and that grid.
         let (household, building, unit, grid, otherGrid, community) = try GridStore(path: db).read { (r: StoreReader) throws -> (Int64, String, String, String, String, String) in
             let withRecords = Set(try r.householdUnits().map(\.building))
@@ -33,11 +33,11 @@ struct PeopleEndToEndTests {
         let csv = temporaryPath("csv")
         try Data("building,unit,name,relation,sex,birth_year,id_number,phone,tags\n\(building),\(unit),欧阳明远,head,male,1958,\(id),13912345678,elderly_alone\n".utf8)
             .write(to: URL(fileURLWithPath: csv))
-        #expect(try ok(["people", "import", csv, "--db", db]).contains("imported 1 people"))
-        let admin = lastWord(try ok(["users", "add", "--db", db, "--name", "boss", "--role", "admin"]))
-        let viewer = lastWord(try ok(["users", "add", "--db", db, "--name", "watcher", "--role", "viewer", "--region", "320599"]))
-        let staff = lastWord(try ok(["users", "add", "--db", db, "--name", "grid staff", "--role", "member", "--region", community, "--grid", grid]))
-        let far = lastWord(try ok(["users", "add", "--db", db, "--name", "far staff", "--role", "member", "--region", "320599", "--grid", otherGrid]))
+        #expect(try await ok(["people", "import", csv, "--db", db]).contains("imported 1 people"))
+        let admin = lastWord(try await ok(["users", "add", "--db", db, "--name", "boss", "--role", "admin"]))
+        let viewer = lastWord(try await ok(["users", "add", "--db", db, "--name", "watcher", "--role", "viewer", "--region", "320599"]))
+        let staff = lastWord(try await ok(["users", "add", "--db", db, "--name", "grid staff", "--role", "member", "--region", community, "--grid", grid]))
+        let far = lastWord(try await ok(["users", "add", "--db", db, "--name", "far staff", "--role", "member", "--region", "320599", "--grid", otherGrid]))
         let (server, base) = try await serve(db)
         defer { server.stop() }
         let url = "\(base)/api/v1/households/\(household)/members"
@@ -52,7 +52,7 @@ struct PeopleEndToEndTests {
         #expect(s2 == 200 && whole.contains("欧阳明远") && whole.contains(id) && whole.contains("13912345678"), "\(whole)")
         let (s3, _) = try await get(url + "?unmask=true", token: admin)
         #expect(s3 == 200)
-        let log = try ok(["audit", "access", "--db", db, "--since", "2000-01-01"]).split(separator: "\n")
+        let log = try await ok(["audit", "access", "--db", db, "--since", "2000-01-01"]).split(separator: "\n")
         #expect(log.count == 2 && log[0].contains("grid staff\tmember\thousehold members\t\(household)\thome visit") && log[1].contains("boss\tadmin"), "\(log)")
         // The database alone does not hold the ID number.
         #expect(try Data(contentsOf: URL(fileURLWithPath: db)).range(of: Data(id.utf8)) == nil)
@@ -60,10 +60,10 @@ struct PeopleEndToEndTests {
 
     /// People from GeoJSON features and from a GeoPackage attribute table that GDAL wrote from a
     /// CSV: the same checks, every refused feature named, nothing written then.
-    @Test func importedFromGeoJSONAndAGeoPackageTable() throws {
+    @Test func importedFromGeoJSONAndAGeoPackageTable() async throws {
         try requireProgram("/usr/bin/ogr2ogr", package: "gdal-bin")
         let db = temporaryPath("gpkg")
-        try FileManager.default.copyItem(atPath: try publishedDemo(), toPath: db)
+        try FileManager.default.copyItem(atPath: try await publishedDemo(), toPath: db)
         let (building, unit) = try GridStore(path: db).read { (r: StoreReader) throws -> (String, String) in
             let h = try #require(try r.householdRecords().first)
             return (h.building, h.unit)
@@ -74,7 +74,7 @@ struct PeopleEndToEndTests {
                         ["building": building, "unit": unit, "name": "钱二", "relation": "cousin", "id_number": a]]
         try JSONSerialization.data(withJSONObject: ["type": "FeatureCollection", "features": features.map { ["type": "Feature", "geometry": NSNull(), "properties": $0] }])
             .write(to: URL(fileURLWithPath: geojson))
-        let refused = try civicgrid(["people", "import", geojson, "--db", db])
+        let refused = try await civicgrid(["people", "import", geojson, "--db", db])
         #expect(refused.status != 0 && refused.stderr.contains("feature 1: relation cousin") && refused.stderr.contains("the same as feature 0"), "\(refused.stderr)")
         #expect(try GridStore(path: db).read { try $0.peopleCount() } == 0)
         // GDAL writes a CSV's rows as an attribute table.
@@ -82,9 +82,9 @@ struct PeopleEndToEndTests {
         try Data("building,unit,name,relation,birth_year,id_number\n\(building),\(unit),钱一,head,1970,\(a)\n\(building),\(unit),钱二,spouse,1972,\(b)\n".utf8)
             .write(to: URL(fileURLWithPath: csv))
         let table = temporaryPath("gpkg")
-        let gdal = try run("/usr/bin/ogr2ogr", ["-f", "GPKG", table, csv, "-nln", "people", "-oo", "AUTODETECT_TYPE=YES"])
+        let gdal = try await run("/usr/bin/ogr2ogr", ["-f", "GPKG", table, csv, "-nln", "people", "-oo", "AUTODETECT_TYPE=YES"])
         #expect(gdal.status == 0, "\(gdal.output)")
-        #expect(try ok(["people", "import", table, "--db", db]).contains("imported 2 people"))
+        #expect(try await ok(["people", "import", table, "--db", db]).contains("imported 2 people"))
         #expect(try GridStore(path: db).read { try $0.peopleCount() } == 2)
     }
 
@@ -92,15 +92,15 @@ struct PeopleEndToEndTests {
     /// with household records (a tower) extruded, clicked, its floors and units opened, a unit's members masked
     /// for a viewer and whole (recorded) for an admin.
     @Test func the3DViewOpensABuildingsHouseholds() async throws {
-        try requireBrowser()
+        try await requireBrowser()
         let db = temporaryPath("gpkg")
-        try FileManager.default.copyItem(atPath: try publishedDemo(), toPath: db)
-        #expect(try ok(["demo", "people", "--db", db]).contains("people in"))
+        try FileManager.default.copyItem(atPath: try await publishedDemo(), toPath: db)
+        #expect(try await ok(["demo", "people", "--db", db]).contains("people in"))
         for step in [["demo", "organisations"], ["departments", "import", repository.appendingPathComponent("Data/cases/departments.csv").path], ["categories", "import", repository.appendingPathComponent("Data/cases/categories.csv").path], ["demo", "facilities"]] {
-            _ = try ok(step + ["--db", db])
+            _ = try await ok(step + ["--db", db])
         }
-        let viewer = lastWord(try ok(["users", "add", "--db", db, "--name", "watcher", "--role", "viewer", "--region", "320599"]))
-        let admin = lastWord(try ok(["users", "add", "--db", db, "--name", "boss", "--role", "admin"]))
+        let viewer = lastWord(try await ok(["users", "add", "--db", db, "--name", "watcher", "--role", "viewer", "--region", "320599"]))
+        let admin = lastWord(try await ok(["users", "add", "--db", db, "--name", "boss", "--role", "admin"]))
         // The tallest building with members recorded.
         let building = try GridStore(path: db).read { (r: StoreReader) throws -> Building in
             let refs = Set(try r.householdRecords().map(\.building))
@@ -109,10 +109,10 @@ struct PeopleEndToEndTests {
         #expect((building.floors ?? 0) >= 18, "a tower: \(building)")
         let (server, base) = try await serve(db)
         defer { server.stop() }
-        let page = try checkPage([base, viewer, admin, "\(building.id ?? 0)", "\(building.label.x)", "\(building.label.y)", building.address ?? "", temporaryPath("png")],
+        let page = try await checkPage([base, viewer, admin, "\(building.id ?? 0)", "\(building.label.x)", "\(building.label.y)", building.address ?? "", temporaryPath("png")],
                                  script: "check_people_page.py")
         #expect(page.status == 0 && page.output.contains("\"whole\""), "\(page.output)")
-        let log = try ok(["audit", "access", "--db", db, "--since", "2000-01-01"])
+        let log = try await ok(["audit", "access", "--db", db, "--since", "2000-01-01"])
         #expect(log.split(separator: "\n").count == 1 && log.contains("boss\tadmin\thousehold members"), "\(log)")
     }
 }
@@ -122,13 +122,13 @@ struct PeopleEndToEndTests {
 struct OrganisationsEndToEndTests {
     @Test func theLayerIsPublicTheContactMaskedAndItsReadRecorded() async throws {
         let db = temporaryPath("gpkg")
-        try FileManager.default.copyItem(atPath: try publishedDemo(), toPath: db)
-        #expect(try ok(["demo", "organisations", "--db", db]).hasSuffix("organisations\n"))
+        try FileManager.default.copyItem(atPath: try await publishedDemo(), toPath: db)
+        #expect(try await ok(["demo", "organisations", "--db", db]).hasSuffix("organisations\n"))
         let o = try #require(try GridStore(path: db).read { try $0.organisation(code: "O000001") })
         let (name, phone) = (try #require(o.contactName), try #require(o.contactPhone))
-        let admin = lastWord(try ok(["users", "add", "--db", db, "--name", "boss", "--role", "admin"]))
-        let viewer = lastWord(try ok(["users", "add", "--db", db, "--name", "watcher", "--role", "viewer", "--region", "320599"]))
-        let planner = lastWord(try ok(["users", "add", "--db", db, "--name", "drawer", "--role", "planner", "--region", "320599"]))
+        let admin = lastWord(try await ok(["users", "add", "--db", db, "--name", "boss", "--role", "admin"]))
+        let viewer = lastWord(try await ok(["users", "add", "--db", db, "--name", "watcher", "--role", "viewer", "--region", "320599"]))
+        let planner = lastWord(try await ok(["users", "add", "--db", db, "--name", "drawer", "--role", "planner", "--region", "320599"]))
         let (server, base) = try await serve(db)
         defer { server.stop() }
         let get = PeopleEndToEndTests().get
@@ -149,10 +149,10 @@ struct OrganisationsEndToEndTests {
         #expect(try await get(url, planner).0 == 403)
         #expect(try await get(url, nil).0 == 401)
         #expect(try await get("\(base)/api/v1/organisations/NONE", admin).0 == 404)
-        #expect(try ok(["audit", "access", "--db", db, "--since", "2000-01-01"]).isEmpty, "masked reads are not recorded")
+        #expect(try await ok(["audit", "access", "--db", db, "--since", "2000-01-01"]).isEmpty, "masked reads are not recorded")
         let (s2, whole) = try await get(url + "?unmask=true", admin)
         #expect(s2 == 200 && whole.contains(phone) && whole.contains(name), "\(whole)")
-        let log = try ok(["audit", "access", "--db", db, "--since", "2000-01-01"])
+        let log = try await ok(["audit", "access", "--db", db, "--since", "2000-01-01"])
         #expect(log.contains("boss\tadmin\torganisation contact\tO000001"), "\(log)")
         // A building's panel lists the organisations in it.
         let (s3, panel) = try await get("\(base)/api/v1/buildings/\(o.building ?? 0)/households", viewer)
@@ -164,8 +164,8 @@ struct OrganisationsEndToEndTests {
 /// grepped for every name, phone and ID number of the demo's people, households, organisations
 /// and case reporters.
 struct PersonalDataMatrixTests {
-    @Test func noRoleSeesWhatItMayNot() throws {
-        let (status, text) = try run("/bin/bash", [repository.appendingPathComponent("Scripts/check-personal").path, try publishedDemo()],
+    @Test func noRoleSeesWhatItMayNot() async throws {
+        let (status, text) = try await run("/bin/bash", [repository.appendingPathComponent("Scripts/check-personal").path, try await publishedDemo()],
                                      environment: ["CIVICGRID": binary], directory: repository)
         let report = text.split(separator: "\n").last { $0.hasPrefix("{") }.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
         #expect(status == 0 && report?["leaks"] as? Int == 0 && report?["failures"] as? Int == 0, "\(text.suffix(4000))")

@@ -16,9 +16,9 @@ struct SearchEndToEndTests {
 
     @Test func findsWithinScopeAndPeopleOnlyForThoseWhoMaySeeThem() async throws {
         let db = temporaryPath("gpkg")
-        try FileManager.default.copyItem(atPath: try publishedDemo(), toPath: db)
+        try FileManager.default.copyItem(atPath: try await publishedDemo(), toPath: db)
         for step in [["demo", "people"], ["demo", "organisations"], ["demo", "cases", "--count", "300"], ["demo", "facilities"]] {
-            _ = try ok(step + ["--db", db])
+            _ = try await ok(step + ["--db", db])
         }
         // A person with an ID number, in a published grid; a case; a building elsewhere.
         let store = try GridStore(path: db)
@@ -36,11 +36,11 @@ struct SearchEndToEndTests {
             throw StoreError("no person in a published grid")
         }
         let name = person.person.name
-        let admin = lastWord(try ok(["users", "add", "--db", db, "--name", "boss", "--role", "admin"]))
-        let viewer = lastWord(try ok(["users", "add", "--db", db, "--name", "watcher", "--role", "viewer", "--region", "320599"]))
-        let staff = lastWord(try ok(["users", "add", "--db", db, "--name", "grid staff", "--role", "member", "--region", community, "--grid", grid]))
+        let admin = lastWord(try await ok(["users", "add", "--db", db, "--name", "boss", "--role", "admin"]))
+        let viewer = lastWord(try await ok(["users", "add", "--db", db, "--name", "watcher", "--role", "viewer", "--region", "320599"]))
+        let staff = lastWord(try await ok(["users", "add", "--db", db, "--name", "grid staff", "--role", "member", "--region", community, "--grid", grid]))
         let otherGrid = try #require(try store.read { try $0.gridFigures().first { $0.code != grid }?.code })
-        let far = lastWord(try ok(["users", "add", "--db", db, "--name", "far staff", "--role", "member", "--region", "320599", "--grid", otherGrid]))
+        let far = lastWord(try await ok(["users", "add", "--db", db, "--name", "far staff", "--role", "member", "--region", "320599", "--grid", otherGrid]))
         let (server, base) = try await serve(db)
         defer { server.stop() }
 
@@ -68,7 +68,7 @@ struct SearchEndToEndTests {
         let id = try #require((try JSONSerialization.jsonObject(with: Data(members.utf8)) as? [[String: Any]])?.first { $0["id"] as? Int == Int(person.person.id ?? 0) }?["id_number"] as? String)
         #expect(try await search(base, id, admin).1.contains { $0["kind"] as? String == "person" && $0["id"] as? String == String(person.person.id ?? 0) })
         #expect(try await search(base, id, staff).1.isEmpty)
-        let log = try ok(["audit", "access", "--db", db, "--since", "2000-01-01"])
+        let log = try await ok(["audit", "access", "--db", db, "--since", "2000-01-01"])
         #expect(log.contains("grid staff\tmember\tpeople search\t\(name)") && log.contains("boss\tadmin\tpeople search\t\(IDNumber(id)?.masked ?? "-")"), "\(log)")
         #expect(!log.contains(id), "the log names the ID number masked")
 

@@ -6,8 +6,8 @@ import Testing
 /// no 5xx, no acknowledged write lost (nor missing from the backup), RSS at the end within 10%
 /// of its level after warm-up.
 struct SoakTests {
-    @Test func twoMinutesOfMixedLoad() throws {
-        let (status, text) = try run("/bin/bash", [repository.appendingPathComponent("Scripts/soak").path, "2", try publishedDemo()],
+    @Test func twoMinutesOfMixedLoad() async throws {
+        let (status, text) = try await run("/bin/bash", [repository.appendingPathComponent("Scripts/soak").path, "2", try await publishedDemo()],
                                      environment: ["CIVICGRID": binary], directory: repository)
         let report = text.split(separator: "\n").last { $0.hasPrefix("{") }.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
         #expect(status == 0 && (report?["failures"] as? [Any])?.isEmpty == true, "\(text.suffix(4000))")

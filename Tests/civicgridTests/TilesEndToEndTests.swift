@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -20,8 +21,9 @@ func requireProgram(_ path: String, package: String) throws {
 /// Python modules of the test clients, by the PyPI package that provides them.
 private let pythonPackages = ["mapbox_vector_tile": "mapbox-vector-tile", "openapi_spec_validator": "openapi-spec-validator"]
 
-func requirePython(_ modules: String...) throws {
-    let missing = modules.filter { (try? run("/usr/bin/env", ["python3", "-c", "import \($0)"]).status) != 0 }
+func requirePython(_ modules: String...) async throws {
+    var missing: [String] = []
+    for m in modules where (try? await run("/usr/bin/env", ["python3", "-c", "import \(m)"]).status) != 0 { missing.append(m) }
     guard missing.isEmpty else {
         let packages = missing.map { pythonPackages[$0] ?? $0 }.joined(separator: " ")
         throw MissingClient(description: "python3 cannot import \(missing.joined(separator: ", ")): python3 -m pip install \(packages) (Scripts/test installs them)")
@@ -29,21 +31,54 @@ func requirePython(_ modules: String...) throws {
 }
 
 /// Headless Chromium driven by Selenium, for the page checks.
-func requireBrowser() throws {
+func requireBrowser() async throws {
     try requireProgram("/usr/bin/chromium", package: "chromium")
     try requireProgram("/usr/bin/chromedriver", package: "chromium-driver")
-    try requirePython("selenium", "shapely")
+    try await requirePython("selenium", "shapely")
 }
 
 /// Runs Scripts/check_page.py (headless Chromium), one at a time: two browsers at once on
 /// two cores time out.
-func checkPage(_ arguments: [String], script: String = "check_page.py") throws -> (status: Int32, output: String) {
-    chromium.lock()
-    defer { chromium.unlock() }
-    return try run("/usr/bin/env", ["python3", repository.appendingPathComponent("Scripts/\(script)").path] + arguments)
+func checkPage(_ arguments: [String], script: String = "check_page.py") async throws -> (status: Int32, output: String) {
+    try await chromium.run {
+        try await run("/usr/bin/env", ["python3", repository.appendingPathComponent("Scripts/\(script)").path] + arguments)
+    }
 }
 
-private let chromium = NSLock()
+private let chromium = OneAtATime()
+
+/// Runs work one at a time, in the order asked, holding no thread while waiting its turn.
+actor OneAtATime {
+    private var busy = false
+    private var queue: [CheckedContinuation<Void, Never>] = []
+
+    func run<T: Sendable>(_ work: @Sendable () async throws -> T) async throws -> T {
+        if busy { await withCheckedContinuation { queue.append($0) } }
+        busy = true
+        defer {
+            if queue.isEmpty { busy = false } else { queue.removeFirst().resume() }
+        }
+        return try await work()
+    }
+}
+
+/// A value made once per test process by its first caller; later callers wait for the same
+/// making, and share its failure.
+final class Once<Value: Sendable>: Sendable {
+    private let task = Mutex<Task<Value, any Error>?>(nil)
+    private let make: @Sendable () async throws -> Value
+    init(_ make: @escaping @Sendable () async throws -> Value) { self.make = make }
+
+    var value: Value {
+        get async throws {
+            let t = task.withLock { t in
+                if t == nil { t = Task { try await make() } }
+                return t!
+            }
+            return try await t.value
+        }
+    }
+}
 
 func fetch(_ url: String) async throws -> (Int, Data, [AnyHashable: Any]) {
     let (data, response) = try await URLSession.shared.data(from: URL(string: url)!)
@@ -74,71 +109,66 @@ func serve(_ db: String, _ extra: [String] = [], log: String? = nil) async throw
         }
         try await Task.sleep(for: .milliseconds(100))
     }
-    let ended = server.isRunning ? "still starting after \(ContinuousClock.now - started)" : "exited with status \(server.process.terminationStatus)"
+    let ended = server.isRunning ? "still starting after \(ContinuousClock.now - started)" : "exited with status \(server.status ?? -1)"
     server.stop()
     throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "civicgrid serve \(ended); it logged:\n\(server.tail())"])
 }
 
 /// The demo district, divided and published, made once for the tile and feature tests; a
 /// step that fails fails every test that needs it, with the step's output.
-func publishedDemo() throws -> String {
-    try demoLock.withLock {
-        if let db = demo { return db }
-        let db = temporaryPath("gpkg")
-        for step in [["demo", "load", "--db", db, "--data", repository.appendingPathComponent("Data/demo").path],
-                     ["partition", "--db", db], ["plans", "publish", "--db", db, "--all"]] {
-            let r = try civicgrid(step)
-            guard r.status == 0 else {
-                throw MissingClient(description: "civicgrid \(step.prefix(2).joined(separator: " ")) failed (\(r.status)): \(r.stderr.suffix(2000))")
-            }
-        }
-        demo = db
-        return db
-    }
-}
+func publishedDemo() async throws -> String { try await demo.value }
 
-private let demoLock = NSLock()
-nonisolated(unsafe) private var demo: String?
+private let demo = Once<String> {
+    let db = temporaryPath("gpkg")
+    for step in [["demo", "load", "--db", db, "--data", repository.appendingPathComponent("Data/demo").path],
+                 ["partition", "--db", db], ["plans", "publish", "--db", db, "--all"]] {
+        let r = try await civicgrid(step)
+        guard r.status == 0 else {
+            throw MissingClient(description: "civicgrid \(step.prefix(2).joined(separator: " ")) failed (\(r.status)): \(r.stderr.suffix(2000))")
+        }
+    }
+    return db
+}
 
 @Suite(.serialized)
 struct TilesEndToEndTests {
-    @Test func seedReportsCountsAndSizes() throws {
-        let r = try civicgrid("tiles", "seed", "--db", try publishedDemo(), "--zooms", "12-14")
+    @Test func seedReportsCountsAndSizes() async throws {
+        let r = try await civicgrid("tiles", "seed", "--db", try await publishedDemo(), "--zooms", "12-14")
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("6 tiles (6 with features)"), "\(r.stdout)")
         #expect(r.stderr.contains("rendering z12–14 100% (6/6)"))  // progress
     }
 
-    @Test func mbtilesOpensInGDALAndDecodesToTheGrids() throws {
+    @Test func mbtilesOpensInGDALAndDecodesToTheGrids() async throws {
         let out = temporaryPath("mbtiles")
-        let r = try civicgrid("tiles", "export", "--db", try publishedDemo(), "--format", "mbtiles", "--output", out, "--zooms", "10-16")
+        let r = try await civicgrid("tiles", "export", "--db", try await publishedDemo(), "--format", "mbtiles", "--output", out, "--zooms", "10-16")
         #expect(r.status == 0, "\(r.stderr)")
         try requireProgram("/usr/bin/ogrinfo", package: "gdal-bin")
-        let info = try run("/usr/bin/ogrinfo", ["-ro", "-al", "-so", "-oo", "ZOOM_LEVEL=14", out, "grids"])
+        let info = try await run("/usr/bin/ogrinfo", ["-ro", "-al", "-so", "-oo", "ZOOM_LEVEL=14", out, "grids"])
         #expect(info.status == 0)
         #expect(info.output.contains("Feature Count: "), "\(info.output)")
         for field in ["code: String", "community: String", "households: Real", "band: String"] { #expect(info.output.contains(field), "\(field)") }
-        let layers = try run("/usr/bin/ogrinfo", ["-ro", "-so", out])
+        let layers = try await run("/usr/bin/ogrinfo", ["-ro", "-so", out])
         for (i, layer) in ["districts", "streets", "communities", "grids", "buildings", "roads"].enumerated() { #expect(layers.output.contains("\(i + 1): \(layer)"), "\(layer)") }
-        try requirePython("mapbox_vector_tile", "shapely")
+        try await requirePython("mapbox_vector_tile", "shapely")
         for zoom in ["12", "14", "16"] {
-            let check = try run("/usr/bin/env", ["python3", repository.appendingPathComponent("Scripts/check_tiles.py").path, try publishedDemo(), out, zoom])
+            let check = try await run("/usr/bin/env", ["python3", repository.appendingPathComponent("Scripts/check_tiles.py").path, try await publishedDemo(), out, zoom])
             #expect(check.status == 0, "z\(zoom): \(check.output)")
             #expect(check.output.contains("\"grids_in_tiles\": 183"), "\(check.output)")
         }
     }
 
-    @Test func pmtilesDecodesToTheGrids() throws {
-        try requirePython("mapbox_vector_tile", "shapely", "pmtiles")
+    @Test func pmtilesDecodesToTheGrids() async throws {
+        try await requirePython("mapbox_vector_tile", "shapely", "pmtiles")
         let out = temporaryPath("pmtiles")
-        #expect(try civicgrid("tiles", "export", "--db", try publishedDemo(), "--format", "pmtiles", "--output", out, "--zooms", "0-15").status == 0)
-        let check = try run("/usr/bin/env", ["python3", repository.appendingPathComponent("Scripts/check_tiles.py").path, try publishedDemo(), out, "15"])
+        #expect(try await civicgrid("tiles", "export", "--db", try await publishedDemo(), "--format", "pmtiles", "--output", out, "--zooms", "0-15").status == 0)
+        let check = try await run("/usr/bin/env", ["python3", repository.appendingPathComponent("Scripts/check_tiles.py").path, try await publishedDemo(), out, "15"])
         #expect(check.status == 0, "\(check.output)")
     }
 
     @Test func liveServerServesTilesGDALReadsAndChromiumDraws() async throws {
         let db = temporaryPath("gpkg")  // this test imports into it
-        try FileManager.default.copyItem(atPath: try publishedDemo(), toPath: db)
+        try FileManager.default.copyItem(atPath: try await publishedDemo(), toPath: db)
         let (server, base) = try await serve(db, everyLayerPublic)  // the import below changes the buildings layer
         defer { server.stop() }
         let (status, data, _) = try await fetch("\(base)/tiles.json")
@@ -154,7 +184,7 @@ struct TilesEndToEndTests {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let saved = dir.appendingPathComponent("6690.mvt")
         try tile.write(to: saved)
-        let info = try run("/usr/bin/ogrinfo", ["-ro", "-al", "-so", saved.path, "grids"])
+        let info = try await run("/usr/bin/ogrinfo", ["-ro", "-al", "-so", saved.path, "grids"])
         #expect(info.output.contains("Feature Count: "), "\(info.output)")
         #expect(info.output.contains("households: Integer"))
         // Another process imports a building into that tile: within a few seconds the server
@@ -163,7 +193,7 @@ struct TilesEndToEndTests {
         let file = temporaryPath("geojson")
         try Data(#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"households":12,"floors":3},"geometry":{"type":"Polygon","coordinates":[[[120.70000,31.29990],[120.70010,31.29990],[120.70010,31.29998],[120.70000,31.29998],[120.70000,31.29990]]]}}]}"#.utf8)
             .write(to: URL(fileURLWithPath: file))
-        let imported = try civicgrid("import", "buildings", file, "--db", db)
+        let imported = try await civicgrid("import", "buildings", file, "--db", db)
         #expect(imported.status == 0, "\(imported.stderr)")
         var changed = false
         for _ in 0..<300 where !changed {  // up to 30 s on a busy machine; usually the first second
@@ -173,9 +203,9 @@ struct TilesEndToEndTests {
             changed = tag != nil && tag != etag
         }
         #expect(changed, "the tile did not change within 30 s of the import")
-        try requireBrowser()
+        try await requireBrowser()
         let shot = temporaryPath("png")
-        let page = try checkPage(["\(base)/map", shot])
+        let page = try await checkPage(["\(base)/map", shot])
         #expect(page.status == 0, "\(page.output)")
         #expect(page.output.contains("\"grids\": 183"), "\(page.output)")
         #expect(FileManager.default.fileExists(atPath: shot))
@@ -184,28 +214,28 @@ struct TilesEndToEndTests {
 
 /// A desktop GIS opening the database sees the plans in force as a layer of their own.
 struct DesktopGISTests {
-    @Test func publishedAndDraftGridsAreLayersOfTheirOwn() throws {
+    @Test func publishedAndDraftGridsAreLayersOfTheirOwn() async throws {
         try requireProgram("/usr/bin/ogrinfo", package: "gdal-bin")
         let db = temporaryPath("gpkg")
-        try FileManager.default.copyItem(atPath: try publishedDemo(), toPath: db)
-        let draft = try civicgrid("plans", "draft", "--db", db, "--community", "320599001001", "--from", "published")
+        try FileManager.default.copyItem(atPath: try await publishedDemo(), toPath: db)
+        let draft = try await civicgrid("plans", "draft", "--db", db, "--community", "320599001001", "--from", "published")
         #expect(draft.status == 0, "\(draft.stderr)")
         let plan = try #require(draft.stdout.split(whereSeparator: { !$0.isNumber }).first.map(String.init))
-        let layers = try run("/usr/bin/ogrinfo", ["-ro", "-so", db])
+        let layers = try await run("/usr/bin/ogrinfo", ["-ro", "-so", db])
         #expect(layers.output.contains("published_grids (Polygon)") && layers.output.contains("draft_\(plan)_grids (Polygon)"), "\(layers.output)")
-        let published = try run("/usr/bin/ogrinfo", ["-ro", "-so", db, "published_grids"])
+        let published = try await run("/usr/bin/ogrinfo", ["-ro", "-so", db, "published_grids"])
         #expect(published.status == 0)
         #expect(published.output.contains("Feature Count: 183"), "\(published.output)")
         for field in ["code: String", "community: String", "households: Integer"] { #expect(published.output.contains(field), "\(field)") }
         #expect(!published.output.contains("Warning"), "\(published.output)")
-        let drafts = try run("/usr/bin/ogrinfo", ["-ro", "-so", db, "draft_\(plan)_grids"])
+        let drafts = try await run("/usr/bin/ogrinfo", ["-ro", "-so", db, "draft_\(plan)_grids"])
         #expect(drafts.output.contains("Feature Count: 3"), "\(drafts.output)")
-        let all = try run("/usr/bin/ogrinfo", ["-ro", "-so", db, "grids"])
+        let all = try await run("/usr/bin/ogrinfo", ["-ro", "-so", db, "grids"])
         #expect(!all.output.contains("Feature Count: 183"), "the grids table holds every plan's")
         // Published, the draft's layer goes: its grids are in published_grids now.
-        #expect(try civicgrid("plans", "publish", "--db", db, "--plan", plan).status == 0)
-        let after = try run("/usr/bin/ogrinfo", ["-ro", "-so", db])
+        #expect(try await civicgrid("plans", "publish", "--db", db, "--plan", plan).status == 0)
+        let after = try await run("/usr/bin/ogrinfo", ["-ro", "-so", db])
         #expect(!after.output.contains("draft_\(plan)_grids"), "\(after.output)")
-        #expect(try run("/usr/bin/ogrinfo", ["-ro", "-so", db, "published_grids"]).output.contains("Feature Count: 183"))
+        #expect(try await run("/usr/bin/ogrinfo", ["-ro", "-so", db, "published_grids"]).output.contains("Feature Count: 183"))
     }
 }
