@@ -1,0 +1,27 @@
+#!/usr/bin/env python3
+"""The end of Scripts/test's summary: for each xUnit report of a `swift test` run, its counts
+and its slowest tests. A Swift Testing test's time runs from its start to its end, waits for
+the machine's cores included (tests run side by side)."""
+import sys
+import xml.etree.ElementTree as ET
+
+SLOWEST = 15
+
+for path in sys.argv[1:]:
+    try:
+        root = ET.parse(path).getroot()
+    except (OSError, ET.ParseError):
+        continue
+    cases = []
+    for case in root.iter("testcase"):
+        failed = case.find("failure") is not None or case.find("error") is not None
+        skipped = case.find("skipped") is not None
+        cases.append((float(case.get("time") or 0), f"{case.get('classname', '')}.{case.get('name', '')}", failed, skipped))
+    if not cases:
+        continue
+    failed = sum(1 for c in cases if c[2])
+    skipped = sum(1 for c in cases if c[3])
+    name = path.rsplit("/", 1)[-1]
+    print(f"  {name}: {len(cases)} tests, {failed} failed, {skipped} skipped; the slowest:")
+    for seconds, test, bad, _ in sorted(cases, reverse=True)[:SLOWEST]:
+        print(f"    {seconds:8.1f} s  {test}{'  (failed)' if bad else ''}")
