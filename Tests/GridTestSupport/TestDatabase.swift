@@ -12,24 +12,59 @@ public enum TestDatabase {
     public static var isPostgres: Bool { postgresCluster != nil }
 
     /// A new, empty database: a file path in the temporary directory, or a new database in
-    /// the cluster (its URL).
+    /// the cluster (its URL), copied from a template migrated once per test process (22
+    /// migrations and PostGIS took about 0.45 s a database; a copy takes 0.08 s).
     public static func make(_ prefix: String = "civicgrid") -> String {
         guard let cluster = postgresCluster else {
             return FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString).gpkg").path
         }
         let name = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        let template = templateLock.withLock {
+            if templateName == nil { templateName = makeTemplate(cluster) ?? "" }
+            return templateName ?? ""
+        }
+        if !template.isEmpty, psql(cluster, "CREATE DATABASE \(name) TEMPLATE \(template)") {
+            return url(cluster, name)
+        }
+        _ = psql(cluster, "CREATE DATABASE \(name)")
+        return url(cluster, name)
+    }
+
+    private static let templateLock = NSLock()
+    nonisolated(unsafe) private static var templateName: String?
+
+    /// An empty database migrated by the `civicgrid` binary beside the tests (the process ends,
+    /// so no connection holds it, as a template needs); nil if it cannot be made.
+    private static func makeTemplate(_ cluster: String) -> String? {
+        let name = "t_template_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("civicgrid").path
+        guard FileManager.default.isExecutableFile(atPath: binary), psql(cluster, "CREATE DATABASE \(name)"),
+              run(binary, ["users", "list", "--db", url(cluster, name)]) else { return nil }
+        return name
+    }
+
+    private static func url(_ cluster: String, _ name: String) -> String {
+        guard let slash = cluster.range(of: "/", options: .backwards) else { return cluster }
+        return String(cluster[..<slash.lowerBound]) + "/" + name
+    }
+
+    private static func psql(_ cluster: String, _ sql: String) -> Bool {
+        run("/usr/bin/psql", [cluster, "-qAt", "-v", "ON_ERROR_STOP=1", "-c", sql])
+    }
+
+    private static func run(_ program: String, _ arguments: [String]) -> Bool {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
-        p.arguments = [cluster, "-qAt", "-v", "ON_ERROR_STOP=1", "-c", "CREATE DATABASE \(name)"]
+        p.executableURL = URL(fileURLWithPath: program)
+        p.arguments = arguments
         p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
         do {
             try p.run()
             p.waitUntilExit()
         } catch {
-            return "postgres://cannot-run-psql/\(name)"
+            return false
         }
-        guard let slash = cluster.range(of: "/", options: .backwards) else { return cluster }
-        return String(cluster[..<slash.lowerBound]) + "/" + name
+        return p.terminationStatus == 0
     }
 }
 
