@@ -132,7 +132,8 @@ struct ServeCommand: AsyncParsableCommand {
         var settings = IngestSettings()
         settings.dwell = dwell
         // Binding a port and starting the services takes seconds; a server stuck here for a
-        // minute (seen once under load, every thread idle) ends rather than hang unseen.
+        // minute ends rather than hang unseen (a taken port once hung it here, every thread
+        // idle: the GPS writer ignored the group's cancellation; IngestService now heeds it).
         startUp.step("starting the services and listening on \(host):\(port)", deadline: .seconds(60))
         try await serve(store: store, tiles: tiles, ingestor: PingIngestor(store: store, settings: settings), configuration: configuration, logger: logger)
     }
