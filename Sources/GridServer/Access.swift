@@ -104,15 +104,21 @@ struct TokenWatch: Sendable {
         }
     }
 
-    /// Returns when the token is no longer valid — found so twice, `every` apart, so that no
-    /// passing oddity of a store ends a stream — or the task is cancelled.
+    /// One round of the watch: false once the token has been found revoked twice in a row,
+    /// `every` apart, so that no passing oddity of a store ends a stream (`misses` carries the
+    /// count from round to round).
+    func stillValid(_ misses: inout Int) async -> Bool {
+        misses = await isValid() ? 0 : misses + 1
+        return misses < 2
+    }
+
+    /// Returns when the token is no longer valid (`stillValid`) or the task is cancelled.
     func untilRevoked() async {
         var misses = 0
         while !Task.isCancelled {
             try? await Task.sleep(for: every)
             if Task.isCancelled { return }
-            misses = await isValid() ? 0 : misses + 1
-            if misses >= 2 { return }
+            if await !stillValid(&misses) { return }
         }
     }
 }

@@ -122,8 +122,7 @@ struct CaseStreamController {
                 var last = first, quiet = Duration.zero, checked = ContinuousClock.now, misses = 0
                 while !stopped.isSet, !Task.isCancelled {
                     if ContinuousClock.now - checked >= watch.every {
-                        misses = await watch.isValid() ? 0 : misses + 1
-                        if misses >= 2 { break }  // revoked (found so twice): the stream ends
+                        if await !watch.stillValid(&misses) { break }  // revoked: the stream ends
                         checked = .now
                     }
                     let after = last
