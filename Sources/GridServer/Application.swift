@@ -45,6 +45,8 @@ public struct ServerConfiguration: Sendable {
     public var rateLimits = RateLimits()
     /// Backups taken while serving: how often, into which folder, how many kept.
     public var backups: (every: Duration, directory: String, keep: Int)?
+    /// The longest wait (seconds) between tries of a webhook event whose receiver fails.
+    public var webhookRetryMax: Double = 300
 
     public init(host: String = "127.0.0.1", port: Int = 8080, styles: String = "Styles", webAssets: String = ".build-web/maplibre",
                 refreshInterval: Duration = .seconds(1), offlineAfter: Double = 600, osmandPort: Int? = nil, retention: Double? = nil,
@@ -94,7 +96,7 @@ public func buildApplication(store: GridStore, tiles: TileProvider, ingestor: Pi
         },
     ]
     // Case events to departments' webhooks, from the outbox.
-    let deliverer = WebhookDeliverer(store: store, client: .shared)
+    let deliverer = WebhookDeliverer(store: store, client: .shared, longestWait: configuration.webhookRetryMax)
     services.append(PeriodicService(name: "webhooks", interval: .seconds(1), logger: logger) {
         let n = try await deliverer.deliver()
         return n > 0 ? "\(n) case event(s) delivered" : nil

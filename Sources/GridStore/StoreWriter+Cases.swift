@@ -211,8 +211,8 @@ public enum StoreTime {
             let ms = ((days * 86_400 + Int64(h * 3600 + mi * 60 + s)) * 1000) + Int64(f)
             return Date(timeIntervalSince1970: Double(ms) / 1000)
         }
-        guard let d = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text)
-                ?? Date.ISO8601FormatStyle().parse(text) else { return nil }
+        guard let d = (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text))
+                ?? (try? Date.ISO8601FormatStyle().parse(text)) else { return nil }
         return Date(timeIntervalSince1970: (d.timeIntervalSince1970 * 1000).rounded() / 1000)
     }
 }
@@ -310,6 +310,24 @@ extension StoreWriter {
         try db.cachedStatement(sql: "UPDATE outbox SET delivered_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?").execute(arguments: [StoreTime.text(at), id])
     }
 
+    /// Brings the next try of every event that has failed before forward to `latest` at the
+    /// latest (a server started with a shorter longest wait than the one that set them); returns
+    /// how many moved.
+    @discardableResult
+    public func bringRetries(forwardTo latest: Date) throws -> Int {
+        try db.cachedStatement(sql: "UPDATE outbox SET next_attempt_at = ? WHERE delivered_at IS NULL AND attempts > 0 AND next_attempt_at > ?")
+            .execute(arguments: [StoreTime.text(latest), StoreTime.text(latest)])
+        return db.changesCount
+    }
+
+    /// Hands back claimed events not delivered (a server stopping in a round): due at `at`,
+    /// their attempts unchanged.
+    public func release(_ ids: [Int64], dueAt at: Date) throws {
+        for id in ids {
+            try db.cachedStatement(sql: "UPDATE outbox SET next_attempt_at = ? WHERE id = ? AND delivered_at IS NULL").execute(arguments: [StoreTime.text(at), id])
+        }
+    }
+
     public func failed(_ id: Int64, error: String, retryAt: Date) throws {
         try db.cachedStatement(sql: "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?").execute(arguments: [String(error.prefix(500)), StoreTime.text(retryAt), id])
     }
@@ -324,11 +342,6 @@ extension StoreReader {
     /// Events not yet delivered.
     public func outboxBacklog() throws -> Int {
         try Int.fetchOne(try db.cachedStatement(sql: "SELECT count(*) FROM outbox WHERE delivered_at IS NULL")) ?? 0
-    }
-
-    /// When the last waiting event is next tried (nil when none waits).
-    public func outboxLastRetry() throws -> Date? {
-        try String.fetchOne(try db.cachedStatement(sql: "SELECT max(next_attempt_at) FROM outbox WHERE delivered_at IS NULL")).flatMap(StoreTime.date)
     }
 }
 

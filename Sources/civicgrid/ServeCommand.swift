@@ -70,6 +70,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The folder for backups (default: DB.backups).")
     var backupDir: String?
 
+    @Option(help: "The longest wait between tries of a webhook whose receiver fails, in seconds (the waits double from 2 s up to it).")
+    var webhookRetryMax: Double = 300
+
     @Option(help: "The key file that seals ID numbers (default: DB.key, or CIVICGRID_KEY_FILE); made when missing.")
     var keyFile: String?
 
@@ -82,6 +85,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535") }
         guard idleTimeout > 0, idleTimeout <= 86400 else { throw ValidationError("--idle-timeout must be in (0, 86400] seconds") }
         if let backupEvery, Self.seconds(backupEvery) == nil { throw ValidationError("--backup-every \(backupEvery): a number with s, m, h or d (1h, 30m, 90s), at least 1 s") }
+        guard webhookRetryMax >= 1, webhookRetryMax <= 86400 else { throw ValidationError("--webhook-retry-max must be in [1, 86400] seconds") }
         guard (1...10_000).contains(backupKeep) else { throw ValidationError("--backup-keep: 1 to 10000") }
         var limits = RateLimits()
         for l in rateLimit {
@@ -126,9 +130,13 @@ struct ServeCommand: AsyncParsableCommand {
                                                 idleTimeout: .milliseconds(Int64(idleTimeout * 1000)),
                                                 personalKey: try PersonalKey.load(path: keyFile ?? PersonalKey.path(for: database.db)))
         for l in rateLimit { try configuration.rateLimits.set(l) }
+        configuration.webhookRetryMax = webhookRetryMax
         if let every = backupEvery.flatMap(Self.seconds) {
             configuration.backups = (.milliseconds(Int64(every * 1000)), backupDir ?? database.db + ".backups", backupKeep)
         }
+        // Webhook events waiting longer than this server's longest wait are tried within it.
+        let moved = try store.write { try $0.bringRetries(forwardTo: Date().addingTimeInterval(webhookRetryMax)) }
+        if moved > 0 { logger.notice("\(moved) webhook event(s) to be tried again within \(Int(webhookRetryMax)) s") }
         var settings = IngestSettings()
         settings.dwell = dwell
         // Binding a port and starting the services takes seconds; a server stuck here for a

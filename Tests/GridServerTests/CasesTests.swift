@@ -1,6 +1,6 @@
 import CivicGridModel
 import Foundation
-import GridServer
+@testable import GridServer
 import GridStore
 import GridTiles
 import GridTracking
@@ -327,5 +327,14 @@ struct CasesTests {
             #expect(retry.flatMap(Int.init).map { $0 > 0 && $0 <= 3600 } == true)
             #expect(try store.read { try $0.caseCount(numberPrefix: "2") } == 20)
         }
+    }
+}
+
+struct WebhookWaitTests {
+    /// A failing receiver is tried again after 2, 4, 8 … s, never later than the longest wait.
+    @Test func waitsDoubleUpToTheLongest() {
+        #expect((0..<10).map { WebhookDeliverer.wait(afterAttempts: $0, longest: 300) } == [2, 4, 8, 16, 32, 64, 128, 256, 300, 300])
+        #expect((0..<3).map { WebhookDeliverer.wait(afterAttempts: $0, longest: 5) } == [2, 4, 5])
+        #expect(WebhookDeliverer.wait(afterAttempts: 10_000, longest: 86_400) == 86_400)
     }
 }

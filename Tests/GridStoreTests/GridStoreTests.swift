@@ -114,6 +114,7 @@ struct StoreTimeTests {
             #expect(StoreTime.date(text) == date, "\(text)")
         }
         #expect(StoreTime.date("2026-11-30T09:00:00+08:00") == StoreTime.date("2026-11-30T01:00:00.000Z"))
+        #expect(StoreTime.date("2026-11-30T01:00:00Z") == StoreTime.date("2026-11-30T01:00:00.000Z"))
         #expect(StoreTime.date("2026-02-30T01:00:00.000Z") == nil)
         #expect(StoreTime.date("yesterday") == nil)
     }
@@ -145,6 +146,22 @@ struct OutboxClaimTests {
         try store.write { try $0.delivered(1, at: now) }
         let later = try await store.claim { try $0.claimDueEvents(at: now.addingTimeInterval(301), until: now.addingTimeInterval(600), limit: 20) }
         #expect(later.map(\.id) == Array(2...11))
+    }
+
+    /// A server started with a shorter longest wait brings failed events' next tries forward
+    /// to it; events never tried (perhaps being delivered now) keep theirs.
+    @Test func retriesAreBroughtForwardToTheLongestWait() throws {
+        let store = try GridStore(path: temporaryDatabase())
+        let now = Date()
+        try store.write { w in
+            for (i, (attempts, wait)) in [(3, 240.0), (1, 1.0), (0, 300.0)].enumerated() {
+                try w.db.execute(sql: "INSERT INTO outbox (department, case_number, body, created_at, next_attempt_at, attempts) VALUES ('d', ?, '{}', ?, ?, ?)",
+                                 arguments: ["C\(i)", StoreTime.text(now), StoreTime.text(now.addingTimeInterval(wait)), attempts])
+            }
+        }
+        #expect(try store.write { try $0.bringRetries(forwardTo: now.addingTimeInterval(2)) } == 1)
+        let next = try store.read { r in try String.fetchAll(r.db, sql: "SELECT next_attempt_at FROM outbox ORDER BY id").compactMap(StoreTime.date) }
+        #expect(next.map { Int($0.timeIntervalSince(now).rounded()) } == [2, 1, 300])
     }
 }
 
