@@ -5,6 +5,7 @@ import GridStore
 
 /// A new problem as reported: what, where, by whom.
 public struct CaseReport: Sendable {
+    /// A category code, or empty for the classifier to choose one from the description.
     public var category: String
     public var description: String
     public var location: Coordinate
@@ -22,6 +23,10 @@ public struct CaseReport: Sendable {
     /// The location is the reporter's home (and so personal); the public sees `publicLocation`.
     public var locatedAtHome = false
     public var publicLocation: Coordinate?
+    /// Set when the classifier chose the category: how sure it was, and whether it was too
+    /// unsure to choose (then the case is a resident's request a person must categorise).
+    public var categoryConfidence: Double?
+    public var needsCategory = false
 
     public init(category: String, description: String, location: Coordinate, address: String? = nil, source: CaseSource,
                 reporter: Reporter = Reporter(), urgency: Urgency? = nil, token: String? = nil) {
@@ -129,8 +134,9 @@ public struct CaseDesk: Sendable {
 
     /// A new case in `w`: where it lies, numbered by day unless `number` is given, its first
     /// step's clock started, stored with its first history row.
-    public static func file(_ r: CaseReport, number given: String?, actor: String, verified: Bool, at: Date, in w: StoreWriter) throws -> CaseRecord {
+    public static func file(_ report: CaseReport, number given: String?, actor: String, verified: Bool, at: Date, in w: StoreWriter) throws -> CaseRecord {
         let reader = w.reader
+        let r = try categorised(report, in: reader)
         guard let category = try reader.category(code: r.category) else { throw CaseError(.invalid, "no category \(r.category)") }
         let place = try reader.place(of: r.location)
         guard let desk = place.desks.first else { throw CaseError(.invalid, "the location lies outside every region of the jurisdiction") }
@@ -147,7 +153,8 @@ public struct CaseDesk: Sendable {
         var record = CaseRecord(number: number, category: category.code, urgency: r.urgency ?? category.urgency, description: r.description,
                                 source: r.source, location: r.location, address: r.address, place: place, reporter: r.reporter,
                                 state: state, stepStarted: nil, due: nil, token: r.token, createdAt: at, updatedAt: at,
-                                locatedAtHome: r.locatedAtHome, publicLocation: r.publicLocation)
+                                locatedAtHome: r.locatedAtHome, publicLocation: r.publicLocation,
+                                categoryConfidence: r.categoryConfidence, needsCategory: r.needsCategory)
         startStep(&record, category, calendar, at)
         record.id = try w.insert(record, event: CaseEvent(at: at, actor: actor, action: "report", from: nil, to: state.status, holder: desk, note: nil))
         try w.attach(r.photos, toLatestStepOf: record)
@@ -226,13 +233,25 @@ public struct CaseDesk: Sendable {
         }
         record.state = try CaseWorkflow.apply(action, to: before, by: actor)
         let calendar = try reader.calendar()
+        var detail = action.detail
+        if case .recategorise(let code) = action {
+            guard code != category.code else { throw CaseError(.invalid, "case \(number) is under \(code) already") }
+            guard let next = try reader.category(code: code) else { throw CaseError(.invalid, "no category \(code)") }
+            detail["from"] = category.code
+            // A person chose: the classifier's guess and its flag go; the step keeps its start
+            // and takes the new category's limit (re-filing gains no time).
+            (record.category, record.urgency, record.categoryConfidence, record.needsCategory) = (next.code, next.urgency, nil, false)
+            record.due = record.stepStarted.flatMap { started in
+                record.state.status.step.flatMap { next.limits[$0] }.flatMap { calendar.deadline(from: started, limit: $0) }
+            }
+        }
         time(&record, action, before, category, calendar, at)
         record.updatedAt = at
         if !record.state.status.isOpen { record.closedAt = at }
         let from = record.version
         record.version += 1
         let event = CaseEvent(at: at, actor: actor.name, action: action.name, from: before.status, to: record.state.status,
-                              holder: record.state.holder?.code, note: note, detail: action.detail)
+                              holder: record.state.holder?.code, note: note, detail: detail)
         guard try w.update(record, from: from, event: event) else { throw CaseError(.precondition, "case \(number) changed meanwhile: reload it") }
         if notify { try Self.notify(w, record, event, previous: before.holder) }
         if notify, case .void(.duplicate, let original?) = action, record.source == .sms, let phone = record.reporter.phone {
@@ -324,15 +343,16 @@ public struct CaseDesk: Sendable {
 
     /// A resident's text message: located by the sender's household when the phone is in
     /// the records, else by a building address or region name in the text, else at the
-    /// district's triage desk; `category` until the dispatcher files it under another.
+    /// district's triage desk; under `category`, or (empty) the one the classifier reads in the
+    /// text, until the dispatcher recategorises it.
     /// Returns the case and the acknowledgement the gateway sends back.
-    public func reportSMS(from phone: String, text: String, category: String) throws(CaseError) -> (CaseRecord, reply: String) {
+    public func reportSMS(from phone: String, text: String, category: String = "") throws(CaseError) -> (CaseRecord, reply: String) {
         let record = try report(try smsReport(from: phone, text: text, category: category), by: nil)
         return (record, Self.smsReply(record))
     }
 
     /// The report a text message makes, located as `reportSMS` says.
-    public func smsReport(from phone: String, text: String, category: String) throws(CaseError) -> CaseReport {
+    public func smsReport(from phone: String, text: String, category: String = "") throws(CaseError) -> CaseReport {
         let body = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !body.isEmpty else { throw CaseError(.invalid, "the message is empty") }
         guard phone.count <= 32, phone.allSatisfy({ $0.isNumber || $0 == "+" || $0 == "-" }) else { throw CaseError(.invalid, "from: a phone number") }
@@ -405,7 +425,7 @@ public struct CaseDesk: Sendable {
             let left = c.stepStarted.flatMap { s in c.due.map { calendar.workingSeconds(from: s, to: $0) } } ?? 0
             c.stepStarted = at
             c.due = left > 0 ? calendar.deadline(from: at, limit: .workingHours(left / 3600)) : at
-        case .supervise, .requestExtension, .requestSuspension, .refuse, .accept:
+        case .supervise, .requestExtension, .requestSuspension, .refuse, .accept, .recategorise:
             break
         default:
             if c.state.status != before.status || c.state.holder != before.holder { startStep(&c, category, calendar, at) }
@@ -426,7 +446,7 @@ public struct CaseDesk: Sendable {
         }
     }
 
-    private func read<T>(_ body: (StoreReader) throws -> T) throws(CaseError) -> T {
+    func read<T>(_ body: (StoreReader) throws -> T) throws(CaseError) -> T {
         do {
             return try store.read(body)
         } catch let e as CaseError {

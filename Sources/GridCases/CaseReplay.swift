@@ -68,9 +68,11 @@ extension CaseDesk {
         }
         let first = events[0]
         guard first.action == "report" else { throw CaseError(.invalid, "history 0: the first event is the report") }
-        let report = CaseReport(category: try required("category"), description: try required("description"), location: location,
+        // A case recategorised was reported under the category its first move names.
+        let moved = events.first { $0.action == "recategorise" }?.detail["from"]
+        let report = CaseReport(category: try moved ?? required("category"), description: try required("description"), location: location,
                                 address: string("address"), source: source,
-                                reporter: Reporter(name: string("reporter_name"), phone: string("reporter_phone")), urgency: urgency)
+                                reporter: Reporter(name: string("reporter_name"), phone: string("reporter_phone")), urgency: moved == nil ? urgency : nil)
         var record = try CaseDesk.file(report, number: number, actor: first.actor, verified: first.to == CaseStatus.verified.rawValue, at: first.at, in: w)
         guard record.state.status.rawValue == first.to else { throw CaseError(.invalid, "history 0: reported as \(first.to)") }
         for (k, e) in events.enumerated().dropFirst() {
@@ -119,6 +121,9 @@ extension CaseDesk {
         case "fail": return .fail
         case "close": return .close
         case "supervise": return .supervise
+        case "recategorise":
+            guard let code = d["category"] else { throw CaseError(.invalid, "recategorise needs a category") }
+            return .recategorise(code)
         default: throw CaseError(.invalid, "unknown action \(name)")
         }
     }

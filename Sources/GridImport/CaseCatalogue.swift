@@ -40,9 +40,31 @@ public enum CaseCatalogue {
             if let known, !department.isEmpty, !known.contains(department) {
                 reject("department \(department) is not in the catalogue (\(known.sorted().prefix(8).joined(separator: ", "))\(known.count > 8 ? ", …" : ""))"); continue
             }
+            let words = table.value(r, "words").split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            guard words.count <= 200, words.allSatisfy({ $0.count <= 40 }) else { reject("words: at most 200 phrases separated by |, each at most 40 characters"); continue }
             out.append(CaseCategory(code: code, major: major, majorName: names[0], majorNameEn: names[1], name: names[2], nameEn: names[3],
                                     kind: kind, urgency: urgency, limits: limits, department: department.isEmpty ? nil : department,
-                                    duplicateRadius: radius))
+                                    duplicateRadius: radius, words: words))
+        }
+        guard rejections.isEmpty else { throw .rejected(total: table.records.count, rejections) }
+        return out
+    }
+
+    /// Labelled resident messages (columns `category`, `text`) the classifier learns from;
+    /// each category must be among `categories`.
+    public static func examples(csv text: String, categories: Set<String>) throws(ImportError) -> [(category: String, text: String)] {
+        let table = try CSVTable(text)
+        try table.require(["category", "text"])
+        var out: [(category: String, text: String)] = [], rejections: [Rejection] = []
+        for (line, r) in table.records {
+            let category = table.value(r, "category"), message = table.value(r, "text").trimmingCharacters(in: .whitespacesAndNewlines)
+            if !categories.contains(category) {
+                rejections.append(Rejection(index: line, reason: "category \(category) is not in the catalogue", unit: "line"))
+            } else if message.isEmpty || message.count > 500 {
+                rejections.append(Rejection(index: line, reason: "text: 1 to 500 characters", unit: "line"))
+            } else {
+                out.append((category, message))
+            }
         }
         guard rejections.isEmpty else { throw .rejected(total: table.records.count, rejections) }
         return out

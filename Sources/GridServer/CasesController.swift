@@ -28,6 +28,7 @@ struct CasesController {
         router.post("api/v1/cases") { request, context in try await report(request, context) }
         router.get("api/v1/cases") { request, context in try await list(request, context) }
         router.get("api/v1/departments") { _, context in try await departments(context) }
+        router.get("api/v1/categories/suggest") { request, context in try await suggest(request, context) }
         router.get("api/v1/facilities/:code/cases") { _, context in try await facilityCases(context, try context.parameters.require("code")) }
         router.get("api/v1/me") { _, context in try me(context) }
         router.get("api/v1/cases/:number") { _, context in try await show(context, try context.parameters.require("number")) }
@@ -218,6 +219,23 @@ struct CasesController {
         }))
     }
 
+    /// The categories the classifier reads in a text, best first (at most 3), with names and
+    /// confidence: what a person picking a category is offered.
+    func suggest(_ request: Request, _ context: CivicContext) async throws -> JSONAnswer<JSONValue> {
+        _ = try access.require(context, Self.readers, to: "ask for category suggestions")
+        let text = request.uri.queryParameters["text"].map(String.init) ?? ""
+        guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, text.count <= 2000 else { throw Problem.badRequest("text: 1 to 2000 characters") }
+        let desk = CaseDesk(store: store)
+        let guesses = try await run { try desk.suggest(text) }
+        let categories = Dictionary(try await store.asyncRead { try $0.categories() }.map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
+        return JSONAnswer(.array(guesses.map { g in
+            let c = categories[g.category]
+            return ["category": .string(g.category), "confidence": .number((g.confidence * 1000).rounded() / 1000),
+                    "name": .string(c?.name ?? ""), "name_en": .string(c?.nameEn ?? ""), "major_name": .string(c?.majorName ?? ""),
+                    "urgency": .string(c?.urgency.rawValue ?? "")]
+        }))
+    }
+
     func show(_ context: CivicContext, _ number: String) async throws -> JSONAnswer<JSONValue> {
         let account = try access.require(context, Self.readers, to: "read cases")
         let (record, history) = try await readable(account, number)
@@ -370,6 +388,8 @@ struct CasesController {
         if let s = c.stepStarted { o["step_started"] = .string(StoreTime.text(s)) }
         if let closed = c.closedAt { o["closed_at"] = .string(StoreTime.text(closed)) }
         if let d = c.duplicateOf { o["duplicate_of"] = .string(d) }
+        if let confidence = c.categoryConfidence { o["category_confidence"] = .number((confidence * 1000).rounded() / 1000) }
+        o["needs_category"] = .bool(c.needsCategory)
         o["photos"] = .array(photos.map { p in
             ["sha256": .string(p.sha256), "media_type": .string(p.mediaType), "bytes": .number(Double(p.bytes)), "step": .number(Double(p.event)),
              "href": .string("/api/v1/cases/\(c.number)/photos/\(p.sha256)")]
@@ -396,9 +416,9 @@ struct CasesController {
             return n
         }
         let facility = try string("facility", max: 64)
-        guard let category = try string("category", max: 16) ?? (facility != nil ? "" : nil), let description = try string("description", max: 2000) else {
-            throw Problem.badRequest("category and description are required (or facility and description)")
-        }
+        // No category (or an empty one): the classifier reads it from the description.
+        let category = try string("category", max: 16) ?? ""
+        guard let description = try string("description", max: 2000) else { throw Problem.badRequest("description is required") }
         var source = defaultSource
         if let s = try string("source", max: 20) {
             guard let parsed = CaseSource(rawValue: s) else { throw Problem.badRequest("source \(s): expected \(CaseSource.allCases.map(\.rawValue).joined(separator: ", "))") }
@@ -444,7 +464,7 @@ struct CasesController {
             return s
         }
         // Every member is checked, whichever the action reads.
-        for key in ["department", "region", "to", "duplicate_of", "note"] { _ = try string(key) }
+        for key in ["department", "region", "to", "duplicate_of", "note", "category"] { _ = try string(key) }
         if let r = try string("reason"), VoidReason(rawValue: r) == nil { throw Problem.badRequest("reason \(r): expected not_true, duplicate or not_ours") }
         if let l = try string("limit"), TimeLimit(l) == nil { throw Problem.badRequest("limit \(l): expected e.g. 4h, 2d or 12nh") }
         guard let name = try string("action") else { throw Problem.badRequest("action is required: one of \(CaseAction.names.joined(separator: ", "))") }
@@ -474,6 +494,7 @@ struct CasesController {
         case "fail": action = .fail
         case "close": action = .close
         case "supervise": action = .supervise
+        case "recategorise": action = .recategorise(try required("category", name))
         default: throw Problem.badRequest("unknown action \(name): one of \(CaseAction.names.joined(separator: ", "))")
         }
         return (action, try string("note"))

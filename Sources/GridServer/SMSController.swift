@@ -21,8 +21,6 @@ struct SMSController {
     let intake: CaseIntake
     /// Messages per sender (`sms-sender`): a resident, not a flood.
     let limiters: Limiters
-    /// The category a message is filed under until the dispatcher sees it (a resident's request).
-    static let defaultCategory = "0901"
 
     func register(on router: some RouterMethods<CivicContext>) {
         router.post("sms") { request, _ in try await receive(request) }
@@ -45,7 +43,8 @@ struct SMSController {
             throw Problem.badRequest("from and text are required")
         }
         try limiters.enforce("sms-sender", from, "this sender sent too many messages")
-        let category = fields["category"].flatMap { $0.isEmpty ? nil : $0 } ?? Self.defaultCategory
+        // Without one, the classifier reads it from the words (a resident's request when unsure).
+        let category = fields["category"] ?? ""
         let desk = CaseDesk(store: store)
         do {
             let report = try await offload { try desk.smsReport(from: from, text: text, category: category) }

@@ -554,6 +554,7 @@ enum PostgresSchema {
                 CREATE INDEX request_keys_created ON request_keys(created_at);
                 """),
             ("v23 key kinds, cases located at home", Schema.keyKinds(real: "double precision")),
+            ("v24 category words and examples", Schema.categoryWords(text: T, real: "double precision", serial: S)),
         ]
     }()
 

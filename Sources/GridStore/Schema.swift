@@ -40,6 +40,9 @@ enum Schema {
         m.registerMigration("v21 field updates", migrate: fieldUpdates)
         m.registerMigration("v22 device states and request keys", migrate: { db in try db.execute(sql: deviceStatesAndRequestKeys) })
         m.registerMigration("v23 key kinds, cases located at home", migrate: { db in try db.execute(sql: keyKinds(real: "REAL")) })
+        m.registerMigration("v24 category words and examples", migrate: { db in
+            try db.execute(sql: categoryWords(text: "TEXT", real: "REAL", serial: "INTEGER PRIMARY KEY AUTOINCREMENT"))
+        })
         return m
     }
 
@@ -408,6 +411,21 @@ enum Schema {
     /// Cases located only by the reporter's home keep that apart, with the point the public
     /// is shown instead (the home grid's label point).
     /// (`REAL` here, a GeoPackage's type; PostgreSQL's `double precision` there.)
+    /// The words residents use for each category, the labelled messages the classifier learns
+    /// from, and what it made of a case: its confidence, and whether a person must categorise it.
+    static func categoryWords(text: String, real: String, serial: String) -> String {
+        """
+        ALTER TABLE case_categories ADD COLUMN words \(text) NOT NULL DEFAULT '';
+        CREATE TABLE category_examples (
+          id \(serial),
+          category \(text) NOT NULL REFERENCES case_categories(code) ON DELETE CASCADE,
+          text \(text) NOT NULL
+        );
+        ALTER TABLE cases ADD COLUMN category_confidence \(real);
+        ALTER TABLE cases ADD COLUMN needs_category INTEGER NOT NULL DEFAULT 0;
+        """
+    }
+
     static func keyKinds(real: String) -> String {
         """
         ALTER TABLE open311_keys ADD COLUMN kind TEXT NOT NULL DEFAULT 'open311';

@@ -6,16 +6,32 @@ import Synchronization
 extension StoreReader {
     public func categories() throws -> [CaseCategory] {
         try SQLRow.fetchAll(try db.cachedStatement(sql: """
-            SELECT code, major, major_name, major_name_en, name, name_en, kind, urgency, limits, department, duplicate_radius
+            SELECT code, major, major_name, major_name_en, name, name_en, kind, urgency, limits, department, duplicate_radius, words
             FROM case_categories ORDER BY code
             """)).map(Self.category)
     }
 
     public func category(code: String) throws -> CaseCategory? {
         try SQLRow.fetchOne(try db.cachedStatement(sql: """
-            SELECT code, major, major_name, major_name_en, name, name_en, kind, urgency, limits, department, duplicate_radius
+            SELECT code, major, major_name, major_name_en, name, name_en, kind, urgency, limits, department, duplicate_radius, words
             FROM case_categories WHERE code = ?
             """), arguments: [code]).map(Self.category)
+    }
+
+    /// The labelled messages the category classifier learns from, in the order imported.
+    public func categoryExamples() throws -> [(category: String, text: String)] {
+        try SQLRow.fetchAll(try db.cachedStatement(sql: "SELECT category, text FROM category_examples ORDER BY id")).map { ($0[0], $0[1]) }
+    }
+
+    /// Changes when what the classifier is made of changes: the examples and the categories'
+    /// words, names and urgencies (counts and total lengths).
+    public func classifierVersion() throws -> String {
+        let row = try SQLRow.fetchOne(try db.cachedStatement(sql: """
+            SELECT (SELECT count(*) FROM category_examples), (SELECT coalesce(sum(length(text)), 0) FROM category_examples),
+                   (SELECT coalesce(max(id), 0) FROM category_examples), (SELECT count(*) FROM case_categories),
+                   (SELECT coalesce(sum(length(words) + length(urgency) + length(name)), 0) FROM case_categories)
+            """))
+        return (0..<5).map { i in row.map { String(($0[i] as Int64?) ?? -1) } ?? "" }.joined(separator: "/")
     }
 
     public func departments() throws -> [Department] {
@@ -46,7 +62,8 @@ extension StoreReader {
         }
         return CaseCategory(code: code, major: row["major"], majorName: row["major_name"], majorNameEn: row["major_name_en"],
                             name: row["name"], nameEn: row["name_en"], kind: kind, urgency: urgency, limits: limits,
-                            department: row["department"], duplicateRadius: row["duplicate_radius"])
+                            department: row["department"], duplicateRadius: row["duplicate_radius"],
+                            words: (row["words"] as String).split(separator: "|").map(String.init))
     }
 
     static func department(_ row: SQLRow) throws -> Department {
@@ -61,7 +78,7 @@ extension StoreReader {
         fid, geom, number, category, urgency, description, source, address, grid, community, street, district,
         reporter_name, reporter_phone, reporter_account, status, holder_kind, holder, pending, dispatched_from,
         returns, reworks, extensions, escalations, supervisions, step_started, due, duplicate_of, token,
-        created_at, updated_at, closed_at, version, located_at_home, public_lon, public_lat
+        created_at, updated_at, closed_at, version, located_at_home, public_lon, public_lat, category_confidence, needs_category
         """
 
     /// `caseColumns` of the table aliased `c`.
@@ -221,7 +238,8 @@ extension StoreReader {
                           state: state, stepStarted: try date("step_started"), due: try date("due"), duplicateOf: row["duplicate_of"],
                           token: row["token"], createdAt: created, updatedAt: updated, closedAt: try date("closed_at"), version: row["version"],
                           locatedAtHome: (row["located_at_home"] as Int64?) == 1,
-                          publicLocation: (row["public_lon"] as Double?).flatMap { x in (row["public_lat"] as Double?).map { Coordinate(x, $0) } })
+                          publicLocation: (row["public_lon"] as Double?).flatMap { x in (row["public_lat"] as Double?).map { Coordinate(x, $0) } },
+                          categoryConfidence: row["category_confidence"], needsCategory: (row["needs_category"] as Int64?) == 1)
     }
 }
 

@@ -7,17 +7,24 @@ extension StoreWriter {
     /// Inserts or replaces categories by code.
     public func save(_ categories: [CaseCategory]) throws {
         let statement = try db.makeStatement(sql: """
-            INSERT INTO case_categories (code, major, major_name, major_name_en, name, name_en, kind, urgency, limits, department, duplicate_radius)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO case_categories (code, major, major_name, major_name_en, name, name_en, kind, urgency, limits, department, duplicate_radius, words)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (code) DO UPDATE SET major = excluded.major, major_name = excluded.major_name, major_name_en = excluded.major_name_en,
               name = excluded.name, name_en = excluded.name_en, kind = excluded.kind, urgency = excluded.urgency, limits = excluded.limits,
-              department = excluded.department, duplicate_radius = excluded.duplicate_radius
+              department = excluded.department, duplicate_radius = excluded.duplicate_radius, words = excluded.words
             """)
         for c in categories {
             try statement.execute(arguments: [c.code, c.major, c.majorName, c.majorNameEn, c.name, c.nameEn, c.kind.rawValue, c.urgency.rawValue,
                                               try StoreJSON.encode(Dictionary(uniqueKeysWithValues: c.limits.map { ($0.key.rawValue, $0.value) })),
-                                              c.department, c.duplicateRadius])
+                                              c.department, c.duplicateRadius, c.words.joined(separator: "|")])
         }
+    }
+
+    /// Replaces the classifier's labelled messages with these.
+    public func replaceCategoryExamples(_ examples: [(category: String, text: String)]) throws {
+        try db.execute(sql: "DELETE FROM category_examples")
+        let statement = try db.makeStatement(sql: "INSERT INTO category_examples (category, text) VALUES (?, ?)")
+        for e in examples { try statement.execute(arguments: [e.category, e.text]) }
     }
 
     /// Inserts or replaces departments by code.
@@ -83,12 +90,13 @@ extension StoreWriter {
             INSERT INTO cases (geom, number, category, urgency, description, source, address, grid, community, street, district,
                                reporter_name, reporter_phone, reporter_account, status, holder_kind, holder, pending, dispatched_from,
                                returns, reworks, extensions, escalations, supervisions, step_started, due, duplicate_of, token,
-                               created_at, updated_at, closed_at, version, located_at_home, public_lon, public_lat)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                               created_at, updated_at, closed_at, version, located_at_home, public_lon, public_lat, category_confidence, needs_category)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: SQLArguments([SQLGeometry(.point(c.location)), c.number, c.category, c.urgency.rawValue,
                                                 c.description, c.source.rawValue, c.address, c.place.grid, c.place.community, c.place.street,
                                                 c.place.district, c.reporter.name, c.reporter.phone, c.reporter.account] as [(any SQLArgument)?]
-                                               + Self.stateColumns(c) + ([c.locatedAtHome ? 1 : 0, c.publicLocation?.x, c.publicLocation?.y] as [(any SQLArgument)?])))
+                                               + Self.stateColumns(c) + ([c.locatedAtHome ? 1 : 0, c.publicLocation?.x, c.publicLocation?.y,
+                                                                          c.categoryConfidence, c.needsCategory ? 1 : 0] as [(any SQLArgument)?])))
         let id = try db.lastInsertedRowID()
         try append(event, due: c.due, case: id)
         let cell = CaseDensity.cell(c.location)
@@ -104,9 +112,10 @@ extension StoreWriter {
         try db.cachedStatement(sql: """
             UPDATE cases SET status = ?, holder_kind = ?, holder = ?, pending = ?, dispatched_from = ?, returns = ?, reworks = ?,
               extensions = ?, escalations = ?, supervisions = ?, step_started = ?, due = ?, duplicate_of = ?, token = ?,
-              created_at = ?, updated_at = ?, closed_at = ?, version = ?
+              created_at = ?, updated_at = ?, closed_at = ?, version = ?, category = ?, urgency = ?, category_confidence = ?, needs_category = ?
             WHERE fid = ? AND version = ?
-            """).execute(arguments: SQLArguments(Self.stateColumns(c) + [id, version]))
+            """).execute(arguments: SQLArguments(Self.stateColumns(c) + ([c.category, c.urgency.rawValue, c.categoryConfidence, c.needsCategory ? 1 : 0, id, version]
+                                                                             as [(any SQLArgument)?])))
         guard db.changesCount == 1 else { return false }
         try append(event, due: c.due, case: id)
         return true

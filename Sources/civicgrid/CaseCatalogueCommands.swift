@@ -1,6 +1,7 @@
 import ArgumentParser
 import CivicGridModel
 import Foundation
+import GridCases
 import GridImport
 import GridStore
 import GridTracking
@@ -22,7 +23,7 @@ private func refusing<T>(_ body: () throws(ImportError) -> T) throws -> T {
 
 struct CategoriesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "categories", abstract: "The two-level catalogue of case categories.",
-                                                    subcommands: [Import.self, List.self])
+                                                    subcommands: [Import.self, List.self, Examples.self, Classify.self])
 
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -61,6 +62,51 @@ struct CategoriesCommand: ParsableCommand {
                 let limits = CaseStep.allCases.compactMap { s in c.limits[s].map { "\(s.rawValue) \($0)" } }.joined(separator: ", ")
                 print([c.code, c.kind.rawValue, c.urgency.rawValue, limits, c.department ?? "–", "\(c.majorName)/\(c.name)", "\(c.majorNameEn)/\(c.nameEn)"]
                     .joined(separator: "\t"))
+            }
+        }
+    }
+}
+
+extension CategoriesCommand {
+    struct Examples: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import the labelled resident messages the classifier learns from (CSV: category,text, as Data/cases/messages.csv); replaces those stored, all or nothing.")
+
+        @Argument(help: "The CSV file.")
+        var file: String
+
+        @OptionGroup var database: DatabaseOption
+
+        func run() throws {
+            let data = try readInput(file)
+            let store = try database.existing()
+            let known = Set(try store.read { try $0.categories() }.map(\.code))
+            guard !known.isEmpty else { throw ValidationError("no categories in \(database.db): import categories first") }
+            let examples = try refusing { () throws(ImportError) in try CaseCatalogue.examples(csv: try CSVTable.text(data, file: file), categories: known) }
+            try store.write { try $0.replaceCategoryExamples(examples) }
+            print("imported \(examples.count) labelled messages for \(Set(examples.map(\.category)).count) categories")
+        }
+    }
+
+    struct Classify: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The categories the classifier reads in a resident's message, best first, with its confidence.")
+
+        @Argument(help: "The message.")
+        var text: String
+
+        @Option(help: "How many categories.")
+        var top = 3
+
+        @OptionGroup var database: DatabaseOption
+
+        func run() throws {
+            let store = try database.existing()
+            let (classifier, categories) = try store.read { r in (try CaseDesk.classifier(in: r), try r.categories()) }
+            let names = Dictionary(uniqueKeysWithValues: categories.map { ($0.code, "\($0.majorName)/\($0.name)") })
+            let chosen = classifier.classify(text)
+            for g in classifier.rank(text).prefix(max(1, top)) {
+                let mark = g.category == chosen?.category ? (g.confidence >= CategoryClassifier.threshold ? " ← filed under" : " ← too unsure: filed as \(CaseDesk.residentsRequest), needs_category") : ""
+                print("\(g.category)\t\(String(format: "%.3f", g.confidence))\t\(names[g.category] ?? "")\(mark)")
             }
         }
     }

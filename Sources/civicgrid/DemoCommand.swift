@@ -190,12 +190,17 @@ struct DemoCommand: ParsableCommand {
                 let c = try CaseCatalogue.categories(csv: String(decoding: try readInput(dir.appendingPathComponent("categories.csv").path), as: UTF8.self))
                 let d = try CaseCatalogue.departments(csv: String(decoding: try readInput(dir.appendingPathComponent("departments.csv").path), as: UTF8.self))
                 let k = try CaseCatalogue.calendar(json: try readInput(dir.appendingPathComponent("calendar-2026.json").path))
+                // The classifier's labelled messages, where the catalogue has them.
+                let messages = dir.appendingPathComponent("messages.csv").path
+                let examples = FileManager.default.fileExists(atPath: messages)
+                    ? try CaseCatalogue.examples(csv: String(decoding: try readInput(messages), as: UTF8.self), categories: Set(c.map(\.code))) : []
                 try store.write { w in
                     try w.save(c)
                     try w.save(d)
                     try w.save(k)
+                    try w.replaceCategoryExamples(examples)
                 }
-                print("imported the case catalogue from \(catalogue): \(c.count) categories, \(d.count) departments, the calendar")
+                print("imported the case catalogue from \(catalogue): \(c.count) categories, \(d.count) departments, the calendar, \(examples.count) labelled messages")
             }
             var demo = DemoCases()
             demo.count = count

@@ -243,6 +243,42 @@ struct CaseDeskTests {
         #expect(c.state.status == .dispatched && c.state.reworks == 1 && c.state.holder == .department("D-SANITATION"))
     }
 
+    /// A case under the wrong category moves to another before dispatch or after a return: its
+    /// urgency and deadline follow the new category from the step's start, the move is in the
+    /// history (with the category it left), and the flag a classifier set goes.
+    @Test func recategoriseRetimesAndIsRecorded() throws {
+        let f = try CaseFixture()
+        try f.store.write { w in
+            try w.replaceCategoryExamples(try CategoryClassifierTests.catalogue().examples.map { ($0.category, $0.text) })
+        }
+        // A text message naming nothing the classifier knows: a resident's request, flagged.
+        var c = try f.desk.reportSMS(from: "13900000001", text: "你好你好").0
+        #expect(c.category == CaseDesk.residentsRequest && c.needsCategory && (c.categoryConfidence ?? 1) < CategoryClassifier.threshold)
+        try f.act(.verify, &c, by: f.dispatcher)
+        try f.act(.file, &c, by: f.dispatcher)
+        let started = try #require(c.stepStarted)
+        #expect(throws: CaseError.self) { try f.act(.recategorise("0101"), &c, by: f.staff) }
+        #expect(throws: CaseError.self) { try f.act(.recategorise("9999"), &c, by: f.dispatcher) }
+        #expect(throws: CaseError.self) { try f.act(.recategorise(CaseDesk.residentsRequest), &c, by: f.dispatcher) }
+        try f.act(.recategorise("0107"), &c, by: f.dispatcher, note: "chimney smoke")
+        #expect(c.category == "0107" && c.urgency == .urgent && !c.needsCategory && c.categoryConfidence == nil && c.state.status == .filed)
+        let calendar = try f.store.read { try $0.calendar() }
+        #expect(c.stepStarted == started && c.due == calendar.deadline(from: started, limit: TimeLimit("1h")!), "dispatch: 0107's 1 working hour from filing")
+        let history = try f.store.read { try $0.history(case: c.number) }
+        #expect(history.last?.action == "recategorise" && history.last?.detail == ["category": "0107", "from": "0901"] && history.last?.note == "chimney smoke")
+        #expect(try f.store.read { try $0.case(number: c.number) } == c)
+        // Dispatched, it keeps its category; returned, it may move again.
+        try f.act(.dispatch(.department("D-ROADS")), &c, by: f.dispatcher)
+        #expect(throws: CaseError.self) { try f.act(.recategorise("0401"), &c, by: f.dispatcher) }
+        try f.act(.return, &c, by: f.roads, note: "not roads")
+        try f.act(.recategorise("0106"), &c, by: f.dispatcher)
+        #expect(c.category == "0106" && c.urgency == .normal)
+        // A confident message is filed under its category, with the classifier's confidence.
+        let smoke = try f.desk.reportSMS(from: "13900000002", text: "旁边工厂三根烟囱日夜冒黑烟").0
+        #expect(smoke.category == "0107" && !smoke.needsCategory && (smoke.categoryConfidence ?? 0) >= CategoryClassifier.threshold)
+        #expect(try f.store.read { try $0.case(number: smoke.number) } == smoke)
+    }
+
     /// An approved extension adds its working time; a suspension stops the clock and resuming
     /// restarts it with what was left.
     @Test func extensionAndSuspensionMoveTheDeadline() throws {

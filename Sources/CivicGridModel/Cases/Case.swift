@@ -37,9 +37,12 @@ public struct CaseCategory: Hashable, Sendable, Codable {
     public var department: String?
     /// Open cases of the same category nearer than this are offered as duplicates (metres).
     public var duplicateRadius: Double
+    /// The words and phrases residents use for it (the classifier's phrases).
+    public var words: [String]
 
     public init(code: String, major: String, majorName: String, majorNameEn: String, name: String, nameEn: String,
-                kind: CategoryKind, urgency: Urgency, limits: [CaseStep: TimeLimit], department: String?, duplicateRadius: Double = 50) {
+                kind: CategoryKind, urgency: Urgency, limits: [CaseStep: TimeLimit], department: String?, duplicateRadius: Double = 50,
+                words: [String] = []) {
         self.code = code
         self.major = major
         self.majorName = majorName
@@ -51,6 +54,7 @@ public struct CaseCategory: Hashable, Sendable, Codable {
         self.limits = limits
         self.department = department
         self.duplicateRadius = duplicateRadius
+        self.words = words
     }
 }
 
@@ -228,6 +232,10 @@ public struct CaseRecord: Hashable, Sendable {
     public var locatedAtHome: Bool
     /// What the public is shown of a case located at home: its grid's label point (nil: none).
     public var publicLocation: Coordinate?
+    /// How sure the classifier was of the category it filed the case under (nil: a person chose).
+    public var categoryConfidence: Double?
+    /// Filed as a resident's request because the classifier was unsure: a person must categorise it.
+    public var needsCategory: Bool
 
     /// Where the public may see the case: its location, or for one located at the reporter's
     /// home the grid's label point (or nothing).
@@ -237,7 +245,9 @@ public struct CaseRecord: Hashable, Sendable {
                 location: Coordinate, address: String?, place: CasePlace, reporter: Reporter, state: CaseState,
                 stepStarted: Date?, due: Date?, duplicateOf: String? = nil, token: String? = nil,
                 createdAt: Date, updatedAt: Date, closedAt: Date? = nil, version: Int = 1,
-                locatedAtHome: Bool = false, publicLocation: Coordinate? = nil) {
+                locatedAtHome: Bool = false, publicLocation: Coordinate? = nil, categoryConfidence: Double? = nil, needsCategory: Bool = false) {
+        self.categoryConfidence = categoryConfidence
+        self.needsCategory = needsCategory
         self.locatedAtHome = locatedAtHome
         self.publicLocation = publicLocation
         self.id = id

@@ -29,6 +29,9 @@ public enum CaseAction: Hashable, Sendable {
     case close
     /// Supervision (督办) of an overdue step.
     case supervise
+    /// Moves a case filed under the wrong category to another (before dispatch, or after a
+    /// department returned it): its steps are timed by the new category's limits.
+    case recategorise(String)
 
     public var name: String {
         switch self {
@@ -49,6 +52,7 @@ public enum CaseAction: Hashable, Sendable {
         case .fail: "fail"
         case .close: "close"
         case .supervise: "supervise"
+        case .recategorise: "recategorise"
         }
     }
 
@@ -63,13 +67,14 @@ public enum CaseAction: Hashable, Sendable {
         case .dispatch(.region(let code)): return ["region": code]
         case .escalate(let to): return ["to": to]
         case .requestExtension(let limit): return ["limit": limit.description]
+        case .recategorise(let code): return ["category": code]
         default: return [:]
         }
     }
 
     /// Every action's name, for documents and errors.
     public static let names = ["verify", "void", "file", "dispatch", "escalate", "accept", "return", "request_extension",
-                               "request_suspension", "approve", "refuse", "resume", "handle", "pass", "fail", "close", "supervise"]
+                               "request_suspension", "approve", "refuse", "resume", "handle", "pass", "fail", "close", "supervise", "recategorise"]
 }
 
 /// The person acting, as far as the workflow needs to know: role, the department a
@@ -179,6 +184,8 @@ public enum CaseWorkflow {
                 throw CaseError(.conflict, "cannot supervise a case that is \(state.status.rawValue)")
             }
             s.supervisions += 1
+        case .recategorise:
+            try require(.reported, .verified, .filed)
         }
         return s
     }
@@ -196,7 +203,7 @@ public enum CaseWorkflow {
             allowed = holds(state, actor)
         case .resume:
             allowed = actor.role == .dispatcher || holds(state, actor)
-        case .void, .file, .dispatch, .escalate, .approve, .refuse, .close, .supervise:
+        case .void, .file, .dispatch, .escalate, .approve, .refuse, .close, .supervise, .recategorise:
             allowed = actor.role == .dispatcher
         }
         guard allowed else { throw CaseError(.forbidden, "a \(actor.role.rawValue) may not \(action.name) this case") }
