@@ -175,11 +175,18 @@ public struct CaseDesk: Sendable {
                                   inScope: try reader.isRegion(desk, under: account.region),
                                   ownGrid: try record.place.grid.map { try reader.isMemberGrid(account: account.id, grid: $0) } ?? false)
             if let version, version != record.version { throw CaseError(.precondition, "case \(number) is at version \(record.version), not \(version): reload it") }
-            try Self.checkPersonalStep(action, on: record, by: account, in: reader)
+            try Self.checkPersonalStep(action, on: record, by: account, note: note, in: reader)
             let after = try Self.step(action, on: record, by: actor, note: note, at: at, in: w, notify: true)
             try w.attach(photos, toLatestStepOf: after)
             return after
         }
+    }
+
+    /// Whether `department` is off a case's route: neither its route nor a department that
+    /// handles its category.
+    static func isOffRoute(_ department: String, _ c: CaseRecord, _ category: CaseCategory, in r: StoreReader) throws -> Bool {
+        guard let d = try r.department(code: department), !d.handles(category), category.department != department else { return false }
+        return try route(for: c, in: r).department != department
     }
 
     /// What a person's step may name and who may take it, beyond the workflow's roles.
@@ -188,7 +195,7 @@ public struct CaseDesk: Sendable {
     /// it (pass or fail) — an admin neither, and a desk that handled its own case needs another
     /// account to check it. A duplicate's original must be a case the account may read: one
     /// outside its region is refused exactly as one that does not exist.
-    static func checkPersonalStep(_ action: CaseAction, on record: CaseRecord, by account: Account, in reader: StoreReader) throws {
+    static func checkPersonalStep(_ action: CaseAction, on record: CaseRecord, by account: Account, note: String?, in reader: StoreReader) throws {
         switch action {
         case .void(.duplicate, let original?):
             guard let desk = try reader.case(number: original)?.place.desks.first, try reader.isRegion(desk, under: account.region) else {
@@ -197,6 +204,13 @@ public struct CaseDesk: Sendable {
         case .dispatch(.region(let code)):
             guard try reader.isRegion(code, under: account.region) else {
                 throw CaseError(.forbidden, "\(account.name) works in \(account.region ?? ""): \(code) is above it, so may not dispatch there (escalate instead)")
+            }
+        case .dispatch(.department(let code)):
+            // Off the route, the dispatcher says why (it counts against accurate dispatch).
+            if let category = try reader.category(code: record.category), try isOffRoute(code, record, category, in: reader),
+               (note ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                let route = try route(for: record, in: reader)
+                throw CaseError(.invalid, "\(code) does not handle \(category.code) \(category.name)\(route.department.map { " (its route: \($0))" } ?? ""): give the reason in note")
             }
         case .pass, .fail:
             if try reader.history(case: record.number).last(where: { $0.action == CaseAction.handle.name })?.actor == account.name {
@@ -217,11 +231,13 @@ public struct CaseDesk: Sendable {
         guard let desk = record.place.desks.first else { throw CaseError(.conflict, "case \(number) lies outside every region") }
         guard let category = try reader.category(code: record.category) else { throw CaseError(.conflict, "case \(number)'s category \(record.category) is gone") }
         let before = record.state
+        var offRoute = false
         // The targets a step names must exist and fit.
         switch action {
         case .dispatch(.department(let code)):
             guard let d = try reader.department(code: code) else { throw CaseError(.invalid, "no department \(code)") }
             if let root = d.region, try !reader.isRegion(desk, under: root) { throw CaseError(.invalid, "department \(code) does not serve \(desk)") }
+            offRoute = try Self.isOffRoute(code, record, category, in: reader)
         case .dispatch(.region(let code)), .escalate(to: let code):
             guard try reader.region(code: code) != nil, record.place.desks.contains(code) else {
                 throw CaseError(.invalid, "\(code) is not a desk over this case (\(record.place.desks.joined(separator: ", ")))")
@@ -234,6 +250,7 @@ public struct CaseDesk: Sendable {
         record.state = try CaseWorkflow.apply(action, to: before, by: actor)
         let calendar = try reader.calendar()
         var detail = action.detail
+        if offRoute { detail["off_route"] = "true" }
         if case .recategorise(let code) = action {
             guard code != category.code else { throw CaseError(.invalid, "case \(number) is under \(code) already") }
             guard let next = try reader.category(code: code) else { throw CaseError(.invalid, "no category \(code)") }
@@ -263,19 +280,22 @@ public struct CaseDesk: Sendable {
         return record
     }
 
-    /// The department that handles a category where a case lies: the category's own if it
-    /// serves the place, else the first that lists the category and serves it.
-    public func route(_ number: String) throws(CaseError) -> String? {
-        try read { r throws in try r.case(number: number).flatMap { try Self.department(for: $0, in: r) } }
+    /// Where a case goes and why (`Routing.route`): the routing rules, the catalogue's
+    /// department, or one that handles the category where the case lies.
+    public func route(_ number: String) throws(CaseError) -> CaseRoute? {
+        try read { r throws in try r.case(number: number).map { try Self.route(for: $0, in: r) } }
     }
 
-    /// `route` for a case in hand: the department its category goes to where it lies.
+    /// `route` for a case in hand.
+    public static func route(for c: CaseRecord, in r: StoreReader) throws -> CaseRoute {
+        guard let category = try r.category(code: c.category) else { return CaseRoute(department: nil, why: "category \(c.category) is not in the catalogue") }
+        let chain = try c.place.desks.first.map { try r.regionChain($0) } ?? []
+        return Routing.route(category: category, chain: chain, departments: try r.departments(), rules: try r.routingRules())
+    }
+
+    /// The department of `route`, if any.
     public static func department(for c: CaseRecord, in r: StoreReader) throws -> String? {
-        guard let desk = c.place.desks.first, let category = try r.category(code: c.category) else { return nil }
-        let departments = try r.departments()
-        func serves(_ d: Department) throws -> Bool { try d.region.map { try r.isRegion(desk, under: $0) } ?? true }
-        if let own = departments.first(where: { $0.code == category.department }), try serves(own) { return own.code }
-        return try departments.first { try $0.handles(category) && serves($0) }?.code
+        try route(for: c, in: r).department
     }
 
     /// Open cases of the same category near a case (within the category's radius): the

@@ -42,9 +42,14 @@ public enum CaseCatalogue {
             }
             let words = table.value(r, "words").split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             guard words.count <= 200, words.allSatisfy({ $0.count <= 40 }) else { reject("words: at most 200 phrases separated by |, each at most 40 characters"); continue }
+            let autoText = table.value(r, "auto_dispatch").split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            let auto = autoText.compactMap(CaseSource.init(rawValue:))
+            guard auto.count == autoText.count else {
+                reject("auto_dispatch \"\(table.value(r, "auto_dispatch"))\": sources separated by ; (\(CaseSource.allCases.map(\.rawValue).joined(separator: ", ")))"); continue
+            }
             out.append(CaseCategory(code: code, major: major, majorName: names[0], majorNameEn: names[1], name: names[2], nameEn: names[3],
                                     kind: kind, urgency: urgency, limits: limits, department: department.isEmpty ? nil : department,
-                                    duplicateRadius: radius, words: words))
+                                    duplicateRadius: radius, words: words, autoDispatch: Set(auto)))
         }
         guard rejections.isEmpty else { throw .rejected(total: table.records.count, rejections) }
         return out
@@ -65,6 +70,30 @@ public enum CaseCatalogue {
             } else {
                 out.append((category, message))
             }
+        }
+        guard rejections.isEmpty else { throw .rejected(total: table.records.count, rejections) }
+        return out
+    }
+
+    /// Routing rules (columns `category` — a minor code or a major class —, `region` — the
+    /// root of the subtree, empty for everywhere —, `department`, `priority` — an integer,
+    /// higher wins, 0 when empty), checked against the catalogue and the known regions.
+    public static func routingRules(csv text: String, categories: [CaseCategory], departments: Set<String>, regions: Set<String>) throws(ImportError) -> [RoutingRule] {
+        let table = try CSVTable(text)
+        try table.require(["category", "department"])
+        let codes = Set(categories.map(\.code) + categories.map(\.major))
+        var out: [RoutingRule] = [], rejections: [Rejection] = []
+        for (line, r) in table.records {
+            let category = table.value(r, "category"), region = table.value(r, "region"), department = table.value(r, "department")
+            let priorityText = table.value(r, "priority")
+            var why: [String] = []
+            if !codes.contains(category) { why.append("category \(category) is neither a category nor a major class of the catalogue") }
+            if !region.isEmpty, !regions.contains(region) { why.append("region \(region) is not in the database") }
+            if !departments.contains(department) { why.append("department \(department) is not in the catalogue") }
+            let priority = priorityText.isEmpty ? 0 : Int(priorityText)
+            if priority == nil || abs(priority ?? 0) > 1_000_000 { why.append("priority \"\(priorityText)\": an integer (higher wins)") }
+            guard why.isEmpty, let priority else { rejections.append(Rejection(index: line, reason: why.joined(separator: "; "), unit: "line")); continue }
+            out.append(RoutingRule(category: category, region: region.isEmpty ? nil : region, department: department, priority: priority))
         }
         guard rejections.isEmpty else { throw .rejected(total: table.records.count, rejections) }
         return out

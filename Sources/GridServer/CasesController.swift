@@ -67,7 +67,7 @@ struct CasesController {
         }
         let record = filed.record
         let duplicates = try await run { [store] in try CaseDesk(store: store).duplicates(of: record.number) }
-        var response = document(record, history: [], photos: report.photos, account: account,
+        var response = try await document(record, history: [], photos: report.photos, account: account,
                                     extra: ["possible_duplicates": .array(duplicates.map { ["number": .string($0.number), "metres": .number(($0.metres * 10).rounded() / 10)] })])
         response.status = .created
         response.headers[.location] = "/api/v1/cases/\(record.number)"
@@ -241,7 +241,7 @@ struct CasesController {
         let (record, history) = try await readable(account, number)
         let photos = try await store.asyncRead { try $0.photos(case: number) }
         try await recordReporterRead(record, account)
-        return document(record, history: history, photos: photos, account: account)
+        return try await document(record, history: history, photos: photos, account: account)
     }
 
     /// Who read a reporter's name or phone whole (the command centre) is recorded.
@@ -257,8 +257,19 @@ struct CasesController {
         let account = try access.require(context, Self.actors, to: "act on cases")
         let (body, form) = try await Self.body(request, part: "action")
         let o = try JSONBody.object(body, #"the body (or its part "action") must be a JSON object: {"action":"verify"}"#)
-        let (action, note) = try Self.action(o)
+        let (parsed, note) = try Self.action(o)
         let (current, _) = try await readable(account, number)
+        // A dispatch naming no one goes the case's route.
+        let action: CaseAction
+        if let parsed {
+            action = parsed
+        } else {
+            let route = try await store.asyncRead { try CaseDesk.route(for: current, in: $0) }
+            guard let department = route.department else {
+                throw Problem(.unprocessableContent, "Refused", detail: "case \(number) has no route (\(route.why)): name a department or a region's desk")
+            }
+            action = .dispatch(.department(department))
+        }
         guard let header = request.headers[.ifMatch] else {
             throw Problem(.preconditionRequired, "Precondition required",
                           detail: "send If-Match with the case's ETag (\(Self.etag(current))) so that no one's step is overwritten")
@@ -272,7 +283,7 @@ struct CasesController {
         let record = try await run { [store] in try CaseDesk(store: store).act(action, on: number, by: account, version: version, note: note, photos: photos) }
         let (history, all) = try await store.asyncRead { r in (try r.history(case: number), try r.photos(case: number)) }
         try await recordReporterRead(record, account)
-        return document(record, history: history, photos: all, account: account)
+        return try await document(record, history: history, photos: all, account: account)
     }
 
     /// A photo of a case, without its metadata, for whoever may read the case.
@@ -354,8 +365,9 @@ struct CasesController {
     }
 
     /// The case document; personal fields only for roles whose work needs them.
-    func document(_ c: CaseRecord, history: [CaseEvent], photos: [CasePhoto] = [], account: Account, extra: [String: JSONValue] = [:]) -> JSONAnswer<JSONValue> {
+    func document(_ c: CaseRecord, history: [CaseEvent], photos: [CasePhoto] = [], account: Account, extra: [String: JSONValue] = [:]) async throws -> JSONAnswer<JSONValue> {
         let personal = Self.seesReporters(account)
+        let route = try await store.asyncRead { try CaseDesk.route(for: c, in: $0) }
         var o: [String: JSONValue] = [
             "number": .string(c.number), "category": .string(c.category), "urgency": .string(c.urgency.rawValue),
             "description": .string(c.description), "source": .string(c.source.rawValue),
@@ -390,6 +402,10 @@ struct CasesController {
         if let d = c.duplicateOf { o["duplicate_of"] = .string(d) }
         if let confidence = c.categoryConfidence { o["category_confidence"] = .number((confidence * 1000).rounded() / 1000) }
         o["needs_category"] = .bool(c.needsCategory)
+        var routed: [String: JSONValue] = ["why": .string(route.why)]
+        if let d = route.department { routed["department"] = .string(d) }
+        if let rule = route.rule { routed["rule"] = .number(Double(rule)) }
+        o["route"] = .object(routed)
         o["photos"] = .array(photos.map { p in
             ["sha256": .string(p.sha256), "media_type": .string(p.mediaType), "bytes": .number(Double(p.bytes)), "step": .number(Double(p.event)),
              "href": .string("/api/v1/cases/\(c.number)/photos/\(p.sha256)")]
@@ -452,8 +468,9 @@ struct CasesController {
         return report
     }
 
-    /// `{"action": name, …}` with the fields the action needs.
-    static func action(_ o: [String: JSONValue]) throws -> (CaseAction, String?) {
+    /// `{"action": name, …}` with the fields the action needs; nil for a dispatch that names
+    /// no department or desk (the case's route decides).
+    static func action(_ o: [String: JSONValue]) throws -> (CaseAction?, String?) {
         func string(_ key: String) throws -> String? {
             guard let v = o[key] else { return nil }
             guard case .string(let s) = v, !s.isEmpty, s.unicodeScalars.count <= 2000 else { throw Problem.badRequest("\(key) must be a non-empty string") }
@@ -468,7 +485,7 @@ struct CasesController {
         if let r = try string("reason"), VoidReason(rawValue: r) == nil { throw Problem.badRequest("reason \(r): expected not_true, duplicate or not_ours") }
         if let l = try string("limit"), TimeLimit(l) == nil { throw Problem.badRequest("limit \(l): expected e.g. 4h, 2d or 12nh") }
         guard let name = try string("action") else { throw Problem.badRequest("action is required: one of \(CaseAction.names.joined(separator: ", "))") }
-        let action: CaseAction
+        let action: CaseAction?
         switch name {
         case "verify": action = .verify
         case "void":
@@ -477,7 +494,7 @@ struct CasesController {
             action = .void(reason, duplicateOf: try string("duplicate_of"))
         case "file": action = .file
         case "dispatch":
-            if let d = try string("department") { action = .dispatch(.department(d)) } else { action = .dispatch(.region(try required("region", name))) }
+            if let d = try string("department") { action = .dispatch(.department(d)) } else { action = try string("region").map { .dispatch(.region($0)) } }
         case "escalate": action = .escalate(to: try required("to", name))
         case "accept": action = .accept
         case "return": action = .return

@@ -43,6 +43,7 @@ enum Schema {
         m.registerMigration("v24 category words and examples", migrate: { db in
             try db.execute(sql: categoryWords(text: "TEXT", real: "REAL", serial: "INTEGER PRIMARY KEY AUTOINCREMENT"))
         })
+        m.registerMigration("v25 routing rules", migrate: { db in try db.execute(sql: routingRules(text: "TEXT", serial: "INTEGER PRIMARY KEY AUTOINCREMENT")) })
         return m
     }
 
@@ -423,6 +424,22 @@ enum Schema {
         );
         ALTER TABLE cases ADD COLUMN category_confidence \(real);
         ALTER TABLE cases ADD COLUMN needs_category INTEGER NOT NULL DEFAULT 0;
+        """
+    }
+
+    /// Routing rules beyond the catalogue's default department (category × region subtree →
+    /// department, by priority), and the sources whose located reports of a category the
+    /// system verifies, files and dispatches itself.
+    static func routingRules(text: String, serial: String) -> String {
+        """
+        CREATE TABLE routing_rules (
+          id \(serial),
+          category \(text) NOT NULL,
+          region \(text),
+          department \(text) NOT NULL REFERENCES departments(code),
+          priority INTEGER NOT NULL DEFAULT 0
+        );
+        ALTER TABLE case_categories ADD COLUMN auto_dispatch \(text) NOT NULL DEFAULT '';
         """
     }
 

@@ -6,16 +6,32 @@ import Synchronization
 extension StoreReader {
     public func categories() throws -> [CaseCategory] {
         try SQLRow.fetchAll(try db.cachedStatement(sql: """
-            SELECT code, major, major_name, major_name_en, name, name_en, kind, urgency, limits, department, duplicate_radius, words
+            SELECT code, major, major_name, major_name_en, name, name_en, kind, urgency, limits, department, duplicate_radius, words, auto_dispatch
             FROM case_categories ORDER BY code
             """)).map(Self.category)
     }
 
     public func category(code: String) throws -> CaseCategory? {
         try SQLRow.fetchOne(try db.cachedStatement(sql: """
-            SELECT code, major, major_name, major_name_en, name, name_en, kind, urgency, limits, department, duplicate_radius, words
+            SELECT code, major, major_name, major_name_en, name, name_en, kind, urgency, limits, department, duplicate_radius, words, auto_dispatch
             FROM case_categories WHERE code = ?
             """), arguments: [code]).map(Self.category)
+    }
+
+    /// The routing rules, in the order imported.
+    public func routingRules() throws -> [RoutingRule] {
+        try SQLRow.fetchAll(try db.cachedStatement(sql: "SELECT id, category, region, department, priority FROM routing_rules ORDER BY id"))
+            .map { RoutingRule(id: $0[0], category: $0[1], region: $0[2], department: $0[3], priority: $0[4]) }
+    }
+
+    /// A region and every region above it, nearest first (empty for an unknown code).
+    public func regionChain(_ code: String) throws -> [String] {
+        try String.fetchAll(try db.cachedStatement(sql: """
+            WITH RECURSIVE up(code, parent, depth) AS (
+              SELECT code, parent, 0 FROM regions WHERE code = ?
+              UNION ALL SELECT r.code, r.parent, up.depth + 1 FROM regions r JOIN up ON r.code = up.parent WHERE up.depth < 16)
+            SELECT code FROM up ORDER BY depth
+            """), arguments: [code])
     }
 
     /// The labelled messages the category classifier learns from, in the order imported.
@@ -63,7 +79,8 @@ extension StoreReader {
         return CaseCategory(code: code, major: row["major"], majorName: row["major_name"], majorNameEn: row["major_name_en"],
                             name: row["name"], nameEn: row["name_en"], kind: kind, urgency: urgency, limits: limits,
                             department: row["department"], duplicateRadius: row["duplicate_radius"],
-                            words: (row["words"] as String).split(separator: "|").map(String.init))
+                            words: (row["words"] as String).split(separator: "|").map(String.init),
+                            autoDispatch: Set((row["auto_dispatch"] as String).split(separator: ";").compactMap { CaseSource(rawValue: String($0)) }))
     }
 
     static func department(_ row: SQLRow) throws -> Department {

@@ -7,17 +7,26 @@ extension StoreWriter {
     /// Inserts or replaces categories by code.
     public func save(_ categories: [CaseCategory]) throws {
         let statement = try db.makeStatement(sql: """
-            INSERT INTO case_categories (code, major, major_name, major_name_en, name, name_en, kind, urgency, limits, department, duplicate_radius, words)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO case_categories (code, major, major_name, major_name_en, name, name_en, kind, urgency, limits, department, duplicate_radius, words, auto_dispatch)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (code) DO UPDATE SET major = excluded.major, major_name = excluded.major_name, major_name_en = excluded.major_name_en,
               name = excluded.name, name_en = excluded.name_en, kind = excluded.kind, urgency = excluded.urgency, limits = excluded.limits,
-              department = excluded.department, duplicate_radius = excluded.duplicate_radius, words = excluded.words
+              department = excluded.department, duplicate_radius = excluded.duplicate_radius, words = excluded.words,
+              auto_dispatch = excluded.auto_dispatch
             """)
         for c in categories {
             try statement.execute(arguments: [c.code, c.major, c.majorName, c.majorNameEn, c.name, c.nameEn, c.kind.rawValue, c.urgency.rawValue,
                                               try StoreJSON.encode(Dictionary(uniqueKeysWithValues: c.limits.map { ($0.key.rawValue, $0.value) })),
-                                              c.department, c.duplicateRadius, c.words.joined(separator: "|")])
+                                              c.department, c.duplicateRadius, c.words.joined(separator: "|"),
+                                              c.autoDispatch.map(\.rawValue).sorted().joined(separator: ";")])
         }
+    }
+
+    /// Replaces the routing rules with these.
+    public func replaceRoutingRules(_ rules: [RoutingRule]) throws {
+        try db.execute(sql: "DELETE FROM routing_rules")
+        let statement = try db.makeStatement(sql: "INSERT INTO routing_rules (category, region, department, priority) VALUES (?, ?, ?, ?)")
+        for r in rules { try statement.execute(arguments: [r.category, r.region, r.department, r.priority]) }
     }
 
     /// Replaces the classifier's labelled messages with these.

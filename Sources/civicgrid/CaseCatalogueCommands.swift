@@ -314,3 +314,57 @@ extension DepartmentsCommand {
         }
     }
 }
+
+struct RoutingCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "routing", abstract: "Routing rules beyond the catalogue's department: category × region subtree → department, by priority.",
+                                                    subcommands: [Import.self, List.self, Route.self])
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Replace the routing rules from CSV (columns category — a minor code or a major class —, region — empty for everywhere —, department, priority — higher wins); all or nothing.")
+
+        @Argument(help: "The CSV file.")
+        var file: String
+
+        @OptionGroup var database: DatabaseOption
+
+        func run() throws {
+            let data = try readInput(file)
+            let store = try database.existing()
+            let (categories, departments, regions) = try store.read { r in
+                (try r.categories(), Set(try r.departments().map(\.code)), Set(try r.regions().map(\.code)))
+            }
+            let rules = try refusing { () throws(ImportError) in
+                try CaseCatalogue.routingRules(csv: try CSVTable.text(data, file: file), categories: categories, departments: departments, regions: regions)
+            }
+            try store.write { try $0.replaceRoutingRules(rules) }
+            print("imported \(rules.count) routing rules")
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the routing rules: id, category, region, department, priority.")
+
+        @OptionGroup var database: DatabaseOption
+
+        func run() throws {
+            for r in try database.existing().read({ try $0.routingRules() }) {
+                print([String(r.id ?? 0), r.category, r.region ?? "everywhere", r.department, String(r.priority)].joined(separator: "\t"))
+            }
+        }
+    }
+
+    struct Route: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Where a case goes, and why.")
+
+        @Argument(help: "The case number.")
+        var number: String
+
+        @OptionGroup var database: DatabaseOption
+
+        func run() throws {
+            guard let route = try CaseDesk(store: try database.existing()).route(number) else { throw ValidationError("no case \(number)") }
+            print("\(route.department ?? "–")\t\(route.why)")
+        }
+    }
+}

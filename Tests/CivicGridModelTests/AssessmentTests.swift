@@ -145,6 +145,34 @@ struct AssessmentTests {
         #expect(p90 > 53 && p90 <= 64, "p90 of the verification times (60 min) within its bucket: \(p90)")
     }
 
+    /// A case moved to another category once filed counts against accurate filing; one moved
+    /// before it was filed does not.
+    @Test func recategorisingAfterFilingIsInaccurateFiling() {
+        let after = CaseFacts(category: "0107", source: .sms, place: Self.g1, reporter: nil, history: [
+            Self.e("2026-10-05 09:00", "sms", "report", nil, .reported, "C1", due: "2026-10-05 10:00"),
+            Self.e("2026-10-05 09:10", "centre", "verify", .reported, .verified, "C1", due: "2026-10-05 10:10"),
+            Self.e("2026-10-05 09:20", "centre", "file", .verified, .filed, "C1", due: "2026-10-05 10:20"),
+            Self.e("2026-10-05 09:30", "centre", "dispatch", .filed, .dispatched, "ROADS", due: "2026-10-06 09:30", ["department": "ROADS"]),
+            Self.e("2026-10-05 10:00", "roads", "return", .dispatched, .filed, "C1", due: "2026-10-05 11:00"),
+            Self.e("2026-10-05 10:05", "centre", "recategorise", .filed, .filed, "C1", due: "2026-10-05 11:00", ["category": "0107", "from": "0901"]),
+        ])
+        let before = CaseFacts(category: "0107", source: .sms, place: Self.g1, reporter: nil, history: [
+            Self.e("2026-10-06 09:00", "sms", "report", nil, .reported, "C1", due: "2026-10-06 10:00"),
+            Self.e("2026-10-06 09:05", "centre", "recategorise", .reported, .reported, "C1", due: "2026-10-06 10:00", ["category": "0107", "from": "0901"]),
+            Self.e("2026-10-06 09:10", "centre", "verify", .reported, .verified, "C1", due: "2026-10-06 10:10"),
+            Self.e("2026-10-06 09:20", "centre", "file", .verified, .filed, "C1", due: "2026-10-06 10:20"),
+        ])
+        #expect(after.recategorisedAfterFiling && !before.recategorisedAfterFiling)
+        func district(_ facts: [CaseFacts]) -> Tally {
+            var total = Tally()
+            for c in facts { for (key, t) in c.tallies(calendar: WorkingCalendar()) where key.level == .district { total.add(t) } }
+            return total
+        }
+        #expect(district([after])[.recategorisedAfterFiling] == 1 && Indicator.accurateFilingRate.value(district([after])) == 0)
+        #expect(Indicator.accurateFilingRate.value(district([before])) == 100)
+        #expect(Indicator.accurateFilingRate.value(district([after, before])) == 50)
+    }
+
     @Test func theDistrictInNovember() {
         let t = Self.tally(.district, "D", Self.november)
         // 5: its street desk dispatched in time; the department's handling fell due on the 4th

@@ -106,7 +106,7 @@ struct CaseDeskTests {
         #expect(try f.report(by: f.staff).number == "202611300002", "a day's numbers count up")
         try f.act(.verify, &c, by: f.staff)
         try f.act(.file, &c, by: f.dispatcher)
-        #expect(try f.desk.route(c.number) == "D-SANITATION")
+        #expect(try f.desk.route(c.number)?.department == "D-SANITATION")
         try f.act(.dispatch(.department("D-SANITATION")), &c, by: f.dispatcher)
         #expect(c.due == CaseFixture.at("2026-12-01T09:00"), "handle: 1 working day from dispatch")
         try f.act(.accept, &c, by: f.sanitation)
@@ -233,7 +233,7 @@ struct CaseDeskTests {
         try f.act(.file, &c, by: f.dispatcher)
         try f.act(.escalate(to: "320599001"), &c, by: f.dispatcher)
         #expect(c.state.holder == .region("320599001") && c.state.escalations == 1)
-        try f.act(.dispatch(.department("D-ROADS")), &c, by: f.dispatcher)
+        try f.act(.dispatch(.department("D-ROADS")), &c, by: f.dispatcher, note: "the heap blocks the road")
         try f.act(.return, &c, by: f.roads, note: "not roads")
         #expect(c.state.status == .filed && c.state.holder == .region("320599001") && c.state.returns == 1)
         try f.act(.dispatch(.department("D-SANITATION")), &c, by: f.dispatcher)
@@ -241,6 +241,29 @@ struct CaseDeskTests {
         try f.act(.handle, &c, by: f.sanitation)
         try f.act(.fail, &c, by: f.staff, note: "still there")
         #expect(c.state.status == .dispatched && c.state.reworks == 1 && c.state.holder == .department("D-SANITATION"))
+    }
+
+    /// The route: the catalogue's department, or a routing rule's; a dispatch off it needs the
+    /// dispatcher's reason and is marked, so that it counts against accurate dispatch.
+    @Test func routeAndDispatchOffIt() throws {
+        let f = try CaseFixture()
+        var c = try f.report(by: f.staff)
+        try f.act(.file, &c, by: f.dispatcher)
+        #expect(try f.desk.route(c.number) == CaseRoute(department: "D-SANITATION", why: "the catalogue sends 0101 暴露垃圾 to D-SANITATION"))
+        try f.store.write { try $0.replaceRoutingRules([RoutingRule(category: "01", region: "320599001", department: "D-CITYMGMT", priority: 1)]) }
+        let ruled = try #require(try f.desk.route(c.number))
+        #expect(ruled.department == "D-CITYMGMT" && ruled.rule != nil && ruled.why.contains("01 in 320599001"))
+        let filed = c
+        #expect(throws: CaseError.self) { try f.act(.dispatch(.department("D-ROADS")), &c, by: f.dispatcher) }
+        #expect(throws: CaseError.self) { try f.act(.dispatch(.department("D-ROADS")), &c, by: f.dispatcher, note: "  ") }
+        #expect(c == filed, "refused, nothing changed")
+        // D-SANITATION handles 01: not off the route though the rule says otherwise.
+        var other = try f.report(by: f.staff)
+        try f.act(.file, &other, by: f.dispatcher)
+        try f.act(.dispatch(.department("D-SANITATION")), &other, by: f.dispatcher)
+        #expect(try f.store.read { try $0.history(case: other.number) }.last?.detail == ["department": "D-SANITATION"])
+        try f.act(.dispatch(.department("D-ROADS")), &c, by: f.dispatcher, note: "the heap blocks the road")
+        #expect(try f.store.read { try $0.history(case: c.number) }.last?.detail == ["department": "D-ROADS", "off_route": "true"])
     }
 
     /// A case under the wrong category moves to another before dispatch or after a return: its
@@ -268,7 +291,7 @@ struct CaseDeskTests {
         #expect(history.last?.action == "recategorise" && history.last?.detail == ["category": "0107", "from": "0901"] && history.last?.note == "chimney smoke")
         #expect(try f.store.read { try $0.case(number: c.number) } == c)
         // Dispatched, it keeps its category; returned, it may move again.
-        try f.act(.dispatch(.department("D-ROADS")), &c, by: f.dispatcher)
+        try f.act(.dispatch(.department("D-ROADS")), &c, by: f.dispatcher, note: "smoke over the road")
         #expect(throws: CaseError.self) { try f.act(.recategorise("0401"), &c, by: f.dispatcher) }
         try f.act(.return, &c, by: f.roads, note: "not roads")
         try f.act(.recategorise("0106"), &c, by: f.dispatcher)

@@ -56,8 +56,10 @@ struct CasesTests {
             let number = try #require(c["number"] as? String)
             #expect(c["status"] as? String == "verified" && (c["place"] as? [String: String])?["grid"] == "320599001001001")
             #expect(created.headers[.location] == "/api/v1/cases/\(number)")
+            // Every answer says where the case goes; a dispatch that names no one goes there.
+            #expect((c["route"] as? [String: Any])?["department"] as? String == "D-SANITATION" && c["needs_category"] as? Bool == false, "\(c)")
             var etag = try #require(created.headers[.eTag])
-            for (token, step) in [("t-centre", #"{"action":"file"}"#), ("t-centre", #"{"action":"dispatch","department":"D-SANITATION"}"#),
+            for (token, step) in [("t-centre", #"{"action":"file"}"#), ("t-centre", #"{"action":"dispatch"}"#),
                                   ("t-clean", #"{"action":"accept"}"#), ("t-clean", #"{"action":"handle","note":"cleared"}"#),
                                   ("t-staff", #"{"action":"pass"}"#), ("t-centre", #"{"action":"close"}"#)] {
                 let r = try await client.execute(uri: "/api/v1/cases/\(number)/actions", method: .post, headers: Self.headers(token, ifMatch: etag),
@@ -68,6 +70,7 @@ struct CasesTests {
             let closed = try await client.execute(uri: "/api/v1/cases/\(number)", method: .get, headers: Self.headers("t-centre"))
             let doc = Self.json(closed)
             #expect(doc["status"] as? String == "closed" && (doc["history"] as? [Any])?.count == 7)
+            #expect(((doc["history"] as? [[String: Any]])?[2]["detail"] as? [String: String]) == ["department": "D-SANITATION"])
             #expect((doc["reporter"] as? [String: String])?["phone"] == "13800001234", "the command centre sees the reporter")
             let masked = Self.json(try await client.execute(uri: "/api/v1/cases/\(number)", method: .get, headers: Self.headers("t-staff")))
             #expect((masked["reporter"] as? [String: String])?["phone"] == "138****1234")

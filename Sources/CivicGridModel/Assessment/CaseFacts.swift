@@ -42,6 +42,8 @@ public struct CaseFacts: Hashable, Sendable {
         public var dispatcher: String
         public var returned = false
         public var extended = false
+        /// To a department off the case's route (the dispatcher gave a reason).
+        public var offRoute = false
     }
 
     public var category: String
@@ -54,6 +56,8 @@ public struct CaseFacts: Hashable, Sendable {
     public var filedAt: Date?
     public var filer: String?
     public var voidedAfterFiling = false
+    /// Moved to another category once filed (after a return): the filing was not accurate.
+    public var recategorisedAfterFiling = false
     public var voided = false
     public var closedAt: Date?
     public var failedChecks = 0
@@ -103,7 +107,12 @@ public struct CaseFacts: Hashable, Sendable {
             case "void":
                 voided = true
                 if e.from == .filed { voidedAfterFiling = true }
-            case "dispatch": dispatches.append(Dispatch(at: e.at, department: e.detail["department"], dispatcher: e.actor))
+            case "recategorise":
+                if filedAt != nil { recategorisedAfterFiling = true }
+            case "dispatch":
+                var d = Dispatch(at: e.at, department: e.detail["department"], dispatcher: e.actor)
+                d.offRoute = e.detail["off_route"] == "true"
+                dispatches.append(d)
             case "return": if !dispatches.isEmpty { dispatches[dispatches.count - 1].returned = true }
             case "request_extension": pendingExtension = true
             case "request_suspension", "refuse": pendingExtension = false

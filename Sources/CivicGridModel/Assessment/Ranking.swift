@@ -66,6 +66,8 @@ public struct UnitFigures: Hashable, Sendable, Codable {
         case .dispatches: "dispatches"
         case .returns: "returns"
         case .extended: "extended"
+        case .recategorisedAfterFiling: "recategorised_after_filing"
+        case .offRouteDispatches: "off_route_dispatches"
         }
     }
 }

@@ -14,7 +14,11 @@ public enum UnitLevel: String, CaseIterable, Sendable, Codable {
 public struct Tally: Hashable, Sendable {
     public enum Count: Int, CaseIterable, Sendable {
         case reports, reportsFiled, filed, voidedAfterFiling, publicTrue, missed, dueClose, closed, closedOnTime,
-             reworked, failedChecks, threeFailed, dispatches, returns, extended
+             reworked, failedChecks, threeFailed, dispatches, returns, extended,
+             /// Filed, then moved to another category (and not voided): filed inaccurately.
+             recategorisedAfterFiling,
+             /// Dispatched to a department off the case's route (with a reason), not returned.
+             offRouteDispatches
     }
 
     /// The runs of one timed step.
@@ -176,7 +180,7 @@ extension CaseFacts {
         if let filed = filedAt {
             add(regions + person(filer), filed) {
                 $0[.filed] += 1
-                if voidedAfterFiling { $0[.voidedAfterFiling] += 1 }
+                if voidedAfterFiling { $0[.voidedAfterFiling] += 1 } else if recategorisedAfterFiling { $0[.recategorisedAfterFiling] += 1 }
                 if isPublic, !voidedAfterFiling { $0[.missed] += 1 }
                 if isPublic { $0[.publicTrue] += 1 }
             }
@@ -198,7 +202,7 @@ extension CaseFacts {
         for d in dispatches {
             add(regions + departmentUnit(d.department) + person(d.dispatcher), d.at) {
                 $0[.dispatches] += 1
-                if d.returned { $0[.returns] += 1 }
+                if d.returned { $0[.returns] += 1 } else if d.offRoute { $0[.offRouteDispatches] += 1 }
                 if d.extended { $0[.extended] += 1 }
             }
         }

@@ -39,10 +39,13 @@ public struct CaseCategory: Hashable, Sendable, Codable {
     public var duplicateRadius: Double
     /// The words and phrases residents use for it (the classifier's phrases).
     public var words: [String]
+    /// Sources whose located reports of this category the system verifies, files and
+    /// dispatches on its own route (actor `routing`), no person in between.
+    public var autoDispatch: Set<CaseSource>
 
     public init(code: String, major: String, majorName: String, majorNameEn: String, name: String, nameEn: String,
                 kind: CategoryKind, urgency: Urgency, limits: [CaseStep: TimeLimit], department: String?, duplicateRadius: Double = 50,
-                words: [String] = []) {
+                words: [String] = [], autoDispatch: Set<CaseSource> = []) {
         self.code = code
         self.major = major
         self.majorName = majorName
@@ -55,6 +58,7 @@ public struct CaseCategory: Hashable, Sendable, Codable {
         self.department = department
         self.duplicateRadius = duplicateRadius
         self.words = words
+        self.autoDispatch = autoDispatch
     }
 }
 
