@@ -27,6 +27,9 @@ public struct CaseReport: Sendable {
     /// unsure to choose (then the case is a resident's request a person must categorise).
     public var categoryConfidence: Double?
     public var needsCategory = false
+    /// Located nowhere (a message naming no known place): held at this district's desk,
+    /// counted in no grid, community or street.
+    public var unlocatedIn: String?
 
     public init(category: String, description: String, location: Coordinate, address: String? = nil, source: CaseSource,
                 reporter: Reporter = Reporter(), urgency: Urgency? = nil, token: String? = nil) {
@@ -55,10 +58,31 @@ public struct CaseDesk: Sendable {
     /// Files a new case where it lies: in its published grid, at its community's desk.
     /// Reports by grid staff and the command centre are verified as they are made.
     public func report(_ r: CaseReport, by account: Account?) throws(CaseError) -> CaseRecord {
+        try intake(r, by: account).record
+    }
+
+    /// `report`, saying whether the report was a repeat attached to an open case.
+    public func intake(_ r: CaseReport, by account: Account?) throws(CaseError) -> Intake {
         let r = try Self.validated(r)
         let at = now()
         return try transaction { w throws in try Self.intake(r, by: account, at: at, in: w) }
     }
+
+    /// What intake made of a report: a new case, or the open case it repeats.
+    public struct Intake: Sendable {
+        public var record: CaseRecord
+        /// The report repeated an open case of its reporter (same phone, category and place):
+        /// attached to it as a follow-up, not filed again.
+        public var repeated: Bool
+
+        public init(record: CaseRecord, repeated: Bool) {
+            self.record = record
+            self.repeated = repeated
+        }
+    }
+
+    /// Sources the public reports through, whose repeats attach to the open case.
+    static let publicSources: Set<CaseSource> = [.sms, .open311, .publicWeb, .hotline]
 
     /// The report with its description trimmed, or why it is refused (nothing stored yet).
     public static func validated(_ r: CaseReport) throws(CaseError) -> CaseReport {
@@ -75,8 +99,11 @@ public struct CaseDesk: Sendable {
         return r
     }
 
-    /// `report` inside `w`, for a validated report: the account's scope checked, the case filed.
-    public static func intake(_ report: CaseReport, by account: Account?, at: Date, in w: StoreWriter) throws -> CaseRecord {
+    /// `report` inside `w`, for a validated report: the account's scope checked, the case filed
+    /// — or, for a public reporter's repeat of their open case, attached to it — and, for a
+    /// category the catalogue dispatches automatically from this source, verified, filed and
+    /// dispatched on its route by `routing`.
+    public static func intake(_ report: CaseReport, by account: Account?, at: Date, in w: StoreWriter) throws -> Intake {
         var r = report
         var facility: Facility?
         if let code = r.facility {
@@ -89,10 +116,41 @@ public struct CaseDesk: Sendable {
                 throw CaseError(.forbidden, "the location lies outside \(account.name)'s region")
             }
         }
+        r = try categorised(r, in: w.reader)
+        // A resident's repeat (no account: grid staff and the hotline's operators judge their own).
+        if account == nil, publicSources.contains(r.source), let phone = r.reporter.phone, facility == nil {
+            let place = try r.unlocatedIn.map { CasePlace(grid: nil, community: nil, street: nil, district: $0) } ?? w.reader.place(of: r.location)
+            if let number = try w.reader.openCase(reportedBy: phone, category: r.category, place: place), let open = try w.reader.case(number: number) {
+                try w.addFollowUp(case: open, source: r.source.rawValue, text: r.description, at: at)
+                return Intake(record: try w.reader.case(number: number) ?? open, repeated: true)
+            }
+        }
         let verified = account.map { [.member, .dispatcher, .admin].contains($0.role) } ?? false
-        let record = try file(r, number: nil, actor: account?.name ?? r.source.rawValue, verified: verified, at: at, in: w)
+        var record = try file(r, number: nil, actor: account?.name ?? r.source.rawValue, verified: verified, at: at, in: w)
         if let id = record.id, let fid = facility?.id { try w.link(case: id, facility: fid) }
-        return record
+        record = try dispatchAutomatically(record, r, at: at, in: w)
+        return Intake(record: record, repeated: false)
+    }
+
+    /// A classifier's category is trusted to dispatch on its own from this confidence up.
+    public static let automaticConfidence = 0.7
+
+    /// The loop's first steps taken by the system for a located report whose category the
+    /// catalogue dispatches automatically from its source (and, chosen by the classifier, with
+    /// `automaticConfidence` at least): verified, filed and dispatched on its route, the
+    /// history saying why. Otherwise the case as it is.
+    static func dispatchAutomatically(_ c: CaseRecord, _ r: CaseReport, at: Date, in w: StoreWriter) throws -> CaseRecord {
+        guard r.unlocatedIn == nil, !r.needsCategory, (r.categoryConfidence ?? 1) >= automaticConfidence,
+              let category = try w.reader.category(code: c.category), category.autoDispatch.contains(r.source) else { return c }
+        let route = try route(for: c, in: w.reader)
+        guard let department = route.department else { return c }
+        let system = CaseActor(name: "routing", role: .admin, inScope: true)
+        let why = "automatic for \(category.code) \(category.name) from \(r.source.rawValue)"
+            + (r.categoryConfidence.map { String(format: " (category read from the words, confidence %.2f)", $0) } ?? "")
+        var record = c
+        if record.state.status == .reported { record = try step(.verify, on: record, by: system, note: why, at: at, in: w, notify: true) }
+        record = try step(.file, on: record, by: system, note: why, at: at, in: w, notify: true)
+        return try step(.dispatch(.department(department)), on: record, by: system, note: "route: " + route.why, at: at, in: w, notify: true)
     }
 
     /// Imports public facilities (GeoJSON points with `code`, `category` — a facility category
@@ -138,7 +196,7 @@ public struct CaseDesk: Sendable {
         let reader = w.reader
         let r = try categorised(report, in: reader)
         guard let category = try reader.category(code: r.category) else { throw CaseError(.invalid, "no category \(r.category)") }
-        let place = try reader.place(of: r.location)
+        let place = try r.unlocatedIn.map { CasePlace(grid: nil, community: nil, street: nil, district: $0) } ?? reader.place(of: r.location)
         guard let desk = place.desks.first else { throw CaseError(.invalid, "the location lies outside every region of the jurisdiction") }
         let state = CaseState(status: verified ? .verified : .reported, holder: .region(desk))
         let calendar = try reader.calendar()
@@ -367,8 +425,8 @@ public struct CaseDesk: Sendable {
     /// text, until the dispatcher recategorises it.
     /// Returns the case and the acknowledgement the gateway sends back.
     public func reportSMS(from phone: String, text: String, category: String = "") throws(CaseError) -> (CaseRecord, reply: String) {
-        let record = try report(try smsReport(from: phone, text: text, category: category), by: nil)
-        return (record, Self.smsReply(record))
+        let done = try intake(try smsReport(from: phone, text: text, category: category), by: nil)
+        return (done.record, Self.smsReply(done))
     }
 
     /// The report a text message makes, located as `reportSMS` says.
@@ -378,21 +436,28 @@ public struct CaseDesk: Sendable {
         guard phone.count <= 32, phone.allSatisfy({ $0.isNumber || $0 == "+" || $0 == "-" }) else { throw CaseError(.invalid, "from: a phone number") }
         // Found from the sender's home, the point is personal: the public is shown the home
         // grid's label point instead (a noise complaint must not say which building it came from).
-        let (location, home, shown): (Coordinate?, Bool, Coordinate?) = try read { r throws in
-            if let home = try r.homeOf(phone: phone) { return (home, true, try r.place(of: home).grid.flatMap { try r.gridLabel(code: $0) }) }
-            if let named = try r.placeNamed(in: body) { return (named, false, nil) }
-            return (try r.regions(level: .district).first?.geometry.pointInside, false, nil)
+        let (location, home, shown, unlocated): (Coordinate?, Bool, Coordinate?, String?) = try read { r throws in
+            if let home = try r.homeOf(phone: phone) { return (home, true, try r.place(of: home).grid.flatMap { try r.gridLabel(code: $0) }, nil) }
+            if let named = try r.placeNamed(in: body) { return (named, false, nil, nil) }
+            // Named nowhere: the district's desk holds it, at no place of the map.
+            let district = try r.regions(level: .district).first
+            return (district?.geometry.pointInside, false, nil, district?.code)
         }
         guard let location else { throw CaseError(.invalid, "no district to take the message") }
         var report = CaseReport(category: category, description: String(body.prefix(2000)), location: location, source: .sms, reporter: Reporter(phone: phone))
         report.locatedAtHome = home
         report.publicLocation = shown
+        report.unlocatedIn = unlocated
         return report
     }
 
-    /// The acknowledgement the gateway sends back.
-    public static func smsReply(_ record: CaseRecord) -> String {
-        "您反映的问题已受理，编号\(record.number)。Received: case \(record.number)."
+    /// The acknowledgement the gateway sends back: the new case's number, or the open case a
+    /// repeat was attached to.
+    public static func smsReply(_ done: Intake) -> String {
+        let n = done.record.number
+        return done.repeated
+            ? "您反映的问题正在处理中（编号\(n)），您的补充已记录，无需重复反映。Already being handled: case \(n); your message was added to it."
+            : "您反映的问题已受理，编号\(n)。Received: case \(n)."
     }
 
     // MARK: Events out

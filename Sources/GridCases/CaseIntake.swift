@@ -38,10 +38,12 @@ public final class CaseIntake: Sendable {
         }
     }
 
-    /// A report's outcome: the case, and whether it was filed before under the same key.
+    /// A report's outcome: the case, whether it was filed before under the same key, and
+    /// whether the report repeated an open case of its reporter (attached to it as a follow-up).
     public struct Filed: Sendable {
         public var record: CaseRecord
         public var replayed: Bool
+        public var repeated = false
     }
 
     struct Item: Sendable {
@@ -122,10 +124,10 @@ public final class CaseIntake: Sendable {
             guard let record = try w.reader.case(number: earlier.number) else { throw CaseError(.store, "case \(earlier.number) is gone") }
             return Filed(record: record, replayed: true)
         }
-        let record = try CaseDesk.intake(report, by: account, at: at, in: w)
-        if let key, let fid = record.id {
+        let done = try CaseDesk.intake(report, by: account, at: at, in: w)
+        if let key, let fid = done.record.id {
             try w.saveRequestKey(scope: key.scope, key: key.key, fingerprint: key.fingerprint, case: fid, at: at)
         }
-        return Filed(record: record, replayed: false)
+        return Filed(record: done.record, replayed: false, repeated: done.repeated)
     }
 }

@@ -402,6 +402,7 @@ struct CasesController {
         if let d = c.duplicateOf { o["duplicate_of"] = .string(d) }
         if let confidence = c.categoryConfidence { o["category_confidence"] = .number((confidence * 1000).rounded() / 1000) }
         o["needs_category"] = .bool(c.needsCategory)
+        o["follow_ups"] = .number(Double(c.followUps))
         var routed: [String: JSONValue] = ["why": .string(route.why)]
         if let d = route.department { routed["department"] = .string(d) }
         if let rule = route.rule { routed["rule"] = .number(Double(rule)) }

@@ -141,6 +141,11 @@ enum OpenAPI {
                           account: account)]
     }
 
+    /// `POST /sms`'s answer: the case and the reply the gateway sends back.
+    static let smsAnswer: JSONValue = ["description": "The case and the reply to send back", "content": ["application/json": ["schema": [
+        "type": "object", "required": ["case", "reply", "repeat"],
+        "properties": ["case": ["type": "string"], "reply": ["type": "string"], "repeat": ["type": "boolean", "description": "Attached to the sender's open case"]]]]]]
+
     static func operation(_ summary: String, _ description: String, tag: String, params: [JSONValue], ok: JSONValue, okStatus: String = "200",
                           body: JSONValue? = nil, badRequest: Bool = false, notFound: Bool = false, noContent: Bool = false,
                           device: Bool = false, account: Bool = false, edit: Bool = false, more: [String: JSONValue] = [:]) -> JSONValue {
@@ -504,13 +509,13 @@ enum OpenAPI {
             "/sms/outbox/{id}/sent": ["post": operation("A message was sent", "Marks one message sent; 404 when none with that id waits.",
                                                         tag: "Open311", params: [pathParameter("id", "The message's id", text(1, 64)), query("api_key", "The gateway's key", text(1, 200))],
                                                         ok: ["description": "Marked sent"], okStatus: "204", notFound: true, account: true)],
-            "/sms": ["post": operation("SMS gateway webhook", "A resident's text message (form or JSON: from, text, optional category; the gateway's key as api_key or a bearer token). Located by the sender's household, a building address or region name in the text, or the district's desk. 201 with the case number and the acknowledgement to send back.",
-                                       tag: "Open311", params: [], ok: ["description": "The case and the reply to send back", "content": ["application/json": ["schema": ["type": "object", "required": ["case", "reply"], "properties": ["case": ["type": "string"], "reply": ["type": "string"]]]]]], okStatus: "201",
+            "/sms": ["post": operation("SMS gateway webhook", "A resident's text message (form or JSON: from, text, optional category; the gateway's key as api_key or a bearer token). Located by the sender's household, a building address or region name in the text, or else held at the district's desk (in no grid). Without a category the classifier reads one from the text. 201 with the case number and the acknowledgement to send back; 200 when the sender's open case of the same category and place is repeated (attached to it as a follow-up, its number in the reply).",
+                                       tag: "Open311", params: [], ok: Self.smsAnswer, okStatus: "201",
                                        body: ["required": true, "content": ["application/x-www-form-urlencoded": ["schema": ["type": "object"]],
                                                                             "application/json": ["schema": ["type": "object", "required": ["from", "text"],
                                                                                                             "properties": ["from": ["type": "string", "maxLength": 32], "text": ["type": "string"],
                                                                                                                            "category": ["type": "string"], "api_key": ["type": "string"]]]]]],
-                                       badRequest: true, account: true)],
+                                       badRequest: true, account: true, more: ["200": Self.smsAnswer])],
             "/open311/v2/services/{file}": ["get": spec(operation("Open311: a service definition", "{code}.json|xml: the service's attributes (none).", tag: "Open311", params: [file], ok: both), notFound)],
             "/open311/v2/requests/{file}": ["get": spec(operation("Open311: a request", "{number}.json|xml: the request as a one-element list.", tag: "Open311", params: [file], ok: both), notFound)],
             "/open311/v2/tokens/{file}": ["get": spec(operation("Open311: a request by token", "{token}.json|xml: the request number for the token POST answered.", tag: "Open311", params: [file], ok: both), notFound)],
@@ -652,7 +657,7 @@ enum OpenAPI {
                                                                     "location": ["type": "array", "minItems": 2, "maxItems": 2, "items": ["type": "number"]],
                                                                     "created_at": string, "overdue": ["type": "boolean"], "holder": string, "grid": string, "community": string, "due": string]]]]],
             "Case": ["type": "object", "required": ["number", "category", "urgency", "description", "source", "location", "status", "version", "created_at", "updated_at",
-                                                    "overdue", "counts", "history", "place", "photos", "needs_category", "route"],
+                                                    "overdue", "counts", "history", "place", "photos", "needs_category", "route", "follow_ups"],
                      "properties": ["number": string, "category": string, "urgency": enumeration(Urgency.allCases.map(\.rawValue)), "description": string,
                                     "source": enumeration(CaseSource.allCases.map(\.rawValue)), "status": caseStatus, "version": ["type": "integer"],
                                     "location": ["type": "object", "required": ["type", "coordinates"], "properties": ["type": enumeration(["Point"]), "coordinates": ["type": "array", "items": ["type": "number"]]]],
@@ -667,6 +672,7 @@ enum OpenAPI {
                                     "category_confidence": ["type": "number", "minimum": 0, "maximum": 1, "description": "How sure the classifier was of the category it chose (absent: a person chose it)"],
                                     "route": ["type": "object", "required": ["why"], "description": "Where the case goes: the department its category and place give (routing rules, the catalogue's, or one that handles the category there), and why",
                                               "properties": ["department": string, "why": string, "rule": ["type": "integer"]]],
+                                    "follow_ups": ["type": "integer", "minimum": 0, "description": "Repeats of the report by its reporter while it was open, attached to it instead of filed again"],
                                     "needs_category": ["type": "boolean", "description": "Filed as a resident's request because the classifier was unsure: recategorise it"],
                                     "photos": ["type": "array", "items": ["type": "object", "required": ["sha256", "media_type", "bytes", "step", "href"],
                                                                           "properties": ["sha256": string, "media_type": string, "bytes": ["type": "integer"], "step": ["type": "integer"], "href": string]]],

@@ -48,8 +48,10 @@ struct SMSController {
         let desk = CaseDesk(store: store)
         do {
             let report = try await offload { try desk.smsReport(from: from, text: text, category: category) }
-            let record = try await intake.report(report, by: nil).record
-            return JSONAnswer(["case": .string(record.number), "reply": .string(CaseDesk.smsReply(record))], status: .created)
+            let filed = try await intake.report(report, by: nil)
+            let reply = CaseDesk.smsReply(CaseDesk.Intake(record: filed.record, repeated: filed.repeated))
+            return JSONAnswer(["case": .string(filed.record.number), "reply": .string(reply), "repeat": .bool(filed.repeated)],
+                              status: filed.repeated ? .ok : .created)
         } catch let e as CaseError {
             throw Problem(e.kind == .store ? .internalServerError : .unprocessableContent, "Refused", detail: e.message)
         }

@@ -428,8 +428,9 @@ enum Schema {
     }
 
     /// Routing rules beyond the catalogue's default department (category × region subtree →
-    /// department, by priority), and the sources whose located reports of a category the
-    /// system verifies, files and dispatches itself.
+    /// department, by priority), the sources whose located reports of a category the system
+    /// verifies, files and dispatches itself, and follow-ups: a reporter's repeat of an open
+    /// case, attached to it instead of filed again.
     static func routingRules(text: String, serial: String) -> String {
         """
         CREATE TABLE routing_rules (
@@ -440,6 +441,16 @@ enum Schema {
           priority INTEGER NOT NULL DEFAULT 0
         );
         ALTER TABLE case_categories ADD COLUMN auto_dispatch \(text) NOT NULL DEFAULT '';
+        ALTER TABLE cases ADD COLUMN follow_ups INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX cases_reporter_phone ON cases(reporter_phone) WHERE reporter_phone IS NOT NULL;
+        CREATE TABLE case_followups (
+          id \(serial),
+          case_fid INTEGER NOT NULL REFERENCES cases(fid) ON DELETE CASCADE,
+          at \(text) NOT NULL,
+          source \(text) NOT NULL,
+          text \(text) NOT NULL
+        );
+        CREATE INDEX case_followups_case ON case_followups(case_fid);
         """
     }
 

@@ -95,7 +95,7 @@ extension StoreReader {
         fid, geom, number, category, urgency, description, source, address, grid, community, street, district,
         reporter_name, reporter_phone, reporter_account, status, holder_kind, holder, pending, dispatched_from,
         returns, reworks, extensions, escalations, supervisions, step_started, due, duplicate_of, token,
-        created_at, updated_at, closed_at, version, located_at_home, public_lon, public_lat, category_confidence, needs_category
+        created_at, updated_at, closed_at, version, located_at_home, public_lon, public_lat, category_confidence, needs_category, follow_ups
         """
 
     /// `caseColumns` of the table aliased `c`.
@@ -256,7 +256,8 @@ extension StoreReader {
                           token: row["token"], createdAt: created, updatedAt: updated, closedAt: try date("closed_at"), version: row["version"],
                           locatedAtHome: (row["located_at_home"] as Int64?) == 1,
                           publicLocation: (row["public_lon"] as Double?).flatMap { x in (row["public_lat"] as Double?).map { Coordinate(x, $0) } },
-                          categoryConfidence: row["category_confidence"], needsCategory: (row["needs_category"] as Int64?) == 1)
+                          categoryConfidence: row["category_confidence"], needsCategory: (row["needs_category"] as Int64?) == 1,
+                          followUps: row["follow_ups"])
     }
 }
 
@@ -469,6 +470,16 @@ extension StoreReader {
         try SQLRow.fetchOne(try db.cachedStatement(sql: """
             SELECT b.label_x, b.label_y FROM households h JOIN buildings b ON b.fid = h.building WHERE h.phone = ? LIMIT 1
             """), arguments: [phone]).map { Coordinate($0[0], $0[1]) }
+    }
+
+    /// The newest open case a phone reported under a category at a community (or, for a case
+    /// located nowhere, a district): what a repeat of it attaches to.
+    public func openCase(reportedBy phone: String, category: String, place: CasePlace) throws -> String? {
+        try String.fetchOne(try db.cachedStatement(sql: """
+            SELECT number FROM cases WHERE reporter_phone = ? AND category = ? AND status NOT IN ('closed', 'voided')
+              AND coalesce(community, '') = ? AND coalesce(district, '') = ?
+            ORDER BY fid DESC LIMIT 1
+            """), arguments: [phone, category, place.community ?? "", place.district ?? ""])
     }
 
     /// The place a text names: a building by its address, else the most specific region by

@@ -22,6 +22,13 @@ extension StoreWriter {
         }
     }
 
+    /// Attaches a reporter's repeat to an open case: kept, and counted on the case.
+    public func addFollowUp(case c: CaseRecord, source: String, text: String, at: Date) throws {
+        guard let fid = c.id else { throw StoreError("case \(c.number) has no id") }
+        try db.cachedStatement(sql: "INSERT INTO case_followups (case_fid, at, source, text) VALUES (?, ?, ?, ?)").execute(arguments: [fid, StoreTime.text(at), source, text])
+        try db.cachedStatement(sql: "UPDATE cases SET follow_ups = follow_ups + 1 WHERE fid = ?").execute(arguments: [fid])
+    }
+
     /// Replaces the routing rules with these.
     public func replaceRoutingRules(_ rules: [RoutingRule]) throws {
         try db.execute(sql: "DELETE FROM routing_rules")

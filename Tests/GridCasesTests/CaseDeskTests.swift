@@ -83,10 +83,15 @@ final class CaseFixture: @unchecked Sendable {
         self.desk = desk
     }
 
+    /// A report by a resident of their own (each report another phone: one resident's
+    /// repeats attach to their open case).
     func report(_ category: String = "0101", by account: Account?, source: CaseSource = .publicWeb) throws -> CaseRecord {
-        try desk.report(CaseReport(category: category, description: "rubbish by the gate", location: spot, source: source,
-                                   reporter: Reporter(name: "王某", phone: "13800001234")), by: account)
+        let phone = lock.withLock { reports += 1; return String(format: "1380000%04d", reports) }
+        return try desk.report(CaseReport(category: category, description: "rubbish by the gate", location: spot, source: source,
+                                          reporter: Reporter(name: "王某", phone: phone)), by: account)
     }
+    private let lock = NSLock()
+    private var reports = 0
 
     @discardableResult
     func act(_ action: CaseAction, _ c: inout CaseRecord, by account: Account, note: String? = nil) throws -> CaseRecord {
@@ -266,6 +271,39 @@ struct CaseDeskTests {
         #expect(try f.store.read { try $0.history(case: c.number) }.last?.detail == ["department": "D-ROADS", "off_route": "true"])
     }
 
+    /// A located message about chimney smoke, a category the catalogue dispatches on its own
+    /// from SMS: verified, filed and dispatched to the environment bureau by `routing`, the
+    /// history saying why; the same sender repeating it while it is open is attached to it.
+    @Test func automaticDispatchAndRepeats() throws {
+        let f = try CaseFixture()
+        try f.store.write { w in
+            try w.replaceCategoryExamples(try CategoryClassifierTests.catalogue().examples.map { ($0.category, $0.text) })
+        }
+        let community = try #require(try f.store.read { try $0.region(code: CaseFixture.community) })
+        let (c, reply) = try f.desk.reportSMS(from: "13900000003", text: "\(community.name)旁边工厂三根烟囱日夜冒黑烟")
+        #expect(c.category == "0107" && c.place.community == CaseFixture.community)
+        #expect(c.state.status == .dispatched && c.state.holder == .department("D-ENVIRONMENT"), "\(c.state)")
+        #expect(reply.contains(c.number))
+        let history = try f.store.read { try $0.history(case: c.number) }
+        #expect(history.map(\.action) == ["report", "verify", "file", "dispatch"] && history.dropFirst().allSatisfy { $0.actor == "routing" })
+        #expect(history[1].note?.contains("automatic for 0107") == true && history[3].note?.contains("D-ENVIRONMENT") == true, "\(history)")
+        // Twenty messages about one smoke: one case, nineteen follow-ups, each told its number.
+        for i in 1...19 {
+            let (again, answer) = try f.desk.reportSMS(from: "13900000003", text: "\(community.name)那个烟囱还在冒黑烟（第\(i + 1)次）")
+            #expect(again.number == c.number && answer.contains("正在处理中") && answer.contains(c.number))
+        }
+        #expect(try f.store.read { try $0.case(number: c.number) }?.followUps == 19)
+        #expect(try f.store.read { try $0.caseCount(numberPrefix: "2") } == 1)
+        // Another sender, or a message naming nowhere, is a case of its own; a dispatcher's
+        // hotline report of the category is not dispatched by the system.
+        #expect(try f.desk.reportSMS(from: "13900000004", text: "\(community.name)旁边工厂三根烟囱日夜冒黑烟").0.number != c.number)
+        let nowhere = try f.desk.reportSMS(from: "13900000005", text: "工厂三根烟囱日夜冒黑烟").0
+        #expect(nowhere.state.status == .reported && nowhere.place.community == nil)
+        var hotline = CaseReport(category: "0107", description: "烟囱冒黑烟", location: f.spot, source: .hotline)
+        hotline.reporter = Reporter(phone: "13900000006")
+        #expect(try f.desk.report(hotline, by: f.dispatcher).state.status == .verified)
+    }
+
     /// A case under the wrong category moves to another before dispatch or after a return: its
     /// urgency and deadline follow the new category from the step's start, the move is in the
     /// history (with the category it left), and the flag a classifier set goes.
@@ -277,6 +315,8 @@ struct CaseDeskTests {
         // A text message naming nothing the classifier knows: a resident's request, flagged.
         var c = try f.desk.reportSMS(from: "13900000001", text: "你好你好").0
         #expect(c.category == CaseDesk.residentsRequest && c.needsCategory && (c.categoryConfidence ?? 1) < CategoryClassifier.threshold)
+        // Naming no place: held at the district's desk, in no grid, community or street.
+        #expect(c.place == CasePlace(grid: nil, community: nil, street: nil, district: "320599") && c.state.holder == .region("320599"))
         try f.act(.verify, &c, by: f.dispatcher)
         try f.act(.file, &c, by: f.dispatcher)
         let started = try #require(c.stepStarted)

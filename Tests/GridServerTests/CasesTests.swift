@@ -321,14 +321,16 @@ struct CasesTests {
             var statuses: [HTTPResponse.Status] = []
             var retry: String?
             for _ in 0..<21 {
+                // One complaint, sent again and again: the first files it, the rest are follow-ups.
                 let r = try await client.execute(uri: "/sms", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
                                                  body: ByteBuffer(string: "api_key=k-sms&from=13900000009&category=0101&text=x"))
                 statuses.append(r.status)
                 retry = r.headers[.retryAfter]
             }
-            #expect(statuses.prefix(20).allSatisfy { $0 == .created } && statuses.last == .tooManyRequests)
+            #expect(statuses.first == .created && statuses.dropFirst().prefix(19).allSatisfy { $0 == .ok } && statuses.last == .tooManyRequests, "\(statuses)")
             #expect(retry.flatMap(Int.init).map { $0 > 0 && $0 <= 3600 } == true)
-            #expect(try store.read { try $0.caseCount(numberPrefix: "2") } == 20)
+            #expect(try store.read { try $0.caseCount(numberPrefix: "2") } == 1)
+            #expect(try store.read { try $0.cases(CaseFilter()) }.first?.followUps == 19)
         }
     }
 }

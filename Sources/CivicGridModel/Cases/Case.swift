@@ -240,6 +240,8 @@ public struct CaseRecord: Hashable, Sendable {
     public var categoryConfidence: Double?
     /// Filed as a resident's request because the classifier was unsure: a person must categorise it.
     public var needsCategory: Bool
+    /// Repeats of the report by its reporter while it was open, attached to it.
+    public var followUps: Int
 
     /// Where the public may see the case: its location, or for one located at the reporter's
     /// home the grid's label point (or nothing).
@@ -249,7 +251,9 @@ public struct CaseRecord: Hashable, Sendable {
                 location: Coordinate, address: String?, place: CasePlace, reporter: Reporter, state: CaseState,
                 stepStarted: Date?, due: Date?, duplicateOf: String? = nil, token: String? = nil,
                 createdAt: Date, updatedAt: Date, closedAt: Date? = nil, version: Int = 1,
-                locatedAtHome: Bool = false, publicLocation: Coordinate? = nil, categoryConfidence: Double? = nil, needsCategory: Bool = false) {
+                locatedAtHome: Bool = false, publicLocation: Coordinate? = nil, categoryConfidence: Double? = nil, needsCategory: Bool = false,
+                followUps: Int = 0) {
+        self.followUps = followUps
         self.categoryConfidence = categoryConfidence
         self.needsCategory = needsCategory
         self.locatedAtHome = locatedAtHome
