@@ -328,12 +328,10 @@ public struct CaseDesk: Sendable {
         let event = CaseEvent(at: at, actor: actor.name, action: action.name, from: before.status, to: record.state.status,
                               holder: record.state.holder?.code, note: note, detail: detail)
         guard try w.update(record, from: from, event: event) else { throw CaseError(.precondition, "case \(number) changed meanwhile: reload it") }
-        if notify { try Self.notify(w, record, event, previous: before.holder) }
-        if notify, case .void(.duplicate, let original?) = action, record.source == .sms, let phone = record.reporter.phone {
-            // Merged: the resident hears it the way they wrote (the gateway sends it).
-            try w.enqueueNotice(channel: "sms", to: phone, case: number,
-                                text: "您反映的问题（编号\(number)）与编号\(original)为同一问题，已合并处理。Your report \(number) is the same as case \(original), which is being handled.",
-                                at: at)
+        if notify {
+            try Self.notify(w, record, event, previous: before.holder)
+            // The reporter hears of it the way they reported (the gateway sends an SMS).
+            try ReporterNotices.tell(w, &record, action, note: note, at: at)
         }
         return record
     }

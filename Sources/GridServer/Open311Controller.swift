@@ -190,7 +190,7 @@ struct Open311Controller {
         return .object([
             ("service_request_id", .string(c.number)),
             ("status", .string(c.state.status.isOpen ? "open" : "closed")),
-            ("status_notes", .string(c.duplicateOf.map { "duplicate: follow request \($0)" } ?? c.state.status.rawValue)),
+            ("status_notes", .string(c.publicNote ?? c.duplicateOf.map { "duplicate: follow request \($0)" } ?? c.state.status.rawValue)),
             ("service_name", category.map { .string($0.name) } ?? .null),
             ("service_code", .string(c.category)),
             ("description", .string(c.description)),

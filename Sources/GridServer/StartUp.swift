@@ -10,9 +10,13 @@ import Synchronization
 /// progress rolls back); once it listens, the service group drains (the GPS queue, requests in
 /// flight) and the process is ended anyway `bound` after the signal.
 ///
-/// Its own signal sources are installed first, before any step, so a server whose parent
-/// left SIGTERM ignored (dispositions survive exec) is still ended by it; the service group's
-/// sources, installed later, see the same signals.
+/// Its own handler is installed first, before any step, so a server whose parent left SIGTERM
+/// ignored (dispositions survive exec) is still ended by it: a plain signal handler that
+/// writes the signal's number to a pipe, read by a thread of its own, until the dispatch
+/// signal sources installed with it take over (dispatch registers them some time after they
+/// are resumed; with the signal ignored meanwhile, as before, a signal 20 ms into the start-up
+/// of a loaded machine was lost and the server kept running). The service group's sources,
+/// installed later, see the same signals.
 public final class StartUp: Sendable {
     public static let shared = StartUp()
 
@@ -41,8 +45,18 @@ public final class StartUp: Sendable {
     public func install(logger: Logger, portFile: String? = nil) {
         self.logger.withLock { $0 = logger }
         self.portFile.withLock { $0 = portFile }
+        let fd = signalPipe.read
+        Thread.detachNewThread { [self] in
+            var byte: UInt8 = 0
+            while read(fd, &byte, 1) == 1 { received(Int32(byte)) }
+        }
         for signo in [SIGTERM, SIGINT] {
-            signal(signo, SIG_IGN)
+            // The handler first: dispatch puts its own in place when it registers the source,
+            // some time after `resume`; until then this one catches the signal.
+            signal(signo) { signo in
+                var byte = UInt8(truncatingIfNeeded: signo)
+                _ = write(signalPipe.write, &byte, 1)
+            }
             let source = DispatchSource.makeSignalSource(signal: signo, queue: .global())
             source.setEventHandler { [self] in received(signo) }
             source.resume()
@@ -114,3 +128,10 @@ public final class StartUp: Sendable {
         _exit(status)
     }
 }
+
+/// The pipe the signal handler writes a signal's number to (made before the handler is set).
+private let signalPipe: (read: Int32, write: Int32) = {
+    var fds: [Int32] = [-1, -1]
+    _ = pipe(&fds)
+    return (fds[0], fds[1])
+}()

@@ -556,6 +556,7 @@ enum PostgresSchema {
             ("v23 key kinds, cases located at home", Schema.keyKinds(real: "double precision")),
             ("v24 category words and examples", Schema.categoryWords(text: T, real: "double precision", serial: S)),
             ("v25 routing rules", Schema.routingRules(text: T, serial: S).replacingOccurrences(of: "case_fid INTEGER", with: "case_fid bigint")),
+            ("v26 reporter notices", Schema.reporterNotices(text: T)),
         ]
     }()
 

@@ -44,6 +44,7 @@ enum Schema {
             try db.execute(sql: categoryWords(text: "TEXT", real: "REAL", serial: "INTEGER PRIMARY KEY AUTOINCREMENT"))
         })
         m.registerMigration("v25 routing rules", migrate: { db in try db.execute(sql: routingRules(text: "TEXT", serial: "INTEGER PRIMARY KEY AUTOINCREMENT")) })
+        m.registerMigration("v26 reporter notices", migrate: { db in try db.execute(sql: reporterNotices(text: "TEXT")) })
         return m
     }
 
@@ -451,6 +452,18 @@ enum Schema {
           text \(text) NOT NULL
         );
         CREATE INDEX case_followups_case ON case_followups(case_fid);
+        """
+    }
+
+    /// What the reporter was last told (the case's public note) and the templates of what
+    /// they are told.
+    static func reporterNotices(text: String) -> String {
+        """
+        ALTER TABLE cases ADD COLUMN public_note \(text);
+        CREATE TABLE notice_templates (
+          event \(text) PRIMARY KEY,
+          text \(text) NOT NULL
+        );
         """
     }
 

@@ -18,6 +18,11 @@ extension StoreReader {
             """), arguments: [code]).map(Self.category)
     }
 
+    /// The template of a notice to reporters, if one was imported.
+    public func noticeTemplate(_ event: String) throws -> String? {
+        try String.fetchOne(try db.cachedStatement(sql: "SELECT text FROM notice_templates WHERE event = ?"), arguments: [event])
+    }
+
     /// The routing rules, in the order imported.
     public func routingRules() throws -> [RoutingRule] {
         try SQLRow.fetchAll(try db.cachedStatement(sql: "SELECT id, category, region, department, priority FROM routing_rules ORDER BY id"))
@@ -95,7 +100,7 @@ extension StoreReader {
         fid, geom, number, category, urgency, description, source, address, grid, community, street, district,
         reporter_name, reporter_phone, reporter_account, status, holder_kind, holder, pending, dispatched_from,
         returns, reworks, extensions, escalations, supervisions, step_started, due, duplicate_of, token,
-        created_at, updated_at, closed_at, version, located_at_home, public_lon, public_lat, category_confidence, needs_category, follow_ups
+        created_at, updated_at, closed_at, version, located_at_home, public_lon, public_lat, category_confidence, needs_category, follow_ups, public_note
         """
 
     /// `caseColumns` of the table aliased `c`.
@@ -257,7 +262,7 @@ extension StoreReader {
                           locatedAtHome: (row["located_at_home"] as Int64?) == 1,
                           publicLocation: (row["public_lon"] as Double?).flatMap { x in (row["public_lat"] as Double?).map { Coordinate(x, $0) } },
                           categoryConfidence: row["category_confidence"], needsCategory: (row["needs_category"] as Int64?) == 1,
-                          followUps: row["follow_ups"])
+                          followUps: row["follow_ups"], publicNote: row["public_note"])
     }
 }
 

@@ -29,6 +29,19 @@ extension StoreWriter {
         try db.cachedStatement(sql: "UPDATE cases SET follow_ups = follow_ups + 1 WHERE fid = ?").execute(arguments: [fid])
     }
 
+    /// What the reporter was last told of a case.
+    public func setPublicNote(_ number: String, _ text: String) throws {
+        try db.cachedStatement(sql: "UPDATE cases SET public_note = ? WHERE number = ?").execute(arguments: [text, number])
+    }
+
+    /// Replaces the templates of notices to reporters.
+    public func replaceNoticeTemplates(_ templates: [String: String]) throws {
+        try db.execute(sql: "DELETE FROM notice_templates")
+        for (event, text) in templates.sorted(by: { $0.key < $1.key }) {
+            try db.execute(sql: "INSERT INTO notice_templates (event, text) VALUES (?, ?)", arguments: [event, text])
+        }
+    }
+
     /// Replaces the routing rules with these.
     public func replaceRoutingRules(_ rules: [RoutingRule]) throws {
         try db.execute(sql: "DELETE FROM routing_rules")

@@ -368,3 +368,49 @@ struct RoutingCommand: ParsableCommand {
         }
     }
 }
+
+struct NoticesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "notices", abstract: "The templates of what reporters are told as their case moves.",
+                                                    subcommands: [Import.self, List.self])
+
+    /// The templates of a JSON object {event: text}, every event known and every text 1–500 characters.
+    static func templates(_ data: Data) throws -> [String: String] {
+        guard let o = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { throw ValidationError("the file must be a JSON object {\"filed\": \"…\", …}") }
+        var out: [String: String] = [:]
+        for (event, value) in o {
+            guard ReporterNotices.events.contains(event) else { throw ValidationError("\(event): not an event (\(ReporterNotices.events.joined(separator: ", ")))") }
+            guard let text = value as? String, !text.isEmpty, text.count <= 500 else { throw ValidationError("\(event): a text of 1 to 500 characters") }
+            out[event] = text
+        }
+        return out
+    }
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Replace the templates from JSON (as Data/cases/notices.json: filed, voided, merged, dispatched, handled, closed; fields {number}, {department}, {reason}, {original}, {note}).")
+
+        @Argument(help: "The JSON file.")
+        var file: String
+
+        @OptionGroup var database: DatabaseOption
+
+        func run() throws {
+            let templates = try NoticesCommand.templates(try readInput(file))
+            try database.existing().write { try $0.replaceNoticeTemplates(templates) }
+            print("imported \(templates.count) notice templates")
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The templates in force (imported, else the defaults).")
+
+        @OptionGroup var database: DatabaseOption
+
+        func run() throws {
+            let store = try database.existing()
+            for event in ReporterNotices.events {
+                let imported = try store.read { try $0.noticeTemplate(event) }
+                print("\(event)\t\(imported == nil ? "default" : "imported")\t\(imported ?? ReporterNotices.defaults[event] ?? "")")
+            }
+        }
+    }
+}

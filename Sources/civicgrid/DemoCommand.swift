@@ -199,6 +199,8 @@ struct DemoCommand: ParsableCommand {
                     try w.save(d)
                     try w.save(k)
                     try w.replaceCategoryExamples(examples)
+                    let notices = dir.appendingPathComponent("notices.json").path
+                    if FileManager.default.fileExists(atPath: notices) { try w.replaceNoticeTemplates(try NoticesCommand.templates(try readInput(notices))) }
                 }
                 print("imported the case catalogue from \(catalogue): \(c.count) categories, \(d.count) departments, the calendar, \(examples.count) labelled messages")
             }

@@ -287,6 +287,10 @@ struct CaseDeskTests {
         let history = try f.store.read { try $0.history(case: c.number) }
         #expect(history.map(\.action) == ["report", "verify", "file", "dispatch"] && history.dropFirst().allSatisfy { $0.actor == "routing" })
         #expect(history[1].note?.contains("automatic for 0107") == true && history[3].note?.contains("D-ENVIRONMENT") == true, "\(history)")
+        // The sender hears that it was filed and where it went, by SMS; Open311 shows the same.
+        let told = try f.store.read { try $0.waitingNotices(channel: "sms") }.filter { $0.to == "13900000003" }.map(\.text)
+        #expect(told.count == 2 && told[0].hasPrefix("您反映的问题（编号\(c.number)）已立案") && told[1].contains("已交区生态环境局处理"), "\(told)")
+        #expect(try f.store.read { try $0.case(number: c.number) }?.publicNote == told.last)
         // Twenty messages about one smoke: one case, nineteen follow-ups, each told its number.
         for i in 1...19 {
             let (again, answer) = try f.desk.reportSMS(from: "13900000003", text: "\(community.name)那个烟囱还在冒黑烟（第\(i + 1)次）")

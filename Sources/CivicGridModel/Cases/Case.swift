@@ -242,6 +242,8 @@ public struct CaseRecord: Hashable, Sendable {
     public var needsCategory: Bool
     /// Repeats of the report by its reporter while it was open, attached to it.
     public var followUps: Int
+    /// What the reporter was last told (Open311's status notes).
+    public var publicNote: String?
 
     /// Where the public may see the case: its location, or for one located at the reporter's
     /// home the grid's label point (or nothing).
@@ -252,8 +254,9 @@ public struct CaseRecord: Hashable, Sendable {
                 stepStarted: Date?, due: Date?, duplicateOf: String? = nil, token: String? = nil,
                 createdAt: Date, updatedAt: Date, closedAt: Date? = nil, version: Int = 1,
                 locatedAtHome: Bool = false, publicLocation: Coordinate? = nil, categoryConfidence: Double? = nil, needsCategory: Bool = false,
-                followUps: Int = 0) {
+                followUps: Int = 0, publicNote: String? = nil) {
         self.followUps = followUps
+        self.publicNote = publicNote
         self.categoryConfidence = categoryConfidence
         self.needsCategory = needsCategory
         self.locatedAtHome = locatedAtHome
