@@ -322,7 +322,7 @@ public struct CaseDesk: Sendable {
         }
         time(&record, action, before, category, calendar, at)
         record.updatedAt = at
-        if !record.state.status.isOpen { record.closedAt = at }
+        if record.state.status.isOpen { record.closedAt = nil } else if before.status.isOpen { record.closedAt = at }
         let from = record.version
         record.version += 1
         let event = CaseEvent(at: at, actor: actor.name, action: action.name, from: before.status, to: record.state.status,
@@ -449,6 +449,34 @@ public struct CaseDesk: Sendable {
         return report
     }
 
+    /// How long after closing a reporter may still rate a case.
+    public static let ratingWindow: TimeInterval = 7 * 86_400
+
+    /// A reporter's rating by SMS (`1`, `2`, `3` or the words): recorded on the sender's latest
+    /// case closed in the last seven days and not yet rated; 不满意 reopens it to whoever
+    /// handled it, once (a second 不满意 is recorded, nothing more). nil when the text is no
+    /// rating or the sender has no such case (then it is a message like any other).
+    public func rate(from phone: String, text: String) throws(CaseError) -> (CaseRecord, reply: String)? {
+        guard let rating = Satisfaction(reply: text) else { return nil }
+        let at = now()
+        return try transaction { w throws -> (CaseRecord, String)? in
+            let r = w.reader
+            guard let number = try r.latestRateable(phone: phone, closedSince: at.addingTimeInterval(-Self.ratingWindow)),
+                  let closed = try r.case(number: number) else { return nil }
+            let system = CaseActor(name: "reporter", role: .admin, inScope: true)
+            var c = try Self.step(.rate(rating), on: closed, by: system, note: nil, at: at, in: w, notify: true)
+            let history = try r.history(case: number)
+            var reply = "感谢您的评价（编号\(number)：\(rating.chinese)）。Thank you: case \(number) rated \(rating.rawValue)."
+            if rating == .dissatisfied, !history.contains(where: { $0.action == "reopen" }),
+               let last = history.last(where: { $0.action == "dispatch" }) {
+                let holder: CaseHolder = last.detail["department"].map(CaseHolder.department) ?? .region(last.detail["region"] ?? number)
+                c = try Self.step(.reopen(to: holder), on: c, by: system, note: "不满意：重新办理 (the reporter was not satisfied)", at: at, in: w, notify: true)
+                reply = "您的不满意评价已收到，编号\(number)已重新交办理单位处理。Case \(number) was reopened for the handler."
+            }
+            return (c, reply)
+        }
+    }
+
     /// The acknowledgement the gateway sends back: the new case's number, or the open case a
     /// repeat was attached to.
     public static func smsReply(_ done: Intake) -> String {
@@ -508,7 +536,7 @@ public struct CaseDesk: Sendable {
             let left = c.stepStarted.flatMap { s in c.due.map { calendar.workingSeconds(from: s, to: $0) } } ?? 0
             c.stepStarted = at
             c.due = left > 0 ? calendar.deadline(from: at, limit: .workingHours(left / 3600)) : at
-        case .supervise, .requestExtension, .requestSuspension, .refuse, .accept, .recategorise:
+        case .supervise, .requestExtension, .requestSuspension, .refuse, .accept, .recategorise, .rate:
             break
         default:
             if c.state.status != before.status || c.state.holder != before.holder { startStep(&c, category, calendar, at) }

@@ -124,6 +124,13 @@ extension CaseDesk {
         case "recategorise":
             guard let code = d["category"] else { throw CaseError(.invalid, "recategorise needs a category") }
             return .recategorise(code)
+        case "rate":
+            guard let s = d["rating"].flatMap(Satisfaction.init(rawValue:)) else { throw CaseError(.invalid, "rate needs a rating") }
+            return .rate(s)
+        case "reopen":
+            if let dep = d["department"] { return .reopen(to: .department(dep)) }
+            guard let region = d["region"] else { throw CaseError(.invalid, "reopen needs a department or a region") }
+            return .reopen(to: .region(region))
         default: throw CaseError(.invalid, "unknown action \(name)")
         }
     }

@@ -9,7 +9,7 @@ import GridStore
 /// `{reason}` and `{note}` filled in. The text becomes the case's public note (Open311's
 /// `status_notes`), and a message in the SMS outbox for a case reported by SMS.
 public enum ReporterNotices {
-    public static let events = ["filed", "voided", "merged", "dispatched", "handled", "closed"]
+    public static let events = ["filed", "voided", "merged", "dispatched", "handled", "closed", "reopened"]
 
     public static let defaults: [String: String] = [
         "filed": "您反映的问题（编号{number}）已立案，正在安排处理。Case {number} is filed and being arranged.",
@@ -18,6 +18,7 @@ public enum ReporterNotices {
         "dispatched": "您反映的问题（编号{number}）已交{department}处理。Case {number} is with {department}.",
         "handled": "您反映的问题（编号{number}）已处理：{note}。Case {number} was handled: {note}.",
         "closed": "您反映的问题（编号{number}）已办结。是否解决？请回复：1 满意，2 基本满意，3 不满意（7天内有效）。Case {number} is closed: was it fixed? Reply 1 satisfied, 2 fairly satisfied, 3 not satisfied (within 7 days).",
+        "reopened": "您反映的问题（编号{number}）已重新交{department}办理。Case {number} is with {department} again.",
     ]
 
     /// The reasons a case is voided, as the reporter reads them.
@@ -33,6 +34,7 @@ public enum ReporterNotices {
         case .dispatch: "dispatched"
         case .handle: "handled"
         case .close: "closed"
+        case .reopen: "reopened"
         default: nil
         }
     }
@@ -52,8 +54,10 @@ public enum ReporterNotices {
             fields["original"] = original ?? ""
         case .dispatch(.department(let code)):
             fields["department"] = try w.reader.department(code: code)?.name ?? code
-        case .dispatch(.region(let code)):
+        case .dispatch(.region(let code)), .reopen(to: .region(let code)):
             fields["department"] = try w.reader.region(code: code)?.name ?? code
+        case .reopen(to: .department(let code)):
+            fields["department"] = try w.reader.department(code: code)?.name ?? code
         default: break
         }
         let template = try w.reader.noticeTemplate(event) ?? defaults[event] ?? ""

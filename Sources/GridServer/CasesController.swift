@@ -485,7 +485,7 @@ struct CasesController {
         for key in ["department", "region", "to", "duplicate_of", "note", "category"] { _ = try string(key) }
         if let r = try string("reason"), VoidReason(rawValue: r) == nil { throw Problem.badRequest("reason \(r): expected not_true, duplicate or not_ours") }
         if let l = try string("limit"), TimeLimit(l) == nil { throw Problem.badRequest("limit \(l): expected e.g. 4h, 2d or 12nh") }
-        guard let name = try string("action") else { throw Problem.badRequest("action is required: one of \(CaseAction.names.joined(separator: ", "))") }
+        guard let name = try string("action") else { throw Problem.badRequest("action is required: one of \(CaseAction.peoples.joined(separator: ", "))") }
         let action: CaseAction?
         switch name {
         case "verify": action = .verify
@@ -513,7 +513,7 @@ struct CasesController {
         case "close": action = .close
         case "supervise": action = .supervise
         case "recategorise": action = .recategorise(try required("category", name))
-        default: throw Problem.badRequest("unknown action \(name): one of \(CaseAction.names.joined(separator: ", "))")
+        default: throw Problem.badRequest("unknown action \(name): one of \(CaseAction.peoples.joined(separator: ", "))")
         }
         return (action, try string("note"))
     }

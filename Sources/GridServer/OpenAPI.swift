@@ -329,7 +329,7 @@ enum OpenAPI {
                       ["properties": ["action": enumeration(["request_extension"])], "required": ["limit"]],
                       ["properties": ["action": enumeration(["recategorise"])], "required": ["category"]]],
             "properties": [
-                "action": enumeration(CaseAction.names),
+                "action": enumeration(CaseAction.peoples),
                 "department": text(1, 2000), "region": text(1, 2000), "to": text(1, 2000), "category": text(1, 2000),
                 "reason": enumeration(VoidReason.allCases.map(\.rawValue)), "duplicate_of": text(1, 2000),
                 "limit": ["type": "string", "pattern": "^([1-9][0-9]{0,3}(\\.[0-9]{1,3})?|0\\.[0-9]{0,2}[1-9])(nh|h|d)$", "description": "4h (working hours), 2d (working days) or 12nh (natural hours)"],
@@ -509,7 +509,7 @@ enum OpenAPI {
             "/sms/outbox/{id}/sent": ["post": operation("A message was sent", "Marks one message sent; 404 when none with that id waits.",
                                                         tag: "Open311", params: [pathParameter("id", "The message's id", text(1, 64)), query("api_key", "The gateway's key", text(1, 200))],
                                                         ok: ["description": "Marked sent"], okStatus: "204", notFound: true, account: true)],
-            "/sms": ["post": operation("SMS gateway webhook", "A resident's text message (form or JSON: from, text, optional category; the gateway's key as api_key or a bearer token). Located by the sender's household, a building address or region name in the text, or else held at the district's desk (in no grid). Without a category the classifier reads one from the text. 201 with the case number and the acknowledgement to send back; 200 when the sender's open case of the same category and place is repeated (attached to it as a follow-up, its number in the reply).",
+            "/sms": ["post": operation("SMS gateway webhook", "A resident's text message (form or JSON: from, text, optional category; the gateway's key as api_key or a bearer token). Located by the sender's household, a building address or region name in the text, or else held at the district's desk (in no grid). Without a category the classifier reads one from the text. 201 with the case number and the acknowledgement to send back; 200 when the sender's open case of the same category and place is repeated (attached to it as a follow-up, its number in the reply), or when the text is a rating (1 满意, 2 基本满意, 3 不满意) of the sender's case closed in the last 7 days (不满意 reopens it once).",
                                        tag: "Open311", params: [], ok: Self.smsAnswer, okStatus: "201",
                                        body: ["required": true, "content": ["application/x-www-form-urlencoded": ["schema": ["type": "object"]],
                                                                             "application/json": ["schema": ["type": "object", "required": ["from", "text"],

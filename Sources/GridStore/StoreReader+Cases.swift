@@ -477,6 +477,16 @@ extension StoreReader {
             """), arguments: [phone]).map { Coordinate($0[0], $0[1]) }
     }
 
+    /// The sender's latest case closed since `since` and not rated since it was closed.
+    public func latestRateable(phone: String, closedSince since: Date) throws -> String? {
+        try String.fetchOne(try db.cachedStatement(sql: """
+            SELECT c.number FROM cases c WHERE c.reporter_phone = ? AND c.status = 'closed' AND c.closed_at >= ?
+              AND NOT EXISTS (SELECT 1 FROM case_history e WHERE e.case_fid = c.fid AND e.action = 'rate'
+                AND e.id > (SELECT max(k.id) FROM case_history k WHERE k.case_fid = c.fid AND k.action = 'close'))
+            ORDER BY c.closed_at DESC LIMIT 1
+            """), arguments: [phone, StoreTime.text(since)])
+    }
+
     /// The newest open case a phone reported under a category at a community (or, for a case
     /// located nowhere, a district): what a repeat of it attaches to.
     public func openCase(reportedBy phone: String, category: String, place: CasePlace) throws -> String? {

@@ -173,6 +173,34 @@ struct AssessmentTests {
         #expect(Indicator.accurateFilingRate.value(district([after, before])) == 50)
     }
 
+    /// Satisfaction (满意率: satisfied and fairly satisfied of those rated, the first rating
+    /// after each case's closing counted) and reopening (重办率: of the cases closed).
+    @Test func satisfactionAndReopenRates() {
+        func closed(_ day: String, _ ratings: [(String, String)]) -> CaseFacts {
+            var h = [Self.e("2026-10-\(day) 09:00", "sms", "report", nil, .reported, "C1", due: nil),
+                     Self.e("2026-10-\(day) 09:10", "centre", "verify", .reported, .verified, "C1", due: nil),
+                     Self.e("2026-10-\(day) 09:20", "centre", "file", .verified, .filed, "C1", due: nil),
+                     Self.e("2026-10-\(day) 09:30", "centre", "dispatch", .filed, .dispatched, "SAN", due: nil, ["department": "SAN"]),
+                     Self.e("2026-10-\(day) 10:00", "clean", "accept", .dispatched, .accepted, "SAN", due: nil),
+                     Self.e("2026-10-\(day) 11:00", "clean", "handle", .accepted, .handled, "SAN", due: nil),
+                     Self.e("2026-10-\(day) 12:00", "li", "pass", .handled, .checked, "SAN", due: nil),
+                     Self.e("2026-10-\(day) 13:00", "centre", "close", .checked, .closed, "SAN", due: nil)]
+            for (time, rating) in ratings {
+                h.append(Self.e("2026-10-\(day) \(time)", "reporter", "rate", .closed, .closed, "SAN", due: nil, ["rating": rating]))
+                if rating == "dissatisfied" {
+                    h.append(Self.e("2026-10-\(day) \(time)", "reporter", "reopen", .closed, .dispatched, "SAN", due: nil, ["department": "SAN"]))
+                }
+            }
+            return CaseFacts(category: "0101", source: .sms, place: Self.g1, reporter: nil, history: h)
+        }
+        let facts = [closed("05", [("14:00", "satisfied")]), closed("06", [("14:00", "fairly_satisfied")]), closed("07", [("14:00", "dissatisfied")]), closed("08", [])]
+        var t = Tally()
+        for c in facts { for (key, x) in c.tallies(calendar: WorkingCalendar()) where key.level == .district { t.add(x) } }
+        #expect(t[.rated] == 3 && t[.satisfied] == 2 && t[.reopened] == 1)
+        #expect(Indicator.satisfactionRate.value(t) == 66.67 && Indicator.reopenRate.value(t) == 33.33, "1 of 3 closed (the reopened one is open again)")
+        #expect(Indicator.satisfactionRate.chinese == "满意率" && Indicator.reopenRate.chinese == "重办率" && !Indicator.reopenRate.higherIsBetter)
+    }
+
     @Test func theDistrictInNovember() {
         let t = Self.tally(.district, "D", Self.november)
         // 5: its street desk dispatched in time; the department's handling fell due on the 4th

@@ -79,7 +79,7 @@ struct CaseWorkflowTests {
     @Test func roleActionMatrix() throws {
         let actions: [CaseAction] = [.verify, .void(.notTrue, duplicateOf: nil), .file, .dispatch(.department("D-ROADS")), .escalate(to: "320599"),
                                      .accept, .return, .requestExtension(.workingHours(4)), .requestSuspension, .approve, .refuse,
-                                     .resume, .handle, .pass, .fail, .close, .supervise, .recategorise("0107")]
+                                     .resume, .handle, .pass, .fail, .close, .supervise, .recategorise("0107"), .rate(.dissatisfied), .reopen(to: .department("D-ROADS"))]
         let actors = [Self.dispatcher, Self.roads, Self.parks, Self.staff,
                       CaseActor(name: "far staff", role: .member, inScope: true, ownGrid: false),
                       CaseActor(name: "viewer", role: .viewer, inScope: true), CaseActor(name: "planner", role: .planner, inScope: true),
@@ -109,6 +109,7 @@ struct CaseWorkflowTests {
         #expect(allowed["return"] == ["roads", "admin"])
         #expect(allowed["resume"] == ["centre", "roads", "admin"])
         for name in ["void", "file", "dispatch", "escalate", "approve", "refuse", "close", "supervise", "recategorise"] { #expect(allowed[name] == ["centre", "admin"], "\(name)") }
+        #expect(allowed["rate"] == ["admin"] && allowed["reopen"] == ["admin"], "the system's, for the reporter")
         #expect(Set(allowed.keys) == Set(CaseAction.names))
     }
 }

@@ -308,6 +308,46 @@ struct CaseDeskTests {
         #expect(try f.desk.report(hotline, by: f.dispatcher).state.status == .verified)
     }
 
+    /// The loop closes with the public (回访): an SMS reporter hears each step, is asked after
+    /// closing, and 不满意 reopens the case to its handler — once; the second is only recorded.
+    @Test func theReporterIsToldAndAskedAndDissatisfactionReopensOnce() throws {
+        let f = try CaseFixture()
+        let community = try #require(try f.store.read { try $0.region(code: CaseFixture.community) })
+        var c = try f.desk.reportSMS(from: "13900000007", text: "\(community.name)门口乱扔垃圾", category: "0101").0
+        try f.act(.verify, &c, by: f.dispatcher)
+        try f.act(.file, &c, by: f.dispatcher)
+        try f.act(.dispatch(.department("D-SANITATION")), &c, by: f.dispatcher)
+        try f.act(.accept, &c, by: f.sanitation)
+        try f.act(.handle, &c, by: f.sanitation, note: "垃圾已清运")
+        try f.act(.pass, &c, by: f.dispatcher)
+        try f.act(.close, &c, by: f.dispatcher)
+        func told() throws -> [String] { try f.store.read { try $0.waitingNotices(channel: "sms") }.filter { $0.to == "13900000007" }.map(\.text) }
+        let texts = try told()
+        #expect(texts.count == 4 && texts[0].contains("已立案") && texts[1].contains("已交区环境卫生管理处处理") && texts[2].contains("已处理：垃圾已清运")
+                && texts[3].contains("已办结") && texts[3].contains("1 满意"), "\(texts)")
+        // Not a rating: a message like any other. A rating: recorded; 不满意 reopens it.
+        #expect(try f.desk.rate(from: "13900000007", text: "谢谢") == nil)
+        #expect(try f.desk.rate(from: "13900000099", text: "3") == nil, "no case closed for this phone")
+        let (reopened, reply) = try #require(try f.desk.rate(from: "13900000007", text: " 3 "))
+        #expect(reopened.number == c.number && reopened.state.status == .dispatched && reopened.state.holder == .department("D-SANITATION"))
+        #expect(reopened.state.reworks == 1 && reopened.closedAt == nil && reply.contains("重新"), "\(reply)")
+        #expect(try told().last?.contains("已重新交区环境卫生管理处办理") == true)
+        c = reopened
+        try f.act(.accept, &c, by: f.sanitation)
+        try f.act(.handle, &c, by: f.sanitation, note: "再次清运")
+        try f.act(.pass, &c, by: f.dispatcher)
+        try f.act(.close, &c, by: f.dispatcher)
+        let (again, _) = try #require(try f.desk.rate(from: "13900000007", text: "不满意"))
+        #expect(again.state.status == .closed && again.state.reworks == 1, "reopened once, not twice")
+        #expect(try f.desk.rate(from: "13900000007", text: "1") == nil, "rated since its closing")
+        let history = try f.store.read { try $0.history(case: c.number) }.map(\.action)
+        #expect(history.suffix(7) == ["rate", "reopen", "accept", "handle", "pass", "close", "rate"], "\(history)")
+        // The assessment counts its first rating and the reopening.
+        let events = try f.store.read { try $0.history(case: c.number) }
+        let facts = CaseFacts(category: "0101", source: .sms, place: c.place, reporter: nil, history: events.map { TimedEvent($0, due: nil) })
+        #expect(facts.rating == .dissatisfied && facts.reopenedAt != nil && facts.closedAt != nil)
+    }
+
     /// A case under the wrong category moves to another before dispatch or after a return: its
     /// urgency and deadline follow the new category from the step's start, the move is in the
     /// history (with the category it left), and the flag a classifier set goes.

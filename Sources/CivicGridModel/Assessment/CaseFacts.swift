@@ -58,6 +58,10 @@ public struct CaseFacts: Hashable, Sendable {
     public var voidedAfterFiling = false
     /// Moved to another category once filed (after a return): the filing was not accurate.
     public var recategorisedAfterFiling = false
+    /// The reporter's first rating after closing, and when; when it was reopened for it.
+    public var rating: Satisfaction?
+    public var ratedAt: Date?
+    public var reopenedAt: Date?
     public var voided = false
     public var closedAt: Date?
     public var failedChecks = 0
@@ -109,6 +113,11 @@ public struct CaseFacts: Hashable, Sendable {
                 if e.from == .filed { voidedAfterFiling = true }
             case "recategorise":
                 if filedAt != nil { recategorisedAfterFiling = true }
+            case "rate":
+                if rating == nil, let s = e.detail["rating"].flatMap(Satisfaction.init(rawValue:)) { (rating, ratedAt) = (s, e.at) }
+            case "reopen":
+                reopenedAt = e.at
+                closedAt = nil
             case "dispatch":
                 var d = Dispatch(at: e.at, department: e.detail["department"], dispatcher: e.actor)
                 d.offRoute = e.detail["off_route"] == "true"

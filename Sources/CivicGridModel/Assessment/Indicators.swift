@@ -17,6 +17,8 @@ public enum Indicator: String, CaseIterable, Sendable, Codable {
     case publicReportShare = "public_report_share"
     case validReportRate = "valid_report_rate"
     case missedReportRate = "missed_report_rate"
+    case satisfactionRate = "satisfaction_rate"
+    case reopenRate = "reopen_rate"
 
     /// The name Chinese reports use.
     public var chinese: String {
@@ -36,13 +38,15 @@ public enum Indicator: String, CaseIterable, Sendable, Codable {
         case .publicReportShare: "监督举报率"
         case .validReportRate: "有效上报率"
         case .missedReportRate: "漏报率"
+        case .satisfactionRate: "满意率"
+        case .reopenRate: "重办率"
         }
     }
 
     /// Whether a higher value is better (a score takes 100 − value of the others).
     public var higherIsBetter: Bool {
         switch self {
-        case .reworkRate, .returnRate, .extensionRate, .missedReportRate, .publicReportShare: false
+        case .reworkRate, .returnRate, .extensionRate, .missedReportRate, .publicReportShare, .reopenRate: false
         default: true
         }
     }
@@ -65,6 +69,8 @@ public enum Indicator: String, CaseIterable, Sendable, Codable {
         case .publicReportShare: (t[.publicTrue], t[.filed])
         case .validReportRate: (t[.reportsFiled], t[.reports])
         case .missedReportRate: (t[.missed], t[.filed])
+        case .satisfactionRate: (t[.satisfied], t[.rated])
+        case .reopenRate: (t[.reopened], t[.closed])
         }
     }
 

@@ -68,6 +68,9 @@ public struct UnitFigures: Hashable, Sendable, Codable {
         case .extended: "extended"
         case .recategorisedAfterFiling: "recategorised_after_filing"
         case .offRouteDispatches: "off_route_dispatches"
+        case .rated: "rated"
+        case .satisfied: "satisfied"
+        case .reopened: "reopened"
         }
     }
 }

@@ -18,7 +18,10 @@ public struct Tally: Hashable, Sendable {
              /// Filed, then moved to another category (and not voided): filed inaccurately.
              recategorisedAfterFiling,
              /// Dispatched to a department off the case's route (with a reason), not returned.
-             offRouteDispatches
+             offRouteDispatches,
+             /// Rated by the reporter after closing; of those, satisfied or fairly satisfied;
+             /// reopened because the reporter was not.
+             rated, satisfied, reopened
     }
 
     /// The runs of one timed step.
@@ -199,6 +202,13 @@ extension CaseFacts {
                 if failedChecks >= 3 { $0[.threeFailed] += 1 }
             }
         }
+        if let rating, let at = ratedAt {
+            add(regions + departmentUnit(department), at) {
+                $0[.rated] += 1
+                if rating != .dissatisfied { $0[.satisfied] += 1 }
+            }
+        }
+        if let at = reopenedAt { add(regions + departmentUnit(department), at) { $0[.reopened] += 1 } }
         for d in dispatches {
             add(regions + departmentUnit(d.department) + person(d.dispatcher), d.at) {
                 $0[.dispatches] += 1

@@ -173,6 +173,31 @@ public enum VoidReason: String, CaseIterable, Sendable, Codable {
     case notTrue = "not_true", duplicate, notOurs = "not_ours"
 }
 
+/// The reporter's answer to "was it fixed?" after closing (回访): 1 满意, 2 基本满意, 3 不满意.
+public enum Satisfaction: String, CaseIterable, Sendable, Codable {
+    case satisfied, fairlySatisfied = "fairly_satisfied", dissatisfied
+
+    public var chinese: String {
+        switch self {
+        case .satisfied: "满意"
+        case .fairlySatisfied: "基本满意"
+        case .dissatisfied: "不满意"
+        }
+    }
+
+    /// A reply as residents send it: the digit, or the words (with spaces and punctuation
+    /// around); nil for anything else.
+    public init?(reply: String) {
+        let t = reply.trimmingCharacters(in: .whitespacesAndNewlines.union(.punctuationCharacters))
+        switch t {
+        case "1", "１", "满意", "非常满意": self = .satisfied
+        case "2", "２", "基本满意", "一般": self = .fairlySatisfied
+        case "3", "３", "不满意", "很不满意", "没解决", "没有解决": self = .dissatisfied
+        default: return nil
+        }
+    }
+}
+
 /// Where a case lies: the published grid and the regions above it (any may be unknown).
 public struct CasePlace: Hashable, Sendable, Codable {
     public var grid: String?

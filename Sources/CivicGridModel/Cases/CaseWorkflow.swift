@@ -32,6 +32,11 @@ public enum CaseAction: Hashable, Sendable {
     /// Moves a case filed under the wrong category to another (before dispatch, or after a
     /// department returned it): its steps are timed by the new category's limits.
     case recategorise(String)
+    /// The reporter's rating of a closed case.
+    case rate(Satisfaction)
+    /// A closed case the reporter was not satisfied with goes back to whoever handled it
+    /// (once; it counts as rework).
+    case reopen(to: CaseHolder)
 
     public var name: String {
         switch self {
@@ -53,6 +58,8 @@ public enum CaseAction: Hashable, Sendable {
         case .close: "close"
         case .supervise: "supervise"
         case .recategorise: "recategorise"
+        case .rate: "rate"
+        case .reopen: "reopen"
         }
     }
 
@@ -68,13 +75,20 @@ public enum CaseAction: Hashable, Sendable {
         case .escalate(let to): return ["to": to]
         case .requestExtension(let limit): return ["limit": limit.description]
         case .recategorise(let code): return ["category": code]
+        case .rate(let s): return ["rating": s.rawValue]
+        case .reopen(to: .department(let code)): return ["department": code]
+        case .reopen(to: .region(let code)): return ["region": code]
         default: return [:]
         }
     }
 
+    /// The actions people take (the API's): every one but the reporter's rating and the
+    /// reopening it may bring, which the system takes for them.
+    public static var peoples: [String] { names.filter { $0 != "rate" && $0 != "reopen" } }
+
     /// Every action's name, for documents and errors.
     public static let names = ["verify", "void", "file", "dispatch", "escalate", "accept", "return", "request_extension",
-                               "request_suspension", "approve", "refuse", "resume", "handle", "pass", "fail", "close", "supervise", "recategorise"]
+                               "request_suspension", "approve", "refuse", "resume", "handle", "pass", "fail", "close", "supervise", "recategorise", "rate", "reopen"]
 }
 
 /// The person acting, as far as the workflow needs to know: role, the department a
@@ -186,6 +200,13 @@ public enum CaseWorkflow {
             s.supervisions += 1
         case .recategorise:
             try require(.reported, .verified, .filed)
+        case .rate:
+            try require(.closed)
+        case .reopen(let holder):
+            try require(.closed)
+            s.status = .dispatched
+            s.holder = holder
+            s.reworks += 1
         }
         return s
     }
@@ -205,6 +226,8 @@ public enum CaseWorkflow {
             allowed = actor.role == .dispatcher || holds(state, actor)
         case .void, .file, .dispatch, .escalate, .approve, .refuse, .close, .supervise, .recategorise:
             allowed = actor.role == .dispatcher
+        case .rate, .reopen:
+            allowed = false  // the reporter's, taken by the system for them
         }
         guard allowed else { throw CaseError(.forbidden, "a \(actor.role.rawValue) may not \(action.name) this case") }
     }
