@@ -63,8 +63,11 @@ struct Open311Controller {
     }
 
     static func service(_ c: CaseCategory) -> Value {
-        .object([("service_code", .string(c.code)), ("service_name", .string(c.name)), ("description", .string(c.nameEn)),
-                 ("metadata", .bool(false)), ("type", .string("realtime")), ("keywords", .string(c.nameEn.lowercased())),
+        // Chinese first: the name and class, then the English; the residents' words as keywords.
+        .object([("service_code", .string(c.code)), ("service_name", .string(c.name)),
+                 ("description", .string("\(c.majorName)·\(c.name)（\(c.majorNameEn): \(c.nameEn)）")),
+                 ("metadata", .bool(false)), ("type", .string("realtime")),
+                 ("keywords", .string(([c.name] + c.words.prefix(12) + [c.nameEn.lowercased()]).joined(separator: ","))),
                  ("group", .string(c.majorName))])
     }
 
@@ -138,9 +141,10 @@ struct Open311Controller {
         return Self.answer(.list("request", found.map { Self.request($0, categories, departments) }), root: "service_requests", format)
     }
 
-    /// POST requests: api_key, service_code, lat and long (address_string alone is not
-    /// enough: the case must land in a grid), description, address_string, first_name,
-    /// last_name, phone, email, media_url. Answers the request's number and a token.
+    /// POST requests: api_key, service_code, lat and long — or address_string alone: located by
+    /// a building's address or a region's name in it, else held at the district's desk in no
+    /// grid —, description, first_name, last_name, phone, email, media_url; jurisdiction_id,
+    /// when given, must be the district or city served. Answers the request's number and a token.
     func post(_ request: Request, _ context: CivicContext) async throws -> Response {
         guard let (resource, format) = Self.file(request), resource == "requests" else {
             return Self.error(404, "POST requests.json or requests.xml", Self.file(request)?.1 ?? .json)
@@ -160,15 +164,35 @@ struct Open311Controller {
             r.headers[.retryAfter] = String(wait)
             return r
         }
+        if let jurisdiction = value("jurisdiction_id") {
+            let served = try await store.asyncRead { r in Set(try r.regions(level: .district).map(\.code) + (try r.regions(level: .city).map(\.code))) }
+            guard served.contains(jurisdiction) else { return Self.error(404, "jurisdiction_id \(jurisdiction) is not served here (\(served.sorted().joined(separator: ", ")))", format) }
+        }
         guard let code = value("service_code") else { return Self.error(400, "service_code is required", format) }
-        guard let latText = value("lat"), let longText = value("long"), let lat = Double(decimal: latText), let lon = Double(decimal: longText) else {
-            return Self.error(400, "lat and long are required (decimal degrees, WGS84)", format)
+        var location: Coordinate, unlocated: String?
+        if let latText = value("lat"), let longText = value("long") {
+            guard let lat = Double(decimal: latText), let lon = Double(decimal: longText) else {
+                return Self.error(400, "lat and long are decimal degrees (WGS84)", format)
+            }
+            location = Coordinate(lon, lat)
+        } else if value("lat") == nil, value("long") == nil, let address = value("address_string") {
+            let (named, district) = try await store.asyncRead { r in (try r.placeNamed(in: address), try r.regions(level: .district).first) }
+            if let named {
+                location = named
+            } else if let district, let inside = district.geometry.pointInside {
+                (location, unlocated) = (inside, district.code)
+            } else {
+                return Self.error(400, "address_string names no place of the jurisdiction: give lat and long", format)
+            }
+        } else {
+            return Self.error(400, "lat and long are required (decimal degrees, WGS84), or address_string alone", format)
         }
         guard let description = value("description") else { return Self.error(400, "description is required", format) }
         let reporter = [value("last_name"), value("first_name")].compactMap { $0 }.joined()
         let token = DeviceToken.generate()
-        let report = CaseReport(category: code, description: description, location: .init(lon, lat), address: value("address_string"),
+        var report = CaseReport(category: code, description: description, location: location, address: value("address_string"),
                                 source: .open311, reporter: Reporter(name: reporter.isEmpty ? nil : reporter, phone: value("phone")), token: token)
+        report.unlocatedIn = unlocated
         let record: CaseRecord
         do {
             record = try await intake.report(report, by: nil).record

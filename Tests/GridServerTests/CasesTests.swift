@@ -258,6 +258,31 @@ struct CasesTests {
         }
     }
 
+    /// Open311 as its clients use it: a request with an address and no coordinates is located
+    /// by the place it names (or held at the district's desk); a jurisdiction_id not served is
+    /// refused; services are described in Chinese first.
+    @Test func open311AddressOnlyAndJurisdiction() async throws {
+        try await withCases { client, store in
+            try store.write { try $0.addAppKey(name: "an-app", kind: .open311, keyHash: DeviceToken.hash("k-app")) }
+            func post(_ fields: String) async throws -> (HTTPResponse.Status, [String: Any]) {
+                let r = try await client.execute(uri: "/open311/v2/requests.json", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                                                 body: ByteBuffer(string: "api_key=k-app&service_code=0101&description=rubbish&" + fields))
+                return (r.status, ((try? JSONSerialization.jsonObject(with: Data(buffer: r.body))) as? [[String: Any]])?.first ?? [:])
+            }
+            let named = try await post("address_string=%E4%B8%89%E9%A6%99%E7%A4%BE%E5%8C%BA%E9%97%A8%E5%8F%A3&jurisdiction_id=320599")
+            #expect(named.0 == .created, "\(named.1)")
+            let placed = try #require(try store.read { try $0.case(number: named.1["service_request_id"] as? String ?? "") })
+            #expect(placed.place.community == "320599001001" && placed.address == "三香社区门口")
+            let nowhere = try await post("address_string=somewhere%20else")
+            let held = try #require(try store.read { try $0.case(number: nowhere.1["service_request_id"] as? String ?? "") })
+            #expect(nowhere.0 == .created && held.place.community == nil && held.place.district == "320599" && held.state.holder == .region("320599"))
+            #expect(try await post("address_string=x&jurisdiction_id=110000").0 == .notFound)
+            #expect(try await post("lat=31.3").0 == .badRequest, "lat without long")
+            let services = String(buffer: try await client.execute(uri: "/open311/v2/services.json", method: .get).body)
+            #expect(services.contains("市容环境·暴露垃圾"), "\(services)")
+        }
+    }
+
     /// Lists and queues: each role sees what waits on it, within its region.
     @Test func listsAndQueues() async throws {
         try await withCases { client, _ in
