@@ -382,6 +382,39 @@ public struct CaseDesk: Sendable {
         return (supervised, escalated)
     }
 
+    /// The triage sweep: a new case no person has acted on that has waited at a desk longer
+    /// than its level's limit for its urgency (`civicgrid triage import`) goes one desk up —
+    /// community, street, district —, recorded as `escalate` by `triage`; its step's deadline
+    /// stands. So an urgent report no one picks up reaches the district within the configured
+    /// time. Returns the cases moved.
+    @discardableResult
+    public func triageUntouched() throws(CaseError) -> [String] {
+        let at = now()
+        let (limits, calendar) = try read { r throws in (try r.triageLimits(), try r.calendar()) }
+        guard !limits.isEmpty else { return [] }
+        let waiting = try read { try $0.untouchedAtDesks(changedBefore: at) }
+        var moved: [String] = []
+        for (number, level, since) in waiting {
+            guard let limit = limits[level]?[try read { try $0.case(number: number)?.urgency } ?? .normal],
+                  let due = calendar.deadline(from: since, limit: limit), due <= at else { continue }
+            try transaction { w throws in
+                guard var c = try w.reader.case(number: number), c.updatedAt == since, case .region(let desk)? = c.state.holder,
+                      let i = c.place.desks.firstIndex(of: desk), i + 1 < c.place.desks.count else { return }
+                let next = c.place.desks[i + 1], previous = c.state.holder, version = c.version
+                c.state.holder = .region(next)
+                c.state.escalations += 1
+                c.updatedAt = at
+                c.version += 1
+                let event = CaseEvent(at: at, actor: "triage", action: "escalate", from: c.state.status, to: c.state.status, holder: next,
+                                      note: "untouched for \(limit) at the \(level.rawValue) desk \(desk): up to \(next)", detail: ["to": next])
+                guard try w.update(c, from: version, event: event) else { return }  // changed meanwhile: the next sweep looks again
+                try Self.notify(w, c, event, previous: previous)
+                moved.append(number)
+            }
+        }
+        return moved
+    }
+
     /// The sweep's work on one case in `w`, if it is overdue at `at`: supervised, or escalated
     /// when it was supervised already in this step; stored with its history row and queued.
     public static func supervise(_ current: CaseRecord, at: Date, in w: StoreWriter) throws -> (CaseRecord, CaseEvent)? {

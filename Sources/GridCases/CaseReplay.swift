@@ -79,6 +79,8 @@ extension CaseDesk {
             do {
                 if e.actor == "supervision" {
                     record = try Self.supervision(e.action, record, holder: e.holder, note: e.note, at: e.at, in: w)
+                } else if e.actor == "triage" {
+                    record = try Self.triage(record, holder: e.holder, note: e.note, detail: e.detail, at: e.at, in: w)
                 } else {
                     let actor = CaseActor(name: e.actor, role: .admin, inScope: true)
                     record = try CaseDesk.step(try Self.action(e.action, e.detail), on: record, by: actor, note: e.note, at: e.at, in: w, notify: false)
@@ -133,6 +135,20 @@ extension CaseDesk {
             return .reopen(to: .region(region))
         default: throw CaseError(.invalid, "unknown action \(name)")
         }
+    }
+
+    /// The triage sweep's escalation, as it made it: one desk up, the deadline standing.
+    static func triage(_ current: CaseRecord, holder: String?, note: String?, detail: [String: String], at: Date, in w: StoreWriter) throws -> CaseRecord {
+        guard let holder, current.place.desks.contains(holder) else { throw CaseError(.invalid, "triage moves a case to one of its desks") }
+        var c = current
+        c.state.holder = .region(holder)
+        c.state.escalations += 1
+        c.updatedAt = at
+        let version = c.version
+        c.version += 1
+        let event = CaseEvent(at: at, actor: "triage", action: "escalate", from: c.state.status, to: c.state.status, holder: holder, note: note, detail: detail)
+        guard try w.update(c, from: version, event: event) else { throw CaseError(.store, "case \(c.number) changed during the import") }
+        return c
     }
 
     /// The supervision sweep's own events, as it made them.

@@ -47,6 +47,8 @@ public struct ServerConfiguration: Sendable {
     public var backups: (every: Duration, directory: String, keep: Int)?
     /// The longest wait (seconds) between tries of a webhook event whose receiver fails.
     public var webhookRetryMax: Double = 300
+    /// How often overdue steps are supervised and untouched new cases triaged.
+    public var supervisionInterval: Duration = .seconds(60)
 
     public init(host: String = "127.0.0.1", port: Int = 8080, styles: String = "Styles", webAssets: String = ".build-web/maplibre",
                 refreshInterval: Duration = .seconds(1), offlineAfter: Double = 600, osmandPort: Int? = nil, retention: Double? = nil,
@@ -113,9 +115,12 @@ public func buildApplication(store: GridStore, tiles: TileProvider, ingestor: Pi
         return kept.isEmpty ? nil : "rankings kept for \(kept.joined(separator: ", "))"
     })
     // Overdue steps supervised, and escalated when overdue twice (督办).
-    services.append(PeriodicService(name: "supervision", interval: .seconds(60), logger: logger) {
+    services.append(PeriodicService(name: "supervision", interval: configuration.supervisionInterval, logger: logger) {
         let (supervised, escalated) = try await offload { try CaseDesk(store: store).superviseOverdue() }
-        return supervised.isEmpty && escalated.isEmpty ? nil : "\(supervised.count) overdue case(s) supervised, \(escalated.count) escalated"
+        // New cases no one picked up go one desk up past their level's triage limit.
+        let triaged = try await offload { try CaseDesk(store: store).triageUntouched() }
+        return supervised.isEmpty && escalated.isEmpty && triaged.isEmpty ? nil
+            : "\(supervised.count) overdue case(s) supervised, \(escalated.count) escalated, \(triaged.count) untouched new case(s) sent one desk up"
     })
     if let age = configuration.retention {
         // Pings older than the retention age, deleted in small batches.

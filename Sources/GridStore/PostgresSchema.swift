@@ -557,6 +557,7 @@ enum PostgresSchema {
             ("v24 category words and examples", Schema.categoryWords(text: T, real: "double precision", serial: S)),
             ("v25 routing rules", Schema.routingRules(text: T, serial: S).replacingOccurrences(of: "case_fid INTEGER", with: "case_fid bigint")),
             ("v26 reporter notices", Schema.reporterNotices(text: T)),
+            ("v27 triage limits", Schema.triageLimits(text: T)),
         ]
     }()
 

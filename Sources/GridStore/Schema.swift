@@ -45,6 +45,7 @@ enum Schema {
         })
         m.registerMigration("v25 routing rules", migrate: { db in try db.execute(sql: routingRules(text: "TEXT", serial: "INTEGER PRIMARY KEY AUTOINCREMENT")) })
         m.registerMigration("v26 reporter notices", migrate: { db in try db.execute(sql: reporterNotices(text: "TEXT")) })
+        m.registerMigration("v27 triage limits", migrate: { db in try db.execute(sql: triageLimits(text: "TEXT")) })
         return m
     }
 
@@ -463,6 +464,19 @@ enum Schema {
         CREATE TABLE notice_templates (
           event \(text) PRIMARY KEY,
           text \(text) NOT NULL
+        );
+        """
+    }
+
+    /// How long a new case may wait untouched at a level's desk (by urgency) before it goes
+    /// one desk up.
+    static func triageLimits(text: String) -> String {
+        """
+        CREATE TABLE triage_limits (
+          level \(text) NOT NULL,
+          urgency \(text) NOT NULL,
+          time_limit \(text) NOT NULL,
+          PRIMARY KEY (level, urgency)
         );
         """
     }

@@ -18,6 +18,33 @@ extension StoreReader {
             """), arguments: [code]).map(Self.category)
     }
 
+    /// The triage limits: level → urgency → how long a new case may wait untouched there.
+    public func triageLimits() throws -> [RegionLevel: [Urgency: TimeLimit]] {
+        var out: [RegionLevel: [Urgency: TimeLimit]] = [:]
+        for row in try SQLRow.fetchAll(try db.cachedStatement(sql: "SELECT level, urgency, time_limit FROM triage_limits")) {
+            guard let level = RegionLevel(rawValue: row[0]), let urgency = Urgency(rawValue: row[1]), let limit = TimeLimit(row[2] as String) else { continue }
+            out[level, default: [:]][urgency] = limit
+        }
+        return out
+    }
+
+    /// Open cases waiting at a region's desk to be verified, filed or dispatched that no
+    /// person has acted on (every step so far the reporter's or the system's), with their level
+    /// and when they last changed: what the triage sweep looks at (oldest first).
+    public func untouchedAtDesks(changedBefore: Date, limit: Int = 5000) throws -> [(number: String, level: RegionLevel, since: Date)] {
+        let system = (CaseSource.allCases.map(\.rawValue) + ["routing", "triage", "supervision"]).map { "'\($0)'" }.joined(separator: ",")
+        return try SQLRow.fetchAll(try db.cachedStatement(sql: """
+            SELECT c.number, r.level, c.updated_at FROM cases c JOIN regions r ON r.code = c.holder
+            WHERE c.holder_kind = 'region' AND c.status IN ('reported', 'verified', 'filed') AND c.updated_at < ?
+              AND NOT EXISTS (SELECT 1 FROM case_history h WHERE h.case_fid = c.fid AND h.actor NOT IN (\(system)))
+            ORDER BY c.updated_at LIMIT ?
+            """), arguments: [StoreTime.text(changedBefore), limit])
+        .compactMap { row in
+            guard let level = RegionLevel(rawValue: row[1]), let since = StoreTime.date(row[2]) else { return nil }
+            return (row[0], level, since)
+        }
+    }
+
     /// The template of a notice to reporters, if one was imported.
     public func noticeTemplate(_ event: String) throws -> String? {
         try String.fetchOne(try db.cachedStatement(sql: "SELECT text FROM notice_templates WHERE event = ?"), arguments: [event])

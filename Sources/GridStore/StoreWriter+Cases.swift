@@ -34,6 +34,16 @@ extension StoreWriter {
         try db.cachedStatement(sql: "UPDATE cases SET public_note = ? WHERE number = ?").execute(arguments: [text, number])
     }
 
+    /// Replaces the triage limits.
+    public func replaceTriageLimits(_ limits: [RegionLevel: [Urgency: TimeLimit]]) throws {
+        try db.execute(sql: "DELETE FROM triage_limits")
+        for (level, byUrgency) in limits {
+            for (urgency, limit) in byUrgency {
+                try db.execute(sql: "INSERT INTO triage_limits (level, urgency, time_limit) VALUES (?, ?, ?)", arguments: [level.rawValue, urgency.rawValue, limit.description])
+            }
+        }
+    }
+
     /// Replaces the templates of notices to reporters.
     public func replaceNoticeTemplates(_ templates: [String: String]) throws {
         try db.execute(sql: "DELETE FROM notice_templates")

@@ -414,3 +414,56 @@ struct NoticesCommand: ParsableCommand {
         }
     }
 }
+
+struct TriageCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "triage", abstract: "How long a new case may wait untouched at a level's desk before it goes one desk up.",
+                                                    subcommands: [Import.self, List.self])
+
+    /// Limits from JSON {level: {urgency: limit}} (as Data/cases/triage.json), every name and limit checked.
+    static func limits(_ data: Data) throws -> [RegionLevel: [Urgency: TimeLimit]] {
+        guard let o = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw ValidationError(#"the file must be a JSON object {"community": {"urgent": "30min", …}, …}"#)
+        }
+        var out: [RegionLevel: [Urgency: TimeLimit]] = [:]
+        for (levelName, value) in o {
+            guard let level = RegionLevel(rawValue: levelName), [.community, .street, .district].contains(level) else {
+                throw ValidationError("\(levelName): a level is community, street or district")
+            }
+            guard let byUrgency = value as? [String: Any] else { throw ValidationError("\(levelName): an object {urgency: limit}") }
+            for (u, l) in byUrgency {
+                guard let urgency = Urgency(rawValue: u) else { throw ValidationError("\(levelName).\(u): urgency is normal, urgent or emergency") }
+                guard let text = l as? String, let limit = TimeLimit(text) else {
+                    throw ValidationError("\(levelName).\(u): a limit such as 10nmin (natural minutes), 30min (working minutes), 2h, 1d or 4nh")
+                }
+                out[level, default: [:]][urgency] = limit
+            }
+        }
+        return out
+    }
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Replace the triage limits from JSON (as Data/cases/triage.json).")
+
+        @Argument(help: "The JSON file.")
+        var file: String
+
+        @OptionGroup var database: DatabaseOption
+
+        func run() throws {
+            let limits = try TriageCommand.limits(try readInput(file))
+            try database.existing().write { try $0.replaceTriageLimits(limits) }
+            print("imported \(limits.values.map(\.count).reduce(0, +)) triage limits for \(limits.count) levels")
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The triage limits: level, urgency, limit.")
+
+        @OptionGroup var database: DatabaseOption
+
+        func run() throws {
+            let limits = try database.existing().read { try $0.triageLimits() }
+            for level in RegionLevel.allCases { for u in Urgency.allCases { if let l = limits[level]?[u] { print("\(level.rawValue)\t\(u.rawValue)\t\(l)") } } }
+        }
+    }
+}

@@ -201,6 +201,8 @@ struct DemoCommand: ParsableCommand {
                     try w.replaceCategoryExamples(examples)
                     let notices = dir.appendingPathComponent("notices.json").path
                     if FileManager.default.fileExists(atPath: notices) { try w.replaceNoticeTemplates(try NoticesCommand.templates(try readInput(notices))) }
+                    let triage = dir.appendingPathComponent("triage.json").path
+                    if FileManager.default.fileExists(atPath: triage) { try w.replaceTriageLimits(try TriageCommand.limits(try readInput(triage))) }
                 }
                 print("imported the case catalogue from \(catalogue): \(c.count) categories, \(d.count) departments, the calendar, \(examples.count) labelled messages")
             }

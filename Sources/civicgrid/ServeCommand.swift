@@ -70,6 +70,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The folder for backups (default: DB.backups).")
     var backupDir: String?
 
+    @Option(help: "How often overdue steps are supervised and untouched new cases sent up past their triage limits, in seconds.")
+    var supervisionEvery: Double = 60
+
     @Option(help: "The longest wait between tries of a webhook whose receiver fails, in seconds (the waits double from 2 s up to it).")
     var webhookRetryMax: Double = 300
 
@@ -85,6 +88,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535") }
         guard idleTimeout > 0, idleTimeout <= 86400 else { throw ValidationError("--idle-timeout must be in (0, 86400] seconds") }
         if let backupEvery, Self.seconds(backupEvery) == nil { throw ValidationError("--backup-every \(backupEvery): a number with s, m, h or d (1h, 30m, 90s), at least 1 s") }
+        guard supervisionEvery >= 1, supervisionEvery <= 3600 else { throw ValidationError("--supervision-every must be in [1, 3600] seconds") }
         guard webhookRetryMax >= 1, webhookRetryMax <= 86400 else { throw ValidationError("--webhook-retry-max must be in [1, 86400] seconds") }
         guard (1...10_000).contains(backupKeep) else { throw ValidationError("--backup-keep: 1 to 10000") }
         var limits = RateLimits()
@@ -131,6 +135,7 @@ struct ServeCommand: AsyncParsableCommand {
                                                 personalKey: try PersonalKey.load(path: keyFile ?? PersonalKey.path(for: database.db)))
         for l in rateLimit { try configuration.rateLimits.set(l) }
         configuration.webhookRetryMax = webhookRetryMax
+        configuration.supervisionInterval = .milliseconds(Int64(supervisionEvery * 1000))
         if let every = backupEvery.flatMap(Self.seconds) {
             configuration.backups = (.milliseconds(Int64(every * 1000)), backupDir ?? database.db + ".backups", backupKeep)
         }

@@ -348,6 +348,41 @@ struct CaseDeskTests {
         #expect(facts.rating == .dissatisfied && facts.reopenedAt != nil && facts.closedAt != nil)
     }
 
+    /// Triage: a new case no one touches goes one desk up when its level's limit for its
+    /// urgency has passed on the working calendar (community → street → district, then it
+    /// stays); one a person acted on stays where it is.
+    @Test func untouchedNewCasesGoUpDeskByDeskOnTheCalendar() throws {
+        let f = try CaseFixture()
+        try f.store.write { try $0.replaceTriageLimits([.community: [.normal: TimeLimit("2h")!, .emergency: TimeLimit("10nmin")!],
+                                                         .street: [.normal: TimeLimit("2h")!, .emergency: TimeLimit("10nmin")!]]) }
+        let c = try f.report(by: nil)  // Monday 09:00, at the community's desk
+        var touched = try f.report(by: nil)
+        try f.act(.verify, &touched, by: f.staff)
+        func at(_ time: String) throws -> [String] {
+            f.clock.set(CaseFixture.at(time))
+            return try f.desk.triageUntouched()
+        }
+        func holder() throws -> CaseHolder? { try f.store.read { try $0.case(number: c.number) }?.state.holder }
+        #expect(try at("2026-11-30T10:59").isEmpty && holder() == .region(CaseFixture.community))
+        #expect(try at("2026-11-30T11:00") == [c.number] && holder() == .region("320599001"))
+        // From 11:00, two working hours: 11:00–12:00, then lunch, then 13:30–14:30.
+        #expect(try at("2026-11-30T14:29").isEmpty)
+        #expect(try at("2026-11-30T14:30") == [c.number] && holder() == .region("320599"))
+        #expect(try at("2026-12-01T17:00").isEmpty && holder() == .region("320599"), "the district's desk is the last")
+        #expect(try f.store.read { try $0.case(number: touched.number) }?.state.holder == .region(CaseFixture.community))
+        let history = try f.store.read { try $0.history(case: c.number) }
+        #expect(history.map(\.actor).suffix(2) == ["triage", "triage"] && history.last?.detail == ["to": "320599"] && history.last?.note?.contains("street desk") == true)
+        let stored = try #require(try f.store.read { try $0.case(number: c.number) })
+        #expect(stored.state.escalations == 2 && stored.state.status == .reported)
+        // An emergency at night: ten minutes on the clock at each level.
+        // (A hotline call: the public web's gas reports are dispatched automatically.)
+        f.clock.set(CaseFixture.at("2026-12-01T23:00"))
+        let gas = try f.desk.report(CaseReport(category: "0404", description: "燃气泄漏", location: f.spot, source: .hotline, reporter: Reporter(phone: "13911112222")), by: nil)
+        #expect(try at("2026-12-01T23:09").isEmpty)
+        #expect(try at("2026-12-01T23:10") == [gas.number])
+        #expect(try at("2026-12-01T23:20") == [gas.number] && f.store.read { try $0.case(number: gas.number) }?.state.holder == .region("320599"))
+    }
+
     /// A case under the wrong category moves to another before dispatch or after a return: its
     /// urgency and deadline follow the new category from the step's start, the move is in the
     /// history (with the category it left), and the flag a classifier set goes.

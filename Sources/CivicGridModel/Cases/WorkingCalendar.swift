@@ -80,10 +80,12 @@ public enum TimeLimit: Hashable, Sendable, Codable, CustomStringConvertible {
     /// Hours on the clock, nights and holidays included (emergencies).
     case naturalHours(Double)
 
-    /// `2h` working hours, `1d` working days, `4nh` natural hours.
+    /// `2h` working hours, `1d` working days, `4nh` natural hours; `10min` working minutes and
+    /// `10nmin` natural minutes (as hours).
     public init?(_ text: some StringProtocol) {
         let t = text.trimmingCharacters(in: .whitespaces)
-        for (suffix, make) in [("nh", TimeLimit.naturalHours), ("h", TimeLimit.workingHours), ("d", TimeLimit.workingDays)] as [(String, (Double) -> TimeLimit)] {
+        for (suffix, make) in [("nmin", { TimeLimit.naturalHours($0 / 60) }), ("min", { TimeLimit.workingHours($0 / 60) }),
+                               ("nh", TimeLimit.naturalHours), ("h", TimeLimit.workingHours), ("d", TimeLimit.workingDays)] as [(String, (Double) -> TimeLimit)] {
             if t.hasSuffix(suffix), let v = Double(t.dropLast(suffix.count)), v.isFinite, v > 0, v <= 10_000 {
                 self = make(v)
                 return
@@ -94,10 +96,12 @@ public enum TimeLimit: Hashable, Sendable, Codable, CustomStringConvertible {
 
     public var description: String {
         func n(_ v: Double) -> String { v == v.rounded() ? String(Int(v)) : String(v) }
+        // Under an hour in whole minutes: as minutes.
+        func minutes(_ h: Double) -> Int? { h < 1 && (h * 60 - (h * 60).rounded()).magnitude < 1e-9 ? Int((h * 60).rounded()) : nil }
         switch self {
-        case .workingHours(let h): return "\(n(h))h"
+        case .workingHours(let h): return minutes(h).map { "\($0)min" } ?? "\(n(h))h"
         case .workingDays(let d): return "\(n(d))d"
-        case .naturalHours(let h): return "\(n(h))nh"
+        case .naturalHours(let h): return minutes(h).map { "\($0)nmin" } ?? "\(n(h))nh"
         }
     }
 
