@@ -1,4 +1,3 @@
-import CivicGridModel
 import Foundation
 
 /// Where a case goes: the department its category and place give, and why. Pure: the caller
