@@ -90,7 +90,11 @@ public struct Assessor: Sendable {
             data = r.json
             if kept { try store.write { try $0.keep(ranking: data, period: period.description, level: level.rawValue, at: now()) } }
         }
-        let visible = r.units.filter { u in Self.sees(viewer, u, regions) && (region.map { Self.lies(u.unit, under: $0, regions) } ?? true) }
+        // Persons lie where their accounts work (an account's region).
+        let homes: [String: String] = level == .person
+            ? Dictionary(try store.read { try $0.accounts() }.compactMap { a in a.region.map { (a.name, $0) } }, uniquingKeysWith: { a, _ in a }) : [:]
+        func place(_ u: UnitFigures) -> String { u.level == .person ? homes[u.unit] ?? "" : u.unit }
+        let visible = r.units.filter { u in Self.sees(viewer, u, regions, homes: homes) && (region.map { Self.lies(place(u), under: $0, regions) } ?? true) }
         if visible.count != r.units.count {
             r.units = visible
             data = r.json
@@ -152,12 +156,15 @@ public struct Assessor: Sendable {
         return false
     }
 
-    static func sees(_ v: Viewer, _ u: UnitFigures, _ regions: [String: UnitInfo]) -> Bool {
+    static func sees(_ v: Viewer, _ u: UnitFigures, _ regions: [String: UnitInfo], homes: [String: String] = [:]) -> Bool {
         switch u.level {
         // Departments work district-wide: their figures are for the whole jurisdiction's
         // accounts and for the department itself, not for a street's or a community's.
         case .department: return v.department.map { $0 == u.unit } ?? (v.person == nil && v.region == nil)
-        case .person: return v.person.map { $0 == u.unit } ?? (v.department == nil && v.region == nil)
+        // A person: themselves, and the centre's and admins' accounts whose region holds the
+        // person's account (a street's dispatcher sees the staff of its communities).
+        case .person:
+            return v.person.map { $0 == u.unit } ?? (v.department == nil && (v.region.map { root in homes[u.unit].map { lies($0, under: root, regions) } ?? false } ?? true))
         default: return v.department == nil && v.person == nil && (v.region.map { lies(u.unit, under: $0, regions) } ?? true)
         }
     }

@@ -126,6 +126,8 @@ public struct CaseDesk: Sendable {
             }
         }
         let verified = account.map { [.member, .dispatcher, .admin].contains($0.role) } ?? false
+        // Grid staff's own reports are theirs (counted for them in the assessment).
+        if let account, account.role == .member { r.reporter.account = account.id }
         var record = try file(r, number: nil, actor: account?.name ?? r.source.rawValue, verified: verified, at: at, in: w)
         if let id = record.id, let fid = facility?.id { try w.link(case: id, facility: fid) }
         record = try dispatchAutomatically(record, r, at: at, in: w)

@@ -29,10 +29,13 @@ extension StoreWriter {
                                       holder: row["holder"], note: nil, detail: try StoreJSON.decode([String: String].self, row["detail"], "case \(fid)'s history"))
                 history.append((row["id"], TimedEvent(event, due: (row["due"] as String?).flatMap(StoreTime.date))))
             }
-            let now = CaseFacts(category: c["category"], source: source, place: place, reporter: c["reporter"], history: history.map(\.1))
+            // Grid staff's reports count for them: their account, or (a case made without one,
+            // as the demo's) whoever the report's history row names.
+            let reporter: String? = c["reporter"] ?? (source == .gridStaff ? history.first?.1.event.actor : nil)
+            let now = CaseFacts(category: c["category"], source: source, place: place, reporter: reporter, history: history.map(\.1))
             for (key, t) in now.tallies(calendar: calendar) { delta[key, default: Tally()].add(t) }
             if upto > 0 {
-                let then = CaseFacts(category: d["category"] ?? c["category"], source: source, place: place, reporter: c["reporter"],
+                let then = CaseFacts(category: d["category"] ?? c["category"], source: source, place: place, reporter: reporter,
                                      history: history.filter { $0.0 <= upto }.map(\.1))
                 for (key, t) in then.tallies(calendar: calendar) { delta[key, default: Tally()].add(t, sign: -1) }
             }

@@ -120,6 +120,29 @@ struct AssessorTests {
         #expect(try assessor.ranking(level: .department, period: october).0.units.count > 1)
     }
 
+    /// Grid staff's reports count for their account; a street's centre sees the persons whose
+    /// accounts work in its street, another street's does not, a member only themselves.
+    @Test func personsAreAccountsSeenInScope() throws {
+        let f = try AssessmentFixture(cases: 20)
+        let li = try f.store.write { w in
+            _ = try w.addAccount(name: "li", role: .member, region: "320599001001")
+            return try #require(try w.reader.account(name: "li"))
+        }
+        let spot = try #require(try f.store.read { try $0.buildings(community: "320599001001").first?.label })
+        var desk = CaseDesk(store: f.store)
+        desk.now = Self.december
+        for _ in 0..<3 { _ = try desk.report(CaseReport(category: "0101", description: "暴露垃圾", location: spot, source: .gridStaff), by: li) }
+        let assessor = Assessor(store: f.store, now: Self.december)
+        let month = try #require(Period("2026-12"))
+        let all = try assessor.ranking(level: .person, period: month, keep: false).0.units
+        #expect(all.first { $0.unit == "li" }?.counts["reports"] == 3, "\(all.map { ($0.unit, $0.counts["reports"] ?? 0) })")
+        func seen(_ v: Viewer) throws -> Set<String> { Set(try assessor.ranking(level: .person, period: month, viewer: v, keep: false).0.units.map(\.unit)) }
+        #expect(try seen(Viewer(region: "320599001")).contains("li"))
+        #expect(try !seen(Viewer(region: "320599004")).contains("li"))
+        #expect(try seen(Viewer(region: "320599001", person: "li")) == ["li"])
+        #expect(try assessor.ranking(level: .person, period: month, region: "320599001", keep: false).0.units.map(\.unit).contains("li"), "a region asked for holds its staff")
+    }
+
     @Test func theShippedConfigurationIsTheDefault() throws {
         let data = try Data(contentsOf: AssessmentFixture.repository.appendingPathComponent("Data/assessment.json"))
         #expect(try AssessmentConfig.decode(data) == .standard)
