@@ -1,6 +1,9 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+/// Optimisation for a target in debug builds too (SwiftPM's `-Onone` comes first).
+let optimised: [SwiftSetting] = [.unsafeFlags(["-O"])]
+
 let package = Package(
     name: "CivicGrid",
     platforms: [.macOS(.v15)],
@@ -52,7 +55,9 @@ let package = Package(
         // Reading, checking and loading regions, buildings, households and roads.
         .target(name: "GridImport", dependencies: ["CivicGridModel", "GridGeometry", "GridGEOS", "GridProj", "GridStore"]),
         // The partition engine: graph partitioning, cells and grid polygons, quality report.
-        .target(name: "GridPartition", dependencies: ["CivicGridModel", "GridGeometry", "GridGEOS"]),
+        // Optimised in every build: tests and the demo partition districts many times, and the
+        // unoptimised graph search spends most of its time in generic metadata lookups.
+        .target(name: "GridPartition", dependencies: ["CivicGridModel", "GridGeometry", "GridGEOS"], swiftSettings: optimised),
         // Plans: partition communities from the store, rebalance, validate, publish.
         .target(name: "GridPlanning", dependencies: ["CivicGridModel", "GridGeometry", "GridGEOS", "GridProj", "GridStore", "GridPartition"]),
         // GPS tracking: wire formats, doubt rules, GCJ-02, grid assignment, geofences, group
