@@ -18,6 +18,8 @@ import sys
 import time
 import urllib.request
 
+from common import free_port, wait_health
+
 BIN, BASE, CLUSTER, WORK, SECONDS = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
 DEVICES = 20
 LIMITS = ["--rate-limit", "gps-device=100000000/m", "--rate-limit", "gps-address=100000000/m"]
@@ -25,25 +27,6 @@ LIMITS = ["--rate-limit", "gps-device=100000000/m", "--rate-limit", "gps-address
 
 def sh(*args, **kw):
     return subprocess.run(args, check=True, capture_output=True, text=True, **kw).stdout
-
-
-def free_port():
-    import socket
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
-def wait(url):
-    for _ in range(600):
-        try:
-            urllib.request.urlopen(url + "/health", timeout=1)
-            return
-        except Exception:
-            time.sleep(0.1)
-    raise SystemExit("a server did not start: " + url)
 
 
 def building_points(n=2000):
@@ -184,7 +167,7 @@ def start(db, servers):
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         urls.append(f"http://127.0.0.1:{port}")
     for u in urls:
-        wait(u)
+        wait_health(u)
     if servers == 1:
         return procs, urls[0]
     port = free_port()

@@ -23,19 +23,13 @@ import time
 import urllib.parse
 import uuid
 
+from common import free_port, wait_health
+
 BIN, WORK, SECONDS = sys.argv[1], os.path.abspath(sys.argv[2]), float(sys.argv[3])
 PG = "/usr/lib/postgresql/15/bin"
 ROOT = os.getuid() == 0
 LIMITS = ["--rate-limit", "gps-device=100000000/m", "--rate-limit", "gps-address=100000000/m"]
 DEVICES, CASE_CLIENTS = 6, 3
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 def as_postgres(args):
@@ -59,19 +53,6 @@ def cluster(name, port, conf, make):
     sh(as_postgres([f"{PG}/pg_ctl", "-D", data, "-l", f"{WORK}/{name}.log", "-w", "-t", "60", "start", "-o",
                     f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={data} -c max_connections=200 {conf}"]))
     return data
-
-
-def wait_http(url):
-    for _ in range(1200):
-        try:
-            c = http.client.HTTPConnection(urllib.parse.urlparse(url).hostname, urllib.parse.urlparse(url).port, timeout=1)
-            c.request("GET", "/health")
-            if c.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.05)
-    raise SystemExit("a server did not start: " + url)
 
 
 # MARK: Set-up
@@ -116,7 +97,7 @@ try:
         servers.append((subprocess.Popen([BIN, "serve", "--db", url, "--port", str(port), "--log-level", "warning"] + LIMITS,
                                          stdout=log, stderr=subprocess.STDOUT), port))
     for _, port in servers:
-        wait_http(f"http://127.0.0.1:{port}")
+        wait_health(f"http://127.0.0.1:{port}")
     front = free_port()
     d = f"{WORK}/nginx"
     os.makedirs(d)
@@ -133,7 +114,7 @@ http {{
 }}
 """)
     nginx = subprocess.Popen(["nginx", "-p", d, "-c", f"{d}/nginx.conf", "-g", "daemon off;"], stderr=subprocess.DEVNULL)
-    wait_http(f"http://127.0.0.1:{front}")
+    wait_health(f"http://127.0.0.1:{front}")
 
     # MARK: Load
 

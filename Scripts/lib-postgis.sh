@@ -25,16 +25,3 @@ load_postgis() {
   ogr2ogr -f PostgreSQL PG:dbname=civicgrid_bench "$1" -sql "SELECT plan, building, grid FROM grid_buildings" -nln grid_buildings
   psql -d civicgrid_bench -qc "CREATE INDEX ON grid_buildings (building, plan); CREATE INDEX ON plans (community, status); ANALYZE"
 }
-
-# The published demo district, made once: $work/tiles-demo.gpkg.
-published_demo() {
-  local db=$work/tiles-demo.gpkg
-  if [ ! -f "$db" ]; then
-    rm -f "$db.partial"*
-    "$bin" demo load --db "$db.partial" --data Data/demo >/dev/null 2>&1
-    "$bin" partition --db "$db.partial" >/dev/null 2>&1
-    "$bin" plans publish --db "$db.partial" --all >/dev/null
-    mv "$db.partial" "$db"
-  fi
-  echo "$db"
-}
