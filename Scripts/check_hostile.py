@@ -273,9 +273,12 @@ def burst(first, batches):
         # A debug build on a loaded machine takes many seconds over 10,000 fixes: a client
         # that gives up is not the server failing.
         s, body, _ = http("POST", "/api/v1/positions", batch, "device", timeout=300)
-        if s == 0 and b"Connection reset" in body:
-            # This server cuts a body that stalls for IDLE seconds (the slow-body checks above):
-            # on a loaded machine this client can stall that long. Sent again, once.
+        for _ in range(3):
+            if not (s == 0 and b"Connection reset" in body):
+                break
+            # This server cuts a connection whose body is not read for IDLE (3) seconds (the
+            # slow-body checks above); on a loaded machine reading a 1 MB body can pause that
+            # long. Sent again, up to three times, each printed.
             print(f"  note: batch {k} cut ({body[:60]!r}), sent again")
             s, body, _ = http("POST", "/api/v1/positions", batch, "device", timeout=300)
         if s != 200:
