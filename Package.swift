@@ -52,6 +52,14 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // What clients send, read: GPS wire formats, form and multipart bodies, the HTTP request
+        // head, photos' bytes and planners' edits. Nothing but NIOCore's buffers and
+        // MultipartKit's parser below it, so its fuzz harness builds small.
+        .target(name: "GridWire", dependencies: [
+            "CivicGridModel", "GridGeometry",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "MultipartKit", package: "multipart-kit"),
+        ]),
         // Reading, checking and loading regions, buildings, households and roads.
         .target(name: "GridImport", dependencies: ["CivicGridModel", "GridGeometry", "GridGEOS", "GridProj", "GridStore"]),
         // The partition engine: graph partitioning, cells and grid polygons, quality report.
@@ -59,16 +67,16 @@ let package = Package(
         // unoptimised graph search spends most of its time in generic metadata lookups.
         .target(name: "GridPartition", dependencies: ["CivicGridModel", "GridGeometry", "GridGEOS"], swiftSettings: optimised),
         // Plans: partition communities from the store, rebalance, validate, publish.
-        .target(name: "GridPlanning", dependencies: ["CivicGridModel", "GridGeometry", "GridGEOS", "GridProj", "GridStore", "GridPartition"]),
+        .target(name: "GridPlanning", dependencies: ["CivicGridModel", "GridGeometry", "GridGEOS", "GridProj", "GridStore", "GridPartition", "GridWire"]),
         // GPS tracking: wire formats, doubt rules, GCJ-02, grid assignment, geofences, group
         // commit, the live hub, tracks and patrol coverage.
         .target(name: "GridTracking", dependencies: [
-            "CivicGridModel", "GridGeometry", "GridGEOS", "GridStore",
+            "CivicGridModel", "GridGeometry", "GridGEOS", "GridStore", "GridWire",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Metrics", package: "swift-metrics"),
         ]),
         // Cases: intake, the loop's steps with their deadlines, routing to departments.
-        .target(name: "GridCases", dependencies: ["CivicGridModel", "GridGeometry", "GridStore", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "GridCases", dependencies: ["CivicGridModel", "GridGeometry", "GridStore", "GridWire", .product(name: "Crypto", package: "swift-crypto")]),
         // People: household members with ID numbers sealed by a key kept outside the database,
         // masking, reads recorded.
         .target(name: "GridPeople", dependencies: ["CivicGridModel", "GridGeometry", "GridStore", "GridImport", .product(name: "Crypto", package: "swift-crypto")]),
@@ -85,7 +93,7 @@ let package = Package(
         ]),
         // HTTP: the only target that knows Hummingbird.
         .target(name: "GridServer", dependencies: [
-            "CivicGridModel", "GridGeometry", "GridStore", "GridTiles", "GridTracking", "GridPlanning", "GridCases", "GridAssessment", "GridPeople", "CMalloc",
+            "CivicGridModel", "GridGeometry", "GridStore", "GridTiles", "GridTracking", "GridPlanning", "GridCases", "GridAssessment", "GridPeople", "GridWire", "CMalloc",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -96,13 +104,12 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Crypto", package: "swift-crypto"),
-            .product(name: "MultipartKit", package: "multipart-kit"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ], resources: [.copy("Resources/map.html")]),
-        // The fuzz harness: libFuzzer over the decoders a client's bytes reach (Scripts/fuzz),
+        // The fuzz harness: libFuzzer over GridWire's decoders and GridGeometry's (Scripts/fuzz),
         // or a replay of inputs when built plainly.
-        .executableTarget(name: "civicgrid-fuzz", dependencies: ["GridServer"]),
+        .executableTarget(name: "civicgrid-fuzz", dependencies: ["GridWire"]),
         .executableTarget(name: "civicgrid", dependencies: [
             "CivicGridModel", "GridGeometry", "GridProj", "GridStore", "GridImport", "GridDemo", "GridServer", "GridPartition", "GridPlanning", "GridTiles", "GridTracking", "GridCases", "GridAssessment", "GridPeople",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -117,15 +124,15 @@ let package = Package(
         .testTarget(name: "GridProjTests", dependencies: ["GridProj", "GridGeometry"]),
         .testTarget(name: "GridStoreTests", dependencies: ["GridTestSupport", "CivicGridModel", "GridStore", "GridGeometry", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "GridPartitionTests", dependencies: ["CivicGridModel", "GridPartition", "GridGEOS", "GridGeometry"]),
-        .testTarget(name: "GridPlanningTests", dependencies: ["GridTestSupport", "CivicGridModel", "GridPlanning", "GridPartition", "GridImport", "GridStore", "GridDemo", "GridGEOS", "GridGeometry"]),
-        .testTarget(name: "GridTrackingTests", dependencies: ["GridTestSupport", "CivicGridModel", "GridTracking", "GridStore", "GridGeometry"]),
+        .testTarget(name: "GridPlanningTests", dependencies: ["GridWire", "GridTestSupport", "CivicGridModel", "GridPlanning", "GridPartition", "GridImport", "GridStore", "GridDemo", "GridGEOS", "GridGeometry"]),
+        .testTarget(name: "GridTrackingTests", dependencies: ["GridWire", "GridTestSupport", "CivicGridModel", "GridTracking", "GridStore", "GridGeometry"]),
         .testTarget(name: "GridImportTests", dependencies: ["GridTestSupport", "CivicGridModel", "GridImport", "GridStore", "GridProj", "GridGeometry"]),
-        .testTarget(name: "GridCasesTests", dependencies: ["GridTestSupport", "CivicGridModel", "GridCases", "GridStore", "GridImport", "GridPlanning", "GridDemo", "GridGeometry"]),
+        .testTarget(name: "GridCasesTests", dependencies: ["GridWire", "GridTestSupport", "CivicGridModel", "GridCases", "GridStore", "GridImport", "GridPlanning", "GridDemo", "GridGeometry"]),
         .testTarget(name: "GridDemoTests", dependencies: ["GridTestSupport", "GridDemo", "GridImport", "GridStore", "GridGEOS", "GridGeometry"]),
         .testTarget(name: "GridPeopleTests", dependencies: ["GridTestSupport", "CivicGridModel", "GridGeometry", "GridPeople", "GridImport", "GridStore", "GridDemo"]),
         .testTarget(name: "GridAssessmentTests", dependencies: ["GridTestSupport", "CivicGridModel", "GridAssessment", "GridCases", "GridStore", "GridDemo", "GridImport", "GridPlanning", "GridGEOS", "GridGeometry"]),
         .testTarget(name: "GridTilesTests", dependencies: ["GridTestSupport", "GridTiles", "GridStore", "GridDemo", "GridImport", "GridGeometry"]),
-        .testTarget(name: "GridServerTests", dependencies: ["GridTestSupport", "CivicGridModel", 
+        .testTarget(name: "GridServerTests", dependencies: ["GridWire", "GridTestSupport", "CivicGridModel", 
             "GridServer", "GridTiles", "GridStore", "GridGeometry", "GridTracking",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -5,6 +5,7 @@ import GridGeometry
 import GridPartition
 import GridProj
 import GridStore
+import GridWire
 
 /// A draft being edited in memory: its grids (lon/lat polygons) and their buildings. Every
 /// operation either leaves each grid it touches a single polygon, the community covered as

@@ -5,6 +5,7 @@ import GridGeometry
 import GridPartition
 import GridProj
 import GridStore
+import GridWire
 
 /// A plan's report and what stands between it and publication.
 public struct Validation: Codable, Sendable {

@@ -3,6 +3,7 @@ import Foundation
 import GridCases
 import GridGeometry
 import GridStore
+import GridWire
 import HTTPTypes
 import Hummingbird
 
@@ -292,7 +293,7 @@ struct CasesController {
         _ = try await readable(account, number)
         let store = self.store
         guard let p = try await store.asyncRead({ try $0.photos(case: number) }).first(where: { $0.sha256 == sha256 }),
-              let bytes = try await offload({ store.photo(sha256: sha256).map(PhotoCheck.stripped) }) else {
+              let bytes = try await offload({ store.photo(sha256: sha256).map(PhotoBytes.stripped) }) else {
             throw Problem.notFound("case \(number) has no photo \(sha256)")
         }
         return Response(status: .ok, headers: [.contentType: p.mediaType, .cacheControl: "private, max-age=86400", .eTag: "\"\(sha256)\"",
@@ -312,7 +313,9 @@ struct CasesController {
         guard let boundary = MultipartBody.boundary(request.headers[.contentType]) else {
             return (Data(buffer: try await request.collectBody(limit: 64 << 10)), nil)
         }
-        let form = try MultipartBody(try await request.collectBody(limit: maxPhotos * PhotoCheck.maxBytes + (1 << 20)), boundary: boundary)
+        let buffer = try await request.collectBody(limit: maxPhotos * PhotoCheck.maxBytes + (1 << 20))
+        let form: MultipartBody
+        do { form = try MultipartBody(buffer, boundary: boundary) } catch { throw Problem.badRequest(error.reason) }
         guard let json = form.text(part) else { throw Problem.badRequest("the multipart body needs a part named \(part) holding the JSON") }
         return (Data(json.utf8), form)
     }

@@ -3,6 +3,7 @@ import Foundation
 import GridGeometry
 import GridStore
 import GridTracking
+import GridWire
 import Hummingbird
 
 /// What devices did: `GET /api/v1/events` (geofence events), `GET /api/v1/devices/{id}/track`

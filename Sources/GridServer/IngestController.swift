@@ -3,6 +3,7 @@ import Foundation
 import GridGeometry
 import GridStore
 import GridTracking
+import GridWire
 import Hummingbird
 
 /// GPS ingestion in the three wire formats devices speak; devices sign in with their own
@@ -41,7 +42,7 @@ struct IngestController {
     func native(_ request: Request, _ context: CivicContext) async throws -> JSONAnswer<JSONValue> {
         let device = try await authenticate(request, context, parameters: FormParameters.parse(request.uri.query ?? ""), deviceID: nil)
         let body = try await Self.collectBatch(request)
-        let decoded: [Result<Fix, TrackingError>]
+        let decoded: [Result<Fix, WireError>]
         do { decoded = try NativeBatch.decode(Data(buffer: body)) } catch { throw Problem.badRequest(error.reason) }
         var fixes: [Fix] = []
         var indexes: [Int] = []
@@ -177,37 +178,5 @@ struct IngestController {
             }
         }
         return parameters["token"].flatMap { $0.isEmpty ? nil : $0 }
-    }
-}
-
-/// `application/x-www-form-urlencoded` (also query strings): "+" is a space, %XX a byte;
-/// the first of repeated keys wins.
-enum FormParameters {
-    static func parse(_ s: String) -> [String: String] {
-        var out: [String: String] = [:]
-        for pair in s.split(separator: "&", omittingEmptySubsequences: true) {
-            let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let key = decode(kv[0]), value = kv.count > 1 ? decode(kv[1]) : ""
-            if out[key] == nil { out[key] = value }
-        }
-        return out
-    }
-
-    /// A form-encoded request body: a field given twice is refused (as a query parameter given
-    /// twice is), not read as its first value.
-    static func parseBody(_ s: String) throws -> [String: String] {
-        var out: [String: String] = [:]
-        for pair in s.split(separator: "&", omittingEmptySubsequences: true) {
-            let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let key = decode(kv[0])
-            guard out[key] == nil else { throw Problem.badRequest("the field \(key) appears twice: give each field once") }
-            out[key] = kv.count > 1 ? decode(kv[1]) : ""
-        }
-        return out
-    }
-
-    static func decode(_ s: Substring) -> String {
-        let plain = s.replacingOccurrences(of: "+", with: " ")
-        return plain.removingPercentEncoding ?? plain
     }
 }

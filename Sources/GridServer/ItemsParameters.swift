@@ -2,6 +2,7 @@ import Foundation
 import GridGeometry
 import GridStore
 import GridTracking
+import GridWire
 
 /// The query parameters of `/collections/{id}/items`, checked: OGC API – Features Part 1
 /// (`bbox`, `bbox-crs`, `limit`, `datetime`), queryables as parameters (Part 3: each property

@@ -2,6 +2,7 @@ import CivicGridModel
 import Foundation
 import GridStore
 import GridTracking
+import GridWire
 import Hummingbird
 import ServiceLifecycle
 

@@ -4,6 +4,7 @@ import GridCases
 import GridGeometry
 import GridStore
 import GridTracking
+import GridWire
 import Hummingbird
 
 /// Open311 GeoReport v2 at `/open311/v2/`, for the public's reports: `discovery`, `services`,
@@ -152,7 +153,7 @@ struct Open311Controller {
         var request = request
         let body = try await request.collectBody(limit: 64 << 10)
         let form: [String: String]
-        do { form = try FormParameters.parseBody(String(buffer: body)) } catch { return Self.error(400, "\((error as? Problem)?.detail ?? "a field appears twice")", format) }
+        do { form = try FormParameters.parseBody(String(buffer: body)) } catch { return Self.error(400, error.reason, format) }
         func value(_ key: String) -> String? { form[key].flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 } }
         guard let key = value("api_key") else { return Self.error(403, "api_key is required", format) }
         guard try await store.asyncRead({ try $0.appKey(hash: DeviceToken.hash(key), kind: .open311) }) != nil else {

@@ -4,6 +4,7 @@ import GridGeometry
 import GridPlanning
 import GridStore
 import GridTiles
+import GridWire
 import Hummingbird
 
 /// Grid plans over HTTP, for planners:
@@ -98,6 +99,11 @@ struct PlansController {
                 case .stale: throw Problem(.preconditionFailed, "Precondition failed", detail: e.message)
                 case .conflict: throw Problem(.conflict, "Conflict", detail: e.message)
                 case .malformed: throw Problem.badRequest(e.message)
+                }
+            } catch let e as WireError {
+                switch e.kind {
+                case .refused: throw Problem(.unprocessableContent, "Edit refused", detail: e.reason)
+                case .malformed: throw Problem.badRequest(e.reason)
                 }
             }
         }

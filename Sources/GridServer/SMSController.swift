@@ -4,6 +4,7 @@ import GridCases
 import GridGeometry
 import GridStore
 import GridTracking
+import GridWire
 import Hummingbird
 
 /// `POST /sms`: the webhook an SMS gateway posts a resident's message to (form-encoded or
@@ -36,7 +37,7 @@ struct SMSController {
             let o = try JSONBody.object(Data(buffer: body), #"the body must be a JSON object {"from":"138…","text":"…"}"#)
             for (k, v) in o { if case .string(let s) = v { fields[k] = s } }
         } else {
-            fields = try FormParameters.parseBody(String(buffer: body))
+            do { fields = try FormParameters.parseBody(String(buffer: body)) } catch { throw Problem.badRequest(error.reason) }
         }
         try await gateway(request, fields["api_key"])
         guard let from = fields["from"]?.trimmingCharacters(in: .whitespaces), !from.isEmpty, let text = fields["text"] else {

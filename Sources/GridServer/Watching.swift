@@ -2,6 +2,7 @@ import CivicGridModel
 import Foundation
 import GridStore
 import GridTracking
+import GridWire
 import Hummingbird
 
 /// What the live and history routes share: which region a watcher asks for (checked against

@@ -1,6 +1,7 @@
 import CivicGridModel
 import Foundation
 import GridStore
+import GridWire
 import Metrics
 import Synchronization
 

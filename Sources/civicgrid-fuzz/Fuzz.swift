@@ -1,5 +1,5 @@
 import Foundation
-import GridServer
+import GridWire
 
 // The fuzz harness. Built with `-sanitize=fuzzer,address -DFUZZING` (Scripts/fuzz) it is a
 // libFuzzer binary fuzzing the decoder CIVICGRID_FUZZ names; built plainly it replays files

@@ -1,6 +1,7 @@
 import CivicGridModel
 import Foundation
 @testable import GridCases
+import GridWire
 import Testing
 
 /// Photos known by their content, and served without what the camera wrote about the place
@@ -24,10 +25,10 @@ enum Photos {
 
     /// A PNG of one pixel with a text chunk naming a place and a time chunk.
     static var png: [UInt8] {
-        var b = PhotoCheck.pngSignature
+        var b = PhotoBytes.pngSignature
         func chunk(_ type: String, _ data: [UInt8]) {
             let body = Array(type.utf8) + data
-            let crc = PhotoCheck.crc32(body[...])
+            let crc = PhotoBytes.crc32(body[...])
             b += [UInt8(data.count >> 24), UInt8((data.count >> 16) & 0xFF), UInt8((data.count >> 8) & 0xFF), UInt8(data.count & 0xFF)] + body
                 + [UInt8(crc >> 24), UInt8((crc >> 16) & 0xFF), UInt8((crc >> 8) & 0xFF), UInt8(crc & 0xFF)]
         }
@@ -44,7 +45,7 @@ struct PhotoCheckTests {
     @Test func aJPEGLosesItsMetadataAndKeepsItsPixels() throws {
         let photo = try PhotoCheck.inspect(Photos.jpeg)
         #expect(photo.mediaType == "image/jpeg" && photo.bytes == Photos.jpeg.count && photo.sha256.count == 64)
-        let clean = PhotoCheck.stripped(Photos.jpeg)
+        let clean = PhotoBytes.stripped(Photos.jpeg)
         let text = String(decoding: clean, as: UTF8.self)
         #expect(!text.contains("GPSLatitude") && !text.contains("Exif") && !text.contains("13800001234"))
         #expect(text.contains("JFIF"))
@@ -54,7 +55,7 @@ struct PhotoCheckTests {
 
     @Test func aPNGLosesItsTextAndTime() throws {
         #expect(try PhotoCheck.inspect(Photos.png).mediaType == "image/png")
-        let clean = PhotoCheck.stripped(Photos.png)
+        let clean = PhotoBytes.stripped(Photos.png)
         #expect(!String(decoding: clean, as: UTF8.self).contains("Location") && !String(decoding: clean, as: UTF8.self).contains("tIME"))
         #expect(try PhotoCheck.inspect(clean).mediaType == "image/png")
         #expect(clean.count == Photos.png.count - (12 + 25) - (12 + 7))
@@ -82,10 +83,10 @@ struct PhotoCheckTests {
 struct PhotoKeepingTests {
     @Test func aPhotoIsStoredStripped() throws {
         let (photo, bytes) = try PhotoCheck.prepared(Photos.jpeg)
-        #expect(bytes == PhotoCheck.stripped(Photos.jpeg) && photo.bytes == bytes.count)
+        #expect(bytes == PhotoBytes.stripped(Photos.jpeg) && photo.bytes == bytes.count)
         #expect(photo.sha256 == (try PhotoCheck.inspect(bytes)).sha256, "the digest is of what is stored")
         #expect(!String(decoding: bytes, as: UTF8.self).contains("GPSLatitude"))
-        #expect(PhotoCheck.dimensions(Photos.jpeg)! == (1, 1) && PhotoCheck.dimensions(Photos.png)! == (1, 1))
+        #expect(PhotoBytes.dimensions(Photos.jpeg)! == (1, 1) && PhotoBytes.dimensions(Photos.png)! == (1, 1))
     }
 
     @Test(arguments: [(12_001, 10), (10, 12_001), (8_000, 7_000), (65_535, 65_535)])
@@ -94,7 +95,7 @@ struct PhotoKeepingTests {
         let sof = jpeg.firstIndex(of: 0xC0).map { $0 + 1 }!  // the frame's length follows its marker
         jpeg[sof + 3] = UInt8(height >> 8); jpeg[sof + 4] = UInt8(height & 0xFF)
         jpeg[sof + 5] = UInt8(width >> 8); jpeg[sof + 6] = UInt8(width & 0xFF)
-        #expect(PhotoCheck.dimensions(jpeg)! == (width, height))
+        #expect(PhotoBytes.dimensions(jpeg)! == (width, height))
         #expect(throws: CaseError.self) { try PhotoCheck.inspect(jpeg) }
     }
 }

@@ -6,6 +6,7 @@ import GridPartition
 import GridStore
 import Testing
 @testable import GridPlanning
+import GridWire
 
 /// A demo community partitioned and published, and a draft copied from it.
 func draftFixture(_ community: String = "320599004001") throws -> (store: GridStore, planner: Planner, published: Int64, draft: Int64) {

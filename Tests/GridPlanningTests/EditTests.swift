@@ -1,5 +1,6 @@
 import Foundation
 import GridPlanning
+import GridWire
 import Testing
 
 /// An edit is read with the limits the API document gives (issue 33): a body the document rules
@@ -18,6 +19,6 @@ struct EditTests {
             }
         }
         #expect(try Edit.list(json: Data(#"{"op":"rename","grid":"g1","name":"\#(String(repeating: "格", count: 100))"}"#.utf8)).count == 1)
-        #expect(throws: PlanningError.self) { try Edit.list(json: Data(#"{"op":"merge","op":"split","grids":["a","b"]}"#.utf8)) }
+        #expect(throws: WireError.self) { try Edit.list(json: Data(#"{"op":"merge","op":"split","grids":["a","b"]}"#.utf8)) }
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Testing
 @testable import GridServer
+import GridWire
 
 /// Every input under Tests/Fixtures/fuzz (the seeds of Scripts/fuzz and each crash it found,
 /// kept) replayed through its decoder: none may end the process.
@@ -25,7 +26,7 @@ struct FuzzRegressionTests {
         func body(_ header: String) -> ByteBuffer {
             ByteBuffer(string: "--XyZ\r\n\(header)\r\n\r\n{}\r\n--XyZ--\r\n")
         }
-        #expect(throws: Problem.self) { try MultipartBody(body("Content-Dispositio\u{FF}n: form-data; name=\"report\""), boundary: "XyZ") }
+        #expect(throws: WireError.self) { try MultipartBody(body("Content-Dispositio\u{FF}n: form-data; name=\"report\""), boundary: "XyZ") }
         let ok = try MultipartBody(body("Content-Disposition: form-data; name=\"photo\"; filename=\"井盖照片.jpg\""), boundary: "XyZ")
         #expect(ok.parts.first?.filename == "井盖照片.jpg")
     }

@@ -7,6 +7,7 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 @testable import GridServer
+import GridWire
 
 /// Regressions from probing the server as a hostile client would (issue 14): each request
 /// here once crashed the process, leaked a private layer, half-applied an edit or was
@@ -186,6 +187,6 @@ extension ThirdHostilePassTests {
     /// A form field given twice is refused, not read as its first value.
     @Test func formFieldsAreGivenOnce() throws {
         #expect(try FormParameters.parseBody("a=1&b=%E7%83%9F") == ["a": "1", "b": "烟"])
-        #expect(throws: Problem.self) { try FormParameters.parseBody("lat=31&long=120&lat=0") }
+        #expect(throws: WireError.self) { try FormParameters.parseBody("lat=31&long=120&lat=0") }
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import GridStore
 import Testing
 @testable import GridTracking
+import GridWire
 
 @Suite struct TimestampTests {
     @Test func numbersAreSecondsBelow2To31ThenMilliseconds() {
@@ -67,7 +68,7 @@ import Testing
             (["id": "a", "location": "1;2"], "location \"1;2\" is not lat,lon"),
         ]
         for (q, reason) in cases {
-            #expect(throws: TrackingError.self, "\(q)") { try OsmAnd.decode(q, speedUnit: .kn) }
+            #expect(throws: WireError.self, "\(q)") { try OsmAnd.decode(q, speedUnit: .kn) }
             do { _ = try OsmAnd.decode(q, speedUnit: .kn) } catch { #expect(error.reason.hasPrefix(reason), "\(error.reason)") }
         }
     }
@@ -84,7 +85,7 @@ import Testing
         #expect(f.speed == 1.4 && f.heading == 271.2 && f.altitude == 11.1 && f.accuracy == 3.9 && f.battery == 0.62)
         #expect(f.attributes["is_moving"] == "true" && f.attributes["odometer"] == "1234.5" && f.attributes["charging"] == "false")
         #expect(f.attributes["activity"] == #"{"confidence":100,"type":"walking"}"#)
-        #expect(throws: TrackingError("missing location.coords")) { try OsmAnd.decodeJSON(Data(#"{"location":{},"device_id":"x"}"#.utf8)) }
+        #expect(throws: WireError("missing location.coords")) { try OsmAnd.decodeJSON(Data(#"{"location":{},"device_id":"x"}"#.utf8)) }
     }
 
     @Test func ownTracksLocationAndOtherMessages() throws {
@@ -93,7 +94,7 @@ import Testing
         #expect(f.time == 1_700_000_000 && f.accuracy == 12 && f.altitude == 8 && f.battery == 0.55 && f.speed == 5 && f.heading == 45)
         #expect(f.attributes == ["tid": "LW", "conn": "m", "t": "u"])
         #expect(try OwnTracks.decode(Data(#"{"_type":"transition","event":"enter"}"#.utf8)) == nil)
-        #expect(throws: TrackingError("missing tst")) { try OwnTracks.decode(Data(#"{"_type":"location","lat":1,"lon":2}"#.utf8)) }
+        #expect(throws: WireError("missing tst")) { try OwnTracks.decode(Data(#"{"_type":"location","lat":1,"lon":2}"#.utf8)) }
     }
 
     @Test func nativeBatchDecodesEachPingAndSaysWhyOthersFail() throws {
@@ -125,8 +126,8 @@ import Testing
         #expect(reasons[6] == "lat is not a finite number")
         #expect(reasons[7] == "not a JSON object")
         #expect(reasons[8] == "device must be a non-empty string")
-        #expect(throws: TrackingError("the body must be a JSON array of pings")) { try NativeBatch.decode(Data(#"{"lat":1}"#.utf8)) }
+        #expect(throws: WireError("the body must be a JSON array of pings")) { try NativeBatch.decode(Data(#"{"lat":1}"#.utf8)) }
         let tooMany = "[" + Array(repeating: #"{"time":1,"lon":1,"lat":1}"#, count: 10_001).joined(separator: ",") + "]"
-        #expect(throws: TrackingError("10001 pings in one request; at most 10000")) { try NativeBatch.decode(Data(tooMany.utf8)) }
+        #expect(throws: WireError("10001 pings in one request; at most 10000")) { try NativeBatch.decode(Data(tooMany.utf8)) }
     }
 }

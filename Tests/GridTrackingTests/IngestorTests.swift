@@ -5,6 +5,7 @@ import GridStore
 import GridTestSupport
 import Testing
 @testable import GridTracking
+import GridWire
 
 @Suite struct IngestorTests {
     let now = Date().timeIntervalSince1970.rounded(.down)

@@ -1,9 +1,6 @@
 import CivicGridModel
 import Foundation
-import GridCases
 import GridGeometry
-import GridPlanning
-import GridTracking
 import NIOCore
 
 /// The decoders a client's bytes reach, by name, for the fuzz harness (`civicgrid-fuzz`,
@@ -28,8 +25,8 @@ public enum FuzzEntry {
         case "owntracks": _ = try? OwnTracks.decode(data)
         case "request-line":
             let buffer = ByteBuffer(bytes: data)
-            if let end = RequestLineRepair.headEnd(buffer, from: 0), let head = buffer.getSlice(at: buffer.readerIndex, length: end) {
-                _ = RequestLineRepair.mend(head)
+            if let end = RequestHead.end(buffer, from: 0), let head = buffer.getSlice(at: buffer.readerIndex, length: end) {
+                _ = RequestHead.mend(head)
             }
         case "edit": _ = try? Edit.list(json: data)
         case "open311-form":
@@ -41,7 +38,7 @@ public enum FuzzEntry {
             guard let nl = data.firstIndex(of: 10) else { return true }
             let boundary = MultipartBody.boundary("multipart/form-data; boundary=" + String(decoding: data[..<nl], as: UTF8.self))
             if let boundary, let form = try? MultipartBody(ByteBuffer(bytes: data[(nl + 1)...]), boundary: boundary) {
-                for part in form.parts { _ = try? PhotoCheck.prepared(part.body) }
+                for part in form.parts where (try? PhotoBytes.check(part.body)) != nil { _ = PhotoBytes.stripped(part.body) }
             }
         default: return false
         }

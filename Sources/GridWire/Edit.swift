@@ -21,81 +21,81 @@ public enum Edit: Hashable, Sendable {
 
     /// Reads one edit, or a non-empty array of them, from a request body; the error names
     /// the edit (by index) and the member that is wrong.
-    public static func list(json data: Data) throws(PlanningError) -> [Edit] {
+    public static func list(json data: Data) throws(WireError) -> [Edit] {
         let value: JSONValue
         do { value = try JSONValue.decode(data) } catch let e as JSONValue.DuplicateKey {
-            throw PlanningError("\(e)", kind: .malformed)
+            throw WireError("\(e)")
         } catch {
-            throw PlanningError("the body is not JSON: one edit object or an array of them", kind: .malformed)
+            throw WireError("the body is not JSON: one edit object or an array of them")
         }
         guard case .array(let items) = value else { return [try Edit(value)] }
-        guard !items.isEmpty else { throw PlanningError("an empty list of edits", kind: .malformed) }
+        guard !items.isEmpty else { throw WireError("an empty list of edits") }
         var edits: [Edit] = []
         for (i, item) in items.enumerated() {
-            do { edits.append(try Edit(item)) } catch { throw PlanningError("edit \(i): \(error.message)", kind: error.kind) }
+            do { edits.append(try Edit(item)) } catch { throw WireError("edit \(i): \(error.reason)", kind: error.kind) }
         }
         return edits
     }
 
     /// Reads an edit from its JSON form; the error says which member is wrong.
-    public init(json data: Data) throws(PlanningError) {
+    public init(json data: Data) throws(WireError) {
         let value: JSONValue
         do { value = try JSONValue.decode(data) } catch let e as JSONValue.DuplicateKey {
-            throw PlanningError("\(e)", kind: .malformed)
+            throw WireError("\(e)")
         } catch {
-            throw PlanningError("the edit is not a JSON object", kind: .malformed)
+            throw WireError("the edit is not a JSON object")
         }
         try self.init(value)
     }
 
     /// Reads an edit from a decoded JSON value.
-    public init(_ value: JSONValue) throws(PlanningError) {
-        guard case .object(let object) = value else { throw PlanningError("the edit is not a JSON object", kind: .malformed) }
+    public init(_ value: JSONValue) throws(WireError) {
+        guard case .object(let object) = value else { throw WireError("the edit is not a JSON object") }
         // A name up to 100 characters, codes up to 64, as the API document says: a longer one
         // is refused with the body, before the plan's version is compared.
         func fits(_ key: String, _ s: String) -> Bool { !s.isEmpty && s.unicodeScalars.count <= (key == "name" ? 100 : 64) }
-        func string(_ key: String) throws(PlanningError) -> String {
+        func string(_ key: String) throws(WireError) -> String {
             guard case .string(let s)? = object[key], fits(key, s) else {
-                throw PlanningError("\"\(key)\" must be a non-empty string of at most \(key == "name" ? 100 : 64) characters", kind: .malformed)
+                throw WireError("\"\(key)\" must be a non-empty string of at most \(key == "name" ? 100 : 64) characters")
             }
             return s
         }
-        func optionalString(_ key: String) throws(PlanningError) -> String? {
+        func optionalString(_ key: String) throws(WireError) -> String? {
             switch object[key] {
             case nil, .null?: return nil
             case .string(let s)? where fits(key, s): return s
-            default: throw PlanningError("\"\(key)\" must be a non-empty string of at most \(key == "name" ? 100 : 64) characters", kind: .malformed)
+            default: throw WireError("\"\(key)\" must be a non-empty string of at most \(key == "name" ? 100 : 64) characters")
             }
         }
         /// A GeoJSON geometry, held to the same rules as an import's: finite coordinates,
         /// longitudes within ±180, latitudes within ±90. An object that is no such geometry is
         /// refused (422): its shape is right, its content is not.
-        func geometry(_ key: String) throws(PlanningError) -> Geometry? {
+        func geometry(_ key: String) throws(WireError) -> Geometry? {
             guard let v = object[key], !v.isNull else { return nil }
             guard case .object = v, let bytes = try? JSONEncoder().encode(v) else {
-                throw PlanningError("\"\(key)\" must be a GeoJSON geometry object", kind: .malformed)
+                throw WireError("\"\(key)\" must be a GeoJSON geometry object")
             }
             do {
                 let g = try GeoJSON.decodeGeometry(bytes)
                 try g.checkCoordinates()
                 return g
-            } catch { throw PlanningError("\"\(key)\": \(error)", kind: .refused) }
+            } catch { throw WireError("\"\(key)\": \(error)", kind: .refused) }
         }
         let op = try string("op")
         let members: [String: Set<String>] = ["move": ["buildings", "to"], "merge": ["grids"], "split": ["grid", "line"], "reshape": ["grid", "geometry"],
                                               "rename": ["grid", "name", "code"], "recode": ["grid", "name", "code"]]
         if let known = members[op], let extra = object.keys.sorted().first(where: { $0 != "op" && !known.contains($0) }) {
-            throw PlanningError("\"\(extra)\" is not a member of a \(op) edit (\(known.sorted().joined(separator: ", ")))", kind: .malformed)
+            throw WireError("\"\(extra)\" is not a member of a \(op) edit (\(known.sorted().joined(separator: ", ")))")
         }
         switch op {
         case "move":
             guard case .array(let list)? = object["buildings"], !list.isEmpty else {
-                throw PlanningError("\"buildings\" must be a non-empty array of building ids", kind: .malformed)
+                throw WireError("\"buildings\" must be a non-empty array of building ids")
             }
             var ids: [Int64] = []
             for (i, v) in list.enumerated() {
                 guard case .number(let d) = v, let id = Int64(exactly: d) else {
-                    throw PlanningError("buildings[\(i)] is not a building id (a whole number)", kind: .malformed)
+                    throw WireError("buildings[\(i)] is not a building id (a whole number)")
                 }
                 ids.append(id)
             }
@@ -103,7 +103,7 @@ public enum Edit: Hashable, Sendable {
         case "merge":
             guard case .array(let list)? = object["grids"], list.count == 2,
                   case .string(let a) = list[0], case .string(let b) = list[1], fits("grids", a), fits("grids", b), a != b else {
-                throw PlanningError("\"grids\" must name two different grids", kind: .malformed)
+                throw WireError("\"grids\" must name two different grids")
             }
             self = .merge(a, b)
         case "split":
@@ -111,22 +111,22 @@ public enum Edit: Hashable, Sendable {
             switch try geometry("line") {
             case nil: self = .split(grid: grid, line: nil)
             case .lineString(let l): self = .split(grid: grid, line: l)
-            case let g?: throw PlanningError("\"line\" must be a LineString, not a \(g.typeName)", kind: .malformed)
+            case let g?: throw WireError("\"line\" must be a LineString, not a \(g.typeName)")
             }
         case "reshape":
             let grid = try string("grid")
             switch try geometry("geometry") {
             case .polygon(let p)?: self = .reshape(grid: grid, polygon: p)
             case .multiPolygon(let ps)? where ps.count == 1: self = .reshape(grid: grid, polygon: ps[0])
-            case let g?: throw PlanningError("\"geometry\" must be a Polygon, not a \(g.typeName)", kind: .malformed)
-            case nil: throw PlanningError("\"geometry\" (the grid's new boundary, a Polygon) is missing", kind: .malformed)
+            case let g?: throw WireError("\"geometry\" must be a Polygon, not a \(g.typeName)")
+            case nil: throw WireError("\"geometry\" (the grid's new boundary, a Polygon) is missing")
             }
         case "rename", "recode":
             let code = try optionalString("code"), name = try optionalString("name")
-            guard code != nil || name != nil else { throw PlanningError("a rename needs \"name\" or \"code\"", kind: .malformed) }
+            guard code != nil || name != nil else { throw WireError("a rename needs \"name\" or \"code\"") }
             self = .rename(grid: try string("grid"), code: code, name: name)
         default:
-            throw PlanningError("unknown op \"\(op)\"; ops: \(Self.operations.joined(separator: ", "))", kind: .malformed)
+            throw WireError("unknown op \"\(op)\"; ops: \(Self.operations.joined(separator: ", "))")
         }
     }
 

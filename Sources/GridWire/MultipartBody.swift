@@ -1,22 +1,21 @@
 import Foundation
-import Hummingbird
 import MultipartKit
 import NIOCore
 
 /// A `multipart/form-data` body (RFC 7578) taken apart by MultipartKit's parser: each part's
 /// name, file name, type and bytes.
-struct MultipartBody {
-    struct Part {
-        var name: String?
-        var filename: String?
-        var contentType: String?
-        var body: [UInt8]
+public struct MultipartBody: Sendable {
+    public struct Part: Sendable {
+        public var name: String?
+        public var filename: String?
+        public var contentType: String?
+        public var body: [UInt8]
     }
 
-    var parts: [Part]
+    public var parts: [Part]
 
     /// The boundary of a `multipart/form-data` content type, nil for any other type.
-    static func boundary(_ contentType: String?) -> String? {
+    public static func boundary(_ contentType: String?) -> String? {
         guard let contentType, contentType.lowercased().hasPrefix("multipart/form-data") else { return nil }
         for parameter in contentType.split(separator: ";").dropFirst() {
             let kv = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
@@ -25,12 +24,12 @@ struct MultipartBody {
         return ""
     }
 
-    init(_ buffer: ByteBuffer, boundary: String) throws {
-        guard (1...70).contains(boundary.count) else { throw Problem.badRequest("multipart/form-data needs a boundary of 1 to 70 characters") }
+    public init(_ buffer: ByteBuffer, boundary: String) throws(WireError) {
+        guard (1...70).contains(boundary.count) else { throw WireError("multipart/form-data needs a boundary of 1 to 70 characters") }
         // MultipartKit 4.7.1 indexes a 128-entry table with each header-name byte: a byte from
         // 0x80 up ends the process (found by Scripts/fuzz). Refused here first.
         guard Self.headerNamesAreASCII(Array(buffer.readableBytesView), boundary: Array(("--" + boundary).utf8)) else {
-            throw Problem.badRequest("the multipart body is malformed: a part's header name is not ASCII")
+            throw WireError("the multipart body is malformed: a part's header name is not ASCII")
         }
         let parser = MultipartParser(boundary: boundary)
         var parts: [Part] = [], current: Part?
@@ -60,9 +59,9 @@ struct MultipartBody {
         do {
             try parser.execute(buffer)
         } catch {
-            throw Problem.badRequest("the multipart body is malformed: \(error)")
+            throw WireError("the multipart body is malformed: \(error)")
         }
-        guard current == nil, !parts.isEmpty else { throw Problem.badRequest("the multipart body ends inside a part or holds none") }
+        guard current == nil, !parts.isEmpty else { throw WireError("the multipart body ends inside a part or holds none") }
         self.parts = parts
     }
 
@@ -100,7 +99,7 @@ struct MultipartBody {
     }
 
     /// The text of the part named `name`.
-    func text(_ name: String) -> String? {
+    public func text(_ name: String) -> String? {
         parts.first { $0.name == name }.map { String(decoding: $0.body, as: UTF8.self) }
     }
 }
