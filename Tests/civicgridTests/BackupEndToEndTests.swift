@@ -66,8 +66,10 @@ struct BackupEndToEndTests {
         #expect(try await civicgrid(["restore", "--from", junk, "--db", temporaryPath("gpkg")]).status != 0)
 
         // The server's own backups: every 2 s, two kept.
+        // Stopped before the files are read: a rotation running meanwhile removes the oldest.
         for _ in 0..<60 where GridStore.backups(in: rotating).count < 2 { try await Task.sleep(for: .seconds(1)) }
         try await Task.sleep(for: .seconds(5))
+        await server.stopped()
         let kept = GridStore.backups(in: rotating)
         #expect(kept.count == 2, "\(kept)")
         for file in kept { #expect(try GridStore(path: file).read { try $0.integrityCheck() } == "ok") }
