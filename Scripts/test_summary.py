@@ -22,6 +22,6 @@ for path in sys.argv[1:]:
     failed = sum(1 for c in cases if c[2])
     skipped = sum(1 for c in cases if c[3])
     name = path.rsplit("/", 1)[-1]
-    print(f"  {name}: {len(cases)} tests, {failed} failed, {skipped} skipped; the slowest:")
+    print(f"  {name}: {len(cases)} tests, {failed} failed, {skipped} skipped; the longest from start to end (waits for cores included):")
     for seconds, test, bad, _ in sorted(cases, reverse=True)[:SLOWEST]:
         print(f"    {seconds:8.1f} s  {test}{'  (failed)' if bad else ''}")

@@ -18,6 +18,8 @@ public struct CaseReport: Sendable {
     public var token: String?
     /// Photos sent with the report (their files stored already: `GridStore.savePhoto`).
     public var photos: [CasePhoto] = []
+    /// A picture kept elsewhere (Open311's `media_url`): an http(s) address.
+    public var mediaURL: String?
     /// A public facility's code: the case takes its category and location.
     public var facility: String?
     /// The location is the reporter's home (and so personal); the public sees `publicLocation`.
@@ -93,6 +95,11 @@ public struct CaseDesk: Sendable {
             throw CaseError(.invalid, "location: longitude within ±180 and latitude within ±90")
         }
         if let a = r.address, a.count > 200 { throw CaseError(.invalid, "address: at most 200 characters") }
+        if let m = r.mediaURL {
+            guard m.count <= 2000, let url = URL(string: m), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host?.isEmpty == false else {
+                throw CaseError(.invalid, "media_url: an http or https address of at most 2000 characters")
+            }
+        }
         for text in [r.reporter.name, r.reporter.phone].compactMap({ $0 }) where text.count > 100 {
             throw CaseError(.invalid, "reporter name and phone: at most 100 characters")
         }
@@ -215,6 +222,7 @@ public struct CaseDesk: Sendable {
                                 state: state, stepStarted: nil, due: nil, token: r.token, createdAt: at, updatedAt: at,
                                 locatedAtHome: r.locatedAtHome, publicLocation: r.publicLocation,
                                 categoryConfidence: r.categoryConfidence, needsCategory: r.needsCategory)
+        record.mediaURL = r.mediaURL
         startStep(&record, category, calendar, at)
         record.id = try w.insert(record, event: CaseEvent(at: at, actor: actor, action: "report", from: nil, to: state.status, holder: desk, note: nil))
         try w.attach(r.photos, toLatestStepOf: record)
@@ -411,6 +419,7 @@ public struct CaseDesk: Sendable {
                                       note: "untouched for \(limit) at the \(level.rawValue) desk \(desk): up to \(next)", detail: ["to": next])
                 guard try w.update(c, from: version, event: event) else { return }  // changed meanwhile: the next sweep looks again
                 try Self.notify(w, c, event, previous: previous)
+                try ReporterNotices.alertDuty(w, c, event)
                 moved.append(number)
             }
         }
@@ -449,6 +458,7 @@ public struct CaseDesk: Sendable {
                               holder: c.state.holder?.code, note: note)
         guard try w.update(c, from: version, event: event) else { return nil }  // changed meanwhile: the next sweep looks again
         try Self.notify(w, c, event, previous: c.state.holder)
+        try ReporterNotices.alertDuty(w, c, event)
         return (c, event)
     }
 
@@ -495,21 +505,41 @@ public struct CaseDesk: Sendable {
         guard let rating = Satisfaction(reply: text) else { return nil }
         let at = now()
         return try transaction { w throws -> (CaseRecord, String)? in
-            let r = w.reader
-            guard let number = try r.latestRateable(phone: phone, closedSince: at.addingTimeInterval(-Self.ratingWindow)),
-                  let closed = try r.case(number: number) else { return nil }
-            let system = CaseActor(name: "reporter", role: .admin, inScope: true)
-            var c = try Self.step(.rate(rating), on: closed, by: system, note: nil, at: at, in: w, notify: true)
-            let history = try r.history(case: number)
-            var reply = "感谢您的评价（编号\(number)：\(rating.chinese)）。Thank you: case \(number) rated \(rating.rawValue)."
-            if rating == .dissatisfied, !history.contains(where: { $0.action == "reopen" }),
-               let last = history.last(where: { $0.action == "dispatch" }) {
-                let holder: CaseHolder = last.detail["department"].map(CaseHolder.department) ?? .region(last.detail["region"] ?? number)
-                c = try Self.step(.reopen(to: holder), on: c, by: system, note: "不满意：重新办理 (the reporter was not satisfied)", at: at, in: w, notify: true)
-                reply = "您的不满意评价已收到，编号\(number)已重新交办理单位处理。Case \(number) was reopened for the handler."
-            }
-            return (c, reply)
+            guard let number = try w.reader.latestRateable(phone: phone, closedSince: at.addingTimeInterval(-Self.ratingWindow)) else { return nil }
+            return try Self.rate(number, rating, at: at, in: w)
         }
+    }
+
+    /// A rating with the case's own token (the Open311 reporter's, the tracking page's): the
+    /// case must be closed in the last seven days and not rated since; then as by SMS.
+    public func rate(token: String, rating: Satisfaction) throws(CaseError) -> (CaseRecord, reply: String) {
+        let at = now()
+        return try transaction { w throws -> (CaseRecord, String) in
+            guard let c = try w.reader.case(token: token) else { throw CaseError(.notFound, "no case has this token") }
+            guard try w.reader.rateable(c.number, closedSince: at.addingTimeInterval(-Self.ratingWindow)) else {
+                throw CaseError(.conflict, c.state.status == .closed
+                    ? "case \(c.number) was rated already, or closed more than 7 days ago"
+                    : "case \(c.number) is not closed: it can be rated once it is")
+            }
+            return try Self.rate(c.number, rating, at: at, in: w)
+        }
+    }
+
+    /// The rating recorded on a closed case in `w`, and 不满意's one reopening.
+    static func rate(_ number: String, _ rating: Satisfaction, at: Date, in w: StoreWriter) throws -> (CaseRecord, reply: String) {
+        let r = w.reader
+        guard let closed = try r.case(number: number) else { throw CaseError(.notFound, "no case \(number)") }
+        let system = CaseActor(name: "reporter", role: .admin, inScope: true)
+        var c = try Self.step(.rate(rating), on: closed, by: system, note: nil, at: at, in: w, notify: true)
+        let history = try r.history(case: number)
+        var reply = "感谢您的评价（编号\(number)：\(rating.chinese)）。Thank you: case \(number) rated \(rating.rawValue)."
+        if rating == .dissatisfied, !history.contains(where: { $0.action == "reopen" }),
+           let last = history.last(where: { $0.action == "dispatch" }) {
+            let holder: CaseHolder = last.detail["department"].map(CaseHolder.department) ?? .region(last.detail["region"] ?? number)
+            c = try Self.step(.reopen(to: holder), on: c, by: system, note: "不满意：重新办理 (the reporter was not satisfied)", at: at, in: w, notify: true)
+            reply = "您的不满意评价已收到，编号\(number)已重新交办理单位处理。Case \(number) was reopened for the handler."
+        }
+        return (c, reply)
     }
 
     /// The acknowledgement the gateway sends back: the new case's number, or the open case a

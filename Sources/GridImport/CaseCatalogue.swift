@@ -99,6 +99,28 @@ public enum CaseCatalogue {
         return out
     }
 
+    /// Duty phones from CSV (columns holder — a department's or a region's code —, name, phone),
+    /// every line checked; all or nothing.
+    public static func dutyPhones(csv text: String, holders: Set<String>) throws(ImportError) -> [DutyPhone] {
+        let table = try CSVTable(text)
+        try table.require(["holder", "name", "phone"])
+        var out: [DutyPhone] = [], rejections: [Rejection] = [], seen = Set<String>()
+        for (line, r) in table.records {
+            let holder = table.value(r, "holder"), name = table.value(r, "name"), phone = table.value(r, "phone")
+            var why: [String] = []
+            if !holders.contains(holder) { why.append("holder \(holder): no department or region has this code") }
+            if !seen.insert(holder).inserted { why.append("holder \(holder) appears twice") }
+            if name.isEmpty || name.count > 100 { why.append("name: 1 to 100 characters") }
+            if !(5...32).contains(phone.count) || !phone.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "+" || $0 == "-") }) {
+                why.append("phone \(phone): 5 to 32 digits, + and -")
+            }
+            guard why.isEmpty else { rejections.append(Rejection(index: line, reason: why.joined(separator: "; "), unit: "line")); continue }
+            out.append(DutyPhone(holder: holder, name: name, phone: phone))
+        }
+        guard rejections.isEmpty else { throw .rejected(total: table.records.count, rejections) }
+        return out
+    }
+
     public static func departments(csv text: String) throws(ImportError) -> [Department] {
         let table = try CSVTable(text)
         try table.require(["code", "name", "categories"])

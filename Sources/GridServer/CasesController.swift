@@ -322,7 +322,11 @@ struct CasesController {
 
     /// The photos of a multipart body, checked and stored (synced) before the case changes.
     func savePhotos(_ form: MultipartBody?) async throws -> [CasePhoto] {
-        let files = form?.parts.filter { $0.name == "photo" } ?? []
+        try await Self.savePhotos(form?.parts.filter { $0.name == "photo" } ?? [], store: store)
+    }
+
+    /// Photos (each a part of a multipart body) checked and stored, without their metadata.
+    static func savePhotos(_ files: [MultipartBody.Part], store: GridStore) async throws -> [CasePhoto] {
         guard files.count <= Self.maxPhotos else { throw Problem(.unprocessableContent, "Refused", detail: "at most \(Self.maxPhotos) photos at once") }
         var photos: [CasePhoto] = []
         for (i, file) in files.enumerated() {
@@ -332,7 +336,6 @@ struct CasesController {
             } catch {
                 throw Problem(.unprocessableContent, "Refused", detail: "photo \(i + 1)\(file.filename.map { " (\($0))" } ?? ""): \(error.message)")
             }
-            let store = self.store
             try await offload { try store.savePhoto(bytes, sha256: photo.sha256) }
             if !photos.contains(where: { $0.sha256 == photo.sha256 }) { photos.append(photo) }
         }

@@ -8,8 +8,9 @@ import GridWire
 import Hummingbird
 
 /// Open311 GeoReport v2 at `/open311/v2/`, for the public's reports: `discovery`, `services`,
-/// `services/{code}`, `requests` (GET with filters and pages, POST form-encoded with an
-/// `api_key`), `requests/{id}`, `tokens/{token}`, each as `.json` or `.xml`. Services are the
+/// `services/{code}`, `requests` (GET with filters and pages, POST form-encoded or multipart
+/// with photos, with an `api_key`), `requests/{id}`, `tokens/{token}` (POST: the reporter's
+/// rating), FixMyStreet's `servicerequestupdates`, each as `.json` or `.xml`. Services are the
 /// minor categories; a request is a case (its number is the `service_request_id`). No GET
 /// answer carries the reporter; errors are the spec's list of code and description.
 struct Open311Controller {
@@ -25,6 +26,7 @@ struct Open311Controller {
         router.get("open311/v2/services/:file") { request, _ in try await service(request) }
         router.get("open311/v2/requests/:file") { request, _ in try await one(request) }
         router.get("open311/v2/tokens/:file") { request, _ in try await token(request) }
+        router.post("open311/v2/tokens/:file") { request, context in try await rate(request, context) }
     }
 
     enum Format: String { case json, xml }
@@ -58,8 +60,10 @@ struct Open311Controller {
             return Self.answer(.list("service", categories.map(Self.service)), root: "services", format)
         case "requests":
             return try await list(request, format)
+        case "servicerequestupdates":
+            return try await updates(request, format)
         default:
-            return Self.error(404, "no resource \(name): discovery, services, requests, tokens", format)
+            return Self.error(404, "no resource \(name): discovery, services, requests, servicerequestupdates, tokens", format)
         }
     }
 
@@ -93,9 +97,63 @@ struct Open311Controller {
                            root: "service_requests", format)
     }
 
+    /// POST tokens/{token}: the reporter's rating of their closed case (`rating` 1 满意, 2 基本满意,
+    /// 3 不满意, or the words), within seven days of closing and once per closing; 不满意 reopens
+    /// it to its last handler, once. The token is the reporter's own: no api_key.
+    func rate(_ request: Request, _ context: CivicContext) async throws -> Response {
+        guard let (token, format) = Self.file(request) else { return Self.error(404, "use .json or .xml", .json) }
+        if let wait = limiters.wait("open311-address", context.remoteAddress?.ipAddress ?? "unknown") {
+            var r = Self.error(429, "too many requests: try again in \(wait) s", format)
+            r.headers[.retryAfter] = String(wait)
+            return r
+        }
+        var request = request
+        let form: [String: String]
+        let body = try await request.collectBody(limit: 4 << 10)
+        do { form = try FormParameters.parseBody(String(buffer: body)) } catch { return Self.error(400, error.reason, format) }
+        guard let text = form["rating"], let rating = Satisfaction(reply: text) ?? Satisfaction(rawValue: text) else {
+            return Self.error(400, "rating: 1 (满意 satisfied), 2 (基本满意 fairly_satisfied) or 3 (不满意 dissatisfied)", format)
+        }
+        let rated: CaseRecord, reply: String
+        do {
+            (rated, reply) = try await offload { [store] in try CaseDesk(store: store).rate(token: token, rating: rating) }
+        } catch let e as CaseError {
+            return Self.error(e.kind == .notFound ? 404 : e.kind == .conflict ? 409 : e.kind == .store ? 500 : 400, e.message, format)
+        }
+        let (categories, departments) = try await store.asyncRead { r in (try r.categories(), try r.departments()) }
+        guard case .object(let fields) = Self.request(rated, categories, departments) else { return Self.error(500, "unexpected answer", format) }
+        return Self.answer(.list("request", [.object(fields.map { $0.0 == "service_notice" ? ($0.0, .string(reply)) : $0 })]), root: "service_requests", format)
+    }
+
+    /// GET servicerequestupdates (FixMyStreet's extension): what each reporter was told, step by
+    /// step — start_date, end_date (default: the last day; 90 days at most), at most 1000,
+    /// oldest first; status as FixMyStreet names it, description the text of the notice.
+    func updates(_ request: Request, _ format: Format) async throws -> Response {
+        let q = request.uri.queryParameters
+        func date(_ key: String) throws -> Date? {
+            guard let v = q[key[...]].map(String.init), !v.isEmpty else { return nil }
+            guard let t = Timestamp.parseISO(Array(v.utf8)) else { throw Open311Error(400, "\(key) \(v): expected a W3C date-time such as 2026-11-30T00:00:00Z") }
+            return Date(timeIntervalSince1970: t)
+        }
+        let from: Date, to: Date
+        do {
+            to = try date("end_date") ?? Date()
+            from = try date("start_date") ?? to.addingTimeInterval(-86_400)
+            guard from <= to, to.timeIntervalSince(from) <= 90 * 86_400 else { throw Open311Error(400, "start_date must come before end_date, at most 90 days apart") }
+        } catch let e as Open311Error {
+            return Self.error(e.code, e.description, format)
+        }
+        let found = try await store.asyncRead { r in try ReporterNotices.updates(from: from, to: to, limit: 1000, in: r) }
+        return Self.answer(.list("request_update", found.map { u in
+            .object([("update_id", .string(String(u.id))), ("service_request_id", .string(u.number)), ("status", .string(u.status)),
+                     ("updated_datetime", .string(Self.w3c(u.at))), ("description", .string(u.text)), ("media_url", .null)])
+        }), root: "service_request_updates", format)
+    }
+
     /// GET requests: service_request_id (comma list: overrides the rest), service_code (comma
     /// list), start_date, end_date (default: the last 90 days), status (open, closed),
-    /// page and page_size (FixMyStreet's; 1–1000, default 1000).
+    /// page and page_size (FixMyStreet's; 1–1000, default 1000), lat and long with radius
+    /// (metres, default 1000, at most 50 000: requests whose public point lies that near).
     func list(_ request: Request, _ format: Format) async throws -> Response {
         let q = request.uri.queryParameters
         func value(_ key: String) -> String? { q[key[...]].map(String.init).flatMap { $0.isEmpty ? nil : $0 } }
@@ -124,6 +182,21 @@ struct Open311Controller {
                     f.statuses = statuses
                 }
             }
+            switch (value("lat"), value("long")) {
+            case (nil, nil):
+                guard value("radius") == nil else { throw Open311Error(400, "radius needs lat and long") }
+            case (let lat?, let long?):
+                guard let y = Double(decimal: lat), let x = Double(decimal: long), abs(y) <= 90, abs(x) <= 180 else {
+                    throw Open311Error(400, "lat and long are decimal degrees (WGS84)")
+                }
+                let radius = try value("radius").map { v in
+                    guard let r = Double(decimal: v), r > 0, r <= 50_000 else { throw Open311Error(400, "radius \(v): metres, above 0 and at most 50000") }
+                    return r
+                } ?? 1000
+                f.near = (Coordinate(x, y), radius)
+            default:
+                throw Open311Error(400, "lat and long go together")
+            }
             let size = try value("page_size").map { v in
                 guard let n = Int(v), (1...1000).contains(n) else { throw Open311Error(400, "page_size \(v): expected 1 to 1000") }
                 return n
@@ -145,15 +218,28 @@ struct Open311Controller {
     /// POST requests: api_key, service_code, lat and long — or address_string alone: located by
     /// a building's address or a region's name in it, else held at the district's desk in no
     /// grid —, description, first_name, last_name, phone, email, media_url; jurisdiction_id,
-    /// when given, must be the district or city served. Answers the request's number and a token.
+    /// when given, must be the district or city served. Form-encoded, or multipart/form-data
+    /// with the same fields as parts and up to six photos in parts named `media`. Answers the
+    /// request's number and a token.
     func post(_ request: Request, _ context: CivicContext) async throws -> Response {
         guard let (resource, format) = Self.file(request), resource == "requests" else {
             return Self.error(404, "POST requests.json or requests.xml", Self.file(request)?.1 ?? .json)
         }
         var request = request
-        let body = try await request.collectBody(limit: 64 << 10)
-        let form: [String: String]
-        do { form = try FormParameters.parseBody(String(buffer: body)) } catch { return Self.error(400, error.reason, format) }
+        var form: [String: String] = [:], media: [MultipartBody.Part] = []
+        if let boundary = MultipartBody.boundary(request.headers[.contentType]) {
+            let body = try await request.collectBody(limit: CasesController.maxPhotos * PhotoCheck.maxBytes + (1 << 20))
+            do {
+                for part in try MultipartBody(body, boundary: boundary).parts {
+                    guard let name = part.name else { continue }
+                    if name == "media" { media.append(part) } else if part.filename == nil, part.body.count <= 16 << 10 { form[name] = String(decoding: part.body, as: UTF8.self) }
+                }
+            } catch { return Self.error(400, error.reason, format) }
+            guard media.count <= CasesController.maxPhotos else { return Self.error(400, "at most \(CasesController.maxPhotos) media parts", format) }
+        } else {
+            let body = try await request.collectBody(limit: 64 << 10)
+            do { form = try FormParameters.parseBody(String(buffer: body)) } catch { return Self.error(400, error.reason, format) }
+        }
         func value(_ key: String) -> String? { form[key].flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 } }
         guard let key = value("api_key") else { return Self.error(403, "api_key is required", format) }
         guard try await store.asyncRead({ try $0.appKey(hash: DeviceToken.hash(key), kind: .open311) }) != nil else {
@@ -194,11 +280,16 @@ struct Open311Controller {
         var report = CaseReport(category: code, description: description, location: location, address: value("address_string"),
                                 source: .open311, reporter: Reporter(name: reporter.isEmpty ? nil : reporter, phone: value("phone")), token: token)
         report.unlocatedIn = unlocated
+        report.mediaURL = value("media_url")
         let record: CaseRecord
         do {
+            report = try CaseDesk.validated(report)  // before a photo is stored
+            report.photos = try await CasesController.savePhotos(media, store: store)
             record = try await intake.report(report, by: nil).record
-        } catch let e {
+        } catch let e as CaseError {
             return Self.error(e.kind == .store ? 500 : 400, e.message, format)
+        } catch let p as Problem {
+            return Self.error(400, p.detail, format)
         }
         return Self.answer(.list("request", [.object([
             ("service_request_id", .string(record.number)), ("token", .string(token)),
@@ -230,7 +321,7 @@ struct Open311Controller {
             // A case located only by the reporter's home shows its grid's label point.
             ("lat", c.publicPoint.map { .number($0.y) } ?? .null),
             ("long", c.publicPoint.map { .number($0.x) } ?? .null),
-            ("media_url", .null),
+            ("media_url", c.mediaURL.map(Value.string) ?? .null),
         ])
     }
 

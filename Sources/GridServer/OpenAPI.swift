@@ -487,21 +487,20 @@ enum OpenAPI {
         let notFound = ["404": "No such resource, service, request or token, or no .json or .xml"]
         return [
             "/open311/v2/{file}": [
-                "get": spec(operation("Open311: discovery, services or requests", "discovery.json|xml, services.json|xml (the minor categories), requests.json|xml (filters: service_request_id, service_code, start_date, end_date (default the last 90 days), status open|closed, page, page_size ≤ 1000). No reporter in any answer.",
+                "get": spec(operation("Open311: discovery, services or requests", "discovery.json|xml, services.json|xml (the minor categories), requests.json|xml (filters: service_request_id, service_code, start_date, end_date (default the last 90 days), status open|closed, lat and long with radius in metres (default 1000, at most 50000; by the public point: a case located at a reporter's home by its grid's label point), page, page_size ≤ 1000), servicerequestupdates.json|xml (FixMyStreet's: what reporters were told, step by step, from start_date to end_date — default the last day, 90 days at most —, oldest first, at most 1000: update_id, service_request_id, status investigating|in_progress|fixed|closed|reopen|duplicate|not_councils_responsibility|no_further_action, updated_datetime, description). No reporter in any answer.",
                                  tag: "Open311", params: [file, q("service_request_id", "Comma-separated numbers"), q("service_code", "Comma-separated codes"),
                                                           when("start_date", "W3C date-time"), when("end_date", "W3C date-time"),
                                                           query("status", "open or closed (a comma list)", list(["open", "closed"])),
+                                                          query("lat", "Latitude of the centre (WGS84), with long", ["type": "number", "minimum": -90, "maximum": 90]),
+                                                          query("long", "Longitude of the centre (WGS84), with lat", ["type": "number", "minimum": -180, "maximum": 180]),
+                                                          query("radius", "Metres from lat, long (default 1000)", ["type": "number", "minimum": 0, "exclusiveMinimum": true, "maximum": 50_000]),
                                                           query("page", "From 1", ["type": "integer", "minimum": 1, "maximum": 1_000_000]),
                                                           query("page_size", "1 to 1000", ["type": "integer", "minimum": 1, "maximum": 1000])],
                                  ok: both), notFound.merging(["400": "A parameter is invalid"]) { a, _ in a }),
-                "post": spec(operation("Open311: post a request", "requests.json|xml, form-encoded: api_key (civicgrid open311 key), service_code, lat and long — or address_string alone (located by a building's address or a region's name in it, else held at the district's desk in no grid) —, description, first_name, last_name, phone (kept for the command centre, never shown), jurisdiction_id (when given, a district or city served; else 404). 201 with the request's number and a token.",
+                "post": spec(operation("Open311: post a request", "requests.json|xml, form-encoded or multipart/form-data: api_key (civicgrid open311 key), service_code, lat and long — or address_string alone (located by a building's address or a region's name in it, else held at the district's desk in no grid) —, description, first_name, last_name, phone (kept for the command centre, never shown), media_url (an http or https address, kept and shown), jurisdiction_id (when given, a district or city served; else 404); as multipart, up to six JPEG or PNG photos in parts named media (stored without their metadata). 201 with the request's number and a token (to follow the request and rate it once closed).",
                                        tag: "Open311", params: [file], ok: both, okStatus: "201",
-                                       body: ["required": true, "content": ["application/x-www-form-urlencoded": ["schema": [
-                                           "type": "object", "required": ["api_key", "service_code", "description"],
-                                           "anyOf": [["required": ["lat", "long"]], ["required": ["address_string"]]],
-                                           "properties": ["api_key": text(1, 200), "service_code": text(1, 16), "lat": ["type": "number", "minimum": -90, "maximum": 90],
-                                                          "long": ["type": "number", "minimum": -180, "maximum": 180], "description": text(1, 2000), "address_string": text(0, 200),
-                                                          "first_name": text(0, 50), "last_name": text(0, 50), "phone": text(0, 32), "jurisdiction_id": text(1, 32)]]]]]),
+                                       body: ["required": true, "content": ["application/x-www-form-urlencoded": ["schema": Self.open311Request(media: false)],
+                                                                            "multipart/form-data": ["schema": Self.open311Request(media: true)]]]),
                              notFound.merging(["400": "A field is missing or invalid, or the place is outside the jurisdiction", "403": "No api_key, or an unknown one",
                                                "429": "Too many requests from this key or address (Retry-After)"]) { a, _ in a }),
             ],
@@ -519,8 +518,28 @@ enum OpenAPI {
                                        badRequest: true, account: true, more: ["200": Self.smsAnswer])],
             "/open311/v2/services/{file}": ["get": spec(operation("Open311: a service definition", "{code}.json|xml: the service's attributes (none).", tag: "Open311", params: [file], ok: both), notFound)],
             "/open311/v2/requests/{file}": ["get": spec(operation("Open311: a request", "{number}.json|xml: the request as a one-element list.", tag: "Open311", params: [file], ok: both), notFound)],
-            "/open311/v2/tokens/{file}": ["get": spec(operation("Open311: a request by token", "{token}.json|xml: the request number for the token POST answered.", tag: "Open311", params: [file], ok: both), notFound)],
+            "/open311/v2/tokens/{file}": [
+                "get": spec(operation("Open311: a request by token", "{token}.json|xml: the request number for the token POST answered.", tag: "Open311", params: [file], ok: both), notFound),
+                "post": spec(operation("Open311: the reporter rates the request", "{token}.json|xml, form-encoded rating: 1 (满意), 2 (基本满意) or 3 (不满意), within 7 days of closing and once per closing. 不满意 reopens the case to its last handler, once. The token is the reporter's: no api_key. Answers the request, the thanks in service_notice.",
+                                      tag: "Open311", params: [file], ok: both,
+                                      body: ["required": true, "content": ["application/x-www-form-urlencoded": ["schema": [
+                                          "type": "object", "required": ["rating"], "properties": ["rating": enumeration(["1", "2", "3", "satisfied", "fairly_satisfied", "dissatisfied"])]]]]]),
+                             notFound.merging(["400": "No rating, or not one of 1, 2, 3", "409": "The request is not closed, was closed more than 7 days ago, or is rated already",
+                                               "429": "Too many requests from this address (Retry-After)"]) { a, _ in a }),
+            ],
         ]
+    }
+
+    /// An Open311 POST's fields (as multipart, with its photos).
+    static func open311Request(media: Bool) -> JSONValue {
+        var properties: [String: JSONValue] = [
+            "api_key": text(1, 200), "service_code": text(1, 16), "lat": ["type": "number", "minimum": -90, "maximum": 90],
+            "long": ["type": "number", "minimum": -180, "maximum": 180], "description": text(1, 2000), "address_string": text(0, 200),
+            "first_name": text(0, 50), "last_name": text(0, 50), "phone": text(0, 32), "jurisdiction_id": text(1, 32),
+            "media_url": ["type": "string", "format": "uri", "pattern": "^https?://", "maxLength": 2000]]
+        if media { properties["media"] = ["type": "array", "maxItems": 6, "items": ["type": "string", "format": "binary"]] }
+        return ["type": "object", "required": ["api_key", "service_code", "description"],
+                "anyOf": [["required": ["lat", "long"]], ["required": ["address_string"]]], "properties": .object(properties)]
     }
 
     static func ref(_ name: String) -> JSONValue { ["$ref": "#/components/parameters/\(name)"] }

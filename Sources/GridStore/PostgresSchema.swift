@@ -558,6 +558,7 @@ enum PostgresSchema {
             ("v25 routing rules", Schema.routingRules(text: T, serial: S).replacingOccurrences(of: "case_fid INTEGER", with: "case_fid bigint")),
             ("v26 reporter notices", Schema.reporterNotices(text: T)),
             ("v27 triage limits", Schema.triageLimits(text: T)),
+            ("v28 duty phones, media urls, history by time", Schema.dutyPhones(text: T)),
         ]
     }()
 

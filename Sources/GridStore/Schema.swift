@@ -46,6 +46,7 @@ enum Schema {
         m.registerMigration("v25 routing rules", migrate: { db in try db.execute(sql: routingRules(text: "TEXT", serial: "INTEGER PRIMARY KEY AUTOINCREMENT")) })
         m.registerMigration("v26 reporter notices", migrate: { db in try db.execute(sql: reporterNotices(text: "TEXT")) })
         m.registerMigration("v27 triage limits", migrate: { db in try db.execute(sql: triageLimits(text: "TEXT")) })
+        m.registerMigration("v28 duty phones, media urls, history by time", migrate: { db in try db.execute(sql: dutyPhones(text: "TEXT")) })
         return m
     }
 
@@ -465,6 +466,20 @@ enum Schema {
           event \(text) PRIMARY KEY,
           text \(text) NOT NULL
         );
+        """
+    }
+
+    /// The duty officers' phones; a picture the reporter keeps elsewhere; the history by time
+    /// (Open311's request updates).
+    static func dutyPhones(text: String) -> String {
+        """
+        CREATE TABLE duty_phones (
+          holder \(text) PRIMARY KEY,
+          name \(text) NOT NULL,
+          phone \(text) NOT NULL
+        );
+        ALTER TABLE cases ADD COLUMN media_url \(text);
+        CREATE INDEX case_history_at ON case_history(at);
         """
     }
 

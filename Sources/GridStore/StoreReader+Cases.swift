@@ -18,6 +18,37 @@ extension StoreReader {
             """), arguments: [code]).map(Self.category)
     }
 
+    /// The duty phones, by holder.
+    public func dutyPhones() throws -> [DutyPhone] {
+        try SQLRow.fetchAll(try db.cachedStatement(sql: "SELECT holder, name, phone FROM duty_phones ORDER BY holder"))
+            .map { DutyPhone(holder: $0["holder"], name: $0["name"], phone: $0["phone"]) }
+    }
+
+    /// The duty phone of a department or a desk, if it has one.
+    public func dutyPhone(holder: String) throws -> DutyPhone? {
+        try SQLRow.fetchOne(try db.cachedStatement(sql: "SELECT holder, name, phone FROM duty_phones WHERE holder = ?"), arguments: [holder])
+            .map { DutyPhone(holder: $0["holder"], name: $0["name"], phone: $0["phone"]) }
+    }
+
+    /// The steps the reporter hears of (`actions`) taken from `from` until before `to`, oldest
+    /// first, each with its case's number and history row (Open311's request updates).
+    public func caseEvents(actions: [String], from: Date, to: Date, limit: Int) throws -> [(id: Int64, number: String, event: CaseEvent)] {
+        let names = actions.map { "'\($0.filter { $0.isLetter || $0 == "_" })'" }.joined(separator: ",")
+        return try SQLRow.fetchAll(try db.cachedStatement(sql: """
+            SELECT h.id, c.number, h.at, h.actor, h.action, h.from_status, h.to_status, h.holder, h.note, h.detail
+            FROM case_history h JOIN cases c ON c.fid = h.case_fid
+            WHERE h.at >= ? AND h.at < ? AND h.action IN (\(names)) ORDER BY h.at, h.id LIMIT ?
+            """), arguments: [StoreTime.text(from), StoreTime.text(to), limit]).map { row in
+            let number: String = row["number"]
+            guard let at = StoreTime.date(row["at"]), let to = CaseStatus(rawValue: row["to_status"]) else {
+                throw StoreError("case \(number): unreadable history row")
+            }
+            return (row["id"], number, CaseEvent(at: at, actor: row["actor"], action: row["action"], from: (row["from_status"] as String?).flatMap(CaseStatus.init),
+                                                to: to, holder: row["holder"], note: row["note"],
+                                                detail: try StoreJSON.decode([String: String].self, row["detail"], "case \(number)'s history")))
+        }
+    }
+
     /// The triage limits: level → urgency → how long a new case may wait untouched there.
     public func triageLimits() throws -> [RegionLevel: [Urgency: TimeLimit]] {
         var out: [RegionLevel: [Urgency: TimeLimit]] = [:]
@@ -127,7 +158,7 @@ extension StoreReader {
         fid, geom, number, category, urgency, description, source, address, grid, community, street, district,
         reporter_name, reporter_phone, reporter_account, status, holder_kind, holder, pending, dispatched_from,
         returns, reworks, extensions, escalations, supervisions, step_started, due, duplicate_of, token,
-        created_at, updated_at, closed_at, version, located_at_home, public_lon, public_lat, category_confidence, needs_category, follow_ups, public_note
+        created_at, updated_at, closed_at, version, located_at_home, public_lon, public_lat, category_confidence, needs_category, follow_ups, public_note, media_url
         """
 
     /// `caseColumns` of the table aliased `c`.
@@ -280,7 +311,7 @@ extension StoreReader {
         let state = CaseState(status: status, holder: holder, pending: pending, dispatchedFrom: row["dispatched_from"], returns: row["returns"],
                               reworks: row["reworks"], extensions: row["extensions"], escalations: row["escalations"], supervisions: row["supervisions"])
         guard let created = try date("created_at"), let updated = try date("updated_at") else { throw bad("times") }
-        return CaseRecord(id: row["fid"], number: number, category: row["category"], urgency: urgency, description: row["description"],
+        var record = CaseRecord(id: row["fid"], number: number, category: row["category"], urgency: urgency, description: row["description"],
                           source: source, location: location, address: row["address"],
                           place: CasePlace(grid: row["grid"], community: row["community"], street: row["street"], district: row["district"]),
                           reporter: Reporter(name: row["reporter_name"], phone: row["reporter_phone"], account: row["reporter_account"]),
@@ -290,6 +321,8 @@ extension StoreReader {
                           publicLocation: (row["public_lon"] as Double?).flatMap { x in (row["public_lat"] as Double?).map { Coordinate(x, $0) } },
                           categoryConfidence: row["category_confidence"], needsCategory: (row["needs_category"] as Int64?) == 1,
                           followUps: row["follow_ups"], publicNote: row["public_note"])
+        record.mediaURL = row["media_url"]
+        return record
     }
 }
 
@@ -317,6 +350,10 @@ public struct CaseFilter: Sendable {
     public var overdueAt: Date?
     public var from: Date?
     public var to: Date?
+    /// Cases whose public point (`CaseRecord.publicPoint`: a case located at its reporter's
+    /// home by its grid's label point, never the home) lies within `radius` metres of `center`
+    /// (an equirectangular distance: within 0.5 % up to 50 km).
+    public var near: (center: Coordinate, radius: Double)?
     public var limit = 1000
     public var offset = 0
 
@@ -372,6 +409,19 @@ extension StoreReader {
         if let at = f.overdueAt {
             conditions.append("due < ? AND status IN (\(CaseStatus.allCases.filter { $0.step != nil }.map { "'\($0.rawValue)'" }.joined(separator: ",")))")
             args.append(StoreTime.text(at))
+        }
+        if let (p, radius) = f.near {
+            let ky = 110_574.0, kx = 111_320 * max(0.01, cos(p.y * .pi / 180)), r2 = radius * radius
+            let dLat = radius / ky, dLon = radius / kx
+            func within(_ x: String, _ y: String) -> (String, [any SQLArgument]) {
+                ("((\(x) - ?) * ?) * ((\(x) - ?) * ?) + ((\(y) - ?) * ?) * ((\(y) - ?) * ?) <= ?", [p.x, kx, p.x, kx, p.y, ky, p.y, ky, r2])
+            }
+            let (home, homeArgs) = within("public_lon", "public_lat"), (there, thereArgs) = within("minx", "miny")
+            conditions.append("""
+                (CASE WHEN located_at_home = 1 THEN public_lon IS NOT NULL AND \(home)
+                 ELSE fid IN (SELECT id FROM rtree_cases_geom WHERE minx <= ? AND maxx >= ? AND miny <= ? AND maxy >= ? AND \(there)) END)
+                """)
+            args += homeArgs + [p.x + dLon, p.x - dLon, p.y + dLat, p.y - dLat] + thereArgs
         }
         if let from = f.from { conditions.append("created_at >= ?"); args.append(StoreTime.text(from)) }
         if let to = f.to { conditions.append("created_at <= ?"); args.append(StoreTime.text(to)) }
@@ -512,6 +562,15 @@ extension StoreReader {
                 AND e.id > (SELECT max(k.id) FROM case_history k WHERE k.case_fid = c.fid AND k.action = 'close'))
             ORDER BY c.closed_at DESC LIMIT 1
             """), arguments: [phone, StoreTime.text(since)])
+    }
+
+    /// Whether a case is closed since `since` and not rated since its last closing.
+    public func rateable(_ number: String, closedSince since: Date) throws -> Bool {
+        try Bool.fetchOne(try db.cachedStatement(sql: """
+            SELECT count(*) > 0 FROM cases c WHERE c.number = ? AND c.status = 'closed' AND c.closed_at >= ?
+              AND NOT EXISTS (SELECT 1 FROM case_history e WHERE e.case_fid = c.fid AND e.action = 'rate'
+                AND e.id > (SELECT max(k.id) FROM case_history k WHERE k.case_fid = c.fid AND k.action = 'close'))
+            """), arguments: [number, StoreTime.text(since)]) ?? false
     }
 
     /// The newest open case a phone reported under a category at a community (or, for a case

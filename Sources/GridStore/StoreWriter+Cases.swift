@@ -44,6 +44,14 @@ extension StoreWriter {
         }
     }
 
+    /// Replaces the duty phones.
+    public func replaceDutyPhones(_ phones: [DutyPhone]) throws {
+        try db.execute(sql: "DELETE FROM duty_phones")
+        for p in phones {
+            try db.execute(sql: "INSERT INTO duty_phones (holder, name, phone) VALUES (?, ?, ?)", arguments: [p.holder, p.name, p.phone])
+        }
+    }
+
     /// Replaces the templates of notices to reporters.
     public func replaceNoticeTemplates(_ templates: [String: String]) throws {
         try db.execute(sql: "DELETE FROM notice_templates")
@@ -129,13 +137,13 @@ extension StoreWriter {
             INSERT INTO cases (geom, number, category, urgency, description, source, address, grid, community, street, district,
                                reporter_name, reporter_phone, reporter_account, status, holder_kind, holder, pending, dispatched_from,
                                returns, reworks, extensions, escalations, supervisions, step_started, due, duplicate_of, token,
-                               created_at, updated_at, closed_at, version, located_at_home, public_lon, public_lat, category_confidence, needs_category)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                               created_at, updated_at, closed_at, version, located_at_home, public_lon, public_lat, category_confidence, needs_category, media_url)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: SQLArguments([SQLGeometry(.point(c.location)), c.number, c.category, c.urgency.rawValue,
                                                 c.description, c.source.rawValue, c.address, c.place.grid, c.place.community, c.place.street,
                                                 c.place.district, c.reporter.name, c.reporter.phone, c.reporter.account] as [(any SQLArgument)?]
                                                + Self.stateColumns(c) + ([c.locatedAtHome ? 1 : 0, c.publicLocation?.x, c.publicLocation?.y,
-                                                                          c.categoryConfidence, c.needsCategory ? 1 : 0] as [(any SQLArgument)?])))
+                                                                          c.categoryConfidence, c.needsCategory ? 1 : 0, c.mediaURL] as [(any SQLArgument)?])))
         let id = try db.lastInsertedRowID()
         try append(event, due: c.due, case: id)
         let cell = CaseDensity.cell(c.location)

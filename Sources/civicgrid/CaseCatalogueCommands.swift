@@ -386,7 +386,7 @@ struct NoticesCommand: ParsableCommand {
     }
 
     struct Import: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Replace the templates from JSON (as Data/cases/notices.json: filed, voided, merged, dispatched, handled, closed; fields {number}, {department}, {reason}, {original}, {note}).")
+        static let configuration = CommandConfiguration(abstract: "Replace the templates from JSON (as Data/cases/notices.json: filed, voided, merged, dispatched, handled, closed, reopened; fields {number}, {department}, {reason}, {original}, {note}; the duty phones' duty_supervised, duty_escalated with {number}, {category}, {place}, {holder}).")
 
         @Argument(help: "The JSON file.")
         var file: String
@@ -411,6 +411,40 @@ struct NoticesCommand: ParsableCommand {
                 let imported = try store.read { try $0.noticeTemplate(event) }
                 print("\(event)\t\(imported == nil ? "default" : "imported")\t\(imported ?? ReporterNotices.defaults[event] ?? "")")
             }
+        }
+    }
+}
+
+struct DutyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "duty", abstract: "The duty phones (值班手机) of departments and desks: supervision and escalation text them.",
+                                                    subcommands: [Import.self, List.self])
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Replace the duty phones from CSV (as Data/cases/duty.csv: holder — a department's or a region's code —, name, phone); all or nothing.")
+
+        @Argument(help: "The CSV file.")
+        var file: String
+
+        @OptionGroup var database: DatabaseOption
+
+        func run() throws {
+            let data = try readInput(file)
+            let store = try database.existing()
+            let holders = try store.read { r in Set(try r.departments().map(\.code) + r.regions().map(\.code)) }
+            let phones = try refusing { () throws(ImportError) in try CaseCatalogue.dutyPhones(csv: try CSVTable.text(data, file: file), holders: holders) }
+            try store.write { try $0.replaceDutyPhones(phones) }
+            print("imported \(phones.count) duty phones")
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The duty phones: holder, name, phone.")
+
+        @OptionGroup var database: DatabaseOption
+
+        func run() throws {
+            for p in try database.existing().read({ try $0.dutyPhones() }) { print([p.holder, p.name, p.phone].joined(separator: "\t")) }
         }
     }
 }

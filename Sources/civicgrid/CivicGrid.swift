@@ -6,7 +6,7 @@ struct CivicGrid: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "civicgrid",
         abstract: "GIS service for grid-based city management: unit grids, buildings, GPS, map layers.",
-        subcommands: [ImportCommand.self, BackupCommand.self, RestoreCommand.self, DatabaseCommand.self, BuildingsCommand.self, PartitionCommand.self, CategoriesCommand.self, DepartmentsCommand.self, RoutingCommand.self, NoticesCommand.self, TriageCommand.self, CalendarCommand.self, Open311Command.self, SMSCommand.self, CasesCommand.self, FacilitiesCommand.self, AssessCommand.self, PeopleCommand.self, OrganisationsCommand.self, AuditCommand.self, PlansCommand.self, UsersCommand.self, ExportCommand.self, DemoCommand.self,
+        subcommands: [ImportCommand.self, BackupCommand.self, RestoreCommand.self, DatabaseCommand.self, BuildingsCommand.self, PartitionCommand.self, CategoriesCommand.self, DepartmentsCommand.self, RoutingCommand.self, NoticesCommand.self, TriageCommand.self, DutyCommand.self, CalendarCommand.self, Open311Command.self, SMSCommand.self, CasesCommand.self, FacilitiesCommand.self, AssessCommand.self, PeopleCommand.self, OrganisationsCommand.self, AuditCommand.self, PlansCommand.self, UsersCommand.self, ExportCommand.self, DemoCommand.self,
                       TilesCommand.self, ServeCommand.self, DevicesCommand.self, PingsCommand.self, CheckCommand.self,
                       BareServeCommand.self]
     )

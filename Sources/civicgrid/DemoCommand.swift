@@ -169,7 +169,7 @@ struct DemoCommand: ParsableCommand {
         @Option(help: "Random seed.")
         var seed: UInt64 = 2026
 
-        @Option(help: "Directory holding categories.csv, departments.csv and calendar-2026.json.")
+        @Option(help: "Directory holding categories.csv, departments.csv and calendar-2026.json (and messages.csv, notices.json, triage.json, duty.csv).")
         var catalogue: String = URL(fileURLWithPath: DemoCommand.defaultDataDirectory).deletingLastPathComponent().appendingPathComponent("cases").path
 
         func validate() throws {
@@ -203,6 +203,14 @@ struct DemoCommand: ParsableCommand {
                     if FileManager.default.fileExists(atPath: notices) { try w.replaceNoticeTemplates(try NoticesCommand.templates(try readInput(notices))) }
                     let triage = dir.appendingPathComponent("triage.json").path
                     if FileManager.default.fileExists(atPath: triage) { try w.replaceTriageLimits(try TriageCommand.limits(try readInput(triage))) }
+                    // The demo's duty phones, for the departments and desks this district has.
+                    let duty = dir.appendingPathComponent("duty.csv").path
+                    if FileManager.default.fileExists(atPath: duty) {
+                        let holders = Set(d.map(\.code) + (try w.reader.regions().map(\.code)))
+                        let lines = String(decoding: try readInput(duty), as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true)
+                        let known = lines.prefix(1) + lines.dropFirst().filter { holders.contains(String($0.prefix { $0 != "," })) }
+                        try w.replaceDutyPhones(try CaseCatalogue.dutyPhones(csv: known.joined(separator: "\n"), holders: holders))
+                    }
                 }
                 print("imported the case catalogue from \(catalogue): \(c.count) categories, \(d.count) departments, the calendar, \(examples.count) labelled messages")
             }

@@ -454,19 +454,29 @@ struct CaseDeskTests {
     }
 
     /// Overdue once: supervised and given the step's limit again; overdue twice: escalated one
-    /// desk up with a fresh clock.
+    /// desk up with a fresh clock. Each time the duty phones of the holder and of the level
+    /// above get a text (those that have one).
     @Test func overdueStepsAreSupervisedThenEscalated() throws {
         let f = try CaseFixture()
+        try f.store.write { try $0.replaceDutyPhones([DutyPhone(holder: CaseFixture.community, name: "社区值班", phone: "13900510300"),
+                                                      DutyPhone(holder: "320599001", name: "街道值班", phone: "13900510201")]) }
+        func texts() throws -> [String] { try f.store.read { try $0.waitingNotices(channel: "sms") }.map { "\($0.to) \($0.text)" } }
         let c = try f.report(by: f.staff)
         #expect(c.state.status == .verified && c.due == CaseFixture.at("2026-11-30T10:00"), "file: 1 working hour")
         #expect(try f.desk.superviseOverdue() == ([], []), "not yet due")
         f.clock.set(CaseFixture.at("2026-11-30T10:30"))
         #expect(try f.desk.superviseOverdue() == ([c.number], []))
+        var sent = try texts()
+        #expect(sent.count == 2 && sent[0].hasPrefix("13900510300 【督办】暴露垃圾案件\(c.number)") && sent[1].hasPrefix("13900510201 【督办】"),
+                "the community's desk holds it, the street is above: \(sent)")
         var now = try #require(try f.store.read { try $0.case(number: c.number) })
         #expect(now.state.supervisions == 1 && now.due == CaseFixture.at("2026-11-30T11:30") && now.state.holder == .region(CaseFixture.community))
         #expect(try f.desk.superviseOverdue() == ([], []), "supervised once per overdue")
         f.clock.set(CaseFixture.at("2026-11-30T12:00"))
         #expect(try f.desk.superviseOverdue() == ([], [c.number]))
+        sent = try texts()
+        #expect(sent.count == 3 && sent[2].hasPrefix("13900510201 【升级】暴露垃圾案件\(c.number)"),
+                "the street holds it now; the district above has no duty phone: \(sent)")
         now = try #require(try f.store.read { try $0.case(number: c.number) })
         #expect(now.state.holder == .region("320599001") && now.state.escalations == 1 && now.due == CaseFixture.at("2026-11-30T14:30"))
         #expect(try f.store.read { try $0.history(case: c.number) }.map(\.action) == ["report", "supervise", "escalate"])

@@ -4,6 +4,7 @@ import Foundation
 import GridStore
 import GridTiles
 import GridTracking
+import GridWire
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -280,6 +281,109 @@ struct CasesTests {
             #expect(try await post("lat=31.3").0 == .badRequest, "lat without long")
             let services = String(buffer: try await client.execute(uri: "/open311/v2/services.json", method: .get).body)
             #expect(services.contains("市容环境·暴露垃圾"), "\(services)")
+        }
+    }
+
+    /// A PNG of one pixel.
+    static var png: [UInt8] {
+        var b = PhotoBytes.pngSignature
+        func chunk(_ type: String, _ data: [UInt8]) {
+            let body = Array(type.utf8) + data, crc = PhotoBytes.crc32(body[...])
+            b += [UInt8(data.count >> 24), UInt8((data.count >> 16) & 0xFF), UInt8((data.count >> 8) & 0xFF), UInt8(data.count & 0xFF)] + body
+                + [UInt8(crc >> 24), UInt8((crc >> 16) & 0xFF), UInt8((crc >> 8) & 0xFF), UInt8(crc & 0xFF)]
+        }
+        chunk("IHDR", [0, 0, 0, 1, 0, 0, 0, 1, 8, 0, 0, 0, 0])
+        chunk("IDAT", [0x78, 0x9C, 0x63, 0x60, 0x00, 0x00, 0x00, 0x02, 0x00, 0x01])
+        chunk("IEND", [])
+        return b
+    }
+
+    /// Open311 as FixMyStreet-style clients use it: a multipart post with a photo and a
+    /// media_url; lat, long and radius on GET; servicerequestupdates saying what the reporter
+    /// was told at each step; the reporter's rating with the token (不满意 reopens the case,
+    /// once; a case not closed cannot be rated).
+    @Test func open311PhotosNearbyUpdatesAndTheReportersRating() async throws {
+        try await withCases { client, store in
+            try store.write { try $0.addAppKey(name: "an-app", kind: .open311, keyHash: DeviceToken.hash("k-app")) }
+            let boundary = "civicgrid-b0undary"
+            func form(_ fields: [(String, String)], media: [UInt8]) -> ByteBuffer {
+                var b = Array(fields.map { "--\(boundary)\r\nContent-Disposition: form-data; name=\"\($0.0)\"\r\n\r\n\($0.1)\r\n" }.joined().utf8)
+                b += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"media\"; filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\n".utf8) + media + Array("\r\n".utf8)
+                return ByteBuffer(bytes: b + Array("--\(boundary)--\r\n".utf8))
+            }
+            func post(_ fields: [(String, String)], media: [UInt8] = Self.png) async throws -> (HTTPResponse.Status, [String: Any]) {
+                let r = try await client.execute(uri: "/open311/v2/requests.json", method: .post, headers: [.contentType: "multipart/form-data; boundary=\(boundary)"],
+                                                 body: form(fields, media: media))
+                return (r.status, ((try? JSONSerialization.jsonObject(with: Data(buffer: r.body))) as? [[String: Any]])?.first ?? [:])
+            }
+            let fields = [("api_key", "k-app"), ("service_code", "0101"), ("lat", "31.305"), ("long", "120.7025"), ("description", "门口垃圾满地"),
+                          ("phone", "13800009999")]
+            let posted = try await post(fields + [("media_url", "https://img.example.cn/a.jpg")])
+            #expect(posted.0 == .created, "\(posted.1)")
+            let number = try #require(posted.1["service_request_id"] as? String), token = try #require(posted.1["token"] as? String)
+            #expect(try store.read { try $0.case(number: number) }?.mediaURL == "https://img.example.cn/a.jpg")
+            #expect(try store.read { try $0.photos(case: number) }.map(\.mediaType) == ["image/png"])
+            let one = String(buffer: try await client.execute(uri: "/open311/v2/requests/\(number).json", method: .get).body)
+            #expect(one.contains(#""media_url":"https://img.example.cn/a.jpg""#) && !one.contains("13800009999"), "\(one)")
+            // Refused, and nothing filed: a media_url that is no web address, a photo that is no image.
+            let before = try store.read { try $0.caseCount(numberPrefix: "") }
+            #expect(try await post(fields + [("media_url", "javascript:alert(1)")]).0 == .badRequest)
+            let junk = try await post(fields, media: Array("not a picture".utf8))
+            #expect(junk.0 == .badRequest, "\(junk.1)")
+            #expect(try store.read { try $0.caseCount(numberPrefix: "") } == before)
+
+            // Nearby, by the public point.
+            func near(_ query: String) async throws -> (HTTPResponse.Status, [String]) {
+                let r = try await client.execute(uri: "/open311/v2/requests.json?\(query)", method: .get)
+                let list = (try? JSONSerialization.jsonObject(with: Data(buffer: r.body))) as? [[String: Any]] ?? []
+                return (r.status, list.compactMap { $0["service_request_id"] as? String })
+            }
+            #expect(try await near("lat=31.3052&long=120.7025&radius=50").1 == [number], "22 m away")
+            #expect(try await near("lat=31.3052&long=120.7025&radius=10").1.isEmpty)
+            #expect(try await near("lat=31.305&long=120.7025").1 == [number], "1000 m by default")
+            for bad in ["radius=10", "lat=31.3", "lat=31.3&long=120.7&radius=0", "lat=31.3&long=120.7&radius=60000", "lat=91&long=120.7"] {
+                #expect(try await near(bad).0 == .badRequest, "\(bad)")
+            }
+
+            // Not closed yet: no rating.
+            func rate(_ token: String, _ rating: String) async throws -> (HTTPResponse.Status, String) {
+                let r = try await client.execute(uri: "/open311/v2/tokens/\(token).json", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                                                 body: ByteBuffer(string: "rating=\(rating)"))
+                return (r.status, String(buffer: r.body))
+            }
+            #expect(try await rate(token, "3").0 == .conflict)
+            var etag = try #require(try await client.execute(uri: "/api/v1/cases/\(number)", method: .get, headers: Self.headers("t-centre")).headers[.eTag])
+            for (who, step) in [("t-centre", #"{"action":"verify"}"#), ("t-centre", #"{"action":"file"}"#), ("t-centre", #"{"action":"dispatch"}"#),
+                                ("t-clean", #"{"action":"accept"}"#), ("t-clean", #"{"action":"handle","note":"已清运"}"#),
+                                ("t-staff", #"{"action":"pass"}"#), ("t-centre", #"{"action":"close"}"#)] {
+                let r = try await client.execute(uri: "/api/v1/cases/\(number)/actions", method: .post, headers: Self.headers(who, ifMatch: etag), body: ByteBuffer(string: step))
+                #expect(r.status == .ok, "\(step): \(String(buffer: r.body))")
+                etag = try #require(r.headers[.eTag])
+            }
+            // What the reporter was told, step by step.
+            func updates() async throws -> [[String: Any]] {
+                let r = try await client.execute(uri: "/open311/v2/servicerequestupdates.json", method: .get)
+                #expect(r.status == .ok)
+                return ((try? JSONSerialization.jsonObject(with: Data(buffer: r.body))) as? [[String: Any]] ?? []).filter { $0["service_request_id"] as? String == number }
+            }
+            let told = try await updates()
+            #expect(told.compactMap { $0["status"] as? String } == ["investigating", "in_progress", "fixed", "closed"], "\(told)")
+            #expect((told[1]["description"] as? String)?.contains("已交环卫处处理") == true && (told[2]["description"] as? String)?.contains("已清运") == true, "\(told)")
+            let xml = String(buffer: try await client.execute(uri: "/open311/v2/servicerequestupdates.xml", method: .get).body)
+            #expect(xml.contains("<service_request_updates><request_update><update_id>"), "\(xml)")
+            #expect(try await client.execute(uri: "/open311/v2/servicerequestupdates.json?start_date=2026-01-01T00:00:00Z&end_date=2026-12-31T00:00:00Z", method: .get).status == .badRequest,
+                    "more than 90 days")
+
+            // The rating: a word or a digit; 不满意 reopens the case to sanitation, once.
+            #expect(try await rate(token, "5").0 == .badRequest)
+            #expect(try await rate("no-such-token", "1").0 == .notFound)
+            let unhappy = try await rate(token, "3")
+            #expect(unhappy.0 == .ok && unhappy.1.contains("重新交办理单位处理") && unhappy.1.contains(#""status":"open""#), "\(unhappy.1)")
+            let reopened = try #require(try store.read { try $0.case(number: number) })
+            #expect(reopened.state.holder == .department("D-SANITATION") && reopened.state.status.isOpen)
+            #expect(try await rate(token, "3").0 == .conflict, "open again: nothing to rate")
+            #expect(try await updates().last?["status"] as? String == "reopen")
+            #expect(try store.read { try $0.history(case: number) }.map(\.action).suffix(2) == ["rate", "reopen"])
         }
     }
 

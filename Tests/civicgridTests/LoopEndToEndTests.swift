@@ -31,6 +31,7 @@ struct LoopEndToEndTests {
         let triage = temporaryPath("json")
         try Data(#"{"community": {"urgent": "0.05nmin"}, "street": {"urgent": "0.05nmin"}}"#.utf8).write(to: URL(fileURLWithPath: triage))
         _ = try await ok(["triage", "import", triage, "--db", db])
+        #expect(try await ok(["duty", "import", data.appendingPathComponent("duty.csv").path, "--db", db]).contains("imported 20 duty phones"))
         let centre = try await cases.dispatcher(db, "centre")
         let bureau = lastWord(try await ok(["users", "add", "--db", db, "--name", "bureau", "--role", "department", "--region", "320599", "--department", "D-ENVIRONMENT"]))
         let key = lastWord(try await ok(["sms", "key", "--db", db, "--name", "gateway"]))
@@ -75,6 +76,8 @@ struct LoopEndToEndTests {
         let (_, climbed, _) = try await cases.request("\(base)/api/v1/cases/\(climbing)", "GET", token: centre)
         #expect(climbed["category"] as? String == "0702" && climbed["urgency"] as? String == "urgent")
         #expect(((climbed["history"] as? [[String: Any]]) ?? []).filter { $0["actor"] as? String == "triage" }.count == 2)
+        let duty = try GridStore(path: db).read { r in try r.dutyPhones() }
+        let streetDesk = try #require(duty.first { $0.holder == "320599002" }), districtDesk = try #require(duty.first { $0.holder == "320599" })
 
         // 3. The bureau handles the smoke, the centre checks and closes; the reporter was told
         // each step and is asked; 不满意 reopens it to the bureau.
@@ -96,5 +99,9 @@ struct LoopEndToEndTests {
         let (_, reopened, _) = try await cases.request("\(base)/api/v1/cases/\(number)", "GET", token: centre)
         #expect(reopened["status"] as? String == "dispatched" && (reopened["holder"] as? [String: String])?["department"] == "D-ENVIRONMENT")
         #expect((reopened["counts"] as? [String: Int])?["reworks"] == 1)
+        // The climb texted the duty phones: the street's when it got there (and the district's
+        // above it), the district's when it got there.
+        let alerts = messages.filter { ($0["case"] as? String) == climbing }.compactMap { m in (m["to"] as? String).map { ($0, m["text"] as? String ?? "") } }
+        #expect(alerts.map(\.0) == [streetDesk.phone, districtDesk.phone, districtDesk.phone] && alerts.allSatisfy { $0.1.hasPrefix("【升级】") }, "\(alerts)")
     }
 }

@@ -217,6 +217,22 @@ public struct CasePlace: Hashable, Sendable, Codable {
     public var desks: [String] { [community, street, district].compactMap { $0 } }
 }
 
+/// The phone a department's or a desk's duty officer carries (值班手机): supervision and
+/// escalation reach it by SMS.
+public struct DutyPhone: Hashable, Sendable, Codable {
+    /// A department's code or a region's (its desk).
+    public var holder: String
+    /// Who answers it, e.g. 区生态环境局值班室.
+    public var name: String
+    public var phone: String
+
+    public init(holder: String, name: String, phone: String) {
+        self.holder = holder
+        self.name = name
+        self.phone = phone
+    }
+}
+
 /// Who reported a case: personal data, never in public output.
 public struct Reporter: Hashable, Sendable, Codable {
     public var name: String?
@@ -269,6 +285,8 @@ public struct CaseRecord: Hashable, Sendable {
     public var followUps: Int
     /// What the reporter was last told (Open311's status notes).
     public var publicNote: String?
+    /// A picture the reporter's app keeps elsewhere (Open311's `media_url`).
+    public var mediaURL: String?
 
     /// Where the public may see the case: its location, or for one located at the reporter's
     /// home the grid's label point (or nothing).
