@@ -106,7 +106,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
-        ], resources: [.copy("Resources/map.html")]),
+        ], resources: [.copy("Resources/web")]),
         // The fuzz harness: libFuzzer over GridWire's decoders and GridGeometry's (Scripts/fuzz),
         // or a replay of inputs when built plainly.
         .executableTarget(name: "civicgrid-fuzz", dependencies: ["GridWire"]),

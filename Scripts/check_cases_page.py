@@ -44,21 +44,21 @@ try:
     seen["queue"], seen["drawn"] = len(listed), len(set(drawn))
 
     driver.find_element(By.CSS_SELECTOR, f'#caseList li[data-number="{first}"]').click()
-    assert wait(driver, f"document.getElementById('cTitle').textContent.includes('{first}') && document.querySelectorAll('#caseActions button').length > 0")
+    assert wait(driver, f"document.getElementById('cTitle').dataset.number === '{first}' && document.querySelectorAll('#caseActions button').length > 0")
     buttons = [b.get_attribute("data-action") for b in driver.find_elements(By.CSS_SELECTOR, "#caseActions button")]
     assert buttons == ["file", "void"], buttons
     assert len(driver.find_elements(By.CSS_SELECTOR, "#timeline li")) == 1
     driver.find_element(By.ID, "cNote").send_keys("filed from the page")
     driver.find_element(By.CSS_SELECTOR, '#caseActions button[data-action="file"]').click()
-    assert wait(driver, "document.getElementById('cTitle').textContent.includes('filed') && document.querySelectorAll('#timeline li').length === 2")
+    assert wait(driver, "document.getElementById('cTitle').dataset.status === 'filed' && document.querySelectorAll('#timeline li').length === 2")
     history = requests.get(f"{base}/api/v1/cases/{first}", headers=auth).json()["history"]
     assert [h["action"] for h in history] == ["report", "file"] and history[1]["note"] == "filed from the page", history
     seen["filed"] = first
 
     # The live feed: a case reported elsewhere shows up as an alert and on the map.
     third = report("smoke from a chimney")
-    alert = wait(driver, f"[...document.querySelectorAll('#alerts div')].map(d => d.textContent).find(t => t.includes('{third}'))")
-    assert alert and alert.startswith("new"), alert
+    alert = wait(driver, f"(d => d && [d.dataset.kind, d.textContent])([...document.querySelectorAll('#alerts div')].find(d => d.dataset.number === '{third}'))")
+    assert alert and alert[0] == "new" and "新案件" in alert[1], alert
     assert wait(driver, f"window.map.querySourceFeatures('cases').some(f => f.properties.number === '{third}')")
     seen["live"] = alert
 
@@ -76,9 +76,8 @@ try:
     driver.find_element(By.ID, "nDescription").send_keys("caller: broken street lamp")
     driver.find_element(By.ID, "nName").send_keys("张三")
     driver.find_element(By.ID, "nSubmit").click()
-    title = wait(driver, "document.getElementById('cTitle').textContent.match(/Case (\\d+)/) && !document.getElementById('cTitle').textContent.includes('" + first + "') && document.getElementById('cTitle').textContent")
-    assert title, driver.find_element(By.ID, "cMessage").text
-    number = title.split()[1]
+    number = wait(driver, "(n => n && n !== '" + first + "' && n)(document.getElementById('cTitle').dataset.number)")
+    assert number, driver.find_element(By.ID, "cMessage").text
     made = requests.get(f"{base}/api/v1/cases/{number}", headers=auth).json()
     assert made["source"] == "hotline" and made["description"] == "caller: broken street lamp" and made["reporter"]["name"] == "张三", made
     seen["hotline"] = number

@@ -39,7 +39,7 @@ try:
     grades = [td.text for td in driver.find_elements(By.CSS_SELECTOR, "#dRanking tbody td:nth-child(5)")]
     assert all(g in "ABCDE–" for g in grades) and any(g in "ABCDE" for g in grades), grades
     cards = driver.find_element(By.ID, "dCards").text
-    assert "%" in cards and "closing rate" in cards, cards
+    assert "%" in cards and "结案率" in cards, cards
     # Every chart: data in it and pixels drawn on its canvas.
     charts = driver.execute_script("""
         const out = {};
@@ -70,7 +70,9 @@ try:
         const r = document.getElementById('map').getBoundingClientRect();
         for (let y = 20; y < r.height; y += 15) for (let x = 20; x < r.width - 560; x += 15) {
             const hit = window.map.queryRenderedFeatures([x, y], {layers: ['assess-fill']})[0];
-            if (hit && document.elementFromPoint(r.left + x, r.top + y) === window.map.getCanvas()) return [x, y, hit.properties.code]; }
+            // Not on a case or a staff member (a click there opens that instead).
+            const other = window.map.queryRenderedFeatures([[x - 5, y - 5], [x + 5, y + 5]], {layers: ['cases', 'positions'].filter(l => window.map.getLayer(l))});
+            if (hit && !other.length && document.elementFromPoint(r.left + x, r.top + y) === window.map.getCanvas()) return [x, y, hit.properties.code]; }
         return null; })()""", 60)
     assert point, "no coloured community to click"
     x, y, community = point

@@ -30,7 +30,7 @@ def open_unit(driver, token):
     canvas = driver.find_element(By.CSS_SELECTOR, "#map canvas")
     size = canvas.size
     ActionChains(driver).move_to_element_with_offset(canvas, point[0] - size["width"] / 2, point[1] - size["height"] / 2).click().perform()
-    button = wait(driver, "[...document.querySelectorAll('.maplibregl-popup button')].find(b => b.textContent === 'Floors and households')", 30)
+    button = wait(driver, "[...document.querySelectorAll('.maplibregl-popup button')].find(b => b.dataset.open === 'households')", 30)
     assert button, "no building popup"
     button.click()
     assert wait(driver, "window.civicgridBuildingOpen", 30), "the floors and households did not open"
@@ -60,7 +60,7 @@ try:
     hit = wait(driver, f"[...document.querySelectorAll('#searchHits li')].find(li => li.textContent.includes({json.dumps(address)}))", 10)
     assert hit, "no hit listed"
     hit.click()
-    assert wait(driver, "[...document.querySelectorAll('.maplibregl-popup button')].some(b => b.textContent === 'Floors and households')", 30), "the hit opened no building panel"
+    assert wait(driver, "[...document.querySelectorAll('.maplibregl-popup button')].some(b => b.dataset.open === 'households')", 30), "the hit opened no building panel"
     assert not driver.execute_script("return (window.civicgridSearchHits || []).some(h => h.kind === 'person')"), "a viewer found people"
     seen["search"] = driver.execute_script("return window.civicgridSearchHits.map(h => h.kind + ' ' + h.title)")
     # At zoom 16+ the facilities and organisations around are drawn.

@@ -4,13 +4,20 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
 
-def driver():
+def driver(lang=None, size=(1280, 900)):
+    """Headless Chromium; `lang` as the browser's language (zh-CN for the page checks)."""
     options = webdriver.ChromeOptions()
     for a in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--use-angle=swiftshader",
-              "--enable-unsafe-swiftshader", "--window-size=1280,900", "--ignore-gpu-blocklist"]:
+              "--enable-unsafe-swiftshader", f"--window-size={size[0]},{size[1]}", "--ignore-gpu-blocklist"]:
         options.add_argument(a)
+    if lang:
+        options.add_argument(f"--lang={lang}")
+        options.add_experimental_option("prefs", {"intl.accept_languages": lang})
     options.binary_location = "/usr/bin/chromium"
-    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    d = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    # The page's own size, whatever the window's frame takes.
+    d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": size[0], "height": size[1], "deviceScaleFactor": 1, "mobile": False})
+    return d
 
 
 def wait(driver, script, seconds=30):

@@ -5,18 +5,28 @@ import GridStore
 import Hummingbird
 
 /// The command-centre page and what it loads: `GET /map` (and `/` for browsers; other
-/// clients get the JSON landing page of the OGC API), MapLibre
-/// GL JS under `/assets/`, styles at `/styles/{name}.json`, and `GET /api/v1/regions` for
-/// the region picker.
+/// clients get the JSON landing page of the OGC API), its ES modules, style sheet and message
+/// catalogues under `/web/`, MapLibre GL JS and Chart.js under `/assets/`, the map's label
+/// glyphs under `/fonts/`, styles at `/styles/{name}.json`, and `GET /api/v1/regions` for the
+/// region picker.
 struct WebController {
     let store: GridStore
     let configuration: ServerConfiguration
     /// `/` also takes OsmAnd reports (apps configured with just the server's address).
     let ingest: IngestController
 
-    /// The page, read once from the target's resources.
-    static let pageHTML: ByteBuffer? = Bundle.module.url(forResource: "map", withExtension: "html")
-        .flatMap { FileManager.default.contents(atPath: $0.path) }.map { ByteBuffer(bytes: $0) }
+    /// The page's files (shell, modules, style sheet, catalogues), read once from the
+    /// target's resources.
+    static let files: [String: ByteBuffer] = {
+        guard let dir = Bundle.module.url(forResource: "web", withExtension: nil),
+              let names = try? FileManager.default.contentsOfDirectory(atPath: dir.path) else { return [:] }
+        var out: [String: ByteBuffer] = [:]
+        for name in names { if let data = FileManager.default.contents(atPath: dir.appendingPathComponent(name).path) { out[name] = ByteBuffer(bytes: data) } }
+        return out
+    }()
+
+    static let types = ["html": "text/html; charset=utf-8", "js": "text/javascript; charset=utf-8", "css": "text/css; charset=utf-8",
+                        "json": "application/json; charset=utf-8"]
 
     func register(on router: some RouterMethods<CivicContext>) {
         router.get("map") { _, _ in try page() }
@@ -26,16 +36,48 @@ struct WebController {
             return try request.wantsHTML ? page() : landing(request).response(from: request, context: context)
         }
         router.get("assets/:file") { _, context in try asset(context.parameters.require("file")) }
+        router.get("web/:file") { _, context in try file(context.parameters.require("file")) }
+        router.get("fonts/:stack/:range") { _, context in try glyphs(context.parameters.require("range")) }
         router.get("styles/{name}.json") { request, context in try style(request, context.parameters.require("name")) }
         router.get("api/v1/regions") { _, _ in try await regions() }
     }
 
     func page() throws -> Response {
-        guard let html = Self.pageHTML else {
-            throw Problem(.internalServerError, "Page missing", detail: "map.html is not in the GridServer resources")
+        guard Self.files["map.html"] != nil else {
+            throw Problem(.internalServerError, "Page missing", detail: "web/map.html is not in the GridServer resources")
         }
-        return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-cache"],
-                        body: .init(byteBuffer: html))
+        return try file("map.html")
+    }
+
+    /// One of the page's files; revalidated on each load (`no-cache`), so a new server's page is
+    /// never mixed with an old module.
+    func file(_ name: String) throws -> Response {
+        guard let body = Self.files[name], let type = Self.types[String(name.split(separator: ".").last ?? "")] else {
+            throw Problem.notFound("no page file \"\(name)\"")
+        }
+        return Response(status: .ok, headers: [.contentType: type, .cacheControl: "no-cache"], body: .init(byteBuffer: body))
+    }
+
+    /// The label glyphs of 256 code points (`0-255.pbf`), made at set-up from the Noto CJK font
+    /// (Scripts/glyphs.py): every font stack the style names is this one. A range not made is
+    /// an empty one, so a label still shows its other characters (ideographs are drawn by
+    /// the browser: MapLibre's `localIdeographFontFamily`).
+    func glyphs(_ range: String) throws -> Response {
+        let bounds = range.hasSuffix(".pbf") ? range.dropLast(4).split(separator: "-").compactMap { Int($0) } : []
+        guard bounds.count == 2, bounds[0] % 256 == 0, bounds[1] == bounds[0] + 255, bounds[0] <= 0xFFFF else {
+            throw Problem.notFound("no glyph range \"\(range)\": {start}-{start+255}.pbf")
+        }
+        let name = "\(bounds[0])-\(bounds[1])"
+        let body = FileManager.default.contents(atPath: "\(configuration.webAssets)/glyphs/\(name).pbf").map { ByteBuffer(bytes: $0) }
+            ?? Self.emptyGlyphs(name)
+        return Response(status: .ok, headers: [.contentType: "application/x-protobuf", .cacheControl: "public, max-age=86400"], body: .init(byteBuffer: body))
+    }
+
+    /// A glyphs message with one font stack and no glyph.
+    static func emptyGlyphs(_ range: String) -> ByteBuffer {
+        let name = Array("CivicGrid Sans".utf8), r = Array(range.utf8)
+        let stack: [UInt8] = [0x0A, UInt8(name.count)] + name + [0x12, UInt8(r.count)] + r
+        return ByteBuffer(bytes: [0x0A, UInt8(stack.count)] + stack)
     }
 
     /// The JSON landing page: what this service offers.

@@ -124,7 +124,7 @@ struct TilesTests {
         try await withApp { client, _, _ in
             try await client.execute(uri: "/", method: .get, headers: [.accept: "text/html,application/xhtml+xml"]) { response in
                 #expect(response.headers[.contentType]?.hasPrefix("text/html") == true)
-                #expect(String(buffer: response.body).contains("maplibregl.Map"))
+                #expect(String(buffer: response.body).contains(#"<script type="module" src="/web/main.js">"#))
             }
             try await client.execute(uri: "/", method: .get, headers: [.accept: "application/json"]) { response in
                 let doc = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
@@ -132,8 +132,25 @@ struct TilesTests {
                 #expect(rels?.contains("self") == true && rels?.contains("alternate") == true)
             }
             try await client.execute(uri: "/map", method: .get) { response in
+                #expect(String(buffer: response.body).contains(#"<html lang="zh-CN">"#))
+            }
+            // The page's modules, catalogues (the same keys in both) and label glyphs.
+            try await client.execute(uri: "/web/app.js", method: .get) { response in
+                #expect(response.headers[.contentType]?.hasPrefix("text/javascript") == true)
                 #expect(String(buffer: response.body).contains("/styles/command-centre.json"))
             }
+            var keys: [Set<String>] = []
+            for locale in ["zh-CN", "en"] {
+                try await client.execute(uri: "/web/\(locale).json", method: .get) { response in
+                    keys.append(Set(((try JSONSerialization.jsonObject(with: Data(buffer: response.body))) as? [String: String] ?? [:]).keys))
+                }
+            }
+            #expect(keys.count == 2 && keys[0] == keys[1] && keys[0].count > 300, "\(keys.map { $0.symmetricDifference(keys.first ?? []) })")
+            try await client.execute(uri: "/web/../Package.swift", method: .get) { response in #expect(response.status == .notFound) }
+            try await client.execute(uri: "/fonts/CivicGrid%20Sans/65280-65535.pbf", method: .get) { response in
+                #expect(response.status == .ok && response.headers[.contentType] == "application/x-protobuf")
+            }
+            try await client.execute(uri: "/fonts/CivicGrid%20Sans/1-300.pbf", method: .get) { response in #expect(response.status == .notFound) }
             try await client.execute(uri: "/api/v1/regions", method: .get) { response in
                 let regions = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [[String: Any]]
                 #expect(regions?.map { $0["level"] as? String } == ["district", "street", "community"])

@@ -1,0 +1,120 @@
+"""The command-centre page in Chinese, in headless Chromium (--lang=zh-CN, 1600×1000), as a
+dispatcher would see it.
+
+usage: check_page_language.py BASE TOKEN LON LAT SHOTDIR
+  TOKEN: an admin's; LON LAT: inside a community; SHOTDIR: where the views' screenshots go.
+
+For each main view — the map, the case list and a case's panel, dispatch, the dashboard, the
+planner, a building's popup in 3D — walks the visible text nodes of the page and lists every
+Latin word of two letters or more that is the page's own text (codes shown in grey, stored
+free text such as descriptions and notes, and the language switch itself are not). Then
+checks that community names are painted on the map: the pixels of a screenshot with the
+label layers and without them differ in the labels' colour. Prints a JSON summary; exits 1
+when an English word is found or no label is painted.
+"""
+import io, json, os, sys, time
+import chromium
+from PIL import Image, ImageChops
+from selenium.webdriver.common.by import By
+
+base, token, lon, lat, shots = sys.argv[1].rstrip("/"), sys.argv[2], float(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
+wait = chromium.wait
+seen = {"english": {}}
+ALLOWED = {"CivicGrid", "Open311", "CSV", "km"}
+
+WALK = r"""
+const out = [];
+const skip = el => el.closest('.code, .data, #language, .maplibregl-ctrl-attrib, script, style, [hidden]');
+const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+  const el = n.parentElement;
+  if (!el || skip(el) || !n.textContent.trim()) continue;
+  const style = getComputedStyle(el), box = el.getBoundingClientRect();
+  if (style.visibility === 'hidden' || style.display === 'none' || box.width === 0 || box.height === 0 || !el.checkVisibility()) continue;
+  for (const w of n.textContent.match(/[A-Za-z][A-Za-z0-9]+/g) || []) out.push(w);
+}
+for (const el of document.querySelectorAll('input[placeholder], textarea[placeholder]'))
+  if (el.checkVisibility()) for (const w of el.placeholder.match(/[A-Za-z][A-Za-z0-9]+/g) || []) out.push(w);
+for (const o of document.querySelectorAll('select')) if (o.checkVisibility())
+  for (const opt of o.options) if (!opt.closest('.code')) for (const w of opt.textContent.replace(/（[^）]*）/g, '').match(/[A-Za-z][A-Za-z0-9]+/g) || []) out.push(w);
+return out;
+"""
+
+
+def english(view):
+    words = [w for w in driver.execute_script(WALK) if w not in ALLOWED]
+    if words:
+        seen["english"][view] = sorted(set(words))
+    driver.save_screenshot(f"{shots}/{view}.png")
+
+
+def shot():
+    return Image.open(io.BytesIO(driver.get_screenshot_as_png())).convert("RGB")
+
+
+driver = chromium.driver(lang="zh-CN", size=(1600, 1000))
+try:
+    driver.set_script_timeout(120)
+    driver.get(f"{base}/map?token={token}#13.6/{lat}/{lon}")
+    assert wait(driver, "window.civicgridIdle && window.civicgridCasesLoaded", 90), "the page did not load"
+    assert driver.execute_script("return document.documentElement.lang") == "zh-CN"
+    time.sleep(1)
+    english("map")
+
+    # Names on the map: community labels painted (their purple differs between the two shots).
+    labels = ["districts-label", "streets-label", "communities-label", "grids-label", "roads-label"]
+    assert wait(driver, "window.map.queryRenderedFeatures({layers: ['communities-label']}).length", 30), "no community label rendered"
+    seen["community_labels"] = driver.execute_script("return [...new Set(window.map.queryRenderedFeatures({layers: ['communities-label']}).map(f => f.properties.name))]")
+    with_labels = shot()
+    driver.execute_script("for (const l of arguments[0]) window.map.setLayoutProperty(l, 'visibility', 'none'); window.civicgridIdle = false;", labels)
+    assert wait(driver, "window.civicgridIdle", 30)
+    time.sleep(0.5)
+    without = shot()
+    difference = ImageChops.difference(with_labels, without).convert("L").point(lambda v: 255 if v > 40 else 0)
+    seen["label_pixels"] = difference.histogram()[255]
+    driver.execute_script("for (const l of arguments[0]) window.map.setLayoutProperty(l, 'visibility', 'visible');", labels)
+
+    # The case list and a case's panel.
+    driver.find_element(By.ID, "casesToggle").click()
+    assert wait(driver, "document.querySelectorAll('#caseList li').length", 30), "no case listed"
+    driver.find_element(By.CSS_SELECTOR, "#caseList li").click()
+    assert wait(driver, "document.getElementById('cTitle').dataset.number", 30)
+    english("cases")
+    # Dispatch: a filed case's targets, its route preselected.
+    filed = driver.execute_script("return [...window.civicgridCases.list.values()].find(c => c.status === 'filed')?.number")
+    if filed:
+        driver.execute_script("window.civicgridCases.open(arguments[0])", filed)
+        assert wait(driver, f"document.getElementById('cTitle').dataset.number === '{filed}' && document.getElementById('cTarget').options.length", 30)
+        seen["dispatch_preselected"] = driver.execute_script("return document.getElementById('cTarget').selectedOptions[0]?.textContent")
+        english("dispatch")
+    driver.find_element(By.ID, "casesToggle").click()
+
+    # The dashboard.
+    driver.find_element(By.ID, "dashboardToggle").click()
+    assert wait(driver, "window.civicgridDashboardReady && document.querySelectorAll('#dRanking tbody tr').length", 90), "the dashboard did not load"
+    english("dashboard")
+    driver.find_element(By.ID, "dashboardToggle").click()
+
+    # The planner.
+    driver.find_element(By.ID, "plannerToggle").click()
+    driver.find_element(By.ID, "pOpen").click()
+    assert wait(driver, "window.civicgridPlanner.plan", 60), "no plan opened"
+    english("planner")
+    driver.find_element(By.ID, "plannerToggle").click()
+
+    # 3D: a building's popup with its floors and households.
+    driver.execute_script("window.civicgridHomes.toggle(); window.map.jumpTo({center: [arguments[0], arguments[1]], zoom: 17.5}); window.civicgridIdle = false;", lon, lat)
+    assert wait(driver, "window.civicgridIdle && window.map.queryRenderedFeatures({layers: ['buildings-3d']}).length", 60), "no building in 3D"
+    driver.execute_script("""
+        const f = window.map.queryRenderedFeatures({layers: ['buildings-3d']}).find(f => f.properties.households > 0) || window.map.queryRenderedFeatures({layers: ['buildings-3d']})[0];
+        const box = document.createElement('div'); box.append(window.civicgridHomes.button(f.id));
+        new maplibregl.Popup({maxWidth: '460px'}).setLngLat(window.map.getCenter()).setDOMContent(box).addTo(window.map);
+        box.querySelector('button').click();""")
+    assert wait(driver, "window.civicgridBuildingOpen", 30), "the building's households did not open"
+    english("units-3d")
+    seen["views"] = sorted(f[:-4] for f in os.listdir(shots))
+finally:
+    driver.quit()
+seen["ok"] = not seen["english"] and seen.get("label_pixels", 0) > 150
+print(json.dumps(seen, ensure_ascii=False))
+sys.exit(0 if seen["ok"] else 1)

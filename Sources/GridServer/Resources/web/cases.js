@@ -1,0 +1,216 @@
+// Cases: the signed-in role's queue or any filter, on the map (colour by status, a red ring
+// when overdue, a heat map), a case's panel with its timeline, photos and the steps the role
+// may take (sent with the case's ETag), a hotline form for the command centre, and the live
+// feed: new, overdue and escalated cases appear as they happen. Everything by name: category,
+// place, holder, actor.
+import { t, word, time } from "/web/i18n.js";
+import { map, token, authHeaders, $, el, table, named, names } from "/web/app.js";
+
+export const statusColours = { reported: "#6c757d", verified: "#0ea5e9", filed: "#6366f1", dispatched: "#f59e0b", accepted: "#d97706",
+  suspended: "#a855f7", handled: "#22c55e", checked: "#16a34a", closed: "#94a3b8", voided: "#cbd5e1" };
+const stepsByStatus = { reported: ["verify", "void"], verified: ["file", "void"], filed: ["dispatch", "escalate", "void"],
+  dispatched: ["accept", "return"], accepted: ["handle", "request_extension", "request_suspension", "return", "approve", "refuse"],
+  suspended: ["resume"], handled: ["pass", "fail"], checked: ["close"] };
+const stepsByRole = { dispatcher: ["verify", "void", "file", "dispatch", "escalate", "approve", "refuse", "resume", "pass", "fail", "close", "accept", "handle", "return"],
+  department: ["accept", "return", "request_extension", "request_suspension", "handle", "resume"], member: ["verify", "pass", "fail"] };
+const sources = ["grid_staff", "public_web", "open311", "sms", "hotline", "video", "referral"];
+const pageSize = 500;
+
+/// Stored free text (descriptions, notes, account names): shown as it was written.
+const data = text => text ? el("span", { className: "data", textContent: text }) : undefined;
+/// A word of ours when the catalogue has it, else the stored value as data.
+const known = (prefix, value) => { const w = word(prefix, value); return w === value ? data(value) : w; };
+
+/// A holder's code (department or desk) by name.
+const holderName = code => !code ? "" : names.departments[code] ? names.department(code) : t("desk.of", { name: names.region(code) });
+
+export const cases = window.civicgridCases = {
+  me: null, list: new Map(), current: null, etag: null, picking: false, where: null, next: null,
+  async call(method, url, body, extra = {}) {
+    const r = await fetch(url, { method, headers: { ...authHeaders, "Content-Type": "application/json", ...extra }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const doc = r.status === 204 ? {} : await r.json().catch(() => ({}));
+    $("cMessage").textContent = r.ok ? "" : t("error.answer", { title: doc.title || r.status, detail: doc.detail || "" });
+    return r.ok ? { doc, etag: r.headers.get("ETag") } : null;
+  },
+  query() {
+    const q = new URLSearchParams({ limit: String(pageSize) });
+    for (const [id, key] of [["cStatus", "status"], ["cSource", "source"], ["cCategory", "category"]]) { const v = $(id).value; if (v) q.set(key, v); }
+    if ($("cOverdue").checked) q.set("overdue", "true");
+    if ($("cQueue").checked) q.set("queue", "mine");
+    const region = $("region").value; if (region) q.set("region", region);
+    return q;
+  },
+  tilesURL() {
+    const q = this.query(); q.delete("limit"); q.delete("queue");
+    return location.origin + "/api/v1/cases/tiles/{z}/{x}/{y}.mvt" + (q.toString() ? "?" + q : "");
+  },
+  /// The first page of the list; `more` reads the next (every case of the filter reachable).
+  async load() {
+    map.getSource("case-tiles")?.setTiles([this.tilesURL()]);
+    const got = await this.call("GET", "/api/v1/cases?" + this.query());
+    if (!got) return;
+    this.list = new Map(got.doc.cases.map(c => [c.number, c]));
+    this.next = got.doc.next || null;
+    this.draw();
+    window.civicgridCasesLoaded = true;
+  },
+  async more() {
+    if (!this.next) return;
+    const got = await this.call("GET", this.next);
+    if (!got) return;
+    for (const c of got.doc.cases) this.list.set(c.number, c);
+    this.next = got.doc.next || null;
+    this.draw();
+  },
+  feature(c) { return { type: "Feature", id: Number(c.number.slice(-9)), geometry: { type: "Point", coordinates: c.location },
+    properties: { number: c.number, status: c.status, overdue: !!c.overdue, category: c.category, colour: statusColours[c.status] || "#000" } }; },
+  draw() {
+    const data = { type: "FeatureCollection", features: [...this.list.values()].map(c => this.feature(c)) };
+    map.getSource("cases")?.setData(data);
+    $("cCount").textContent = this.next ? t("cases.countMore", { n: this.list.size }) : t("cases.count", { n: this.list.size });
+    $("cMore").style.display = this.next ? "" : "none";
+    const sorted = [...this.list.values()];
+    if ($("cSort").value === "due") sorted.sort((a, b) => (a.due || "9999").localeCompare(b.due || "9999"));
+    const ul = $("caseList");
+    ul.replaceChildren(...sorted.map(c => {
+      const li = el("li", { tabIndex: 0 });
+      li.dataset.number = c.number;
+      li.append(el("span", { className: "dot", style: "background:" + (statusColours[c.status] || "#000") }),
+        el("span", { className: c.overdue ? "overdue" : "" }, names.category(c.category) + " · " + word("status", c.status)
+          + (c.community ? " · " + names.region(c.community) : ""), el("small", { className: "code", textContent: " " + c.number })));
+      li.addEventListener("click", () => this.open(c.number));
+      li.addEventListener("keydown", e => { if (e.key === "Enter") this.open(c.number); });
+      return li;
+    }));
+  },
+  async open(number) {
+    const got = await this.call("GET", "/api/v1/cases/" + number);
+    if (!got) return;
+    const c = got.doc; this.current = c; this.etag = got.etag;
+    $("casePanel").style.display = "block";
+    Object.assign($("cTitle").dataset, { number: c.number, status: c.status });
+    $("cTitle").replaceChildren(named(names.category(c.category), c.number), " — " + word("status", c.status) + (c.overdue ? " " + t("case.overdue") : ""));
+    const place = [c.place.community && names.region(c.place.community), c.place.grid && names.grid(c.place.grid)].filter(Boolean).join(" · ");
+    $("cFacts").replaceChildren(table([[t("field.category"), named(names.category(c.category), c.category)], [t("field.urgency"), word("urgency", c.urgency)],
+      [t("field.source"), word("source", c.source)], [t("field.description"), data(c.description)], [t("field.address"), data(c.address)], [t("field.place"), place],
+      [t("field.holder"), c.holder ? names.holder(c.holder) : undefined], [t("field.due"), time(c.due)],
+      [t("field.reporter"), c.reporter ? data([c.reporter.name, c.reporter.phone].filter(Boolean).join(" ")) : undefined],
+      [t("field.returnsReworks"), c.counts.returns + " / " + c.counts.reworks], [t("field.supervisionsEscalations"), c.counts.supervisions + " / " + c.counts.escalations],
+      [t("field.route"), c.route?.department ? names.department(c.route.department) : undefined]]));
+    $("timeline").replaceChildren(...c.history.map(h => el("li", {}, time(h.at) + " ", known("actor", h.actor), "：" + word("action", h.action) + " → " + word("status", h.to)
+      + (h.holder ? "（" + holderName(h.holder) + "）" : ""), h.note ? data(" — " + h.note) : undefined)));
+    const photos = $("casePhotos"); photos.replaceChildren();
+    for (const p of c.photos || []) {
+      const blob = await fetch(p.href, { headers: authHeaders }).then(r => r.ok ? r.blob() : null);
+      if (blob) photos.append(el("img", { src: URL.createObjectURL(blob), title: t("case.photoOfStep", { n: p.step }), alt: t("case.photo") }));
+    }
+    const target = $("cTarget"); target.replaceChildren();
+    if (c.status === "filed") {
+      const routed = c.route && c.route.department;
+      for (const d of Object.values(names.departments)) target.append(new Option((d.code === routed ? "★ " : "") + d.name, "department:" + d.code));
+      for (const desk of [c.place.community, c.place.street, c.place.district].filter(Boolean)) target.append(new Option(t("desk.of", { name: names.region(desk) }), "region:" + desk));
+      // The case's route is preselected (a department off it needs a reason in the note).
+      if (routed) { target.value = "department:" + routed; target.title = c.route.why; }
+    } else if (c.status === "accepted") {
+      for (const l of ["1d", "2d", "4h"]) target.append(new Option(t("case.extension." + l), "limit:" + l));
+    } else if (["reported", "verified"].includes(c.status)) {
+      for (const r of ["not_true", "not_ours"]) target.append(new Option(t("case.voidReason", { reason: word("voidReason", r) }), "reason:" + r));
+    }
+    target.style.display = target.options.length ? "" : "none";
+    const role = this.me ? this.me.role : "";
+    const allowed = (stepsByStatus[c.status] || []).filter(a => role === "admin" || (stepsByRole[role] || []).includes(a));
+    $("caseActions").replaceChildren(...allowed.map(a => {
+      const b = el("button", { textContent: word("action", a) });
+      b.dataset.action = a;
+      b.addEventListener("click", () => this.act(a));
+      return b;
+    }));
+  },
+  async act(action) {
+    const body = { action };
+    const note = $("cNote").value.trim(); if (note) body.note = note;
+    const [kind, value] = ($("cTarget").value || ":").split(":");
+    if (action === "dispatch") { if (kind === "department") body.department = value; else body.region = value; }
+    if (action === "escalate") { const desks = [this.current.place.community, this.current.place.street, this.current.place.district].filter(Boolean);
+      const at = desks.indexOf(this.current.holder && this.current.holder.region); body.to = desks[Math.min(at + 1, desks.length - 1)]; }
+    if (action === "request_extension") body.limit = kind === "limit" ? value : "1d";
+    if (action === "void") body.reason = kind === "reason" ? value : "not_true";
+    const got = await this.call("POST", "/api/v1/cases/" + this.current.number + "/actions", body, { "If-Match": this.etag });
+    if (!got) return;
+    $("cNote").value = "";
+    await this.open(this.current.number);
+    const c = this.list.get(this.current.number);
+    if (c) { c.status = got.doc.status; c.overdue = got.doc.overdue; this.draw(); }
+  },
+  alert(e) {
+    const div = el("div", { className: e.kind, role: "status", textContent: t("alert." + e.kind, { category: names.category(e.category), status: word("status", e.status), number: e.number }) });
+    Object.assign(div.dataset, { kind: e.kind, number: e.number });
+    div.addEventListener("click", () => { this.open(e.number); div.remove(); });
+    const box = $("alerts"); box.prepend(div);
+    while (box.children.length > 5) box.lastChild.remove();
+    setTimeout(() => div.remove(), 20000);
+  },
+  live() {
+    const stream = new EventSource("/api/v1/cases/stream?access_token=" + encodeURIComponent(token));
+    stream.onopen = () => { window.civicgridCaseFeed = true; };
+    stream.addEventListener("case", m => {
+      const e = JSON.parse(m.data);
+      const known = this.list.get(e.number);
+      if (known) Object.assign(known, { status: e.status, overdue: e.overdue, holder: e.holder, version: e.version });
+      else if (e.kind === "new") this.list.set(e.number, { number: e.number, category: e.category, status: e.status, overdue: e.overdue, location: e.location, created_at: e.at });
+      this.draw();
+      if (e.kind !== "update") this.alert(e);
+      if (this.current && this.current.number === e.number && this.current.version < e.version) this.open(e.number);
+    });
+  },
+  place(lngLat) {
+    this.where = [lngLat.lng, lngLat.lat];
+    $("nWhere").textContent = lngLat.lng.toFixed(6) + ", " + lngLat.lat.toFixed(6);
+  },
+  async start(me) {
+    if (!["admin", "dispatcher", "viewer", "member", "department"].includes(me.role)) return;
+    this.me = me;
+    $("casesToggle").style.display = "";
+    for (const s of Object.keys(statusColours)) $("cStatus").append(new Option(word("status", s), s));
+    for (const s of sources) $("cSource").append(new Option(word("source", s), s));
+    for (const sv of Object.values(names.categories)) {
+      $("cCategory").append(new Option(sv.name + "（" + sv.code + "）", sv.code));
+      $("nCategory").append(new Option(sv.name + "（" + sv.code + "）", sv.code));
+    }
+    if (!["admin", "dispatcher"].includes(me.role)) $("cNew").style.display = "none";
+    $("cQueue").checked = me.role !== "viewer";
+    map.addSource("cases", { type: "geojson", data: { type: "FeatureCollection", features: [] } });
+    // The heat map weighs every case the filters pass (not only the listed ones): the case
+    // tiles count them in cells far out and give each case close up.
+    map.addSource("case-tiles", { type: "vector", tiles: [this.tilesURL()], minzoom: 0, maxzoom: 16 });
+    map.addLayer({ id: "cases-heat", type: "heatmap", source: "case-tiles", "source-layer": "cases", layout: { visibility: "none" }, paint: {
+      "heatmap-weight": ["coalesce", ["get", "count"], 1], "heatmap-radius": 18, "heatmap-opacity": 0.7,
+      "heatmap-intensity": ["interpolate", ["linear"], ["zoom"], 10, 0.05, 16, 2] } });
+    map.addLayer({ id: "cases", type: "circle", source: "cases", paint: { "circle-radius": 6, "circle-color": ["get", "colour"],
+      "circle-stroke-color": ["case", ["get", "overdue"], "#b42318", "#ffffff"], "circle-stroke-width": ["case", ["get", "overdue"], 3, 1] } });
+    map.on("mouseenter", "cases", () => map.getCanvas().style.cursor = "pointer");
+    map.on("mouseleave", "cases", () => map.getCanvas().style.cursor = "");
+    for (const id of ["cStatus", "cSource", "cCategory", "cOverdue", "cQueue", "region"]) $(id).addEventListener("change", () => this.load());
+    $("cSort").addEventListener("change", () => this.draw());
+    $("cMore").addEventListener("click", () => this.more());
+    $("cHeat").addEventListener("change", e => map.setLayoutProperty("cases-heat", "visibility", e.target.checked ? "visible" : "none"));
+    await this.load();
+    this.live();
+  },
+};
+// The panel and the legend share the map's left side: one at a time.
+$("casesToggle").addEventListener("click", () => { const p = $("cases"), open = p.style.display !== "block"; p.style.display = open ? "block" : "none"; $("legend").style.visibility = open ? "hidden" : ""; });
+$("cNew").addEventListener("click", () => { $("caseForm").style.display = "block"; cases.picking = true; $("nWhere").textContent = "—"; });
+$("nCancel").addEventListener("click", () => { $("caseForm").style.display = "none"; cases.picking = false; });
+$("nSubmit").addEventListener("click", async () => {
+  if (!cases.where) { $("cMessage").textContent = t("case.placeFirst"); return; }
+  const reporter = {};
+  const name = $("nName").value.trim(), phone = $("nPhone").value.trim();
+  if (name) reporter.name = name; if (phone) reporter.phone = phone;
+  const got = await cases.call("POST", "/api/v1/cases", { category: $("nCategory").value, description: $("nDescription").value,
+    lon: cases.where[0], lat: cases.where[1], source: "hotline", reporter });
+  if (!got) return;
+  $("caseForm").style.display = "none"; cases.picking = false; cases.where = null;
+  cases.list.set(got.doc.number, { number: got.doc.number, category: got.doc.category, status: got.doc.status, overdue: false, location: got.doc.location.coordinates });
+  cases.draw(); cases.open(got.doc.number);
+});
