@@ -273,13 +273,16 @@ def burst(first, batches):
         # A debug build on a loaded machine takes many seconds over 10,000 fixes: a client
         # that gives up is not the server failing.
         s, body, _ = http("POST", "/api/v1/positions", batch, "device", timeout=300)
-        for _ in range(3):
+        for attempt in range(6):
             if not (s == 0 and b"Connection reset" in body):
                 break
             # This server cuts a connection whose body is not read for IDLE (3) seconds (the
             # slow-body checks above); on a loaded machine reading a 1 MB body can pause that
-            # long. Sent again, up to three times, each printed.
-            print(f"  note: batch {k} cut ({body[:60]!r}), sent again")
+            # long — for a while, as after the 20 MB batches (a fresh-clone CI run cut batch 0
+            # four times in a row). Sent again after a pause that doubles, up to six times,
+            # each printed.
+            time.sleep(2 ** attempt)
+            print(f"  note: batch {k} cut ({body[:60]!r}), sent again after {2 ** attempt} s")
             s, body, _ = http("POST", "/api/v1/positions", batch, "device", timeout=300)
         if s != 200:
             check(False, f"7 batch {k} -> {s} {body[:200]!r}")

@@ -4,16 +4,21 @@ dispatcher would see it.
 usage: check_page_language.py BASE TOKEN LON LAT SHOTDIR
   TOKEN: an admin's; LON LAT: inside a community; SHOTDIR: where the views' screenshots go.
 
-For each main view — the map, the case list and a case's panel, dispatch, the dashboard, the
-planner, a building's popup in 3D — walks the visible text nodes of the page and lists every
+Also the dispatcher's tools: the whole list reached page by page (as many as counted), ten
+filed cases selected and dispatched at once, each on its route. For each main view — the
+map, the case list and a case's panel, dispatch, bulk steps, the dashboard, the planner, a
+building's popup in 3D, the monthly report (also printed to A4 as a PDF) — walks the visible text nodes of the page and lists every
 Latin word of two letters or more that is the page's own text (codes shown in grey, stored
 free text such as descriptions and notes, and the language switch itself are not). Then
 checks that community names are painted on the map: the pixels of a screenshot with the
 label layers and without them differ in the labels' colour. Prints a JSON summary; exits 1
-when an English word is found or no label is painted.
+when an English word is found, no label is painted, or axe-core finds a serious or critical
+violation on the map, the case panel or the dashboard.
 """
-import io, json, os, sys, time
+import base64, io, json, os, re, sys, time
 import chromium
+import requests
+from axe_selenium_python import Axe
 from PIL import Image, ImageChops
 from selenium.webdriver.common.by import By
 
@@ -48,6 +53,15 @@ def english(view):
     driver.save_screenshot(f"{shots}/{view}.png")
 
 
+def accessible(view):
+    """axe-core's serious and critical violations in the view, by rule and target."""
+    axe = Axe(driver)
+    axe.inject()
+    found = [v for v in axe.run()["violations"] if v.get("impact") in ("serious", "critical")]
+    if found:
+        seen.setdefault("axe", {})[view] = [[v["id"], [n["target"] for n in v["nodes"][:3]]] for v in found]
+
+
 def shot():
     return Image.open(io.BytesIO(driver.get_screenshot_as_png())).convert("RGB")
 
@@ -60,6 +74,7 @@ try:
     assert driver.execute_script("return document.documentElement.lang") == "zh-CN"
     time.sleep(1)
     english("map")
+    accessible("map")
 
     # Names on the map: community labels painted (their purple differs between the two shots).
     labels = ["districts-label", "streets-label", "communities-label", "grids-label", "roads-label"]
@@ -80,6 +95,7 @@ try:
     driver.find_element(By.CSS_SELECTOR, "#caseList li").click()
     assert wait(driver, "document.getElementById('cTitle').dataset.number", 30)
     english("cases")
+    accessible("cases")
     # Dispatch: a filed case's targets, its route preselected.
     filed = driver.execute_script("return [...window.civicgridCases.list.values()].find(c => c.status === 'filed')?.number")
     if filed:
@@ -87,12 +103,49 @@ try:
         assert wait(driver, f"document.getElementById('cTitle').dataset.number === '{filed}' && document.getElementById('cTarget').options.length", 30)
         seen["dispatch_preselected"] = driver.execute_script("return document.getElementById('cTarget').selectedOptions[0]?.textContent")
         english("dispatch")
+
+    # Every case reachable: the whole jurisdiction's list, page after page, as many as counted.
+    driver.find_element(By.ID, "cQueue").click()
+    assert wait(driver, "window.civicgridCases.matched > 500 && window.civicgridCases.list.size === 500", 60), "the first page"
+    while driver.execute_script("return !!window.civicgridCases.next"):
+        size = driver.execute_script("return window.civicgridCases.list.size")
+        driver.find_element(By.ID, "cMore").click()
+        assert wait(driver, f"window.civicgridCases.list.size > {size}", 60), "the next page"
+    seen["listed"] = driver.execute_script("return [window.civicgridCases.list.size, window.civicgridCases.matched]")
+    assert seen["listed"][0] == seen["listed"][1], seen["listed"]
+
+    # Ten filed cases dispatched at once, each on its route.
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    made = []
+    for i in range(10):
+        r = requests.post(f"{base}/api/v1/cases", headers=headers, json={"category": "0107", "description": f"烟囱冒黑烟 {i}", "lon": lon + i * 1e-4, "lat": lat, "source": "hotline"})
+        assert r.status_code == 201, r.text
+        number = r.json()["number"]
+        r = requests.post(f"{base}/api/v1/cases/{number}/actions", headers={**headers, "If-Match": r.headers["ETag"]}, json={"action": "file"})
+        assert r.status_code == 200, r.text
+        made.append(number)
+    driver.execute_script("document.getElementById('cStatus').value = 'filed'; document.getElementById('cStatus').dispatchEvent(new Event('change'))")
+    assert wait(driver, "(ns => ns.every(n => document.querySelector(`#caseList li[data-number='${n}'] input`)))(arguments[0])".replace("arguments[0]", json.dumps(made)), 60), "the filed cases are not listed"
+    # Ticked as a person would (the live feed redraws the list meanwhile: each found and ticked at once).
+    for number in made:
+        assert wait(driver, f"(b => b && (b.checked || b.click() || true))(document.querySelector(\"#caseList li[data-number='{number}'] input\"))", 30)
+    assert wait(driver, "window.civicgridCases.selected.size === 10", 10), driver.execute_script("return [...window.civicgridCases.selected]")
+    driver.execute_script("document.getElementById('bulkAction').value = 'dispatch'")
+    english("bulk")
+    driver.find_element(By.ID, "bulkGo").click()
+    bulk = wait(driver, "window.civicgridBulk", 90)
+    seen["bulk"] = bulk
+    assert bulk and bulk["done"] == 10 and not bulk["refused"], bulk
+    for number in made:
+        c = requests.get(f"{base}/api/v1/cases/{number}", headers=headers).json()
+        assert c["status"] == "dispatched" and c["holder"].get("department") == c["route"]["department"], c
     driver.find_element(By.ID, "casesToggle").click()
 
     # The dashboard.
     driver.find_element(By.ID, "dashboardToggle").click()
     assert wait(driver, "window.civicgridDashboardReady && document.querySelectorAll('#dRanking tbody tr').length", 90), "the dashboard did not load"
     english("dashboard")
+    accessible("dashboard")
     driver.find_element(By.ID, "dashboardToggle").click()
 
     # The planner.
@@ -112,9 +165,24 @@ try:
         box.querySelector('button').click();""")
     assert wait(driver, "window.civicgridBuildingOpen", 30), "the building's households did not open"
     english("units-3d")
-    seen["views"] = sorted(f[:-4] for f in os.listdir(shots))
+
+
+    # The monthly report: Chinese, the ranking filled, printed to A4 pages.
+    driver.get(f"{base}/web/report.html?period=2026-11&level=street")
+    assert wait(driver, "window.civicgridReportReady", 60), "the report did not load"
+    seen["report_rows"] = driver.execute_script("return document.querySelectorAll('#ranking tbody tr').length")
+    english("report")
+    from selenium.webdriver.common.print_page_options import PrintOptions
+    options = PrintOptions()
+    options.page_width, options.page_height = 21.0, 29.7
+    pdf = base64.b64decode(driver.print_page(options))
+    with open(f"{shots}/report.pdf", "wb") as out:
+        out.write(pdf)
+    seen["report_pages"] = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+    assert seen["report_rows"] >= 4 and seen["report_pages"] >= 1 and pdf.startswith(b"%PDF"), seen
 finally:
     driver.quit()
-seen["ok"] = not seen["english"] and seen.get("label_pixels", 0) > 150
+seen["views"] = sorted(f[:-4] for f in os.listdir(shots) if f.endswith(".png"))
+seen["ok"] = not seen["english"] and not seen.get("axe") and seen.get("label_pixels", 0) > 150
 print(json.dumps(seen, ensure_ascii=False))
 sys.exit(0 if seen["ok"] else 1)

@@ -15,7 +15,11 @@ extension Ranking {
             var row = [u.rank.map(String.init) ?? "", u.unit, u.name ?? "", String(u.volume), number(u.score), u.grade ?? "", number(u.deductions)]
             row += Indicator.allCases.map { number(u.indicators[$0.rawValue]) }
             row += [number(u.change?["previous"]?["score"]), number(u.change?["year"]?["score"])]
-            lines.append(row.map(CSVField.escape).joined(separator: ","))
+            var fields = row.map(CSVField.escape)
+            // Excel shows a long number as 3.20599E+14: a code of digits goes as a formula that
+            // makes text, ="320599001001001" (ours, digits only: nothing a client wrote).
+            if excel, !u.unit.isEmpty, u.unit.allSatisfy(\.isASCII), u.unit.allSatisfy(\.isNumber) { fields[1] = "\"=\"\"\(u.unit)\"\"\"" }
+            lines.append(fields.joined(separator: ","))
         }
         return (excel ? "\u{FEFF}" : "") + lines.joined(separator: "\r\n") + "\r\n"
     }

@@ -415,8 +415,9 @@ public struct CaseDesk: Sendable {
                 c.state.escalations += 1
                 c.updatedAt = at
                 c.version += 1
+                let names = try w.reader.region(code: desk)?.name ?? desk, upper = try w.reader.region(code: next)?.name ?? next
                 let event = CaseEvent(at: at, actor: "triage", action: "escalate", from: c.state.status, to: c.state.status, holder: next,
-                                      note: "untouched for \(limit) at the \(level.rawValue) desk \(desk): up to \(next)", detail: ["to": next])
+                                      note: "\(names)受理台\(limit.chinese)内无人处理，上移至\(upper)", detail: ["to": next])
                 guard try w.update(c, from: version, event: event) else { return }  // changed meanwhile: the next sweep looks again
                 try Self.notify(w, c, event, previous: previous)
                 try ReporterNotices.alertDuty(w, c, event)
@@ -438,7 +439,7 @@ public struct CaseDesk: Sendable {
         let note: String
         if !already {
             c.state.supervisions += 1
-            note = "\(step.rawValue) overdue since \(StoreTime.text(c.due ?? at)): supervised"
+            note = "\(step.chinese)超期（期限\(calendar.localText(c.due ?? at))），已督办"
             c.due = category.limits[step].flatMap { calendar.deadline(from: at, limit: $0) }
         } else {
             c.state.escalations += 1
@@ -449,7 +450,8 @@ public struct CaseDesk: Sendable {
             default:
                 if let from = c.state.dispatchedFrom, let i = desks.firstIndex(of: from), i + 1 < desks.count { c.state.dispatchedFrom = desks[i + 1] }
             }
-            note = "\(step.rawValue) overdue twice: escalated to \(c.state.holder.map { if case .region(let d) = $0 { d } else { c.state.dispatchedFrom ?? "the district" } } ?? "the district")"
+            let up = c.state.holder.map { if case .region(let d) = $0 { d } else { c.state.dispatchedFrom ?? "" } } ?? ""
+            note = "\(step.chinese)督办后再次超期，已升级至\(try r.region(code: up)?.name ?? up)"
             Self.startStep(&c, category, calendar, at)
         }
         c.updatedAt = at

@@ -49,6 +49,9 @@ public struct ServerConfiguration: Sendable {
     public var webhookRetryMax: Double = 300
     /// How often overdue steps are supervised and untouched new cases triaged.
     public var supervisionInterval: Duration = .seconds(60)
+    /// The city's own basemap under the data (raster XYZ tiles, `{z}/{x}/{y}`) and its
+    /// attribution; none by default, and nothing else is fetched from outside.
+    public var basemap: (tiles: String, attribution: String)?
 
     public init(host: String = "127.0.0.1", port: Int = 8080, styles: String = "Styles", webAssets: String = ".build-web/maplibre",
                 refreshInterval: Duration = .seconds(1), offlineAfter: Double = 600, osmandPort: Int? = nil, retention: Double? = nil,

@@ -147,14 +147,20 @@ struct CasesController {
     /// Cases in the account's region, newest first: filters status, category, source (comma
     /// lists), overdue=true, region (a subtree inside the account's), queue=mine (what waits on
     /// the account's role: the centre's to verify, file, dispatch and close; a department's to
-    /// accept and handle; grid staff's to verify and check in their grids); limit (1–1000,
-    /// default 100) and offset.
+    /// accept and handle; grid staff's to verify and check in their grids); sort (created:
+    /// newest first, or due: soonest deadline first); limit (1–1000, default 100) and offset;
+    /// numberMatched, every case the filter passes.
     func list(_ request: Request, _ context: CivicContext) async throws -> JSONAnswer<JSONValue> {
         let account = try access.require(context, Self.readers, to: "list cases")
         let q = request.uri.queryParameters
-        guard let f = try await filter(request, account) else { return JSONAnswer(["cases": [], "numberReturned": 0]) }
+        guard var f = try await filter(request, account) else { return JSONAnswer(["cases": [], "numberReturned": 0, "numberMatched": 0]) }
+        switch q["sort"].map(String.init) {
+        case nil, "created": break
+        case "due": f.byDeadline = true
+        case let other?: throw Problem.badRequest("sort \(other): created or due")
+        }
         let filter = f
-        let found = try await store.asyncRead { try $0.cases(filter) }
+        let (found, matched) = try await store.asyncRead { r in (try r.cases(filter), try r.caseCount(filter)) }
         let now = Date()
         let items: [JSONValue] = found.map { c in
             var o: [String: JSONValue] = [
@@ -169,7 +175,7 @@ struct CasesController {
             if let d = c.due { o["due"] = .string(StoreTime.text(d)) }
             return .object(o)
         }
-        var answer: [String: JSONValue] = ["cases": .array(items), "numberReturned": .number(Double(items.count))]
+        var answer: [String: JSONValue] = ["cases": .array(items), "numberReturned": .number(Double(items.count)), "numberMatched": .number(Double(matched))]
         if items.count == f.limit {
             var next = request.uri.path + "?"
             func encoded(_ s: some StringProtocol) -> String { String(s).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "" }

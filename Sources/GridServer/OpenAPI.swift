@@ -69,7 +69,7 @@ enum OpenAPI {
                                           params: [pathParameter("stack", "Font stack (any)"), pathParameter("range", "e.g. 0-255.pbf")],
                                           ok: ["description": "Glyphs (MapLibre's glyphs.proto)", "content": ["application/x-protobuf": ["schema": ["type": "string", "format": "binary"]]]],
                                           notFound: true),
-            "/styles/{name}.json": get("MapLibre style", "A style of Styles/ with this server's URL filled in.", tag: "Map",
+            "/styles/{name}.json": get("MapLibre style", "A style of Styles/ with this server's URL filled in, and the city's basemap under the data when the server was started with --basemap.", tag: "Map",
                                        params: [pathParameter("name", "Style name, e.g. command-centre")], ok: json(nil), notFound: true),
             "/tiles.json": get("TileJSON", "TileJSON 3.0.0 of the vector tiles: layers, fields, zooms, bounds.", tag: "Tiles", params: [], ok: answer("TileJSON")),
             "/tiles/{z}/{x}/{y}.mvt": get("Vector tile", "A Mapbox Vector Tile (web Mercator, z/x/y); gzip when accepted; ETag per data version.", tag: "Tiles",
@@ -358,8 +358,9 @@ enum OpenAPI {
                            query("region", "A region code in the account's subtree", ["type": "string"])]
         return [
             "/api/v1/cases": ["get": operation(
-                "Cases", "Cases in the account's region, newest first (a department: those it holds), without reporters: filters status, category, source (comma lists), overdue, region, queue=mine (what waits on the account's role); limit and offset, a next link when the page is full.",
+                "Cases", "Cases in the account's region, newest first or by deadline (sort), a department: those it holds, without reporters: filters status, category, source (comma lists), overdue, region, queue=mine (what waits on the account's role); limit and offset, a next link when the page is full; numberMatched counts every case the filters pass.",
                 tag: "Cases", params: caseFilters + [query("queue", "mine (what waits on the account's role; a role with no queue: 422)", enumeration(["mine"])),
+                                                     query("sort", "created (newest first, the default) or due (soonest deadline first, none last)", enumeration(["created", "due"])),
                                                      query("limit", "1 to 1000 (default 100)", ["type": "integer", "minimum": 1, "maximum": 1000]),
                                                      query("offset", "0 or more", ["type": "integer", "minimum": 0, "maximum": 10_000_000])],
                 ok: json("CaseList"), badRequest: true, account: true),
@@ -678,8 +679,8 @@ enum OpenAPI {
         let string: JSONValue = ["type": "string"]
         let caseStatus = enumeration(CaseStatus.allCases.map(\.rawValue))
         return [
-            "CaseList": ["type": "object", "required": ["cases", "numberReturned"], "properties": [
-                "numberReturned": ["type": "integer", "minimum": 0], "next": string,
+            "CaseList": ["type": "object", "required": ["cases", "numberReturned", "numberMatched"], "properties": [
+                "numberReturned": ["type": "integer", "minimum": 0], "numberMatched": ["type": "integer", "minimum": 0], "next": string,
                 "cases": ["type": "array", "items": ["type": "object", "required": ["number", "category", "urgency", "source", "status", "version", "location", "created_at", "overdue"],
                                                      "properties": ["number": string, "category": string, "urgency": enumeration(Urgency.allCases.map(\.rawValue)),
                                                                     "source": enumeration(CaseSource.allCases.map(\.rawValue)), "status": caseStatus, "version": ["type": "integer"],

@@ -58,6 +58,19 @@ struct WebController {
         return Response(status: .ok, headers: [.contentType: type, .cacheControl: "no-cache"], body: .init(byteBuffer: body))
     }
 
+    /// A style with the city's basemap under everything but its background.
+    static func withBasemap(_ style: String, _ basemap: (tiles: String, attribution: String)) throws -> String {
+        guard case .object(var o) = try JSONValue.decode(Data(style.utf8)), case .object(var sources)? = o["sources"], case .array(var layers)? = o["layers"] else {
+            throw Problem(.internalServerError, "Style unreadable", detail: "the style is not an object with sources and layers")
+        }
+        sources["basemap"] = ["type": "raster", "tiles": [.string(basemap.tiles)], "tileSize": 256, "attribution": .string(basemap.attribution)]
+        let first = layers.firstIndex { if case .object(let l) = $0, l["type"] == "background" { false } else { true } } ?? layers.endIndex
+        layers.insert(["id": "basemap", "type": "raster", "source": "basemap"], at: first)
+        o["sources"] = .object(sources)
+        o["layers"] = .array(layers)
+        return String(decoding: try JSONEncoder().encode(JSONValue.object(o)), as: UTF8.self)
+    }
+
     /// The label glyphs of 256 code points (`0-255.pbf`), made at set-up from the Noto CJK font
     /// (Scripts/glyphs.py): every font stack the style names is this one. A range not made is
     /// an empty one, so a label still shows its other characters (ideographs are drawn by
@@ -117,7 +130,8 @@ struct WebController {
               let data = FileManager.default.contents(atPath: "\(configuration.styles)/\(name).json"), let text = String(data: data, encoding: .utf8) else {
             throw Problem.notFound("no style \"\(name)\"")
         }
-        let filled = text.replacingOccurrences(of: "{base}", with: request.baseURL(fallbackHost: configuration.authority))
+        var filled = text.replacingOccurrences(of: "{base}", with: request.baseURL(fallbackHost: configuration.authority))
+        if let basemap = configuration.basemap { filled = try Self.withBasemap(filled, basemap) }
         return Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-cache"],
                         body: .init(byteBuffer: ByteBuffer(string: filled)))
     }

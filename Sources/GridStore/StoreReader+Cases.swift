@@ -354,6 +354,8 @@ public struct CaseFilter: Sendable {
     /// home by its grid's label point, never the home) lies within `radius` metres of `center`
     /// (an equirectangular distance: within 0.5 % up to 50 km).
     public var near: (center: Coordinate, radius: Double)?
+    /// Soonest deadline first (cases without one last), instead of newest first.
+    public var byDeadline = false
     public var limit = 1000
     public var offset = 0
 
@@ -432,12 +434,20 @@ extension StoreReader {
         var (conditions, args) = try self.conditions(f)
         let condition = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         args += [f.limit, f.offset]
+        let order = f.byDeadline ? "due IS NULL, due, fid" : "created_at DESC, fid DESC"
         // The page is found on the indexes alone (skipping `offset` rows costs no row reads),
         // then its rows are read.
         return try SQLRow.fetchAll(try db.cachedStatement(sql: """
-            SELECT \(Self.caseColumns) FROM cases WHERE fid IN (SELECT fid FROM cases \(condition) ORDER BY created_at DESC, fid DESC LIMIT ? OFFSET ?)
-            ORDER BY created_at DESC, fid DESC
+            SELECT \(Self.caseColumns) FROM cases WHERE fid IN (SELECT fid FROM cases \(condition) ORDER BY \(order) LIMIT ? OFFSET ?)
+            ORDER BY \(order)
             """), arguments: SQLArguments(args)).map(Self.caseRecord)
+    }
+
+    /// How many cases pass the filter (its limit and offset aside).
+    public func caseCount(_ f: CaseFilter) throws -> Int {
+        let (conditions, args) = try self.conditions(f)
+        let condition = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        return try Int.fetchOne(try db.cachedStatement(sql: "SELECT count(*) FROM cases \(condition)"), arguments: SQLArguments(args)) ?? 0
     }
 }
 

@@ -28,6 +28,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The folder holding maplibre-gl.js and maplibre-gl.css (Scripts/setup installs them).")
     var webAssets = ".build-web/maplibre"
 
+    @Option(help: "The city's own basemap under the data: raster tiles as a URL with {z}, {x} and {y} (off by default; nothing else is fetched from outside).")
+    var basemap: String?
+
+    @Option(help: "The basemap's attribution, shown on the map.")
+    var basemapAttribution = ""
+
     @Option(help: "Memory for cached tiles, in MB (0: render every request).")
     var tileCache = 256
 
@@ -136,6 +142,13 @@ struct ServeCommand: AsyncParsableCommand {
         for l in rateLimit { try configuration.rateLimits.set(l) }
         configuration.webhookRetryMax = webhookRetryMax
         configuration.supervisionInterval = .milliseconds(Int64(supervisionEvery * 1000))
+        if let basemap {
+            guard let url = URL(string: basemap.replacingOccurrences(of: "{", with: "%7B").replacingOccurrences(of: "}", with: "%7D")),
+                  ["http", "https"].contains(url.scheme ?? ""), ["{z}", "{x}", "{y}"].allSatisfy(basemap.contains) else {
+                throw ValidationError("--basemap \(basemap): an http(s) URL of raster tiles with {z}, {x} and {y}")
+            }
+            configuration.basemap = (basemap, basemapAttribution)
+        }
         if let every = backupEvery.flatMap(Self.seconds) {
             configuration.backups = (.milliseconds(Int64(every * 1000)), backupDir ?? database.db + ".backups", backupKeep)
         }

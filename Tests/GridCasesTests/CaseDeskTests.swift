@@ -371,7 +371,9 @@ struct CaseDeskTests {
         #expect(try at("2026-12-01T17:00").isEmpty && holder() == .region("320599"), "the district's desk is the last")
         #expect(try f.store.read { try $0.case(number: touched.number) }?.state.holder == .region(CaseFixture.community))
         let history = try f.store.read { try $0.history(case: c.number) }
-        #expect(history.map(\.actor).suffix(2) == ["triage", "triage"] && history.last?.detail == ["to": "320599"] && history.last?.note?.contains("street desk") == true)
+        let district = try f.store.read { try $0.region(code: "320599")?.name } ?? "?"
+        #expect(history.map(\.actor).suffix(2) == ["triage", "triage"] && history.last?.detail == ["to": "320599"] && history.last?.note?.hasSuffix("受理台2个工作小时内无人处理，上移至" + district) == true,
+                "\(history.last?.note ?? "")")
         let stored = try #require(try f.store.read { try $0.case(number: c.number) })
         #expect(stored.state.escalations == 2 && stored.state.status == .reported)
         // An emergency at night: ten minutes on the clock at each level.
@@ -479,7 +481,11 @@ struct CaseDeskTests {
                 "the street holds it now; the district above has no duty phone: \(sent)")
         now = try #require(try f.store.read { try $0.case(number: c.number) })
         #expect(now.state.holder == .region("320599001") && now.state.escalations == 1 && now.due == CaseFixture.at("2026-11-30T14:30"))
-        #expect(try f.store.read { try $0.history(case: c.number) }.map(\.action) == ["report", "supervise", "escalate"])
+        let history = try f.store.read { try $0.history(case: c.number) }
+        #expect(history.map(\.action) == ["report", "supervise", "escalate"])
+        // In the district's words and time, never UTC.
+        #expect(history[1].note == "立案超期（期限2026-11-30 10:00），已督办" && history[2].note?.hasPrefix("立案督办后再次超期，已升级至") == true,
+                "\(history.compactMap(\.note))")
         // The desk one level up files it as usual.
         _ = try f.desk.act(.file, on: c.number, by: f.dispatcher, version: now.version)
     }

@@ -120,6 +120,19 @@ struct TilesTests {
         }
     }
 
+    /// `serve --basemap`: the city's raster tiles under every layer but the background, with
+    /// their attribution; without it the style names no outside source.
+    @Test func aBasemapGoesUnderTheData() throws {
+        let style = try String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Styles/command-centre.json"), encoding: .utf8)
+        #expect(!style.contains("http"), "no outside source by default")
+        let filled = try WebController.withBasemap(style, ("https://tiles.example.cn/{z}/{x}/{y}.png", "© 某市测绘院"))
+        let o = try #require(try JSONSerialization.jsonObject(with: Data(filled.utf8)) as? [String: Any])
+        let layers = try #require(o["layers"] as? [[String: Any]]).compactMap { $0["id"] as? String }
+        #expect(layers.prefix(2) == ["background", "basemap"] && layers.count > 10, "\(layers)")
+        let source = try #require((o["sources"] as? [String: Any])?["basemap"] as? [String: Any])
+        #expect(source["tiles"] as? [String] == ["https://tiles.example.cn/{z}/{x}/{y}.png"] && source["attribution"] as? String == "© 某市测绘院")
+    }
+
     @Test func rootNegotiatesPageOrLanding() async throws {
         try await withApp { client, _, _ in
             try await client.execute(uri: "/", method: .get, headers: [.accept: "text/html,application/xhtml+xml"]) { response in

@@ -66,6 +66,8 @@ struct AssessmentEndToEndTests {
         let (_, csv, type) = try await get("\(base)/api/v1/rankings?level=community&period=2026-10&f=csv&excel=true", token: admin)
         #expect(type.hasPrefix("text/csv") && csv.starts(with: [0xEF, 0xBB, 0xBF]) && String(decoding: csv, as: UTF8.self).contains("排名,单位代码,名称"))
         #expect(String(decoding: csv, as: UTF8.self).split(separator: "\r\n").count == 17)
+        // Long codes stay text in Excel (not 3.20599E+11).
+        #expect(String(decoding: csv, as: UTF8.self).split(separator: "\r\n")[1].contains(#","=""320599"#), "\(String(decoding: csv, as: UTF8.self).prefix(300))")
 
         // Scoped: the street's dispatcher sees its communities only, the department itself.
         let (_, scoped, _) = try await get("\(base)/api/v1/indicators?level=community&period=2026-10", token: street)

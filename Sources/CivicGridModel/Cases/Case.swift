@@ -18,6 +18,17 @@ public enum Urgency: String, CaseIterable, Sendable, Codable {
 /// The steps that run against a time limit.
 public enum CaseStep: String, CaseIterable, Sendable, Codable {
     case verify, file, dispatch, handle, check
+
+    /// As the loop's people say it: 核实, 立案, 派遣, 处置, 核查.
+    public var chinese: String {
+        switch self {
+        case .verify: "核实"
+        case .file: "立案"
+        case .dispatch: "派遣"
+        case .handle: "处置"
+        case .check: "核查"
+        }
+    }
 }
 
 /// A minor category of the two-level catalogue (the major one is named by `major`).

@@ -105,6 +105,17 @@ public enum TimeLimit: Hashable, Sendable, Codable, CustomStringConvertible {
         }
     }
 
+    /// As the district says it: 30个工作分钟, 4个工作小时, 2个工作日, 10分钟, 4小时.
+    public var chinese: String {
+        func n(_ v: Double) -> String { v == v.rounded() ? String(Int(v)) : String(v) }
+        func minutes(_ h: Double) -> Int? { h < 1 && (h * 60 - (h * 60).rounded()).magnitude < 1e-9 ? Int((h * 60).rounded()) : nil }
+        switch self {
+        case .workingHours(let h): return minutes(h).map { "\($0)个工作分钟" } ?? "\(n(h))个工作小时"
+        case .workingDays(let d): return "\(n(d))个工作日"
+        case .naturalHours(let h): return minutes(h).map { "\($0)分钟" } ?? "\(n(h))小时"
+        }
+    }
+
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let limit = TimeLimit(text) else {
@@ -218,6 +229,13 @@ public struct WorkingCalendar: Hashable, Sendable, Codable {
     }
 
     // MARK: Private
+
+    /// An instant as the district reads it: `2026-11-30 09:24` in the calendar's time.
+    public func localText(_ date: Date) -> String {
+        let minutes = Int((local(date) / 60).rounded(.down))
+        let m = ((minutes % 1440) + 1440) % 1440
+        return "\(day(of: date)) " + String(format: "%02d:%02d", m / 60, m % 60)
+    }
 
     private func local(_ date: Date) -> Double { date.timeIntervalSince1970 + Double(utcOffsetMinutes * 60) }
 

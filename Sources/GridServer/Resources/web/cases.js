@@ -11,7 +11,7 @@ export const statusColours = { reported: "#6c757d", verified: "#0ea5e9", filed: 
 const stepsByStatus = { reported: ["verify", "void"], verified: ["file", "void"], filed: ["dispatch", "escalate", "void"],
   dispatched: ["accept", "return"], accepted: ["handle", "request_extension", "request_suspension", "return", "approve", "refuse"],
   suspended: ["resume"], handled: ["pass", "fail"], checked: ["close"] };
-const stepsByRole = { dispatcher: ["verify", "void", "file", "dispatch", "escalate", "approve", "refuse", "resume", "pass", "fail", "close", "accept", "handle", "return"],
+const stepsByRole = { dispatcher: ["verify", "void", "file", "dispatch", "escalate", "approve", "refuse", "resume", "pass", "fail", "close", "accept", "handle", "return", "supervise"],
   department: ["accept", "return", "request_extension", "request_suspension", "handle", "resume"], member: ["verify", "pass", "fail"] };
 const sources = ["grid_staff", "public_web", "open311", "sms", "hotline", "video", "referral"];
 const pageSize = 500;
@@ -25,7 +25,7 @@ const known = (prefix, value) => { const w = word(prefix, value); return w === v
 const holderName = code => !code ? "" : names.departments[code] ? names.department(code) : t("desk.of", { name: names.region(code) });
 
 export const cases = window.civicgridCases = {
-  me: null, list: new Map(), current: null, etag: null, picking: false, where: null, next: null,
+  me: null, list: new Map(), current: null, etag: null, picking: false, where: null, next: null, selected: new Set(),
   async call(method, url, body, extra = {}) {
     const r = await fetch(url, { method, headers: { ...authHeaders, "Content-Type": "application/json", ...extra }, body: body === undefined ? undefined : JSON.stringify(body) });
     const doc = r.status === 204 ? {} : await r.json().catch(() => ({}));
@@ -38,10 +38,11 @@ export const cases = window.civicgridCases = {
     if ($("cOverdue").checked) q.set("overdue", "true");
     if ($("cQueue").checked) q.set("queue", "mine");
     const region = $("region").value; if (region) q.set("region", region);
+    if ($("cSort").value === "due") q.set("sort", "due");
     return q;
   },
   tilesURL() {
-    const q = this.query(); q.delete("limit"); q.delete("queue");
+    const q = this.query(); q.delete("limit"); q.delete("queue"); q.delete("sort");
     return location.origin + "/api/v1/cases/tiles/{z}/{x}/{y}.mvt" + (q.toString() ? "?" + q : "");
   },
   /// The first page of the list; `more` reads the next (every case of the filter reachable).
@@ -51,6 +52,7 @@ export const cases = window.civicgridCases = {
     if (!got) return;
     this.list = new Map(got.doc.cases.map(c => [c.number, c]));
     this.next = got.doc.next || null;
+    this.matched = got.doc.numberMatched;
     this.draw();
     window.civicgridCasesLoaded = true;
   },
@@ -67,21 +69,66 @@ export const cases = window.civicgridCases = {
   draw() {
     const data = { type: "FeatureCollection", features: [...this.list.values()].map(c => this.feature(c)) };
     map.getSource("cases")?.setData(data);
-    $("cCount").textContent = this.next ? t("cases.countMore", { n: this.list.size }) : t("cases.count", { n: this.list.size });
+    const matched = Math.max(this.matched ?? 0, this.list.size);
+    $("cCount").textContent = matched > this.list.size ? t("cases.countMore", { n: this.list.size, total: matched }) : t("cases.count", { n: this.list.size });
     $("cMore").style.display = this.next ? "" : "none";
-    const sorted = [...this.list.values()];
-    if ($("cSort").value === "due") sorted.sort((a, b) => (a.due || "9999").localeCompare(b.due || "9999"));
     const ul = $("caseList");
-    ul.replaceChildren(...sorted.map(c => {
+    ul.replaceChildren(...[...this.list.values()].map(c => {
       const li = el("li", { tabIndex: 0 });
       li.dataset.number = c.number;
-      li.append(el("span", { className: "dot", style: "background:" + (statusColours[c.status] || "#000") }),
+      const box = el("input", { type: "checkbox", checked: this.selected.has(c.number) });
+      box.setAttribute("aria-label", t("cases.select", { number: c.number }));
+      box.addEventListener("click", e => { e.stopPropagation(); if (box.checked) this.selected.add(c.number); else this.selected.delete(c.number); this.showBulk(); });
+      li.append(box, el("span", { className: "dot", style: "background:" + (statusColours[c.status] || "#000") }),
         el("span", { className: c.overdue ? "overdue" : "" }, names.category(c.category) + " · " + word("status", c.status)
           + (c.community ? " · " + names.region(c.community) : ""), el("small", { className: "code", textContent: " " + c.number })));
       li.addEventListener("click", () => this.open(c.number));
       li.addEventListener("keydown", e => { if (e.key === "Enter") this.open(c.number); });
       return li;
     }));
+  },
+  /// The staff whose phones last fell in the case's grid (online first), from the live positions.
+  staffIn(c) {
+    if (!c.place.grid) return undefined;
+    const here = [...(window.civicgridPositions?.values() || [])].filter(f => f.properties.grid === c.place.grid);
+    if (!here.length) return t("case.noStaff");
+    const online = f => Date.now() - Date.parse(f.properties.time) <= 600e3;
+    return here.sort((a, b) => online(b) - online(a)).map(f => (f.properties.member || f.properties.device) + "（" + (online(f) ? t("field.online") : t("case.offline")) + "）").join("、");
+  },
+  /// The nearest online staff member to the case, and how far.
+  nearest(c) {
+    const [x, y] = c.location.coordinates || c.location, k = Math.cos(y * Math.PI / 180);
+    let best = null;
+    for (const f of window.civicgridPositions?.values() || []) {
+      if (Date.now() - Date.parse(f.properties.time) > 600e3) continue;
+      const [px, py] = f.geometry.coordinates, d = Math.hypot((px - x) * k, py - y) * 111320;
+      if (!best || d < best.d) best = { d, f };
+    }
+    return best ? t("case.staffAt", { name: best.f.properties.member || best.f.properties.device, metres: Math.round(best.d) }) : undefined;
+  },
+  /// Several cases selected: one step for all, each taken with its own version (If-Match), one
+  /// after another; what was refused is said case by case.
+  showBulk() {
+    $("bulk").hidden = !this.selected.size;
+    $("bulkCount").textContent = t("cases.selected", { n: this.selected.size });
+  },
+  async bulk() {
+    const action = $("bulkAction").value, numbers = [...this.selected];
+    const refused = [];
+    let done = 0;
+    for (const number of numbers) {
+      const r = await fetch("/api/v1/cases/" + number, { headers: authHeaders });
+      const etag = r.headers.get("ETag");
+      const body = { action };
+      if (action === "void") body.reason = "duplicate";
+      const s = r.ok ? await fetch("/api/v1/cases/" + number + "/actions", { method: "POST", headers: { ...authHeaders, "Content-Type": "application/json", "If-Match": etag }, body: JSON.stringify(body) }) : r;
+      if (s.ok) { done++; this.selected.delete(number); } else { const doc = await s.json().catch(() => ({})); refused.push(number + "：" + (doc.detail || s.status)); }
+      $("bulkCount").textContent = t("cases.bulkProgress", { done, total: numbers.length });
+    }
+    $("cMessage").textContent = t("cases.bulkDone", { done, refused: refused.length }) + (refused.length ? " " + refused.join("；") : "");
+    window.civicgridBulk = { done, refused };
+    await this.load();
+    this.showBulk();
   },
   async open(number) {
     const got = await this.call("GET", "/api/v1/cases/" + number);
@@ -96,7 +143,8 @@ export const cases = window.civicgridCases = {
       [t("field.holder"), c.holder ? names.holder(c.holder) : undefined], [t("field.due"), time(c.due)],
       [t("field.reporter"), c.reporter ? data([c.reporter.name, c.reporter.phone].filter(Boolean).join(" ")) : undefined],
       [t("field.returnsReworks"), c.counts.returns + " / " + c.counts.reworks], [t("field.supervisionsEscalations"), c.counts.supervisions + " / " + c.counts.escalations],
-      [t("field.route"), c.route?.department ? names.department(c.route.department) : undefined]]));
+      [t("field.route"), c.route?.department ? names.department(c.route.department) : undefined],
+      [t("field.gridStaff"), this.staffIn(c)], [t("field.nearestStaff"), this.nearest(c)]]));
     $("timeline").replaceChildren(...c.history.map(h => el("li", {}, time(h.at) + " ", known("actor", h.actor), "：" + word("action", h.action) + " → " + word("status", h.to)
       + (h.holder ? "（" + holderName(h.holder) + "）" : ""), h.note ? data(" — " + h.note) : undefined)));
     const photos = $("casePhotos"); photos.replaceChildren();
@@ -191,8 +239,13 @@ export const cases = window.civicgridCases = {
     map.on("mouseenter", "cases", () => map.getCanvas().style.cursor = "pointer");
     map.on("mouseleave", "cases", () => map.getCanvas().style.cursor = "");
     for (const id of ["cStatus", "cSource", "cCategory", "cOverdue", "cQueue", "region"]) $(id).addEventListener("change", () => this.load());
-    $("cSort").addEventListener("change", () => this.draw());
+    $("cSort").addEventListener("change", () => this.load());
     $("cMore").addEventListener("click", () => this.more());
+    for (const a of ["verify", "file", "dispatch", "supervise"].filter(a => me.role === "admin" || (stepsByRole[me.role] || []).includes(a))) {
+      $("bulkAction").append(new Option(a === "dispatch" ? t("cases.bulkDispatch") : word("action", a), a));
+    }
+    $("bulkGo").addEventListener("click", () => this.bulk());
+    $("bulkClear").addEventListener("click", () => { this.selected.clear(); this.draw(); this.showBulk(); });
     $("cHeat").addEventListener("change", e => map.setLayoutProperty("cases-heat", "visibility", e.target.checked ? "visible" : "none"));
     await this.load();
     this.live();

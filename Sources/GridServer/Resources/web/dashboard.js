@@ -60,6 +60,7 @@ export const dashboard = window.civicgridDashboard = {
     const where = names.regions[this.region];
     $("dWhere").textContent = where ? t("dash.where", { name: where.name, level: word("levels", level) }) : word("levels", level);
     $("dCSV").href = "/api/v1/rankings?" + this.query({ f: "csv", excel: "true" }) + (token ? "&access_token=" + encodeURIComponent(token) : "");
+    $("dReport").href = "/web/report.html?" + new URLSearchParams({ period, level, ...(this.region ? { region: this.region } : {}) });
     const reads = ["admin", "dispatcher", "viewer"].includes(this.me.role);
     const [ranking, own, stats, basic] = await Promise.all([
       this.get("/api/v1/rankings?" + this.query()),
@@ -115,7 +116,8 @@ export const dashboard = window.civicgridDashboard = {
   },
   chart(id, config) {
     if (this.charts[id]) this.charts[id].destroy();
-    config.options = Object.assign({ animation: false, responsive: true, maintainAspectRatio: true, locale,
+    // Charts side by side get a fixed height, so every label has its room.
+    config.options = Object.assign({ animation: false, responsive: true, maintainAspectRatio: !$(id).parentElement.matches(".charts > div"), locale,
       plugins: { legend: { display: config.type === "pie" || config.type === "doughnut", position: "right", labels: { boxWidth: 10, font: { size: 10 } } } } }, config.options || {});
     this.charts[id] = new Chart($(id), config);
   },
