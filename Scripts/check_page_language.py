@@ -76,6 +76,17 @@ try:
     english("map")
     accessible("map")
 
+    # On a phone's width the header wraps: every control still on the screen.
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True})
+    time.sleep(1)
+    seen["phone_controls_off_screen"] = driver.execute_script("""return [...document.querySelectorAll('header button, header select')]
+        .filter(e => e.checkVisibility()).filter(e => { const r = e.getBoundingClientRect(); return r.right > innerWidth + 1 || r.bottom > innerHeight || r.width === 0; })
+        .map(e => e.id)""")
+    driver.save_screenshot(f"{shots}/map-phone.png")
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 1600, "height": 1000, "deviceScaleFactor": 1, "mobile": False})
+    time.sleep(1)
+    assert not seen["phone_controls_off_screen"], seen["phone_controls_off_screen"]
+
     # Names on the map: community labels painted (their purple differs between the two shots).
     labels = ["districts-label", "streets-label", "communities-label", "grids-label", "roads-label"]
     assert wait(driver, "window.map.queryRenderedFeatures({layers: ['communities-label']}).length", 30), "no community label rendered"
@@ -124,6 +135,16 @@ try:
         r = requests.post(f"{base}/api/v1/cases/{number}/actions", headers={**headers, "If-Match": r.headers["ETag"]}, json={"action": "file"})
         assert r.status_code == 200, r.text
         made.append(number)
+    # A filed case's panel: its neighbours of the same kind, the warning for a department off
+    # its category, the classifier's suggestions for recategorising.
+    driver.execute_script("window.civicgridCases.open(arguments[0])", made[0])
+    assert wait(driver, f"document.getElementById('cTitle').dataset.number === '{made[0]}' && document.querySelectorAll('#cDuplicates a').length", 30), "no possible duplicate shown"
+    seen["duplicates_shown"] = driver.execute_script("return document.querySelectorAll('#cDuplicates a').length")
+    seen["suggestions"] = driver.execute_script("return document.querySelectorAll('#cNewCategory optgroup:first-child option').length")
+    driver.execute_script("""const t = document.getElementById('cTarget'), d = [...t.options].find(o => o.value === 'department:D-FIRE');
+        t.value = d.value; t.dispatchEvent(new Event('change'));""")
+    seen["off_route_warning"] = driver.execute_script("return document.getElementById('cWarn').textContent")
+    assert seen["duplicates_shown"] >= 1 and seen["suggestions"] >= 1 and "不负责" in seen["off_route_warning"], seen
     driver.execute_script("document.getElementById('cStatus').value = 'filed'; document.getElementById('cStatus').dispatchEvent(new Event('change'))")
     assert wait(driver, "(ns => ns.every(n => document.querySelector(`#caseList li[data-number='${n}'] input`)))(arguments[0])".replace("arguments[0]", json.dumps(made)), 60), "the filed cases are not listed"
     # Ticked as a person would (the live feed redraws the list meanwhile: each found and ticked at once).

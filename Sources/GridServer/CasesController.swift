@@ -248,7 +248,10 @@ struct CasesController {
         let (record, history) = try await readable(account, number)
         let photos = try await store.asyncRead { try $0.photos(case: number) }
         try await recordReporterRead(record, account)
-        return try await document(record, history: history, photos: photos, account: account)
+        // Open cases of its category near it, whatever its source: what a dispatcher merges.
+        let duplicates = record.state.status.isOpen ? try await run { [store] in try CaseDesk(store: store).duplicates(of: number) } : []
+        return try await document(record, history: history, photos: photos, account: account,
+                                  extra: ["possible_duplicates": .array(duplicates.map { ["number": .string($0.number), "metres": .number(($0.metres * 10).rounded() / 10)] })])
     }
 
     /// Who read a reporter's name or phone whole (the command centre) is recorded.

@@ -703,6 +703,8 @@ enum OpenAPI {
                                     "route": ["type": "object", "required": ["why"], "description": "Where the case goes: the department its category and place give (routing rules, the catalogue's, or one that handles the category there), and why",
                                               "properties": ["department": string, "why": string, "rule": ["type": "integer"]]],
                                     "follow_ups": ["type": "integer", "minimum": 0, "description": "Repeats of the report by its reporter while it was open, attached to it instead of filed again"],
+                                    "possible_duplicates": ["type": "array", "description": "Open cases of its category within the category's radius (20 at most), whatever their source: when reported, and when an open case is read",
+                                                            "items": ["type": "object", "required": ["number", "metres"], "properties": ["number": string, "metres": ["type": "number"]]]],
                                     "needs_category": ["type": "boolean", "description": "Filed as a resident's request because the classifier was unsure: recategorise it"],
                                     "photos": ["type": "array", "items": ["type": "object", "required": ["sha256", "media_type", "bytes", "step", "href"],
                                                                           "properties": ["sha256": string, "media_type": string, "bytes": ["type": "integer"], "step": ["type": "integer"], "href": string]]],

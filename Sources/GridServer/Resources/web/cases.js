@@ -152,6 +152,7 @@ export const cases = window.civicgridCases = {
       const blob = await fetch(p.href, { headers: authHeaders }).then(r => r.ok ? r.blob() : null);
       if (blob) photos.append(el("img", { src: URL.createObjectURL(blob), title: t("case.photoOfStep", { n: p.step }), alt: t("case.photo") }));
     }
+    const role = this.me ? this.me.role : "";
     const target = $("cTarget"); target.replaceChildren();
     if (c.status === "filed") {
       const routed = c.route && c.route.department;
@@ -165,7 +166,34 @@ export const cases = window.civicgridCases = {
       for (const r of ["not_true", "not_ours"]) target.append(new Option(t("case.voidReason", { reason: word("voidReason", r) }), "reason:" + r));
     }
     target.style.display = target.options.length ? "" : "none";
-    const role = this.me ? this.me.role : "";
+    // A department that does not handle the category: said before the click (the step needs a reason).
+    const warn = () => {
+      const [kind, code] = target.value.split(":"), d = names.departments[code];
+      const handles = d && (d.categories || []).some(x => c.category.startsWith(x));
+      $("cWarn").textContent = kind === "department" && d && !handles ? t("case.offRoute", { department: d.name, category: names.category(c.category) }) : "";
+    };
+    target.onchange = warn;
+    warn();
+    // Recategorise: the classifier's suggestions from the description first, then every category.
+    const mayRecategorise = ["reported", "verified", "filed"].includes(c.status) && ["admin", "dispatcher"].includes(role);
+    $("cRecategorise").hidden = !mayRecategorise;
+    if (mayRecategorise) {
+      const pick = $("cNewCategory"); pick.replaceChildren();
+      const suggested = await fetch("/api/v1/categories/suggest?" + new URLSearchParams({ text: c.description }), { headers: authHeaders }).then(r => r.ok ? r.json() : []);
+      const group = el("optgroup", { label: t("case.suggested") });
+      for (const s of suggested) group.append(new Option(s.name + "（" + Math.round(s.confidence * 100) + "%）", s.category));
+      if (group.children.length) pick.append(group);
+      const all = el("optgroup", { label: t("case.allCategories") });
+      for (const x of Object.values(names.categories)) all.append(new Option(x.name + "（" + x.code + "）", x.code));
+      pick.append(all);
+    }
+    // Possible duplicates, for every source: each opens its case.
+    $("cDuplicates").replaceChildren(...(c.possible_duplicates || []).map(d => {
+      const a = el("a", { href: "#", textContent: d.number + "（" + t("case.metres", { metres: Math.round(d.metres) }) + "）" });
+      a.addEventListener("click", e => { e.preventDefault(); this.open(d.number); });
+      return a;
+    }));
+    $("cDuplicatesRow").hidden = !(c.possible_duplicates || []).length;
     const allowed = (stepsByStatus[c.status] || []).filter(a => role === "admin" || (stepsByRole[role] || []).includes(a));
     $("caseActions").replaceChildren(...allowed.map(a => {
       const b = el("button", { textContent: word("action", a) });
@@ -176,6 +204,7 @@ export const cases = window.civicgridCases = {
   },
   async act(action) {
     const body = { action };
+    if (action === "recategorise") body.category = $("cNewCategory").value;
     const note = $("cNote").value.trim(); if (note) body.note = note;
     const [kind, value] = ($("cTarget").value || ":").split(":");
     if (action === "dispatch") { if (kind === "department") body.department = value; else body.region = value; }
@@ -245,6 +274,7 @@ export const cases = window.civicgridCases = {
       $("bulkAction").append(new Option(a === "dispatch" ? t("cases.bulkDispatch") : word("action", a), a));
     }
     $("bulkGo").addEventListener("click", () => this.bulk());
+    $("cRecategoriseGo").addEventListener("click", () => this.act("recategorise"));
     $("bulkClear").addEventListener("click", () => { this.selected.clear(); this.draw(); this.showBulk(); });
     $("cHeat").addEventListener("change", e => map.setLayoutProperty("cases-heat", "visibility", e.target.checked ? "visible" : "none"));
     await this.load();
