@@ -213,7 +213,15 @@ http {{
     killed_at = at(0.25)
     servers[1][0].kill()
     events.append(f"{killed_at:.1f} s server 2 killed (-9)")
-    stopped_at = at(0.45)
+    # The primary stops at 0.45 of the run — and not before three fixes were acknowledged after
+    # the kill (30 s at most), so that routing around the dead server is seen however slowly a
+    # loaded machine answers (a fresh-clone run with another process holding a core had none
+    # in the 5.5 s between).
+    at(0.45)
+    waited = time.monotonic() + 30
+    while time.monotonic() < waited and sum(1 for r in acked_fixes if r[2] - started >= killed_at) < 3:
+        time.sleep(0.1)
+    stopped_at = time.monotonic() - started
     sh(as_postgres([f"{PG}/pg_ctl", "-D", primary, "-m", "immediate", "-w", "stop"]))
     events.append(f"{stopped_at:.1f} s primary stopped (immediate)")
     time.sleep(1)
@@ -221,6 +229,9 @@ http {{
     promoted_at = time.monotonic() - started
     events.append(f"{promoted_at:.1f} s standby promoted")
     at(1.0)
+    waited = time.monotonic() + 30  # and three fixes after the promotion, as above
+    while time.monotonic() < waited and sum(1 for r in acked_fixes if r[2] - started >= promoted_at) < 3:
+        time.sleep(0.1)
     stop_new.set()
     for w in workers:
         w.join()
