@@ -94,10 +94,12 @@ public enum TimeLimit: Hashable, Sendable, Codable, CustomStringConvertible {
         return nil
     }
 
+    private static func n(_ v: Double) -> String { v == v.rounded() ? String(Int(v)) : String(v) }
+    /// Under an hour in whole minutes: as minutes.
+    private static func minutes(_ h: Double) -> Int? { h < 1 && (h * 60 - (h * 60).rounded()).magnitude < 1e-9 ? Int((h * 60).rounded()) : nil }
+
     public var description: String {
-        func n(_ v: Double) -> String { v == v.rounded() ? String(Int(v)) : String(v) }
-        // Under an hour in whole minutes: as minutes.
-        func minutes(_ h: Double) -> Int? { h < 1 && (h * 60 - (h * 60).rounded()).magnitude < 1e-9 ? Int((h * 60).rounded()) : nil }
+        let (n, minutes) = (Self.n, Self.minutes)
         switch self {
         case .workingHours(let h): return minutes(h).map { "\($0)min" } ?? "\(n(h))h"
         case .workingDays(let d): return "\(n(d))d"
@@ -107,8 +109,7 @@ public enum TimeLimit: Hashable, Sendable, Codable, CustomStringConvertible {
 
     /// As the district says it: 30个工作分钟, 4个工作小时, 2个工作日, 10分钟, 4小时.
     public var chinese: String {
-        func n(_ v: Double) -> String { v == v.rounded() ? String(Int(v)) : String(v) }
-        func minutes(_ h: Double) -> Int? { h < 1 && (h * 60 - (h * 60).rounded()).magnitude < 1e-9 ? Int((h * 60).rounded()) : nil }
+        let (n, minutes) = (Self.n, Self.minutes)
         switch self {
         case .workingHours(let h): return minutes(h).map { "\($0)个工作分钟" } ?? "\(n(h))个工作小时"
         case .workingDays(let d): return "\(n(d))个工作日"

@@ -21,8 +21,6 @@ const data = text => text ? el("span", { className: "data", textContent: text })
 /// A word of ours when the catalogue has it, else the stored value as data.
 const known = (prefix, value) => { const w = word(prefix, value); return w === value ? data(value) : w; };
 
-/// A holder's code (department or desk) by name.
-const holderName = code => !code ? "" : names.departments[code] ? names.department(code) : t("desk.of", { name: names.region(code) });
 
 export const cases = window.civicgridCases = {
   me: null, list: new Map(), current: null, etag: null, picking: false, where: null, next: null, selected: new Set(),
@@ -146,7 +144,7 @@ export const cases = window.civicgridCases = {
       [t("field.route"), c.route?.department ? names.department(c.route.department) : undefined],
       [t("field.gridStaff"), this.staffIn(c)], [t("field.nearestStaff"), this.nearest(c)]]));
     $("timeline").replaceChildren(...c.history.map(h => el("li", {}, time(h.at) + " ", known("actor", h.actor), "：" + word("action", h.action) + " → " + word("status", h.to)
-      + (h.holder ? "（" + holderName(h.holder) + "）" : ""), h.note ? data(" — " + h.note) : undefined)));
+      + (h.holder ? "（" + names.holderCode(h.holder) + "）" : ""), h.note ? data(" — " + h.note) : undefined)));
     const photos = $("casePhotos"); photos.replaceChildren();
     for (const p of c.photos || []) {
       const blob = await fetch(p.href, { headers: authHeaders }).then(r => r.ok ? r.blob() : null);

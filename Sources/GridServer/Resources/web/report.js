@@ -54,7 +54,7 @@ if (stats) {
 $("overdue").tBodies[0].replaceChildren(...(overdue?.cases || []).map(c => el("tr", {},
   el("td", { textContent: c.number }), el("td", { textContent: names.category(c.category) }),
   el("td", { textContent: [c.community && names.region(c.community), c.grid && names.grid(c.grid)].filter(Boolean).join(" · ") }),
-  el("td", { textContent: c.holder ? (names.departments[c.holder] ? names.department(c.holder) : t("desk.of", { name: names.region(c.holder) })) : "" }),
+  el("td", { textContent: names.holderCode(c.holder) }),
   el("td", { textContent: time(c.due) }))));
 if (!overdue?.cases?.length) $("overdue").tBodies[0].append(el("tr", {}, el("td", { colSpan: 5, textContent: t("report.noOverdue") })));
 window.civicgridReportReady = true;

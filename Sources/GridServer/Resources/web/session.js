@@ -70,6 +70,8 @@ export const names = {
     if (!h) return "";
     return h.department ? this.department(h.department) : t("desk.of", { name: this.region(h.region) });
   },
+  /// A holder given by its code alone (a department's or a desk's).
+  holderCode(code) { return !code ? "" : this.departments[code] ? this.department(code) : t("desk.of", { name: this.region(code) }); },
 };
 await names.load();
 window.civicgridNames = names;
