@@ -1,11 +1,15 @@
 """The command-centre page in Chinese, in headless Chromium (--lang=zh-CN, 1600×1000), as a
 dispatcher would see it.
 
-usage: check_page_language.py BASE TOKEN LON LAT SHOTDIR
-  TOKEN: an admin's; LON LAT: inside a community; SHOTDIR: where the views' screenshots go.
+usage: check_page_language.py BASE TOKEN LON LAT SHOTDIR [STAFF STAFF_TOKEN DEVICE DEVICE_TOKEN PHONE]
+  TOKEN: an admin's; LON LAT: inside a community; SHOTDIR: where the views' screenshots go;
+  STAFF: a grid staff member of the grid at LON LAT, carrying DEVICE, with work phone PHONE.
 
 Also the dispatcher's tools: the whole list reached page by page (as many as counted), ten
-filed cases selected and dispatched at once, each on its route. For each main view — the
+filed cases selected and dispatched at once, each on its route; with STAFF, a handled case's
+check assigned to them from the panel (listed first, as the staff of its grid, with their
+distance from the device's fix), then in their queue, and their position's popup naming them
+with their phone. For each main view — the
 map, the case list and a case's panel, dispatch, bulk steps, the dashboard, the planner, a
 building's popup in 3D, the monthly report (also printed to A4 as a PDF) — walks the visible text nodes of the page and lists every
 Latin word of two letters or more that is the page's own text (codes shown in grey, stored
@@ -160,6 +164,47 @@ try:
     for number in made:
         c = requests.get(f"{base}/api/v1/cases/{number}", headers=headers).json()
         assert c["status"] == "dispatched" and c["holder"].get("department") == c["route"]["department"], c
+
+    if len(sys.argv) > 10:
+        staff, staff_token, device, device_token, phone = sys.argv[6:11]
+        # The staff member's phone reports a fix 50 m north of the place; a resident's report there.
+        fix = [lon, lat + 0.00045]
+        r = requests.get(f"{base}/osmand", params={"id": device, "lat": fix[1], "lon": fix[0], "timestamp": int(time.time()), "token": device_token})
+        assert r.status_code == 200, r.text
+        assert wait(driver, f"[...window.civicgridPositions.values()].some(f => f.properties.member_name === {json.dumps(staff)})", 30), "no position of the staff member"
+        # A case there, taken up to handled (its check next).
+        r = requests.post(f"{base}/api/v1/cases", headers=headers, json={"category": "0101", "description": "路边暴露垃圾", "lon": lon, "lat": lat, "source": "hotline"})
+        assert r.status_code == 201, r.text
+        number, etag = r.json()["number"], r.headers["ETag"]
+        for step in [{"action": "file"}, {"action": "dispatch"}, {"action": "accept"}, {"action": "handle", "note": "已清运"}]:
+            r = requests.post(f"{base}/api/v1/cases/{number}/actions", headers={**headers, "If-Match": etag}, json=step)
+            assert r.status_code == 200, r.text
+            etag = r.headers["ETag"]
+        assert r.json()["status"] == "handled", r.text
+        driver.execute_script("window.civicgridCases.open(arguments[0])", number)
+        assert wait(driver, f"document.getElementById('cTitle').dataset.number === '{number}' && document.getElementById('cAssignee').options.length", 30), "no one to assign"
+        first = driver.execute_script("const o = document.getElementById('cAssignee').options[0]; return [o.value, o.textContent]")
+        seen["assignee_offered"] = first[1]
+        assert first[0] == staff and "本网格" in first[1] and "米" in first[1], first
+        english("assign")
+        driver.find_element(By.CSS_SELECTOR, "#caseActions button[data-action=assign]").click()
+        assert wait(driver, f"document.getElementById('cFacts').textContent.includes({json.dumps(staff)})", 30), "the assignee is not shown"
+        c = requests.get(f"{base}/api/v1/cases/{number}", headers=headers).json()
+        assert c["assignee"] == staff and c["status"] == "handled" and c["history"][-1]["action"] == "assign", c
+        queue = requests.get(f"{base}/api/v1/cases", params={"queue": "mine"}, headers={"Authorization": f"Bearer {staff_token}"}).json()
+        seen["staff_queue"] = [q["number"] for q in queue["cases"]]
+        assert number in seen["staff_queue"], queue
+        # The staff member's dot: their name and (to an admin) their phone whole.
+        driver.execute_script("window.map.jumpTo({center: arguments[0], zoom: 18}); window.civicgridIdle = false;", fix)
+        assert wait(driver, "window.civicgridIdle", 30)
+        driver.execute_script("const ll = new maplibregl.LngLat(...arguments[0]); window.map.fire('click', {point: window.map.project(ll), lngLat: ll});", fix)
+        assert wait(driver, "document.querySelector('.maplibregl-popup-content')?.textContent", 30), "no popup"
+        seen["staff_popup"] = driver.execute_script("return document.querySelector('.maplibregl-popup-content').textContent")
+        assert staff in seen["staff_popup"] and phone in seen["staff_popup"], seen["staff_popup"]
+        english("staff-popup")
+        driver.execute_script("""document.querySelectorAll('.maplibregl-popup').forEach(p => p.remove());
+            window.map.jumpTo({center: [arguments[0], arguments[1]], zoom: 13.6}); window.civicgridIdle = false;""", lon, lat)
+        assert wait(driver, "window.civicgridIdle", 30)
     driver.find_element(By.ID, "casesToggle").click()
 
     # The dashboard.
@@ -171,8 +216,9 @@ try:
 
     # The planner.
     driver.find_element(By.ID, "plannerToggle").click()
+    driver.execute_script("window.civicgridIdle = false")
     driver.find_element(By.ID, "pOpen").click()
-    assert wait(driver, "window.civicgridPlanner.plan", 60), "no plan opened"
+    assert wait(driver, "window.civicgridPlanner.plan && window.civicgridIdle", 60), "no plan opened"
     english("planner")
     driver.find_element(By.ID, "plannerToggle").click()
 

@@ -13,12 +13,15 @@ public struct LayerField: Sendable, Hashable {
     public var title: String
     /// Whether vector tiles carry it (all fields are GeoJSON properties and queryables).
     public var inTiles: Bool
+    /// The lowest zoom whose tiles carry it, when higher than the layer's (text only close up).
+    public var tileMinZoom: Int?
 
-    public init(_ name: String, _ type: FieldType, _ title: String, inTiles: Bool = true) {
+    public init(_ name: String, _ type: FieldType, _ title: String, inTiles: Bool = true, tileMinZoom: Int? = nil) {
         self.name = name
         self.type = type
         self.title = title
         self.inTiles = inTiles
+        self.tileMinZoom = tileMinZoom
     }
 }
 
@@ -101,7 +104,7 @@ extension LayerDescriptor {
         summary: "Unit grids of the published plans (or of one plan with plan=ID): code, community, households, buildings, area; band is under, ok or over against the band of the grid's plan.",
         geometry: .polygon, fields: [
             LayerField("code", .string, "Grid code (community code + 3 digits)"),
-            LayerField("name", .string, "Name", inTiles: false),
+            LayerField("name", .string, "Name (the map labels a grid without one 第N网格)"),
             LayerField("community", .string, "Community code"),
             LayerField("plan", .integer, "Plan id"),
             LayerField("households", .integer, "Households"),
@@ -115,6 +118,7 @@ extension LayerDescriptor {
         summary: "Building footprints with their household counts and published grid; no household detail.",
         geometry: .multiPolygon, fields: [
             LayerField("ref", .string, "Id in the source data", inTiles: false),
+            LayerField("address", .string, "Address (e.g. 东园1幢; tiles: zoom 16)", tileMinZoom: 16),
             LayerField("floors", .integer, "Floors"),
             LayerField("height", .number, "Height above ground (m), where the source gives it"),
             LayerField("households", .integer, "Households"),
@@ -122,7 +126,7 @@ extension LayerDescriptor {
             LayerField("area_m2", .number, "Footprint area (m²)", inTiles: false),
             LayerField("community", .string, "Community code", inTiles: false),
             LayerField("grid", .string, "Grid code in the published plan"),
-        ], zooms: 14...16, withheld: ["head_name", "phone", "address", "unit"])
+        ], zooms: 14...16, withheld: ["head_name", "phone", "unit"])
 
     public static let roads = LayerDescriptor(
         name: "roads", title: "Roads and rivers", summary: "Road and river centrelines.",

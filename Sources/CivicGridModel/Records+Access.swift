@@ -36,6 +36,24 @@ public struct Account: Hashable, Sendable {
     }
 }
 
+/// A grid staff member (网格员): a `member` account, the phone they carry for work, the grids
+/// they answer for.
+public struct StaffMember: Hashable, Sendable {
+    public var id: Int64
+    public var name: String
+    public var region: String?
+    public var phone: String?
+    public var grids: [String]
+
+    public init(id: Int64, name: String, region: String?, phone: String?, grids: [String]) {
+        self.id = id
+        self.name = name
+        self.region = region
+        self.phone = phone
+        self.grids = grids
+    }
+}
+
 /// An API token of an account (the secret itself is never stored).
 public struct APIToken: Hashable, Sendable {
     public var id: Int64

@@ -280,6 +280,13 @@ public struct CaseDesk: Sendable {
                 let route = try route(for: record, in: reader)
                 throw CaseError(.invalid, "\(code) does not handle \(category.code) \(category.name)\(route.department.map { " (its route: \($0))" } ?? ""): give the reason in note")
             }
+        case .assign(let name):
+            // Grid staff whose region holds the case (grid staff never handle one: the check
+            // stays separate).
+            guard let member = try reader.account(name: name), member.role == .member else { throw CaseError(.invalid, "no grid staff member \(name)") }
+            guard let desk = record.place.desks.first, try reader.isRegion(desk, under: member.region) else {
+                throw CaseError(.invalid, "\(name) works in \(member.region ?? ""): case \(record.number) lies outside it")
+            }
         case .pass, .fail:
             if try reader.history(case: record.number).last(where: { $0.action == CaseAction.handle.name })?.actor == account.name {
                 throw CaseError(.forbidden, "\(account.name) handled case \(record.number): another account checks it")
@@ -603,7 +610,7 @@ public struct CaseDesk: Sendable {
             let left = c.stepStarted.flatMap { s in c.due.map { calendar.workingSeconds(from: s, to: $0) } } ?? 0
             c.stepStarted = at
             c.due = left > 0 ? calendar.deadline(from: at, limit: .workingHours(left / 3600)) : at
-        case .supervise, .requestExtension, .requestSuspension, .refuse, .accept, .recategorise, .rate:
+        case .supervise, .requestExtension, .requestSuspension, .refuse, .accept, .recategorise, .assign, .rate:
             break
         default:
             if c.state.status != before.status || c.state.holder != before.holder { startStep(&c, category, calendar, at) }

@@ -126,6 +126,9 @@ extension CaseDesk {
         case "recategorise":
             guard let code = d["category"] else { throw CaseError(.invalid, "recategorise needs a category") }
             return .recategorise(code)
+        case "assign":
+            guard let member = d["assignee"] else { throw CaseError(.invalid, "assign needs an assignee") }
+            return .assign(member)
         case "rate":
             guard let s = d["rating"].flatMap(Satisfaction.init(rawValue:)) else { throw CaseError(.invalid, "rate needs a rating") }
             return .rate(s)

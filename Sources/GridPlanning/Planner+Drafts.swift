@@ -15,6 +15,9 @@ public struct Validation: Codable, Sendable {
         public var kind: String
         public var grid: String?
         public var detail: String
+        /// The fault's figure, for pages that say it in their own words: households
+        /// (out_of_band), pieces (not_contiguous), m² (gap, overlap), buildings (unassigned).
+        public var value: Double
     }
 
     public var report: CommunityReport
@@ -157,20 +160,23 @@ extension Planner {
         for (g, m) in zip(grids, measured) where !band.contains(m.households) {
             if band.excuses(households: m.households, largestBuilding: m.largestBuilding) { continue }
             let reason = report.exceptions.first { $0.grid == g.code }?.reason ?? "\(m.households) households"
-            faults.append(.init(kind: "out_of_band", grid: g.code, detail: "grid \(g.code): \(reason)"))
+            faults.append(.init(kind: "out_of_band", grid: g.code, detail: "grid \(g.code): \(reason)", value: Double(m.households)))
         }
         for m in measured where m.polygons.count != 1 {
-            faults.append(.init(kind: "not_contiguous", grid: m.code, detail: "grid \(m.code) is in \(m.polygons.count) pieces"))
+            faults.append(.init(kind: "not_contiguous", grid: m.code, detail: "grid \(m.code) is in \(m.polygons.count) pieces", value: Double(m.polygons.count)))
         }
         if report.gapM2 > Validation.areaTolerance {
-            faults.append(.init(kind: "gap", grid: nil, detail: String(format: "%.1f m² of the community are in no grid (or grids reach outside it)", report.gapM2)))
+            faults.append(.init(kind: "gap", grid: nil, detail: String(format: "%.1f m² of the community are in no grid (or grids reach outside it)", report.gapM2),
+                                value: (report.gapM2 * 10).rounded() / 10))
         }
         if report.overlapM2 > Validation.areaTolerance {
-            faults.append(.init(kind: "overlap", grid: nil, detail: String(format: "%.1f m² are in more than one grid", report.overlapM2)))
+            faults.append(.init(kind: "overlap", grid: nil, detail: String(format: "%.1f m² are in more than one grid", report.overlapM2),
+                                value: (report.overlapM2 * 10).rounded() / 10))
         }
         let unassigned = buildings.filter { assignment[$0.id!] == nil }
         if !unassigned.isEmpty {
-            faults.append(.init(kind: "unassigned", grid: nil, detail: "\(unassigned.count) building(s) in no grid, e.g. \(unassigned.prefix(5).map { String($0.id!) }.joined(separator: ", "))"))
+            faults.append(.init(kind: "unassigned", grid: nil, detail: "\(unassigned.count) building(s) in no grid, e.g. \(unassigned.prefix(5).map { String($0.id!) }.joined(separator: ", "))",
+                                value: Double(unassigned.count)))
         }
         return Validation(report: report, faults: faults)
     }

@@ -35,7 +35,6 @@ struct CaseTilesController {
         let pad = (world.maxX - world.minX) / 64
         let box = WebMercator.unproject(BoundingBox(minX: world.minX - pad, minY: world.minY - pad, maxX: world.maxX + pad, maxY: world.maxY + pad))
         let (points, cells) = try await store.asyncRead { r -> ([(location: Coordinate, number: String, status: String, due: String?)]?, [(column: Int, row: Int, count: Int, location: Coordinate)]) in
-            guard let filter else { return ([], []) }
             if z <= CaseDensity.zoom, try r.isUnconditional(filter) {  // every case: counted as they were filed
                 let density = try r.caseDensity(z: z, x: x, y: y)
                 if z >= Self.pointZoom, density.reduce(0, { $0 + $1.count }) <= Self.maxPoints,

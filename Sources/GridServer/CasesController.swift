@@ -95,9 +95,8 @@ struct CasesController {
         return key
     }
 
-    /// The list's filters from the query (see `list`), within the account's scope; nil when
-    /// the account's queue is empty by definition (grid staff without grids).
-    func filter(_ request: Request, _ account: Account) async throws -> CaseFilter? {
+    /// The list's filters from the query (see `list`), within the account's scope.
+    func filter(_ request: Request, _ account: Account) async throws -> CaseFilter {
         let q = request.uri.queryParameters
         func value(_ key: String) -> String? { q[key[...]].map(String.init).flatMap { $0.isEmpty ? nil : $0 } }
         func listOf<T>(_ key: String, _ make: (String) -> T?) throws -> [T] {
@@ -136,8 +135,7 @@ struct CasesController {
             case .department: if f.statuses.isEmpty { f.statuses = [.dispatched, .accepted, .suspended] }
             case .member:
                 if f.statuses.isEmpty { f.statuses = [.reported, .handled] }
-                f.grids = try await store.asyncRead { try $0.memberGrids(account: account.id) }
-                if f.grids.isEmpty { return nil }
+                f.mine = (try await store.asyncRead { try $0.memberGrids(account: account.id) }, account.name)
             default: throw Problem(.unprocessableContent, "Refused", detail: "a \(account.role.rawValue) has no queue")
             }
         }
@@ -147,13 +145,13 @@ struct CasesController {
     /// Cases in the account's region, newest first: filters status, category, source (comma
     /// lists), overdue=true, region (a subtree inside the account's), queue=mine (what waits on
     /// the account's role: the centre's to verify, file, dispatch and close; a department's to
-    /// accept and handle; grid staff's to verify and check in their grids); sort (created:
+    /// accept and handle; grid staff's to verify and check in their grids or assigned to them); sort (created:
     /// newest first, or due: soonest deadline first); limit (1–1000, default 100) and offset;
     /// numberMatched, every case the filter passes.
     func list(_ request: Request, _ context: CivicContext) async throws -> JSONAnswer<JSONValue> {
         let account = try access.require(context, Self.readers, to: "list cases")
         let q = request.uri.queryParameters
-        guard var f = try await filter(request, account) else { return JSONAnswer(["cases": [], "numberReturned": 0, "numberMatched": 0]) }
+        var f = try await filter(request, account)
         switch q["sort"].map(String.init) {
         case nil, "created": break
         case "due": f.byDeadline = true
@@ -173,6 +171,7 @@ struct CasesController {
             if let g = c.place.grid { o["grid"] = .string(g) }
             if let cm = c.place.community { o["community"] = .string(cm) }
             if let d = c.due { o["due"] = .string(StoreTime.text(d)) }
+            if let a = c.state.assignee { o["assignee"] = .string(a) }
             return .object(o)
         }
         var answer: [String: JSONValue] = ["cases": .array(items), "numberReturned": .number(Double(items.count)), "numberMatched": .number(Double(matched))]
@@ -415,6 +414,7 @@ struct CasesController {
         if let s = c.stepStarted { o["step_started"] = .string(StoreTime.text(s)) }
         if let closed = c.closedAt { o["closed_at"] = .string(StoreTime.text(closed)) }
         if let d = c.duplicateOf { o["duplicate_of"] = .string(d) }
+        if let a = c.state.assignee { o["assignee"] = .string(a) }
         if let confidence = c.categoryConfidence { o["category_confidence"] = .number((confidence * 1000).rounded() / 1000) }
         o["needs_category"] = .bool(c.needsCategory)
         o["follow_ups"] = .number(Double(c.followUps))
@@ -497,7 +497,7 @@ struct CasesController {
             return s
         }
         // Every member is checked, whichever the action reads.
-        for key in ["department", "region", "to", "duplicate_of", "note", "category"] { _ = try string(key) }
+        for key in ["department", "region", "to", "duplicate_of", "note", "category", "assignee"] { _ = try string(key) }
         if let r = try string("reason"), VoidReason(rawValue: r) == nil { throw Problem.badRequest("reason \(r): expected not_true, duplicate or not_ours") }
         if let l = try string("limit"), TimeLimit(l) == nil { throw Problem.badRequest("limit \(l): expected e.g. 4h, 2d or 12nh") }
         guard let name = try string("action") else { throw Problem.badRequest("action is required: one of \(CaseAction.peoples.joined(separator: ", "))") }
@@ -528,6 +528,7 @@ struct CasesController {
         case "close": action = .close
         case "supervise": action = .supervise
         case "recategorise": action = .recategorise(try required("category", name))
+        case "assign": action = .assign(try required("assignee", name))
         default: throw Problem.badRequest("unknown action \(name): one of \(CaseAction.peoples.joined(separator: ", "))")
         }
         return (action, try string("note"))

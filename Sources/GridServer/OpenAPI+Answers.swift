@@ -15,9 +15,11 @@ extension OpenAPI {
     static var answerExamples: [String: any Encodable] {
         let ping = Ping(device: "phone-1", time: 1_764_489_600, lon: 120.7, lat: 31.3, accuracy: 8, speed: 1.2, heading: 90, altitude: 12, battery: 0.8,
                         receivedAt: 1_764_489_601, community: "320599001001")
-        let position = LiveController.Position(DevicePosition(ping: ping, gridCode: "320599001001001", member: 7), now: 1_764_489_612, offlineAfter: 600)
+        let position = LiveController.Position(DevicePosition(ping: ping, gridCode: "320599001001001", member: 7), now: 1_764_489_612, offlineAfter: 600,
+                                               staff: .init(name: "王芳", phone: "138****5678"))
         var examples: [String: any Encodable] = [
             "LivePositions": FeatureCollectionAnswer(features: [position]),
+            "StaffMember": LiveController.StaffView(name: "王芳", region: "320599001001", grids: ["320599001001001"], phone: "138****5678"),
             "GeofenceEvents": FeatureCollectionAnswer(features: [HistoryController.Event(id: 1, geometry: PointGeometry(120.7, 31.3), properties: .init(
                 device: "phone-1", member: 7, kind: "leave", time: "2026-11-30T08:00:00Z", confirmedAt: "2026-11-30T08:02:00Z", grid: "320599001001001"))]),
             "Track": HistoryController.TrackFeature(id: "phone-1", geometry: Nullable(.init(coordinates: [[120.7, 31.3], [120.71, 31.3]])),

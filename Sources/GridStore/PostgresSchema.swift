@@ -559,6 +559,7 @@ enum PostgresSchema {
             ("v26 reporter notices", Schema.reporterNotices(text: T)),
             ("v27 triage limits", Schema.triageLimits(text: T)),
             ("v28 duty phones, media urls, history by time", Schema.dutyPhones(text: T)),
+            ("v29 case assignees", Schema.assignees(text: T)),
         ]
     }()
 

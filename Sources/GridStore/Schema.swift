@@ -47,6 +47,7 @@ enum Schema {
         m.registerMigration("v26 reporter notices", migrate: { db in try db.execute(sql: reporterNotices(text: "TEXT")) })
         m.registerMigration("v27 triage limits", migrate: { db in try db.execute(sql: triageLimits(text: "TEXT")) })
         m.registerMigration("v28 duty phones, media urls, history by time", migrate: { db in try db.execute(sql: dutyPhones(text: "TEXT")) })
+        m.registerMigration("v29 case assignees", migrate: { db in try db.execute(sql: assignees(text: "TEXT")) })
         return m
     }
 
@@ -480,6 +481,14 @@ enum Schema {
         );
         ALTER TABLE cases ADD COLUMN media_url \(text);
         CREATE INDEX case_history_at ON case_history(at);
+        """
+    }
+
+    /// The grid staff member a verification or check was given to (`CaseAction.assign`).
+    static func assignees(text: String) -> String {
+        """
+        ALTER TABLE cases ADD COLUMN assignee \(text);
+        CREATE INDEX cases_assignee ON cases(assignee);
         """
     }
 

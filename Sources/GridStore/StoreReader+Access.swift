@@ -13,6 +13,18 @@ extension StoreReader {
             """), arguments: [tokenHash]).map(Self.account)
     }
 
+    /// Every grid staff member (`member` accounts, and the members devices were registered to),
+    /// by name, with their grids.
+    public func staffMembers() throws -> [StaffMember] {
+        var grids: [Int64: [String]] = [:]
+        for row in try SQLRow.fetchAll(db, sql: "SELECT member, grid_code FROM member_grids ORDER BY grid_code") {
+            grids[row[0], default: []].append(row[1])
+        }
+        return try SQLRow.fetchAll(try db.cachedStatement(sql: "SELECT id, name, region, phone FROM members WHERE role = 'member' ORDER BY name")).map { row in
+            StaffMember(id: row["id"], name: row["name"], region: row["region"], phone: row["phone"], grids: grids[row["id"]] ?? [])
+        }
+    }
+
     public func accounts() throws -> [Account] {
         try SQLRow.fetchAll(try db.cachedStatement(sql: "SELECT id, name, role, region, department FROM members ORDER BY name")).map(Self.account)
     }

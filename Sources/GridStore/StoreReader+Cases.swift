@@ -158,7 +158,8 @@ extension StoreReader {
         fid, geom, number, category, urgency, description, source, address, grid, community, street, district,
         reporter_name, reporter_phone, reporter_account, status, holder_kind, holder, pending, dispatched_from,
         returns, reworks, extensions, escalations, supervisions, step_started, due, duplicate_of, token,
-        created_at, updated_at, closed_at, version, located_at_home, public_lon, public_lat, category_confidence, needs_category, follow_ups, public_note, media_url
+        created_at, updated_at, closed_at, version, located_at_home, public_lon, public_lat, category_confidence, needs_category, follow_ups, public_note, media_url,
+        assignee
         """
 
     /// `caseColumns` of the table aliased `c`.
@@ -309,7 +310,8 @@ extension StoreReader {
             return d
         }
         let state = CaseState(status: status, holder: holder, pending: pending, dispatchedFrom: row["dispatched_from"], returns: row["returns"],
-                              reworks: row["reworks"], extensions: row["extensions"], escalations: row["escalations"], supervisions: row["supervisions"])
+                              reworks: row["reworks"], extensions: row["extensions"], escalations: row["escalations"], supervisions: row["supervisions"],
+                              assignee: row["assignee"])
         guard let created = try date("created_at"), let updated = try date("updated_at") else { throw bad("times") }
         var record = CaseRecord(id: row["fid"], number: number, category: row["category"], urgency: urgency, description: row["description"],
                           source: source, location: location, address: row["address"],
@@ -340,8 +342,8 @@ public struct CaseFilter: Sendable {
     public var categories: [String] = []
     public var statuses: [CaseStatus] = []
     public var sources: [CaseSource] = []
-    /// Cases in these grids (grid staff's own).
-    public var grids: [String] = []
+    /// A grid staff member's queue: cases in their grids or assigned to them (by account name).
+    public var mine: (grids: [String], assignee: String)?
     /// Cases held by this desk or department.
     public var holder: String?
     /// Cases in this region's subtree (any level's code).
@@ -387,7 +389,10 @@ extension StoreReader {
         list("category", f.categories)
         list("status", f.statuses.map(\.rawValue))
         list("source", f.sources.map(\.rawValue))
-        list("grid", f.grids)
+        if let (grids, assignee) = f.mine {
+            conditions.append("(assignee = ?\(grids.isEmpty ? "" : " OR grid IN (\(grids.map { _ in "?" }.joined(separator: ",")))"))")
+            args += [assignee] + grids
+        }
         if let h = f.holder { conditions.append("holder = ?"); args.append(h) }
         if let root = f.region {
             // A case holds its community, street and district: one column answers for those

@@ -103,7 +103,7 @@ public struct LayerQuery: Sendable {
         // The building's grid in its community's published plan: two index lookups.
         "buildings": LayerQuery(
             from: "buildings b", id: "b.fid", geometry: "b.geom", rtree: ("rtree_buildings_geom", "b.fid"),
-            columns: ["ref": "b.ref", "floors": "b.floors", "height": "b.height", "households": "b.households", "households_source": "b.households_source",
+            columns: ["ref": "b.ref", "address": "b.address", "floors": "b.floors", "height": "b.height", "households": "b.households", "households_source": "b.households_source",
                       "area_m2": "round(b.area_m2, 1)", "community": "b.community", "grid": """
                           (SELECT gg.code FROM grid_buildings gb JOIN grids gg ON gg.fid = gb.grid
                            WHERE gb.plan = (SELECT id FROM plans WHERE community = b.community AND status = 'published') AND gb.building = b.fid)

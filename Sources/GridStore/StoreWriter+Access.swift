@@ -1,17 +1,18 @@
 import CivicGridModel
 
 extension StoreWriter {
-    /// Adds an account; a name already taken is an error.
+    /// Adds an account (grid staff with the phone they carry for work); a name already taken is
+    /// an error.
     @discardableResult
-    public func addAccount(name: String, role: Role, region: String?, department: String? = nil) throws -> Int64 {
+    public func addAccount(name: String, role: Role, region: String?, department: String? = nil, phone: String? = nil) throws -> Int64 {
         if try Int64.fetchOne(db, sql: "SELECT id FROM members WHERE name = ?", arguments: [name]) != nil {
             throw StoreError("an account named \"\(name)\" exists already")
         }
         if let region, try reader.region(code: region) == nil { throw StoreError("no region \"\(region)\"") }
         guard (role == .department) == (department != nil) else { throw StoreError("a department account, and only one, names its department") }
         if let department, try reader.department(code: department) == nil { throw StoreError("no department \"\(department)\"") }
-        try db.execute(sql: "INSERT INTO members (name, role, region, department) VALUES (?, ?, ?, ?)",
-                       arguments: [name, role.rawValue, region, department])
+        try db.execute(sql: "INSERT INTO members (name, role, region, department, phone) VALUES (?, ?, ?, ?, ?)",
+                       arguments: [name, role.rawValue, region, department, phone])
         return try db.lastInsertedRowID()
     }
 

@@ -137,8 +137,9 @@ extension StoreWriter {
             INSERT INTO cases (geom, number, category, urgency, description, source, address, grid, community, street, district,
                                reporter_name, reporter_phone, reporter_account, status, holder_kind, holder, pending, dispatched_from,
                                returns, reworks, extensions, escalations, supervisions, step_started, due, duplicate_of, token,
-                               created_at, updated_at, closed_at, version, located_at_home, public_lon, public_lat, category_confidence, needs_category, media_url)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                               created_at, updated_at, closed_at, version, assignee, located_at_home, public_lon, public_lat, category_confidence,
+                               needs_category, media_url)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: SQLArguments([SQLGeometry(.point(c.location)), c.number, c.category, c.urgency.rawValue,
                                                 c.description, c.source.rawValue, c.address, c.place.grid, c.place.community, c.place.street,
                                                 c.place.district, c.reporter.name, c.reporter.phone, c.reporter.account] as [(any SQLArgument)?]
@@ -159,7 +160,7 @@ extension StoreWriter {
         try db.cachedStatement(sql: """
             UPDATE cases SET status = ?, holder_kind = ?, holder = ?, pending = ?, dispatched_from = ?, returns = ?, reworks = ?,
               extensions = ?, escalations = ?, supervisions = ?, step_started = ?, due = ?, duplicate_of = ?, token = ?,
-              created_at = ?, updated_at = ?, closed_at = ?, version = ?, category = ?, urgency = ?, category_confidence = ?, needs_category = ?
+              created_at = ?, updated_at = ?, closed_at = ?, version = ?, assignee = ?, category = ?, urgency = ?, category_confidence = ?, needs_category = ?
             WHERE fid = ? AND version = ?
             """).execute(arguments: SQLArguments(Self.stateColumns(c) + ([c.category, c.urgency.rawValue, c.categoryConfidence, c.needsCategory ? 1 : 0, id, version]
                                                                              as [(any SQLArgument)?])))
@@ -224,7 +225,7 @@ extension StoreWriter {
         let pending: String? = switch s.pending { case .extension(let limit): "extension \(limit)"; case .suspension: "suspension"; case nil: nil }
         return [s.status.rawValue, holderKind, s.holder?.code, pending, s.dispatchedFrom, s.returns, s.reworks, s.extensions,
                 s.escalations, s.supervisions, c.stepStarted.map(StoreTime.text), c.due.map(StoreTime.text), c.duplicateOf, c.token,
-                StoreTime.text(c.createdAt), StoreTime.text(c.updatedAt), c.closedAt.map(StoreTime.text), c.version]
+                StoreTime.text(c.createdAt), StoreTime.text(c.updatedAt), c.closedAt.map(StoreTime.text), c.version, s.assignee]
     }
 }
 

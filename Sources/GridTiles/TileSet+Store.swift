@@ -23,6 +23,7 @@ extension TileSet {
                 }
                 layers.append(TileLayer(name: source.name, minZoom: zooms.lowerBound, maxZoom: zooms.upperBound,
                                         fields: Dictionary(uniqueKeysWithValues: fields.map { ($0.name, $0.type.tileJSON) }),
+                                        fieldMinZoom: fields.reduce(into: [:]) { d, f in if let z = f.tileMinZoom, z > zooms.lowerBound { d[f.name] = z } },
                                         description: source.descriptor.summary, features: features))
             }
             return TileSet(layers: layers, version: version, sources: sources)

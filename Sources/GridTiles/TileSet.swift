@@ -23,14 +23,18 @@ public struct TileLayer: Sendable {
     public let maxZoom: Int
     /// Field name → "String", "Number" or "Boolean", as TileJSON's `vector_layers` says.
     public let fields: [String: String]
+    /// Fields carried only from a zoom above the layer's lowest (labels close up).
+    public let fieldMinZoom: [String: Int]
     public let description: String
     let features: [TileSourceFeature]
     let index: SpatialIndex
     /// World-unit box of all features.
     public let bounds: BoundingBox?
 
-    public init(name: String, minZoom: Int, maxZoom: Int, fields: [String: String], description: String, features: [TileSourceFeature]) {
+    public init(name: String, minZoom: Int, maxZoom: Int, fields: [String: String], fieldMinZoom: [String: Int] = [:], description: String,
+                features: [TileSourceFeature]) {
         self.name = name
+        self.fieldMinZoom = fieldMinZoom
         self.minZoom = minZoom
         self.maxZoom = maxZoom
         self.fields = fields
@@ -45,9 +49,11 @@ public struct TileLayer: Sendable {
     public func render(_ cutter: TileCutter) -> TileLayerData {
         var out: [TileFeatureData] = []
         if (minZoom...maxZoom).contains(cutter.tile.z) {
+            let later = Set(fieldMinZoom.filter { $0.value > cutter.tile.z }.keys)
             for i in index.query(cutter.clipBounds) {
                 let f = features[i]
-                if let g = cutter.cut(f.shape) { out.append(TileFeatureData(id: f.id, properties: f.properties, geometry: g)) }
+                guard let g = cutter.cut(f.shape) else { continue }
+                out.append(TileFeatureData(id: f.id, properties: later.isEmpty ? f.properties : f.properties.filter { !later.contains($0.key) }, geometry: g))
             }
         }
         return TileLayerData(name: name, extent: cutter.extent, features: out)

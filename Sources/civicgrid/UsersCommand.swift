@@ -28,17 +28,21 @@ struct UsersCommand: ParsableCommand {
         @Option(help: "For grid staff (member): the code of a grid they are responsible for (repeat for several).")
         var grid: [String] = []
 
+        @Option(help: "For grid staff (member): the phone they carry for work (shown whole to the command centre, masked to viewers).")
+        var phone: String?
+
         func run() throws {
             guard let role = Role(rawValue: role) else {
                 throw ValidationError("--role \(self.role): expected \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             guard !name.isEmpty else { throw ValidationError("--name must not be empty") }
+            if let phone, phone.wholeMatch(of: /\+?[0-9][0-9 -]{4,19}/) == nil { throw ValidationError("--phone \(phone): digits (with + - or spaces), 5 to 20") }
             guard region != nil || role == .admin else { throw ValidationError("a \(role.rawValue) needs --region (only admins may work everywhere)") }
             let store = try database.existing()
             let token = DeviceToken.generate()
             do {
                 _ = try store.write { w in
-                    let account = try w.addAccount(name: name, role: role, region: region, department: department)
+                    let account = try w.addAccount(name: name, role: role, region: region, department: department, phone: phone)
                     try w.addGrids(grid, account: account)
                     return try w.addToken(account: account, tokenHash: DeviceToken.hash(token))
                 }

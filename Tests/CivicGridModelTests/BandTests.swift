@@ -30,6 +30,8 @@ struct LayerCatalogueTests {
         #expect(LayerDescriptor.positions.zooms == nil && !LayerDescriptor.positions.publicByDefault)
         #expect(LayerDescriptor.positions.readers == [.admin, .viewer, .dispatcher] && LayerDescriptor.positions.wholeJurisdictionOnly)
         #expect(layers.filter(\.publicByDefault).map(\.name) == ["districts", "streets", "communities", "grids"])
-        #expect(LayerDescriptor.grids.tileFields.map(\.name) == ["code", "community", "plan", "households", "buildings", "band", "area_m2"])
+        #expect(LayerDescriptor.grids.tileFields.map(\.name) == ["code", "name", "community", "plan", "households", "buildings", "band", "area_m2"])
+        // A building's address (its label) from zoom 16 only; nothing of a household.
+        #expect(LayerDescriptor.buildings.field("address")?.tileMinZoom == 16 && LayerDescriptor.buildings.withheld.isSuperset(of: ["head_name", "phone", "unit"]))
     }
 }

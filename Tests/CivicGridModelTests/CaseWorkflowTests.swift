@@ -79,7 +79,7 @@ struct CaseWorkflowTests {
     @Test func roleActionMatrix() throws {
         let actions: [CaseAction] = [.verify, .void(.notTrue, duplicateOf: nil), .file, .dispatch(.department("D-ROADS")), .escalate(to: "320599"),
                                      .accept, .return, .requestExtension(.workingHours(4)), .requestSuspension, .approve, .refuse,
-                                     .resume, .handle, .pass, .fail, .close, .supervise, .recategorise("0107"), .rate(.dissatisfied), .reopen(to: .department("D-ROADS"))]
+                                     .resume, .handle, .pass, .fail, .close, .supervise, .recategorise("0107"), .assign("far staff"), .rate(.dissatisfied), .reopen(to: .department("D-ROADS"))]
         let actors = [Self.dispatcher, Self.roads, Self.parks, Self.staff,
                       CaseActor(name: "far staff", role: .member, inScope: true, ownGrid: false),
                       CaseActor(name: "viewer", role: .viewer, inScope: true), CaseActor(name: "planner", role: .planner, inScope: true),
@@ -108,8 +108,28 @@ struct CaseWorkflowTests {
         #expect(allowed["handle"] == ["roads", "admin"])
         #expect(allowed["return"] == ["roads", "admin"])
         #expect(allowed["resume"] == ["centre", "roads", "admin"])
-        for name in ["void", "file", "dispatch", "escalate", "approve", "refuse", "close", "supervise", "recategorise"] { #expect(allowed[name] == ["centre", "admin"], "\(name)") }
+        for name in ["void", "file", "dispatch", "escalate", "approve", "refuse", "close", "supervise", "recategorise", "assign"] { #expect(allowed[name] == ["centre", "admin"], "\(name)") }
         #expect(allowed["rate"] == ["admin"] && allowed["reopen"] == ["admin"], "the system's, for the reporter")
         #expect(Set(allowed.keys) == Set(CaseAction.names))
+    }
+
+    /// An assigned verification or check is the assignee's as well as the grid's own staff's;
+    /// it goes when the case leaves the step.
+    @Test func assignedStepsAreTheAssignees() throws {
+        let far = CaseActor(name: "far staff", role: .member, inScope: true, ownGrid: false)
+        let reported = CaseState(status: .reported, holder: .region("320599001001"))
+        #expect(throws: CaseError.self) { try CaseWorkflow.apply(.verify, to: reported, by: far) }
+        let assigned = try CaseWorkflow.apply(.assign("far staff"), to: reported, by: Self.dispatcher)
+        #expect(assigned.assignee == "far staff" && assigned.status == .reported)
+        #expect(throws: CaseError.self) { try CaseWorkflow.apply(.verify, to: assigned, by: CaseActor(name: "other", role: .member, inScope: true)) }
+        let verified = try CaseWorkflow.apply(.verify, to: assigned, by: far)
+        #expect(verified.status == .verified && verified.assignee == nil)
+        #expect(try CaseWorkflow.apply(.supervise, to: assigned, by: Self.dispatcher).assignee == "far staff", "a step in place keeps it")
+        for status in CaseStatus.allCases where status != .reported && status != .handled {
+            #expect(throws: CaseError.self) { try CaseWorkflow.apply(.assign("far staff"), to: CaseState(status: status, holder: nil), by: Self.dispatcher) }
+        }
+        let handled = try CaseWorkflow.apply(.assign("far staff"), to: CaseState(status: .handled, holder: .department("D-ROADS")), by: Self.dispatcher)
+        #expect(try CaseWorkflow.apply(.fail, to: handled, by: far).assignee == nil)
+        #expect(try CaseWorkflow.apply(.pass, to: handled, by: far).status == .checked)
     }
 }

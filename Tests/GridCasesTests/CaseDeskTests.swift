@@ -171,6 +171,35 @@ struct CaseDeskTests {
         }
     }
 
+    /// The dispatcher gives a verification or a check to a grid staff member of the case's
+    /// region (not its grid's): theirs to take, on the step's running deadline, recorded and
+    /// never to someone outside the region or who is not grid staff.
+    @Test func assignGivesAStepToAMemberOnItsDeadline() throws {
+        let f = try CaseFixture()
+        try f.store.write { w in _ = try w.addAccount(name: "elsewhere", role: .member, region: "320599004") }
+        var c = try f.report(by: nil)
+        let (due, started) = (c.due, c.stepStarted)
+        #expect(throws: CaseError.self) { try f.act(.verify, &c, by: f.farStaff) }
+        for (name, by) in [("far staff", f.staff), ("elsewhere", f.dispatcher), ("roads", f.dispatcher), ("nobody", f.dispatcher)] {
+            #expect(throws: CaseError.self, "\(name) by \(by.name)") { try f.act(.assign(name), &c, by: by) }
+        }
+        f.clock.set(CaseFixture.at("2026-11-30T09:20"))
+        try f.act(.assign("far staff"), &c, by: f.dispatcher, note: "王 is nearer")
+        #expect(c.state.assignee == "far staff" && c.due == due && c.stepStarted == started, "the clock runs on")
+        #expect(try f.store.read { try $0.case(number: c.number) } == c)
+        #expect(try f.store.read { try $0.history(case: c.number) }.last?.detail == ["assignee": "far staff"])
+        try f.act(.verify, &c, by: f.farStaff)
+        #expect(c.state.status == .verified && c.state.assignee == nil)
+        try f.act(.file, &c, by: f.dispatcher)
+        try f.act(.dispatch(.department("D-SANITATION")), &c, by: f.dispatcher)
+        try f.act(.accept, &c, by: f.sanitation)
+        try f.act(.handle, &c, by: f.sanitation)
+        try f.act(.assign("far staff"), &c, by: f.dispatcher)
+        try f.act(.pass, &c, by: f.farStaff)
+        #expect(c.state.status == .checked)
+        #expect(throws: CaseError.self, "checked: nothing to assign") { try f.act(.assign("far staff"), &c, by: f.dispatcher) }
+    }
+
     /// Public facilities: imported all or nothing with every refused feature named; a case that
     /// names one takes its category and place, and the facility lists it.
     @Test func facilitiesAreImportedAndNamedByCases() throws {

@@ -25,7 +25,8 @@ struct CasesTests {
                         Department(code: "D-ROADS", name: "市政处", region: "320599", categories: ["52"])])
             for (name, role, region, department) in [("centre", Role.dispatcher, "320599", nil as String?), ("clean", .department, "320599", "D-SANITATION"),
                                                      ("roads", .department, "320599", "D-ROADS"), ("staff", .member, "320599001001", nil),
-                                                     ("viewer", .viewer, "320599", nil), ("street", .dispatcher, "320599001", nil)] {
+                                                     ("viewer", .viewer, "320599", nil), ("street", .dispatcher, "320599001", nil),
+                                                     ("far", .member, "320599001001", nil)] {
                 let id = try w.addAccount(name: name, role: role, region: region, department: department)
                 try w.addToken(account: id, tokenHash: DeviceToken.hash("t-\(name)"))
                 if name == "staff" { try w.addGrids(["320599001001001"], account: id) }
@@ -422,6 +423,28 @@ struct CasesTests {
                 #expect(r.status == .badRequest || r.status == .forbidden, "\(bad): \(r.status)")
             }
             #expect(try await client.execute(uri: "/api/v1/cases", method: .get, headers: Self.headers(nil)).status == .unauthorized)
+            // A check given to a member of the community without the case's grid: in their queue
+            // (with the assignee named), theirs to take; an assignment for a verified case or to
+            // a department's account is refused.
+            #expect(try await list("t-far", "queue=mine") == [])
+            func act(_ token: String, _ number: String, _ step: String) async throws -> HTTPResponse.Status {
+                let tag = try #require(try await client.execute(uri: "/api/v1/cases/\(number)", method: .get, headers: Self.headers("t-centre")).headers[.eTag])
+                return try await client.execute(uri: "/api/v1/cases/\(number)/actions", method: .post, headers: Self.headers(token, ifMatch: tag),
+                                                body: ByteBuffer(string: step)).status
+            }
+            #expect(try await act("t-centre", numbers[1], #"{"action":"assign","assignee":"far"}"#) == .conflict, "verified: nothing to assign")
+            #expect(try await act("t-clean", numbers[0], #"{"action":"accept"}"#) == .ok)
+            #expect(try await act("t-clean", numbers[0], #"{"action":"handle"}"#) == .ok)
+            #expect(try await act("t-far", numbers[0], #"{"action":"pass"}"#) == .forbidden, "not in far's grids")
+            #expect(try await act("t-centre", numbers[0], #"{"action":"assign"}"#) == .badRequest)
+            #expect(try await act("t-centre", numbers[0], #"{"action":"assign","assignee":"clean"}"#) == .unprocessableContent)
+            #expect(try await act("t-staff", numbers[0], #"{"action":"assign","assignee":"far"}"#) == .forbidden)
+            #expect(try await act("t-centre", numbers[0], #"{"action":"assign","assignee":"far"}"#) == .ok)
+            #expect(try await list("t-far", "queue=mine") == [numbers[0]])
+            let assigned = Self.json(try await client.execute(uri: "/api/v1/cases?queue=mine", method: .get, headers: Self.headers("t-far")))
+            #expect((assigned["cases"] as? [[String: Any]])?.first?["assignee"] as? String == "far")
+            #expect(try await act("t-far", numbers[0], #"{"action":"pass"}"#) == .ok)
+            #expect(try await list("t-far", "queue=mine") == [])
         }
     }
 

@@ -20,7 +20,7 @@ func makeTestStore() throws -> GridStore {
         try w.save(Region(code: "320599", name: "青禾区", level: .district, parent: nil, geometry: square))
         try w.save(Region(code: "320599001", name: "枫桥街道", level: .street, parent: "320599", geometry: square))
         try w.save(Region(code: "320599001001", name: "三香社区", level: .community, parent: "320599001", geometry: square))
-        let west = try w.insert(Building(ref: "b1", address: nil, floors: 6, households: 420, householdSource: .declared, areaM2: 900,
+        let west = try w.insert(Building(ref: "b1", address: "梅巷12幢", floors: 6, households: 420, householdSource: .declared, areaM2: 900,
                                          community: "320599001001", label: Coordinate(120.7025, 31.305),
                                          geometry: .multiPolygon([box(120.702, 31.3045, 120.703, 31.3055)])))
         let east = try w.insert(Building(ref: "b2", address: nil, floors: 18, households: 510, householdSource: .declared, areaM2: 1200,

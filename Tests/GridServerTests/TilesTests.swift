@@ -35,12 +35,14 @@ struct TilesTests {
                     #expect(bytes.contains(text), "\(text) missing")
                 }
             }
-            // Personal fields never reach a tile, at any zoom.
+            // Personal fields never reach a tile, at any zoom; a building's address (its label)
+            // only at the highest.
             for z in 0...16 {
                 let t = tile(z, at: 120.7025, 31.305)
                 try await client.execute(uri: "/tiles/\(t.z)/\(t.x)/\(t.y).mvt", method: .get) { response in
                     let bytes = Array(Data(buffer: response.body))
                     #expect(!bytes.contains("张伟") && !bytes.contains("13800000000") && !bytes.contains("1-101"))
+                    #expect(bytes.contains("梅巷12幢") == (z == 16), "z\(z)")
                 }
             }
         }

@@ -13,10 +13,13 @@ import Testing
 struct TrackingTests {
     let now = Date().timeIntervalSince1970.rounded(.down)
 
-    /// The test store with devices "p1" (token "t-p1", member of grid …001) and "p2".
+    /// The test store with devices "p1" (token "t-p1", member Wang of grid …001, with a work
+    /// phone) and "p2" (Zhao), a viewer ("t-viewer").
     func withServer(_ body: @escaping @Sendable (any TestClientProtocol, GridStore) async throws -> Void) async throws {
         let store = try makeTestStore()
         try store.write { w in
+            _ = try w.addAccount(name: "Wang", role: .member, region: "320599001001", phone: "13812345678")
+            try w.addToken(account: try w.addAccount(name: "viewer", role: .viewer, region: "320599"), tokenHash: DeviceToken.hash("t-viewer"))
             try w.add(Device(id: "p1", memberName: "Wang", grids: ["320599001001001"], tokenHash: DeviceToken.hash("t-p1")))
             try w.add(Device(id: "p2", memberName: "Zhao", grids: [], tokenHash: DeviceToken.hash("t-p2"), speedUnit: .kmh))
             try w.add(Device(id: "gone", memberName: "Zhao", grids: [], tokenHash: DeviceToken.hash("t-gone")))
@@ -154,8 +157,26 @@ struct TrackingTests {
                 let p = features.map { $0["properties"] as? [String: Any] ?? [:] }
                 guard p.count == 2 else { return }
                 #expect(p[0]["grid"] as? String == "320599001001002" && p[0]["online"] as? Bool == true && p[1]["online"] as? Bool == false)
-                #expect(p.allSatisfy { $0["name"] == nil && $0["phone"] == nil })
+                // By the member's name; the work phone whole for an admin, masked for a viewer.
+                #expect(p.map { $0["member_name"] as? String } == ["Wang", "Zhao"] && p[0]["phone"] as? String == "13812345678" && p[1]["phone"] == nil)
             }
+            try await client.execute(uri: "/api/v1/live?region=320599001&access_token=t-viewer", method: .get) { r in
+                let p = (json(r)["features"] as? [[String: Any]] ?? []).map { $0["properties"] as? [String: Any] ?? [:] }
+                #expect(p.first?["member_name"] as? String == "Wang" && p.first?["phone"] as? String == "138****5678")
+            }
+            // The staff list: the region's grid staff with their grids, phones masked as above;
+            // a member registered by a device alone (no region) is listed only to the whole
+            // jurisdiction.
+            try await client.execute(uri: "/api/v1/staff?access_token=t-viewer", method: .get) { r in
+                let staff = (try? JSONSerialization.jsonObject(with: Data(buffer: r.body))) as? [[String: Any]] ?? []
+                #expect(r.status == .ok && staff.map { $0["name"] as? String } == ["Wang"], "\(String(buffer: r.body))")
+                #expect(staff.first?["phone"] as? String == "138****5678" && staff.first?["grids"] as? [String] == ["320599001001001"])
+            }
+            try await client.execute(uri: "/api/v1/staff?access_token=t-admin", method: .get) { r in
+                let staff = (try? JSONSerialization.jsonObject(with: Data(buffer: r.body))) as? [[String: Any]] ?? []
+                #expect(staff.map { $0["name"] as? String } == ["Wang", "Zhao"] && staff.first?["phone"] as? String == "13812345678")
+            }
+            try await client.execute(uri: "/api/v1/staff", method: .get) { r in #expect(r.status == .unauthorized) }
             try await client.execute(uri: "/api/v1/live?region=320599001001002&access_token=t-admin", method: .get) { r in  // a grid: both are in the east one
                 #expect((json(r)["features"] as? [[String: Any]])?.map { $0["id"] as? String } == ["p1", "p2"])
             }

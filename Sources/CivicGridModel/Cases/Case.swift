@@ -122,9 +122,13 @@ public struct CaseState: Hashable, Sendable, Codable {
     public var escalations: Int
     /// Supervision notices (督办) for overdue steps.
     public var supervisions: Int
+    /// The grid staff member (account name) the dispatcher gave this verification or check to;
+    /// it goes when the case leaves the step.
+    public var assignee: String?
 
     public init(status: CaseStatus, holder: CaseHolder?, pending: CaseRequest? = nil, dispatchedFrom: String? = nil,
-                returns: Int = 0, reworks: Int = 0, extensions: Int = 0, escalations: Int = 0, supervisions: Int = 0) {
+                returns: Int = 0, reworks: Int = 0, extensions: Int = 0, escalations: Int = 0, supervisions: Int = 0, assignee: String? = nil) {
+        self.assignee = assignee
         self.status = status
         self.holder = holder
         self.pending = pending

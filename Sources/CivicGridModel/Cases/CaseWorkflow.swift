@@ -32,6 +32,9 @@ public enum CaseAction: Hashable, Sendable {
     /// Moves a case filed under the wrong category to another (before dispatch, or after a
     /// department returned it): its steps are timed by the new category's limits.
     case recategorise(String)
+    /// The dispatcher gives a case's on-site verification or check to a grid staff member
+    /// (account name), whose grid it need not be; the step's clock runs on.
+    case assign(String)
     /// The reporter's rating of a closed case.
     case rate(Satisfaction)
     /// A closed case the reporter was not satisfied with goes back to whoever handled it
@@ -58,6 +61,7 @@ public enum CaseAction: Hashable, Sendable {
         case .close: "close"
         case .supervise: "supervise"
         case .recategorise: "recategorise"
+        case .assign: "assign"
         case .rate: "rate"
         case .reopen: "reopen"
         }
@@ -75,6 +79,7 @@ public enum CaseAction: Hashable, Sendable {
         case .escalate(let to): return ["to": to]
         case .requestExtension(let limit): return ["limit": limit.description]
         case .recategorise(let code): return ["category": code]
+        case .assign(let member): return ["assignee": member]
         case .rate(let s): return ["rating": s.rawValue]
         case .reopen(to: .department(let code)): return ["department": code]
         case .reopen(to: .region(let code)): return ["region": code]
@@ -88,7 +93,7 @@ public enum CaseAction: Hashable, Sendable {
 
     /// Every action's name, for documents and errors.
     public static let names = ["verify", "void", "file", "dispatch", "escalate", "accept", "return", "request_extension",
-                               "request_suspension", "approve", "refuse", "resume", "handle", "pass", "fail", "close", "supervise", "recategorise", "rate", "reopen"]
+                               "request_suspension", "approve", "refuse", "resume", "handle", "pass", "fail", "close", "supervise", "recategorise", "assign", "rate", "reopen"]
 }
 
 /// The person acting, as far as the workflow needs to know: role, the department a
@@ -200,6 +205,9 @@ public enum CaseWorkflow {
             s.supervisions += 1
         case .recategorise:
             try require(.reported, .verified, .filed)
+        case .assign(let member):
+            try require(.reported, .handled)
+            s.assignee = member
         case .rate:
             try require(.closed)
         case .reopen(let holder):
@@ -208,10 +216,12 @@ public enum CaseWorkflow {
             s.holder = holder
             s.reworks += 1
         }
+        if s.status != state.status { s.assignee = nil }
         return s
     }
 
-    /// The roles that may take each step: grid staff verify and check in their own grids;
+    /// The roles that may take each step: grid staff verify and check in their own grids and
+    /// where the dispatcher assigned them;
     /// the department holding a case accepts, returns, asks and hands in; the command centre
     /// (dispatcher) does the rest; an admin anything.
     static func authorize(_ action: CaseAction, _ state: CaseState, _ actor: CaseActor) throws(CaseError) {
@@ -219,12 +229,12 @@ public enum CaseWorkflow {
         let allowed: Bool
         switch action {
         case .verify, .pass, .fail:
-            allowed = actor.role == .dispatcher || actor.role == .member && actor.ownGrid
+            allowed = actor.role == .dispatcher || actor.role == .member && (actor.ownGrid || state.assignee == actor.name)
         case .accept, .return, .requestExtension, .requestSuspension, .handle:
             allowed = holds(state, actor)
         case .resume:
             allowed = actor.role == .dispatcher || holds(state, actor)
-        case .void, .file, .dispatch, .escalate, .approve, .refuse, .close, .supervise, .recategorise:
+        case .void, .file, .dispatch, .escalate, .approve, .refuse, .close, .supervise, .recategorise, .assign:
             allowed = actor.role == .dispatcher
         case .rate, .reopen:
             allowed = false  // the reporter's, taken by the system for them

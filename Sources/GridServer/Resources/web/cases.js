@@ -8,10 +8,10 @@ import { map, token, authHeaders, $, el, table, named, names } from "/web/app.js
 
 export const statusColours = { reported: "#6c757d", verified: "#0ea5e9", filed: "#6366f1", dispatched: "#f59e0b", accepted: "#d97706",
   suspended: "#a855f7", handled: "#22c55e", checked: "#16a34a", closed: "#94a3b8", voided: "#cbd5e1" };
-const stepsByStatus = { reported: ["verify", "void"], verified: ["file", "void"], filed: ["dispatch", "escalate", "void"],
+const stepsByStatus = { reported: ["verify", "assign", "void"], verified: ["file", "void"], filed: ["dispatch", "escalate", "void"],
   dispatched: ["accept", "return"], accepted: ["handle", "request_extension", "request_suspension", "return", "approve", "refuse"],
-  suspended: ["resume"], handled: ["pass", "fail"], checked: ["close"] };
-const stepsByRole = { dispatcher: ["verify", "void", "file", "dispatch", "escalate", "approve", "refuse", "resume", "pass", "fail", "close", "accept", "handle", "return", "supervise"],
+  suspended: ["resume"], handled: ["pass", "fail", "assign"], checked: ["close"] };
+const stepsByRole = { dispatcher: ["verify", "void", "file", "dispatch", "escalate", "approve", "refuse", "resume", "pass", "fail", "close", "accept", "handle", "return", "supervise", "assign"],
   department: ["accept", "return", "request_extension", "request_suspension", "handle", "resume"], member: ["verify", "pass", "fail"] };
 const sources = ["grid_staff", "public_web", "open311", "sms", "hotline", "video", "referral"];
 const pageSize = 500;
@@ -23,7 +23,7 @@ const known = (prefix, value) => { const w = word(prefix, value); return w === v
 
 
 export const cases = window.civicgridCases = {
-  me: null, list: new Map(), current: null, etag: null, picking: false, where: null, next: null, selected: new Set(),
+  me: null, list: new Map(), current: null, etag: null, picking: false, where: null, next: null, selected: new Set(), staff: null,
   async call(method, url, body, extra = {}) {
     const r = await fetch(url, { method, headers: { ...authHeaders, "Content-Type": "application/json", ...extra }, body: body === undefined ? undefined : JSON.stringify(body) });
     const doc = r.status === 204 ? {} : await r.json().catch(() => ({}));
@@ -91,7 +91,7 @@ export const cases = window.civicgridCases = {
     const here = [...(window.civicgridPositions?.values() || [])].filter(f => f.properties.grid === c.place.grid);
     if (!here.length) return t("case.noStaff");
     const online = f => Date.now() - Date.parse(f.properties.time) <= 600e3;
-    return here.sort((a, b) => online(b) - online(a)).map(f => (f.properties.member || f.properties.device) + "（" + (online(f) ? t("field.online") : t("case.offline")) + "）").join("、");
+    return here.sort((a, b) => online(b) - online(a)).map(f => (f.properties.member_name || f.properties.device) + "（" + (online(f) ? t("field.online") : t("case.offline")) + "）").join("、");
   },
   /// The nearest online staff member to the case, and how far.
   nearest(c) {
@@ -102,7 +102,26 @@ export const cases = window.civicgridCases = {
       const [px, py] = f.geometry.coordinates, d = Math.hypot((px - x) * k, py - y) * 111320;
       if (!best || d < best.d) best = { d, f };
     }
-    return best ? t("case.staffAt", { name: best.f.properties.member || best.f.properties.device, metres: Math.round(best.d) }) : undefined;
+    return best ? t("case.staffAt", { name: best.f.properties.member_name || best.f.properties.device, metres: Math.round(best.d) }) : undefined;
+  },
+  /// The grid staff who may take a case's verification or check (those working in one of its
+  /// regions): the staff of its grid first, then the online ones nearest first, then the rest.
+  async assignees(c) {
+    if (!this.staff) this.staff = await fetch("/api/v1/staff", { headers: authHeaders }).then(r => r.ok ? r.json() : []);
+    const desks = [c.place.community, c.place.street, c.place.district].filter(Boolean);
+    const [x, y] = c.location.coordinates, k = Math.cos(y * Math.PI / 180);
+    const online = new Map();
+    for (const f of window.civicgridPositions?.values() || []) {
+      if (Date.now() - Date.parse(f.properties.time) > 600e3 || !f.properties.member_name) continue;
+      const [px, py] = f.geometry.coordinates, d = Math.hypot((px - x) * k, py - y) * 111320;
+      online.set(f.properties.member_name, Math.min(d, online.get(f.properties.member_name) ?? Infinity));
+    }
+    const rank = s => (s.grids.includes(c.place.grid) ? 0 : 1e9) + (online.get(s.name) ?? 1e8);
+    return this.staff.filter(s => !s.region || desks.includes(s.region)).sort((a, b) => rank(a) - rank(b)).map(s => {
+      const where = s.grids.includes(c.place.grid) ? t("case.ownGrid") : s.grids.map(g => names.grid(g)).join("、") || names.region(s.region);
+      const near = online.has(s.name) ? t("field.online") + " " + t("case.metres", { metres: Math.round(online.get(s.name)) }) : t("case.offline");
+      return new Option(s.name + " · " + where + " · " + near, s.name);
+    });
   },
   /// Several cases selected: one step for all, each taken with its own version (If-Match), one
   /// after another; what was refused is said case by case.
@@ -141,10 +160,11 @@ export const cases = window.civicgridCases = {
       [t("field.holder"), c.holder ? names.holder(c.holder) : undefined], [t("field.due"), time(c.due)],
       [t("field.reporter"), c.reporter ? data([c.reporter.name, c.reporter.phone].filter(Boolean).join(" ")) : undefined],
       [t("field.returnsReworks"), c.counts.returns + " / " + c.counts.reworks], [t("field.supervisionsEscalations"), c.counts.supervisions + " / " + c.counts.escalations],
-      [t("field.route"), c.route?.department ? names.department(c.route.department) : undefined],
+      [t("field.route"), c.route?.department ? names.department(c.route.department) : undefined], [t("field.assignee"), data(c.assignee)],
       [t("field.gridStaff"), this.staffIn(c)], [t("field.nearestStaff"), this.nearest(c)]]));
     $("timeline").replaceChildren(...c.history.map(h => el("li", {}, time(h.at) + " ", known("actor", h.actor), "：" + word("action", h.action) + " → " + word("status", h.to)
-      + (h.holder ? "（" + names.holderCode(h.holder) + "）" : ""), h.note ? data(" — " + h.note) : undefined)));
+      + (h.holder ? "（" + names.holderCode(h.holder) + "）" : ""), h.detail?.assignee ? data(" " + h.detail.assignee) : undefined,
+      h.note ? data(" — " + h.note) : undefined)));
     const photos = $("casePhotos"); photos.replaceChildren();
     for (const p of c.photos || []) {
       const blob = await fetch(p.href, { headers: authHeaders }).then(r => r.ok ? r.blob() : null);
@@ -185,6 +205,10 @@ export const cases = window.civicgridCases = {
       for (const x of Object.values(names.categories)) all.append(new Option(x.name + "（" + x.code + "）", x.code));
       pick.append(all);
     }
+    // Assign: the verification or check given to a named grid staff member.
+    const mayAssign = ["reported", "handled"].includes(c.status) && ["admin", "dispatcher"].includes(role);
+    $("cAssign").hidden = !mayAssign;
+    if (mayAssign) $("cAssignee").replaceChildren(...await this.assignees(c));
     // Possible duplicates, for every source: each opens its case.
     $("cDuplicates").replaceChildren(...(c.possible_duplicates || []).map(d => {
       const a = el("a", { href: "#", textContent: d.number + "（" + t("case.metres", { metres: Math.round(d.metres) }) + "）" });
@@ -203,6 +227,7 @@ export const cases = window.civicgridCases = {
   async act(action) {
     const body = { action };
     if (action === "recategorise") body.category = $("cNewCategory").value;
+    if (action === "assign") body.assignee = $("cAssignee").value;
     const note = $("cNote").value.trim(); if (note) body.note = note;
     const [kind, value] = ($("cTarget").value || ":").split(":");
     if (action === "dispatch") { if (kind === "department") body.department = value; else body.region = value; }

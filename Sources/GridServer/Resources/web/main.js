@@ -62,7 +62,7 @@ function positionPopup(feature) {
   const who = p.member_name || p.member || p.device;
   const box = el("div", {}, el("strong", { textContent: t("staff.title", { name: who }) }));
   box.append(table([[t("field.grid"), p.grid ? names.grid(p.grid) : undefined], [t("field.community"), p.community ? names.region(p.community) : undefined],
-                    [t("field.phone"), p.phone], [t("field.device"), p.device], [t("field.lastFix"), time(p.time)],
+                    [t("field.phone"), p.phone], [t("field.device"), el("span", { className: "code", textContent: p.device })], [t("field.lastFix"), time(p.time)],
                     [t("field.online"), p.online ? t("yes") : t("no")],
                     [t("field.battery"), p.battery !== undefined ? Math.round(p.battery * 100) + "%" : undefined],
                     [t("field.accuracy"), p.accuracy !== undefined ? p.accuracy + " " + t("unit.m") : undefined]]));
@@ -102,6 +102,20 @@ if (token) map.on("load", () => basics.start());
 
 // Search: one box for regions, grids, addresses, organisations, facilities, cases and (for the
 // roles that may) people; a hit flies there, a building or person opens the building's units.
+/// A hit's second line in the page's words: a region's level, a grid's households, a
+/// building's floors, an organisation's kind, a case's or facility's state, a person's address.
+const subtitle = h => {
+  const n = parseInt(h.subtitle, 10);
+  switch (h.kind) {
+    case "region": return word("level", h.subtitle);
+    case "grid": return t("search.households", { n });
+    case "building": return h.subtitle ? t("search.floors", { n }) : "";
+    case "organisation": return word("organisation", h.subtitle);
+    case "case": return word("status", h.subtitle);
+    case "facility": return word("facility", h.subtitle);
+    default: return h.subtitle || "";
+  }
+};
 const search = window.civicgridSearch = {
   timer: null,
   async run(q) {
@@ -111,7 +125,7 @@ const search = window.civicgridSearch = {
     const hits = r.ok ? await r.json() : [];
     window.civicgridSearchHits = hits;
     list.replaceChildren(...hits.map(h => {
-      const li = el("li", { tabIndex: 0, role: "option" }, el("b", { textContent: word("kind", h.kind) + " " }), h.title, el("small", { textContent: h.subtitle || "" }));
+      const li = el("li", { tabIndex: 0, role: "option" }, el("b", { textContent: word("kind", h.kind) + " " }), h.title, el("small", { textContent: " " + subtitle(h) }));
       li.addEventListener("click", () => this.open(h));
       li.addEventListener("keydown", e => { if (e.key === "Enter") this.open(h); });
       return li;
@@ -123,7 +137,7 @@ const search = window.civicgridSearch = {
     if (h.lon === undefined) return;
     map.flyTo({ center: [h.lon, h.lat], zoom: h.kind === "grid" ? 16 : 18 });
     const box = el("div", {}, el("strong", { textContent: h.title }));
-    if (h.subtitle) box.append(el("div", { textContent: h.subtitle }));
+    if (h.subtitle) box.append(el("div", { textContent: subtitle(h) }));
     const building = h.kind === "building" ? Number(h.id) : h.building;
     if (building) box.append(homes.button(building));
     popup([h.lon, h.lat], box, "460px");

@@ -37,7 +37,7 @@ export const planner = window.civicgridPlanner = {
     $("pReport").textContent = t("plan.report", { grids: r.grids, inBand: r.inBand, households: r.households, gap: number(r.gapM2, 1), overlap: number(r.overlapM2, 1) })
       + (doc.validation.publishable ? t("plan.publishable") : t("plan.faults"));
     $("faults").replaceChildren(...doc.validation.faults.map(f => el("li", { title: f.detail },
-      word("fault", f.kind) + (f.grid ? "：" + gridName(f.grid) : ""), el("small", { className: "data", textContent: " " + f.detail }))));
+      word("fault", f.kind) + (f.grid ? "：" + gridName(f.grid) : ""), el("small", { textContent: " " + t("faultValue." + f.kind, { n: number(f.value) }) }))));
     this.showSelected();
     if (!this.shown) { this.shown = true; const b = doc.grids.features.flatMap(f => f.geometry.coordinates[0]);
       map.fitBounds([[Math.min(...b.map(c => c[0])), Math.min(...b.map(c => c[1]))], [Math.max(...b.map(c => c[0])), Math.max(...b.map(c => c[1]))]], { padding: 40 }); }
