@@ -27,9 +27,10 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
-        // C libraries from Debian: libgeos-dev, libproj-dev.
+        // C libraries from Debian: libgeos-dev, libproj-dev, libqrencode-dev (sign-in links' QR codes).
         .systemLibrary(name: "CGEOS", providers: [.apt(["libgeos-dev"])]),
         .systemLibrary(name: "CPROJ", pkgConfig: "proj", providers: [.apt(["libproj-dev"])]),
+        .systemLibrary(name: "CQRencode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
         // glibc's malloc.h (malloc_trim), to hand memory freed after a burst back to the system.
         .systemLibrary(name: "CMalloc"),
 
@@ -93,7 +94,7 @@ let package = Package(
         ]),
         // HTTP: the only target that knows Hummingbird.
         .target(name: "GridServer", dependencies: [
-            "CivicGridModel", "GridGeometry", "GridStore", "GridTiles", "GridTracking", "GridPlanning", "GridCases", "GridAssessment", "GridPeople", "GridWire", "CMalloc",
+            "CivicGridModel", "GridGeometry", "GridStore", "GridTiles", "GridTracking", "GridPlanning", "GridCases", "GridAssessment", "GridPeople", "GridWire", "CMalloc", "CQRencode",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -28,3 +28,27 @@ def wait(driver, script, seconds=30):
             if (v || Date.now() - t0 > seconds * 1000) return done(v || null); setTimeout(tick, 100); };
         tick();
     """, script, seconds)
+
+
+def phone(lang="zh-CN", lon=None, lat=None):
+    """Headless Chromium as a phone: 390×844 CSS pixels at device scale 3, touch, a mobile user
+    agent, geolocation allowed (at lon/lat when given; move it with `locate`)."""
+    d = driver(lang=lang, size=(390, 844))
+    d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 390, "height": 844, "deviceScaleFactor": 3, "mobile": True})
+    d.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": True, "maxTouchPoints": 5})
+    d.execute_cdp_cmd("Emulation.setUserAgentOverride", {"userAgent": "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36"})
+    d.execute_cdp_cmd("Browser.grantPermissions", {"permissions": ["geolocation"]})
+    if lon is not None:
+        locate(d, lon, lat)
+    return d
+
+
+def locate(d, lon, lat, accuracy=8):
+    """The phone's position from now on."""
+    d.execute_cdp_cmd("Emulation.setGeolocationOverride", {"latitude": lat, "longitude": lon, "accuracy": accuracy})
+
+
+def offline(d, off):
+    """The network cut (or back)."""
+    d.execute_cdp_cmd("Network.enable", {})
+    d.execute_cdp_cmd("Network.emulateNetworkConditions", {"offline": off, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})

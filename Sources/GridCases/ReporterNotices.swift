@@ -113,6 +113,15 @@ public enum ReporterNotices {
         }
     }
 
+    /// The told steps of one case, oldest first (its tracking page).
+    public static func updates(of number: String, in r: StoreReader) throws -> [Update] {
+        try r.history(case: number).enumerated().compactMap { i, e in
+            guard told.contains(e.action), let action = try? CaseDesk.action(e.action, e.detail),
+                  let text = try text(action, number: number, note: e.note, in: r) else { return nil }
+            return Update(id: Int64(i), number: number, status: updateStatus(action), at: e.at, text: text)
+        }
+    }
+
     // MARK: The duty officers
 
     /// Texts the duty phones of the holder and of the level above it (the desk above a desk, the

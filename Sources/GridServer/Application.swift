@@ -192,6 +192,7 @@ public func buildRouter(store: GridStore, tiles: TileProvider, ingestor: PingIng
     PeopleController(desk: peopleDesk, access: access).register(on: api)
     SearchController(desk: peopleDesk, access: access).register(on: api)
     FieldUpdatesController(desk: FieldDesk(store: store, people: peopleDesk), access: access).register(on: api)
+    SignInController(store: store, access: access, limiters: limiters).register(on: api)
     let watching = Watching(store: store, access: access)
     LiveController(store: store, ingestor: ingestor, configuration: configuration, watching: watching).register(on: api)
     HistoryController(watching: watching).register(on: api)

@@ -31,7 +31,7 @@ struct CasesController {
         router.get("api/v1/departments") { _, context in try await departments(context) }
         router.get("api/v1/categories/suggest") { request, context in try await suggest(request, context) }
         router.get("api/v1/facilities/:code/cases") { _, context in try await facilityCases(context, try context.parameters.require("code")) }
-        router.get("api/v1/me") { _, context in try me(context) }
+        router.get("api/v1/me") { _, context in try await me(context) }
         router.get("api/v1/cases/:number") { _, context in try await show(context, try context.parameters.require("number")) }
         router.post("api/v1/cases/:number/actions") { request, context in try await act(request, context, try context.parameters.require("number")) }
         router.get("api/v1/cases/:number/photos/:sha256") { _, context in
@@ -186,13 +186,14 @@ struct CasesController {
         return JSONAnswer(.object(answer))
     }
 
-    /// Who the token belongs to: name, role, region, department (the page shows the steps the
-    /// role may take).
-    func me(_ context: CivicContext) throws -> JSONAnswer<JSONValue> {
+    /// Who the token belongs to: name, role, region, department, and grid staff's grids (the
+    /// pages show the steps the role may take).
+    func me(_ context: CivicContext) async throws -> JSONAnswer<JSONValue> {
         let account = try access.require(context, Set(Role.allCases), to: "ask who they are")
         var o: [String: JSONValue] = ["name": .string(account.name), "role": .string(account.role.rawValue)]
         if let r = account.region { o["region"] = .string(r) }
         if let d = account.department { o["department"] = .string(d) }
+        if account.role == .member { o["grids"] = .array(try await store.asyncRead { try $0.memberGrids(account: account.id) }.map(JSONValue.string)) }
         return JSONAnswer(.object(o))
     }
 
@@ -227,8 +228,8 @@ struct CasesController {
 
     /// The categories the classifier reads in a text, best first (at most 3), with names and
     /// confidence: what a person picking a category is offered.
+    /// Public: the residents' report page asks it too.
     func suggest(_ request: Request, _ context: CivicContext) async throws -> JSONAnswer<JSONValue> {
-        _ = try access.require(context, Self.readers, to: "ask for category suggestions")
         let text = request.uri.queryParameters["text"].map(String.init) ?? ""
         guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, text.count <= 2000 else { throw Problem.badRequest("text: 1 to 2000 characters") }
         let desk = CaseDesk(store: store)

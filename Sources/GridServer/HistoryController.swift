@@ -144,8 +144,17 @@ struct HistoryController {
         let from = midnight - Double(offset), to = from + 86400
         let radius = try Watching.seconds(q["radius"], "radius") ?? 50
         guard radius > 0, radius <= 1000 else { throw Problem.badRequest("radius must be in (0, 1000] metres") }
-        let communities = try await watching.communities(try await watching.scoped(context, q["region"], "see patrol coverage"))
+        // Grid staff see their own grids' (the phone page); watchers their region's.
+        let own: Set<String>?, communities: Set<String>?
+        if let account = context.account, account.role == .member {
+            own = Set(try await store.asyncRead { try $0.memberGrids(account: account.id) })
+            communities = Set(own?.map { String($0.prefix(12)) } ?? [])
+        } else {
+            own = nil
+            communities = try await watching.communities(try await watching.scoped(context, q["region"], "see patrol coverage"))
+        }
         let grids = try await store.asyncRead { try Patrol.coverage($0, from: from, to: to, communities: communities, radius: radius) }
+            .filter { own?.contains($0.grid) ?? true }
         return JSONAnswer(Coverage(date: date, from: StoreReader.isoTime(from), to: StoreReader.isoTime(to), radiusM: radius, grids: grids.map { g in
             Coverage.Grid(grid: g.grid, community: g.community, members: g.members, buildings: g.buildings, covered: g.covered,
                           share: (g.share * 10000).rounded() / 10000, fixes: g.fixes)

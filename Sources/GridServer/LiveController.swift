@@ -45,6 +45,9 @@ struct LiveController {
     /// region lies inside it or holds it, by name.
     func staff(_ request: Request, _ context: CivicContext) async throws -> JSONAnswer<[StaffView]> {
         let q = FormParameters.parse(request.uri.query ?? "")
+        if let region = q["region"], try await store.asyncRead({ try $0.region(code: region) }) == nil {
+            throw region.isEmpty ? Problem.badRequest("region: a region's code") : Problem.notFound("no region \"\(region)\"")
+        }
         let root = try await watching.scoped(context, q["region"], "see grid staff")
         let whole = Self.wholePhones(context.account)
         let members = try await store.asyncRead { r in

@@ -90,10 +90,22 @@ struct Open311Controller {
         return Self.answer(.list("request", [Self.request(found, categories, departments)]), root: "service_requests", format)
     }
 
+    /// GET tokens/{token}: the request the token follows — GeoReport's id and token, then (the
+    /// reporter's own view, the tracking page's) its public fields, what the reporter was told
+    /// step by step (`updates`) and whether it may be rated now (`rateable`).
     func token(_ request: Request) async throws -> Response {
         guard let (token, format) = Self.file(request) else { return Self.error(404, "use .json or .xml", .json) }
-        guard let found = try await store.asyncRead({ try $0.case(token: token) }) else { return Self.error(404, "no request has token \(token)", format) }
-        return Self.answer(.list("request", [.object([("service_request_id", .string(found.number)), ("token", .string(token))])]),
+        let window = CaseDesk.ratingWindow
+        guard let (found, categories, departments, told, rateable) = try await store.asyncRead({ r -> (CaseRecord, [CaseCategory], [Department], [ReporterNotices.Update], Bool)? in
+            guard let c = try r.case(token: token) else { return nil }
+            return (c, try r.categories(), try r.departments(), try ReporterNotices.updates(of: c.number, in: r),
+                    try r.rateable(c.number, closedSince: Date().addingTimeInterval(-window)))
+        }) else { return Self.error(404, "no request has token \(token)", format) }
+        guard case .object(let fields) = Self.request(found, categories, departments) else { return Self.error(500, "unexpected answer", format) }
+        let updates = Value.list("request_update", told.map { u in
+            .object([("status", .string(u.status)), ("updated_datetime", .string(Self.w3c(u.at))), ("description", .string(u.text))])
+        })
+        return Self.answer(.list("request", [.object([("token", .string(token))] + fields + [("updates", updates), ("rateable", .bool(rateable))])]),
                            root: "service_requests", format)
     }
 
@@ -215,7 +227,8 @@ struct Open311Controller {
         return Self.answer(.list("request", found.map { Self.request($0, categories, departments) }), root: "service_requests", format)
     }
 
-    /// POST requests: api_key, service_code, lat and long — or address_string alone: located by
+    /// POST requests: api_key (without one: the residents' page, `public_web`, a name or phone
+    /// only with consent=yes), service_code, lat and long — or address_string alone: located by
     /// a building's address or a region's name in it, else held at the district's desk in no
     /// grid —, description, first_name, last_name, phone, email, media_url; jurisdiction_id,
     /// when given, must be the district or city served. Form-encoded, or multipart/form-data
@@ -241,12 +254,18 @@ struct Open311Controller {
             do { form = try FormParameters.parseBody(String(buffer: body)) } catch { return Self.error(400, error.reason, format) }
         }
         func value(_ key: String) -> String? { form[key].flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 } }
-        guard let key = value("api_key") else { return Self.error(403, "api_key is required", format) }
-        guard try await store.asyncRead({ try $0.appKey(hash: DeviceToken.hash(key), kind: .open311) }) != nil else {
+        // An app posts with its key; the residents' own page (/report) without one, as a
+        // public_web report, its name and phone only with the resident's consent.
+        let key = value("api_key")
+        if let key, try await store.asyncRead({ try $0.appKey(hash: DeviceToken.hash(key), kind: .open311) }) == nil {
             return Self.error(403, "unknown or revoked api_key", format)
         }
+        if let consent = form["consent"], consent != "yes" { return Self.error(400, "consent: yes, or left out", format) }
+        if key == nil, value("first_name") != nil || value("last_name") != nil || value("phone") != nil, value("consent") != "yes" {
+            return Self.error(422, "consent=yes is required with a name or phone (what is kept, who sees it, for how long: the page says)", format)
+        }
         let address = context.remoteAddress?.ipAddress ?? "unknown"
-        if let wait = limiters.wait("open311-key", DeviceToken.hash(key)) ?? limiters.wait("open311-address", address) {
+        if let wait = key.flatMap({ limiters.wait("open311-key", DeviceToken.hash($0)) }) ?? limiters.wait("open311-address", address) {
             var r = Self.error(429, "too many requests: try again in \(wait) s", format)
             r.headers[.retryAfter] = String(wait)
             return r
@@ -255,7 +274,9 @@ struct Open311Controller {
             let served = try await store.asyncRead { r in Set(try r.regions(level: .district).map(\.code) + (try r.regions(level: .city).map(\.code))) }
             guard served.contains(jurisdiction) else { return Self.error(404, "jurisdiction_id \(jurisdiction) is not served here (\(served.sorted().joined(separator: ", ")))", format) }
         }
-        guard let code = value("service_code") else { return Self.error(400, "service_code is required", format) }
+        // Without a service_code the classifier picks the category from the description.
+        if form["service_code"] != nil, value("service_code") == nil { return Self.error(400, "service_code: a category's code, or left out", format) }
+        let code = value("service_code") ?? ""
         var location: Coordinate, unlocated: String?
         if let latText = value("lat"), let longText = value("long") {
             guard let lat = Double(decimal: latText), let lon = Double(decimal: longText) else {
@@ -278,7 +299,7 @@ struct Open311Controller {
         let reporter = [value("last_name"), value("first_name")].compactMap { $0 }.joined()
         let token = DeviceToken.generate()
         var report = CaseReport(category: code, description: description, location: location, address: value("address_string"),
-                                source: .open311, reporter: Reporter(name: reporter.isEmpty ? nil : reporter, phone: value("phone")), token: token)
+                                source: key == nil ? .publicWeb : .open311, reporter: Reporter(name: reporter.isEmpty ? nil : reporter, phone: value("phone")), token: token)
         report.unlocatedIn = unlocated
         report.mediaURL = value("media_url")
         let record: CaseRecord

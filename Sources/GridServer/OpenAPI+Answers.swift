@@ -19,6 +19,8 @@ extension OpenAPI {
                                                staff: .init(name: "王芳", phone: "138****5678"))
         var examples: [String: any Encodable] = [
             "LivePositions": FeatureCollectionAnswer(features: [position]),
+            "LoginLink": SignInController.LinkView(name: "王芳", link: "/m/#login=…", url: "https://grid.example/m/#login=…", expiresAt: "2026-11-30T08:15:00.000Z", qrSVG: "<svg …/>"),
+            "Session": SignInController.SessionView(name: "王芳", role: "member", token: "…", device: "web-7-a1b2c3", deviceToken: "…"),
             "StaffMember": LiveController.StaffView(name: "王芳", region: "320599001001", grids: ["320599001001001"], phone: "138****5678"),
             "GeofenceEvents": FeatureCollectionAnswer(features: [HistoryController.Event(id: 1, geometry: PointGeometry(120.7, 31.3), properties: .init(
                 device: "phone-1", member: 7, kind: "leave", time: "2026-11-30T08:00:00Z", confirmedAt: "2026-11-30T08:02:00Z", grid: "320599001001001"))]),

@@ -56,6 +56,19 @@ enum OpenAPI {
             "/metrics": get("Metrics", "Prometheus text: requests by route, method and status with their durations (histograms), GPS fixes queued and each group commit's time, tile cache hits, misses, tiles and bytes, open and overdue cases by the level holding them, the webhook backlog, the database's size. From this machine without signing in; from another, an admin's token.",
                             tag: "Service", params: [], ok: ["description": "Prometheus text format 0.0.4", "content": ["text/plain": ["schema": ["type": "string"]]]]),
             "/map": get("Command-centre map", "The MapLibre page over the vector tiles.", tag: "Map", params: [], ok: html()),
+            "/m": get("Grid staff's phone page", "Signed in by a one-time link (/m/#login=CODE): their grids with today's coverage, reports with photos, their queue, field updates; works offline (a service worker, an outbox on the phone).", tag: "Map", params: [], ok: html()),
+            "/report": get("Residents' report page", "No account: the place, the words, up to three photos, a name and phone with consent; sent as an Open311 request.", tag: "Map", params: [], ok: html()),
+            "/track/{token}": get("A report's tracking page", "The resident's report by its token: status, notes, the loop's messages, and the rating once it is closed.", tag: "Map",
+                                  params: [pathParameter("token", "The token the report was answered with (the page says when there is no such report)", ["type": "string", "minLength": 1])], ok: html()),
+            "/api/v1/login-links": ["post": operation("Make a sign-in link", #"Admins: {"name": account, "minutes": 1–1440 (default 15), "base": the page's origin}: a one-time link to /m/ with the code in its fragment, its QR code as SVG, and when it expires. 404 for an unknown account."#,
+                                                      tag: "Access", params: [], ok: answer("LoginLink"), okStatus: "201",
+                                                      body: ["required": true, "content": ["application/json": ["schema": ["type": "object", "required": ["name"], "properties": [
+                                                          "name": text(1, 200), "minutes": ["type": "integer", "minimum": 1, "maximum": 1440], "base": ["type": "string", "maxLength": 200, "pattern": "^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?/?$"]]]]]],
+                                                      badRequest: true, notFound: true, account: true)],
+            "/api/v1/login": ["post": operation("Sign in with a link's code", #"{"code": …} from a sign-in link, once and before it expires: the account's new API token and a device (web-…) with its token for the phone's position fixes. 401 for any code that does not work; 429 past login-address."#,
+                                                tag: "Access", params: [], ok: answer("Session"),
+                                                body: ["required": true, "content": ["application/json": ["schema": ["type": "object", "required": ["code"], "properties": ["code": text(1, 200)]]]]],
+                                                badRequest: true, more: ["401": problem("The code is unknown, used or expired"), "429": problem("Too many sign-ins from this address")])],
             "/assets/{file}": get("Map library files", "maplibre-gl.js and maplibre-gl.css, installed by Scripts/setup.", tag: "Map",
                                   params: [pathParameter("file", "maplibre-gl.js or maplibre-gl.css")],
                                   ok: ["description": "The file", "content": ["text/javascript": ["schema": ["type": "string"]], "text/css": ["schema": ["type": "string"]]]],
@@ -130,7 +143,7 @@ enum OpenAPI {
                 "license": ["name": "Proprietary"],
             ],
             "servers": [["url": "/"]],
-            "tags": .array(["OGC API", "Collections", "Tiles", "Map", "GPS", "Plans", "Cases", "Assessment", "People", "Open311", "Service"].map { ["name": .string($0)] }),
+            "tags": .array(["OGC API", "Collections", "Tiles", "Map", "GPS", "Plans", "Cases", "Assessment", "People", "Open311", "Access", "Service"].map { ["name": .string($0)] }),
             "paths": .object(paths),
             "components": ["parameters": parameters(layers), "schemas": .object(schemas.merging(answerSchemas) { a, _ in a }), "securitySchemes": [
                 "deviceToken": ["type": "http", "scheme": "bearer", "description": "A device token from civicgrid devices add"],
@@ -234,7 +247,7 @@ enum OpenAPI {
                                              badRequest: true, device: true)],
             "/api/v1/staff": get("Grid staff", "The grid staff (member accounts and the members devices are registered to) working in the region (default: the account's) or above it: name, region, grids and work phone — whole for the command centre and admins, masked (138****5678) for viewers.",
                                  tag: "GPS", params: [query("region", "Only staff working in this region's subtree or above it (default: the account's)", text(1, 64))],
-                                 ok: answer("StaffMember", array: true), badRequest: true, account: true),
+                                 ok: answer("StaffMember", array: true), badRequest: true, notFound: true, account: true),
             "/api/v1/live": get("Live positions", "The latest plausible fix of each device as GeoJSON points, with the member (id and name), their work phone (whole for the command centre and admins, masked for viewers), grid, community, age and online.",
                                 tag: "GPS", params: [region, offline], ok: answer("LivePositions", geo: true), badRequest: true, notFound: true, account: true),
             "/api/v1/live/stream": get("Live position stream", "Server-sent events: a snapshot FeatureCollection, then a position Feature for every new plausible fix in the region.",
@@ -248,7 +261,7 @@ enum OpenAPI {
                                                   tag: "GPS", params: [pathParameter("device", "Device id", text(1, 100)), from, to,
                                                                        query("simplify", "Douglas–Peucker tolerance, metres", ["type": "number", "minimum": 0])],
                                                   ok: answer("Track", geo: true), badRequest: true, notFound: true, account: true),
-            "/api/v1/coverage": get("Daily patrol coverage", "Per published grid: the share of its buildings that came within radius metres of a track of one of its members' devices that day.",
+            "/api/v1/coverage": get("Daily patrol coverage", "Per published grid: the share of its buildings that came within radius metres of a track of one of its members' devices that day. Grid staff: their own grids (region is then ignored).",
                                     tag: "GPS", params: [query("date", "yyyy-MM-dd (default today)", ["type": "string", "format": "date"]),
                                                          query("utc_offset", "The day's zone, ±HH:MM (default +08:00)", ["type": "string", "pattern": "^[+ -](0[0-9]|1[0-4]):[0-5][0-9]$"]),
                                                          query("radius", "Metres (default 50)", ["type": "number", "minimum": 0, "exclusiveMinimum": true, "maximum": 1000]),
@@ -374,11 +387,12 @@ enum OpenAPI {
                 more: ["409": problem("The Idempotency-Key was used for another report: nothing filed")])],
             "/api/v1/facilities/{code}/cases": get("A facility's cases", "The public facility (code, category, status, owner department, location) and the cases that named it, newest first, with how many are open.",
                                                    tag: "Cases", params: [pathParameter("code", "The facility's code")], ok: json(nil), notFound: true, account: true),
-            "/api/v1/me": get("Who am I", "The token's account: name, role, region, department.", tag: "Cases", params: [],
+            "/api/v1/me": get("Who am I", "The token's account: name, role, region, department; grid staff's grids.", tag: "Cases", params: [],
                               ok: ["description": "OK", "content": ["application/json": ["schema": [
                                   "type": "object", "required": ["name", "role"],
                                   "properties": ["name": ["type": "string"], "role": enumeration(Role.allCases.map(\.rawValue)),
-                                                 "region": ["type": "string"], "department": ["type": "string"]]]]]], account: true),
+                                                 "region": ["type": "string"], "department": ["type": "string"],
+                                                 "grids": ["type": "array", "items": ["type": "string"]]]]]]], account: true),
             "/api/v1/categories/suggest": get("Category suggestions", "The categories the classifier reads in a resident's words, best first (at most 3), with names, urgency and confidence (0–1; below 0.4 a message is filed as a resident's request flagged needs_category).",
                                               tag: "Cases", params: [["name": "text", "in": "query", "required": true, "description": "The words (1 to 2000 characters)",
                                                                                 "schema": ["type": "string", "minLength": 1, "maxLength": 2000, "pattern": "[^\\s]"]]],
@@ -386,7 +400,7 @@ enum OpenAPI {
                                                          "properties": ["category": ["type": "string"], "confidence": ["type": "number", "minimum": 0, "maximum": 1],
                                                                         "name": ["type": "string"], "name_en": ["type": "string"], "major_name": ["type": "string"],
                                                                         "urgency": enumeration(Urgency.allCases.map(\.rawValue))]]),
-                                              badRequest: true, account: true),
+                                              badRequest: true),
             "/api/v1/departments": get("Departments", "The departments cases are dispatched to: code, name, name_en, the region they serve, the categories they handle.",
                                        tag: "Cases", params: [], ok: array([
                                            "type": "object", "required": ["code", "name", "categories"],
@@ -511,11 +525,12 @@ enum OpenAPI {
                                                           query("page", "From 1", ["type": "integer", "minimum": 1, "maximum": 1_000_000]),
                                                           query("page_size", "1 to 1000", ["type": "integer", "minimum": 1, "maximum": 1000])],
                                  ok: both), notFound.merging(["400": "A parameter is invalid"]) { a, _ in a }),
-                "post": spec(operation("Open311: post a request", "requests.json|xml, form-encoded or multipart/form-data: api_key (civicgrid open311 key), service_code, lat and long — or address_string alone (located by a building's address or a region's name in it, else held at the district's desk in no grid) —, description, first_name, last_name, phone (kept for the command centre, never shown), media_url (an http or https address, kept and shown), jurisdiction_id (when given, a district or city served; else 404); as multipart, up to six JPEG or PNG photos in parts named media (stored without their metadata). 201 with the request's number and a token (to follow the request and rate it once closed).",
+                "post": spec(operation("Open311: post a request", "requests.json|xml, form-encoded or multipart/form-data: api_key (civicgrid open311 key; without one, a resident's own report from the /report page: source public_web, a name or phone only with consent=yes (else 422)), service_code (left out: the classifier chooses from the description), lat and long — or address_string alone (located by a building's address or a region's name in it, else held at the district's desk in no grid) —, description, first_name, last_name, phone (kept for the command centre, never shown), media_url (an http or https address, kept and shown), jurisdiction_id (when given, a district or city served; else 404); as multipart, up to six JPEG or PNG photos in parts named media (stored without their metadata). 201 with the request's number and a token (to follow the request and rate it once closed).",
                                        tag: "Open311", params: [file], ok: both, okStatus: "201",
                                        body: ["required": true, "content": ["application/x-www-form-urlencoded": ["schema": Self.open311Request(media: false)],
                                                                             "multipart/form-data": ["schema": Self.open311Request(media: true)]]]),
-                             notFound.merging(["400": "A field is missing or invalid, or the place is outside the jurisdiction", "403": "No api_key, or an unknown one",
+                             notFound.merging(["400": "A field is missing or invalid, or the place is outside the jurisdiction", "403": "An unknown or revoked api_key",
+                                               "422": "A name or phone without consent=yes (no api_key)",
                                                "429": "Too many requests from this key or address (Retry-After)"]) { a, _ in a }),
             ],
             "/sms/outbox": get("Messages for residents", "What waits to be sent by SMS (a resident's report merged into another case), oldest first: id, to, case, text. The gateway's key as api_key or a bearer token.",
@@ -533,7 +548,7 @@ enum OpenAPI {
             "/open311/v2/services/{file}": ["get": spec(operation("Open311: a service definition", "{code}.json|xml: the service's attributes (none).", tag: "Open311", params: [file], ok: both), notFound)],
             "/open311/v2/requests/{file}": ["get": spec(operation("Open311: a request", "{number}.json|xml: the request as a one-element list.", tag: "Open311", params: [file], ok: both), notFound)],
             "/open311/v2/tokens/{file}": [
-                "get": spec(operation("Open311: a request by token", "{token}.json|xml: the request number for the token POST answered.", tag: "Open311", params: [file], ok: both), notFound),
+                "get": spec(operation("Open311: a request by token", "{token}.json|xml: the request the token follows (the reporter's view, the tracking page's): token, the request's public fields, updates (what the reporter was told: status, updated_datetime, description) and rateable (closed in the last 7 days, not rated since).", tag: "Open311", params: [file], ok: both), notFound),
                 "post": spec(operation("Open311: the reporter rates the request", "{token}.json|xml, form-encoded rating: 1 (满意), 2 (基本满意) or 3 (不满意), within 7 days of closing and once per closing. 不满意 reopens the case to its last handler, once. The token is the reporter's: no api_key. Answers the request, the thanks in service_notice.",
                                       tag: "Open311", params: [file], ok: both,
                                       body: ["required": true, "content": ["application/x-www-form-urlencoded": ["schema": [
@@ -549,10 +564,10 @@ enum OpenAPI {
         var properties: [String: JSONValue] = [
             "api_key": text(1, 200), "service_code": text(1, 16), "lat": ["type": "number", "minimum": -90, "maximum": 90],
             "long": ["type": "number", "minimum": -180, "maximum": 180], "description": text(1, 2000), "address_string": text(0, 200),
-            "first_name": text(0, 50), "last_name": text(0, 50), "phone": text(0, 32), "jurisdiction_id": text(1, 32),
+            "first_name": text(0, 50), "last_name": text(0, 50), "phone": text(0, 32), "jurisdiction_id": text(1, 32), "consent": enumeration(["yes"]),
             "media_url": ["type": "string", "format": "uri", "pattern": "^https?://", "maxLength": 2000]]
         if media { properties["media"] = ["type": "array", "maxItems": 6, "items": ["type": "string", "format": "binary"]] }
-        return ["type": "object", "required": ["api_key", "service_code", "description"],
+        return ["type": "object", "required": ["description"],
                 "anyOf": [["required": ["lat", "long"]], ["required": ["address_string"]]], "properties": .object(properties)]
     }
 

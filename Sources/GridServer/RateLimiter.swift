@@ -36,7 +36,7 @@ public struct RateLimits: Sendable {
 
     public static let standard: [String: (count: Int, seconds: Double)] = [
         "open311-key": (120, 60), "open311-address": (20, 60), "sms-sender": (20, 3600),
-        "gps-device": (600, 60), "gps-address": (30_000, 60),
+        "gps-device": (600, 60), "gps-address": (30_000, 60), "login-address": (20, 60),
     ]
 
     public init(_ limits: [String: (count: Int, seconds: Double)] = RateLimits.standard) {

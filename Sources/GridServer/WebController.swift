@@ -2,10 +2,12 @@ import Foundation
 import CivicGridModel
 import GridGeometry
 import GridStore
+import HTTPTypes
 import Hummingbird
 
 /// The command-centre page and what it loads: `GET /map` (and `/` for browsers; other
-/// clients get the JSON landing page of the OGC API), its ES modules, style sheet and message
+/// clients get the JSON landing page of the OGC API); the phone pages — grid staff's `/m/`
+/// (with its service worker), residents' `/report` and `/track/{token}`; their ES modules, style sheet and message
 /// catalogues under `/web/`, MapLibre GL JS and Chart.js under `/assets/`, the map's label
 /// glyphs under `/fonts/`, styles at `/styles/{name}.json`, and `GET /api/v1/regions` for the
 /// region picker.
@@ -30,6 +32,9 @@ struct WebController {
 
     func register(on router: some RouterMethods<CivicContext>) {
         router.get("map") { _, _ in try page() }
+        router.get("m") { _, _ in try file("m.html") }
+        router.get("report") { _, _ in try file("resident.html") }
+        router.get("track/:token") { _, _ in try file("track.html") }
         router.get("/") { request, context in
             if IngestController.isOsmAnd(request) { return try await ingest.osmand(request, context) }
             if let f = request.uri.queryParameters["f"], f != "json", f != "html" { throw Problem.badRequest("f=\(f): json or html") }
@@ -55,7 +60,10 @@ struct WebController {
         guard let body = Self.files[name], let type = Self.types[String(name.split(separator: ".").last ?? "")] else {
             throw Problem.notFound("no page file \"\(name)\"")
         }
-        return Response(status: .ok, headers: [.contentType: type, .cacheControl: "no-cache"], body: .init(byteBuffer: body))
+        var headers: HTTPFields = [.contentType: type, .cacheControl: "no-cache"]
+        // The phone page's service worker serves /m/ from /web/.
+        if name == "m-sw.js", let allowed = HTTPField.Name("Service-Worker-Allowed") { headers[allowed] = "/m/" }
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
     }
 
     /// A style with the city's basemap under everything but its background.

@@ -560,6 +560,7 @@ enum PostgresSchema {
             ("v27 triage limits", Schema.triageLimits(text: T)),
             ("v28 duty phones, media urls, history by time", Schema.dutyPhones(text: T)),
             ("v29 case assignees", Schema.assignees(text: T)),
+            ("v30 sign-in links", Schema.loginLinks(text: T, key: "bigint")),
         ]
     }()
 

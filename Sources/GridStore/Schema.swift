@@ -48,6 +48,7 @@ enum Schema {
         m.registerMigration("v27 triage limits", migrate: { db in try db.execute(sql: triageLimits(text: "TEXT")) })
         m.registerMigration("v28 duty phones, media urls, history by time", migrate: { db in try db.execute(sql: dutyPhones(text: "TEXT")) })
         m.registerMigration("v29 case assignees", migrate: { db in try db.execute(sql: assignees(text: "TEXT")) })
+        m.registerMigration("v30 sign-in links", migrate: { db in try db.execute(sql: loginLinks(text: "TEXT", key: "INTEGER")) })
         return m
     }
 
@@ -481,6 +482,21 @@ enum Schema {
         );
         ALTER TABLE cases ADD COLUMN media_url \(text);
         CREATE INDEX case_history_at ON case_history(at);
+        """
+    }
+
+    /// One-time sign-in links for phones (`users login-link`): the code's hash, whose account,
+    /// until when, and when it was used.
+    static func loginLinks(text: String, key: String) -> String {
+        """
+        CREATE TABLE login_links (
+          code_hash \(text) PRIMARY KEY,
+          member \(key) NOT NULL REFERENCES members(id),
+          created_by \(text) NOT NULL,
+          created_at \(text) NOT NULL,
+          expires_at \(text) NOT NULL,
+          used_at \(text)
+        );
         """
     }
 

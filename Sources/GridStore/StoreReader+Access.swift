@@ -5,6 +5,10 @@ extension StoreReader {
         try SQLRow.fetchOne(try db.cachedStatement(sql: "SELECT id, name, role, region, department FROM members WHERE name = ?"), arguments: [name]).map(Self.account)
     }
 
+    public func account(id: Int64) throws -> Account? {
+        try SQLRow.fetchOne(try db.cachedStatement(sql: "SELECT id, name, role, region, department FROM members WHERE id = ?"), arguments: [id]).map(Self.account)
+    }
+
     /// The account of a live token.
     public func account(tokenHash: String) throws -> Account? {
         try SQLRow.fetchOne(try db.cachedStatement(sql: """

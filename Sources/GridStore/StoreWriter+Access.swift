@@ -1,4 +1,5 @@
 import CivicGridModel
+import Foundation
 
 extension StoreWriter {
     /// Adds an account (grid staff with the phone they carry for work); a name already taken is
@@ -25,14 +26,33 @@ extension StoreWriter {
         return try db.lastInsertedRowID()
     }
 
-    /// Revokes one token, or every live token of an account; returns how many.
+    /// Revokes one token, or every live token of an account — and then the phones its sign-in
+    /// links registered (`web-` devices) too; returns how many tokens.
     @discardableResult
     public func revokeTokens(account: Int64? = nil, token: Int64? = nil) throws -> Int {
         try db.execute(sql: """
             UPDATE tokens SET revoked_at = \(db.now)
             WHERE revoked_at IS NULL AND (member = ? OR id = ?)
             """, arguments: [account, token])
-        return db.changesCount
+        let revoked = db.changesCount
+        if let account {
+            try db.execute(sql: "UPDATE devices SET revoked_at = \(db.nowSeconds) WHERE member = ? AND id LIKE 'web-%' AND revoked_at IS NULL", arguments: [account])
+        }
+        return revoked
+    }
+
+    /// Stores a sign-in link's code (its hash) for an account, valid until `expires`.
+    public func addLoginLink(account: Int64, codeHash: String, createdBy: String, at: Date, expires: Date) throws {
+        try db.execute(sql: "INSERT INTO login_links (code_hash, member, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+                       arguments: [codeHash, account, createdBy, StoreTime.text(at), StoreTime.text(expires)])
+    }
+
+    /// Uses a sign-in link once: the account it was made for, or nil when there is no such
+    /// code, it was used already or it has expired.
+    public func useLoginLink(codeHash: String, at: Date) throws -> Int64? {
+        try Int64.fetchOne(try db.cachedStatement(sql: """
+            UPDATE login_links SET used_at = ? WHERE code_hash = ? AND used_at IS NULL AND expires_at > ? RETURNING member
+            """), arguments: [StoreTime.text(at), codeHash, StoreTime.text(at)])
     }
 
     /// Appends to the audit log.

@@ -64,7 +64,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel: String = "info"
 
-    @Option(help: "A limit, repeatable: NAME=N/s|m|h with NAME open311-key (120/m), open311-address (20/m), sms-sender (20/h), gps-device (600/m) or gps-address (30000/m); over it, 429 with Retry-After.")
+    @Option(help: "A limit, repeatable: NAME=N/s|m|h with NAME open311-key (120/m), open311-address (20/m), sms-sender (20/h), gps-device (600/m), gps-address (30000/m) or login-address (20/m, sign-in links exchanged); over it, 429 with Retry-After.")
     var rateLimit: [String] = []
 
     @Option(help: "Take a backup this often while serving (e.g. 1h, 30m, 90s): a consistent copy of the live database and its photos.")

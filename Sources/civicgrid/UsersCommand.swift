@@ -1,13 +1,14 @@
 import CivicGridModel
 import ArgumentParser
 import Foundation
+import GridServer
 import GridStore
 import GridTracking
 
 struct UsersCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "users", abstract: "Accounts (admin, planner, viewer, member, dispatcher, department), each scoped to a region, and their API tokens.",
-        subcommands: [Add.self, Token.self, Revoke.self, List.self])
+        subcommands: [Add.self, Token.self, LoginLink.self, Revoke.self, List.self])
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add an account and print its first API token (shown only this once).")
@@ -74,6 +75,40 @@ struct UsersCommand: ParsableCommand {
                 throw ExitCode.failure
             }
             print("token \(id) for \(name) (shown once): \(token)")
+        }
+    }
+
+    struct LoginLink: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "login-link",
+            abstract: "Print a one-time sign-in link for an account's phone (the grid staff page, /m/) and its QR code: opened once before it expires, it gives the phone the account's token.")
+        @OptionGroup var database: DatabaseOption
+
+        @Option(help: "The account's name.")
+        var name: String
+
+        @Option(help: "Minutes the link lives (1 to 1440).")
+        var minutes: Int = SignInLinks.defaultMinutes
+
+        @Option(help: "The address phones reach the server at, e.g. https://grid.example.")
+        var base: String = "http://localhost:8080"
+
+        func validate() throws {
+            guard (1...SignInLinks.maxMinutes).contains(minutes) else { throw ValidationError("--minutes: 1 to \(SignInLinks.maxMinutes)") }
+            guard let url = URL(string: base), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+                throw ValidationError("--base \(base): an http or https address, e.g. https://grid.example")
+            }
+        }
+
+        func run() throws {
+            let store = try database.existing()
+            let base = self.base.hasSuffix("/") ? String(self.base.dropLast()) : self.base
+            guard let made = try SignInLinks.make(name: name, minutes: minutes, base: base, by: "cli", in: store) else {
+                printError("error: no account named \"\(name)\"")
+                throw ExitCode.failure
+            }
+            print("sign-in link for \(name), once, until \(made.expires.formatted(Date.ISO8601FormatStyle())): \(made.url)")
+            if let qr = SignInLinks.terminalQR(made.url) { print(qr) }
         }
     }
 

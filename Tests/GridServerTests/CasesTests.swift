@@ -285,6 +285,47 @@ struct CasesTests {
         }
     }
 
+    /// The residents' own page posts without a key: a public_web report, a name or phone only
+    /// with consent; its token follows it — public fields, what the reporter was told, whether
+    /// it may be rated.
+    @Test func residentsReportWithoutAKeyAndFollowIt() async throws {
+        try await withCases { client, store in
+            func post(_ fields: String) async throws -> (HTTPResponse.Status, [String: Any]) {
+                let r = try await client.execute(uri: "/open311/v2/requests.json", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                                                 body: ByteBuffer(string: "service_code=0101&description=rubbish&lat=31.305&long=120.7025&" + fields))
+                return (r.status, ((try? JSONSerialization.jsonObject(with: Data(buffer: r.body))) as? [[String: Any]])?.first ?? [:])
+            }
+            #expect(try await post("phone=13800001111").0 == .unprocessableContent, "a phone without consent")
+            #expect(try await post("consent=no").0 == .badRequest)
+            #expect(try await post("api_key=wrong").0 == .forbidden)
+            let made = try await post("first_name=%E7%8E%8B&phone=13800001111&consent=yes")
+            #expect(made.0 == .created, "\(made.1)")
+            let number = try #require(made.1["service_request_id"] as? String), token = try #require(made.1["token"] as? String)
+            let stored = try #require(try store.read { try $0.case(number: number) })
+            #expect(stored.source == .publicWeb && stored.reporter.phone == "13800001111")
+            func follow() async throws -> [String: Any] {
+                let r = try await client.execute(uri: "/open311/v2/tokens/\(token).json", method: .get)
+                #expect(r.status == .ok)
+                #expect(!String(buffer: r.body).contains("13800001111"), "no reporter")
+                return ((try? JSONSerialization.jsonObject(with: Data(buffer: r.body))) as? [[String: Any]])?.first ?? [:]
+            }
+            let open = try await follow()
+            #expect(open["service_request_id"] as? String == number && open["status"] as? String == "open" && open["rateable"] as? Bool == false)
+            #expect((open["updates"] as? [Any])?.isEmpty == true)
+            // Filed by the centre: the reporter was told, and the tracking page says so.
+            let etag = try #require(try await client.execute(uri: "/api/v1/cases/\(number)", method: .get, headers: Self.headers("t-centre")).headers[.eTag])
+            for step in [#"{"action":"verify"}"#] {
+                _ = try await client.execute(uri: "/api/v1/cases/\(number)/actions", method: .post, headers: Self.headers("t-centre", ifMatch: etag), body: ByteBuffer(string: step))
+            }
+            let tag2 = try #require(try await client.execute(uri: "/api/v1/cases/\(number)", method: .get, headers: Self.headers("t-centre")).headers[.eTag])
+            _ = try await client.execute(uri: "/api/v1/cases/\(number)/actions", method: .post, headers: Self.headers("t-centre", ifMatch: tag2), body: ByteBuffer(string: #"{"action":"file"}"#))
+            let filed = try await follow()
+            let told = try #require(filed["updates"] as? [[String: Any]])
+            #expect(told.map { $0["status"] as? String } == ["investigating"], "\(filed)")
+            #expect(try await client.execute(uri: "/open311/v2/tokens/nope.json", method: .get).status == .notFound)
+        }
+    }
+
     /// A PNG of one pixel.
     static var png: [UInt8] {
         var b = PhotoBytes.pngSignature

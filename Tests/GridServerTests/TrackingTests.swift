@@ -177,6 +177,8 @@ struct TrackingTests {
                 #expect(staff.map { $0["name"] as? String } == ["Wang", "Zhao"] && staff.first?["phone"] as? String == "13812345678")
             }
             try await client.execute(uri: "/api/v1/staff", method: .get) { r in #expect(r.status == .unauthorized) }
+            try await client.execute(uri: "/api/v1/staff?region=&access_token=t-admin", method: .get) { r in #expect(r.status == .badRequest) }
+            try await client.execute(uri: "/api/v1/staff?region=nowhere&access_token=t-admin", method: .get) { r in #expect(r.status == .notFound) }
             try await client.execute(uri: "/api/v1/live?region=320599001001002&access_token=t-admin", method: .get) { r in  // a grid: both are in the east one
                 #expect((json(r)["features"] as? [[String: Any]])?.map { $0["id"] as? String } == ["p1", "p2"])
             }
