@@ -9,7 +9,8 @@ Also the dispatcher's tools: the whole list reached page by page (as many as cou
 filed cases selected and dispatched at once, each on its route; with STAFF, a handled case's
 check assigned to them from the panel (listed first, as the staff of its grid, with their
 distance from the device's fix), then in their queue, and their position's popup naming them
-with their phone. For each main view — the
+with their phone, and the admin's sign-in link for the member's phone (a QR code whose code
+signs in once). For each main view — the
 map, the case list and a case's panel, dispatch, bulk steps, the dashboard, the planner, a
 building's popup in 3D, the monthly report (also printed to A4 as a PDF) — walks the visible text nodes of the page and lists every
 Latin word of two letters or more that is the page's own text (codes shown in grey, stored
@@ -202,6 +203,18 @@ try:
         seen["staff_popup"] = driver.execute_script("return document.querySelector('.maplibregl-popup-content').textContent")
         assert staff in seen["staff_popup"] and phone in seen["staff_popup"], seen["staff_popup"]
         english("staff-popup")
+        # The admin's sign-in link for the member's phone: a QR code, and a code that works once.
+        driver.find_element(By.ID, "linksToggle").click()
+        assert wait(driver, f"[...document.getElementById('lStaff').options].some(o => o.value === {json.dumps(staff)})", 30), "no staff to sign in"
+        driver.execute_script("document.getElementById('lStaff').value = arguments[0]", staff)
+        driver.find_element(By.ID, "lMake").click()
+        link = wait(driver, "window.civicgridLink", 30)
+        assert link and "/m/#login=" in link["url"] and driver.execute_script("return !!document.querySelector('#lQR svg path')"), link
+        english("sign-in-link")
+        r = requests.post(f"{base}/api/v1/login", json={"code": link["url"].split("=", 1)[1]})
+        seen["sign_in_link"] = r.status_code
+        assert r.status_code == 200 and r.json()["name"] == staff, r.text
+        driver.find_element(By.ID, "linksToggle").click()
         driver.execute_script("""document.querySelectorAll('.maplibregl-popup').forEach(p => p.remove());
             window.map.jumpTo({center: [arguments[0], arguments[1]], zoom: 13.6}); window.civicgridIdle = false;""", lon, lat)
         assert wait(driver, "window.civicgridIdle", 30)

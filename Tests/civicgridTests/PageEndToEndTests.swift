@@ -7,8 +7,10 @@ import Testing
 /// --lang=zh-CN at 1600×1000 (Scripts/check_page_language.py): no English word of the page's
 /// own text in the map, the case list and panel, dispatch, the dashboard, the planner or a
 /// building's popup in 3D; community names painted on the map; every case of the list reached
-/// page by page; ten filed cases dispatched at once, each on its route; a report's verification
-/// assigned to the staff of its grid, whose position names them with their phone.
+/// page by page; ten filed cases dispatched at once, each on its route; a handled case's check
+/// assigned to the staff of its grid (then in their queue), whose position names them with
+/// their phone; an admin's
+/// sign-in link for that member's phone.
 struct PageEndToEndTests {
     @Test func thePageSpeaksChineseAndNamesPlacesOnTheMap() async throws {
         try await requireBrowser()
@@ -32,6 +34,6 @@ struct PageEndToEndTests {
         #expect(page.status == 0, "\(page.output)")
         #expect(page.output.contains("\"english\": {}"), "\(page.output)")
         #expect(page.output.contains("\"label_pixels\"") && page.output.contains("\"done\": 10"), "\(page.output)")
-        #expect(page.output.contains("\"assignee_offered\": \"王芳 · 本网格") && page.output.contains("\"staff_popup\""), "\(page.output)")
+        #expect(page.output.contains("\"assignee_offered\": \"王芳 · 本网格") && page.output.contains("\"staff_popup\"") && page.output.contains("\"sign_in_link\": 200"), "\(page.output)")
     }
 }

@@ -11,7 +11,8 @@ const el = (tag, props = {}, ...children) => { const e = Object.assign(document.
 apply();
 $("language").textContent = otherLocale === "en" ? "English" : "中文";
 $("language").addEventListener("click", () => setLocale(otherLocale));
-if (location.pathname === "/m") location.replace("/m/" + location.hash);
+// The page lives at /m/ (the service worker's scope): from /m, on there before anything runs.
+if (location.pathname === "/m") { location.replace("/m/" + location.hash); await new Promise(() => {}); }
 // File inputs say how many photos are chosen, in the page's words.
 for (const f of document.querySelectorAll(".filepick input")) {
   f.addEventListener("change", () => { f.parentElement.querySelector(".count").textContent = f.files.length ? t("photo.count", { n: f.files.length }) : ""; });

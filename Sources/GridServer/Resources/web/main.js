@@ -191,6 +191,37 @@ map.on("click", e => {
   if (grid || building) buildingPopup(e, grid, building);
 });
 
+// Admins sign a member's phone in: a one-time link to /m/ and its QR code (the server draws it),
+// for the member to scan; it works once, for the minutes chosen.
+const links = window.civicgridLinks = {
+  async start(me) {
+    if (me.role !== "admin") return;
+    $("linksToggle").hidden = false;
+    $("linksToggle").addEventListener("click", async () => {
+      const p = $("links"), open = p.style.display !== "block";
+      p.style.display = open ? "block" : "none";
+      if (!open || $("lStaff").options.length) return;
+      const staff = await fetch("/api/v1/staff", { headers: authHeaders }).then(r => r.ok ? r.json() : []);
+      $("lStaff").replaceChildren(...staff.map(s => new Option(s.name + (s.grids.length ? " · " + s.grids.map(g => names.grid(g)).join("、") : ""), s.name)));
+    });
+    for (const m of [15, 60, 480]) $("lMinutes").append(new Option(t("link.validFor", { minutes: m }), String(m)));
+    $("lMake").addEventListener("click", () => this.make());
+  },
+  async make() {
+    const r = await fetch("/api/v1/login-links", { method: "POST", headers: { ...authHeaders, "Content-Type": "application/json" },
+      body: JSON.stringify({ name: $("lStaff").value, minutes: Number($("lMinutes").value), base: location.origin }) });
+    if (!r.ok) { status(t("error.answer", { title: r.status, detail: "" })); return; }
+    const link = await r.json();
+    $("lQR").innerHTML = link.qr_svg;  // drawn by this server from the link alone
+    $("lQR").querySelector("svg")?.setAttribute("role", "img");
+    $("lQR").querySelector("svg")?.setAttribute("aria-label", t("link.qr", { name: link.name }));
+    Object.assign($("lURL"), { href: link.url, textContent: link.url });
+    $("lExpires").textContent = t("link.expires", { name: link.name, time: time(link.expires_at) });
+    $("lResult").hidden = false;
+    window.civicgridLink = link;
+  },
+};
+
 function buildingPopup(e, grid, building) {
   const box = el("div");
   if (grid) {
@@ -223,5 +254,6 @@ if (token) map.on("load", async () => {
   homes.me = me;
   if (!["admin", "dispatcher", "viewer", "department", "member"].includes(me.role)) return;
   dashboard.start(me);
+  links.start(me);
   await cases.start(me);
 });
