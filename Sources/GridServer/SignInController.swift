@@ -84,7 +84,7 @@ struct SignInController {
                 guard let id = try w.useLoginLink(codeHash: DeviceToken.hash(code), at: Date()),
                       let account = try w.reader.account(id: id) else { return nil }
                 try w.addToken(account: account.id, tokenHash: DeviceToken.hash(token))
-                let device = "web-\(account.id)-\(deviceToken.prefix(6))"
+                let device = "web-\(account.id)-\(DeviceToken.generate().prefix(6))"  // its own random, not the token's
                 try w.add(Device(id: device, memberName: account.name, grids: try w.reader.memberGrids(account: account.id), tokenHash: DeviceToken.hash(deviceToken)))
                 return SessionView(name: account.name, role: account.role.rawValue, token: token, device: device, deviceToken: deviceToken)
             }
