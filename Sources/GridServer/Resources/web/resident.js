@@ -69,6 +69,7 @@ $("description").addEventListener("input", () => {
   }, 400);
 });
 $("category").addEventListener("change", () => { $("category").dataset.chosen = "1"; });
+$("consent").addEventListener("change", () => $("answer").querySelector(".error")?.remove());
 
 $("send").addEventListener("click", async () => {
   const box = $("answer"), say = (text, error) => box.replaceChildren(el("p", { className: error ? "answer error" : "answer", textContent: text }));
