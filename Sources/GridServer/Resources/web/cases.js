@@ -93,15 +93,17 @@ export const cases = window.civicgridCases = {
     const online = f => Date.now() - Date.parse(f.properties.time) <= 600e3;
     return here.sort((a, b) => online(b) - online(a)).map(f => (f.properties.member_name || f.properties.device) + "（" + (online(f) ? t("field.online") : t("case.offline")) + "）").join("、");
   },
+  /// The online staff positions (a fix in the last 10 minutes) and their distance from the
+  /// case in metres, nearest first.
+  onlineNear(c) {
+    const [x, y] = c.location.coordinates || c.location, k = Math.cos(y * Math.PI / 180);
+    return [...window.civicgridPositions?.values() || []].filter(f => Date.now() - Date.parse(f.properties.time) <= 600e3)
+      .map(f => { const [px, py] = f.geometry.coordinates; return { f, d: Math.hypot((px - x) * k, py - y) * 111320 }; })
+      .sort((a, b) => a.d - b.d);
+  },
   /// The nearest online staff member to the case, and how far.
   nearest(c) {
-    const [x, y] = c.location.coordinates || c.location, k = Math.cos(y * Math.PI / 180);
-    let best = null;
-    for (const f of window.civicgridPositions?.values() || []) {
-      if (Date.now() - Date.parse(f.properties.time) > 600e3) continue;
-      const [px, py] = f.geometry.coordinates, d = Math.hypot((px - x) * k, py - y) * 111320;
-      if (!best || d < best.d) best = { d, f };
-    }
+    const best = this.onlineNear(c)[0];
     return best ? t("case.staffAt", { name: best.f.properties.member_name || best.f.properties.device, metres: Math.round(best.d) }) : undefined;
   },
   /// The grid staff who may take a case's verification or check (those working in one of its
@@ -109,13 +111,8 @@ export const cases = window.civicgridCases = {
   async assignees(c) {
     if (!this.staff) this.staff = await fetch("/api/v1/staff", { headers: authHeaders }).then(r => r.ok ? r.json() : []);
     const desks = [c.place.community, c.place.street, c.place.district].filter(Boolean);
-    const [x, y] = c.location.coordinates, k = Math.cos(y * Math.PI / 180);
-    const online = new Map();
-    for (const f of window.civicgridPositions?.values() || []) {
-      if (Date.now() - Date.parse(f.properties.time) > 600e3 || !f.properties.member_name) continue;
-      const [px, py] = f.geometry.coordinates, d = Math.hypot((px - x) * k, py - y) * 111320;
-      online.set(f.properties.member_name, Math.min(d, online.get(f.properties.member_name) ?? Infinity));
-    }
+    const online = new Map();  // member → metres of their nearest phone
+    for (const { f, d } of this.onlineNear(c)) if (f.properties.member_name && !online.has(f.properties.member_name)) online.set(f.properties.member_name, d);
     const rank = s => (s.grids.includes(c.place.grid) ? 0 : 1e9) + (online.get(s.name) ?? 1e8);
     return this.staff.filter(s => !s.region || desks.includes(s.region)).sort((a, b) => rank(a) - rank(b)).map(s => {
       const where = s.grids.includes(c.place.grid) ? t("case.ownGrid") : s.grids.map(g => names.grid(g)).join("、") || names.region(s.region);

@@ -3,7 +3,7 @@
 // the network when there is one (and kept), from the cache when there is none. Writes are never
 // touched: the page's outbox holds them until they are stored.
 const shell = "civicgrid-phone-v1";
-const files = ["/m/", "/web/m.js", "/web/i18n.js", "/web/session.js", "/web/phone.css", "/web/zh-CN.json", "/web/en.json",
+const files = ["/m/", "/web/m.js", "/web/i18n.js", "/web/dom.js", "/web/session.js", "/web/phone.css", "/web/zh-CN.json", "/web/en.json",
   "/assets/maplibre-gl.js", "/assets/maplibre-gl.css", "/styles/command-centre.json"];
 
 self.addEventListener("install", e => e.waitUntil(caches.open(shell).then(c => c.addAll(files)).then(() => self.skipWaiting())));

@@ -4,19 +4,14 @@
 // through an outbox kept on the phone (IndexedDB) with its Idempotency-Key, so it survives
 // a dead network and is stored once when the network returns; the page itself is cached by
 // a service worker.
-import { t, word, time, apply, setLocale, otherLocale } from "/web/i18n.js";
+import { t, word, time, apply } from "/web/i18n.js";
+import { $, el, languageSwitch, photoCounts } from "/web/dom.js";
 
-const $ = id => document.getElementById(id);
-const el = (tag, props = {}, ...children) => { const e = Object.assign(document.createElement(tag), props); e.append(...children.filter(c => c !== undefined && c !== null)); return e; };
 apply();
-$("language").textContent = otherLocale === "en" ? "English" : "中文";
-$("language").addEventListener("click", () => setLocale(otherLocale));
+languageSwitch();
 // The page lives at /m/ (the service worker's scope): from /m, on there before anything runs.
 if (location.pathname === "/m") { location.replace("/m/" + location.hash); await new Promise(() => {}); }
-// File inputs say how many photos are chosen, in the page's words.
-for (const f of document.querySelectorAll(".filepick input")) {
-  f.addEventListener("change", () => { f.parentElement.querySelector(".count").textContent = f.files.length ? t("photo.count", { n: f.files.length }) : ""; });
-}
+photoCounts();
 
 if ("serviceWorker" in navigator) navigator.serviceWorker.register("/web/m-sw.js", { scope: "/m/" }).catch(() => {});
 

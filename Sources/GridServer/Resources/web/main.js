@@ -2,7 +2,8 @@
 // and organisations, names of places), the region picker, search, and one click handler that
 // gives each click to what the user aimed at. Cases, the planner, the dashboard and people
 // live in their own modules.
-import { t, word, time, apply, locale, otherLocale, setLocale } from "/web/i18n.js";
+import { t, word, time, apply } from "/web/i18n.js";
+import { languageSwitch } from "/web/dom.js";
 import { map, token, authHeaders, $, el, table, named, names, popup, status } from "/web/app.js";
 import { homes } from "/web/people.js";
 import { planner } from "/web/planner.js";
@@ -13,9 +14,7 @@ apply();
 // The header wraps on narrow windows: the map and panels start below it, whatever its height.
 new ResizeObserver(() => { document.documentElement.style.setProperty("--header", document.querySelector("header").offsetHeight + "px"); map.resize(); })
   .observe(document.querySelector("header"));
-$("language").textContent = t("language.switch");
-$("language").lang = otherLocale;
-$("language").addEventListener("click", () => setLocale(otherLocale));
+languageSwitch();
 $("signin").textContent = token ? t("signin.out") : t("signin.in");
 $("signin").addEventListener("click", () => {
   if (token) localStorage.removeItem("civicgridToken");

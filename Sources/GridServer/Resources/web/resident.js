@@ -4,17 +4,12 @@
 // same checks and limits), answered with the case number and its tracking link. Recent
 // reports of the district are on the map (public fields only), so a resident sees whether the
 // problem is reported already.
-import { t, apply, setLocale, otherLocale } from "/web/i18n.js";
+import { t, apply } from "/web/i18n.js";
+import { $, el, languageSwitch, photoCounts } from "/web/dom.js";
 
-const $ = id => document.getElementById(id);
-const el = (tag, props = {}, ...children) => { const e = Object.assign(document.createElement(tag), props); e.append(...children.filter(c => c !== undefined && c !== null)); return e; };
 apply();
-$("language").textContent = otherLocale === "en" ? "English" : "中文";
-$("language").addEventListener("click", () => setLocale(otherLocale));
-// File inputs say how many photos are chosen, in the page's words.
-for (const f of document.querySelectorAll(".filepick input")) {
-  f.addEventListener("change", () => { f.parentElement.querySelector(".count").textContent = f.files.length ? t("photo.count", { n: f.files.length }) : ""; });
-}
+languageSwitch();
+photoCounts();
 
 
 const services = await fetch("/open311/v2/services.json").then(r => r.ok ? r.json() : []).catch(() => []);

@@ -1,6 +1,7 @@
 // What every page shares: the signed-in token, small DOM helpers and the names of regions,
 // categories and departments (shown instead of their codes).
 import { t, word } from "/web/i18n.js";
+import { $, el } from "/web/dom.js";
 
 // Signing in: an API token from ?token= (then dropped from the address) or the prompt, kept
 // in this browser; requests to this server carry it, the event streams as access_token.
@@ -13,12 +14,7 @@ if (query.get("token")) {
 export const token = localStorage.getItem("civicgridToken");
 export const authHeaders = token ? { Authorization: "Bearer " + token } : {};
 
-export const $ = id => document.getElementById(id);
-export function el(tag, props = {}, ...children) {
-  const e = Object.assign(document.createElement(tag), props);
-  e.append(...children.filter(c => c !== undefined && c !== null));
-  return e;
-}
+export { $, el };
 
 /// A two-column table of label and value (rows without a value left out).
 export function table(rows) {

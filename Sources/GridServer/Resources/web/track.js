@@ -1,13 +1,11 @@
 // The tracking page of a resident's report (/track/{token}): its public status and notes,
 // what the loop told the reporter step by step, and once it is closed the question whether it
 // was fixed (满意 / 基本满意 / 不满意; 不满意 sends it back to be done again).
-import { t, time, apply, setLocale, otherLocale } from "/web/i18n.js";
+import { t, time, apply } from "/web/i18n.js";
+import { $, el, languageSwitch } from "/web/dom.js";
 
-const $ = id => document.getElementById(id);
-const el = (tag, props = {}, ...children) => { const e = Object.assign(document.createElement(tag), props); e.append(...children.filter(c => c !== undefined && c !== null)); return e; };
 apply();
-$("language").textContent = otherLocale === "en" ? "English" : "中文";
-$("language").addEventListener("click", () => setLocale(otherLocale));
+languageSwitch();
 const token = decodeURIComponent(location.pathname.split("/").pop() || "");
 
 async function load() {
