@@ -13,21 +13,32 @@ struct Result {
 
 func civicgrid(_ arguments: String...) async throws -> Result { try await civicgrid(arguments) }
 
+/// How long a command a test runs may take before it is killed and its test fails with what
+/// it wrote (the longest, the contract test, takes about 10 minutes on a loaded machine).
+let commandLimit = Duration.seconds(1500)
+
 /// Runs the binary to its end (without holding a thread of the tests' pool: `Spawned`).
 func civicgrid(_ arguments: [String]) async throws -> Result {
     let p = try Spawned(binary, arguments, log: temporaryPath("out"), errors: temporaryPath("err"))
+    p.limit(commandLimit)
     let status = await p.ended()
     defer { try? FileManager.default.removeItem(atPath: p.log); try? FileManager.default.removeItem(atPath: p.errors) }
-    return Result(status: status, stdout: p.output, stderr: p.errorOutput)
+    return Result(status: status, stdout: p.output, stderr: p.errorOutput + overran(p))
 }
 
 /// Runs any program (with extra environment variables, in a folder); returns its status and
-/// combined output.
-func run(_ program: String, _ arguments: [String], environment: [String: String] = [:], directory: URL? = nil) async throws -> (status: Int32, output: String) {
+/// combined output; killed past `limit`.
+func run(_ program: String, _ arguments: [String], environment: [String: String] = [:], directory: URL? = nil,
+         limit: Duration = commandLimit) async throws -> (status: Int32, output: String) {
     let p = try Spawned(program, arguments, environment: environment, directory: directory?.path)
+    p.limit(limit)
     let status = await p.ended()
     defer { try? FileManager.default.removeItem(atPath: p.log) }
-    return (status, p.output)
+    return (status, p.output + overran(p))
+}
+
+private func overran(_ p: Spawned) -> String {
+    p.overran.map { "\n(killed: still running after \($0))" } ?? ""
 }
 
 /// `civicgrid …` that must succeed; its standard output.

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import Testing
 
 /// A process a test starts: a server, nginx, a script, the CLI. Spawned with `posix_spawn` and
 /// reaped by `waitpid` on a thread of its own, so that
@@ -10,7 +11,10 @@ import Synchronization
 ///   learns of an exit from a socket it passes down, which such a child keeps open);
 /// - its output goes to files of its own, never to the test process's (a process left running
 ///   would hold `swift test`'s pipe open, and the run would wait for ever);
-/// - `stop()` sends SIGTERM and SIGKILL after a grace, and whatever still runs when the test
+/// - it leads a process group of its own, and `stop()` sends SIGTERM to the group and SIGKILL
+///   after a grace: a script's servers, nginx, chromedriver and Chromium end with it;
+/// - `limit(_:)` kills the group when it runs past a deadline (a hung client fails its test
+///   with what it wrote instead of hanging the run), and whatever still runs when the test
 ///   process exits is killed.
 final class Spawned: Sendable {
     let pid: pid_t
@@ -20,6 +24,7 @@ final class Spawned: Sendable {
 
     private struct State {
         var status: Int32?
+        var overran: Duration?
         var waiting: [CheckedContinuation<Int32, Never>] = []
     }
     private let state = Mutex(State())
@@ -47,7 +52,8 @@ final class Spawned: Sendable {
         sigemptyset(&none)
         posix_spawnattr_setsigdefault(&attributes, &all)
         posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP))
         let env = ProcessInfo.processInfo.environment.merging(environment) { $1 }.map { "\($0.key)=\($0.value)" }
         // In another folder through env(1)'s --chdir (glibc's addchdir_np is not in Swift's Glibc).
         let command = directory.map { ["/usr/bin/env", "--chdir=\($0)", executable] } ?? [executable]
@@ -94,15 +100,29 @@ final class Spawned: Sendable {
         }
     }
 
-    /// SIGTERM now, SIGKILL after `grace` if it still runs; returns at once (`stopped()` waits).
+    /// SIGTERM to its group now, SIGKILL after `grace` if it still runs; returns at once
+    /// (`stopped()` waits).
     func stop(grace: Duration = .seconds(5)) {
         guard isRunning else { return }
-        kill(pid, SIGTERM)
-        let seconds = Double(grace.components.seconds) + Double(grace.components.attoseconds) / 1e18
-        DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { [self] in
-            if isRunning { kill(pid, SIGKILL) }
+        kill(-pid, SIGTERM)
+        DispatchQueue.global().asyncAfter(deadline: .now() + grace.seconds) { [self] in
+            if isRunning { kill(-pid, SIGKILL) }
         }
     }
+
+    /// Kills its group if it still runs after `limit` (`overran` then says so).
+    func limit(_ limit: Duration) {
+        DispatchQueue.global().asyncAfter(deadline: .now() + limit.seconds) { [self] in
+            let kill = state.withLock { s -> Bool in
+                if s.status == nil { s.overran = limit }
+                return s.status == nil
+            }
+            if kill { Glibc.kill(-pid, SIGKILL) }
+        }
+    }
+
+    /// The limit it was killed at, if it ran past one.
+    var overran: Duration? { state.withLock { $0.overran } }
 
     /// `stop()`, and its status once it has ended.
     @discardableResult
@@ -126,8 +146,12 @@ final class Spawned: Sendable {
     /// Kills what is still running when the test process exits (a test that failed before
     /// its `stop()`), once installed.
     private static let killedAtExit: Void = {
-        atexit { Spawned.running.withLock { for pid in $0 { kill(pid, SIGKILL) } } }
+        atexit { Spawned.running.withLock { for pid in $0 { kill(-pid, SIGKILL) } } }
     }()
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }
 
 struct SpawnError: Error, CustomStringConvertible {
@@ -138,3 +162,24 @@ struct SpawnError: Error, CustomStringConvertible {
 /// webhook receiver): below the system's ephemeral range (32768 and up), where no outgoing
 /// connection of another test can hold it.
 func unusedPort() -> Int { Int.random(in: 20000..<32768) }
+
+/// What keeps a hung client from hanging the run: the limit kills it and what it started.
+struct SpawnedTests {
+    @Test func aCommandPastItsLimitIsKilledWithWhatItStarted() async throws {
+        let pidFile = temporaryPath("pid")
+        let p = try Spawned("/bin/sh", ["-c", "sleep 300 & echo $! > \(pidFile); echo started; wait"])
+        p.limit(.seconds(1))
+        let status = await p.ended()
+        #expect(status == 128 + SIGKILL)
+        #expect(p.overran == .seconds(1))
+        #expect(p.output.contains("started"))
+        let child = try #require(pid_t(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        // The child was in the group: gone (or a zombie of init's about to be reaped).
+        var gone = false
+        for _ in 0..<50 where !gone {
+            gone = kill(child, 0) != 0 || (try? String(contentsOfFile: "/proc/\(child)/stat", encoding: .utf8))?.contains(") Z ") == true
+            if !gone { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(gone, "the child \(child) outlived its group's kill")
+    }
+}

@@ -38,10 +38,11 @@ func requireBrowser() async throws {
 }
 
 /// Runs Scripts/check_page.py (headless Chromium), one at a time: two browsers at once on
-/// two cores time out.
+/// two cores time out. Each takes one to three minutes; one that hangs is killed after ten,
+/// so the checks queued behind it still run.
 func checkPage(_ arguments: [String], script: String = "check_page.py") async throws -> (status: Int32, output: String) {
     try await chromium.run {
-        try await run("/usr/bin/env", ["python3", repository.appendingPathComponent("Scripts/\(script)").path] + arguments)
+        try await run("/usr/bin/env", ["python3", repository.appendingPathComponent("Scripts/\(script)").path] + arguments, limit: .seconds(600))
     }
 }
 
