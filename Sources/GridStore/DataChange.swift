@@ -38,8 +38,8 @@ extension StoreReader {
     /// Changes after the given version, oldest first.
     public func changes(after id: Int64) throws -> [DataChange] {
         try SQLRow.fetchAll(db, sql: "SELECT id, layer, minx, miny, maxx, maxy FROM changes WHERE id > ? ORDER BY id", arguments: [id]).compactMap {
-            guard let layer = DataChange.Layer(rawValue: $0["layer"]) else { return nil }
-            return DataChange(id: $0["id"], layer: layer, bounds: BoundingBox(minX: $0["minx"], minY: $0["miny"], maxX: $0["maxx"], maxY: $0["maxy"]))
+            guard let layer = DataChange.Layer(rawValue: try $0["layer"]) else { return nil }
+            return try DataChange(id: $0["id"], layer: layer, bounds: BoundingBox(minX: $0["minx"], minY: $0["miny"], maxX: $0["maxx"], maxY: $0["maxy"]))
         }
     }
 
@@ -53,7 +53,7 @@ extension StoreReader {
         guard let row = try SQLRow.fetchOne(db, sql: """
             SELECT min(t.minx) AS a, min(t.miny) AS b, max(t.maxx) AS c, max(t.maxy) AS d
             FROM rtree_\(table)_geom t JOIN \(table) f ON f.fid = t.id WHERE \(condition)
-            """, arguments: arguments), let a: Double = row["a"] else { return nil }
-        return BoundingBox(minX: a, minY: row["b"], maxX: row["c"], maxY: row["d"])
+            """, arguments: arguments), let a: Double = try row["a"] else { return nil }
+        return try BoundingBox(minX: a, minY: row["b"], maxX: row["c"], maxY: row["d"])
     }
 }

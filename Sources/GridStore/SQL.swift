@@ -275,8 +275,9 @@ struct SQLArguments: ExpressibleByArrayLiteral {
 }
 
 /// A row of either store. Its subscripts read a column by name (any case) or position, as the
-/// type asked for; a NULL or a value of another type where one is required is a defect of the
-/// schema, not of input, and stops (as GRDB's rows do).
+/// type asked for; a NULL or a value of another type where one is required (a column changed
+/// under a running server, a row written by hand) throws, naming the column and what it held,
+/// and the request that read it fails alone.
 enum SQLRow {
     case sqlite(Row)
     case postgres([SQLValue], Names)
@@ -311,12 +312,12 @@ enum SQLRow {
         }
     }
 
-    subscript<T: SQLColumn>(_ name: String) -> T { Self.convert(value(named: name), name) }
-    subscript<T: SQLColumn>(_ i: Int) -> T { Self.convert(value(at: i), "\(i)") }
+    subscript<T: SQLColumn>(_ name: String) -> T { get throws(StoreError) { try Self.convert(value(named: name), name) } }
+    subscript<T: SQLColumn>(_ i: Int) -> T { get throws(StoreError) { try Self.convert(value(at: i), "\(i)") } }
 
-    private static func convert<T: SQLColumn>(_ v: SQLValue, _ column: String) -> T {
+    private static func convert<T: SQLColumn>(_ v: SQLValue, _ column: String) throws(StoreError) -> T {
         // The message names the storage class, never the value (it may be personal).
-        guard let t = T.decode(v) else { preconditionFailure("column \(column): cannot read \(v.storageClass) as \(T.self)") }
+        guard let t = T.decode(v) else { throw StoreError("column \(column): cannot read \(v.storageClass) as \(T.typeName)") }
         return t
     }
 }
@@ -337,6 +338,12 @@ extension SQLValue {
 /// A type a column's value is read as.
 protocol SQLColumn {
     static func decode(_ value: SQLValue) -> Self?
+    /// Its name in an error's message.
+    static var typeName: String { get }
+}
+
+extension SQLColumn {
+    static var typeName: String { "\(Self.self)" }
 }
 
 extension SQLValue: SQLColumn { static func decode(_ value: SQLValue) -> SQLValue? { value } }
@@ -384,6 +391,7 @@ extension Data: SQLColumn {
     }
 }
 extension Optional: SQLColumn where Wrapped: SQLColumn {
+    static var typeName: String { "\(Wrapped.typeName) or NULL" }
     static func decode(_ value: SQLValue) -> Wrapped?? {
         if case .null = value { return .some(nil) }
         return Wrapped.decode(value).map { .some($0) }

@@ -22,10 +22,10 @@ extension StoreReader {
     public func staffMembers() throws -> [StaffMember] {
         var grids: [Int64: [String]] = [:]
         for row in try SQLRow.fetchAll(db, sql: "SELECT member, grid_code FROM member_grids ORDER BY grid_code") {
-            grids[row[0], default: []].append(row[1])
+            grids[try row[0], default: []].append(try row[1])
         }
         return try SQLRow.fetchAll(try db.cachedStatement(sql: "SELECT id, name, region, phone FROM members WHERE role = 'member' ORDER BY name")).map { row in
-            StaffMember(id: row["id"], name: row["name"], region: row["region"], phone: row["phone"], grids: grids[row["id"]] ?? [])
+            try StaffMember(id: row["id"], name: row["name"], region: row["region"], phone: row["phone"], grids: grids[row["id"]] ?? [])
         }
     }
 
@@ -33,15 +33,15 @@ extension StoreReader {
         try SQLRow.fetchAll(try db.cachedStatement(sql: "SELECT id, name, role, region, department FROM members ORDER BY name")).map(Self.account)
     }
 
-    static func account(_ row: SQLRow) -> Account {
-        Account(id: row["id"], name: row["name"], role: Role(rawValue: row["role"]) ?? .member, region: row["region"], department: row["department"])
+    static func account(_ row: SQLRow) throws(StoreError) -> Account {
+        try Account(id: row["id"], name: row["name"], role: Role(rawValue: row["role"]) ?? .member, region: row["region"], department: row["department"])
     }
 
     public func tokens(account: Int64) throws -> [APIToken] {
         try SQLRow.fetchAll(try db.cachedStatement(sql: """
             SELECT t.id, m.name, t.created_at, t.revoked_at FROM tokens t JOIN members m ON m.id = t.member
             WHERE t.member = ? ORDER BY t.id
-            """), arguments: [account]).map { APIToken(id: $0[0], account: $0[1], createdAt: $0[2], revokedAt: $0[3]) }
+            """), arguments: [account]).map { APIToken(id: try $0[0], account: try $0[1], createdAt: try $0[2], revokedAt: try $0[3]) }
     }
 
     /// Of `codes`, those that name no grid in any plan.
@@ -80,8 +80,8 @@ extension StoreReader {
             args += SQLArguments(communities.sorted())
         }
         return try SQLRow.fetchAll(db, sql: sql + " ORDER BY id LIMIT ?", arguments: args + [limit]).map {
-            AuditEntry(id: $0["id"], at: $0["at"], actor: $0["actor"], community: $0["community"], plan: $0["plan"],
-                       action: $0["action"], detail: $0["detail"])
+            try AuditEntry(id: $0["id"], at: $0["at"], actor: $0["actor"], community: $0["community"], plan: $0["plan"],
+                       action: try $0["action"], detail: try $0["detail"])
         }
     }
 }

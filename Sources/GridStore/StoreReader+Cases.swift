@@ -21,13 +21,13 @@ extension StoreReader {
     /// The duty phones, by holder.
     public func dutyPhones() throws -> [DutyPhone] {
         try SQLRow.fetchAll(try db.cachedStatement(sql: "SELECT holder, name, phone FROM duty_phones ORDER BY holder"))
-            .map { DutyPhone(holder: $0["holder"], name: $0["name"], phone: $0["phone"]) }
+            .map { try DutyPhone(holder: $0["holder"], name: $0["name"], phone: $0["phone"]) }
     }
 
     /// The duty phone of a department or a desk, if it has one.
     public func dutyPhone(holder: String) throws -> DutyPhone? {
         try SQLRow.fetchOne(try db.cachedStatement(sql: "SELECT holder, name, phone FROM duty_phones WHERE holder = ?"), arguments: [holder])
-            .map { DutyPhone(holder: $0["holder"], name: $0["name"], phone: $0["phone"]) }
+            .map { try DutyPhone(holder: $0["holder"], name: $0["name"], phone: $0["phone"]) }
     }
 
     /// The steps the reporter hears of (`actions`) taken from `from` until before `to`, oldest
@@ -39,12 +39,12 @@ extension StoreReader {
             FROM case_history h JOIN cases c ON c.fid = h.case_fid
             WHERE h.at >= ? AND h.at < ? AND h.action IN (\(names)) ORDER BY h.at, h.id LIMIT ?
             """), arguments: [StoreTime.text(from), StoreTime.text(to), limit]).map { row in
-            let number: String = row["number"]
-            guard let at = StoreTime.date(row["at"]), let to = CaseStatus(rawValue: row["to_status"]) else {
+            let number: String = try row["number"]
+            guard let at = StoreTime.date(try row["at"]), let to = CaseStatus(rawValue: try row["to_status"]) else {
                 throw StoreError("case \(number): unreadable history row")
             }
-            return (row["id"], number, CaseEvent(at: at, actor: row["actor"], action: row["action"], from: (row["from_status"] as String?).flatMap(CaseStatus.init),
-                                                to: to, holder: row["holder"], note: row["note"],
+            return (try row["id"], number, CaseEvent(at: at, actor: try row["actor"], action: try row["action"], from: (try row["from_status"] as String?).flatMap(CaseStatus.init),
+                                                to: to, holder: try row["holder"], note: try row["note"],
                                                 detail: try StoreJSON.decode([String: String].self, row["detail"], "case \(number)'s history")))
         }
     }
@@ -53,7 +53,7 @@ extension StoreReader {
     public func triageLimits() throws -> [RegionLevel: [Urgency: TimeLimit]] {
         var out: [RegionLevel: [Urgency: TimeLimit]] = [:]
         for row in try SQLRow.fetchAll(try db.cachedStatement(sql: "SELECT level, urgency, time_limit FROM triage_limits")) {
-            guard let level = RegionLevel(rawValue: row[0]), let urgency = Urgency(rawValue: row[1]), let limit = TimeLimit(row[2] as String) else { continue }
+            guard let level = RegionLevel(rawValue: try row[0]), let urgency = Urgency(rawValue: try row[1]), let limit = TimeLimit(try row[2] as String) else { continue }
             out[level, default: [:]][urgency] = limit
         }
         return out
@@ -71,8 +71,8 @@ extension StoreReader {
             ORDER BY c.updated_at LIMIT ?
             """), arguments: [StoreTime.text(changedBefore), limit])
         .compactMap { row in
-            guard let level = RegionLevel(rawValue: row[1]), let since = StoreTime.date(row[2]) else { return nil }
-            return (row[0], level, since)
+            guard let level = RegionLevel(rawValue: try row[1]), let since = StoreTime.date(try row[2]) else { return nil }
+            return (try row[0], level, since)
         }
     }
 
@@ -84,7 +84,7 @@ extension StoreReader {
     /// The routing rules, in the order imported.
     public func routingRules() throws -> [RoutingRule] {
         try SQLRow.fetchAll(try db.cachedStatement(sql: "SELECT id, category, region, department, priority FROM routing_rules ORDER BY id"))
-            .map { RoutingRule(id: $0[0], category: $0[1], region: $0[2], department: $0[3], priority: $0[4]) }
+            .map { try RoutingRule(id: $0[0], category: $0[1], region: $0[2], department: $0[3], priority: $0[4]) }
     }
 
     /// A region and every region above it, nearest first (empty for an unknown code).
@@ -99,7 +99,7 @@ extension StoreReader {
 
     /// The labelled messages the category classifier learns from, in the order imported.
     public func categoryExamples() throws -> [(category: String, text: String)] {
-        try SQLRow.fetchAll(try db.cachedStatement(sql: "SELECT category, text FROM category_examples ORDER BY id")).map { ($0[0], $0[1]) }
+        try SQLRow.fetchAll(try db.cachedStatement(sql: "SELECT category, text FROM category_examples ORDER BY id")).map { (try $0[0], try $0[1]) }
     }
 
     /// Changes when what the classifier is made of changes: the examples and the categories'
@@ -110,7 +110,7 @@ extension StoreReader {
                    (SELECT coalesce(max(id), 0) FROM category_examples), (SELECT count(*) FROM case_categories),
                    (SELECT coalesce(sum(length(words) + length(urgency) + length(name)), 0) FROM case_categories)
             """))
-        return (0..<5).map { i in row.map { String(($0[i] as Int64?) ?? -1) } ?? "" }.joined(separator: "/")
+        return try (0..<5).map { i in try row.map { String((try $0[i] as Int64?) ?? -1) } ?? "" }.joined(separator: "/")
     }
 
     public func departments() throws -> [Department] {
@@ -129,26 +129,26 @@ extension StoreReader {
     }
 
     static func category(_ row: SQLRow) throws -> CaseCategory {
-        let code: String = row["code"]
+        let code: String = try row["code"]
         let raw = try StoreJSON.decodeCached([String: TimeLimit].self, row["limits"], "category \(code)'s limits")
         var limits: [CaseStep: TimeLimit] = [:]
         for (step, limit) in raw {
             guard let s = CaseStep(rawValue: step) else { throw StoreError("category \(code): unknown step \(step)") }
             limits[s] = limit
         }
-        guard let kind = CategoryKind(rawValue: row["kind"]), let urgency = Urgency(rawValue: row["urgency"]) else {
+        guard let kind = CategoryKind(rawValue: try row["kind"]), let urgency = Urgency(rawValue: try row["urgency"]) else {
             throw StoreError("category \(code): unknown kind or urgency")
         }
-        return CaseCategory(code: code, major: row["major"], majorName: row["major_name"], majorNameEn: row["major_name_en"],
-                            name: row["name"], nameEn: row["name_en"], kind: kind, urgency: urgency, limits: limits,
-                            department: row["department"], duplicateRadius: row["duplicate_radius"],
-                            words: (row["words"] as String).split(separator: "|").map(String.init),
-                            autoDispatch: Set((row["auto_dispatch"] as String).split(separator: ";").compactMap { CaseSource(rawValue: String($0)) }))
+        return try CaseCategory(code: code, major: row["major"], majorName: row["major_name"], majorNameEn: row["major_name_en"],
+                            name: try row["name"], nameEn: try row["name_en"], kind: kind, urgency: urgency, limits: limits,
+                            department: try row["department"], duplicateRadius: try row["duplicate_radius"],
+                            words: (try row["words"] as String).split(separator: "|").map(String.init),
+                            autoDispatch: Set((try row["auto_dispatch"] as String).split(separator: ";").compactMap { CaseSource(rawValue: String($0)) }))
     }
 
     static func department(_ row: SQLRow) throws -> Department {
-        let code: String = row["code"]
-        return Department(code: code, name: row["name"], nameEn: row["name_en"], region: row["region"],
+        let code: String = try row["code"]
+        return try Department(code: code, name: row["name"], nameEn: row["name_en"], region: row["region"],
                           categories: try StoreJSON.decode([String].self, row["categories"], "department \(code)'s categories"))
     }
 }
@@ -178,7 +178,7 @@ extension StoreReader {
     public func requestKey(scope: String, key: String) throws -> (fingerprint: String, number: String)? {
         try SQLRow.fetchOne(db, sql: """
             SELECT k.fingerprint, c.number FROM request_keys k JOIN cases c ON c.fid = k.case_fid WHERE k.scope = ? AND k.key = ?
-            """, arguments: [scope, key]).map { ($0["fingerprint"], $0["number"]) }
+            """, arguments: [scope, key]).map { (try $0["fingerprint"], try $0["number"]) }
     }
 
     /// A case's transitions, oldest first.
@@ -187,11 +187,11 @@ extension StoreReader {
             SELECT h.at, h.actor, h.action, h.from_status, h.to_status, h.holder, h.note, h.detail
             FROM case_history h JOIN cases c ON c.fid = h.case_fid WHERE c.number = ? ORDER BY h.id
             """), arguments: [number]).map { row in
-            guard let at = StoreTime.date(row["at"]), let to = CaseStatus(rawValue: row["to_status"]) else {
+            guard let at = StoreTime.date(try row["at"]), let to = CaseStatus(rawValue: try row["to_status"]) else {
                 throw StoreError("case \(number): unreadable history row")
             }
-            return CaseEvent(at: at, actor: row["actor"], action: row["action"], from: (row["from_status"] as String?).flatMap(CaseStatus.init),
-                             to: to, holder: row["holder"], note: row["note"],
+            return try CaseEvent(at: at, actor: row["actor"], action: row["action"], from: (row["from_status"] as String?).flatMap(CaseStatus.init),
+                             to: to, holder: try row["holder"], note: try row["note"],
                              detail: try StoreJSON.decode([String: String].self, row["detail"], "case \(number)'s history"))
         }
     }
@@ -204,13 +204,13 @@ extension StoreReader {
             FROM case_history h JOIN cases c ON c.fid = h.case_fid WHERE h.id > ? ORDER BY h.id LIMIT ?
             """), arguments: [id, limit]).map { row in
             let record = try Self.caseRecord(row)
-            guard let at = StoreTime.date(row["at"]), let to = CaseStatus(rawValue: row["to_status"]) else {
+            guard let at = StoreTime.date(try row["at"]), let to = CaseStatus(rawValue: try row["to_status"]) else {
                 throw StoreError("case \(record.number): unreadable history row")
             }
-            let event = CaseEvent(at: at, actor: row["actor"], action: row["action"], from: (row["from_status"] as String?).flatMap(CaseStatus.init),
-                                  to: to, holder: row["event_holder"], note: row["note"],
+            let event = try CaseEvent(at: at, actor: row["actor"], action: row["action"], from: (row["from_status"] as String?).flatMap(CaseStatus.init),
+                                  to: to, holder: try row["event_holder"], note: try row["note"],
                                   detail: try StoreJSON.decode([String: String].self, row["detail"], "case \(record.number)'s history"))
-            return (row["event_id"], record, event)
+            return (try row["event_id"], record, event)
         }
     }
 
@@ -224,14 +224,14 @@ extension StoreReader {
         try SQLRow.fetchAll(try db.cachedStatement(sql: """
             SELECT p.sha256, p.media_type, p.bytes, (SELECT count(*) FROM case_history h WHERE h.case_fid = p.case_fid AND h.id < p.event) AS step
             FROM case_photos p JOIN cases c ON c.fid = p.case_fid WHERE c.number = ? ORDER BY p.id
-            """), arguments: [number]).map { CasePhoto(sha256: $0["sha256"], mediaType: $0["media_type"], bytes: $0["bytes"], event: $0["step"]) }
+            """), arguments: [number]).map { CasePhoto(sha256: try $0["sha256"], mediaType: try $0["media_type"], bytes: try $0["bytes"], event: try $0["step"]) }
     }
 
     /// Notices waiting to be sent through a channel, oldest first.
     public func waitingNotices(channel: String, limit: Int = 100) throws -> [(id: Int64, to: String, case: String, text: String)] {
         try SQLRow.fetchAll(try db.cachedStatement(sql: """
             SELECT id, address, case_number, text FROM notices WHERE channel = ? AND sent_at IS NULL ORDER BY id LIMIT ?
-            """), arguments: [channel, limit]).map { ($0["id"], $0["address"], $0["case_number"], $0["text"]) }
+            """), arguments: [channel, limit]).map { (try $0["id"], try $0["address"], try $0["case_number"], try $0["text"]) }
     }
 
     /// How many cases have a number starting with `prefix` (a day's sequence so far).
@@ -254,11 +254,11 @@ extension StoreReader {
             WHERE t.minx <= ? AND t.maxx >= ? AND t.miny <= ? AND t.maxy >= ?
             """), arguments: [p.x, p.x, p.y, p.y])
         for row in regions {
-            guard let level = RegionLevel(rawValue: row["level"]), try Self.polygon(row["geom"]).contains(p) else { continue }
+            guard let level = RegionLevel(rawValue: try row["level"]), try Self.polygon(row["geom"]).contains(p) else { continue }
             switch level {
-            case .community: place.community = row["code"]
-            case .street: place.street = row["code"]
-            case .district: place.district = row["code"]
+            case .community: place.community = try row["code"]
+            case .street: place.street = try row["code"]
+            case .district: place.district = try row["code"]
             default: break
             }
         }
@@ -267,7 +267,7 @@ extension StoreReader {
             WHERE p.status = 'published' AND t.minx <= ? AND t.maxx >= ? AND t.miny <= ? AND t.maxy >= ?
             """), arguments: [p.x, p.x, p.y, p.y])
         for row in grids where try Self.polygon(row["geom"]).contains(p) {
-            place.grid = row["code"]
+            place.grid = try row["code"]
             break
         }
         return place
@@ -288,42 +288,42 @@ extension StoreReader {
     private static let polygons = Mutex<[Data: Geometry]>([:])
 
     static func caseRecord(_ row: SQLRow) throws -> CaseRecord {
-        let number: String = row["number"]
+        let number: String = try row["number"]
         func bad(_ what: String) -> StoreError { StoreError("case \(number): unreadable \(what)") }
         guard case .point(let location) = try StoredGeometry.decode(row["geom"]) else { throw bad("location") }
-        guard let urgency = Urgency(rawValue: row["urgency"]), let source = CaseSource(rawValue: row["source"]),
-              let status = CaseStatus(rawValue: row["status"]) else { throw bad("urgency, source or status") }
-        let holder: CaseHolder? = switch row["holder_kind"] as String? {
-        case "region": (row["holder"] as String?).map(CaseHolder.region)
-        case "department": (row["holder"] as String?).map(CaseHolder.department)
+        guard let urgency = Urgency(rawValue: try row["urgency"]), let source = CaseSource(rawValue: try row["source"]),
+              let status = CaseStatus(rawValue: try row["status"]) else { throw bad("urgency, source or status") }
+        let holder: CaseHolder? = switch try row["holder_kind"] as String? {
+        case "region": (try row["holder"] as String?).map(CaseHolder.region)
+        case "department": (try row["holder"] as String?).map(CaseHolder.department)
         default: nil
         }
         var pending: CaseRequest?
-        if let text = row["pending"] as String? {
+        if let text = try row["pending"] as String? {
             if text == "suspension" { pending = .suspension } else if text.hasPrefix("extension "), let limit = TimeLimit(text.dropFirst(10)) {
                 pending = .extension(limit)
             } else { throw bad("pending request") }
         }
         func date(_ column: String) throws -> Date? {
-            guard let text = row[column] as String? else { return nil }
+            guard let text = try row[column] as String? else { return nil }
             guard let d = StoreTime.date(text) else { throw bad(column) }
             return d
         }
-        let state = CaseState(status: status, holder: holder, pending: pending, dispatchedFrom: row["dispatched_from"], returns: row["returns"],
-                              reworks: row["reworks"], extensions: row["extensions"], escalations: row["escalations"], supervisions: row["supervisions"],
-                              assignee: row["assignee"])
+        let state = try CaseState(status: status, holder: holder, pending: pending, dispatchedFrom: row["dispatched_from"], returns: row["returns"],
+                              reworks: try row["reworks"], extensions: try row["extensions"], escalations: try row["escalations"], supervisions: try row["supervisions"],
+                              assignee: try row["assignee"])
         guard let created = try date("created_at"), let updated = try date("updated_at") else { throw bad("times") }
-        var record = CaseRecord(id: row["fid"], number: number, category: row["category"], urgency: urgency, description: row["description"],
-                          source: source, location: location, address: row["address"],
-                          place: CasePlace(grid: row["grid"], community: row["community"], street: row["street"], district: row["district"]),
-                          reporter: Reporter(name: row["reporter_name"], phone: row["reporter_phone"], account: row["reporter_account"]),
-                          state: state, stepStarted: try date("step_started"), due: try date("due"), duplicateOf: row["duplicate_of"],
-                          token: row["token"], createdAt: created, updatedAt: updated, closedAt: try date("closed_at"), version: row["version"],
-                          locatedAtHome: (row["located_at_home"] as Int64?) == 1,
-                          publicLocation: (row["public_lon"] as Double?).flatMap { x in (row["public_lat"] as Double?).map { Coordinate(x, $0) } },
-                          categoryConfidence: row["category_confidence"], needsCategory: (row["needs_category"] as Int64?) == 1,
-                          followUps: row["follow_ups"], publicNote: row["public_note"])
-        record.mediaURL = row["media_url"]
+        var record = try CaseRecord(id: row["fid"], number: number, category: row["category"], urgency: urgency, description: row["description"],
+                          source: source, location: location, address: try row["address"],
+                          place: try CasePlace(grid: row["grid"], community: row["community"], street: row["street"], district: row["district"]),
+                          reporter: try Reporter(name: row["reporter_name"], phone: row["reporter_phone"], account: row["reporter_account"]),
+                          state: state, stepStarted: try date("step_started"), due: try date("due"), duplicateOf: try row["duplicate_of"],
+                          token: try row["token"], createdAt: created, updatedAt: updated, closedAt: try date("closed_at"), version: try row["version"],
+                          locatedAtHome: (try row["located_at_home"] as Int64?) == 1,
+                          publicLocation: try (try row["public_lon"] as Double?).flatMap { x in (try row["public_lat"] as Double?).map { Coordinate(x, $0) } },
+                          categoryConfidence: try row["category_confidence"], needsCategory: (try row["needs_category"] as Int64?) == 1,
+                          followUps: try row["follow_ups"], publicNote: try row["public_note"])
+        record.mediaURL = try row["media_url"]
         return record
     }
 }
@@ -374,7 +374,7 @@ extension StoreReader {
     /// The keys of one kind, by name.
     public func appKeys(kind: AppKeyKind) throws -> [AppKey] {
         try SQLRow.fetchAll(try db.cachedStatement(sql: "SELECT name, created_at, revoked_at FROM open311_keys WHERE kind = ? ORDER BY name"),
-                            arguments: [kind.rawValue]).map { AppKey(name: $0[0], kind: kind, createdAt: $0[1], revokedAt: $0[2]) }
+                            arguments: [kind.rawValue]).map { try AppKey(name: $0[0], kind: kind, createdAt: $0[1], revokedAt: $0[2]) }
     }
 
     /// The filter as SQL conditions on `cases` (unqualified columns) and their arguments.
@@ -471,7 +471,7 @@ extension StoreReader {
         guard rows.count <= limit else { return nil }
         return try rows.compactMap { row in
             guard case .point(let p) = try StoredGeometry.decode(row["geom"]) else { return nil }
-            return (p, row["number"], row["status"], row["due"])
+            return (p, try row["number"], try row["status"], try row["due"])
         }
     }
 
@@ -488,7 +488,7 @@ extension StoreReader {
             FROM \(from) WHERE t.minx <= ? AND t.maxx >= ? AND t.miny <= ? AND t.maxy >= ?\(conditions.map { " AND " + $0 }.joined())
             GROUP BY cx, cy
             """), arguments: SQLArguments([box.minX, sx, box.maxY, sy, box.maxX, box.minX, box.maxY, box.minY] + args)).map { row in
-            (row[0], row[1], row[2], Coordinate(row[3], row[4]))
+            (try row[0], try row[1], try row[2], Coordinate(try row[3], try row[4]))
         }
     }
 }
@@ -515,7 +515,7 @@ extension StoreReader {
         guard shift >= 0 else { return [] }
         return try SQLRow.fetchAll(try db.cachedStatement(sql: """
             SELECT x, y, count FROM case_density WHERE x BETWEEN ? AND ? AND y BETWEEN ? AND ?
-            """), arguments: [x << shift, ((x + 1) << shift) - 1, y << shift, ((y + 1) << shift) - 1]).map { (CaseDensity.Cell(x: $0[0], y: $0[1]), $0[2]) }
+            """), arguments: [x << shift, ((x + 1) << shift) - 1, y << shift, ((y + 1) << shift) - 1]).map { (CaseDensity.Cell(x: try $0[0], y: try $0[1]), try $0[2]) }
     }
 
     /// Whether a filter adds no condition (then the density answers for it).
@@ -537,7 +537,7 @@ extension StoreReader {
         for row in rows {
             guard case .point(let q) = try StoredGeometry.decode(row["geom"]) else { continue }
             let d = Self.metres(p, q)
-            if d <= radius { out.append((row["number"], d)) }
+            if d <= radius { out.append((try row["number"], d)) }
         }
         return out.sorted { ($0.1, $0.0) < ($1.1, $1.0) }.prefix(20).map { (number: $0.0, metres: $0.1) }
     }
@@ -566,7 +566,7 @@ extension StoreReader {
     public func homeOf(phone: String) throws -> Coordinate? {
         try SQLRow.fetchOne(try db.cachedStatement(sql: """
             SELECT b.label_x, b.label_y FROM households h JOIN buildings b ON b.fid = h.building WHERE h.phone = ? LIMIT 1
-            """), arguments: [phone]).map { Coordinate($0[0], $0[1]) }
+            """), arguments: [phone]).map { Coordinate(try $0[0], try $0[1]) }
     }
 
     /// The sender's latest case closed since `since` and not rated since it was closed.
@@ -603,11 +603,11 @@ extension StoreReader {
     public func placeNamed(in text: String) throws -> Coordinate? {
         // Buildings' addresses are long and specific: look for those the text contains.
         for row in try SQLRow.fetchAll(try db.cachedStatement(sql: "SELECT address, label_x, label_y FROM buildings WHERE address IS NOT NULL AND length(address) >= 4 AND \(db.instr("?", "address")) > 0 ORDER BY length(address) DESC LIMIT 1"), arguments: [text]) {
-            return Coordinate(row[1], row[2])
+            return try Coordinate(row[1], row[2])
         }
         let rank = ["community": 0, "street": 1, "district": 2, "city": 3]
         let found = try SQLRow.fetchAll(try db.cachedStatement(sql: "SELECT code, name, level FROM regions WHERE length(name) >= 2 AND \(db.instr("?", "name")) > 0"), arguments: [text])
-            .map { (code: $0["code"] as String, name: $0["name"] as String, level: rank[$0["level"] as String] ?? 9) }
+            .map { (code: try $0["code"] as String, name: try $0["name"] as String, level: rank[try $0["level"] as String] ?? 9) }
             .sorted { ($0.level, -$0.name.count, $0.code) < ($1.level, -$1.name.count, $1.code) }
         guard let best = found.first, let region = try region(code: best.code) else { return nil }
         return region.geometry.pointInside
@@ -628,6 +628,6 @@ extension StoreReader {
         try SQLRow.fetchOne(try db.cachedStatement(sql: """
             SELECT q.lon, q.lat FROM pings q JOIN devices d ON d.id = q.device
             WHERE d.member = ? AND q.flags = 0 AND q.time >= ? ORDER BY q.time DESC LIMIT 1
-            """), arguments: [member, since]).map { Coordinate($0[0], $0[1]) }
+            """), arguments: [member, since]).map { Coordinate(try $0[0], try $0[1]) }
     }
 }

@@ -245,7 +245,7 @@ extension StoreReader {
             """, arguments: SQLArguments(pageArgs))
         while ids.count <= query.limit, let row = try rows.next() {
             if !boxes.isEmpty, try !meets(row, s, boxes) { continue }
-            ids.append(layer.textIDs ? row["fid_"] : String(row["fid_"] as Int64))
+            try ids.append(layer.textIDs ? row["fid_"] : String(row["fid_"] as Int64))
         }
         let more = ids.count > query.limit
         if more { ids.removeLast() }
@@ -295,8 +295,8 @@ extension StoreReader {
             FROM \(from) WHERE \(conditions.joined(separator: " AND ")) AND \(s.id) IN (\(keys.map { _ in "?" }.joined(separator: ",")))
             """, arguments: SQLArguments(args + keys)) {
             var props: [String: JSONValue] = [:]
-            for (i, p) in properties.enumerated() { props[p.name] = Self.value(row["p\(i)"], p.type) }
-            let id: String = layer.textIDs ? row["fid_"] : String(row["fid_"] as Int64)
+            for (i, p) in properties.enumerated() { props[p.name] = Self.value(try row["p\(i)"], p.type) }
+            let id: String = layer.textIDs ? try row["fid_"] : String(try row["fid_"] as Int64)
             out[id] = Feature(id: layer.textIDs ? .string(id) : .number(Double(id)!), geometry: try readGeometry(row, s), properties: props)
         }
         return out
@@ -323,7 +323,7 @@ extension StoreReader {
         let box = try SQLRow.fetchOne(db, sql: """
             SELECT min(\(x0)) AS a, min(\(y0)) AS b, max(\(x1)) AS c, max(\(y1)) AS d FROM \(from)\(join) WHERE \(filter)
             """, arguments: SQLArguments(args)).flatMap { row in
-            (row["a"] as Double?).map { BoundingBox(minX: $0, minY: row["b"], maxX: row["c"], maxY: row["d"]) }
+            try (try row["a"] as Double?).map { try BoundingBox(minX: $0, minY: row["b"], maxX: row["c"], maxY: row["d"]) }
         }
         guard var box else { return nil }
         // PostGIS's bounds are exact: round them as SQLite's R-tree does, so both stores answer alike.
@@ -331,7 +331,7 @@ extension StoreReader {
         var time: (Double, Double)?
         if let column = s.time {
             let row = try SQLRow.fetchOne(db, sql: "SELECT min(\(column)) AS a, max(\(column)) AS b FROM pings WHERE flags = 0")
-            if let a: Double = row?["a"] { time = (a, row!["b"]) }
+            if let a: Double = try row?["a"] { time = (a, try row!["b"]) }
         }
         return (box, time)
     }
@@ -400,14 +400,14 @@ extension StoreReader {
     }
 
     private func readGeometry(_ row: SQLRow, _ s: LayerQuery) throws -> Geometry {
-        s.geometry != nil ? try Self.geometry(row["geom"]) : .point(Coordinate(row["gx"], row["gy"]))
+        s.geometry != nil ? try Self.geometry(row["geom"]) : .point(Coordinate(try row["gx"], try row["gy"]))
     }
 
     /// Whether a row's geometry meets one of the boxes: at once when its envelope lies inside
     /// one, otherwise by the geometry itself.
     private func meets(_ row: SQLRow, _ s: LayerQuery, _ boxes: [BoundingBox]) throws -> Bool {
-        if let x0: Double = row["bx0"] {
-            let envelope = BoundingBox(minX: x0, minY: row["by0"], maxX: row["bx1"], maxY: row["by1"])
+        if let x0: Double = try row["bx0"] {
+            let envelope = try BoundingBox(minX: x0, minY: row["by0"], maxX: row["bx1"], maxY: row["by1"])
             if boxes.contains(where: { $0.contains(envelope) }) { return true }
         }
         let g = try readGeometry(row, s)
@@ -453,7 +453,7 @@ extension StoreReader {
             SELECT \(s.key) AS key_, \(geometryColumns(s))\(fieldColumns(s, fields))
             FROM \(from) WHERE \(conditions.joined(separator: " AND ")) ORDER BY \(s.key)
             """, arguments: SQLArguments(args)).map { row in
-            LayerRow(key: row["key_"], values: fields.enumerated().map { Self.value(row["p\($0)"], $1.type) }, geometry: try readGeometry(row, s))
+            LayerRow(key: try row["key_"], values: try fields.enumerated().map { Self.value(try row["p\($0)"], $1.type) }, geometry: try readGeometry(row, s))
         }
     }
 }

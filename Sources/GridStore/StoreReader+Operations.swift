@@ -18,7 +18,7 @@ extension StoreReader {
             FROM cases c LEFT JOIN regions r ON c.holder_kind = 'region' AND r.code = c.holder
             WHERE c.status NOT IN ('closed', 'voided') GROUP BY level
             """), arguments: [StoreTime.text(now)]) {
-            open[row[0]] = (row[1], row[2])
+            open[try row[0]] = (try row[1], try row[2])
         }
         let backlog = try Int.fetchOne(try db.cachedStatement(sql: "SELECT count(*) FROM outbox WHERE delivered_at IS NULL")) ?? 0
         return OperationFigures(openCases: open, outboxBacklog: backlog)

@@ -22,10 +22,10 @@ extension StoreReader {
         try SQLRow.fetchOne(db, sql: "SELECT * FROM plans WHERE community = ? AND status = 'published'", arguments: [community]).map(Self.plan)
     }
 
-    static func plan(_ row: SQLRow) -> Plan {
-        Plan(id: row["id"], community: row["community"], status: PlanStatus(rawValue: row["status"]) ?? .draft,
-             basedOn: row["based_on"], author: row["author"], createdAt: row["created_at"], updatedAt: row["updated_at"],
-             version: row["version"], params: row["params"])
+    static func plan(_ row: SQLRow) throws(StoreError) -> Plan {
+        try Plan(id: row["id"], community: row["community"], status: PlanStatus(rawValue: row["status"]) ?? .draft,
+             basedOn: try row["based_on"], author: try row["author"], createdAt: try row["created_at"], updatedAt: try row["updated_at"],
+             version: try row["version"], params: try row["params"])
     }
 
     /// The grids of a plan, by code.
@@ -33,8 +33,8 @@ extension StoreReader {
         try SQLRow.fetchAll(db, sql: """
             SELECT fid, plan, code, name, geom, households, buildings, area_m2 FROM grids WHERE plan = ? ORDER BY code
             """, arguments: [plan]).map {
-            Grid(id: $0["fid"], plan: $0["plan"], code: $0["code"], name: $0["name"], geometry: try Self.geometry($0["geom"]),
-                 households: $0["households"], buildings: $0["buildings"], areaM2: $0["area_m2"] ?? 0)
+            try Grid(id: $0["fid"], plan: $0["plan"], code: $0["code"], name: $0["name"], geometry: Self.geometry($0["geom"]),
+                 households: try $0["households"], buildings: try $0["buildings"], areaM2: try $0["area_m2"] ?? 0)
         }
     }
 
@@ -42,7 +42,7 @@ extension StoreReader {
     public func gridOfBuildings(plan: Int64) throws -> [Int64: Int64] {
         var out: [Int64: Int64] = [:]
         for row in try SQLRow.fetchAll(db, sql: "SELECT building, grid FROM grid_buildings WHERE plan = ?", arguments: [plan]) {
-            out[row["building"]] = row["grid"]
+            out[try row["building"]] = try row["grid"]
         }
         return out
     }
@@ -53,7 +53,7 @@ extension StoreReader {
             SELECT r.fid, r.name, r.kind, r.geom FROM roads r JOIN rtree_roads_geom t ON t.id = r.fid
             WHERE t.maxx >= ? AND t.minx <= ? AND t.maxy >= ? AND t.miny <= ? ORDER BY r.fid
             """, arguments: [box.minX, box.maxX, box.minY, box.maxY]).map {
-            Road(id: $0["fid"], name: $0["name"], kind: $0["kind"], geometry: try Self.geometry($0["geom"]))
+            try Road(id: $0["fid"], name: $0["name"], kind: $0["kind"], geometry: Self.geometry($0["geom"]))
         }
     }
 
@@ -76,8 +76,8 @@ extension StoreReader {
             SELECT g.fid, g.plan, g.code, g.name, g.geom, g.households, g.buildings, g.area_m2, p.community
             FROM grids g JOIN plans p ON p.id = g.plan WHERE p.status = 'published' ORDER BY g.code
             """).map {
-            (Grid(id: $0["fid"], plan: $0["plan"], code: $0["code"], name: $0["name"], geometry: try Self.geometry($0["geom"]),
-                  households: $0["households"], buildings: $0["buildings"], areaM2: $0["area_m2"] ?? 0), $0["community"])
+            (Grid(id: try $0["fid"], plan: try $0["plan"], code: try $0["code"], name: try $0["name"], geometry: try Self.geometry($0["geom"]),
+                  households: try $0["households"], buildings: try $0["buildings"], areaM2: try $0["area_m2"] ?? 0), try $0["community"])
         }
     }
 
@@ -88,7 +88,7 @@ extension StoreReader {
             SELECT gb.building, g.code FROM grid_buildings gb JOIN grids g ON g.fid = gb.grid
             JOIN plans p ON p.id = gb.plan WHERE p.status = 'published'
             """) {
-            out[row["building"]] = row["code"]
+            out[try row["building"]] = try row["code"]
         }
         return out
     }

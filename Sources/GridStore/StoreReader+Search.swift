@@ -47,7 +47,7 @@ extension StoreReader {
         if kinds.contains(.region) {
             hits += try SQLRow.fetchAll(try db.cachedStatement(sql: """
                 SELECT code, name, level FROM regions WHERE (code >= ?2 AND code < ?3 OR \(db.instr("name", "?4")) > 0) ORDER BY length(name), code LIMIT ?5
-                """), arguments: [scope, q, end, q, limit]).map { SearchHit(kind: .region, id: $0[0], title: $0[1], subtitle: $0[2]) }
+                """), arguments: [scope, q, end, q, limit]).map { SearchHit(kind: .region, id: try $0[0], title: try $0[1], subtitle: try $0[2]) }
         }
         if kinds.contains(.grid) {
             hits += try SQLRow.fetchAll(try db.cachedStatement(sql: """
@@ -55,7 +55,7 @@ extension StoreReader {
                 FROM published_grids g JOIN rtree_grids_geom t ON t.id = g.fid
                 WHERE (g.code >= ?2 AND g.code < ?3 OR \(db.instr("g.name", "?4")) > 0) AND \(inScope("g.community")) ORDER BY g.code LIMIT ?5
                 """), arguments: [scope, q, end, q, limit]).map {
-                SearchHit(kind: .grid, id: $0[0], title: ($0[1] as String?) ?? $0[0], subtitle: "\($0[2] as Int? ?? 0) households", lon: $0[4], lat: $0[5], community: $0[3])
+                SearchHit(kind: .grid, id: try $0[0], title: try ($0[1] as String?) ?? $0[0], subtitle: "\(try $0[2] as Int? ?? 0) households", lon: try $0[4], lat: try $0[5], community: try $0[3])
             }
         }
         if kinds.contains(.building) {
@@ -63,8 +63,8 @@ extension StoreReader {
                 SELECT fid, ref, address, floors, label_x, label_y, community FROM buildings
                 WHERE (\(db.instr("address", "?4")) > 0 OR ref >= ?2 AND ref < ?3) AND \(inScope("community")) ORDER BY length(address), fid LIMIT ?5
                 """), arguments: [scope, q, end, q, limit]).map {
-                SearchHit(kind: .building, id: String($0[0] as Int64), title: ($0[2] as String?) ?? ($0[1] as String?) ?? "building \($0[0] as Int64)",
-                          subtitle: ($0[3] as Int?).map { "\($0) floors" }, lon: $0[4], lat: $0[5], community: $0[6])
+                SearchHit(kind: .building, id: String(try $0[0] as Int64), title: try ($0[2] as String?) ?? ($0[1] as String?) ?? "building \(try $0[0] as Int64)",
+                          subtitle: (try $0[3] as Int?).map { "\($0) floors" }, lon: try $0[4], lat: try $0[5], community: try $0[6])
             }
         }
         if kinds.contains(.organisation) {
@@ -73,7 +73,7 @@ extension StoreReader {
                 WHERE (\(db.instr("name", "?4")) > 0 OR code >= ?2 AND code < ?3 OR licence = upper(?2)) AND \(inScope("community")) ORDER BY length(name), code LIMIT ?5
                 """), arguments: [scope, q, end, q, limit]).map { row in
                 let p = try Self.point(row["geom"])
-                return SearchHit(kind: .organisation, id: row[0], title: row[1], subtitle: row[2], lon: p?.x, lat: p?.y, community: row[4])
+                return try SearchHit(kind: .organisation, id: row[0], title: row[1], subtitle: row[2], lon: p?.x, lat: p?.y, community: row[4])
             }
         }
         // Facilities by code and cases by number: a range of their unique index, titled with
@@ -84,7 +84,7 @@ extension StoreReader {
                 WHERE x.\(key) >= ?2 AND x.\(key) < ?3 AND \(inScope("x.community")) ORDER BY x.\(key) LIMIT ?5
                 """), arguments: [scope, q, end, q, limit]).map { row in
                 let p = try Self.point(row["geom"])
-                return SearchHit(kind: kind, id: row[0], title: "\(row[0] as String) \((row[1] as String?) ?? "")", subtitle: row[2], lon: p?.x, lat: p?.y, community: row[4])
+                return SearchHit(kind: kind, id: try row[0], title: "\(try row[0] as String) \((try row[1] as String?) ?? "")", subtitle: try row[2], lon: p?.x, lat: p?.y, community: try row[4])
             }
         }
         return hits
@@ -102,7 +102,7 @@ extension StoreReader {
             FROM people p JOIN households h ON h.id = p.household JOIN buildings b ON b.fid = h.building
             WHERE \(condition) AND (?1 IS NULL OR b.community IN (\(db.jsonStrings("?1")))) ORDER BY p.name, p.id LIMIT ?4
             """), arguments: [scope, idHash ?? prefix ?? "", Self.prefixEnd(prefix ?? ""), limit]).map { row in
-            (try Self.person(row), row["b_fid"], row["h_unit"], row["b_address"], Coordinate(row["label_x"], row["label_y"]), row["b_community"])
+            (try Self.person(row), try row["b_fid"], try row["h_unit"], try row["b_address"], Coordinate(try row["label_x"], try row["label_y"]), try row["b_community"])
         }
     }
 

@@ -27,19 +27,19 @@ extension StoreReader {
         """
     }
 
-    static func device(_ row: SQLRow) -> Device {
-        let grids: String? = row["grids"]
-        return Device(id: row["id"], member: row["member"], memberName: row["name"],
-                      grids: grids.map { $0.split(separator: "\u{1F}").map(String.init) } ?? [], tokenHash: row["token_hash"],
-                      crs: CoordinateSystem(rawValue: row["crs"]) ?? .wgs84, speedUnit: SpeedUnit(rawValue: row["speed_unit"]) ?? .kn,
-                      createdAt: row["created_at"], revokedAt: row["revoked_at"])
+    static func device(_ row: SQLRow) throws(StoreError) -> Device {
+        let grids: String? = try row["grids"]
+        return try Device(id: row["id"], member: row["member"], memberName: row["name"],
+                      grids: grids.map { $0.split(separator: "\u{1F}").map(String.init) } ?? [], tokenHash: try row["token_hash"],
+                      crs: CoordinateSystem(rawValue: try row["crs"]) ?? .wgs84, speedUnit: SpeedUnit(rawValue: try row["speed_unit"]) ?? .kn,
+                      createdAt: try row["created_at"], revokedAt: try row["revoked_at"])
     }
 
     /// Grid code → members responsible for it.
     public func membersByGrid() throws -> [String: [Int64]] {
         var out: [String: [Int64]] = [:]
         for row in try SQLRow.fetchAll(db, sql: "SELECT grid_code, member FROM member_grids ORDER BY member") {
-            out[row["grid_code"], default: []].append(row["member"])
+            out[try row["grid_code"], default: []].append(try row["member"])
         }
         return out
     }
@@ -48,10 +48,10 @@ extension StoreReader {
 
     static let pingColumns = "device, time, lon, lat, accuracy, speed, heading, altitude, battery, received_at, grid, community, flags, attributes"
 
-    static func ping(_ row: SQLRow) -> Ping {
-        Ping(device: row["device"], time: row["time"], lon: row["lon"], lat: row["lat"], accuracy: row["accuracy"], speed: row["speed"],
-             heading: row["heading"], altitude: row["altitude"], battery: row["battery"], receivedAt: row["received_at"],
-             grid: row["grid"], community: row["community"], flags: row["flags"], attributes: row["attributes"])
+    static func ping(_ row: SQLRow) throws(StoreError) -> Ping {
+        try Ping(device: row["device"], time: row["time"], lon: row["lon"], lat: row["lat"], accuracy: row["accuracy"], speed: row["speed"],
+             heading: try row["heading"], altitude: try row["altitude"], battery: try row["battery"], receivedAt: try row["received_at"],
+             grid: try row["grid"], community: try row["community"], flags: try row["flags"], attributes: try row["attributes"])
     }
 
     /// The latest plausible (unflagged) fix of every device.
@@ -63,7 +63,7 @@ extension StoreReader {
               ON l.device = q.device AND l.latest = q.time
             JOIN devices d ON d.id = q.device
             ORDER BY q.device
-            """).map { DevicePosition(ping: Self.ping($0), gridCode: $0["grid_code"], member: $0["member"]) }
+            """).map { DevicePosition(ping: try Self.ping($0), gridCode: try $0["grid_code"], member: try $0["member"]) }
     }
 
     /// The stored states of these devices (those without one are left out).
@@ -76,16 +76,16 @@ extension StoreReader {
                 SELECT device, time, lon, lat, grid, inside, last_grid, pending_inside, pending_since, pending_grid, pending_lon, pending_lat
                 FROM device_states WHERE device IN (\(chunk.map { _ in "?" }.joined(separator: ", ")))
                 """, arguments: SQLArguments(chunk)) {
-                var s = DeviceState(grid: row["grid"])
-                if let time: Double = row["time"], let lon: Double = row["lon"], let lat: Double = row["lat"] {
+                var s = DeviceState(grid: try row["grid"])
+                if let time: Double = try row["time"], let lon: Double = try row["lon"], let lat: Double = try row["lat"] {
                     s.plausible = DeviceState.Position(time: time, lon: lon, lat: lat)
                 }
-                s.fence = Geofence(inside: (row["inside"] as Int64?).map { $0 == 1 }, lastGrid: row["last_grid"])
-                if let inside: Int64 = row["pending_inside"], let since: Double = row["pending_since"],
-                   let lon: Double = row["pending_lon"], let lat: Double = row["pending_lat"] {
-                    s.fence.pending = Geofence.Crossing(inside: inside == 1, since: since, grid: row["pending_grid"], lon: lon, lat: lat)
+                s.fence = try Geofence(inside: (row["inside"] as Int64?).map { $0 == 1 }, lastGrid: row["last_grid"])
+                if let inside: Int64 = try row["pending_inside"], let since: Double = try row["pending_since"],
+                   let lon: Double = try row["pending_lon"], let lat: Double = try row["pending_lat"] {
+                    s.fence.pending = Geofence.Crossing(inside: inside == 1, since: since, grid: try row["pending_grid"], lon: lon, lat: lat)
                 }
-                out[row["device"]] = s
+                out[try row["device"]] = s
             }
         }
         return out
@@ -117,8 +117,8 @@ extension StoreReader {
         return try SQLRow.fetchAll(db, sql: """
             SELECT id, device, member, kind, time, confirmed_at, grid, lon, lat FROM events \(filter) ORDER BY time DESC, id DESC LIMIT ?
             """, arguments: arguments).map {
-            GeofenceEvent(id: $0["id"], device: $0["device"], member: $0["member"], kind: GeofenceEvent.Kind(rawValue: $0["kind"]) ?? .left,
-                          time: $0["time"], confirmedAt: $0["confirmed_at"], grid: $0["grid"], lon: $0["lon"], lat: $0["lat"])
+            try GeofenceEvent(id: $0["id"], device: $0["device"], member: $0["member"], kind: GeofenceEvent.Kind(rawValue: $0["kind"]) ?? .left,
+                          time: try $0["time"], confirmedAt: try $0["confirmed_at"], grid: try $0["grid"], lon: try $0["lon"], lat: try $0["lat"])
         }
     }
 
@@ -131,9 +131,9 @@ extension StoreReader {
             JOIN grids g ON g.fid = gb.grid JOIN buildings b ON b.fid = gb.building
             ORDER BY g.code, b.fid
             """).compactMap { row in
-            let community: String = row["community"]
+            let community: String = try row["community"]
             if let communities, !communities.contains(community) { return nil }
-            return (row["code"], community, Coordinate(row["label_x"], row["label_y"]), try Self.geometry(row["geom"]))
+            return (try row["code"], community, Coordinate(try row["label_x"], try row["label_y"]), try Self.geometry(row["geom"]))
         }
     }
 
@@ -144,7 +144,7 @@ extension StoreReader {
     public func publishedGridCommunities() throws -> [String: String] {
         var out: [String: String] = [:]
         for row in try SQLRow.fetchAll(db, sql: "SELECT g.code, p.community FROM grids g JOIN plans p ON p.id = g.plan WHERE p.status = 'published'") {
-            out[row[0]] = row[1]
+            out[try row[0]] = try row[1]
         }
         return out
     }

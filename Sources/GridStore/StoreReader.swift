@@ -48,14 +48,14 @@ public struct StoreReader {
     public func regionLevels() throws -> [String: RegionLevel] {
         var out: [String: RegionLevel] = [:]
         for row in try SQLRow.fetchAll(db, sql: "SELECT code, level FROM regions") {
-            out[row["code"]] = RegionLevel(rawValue: row["level"])
+            out[try row["code"]] = RegionLevel(rawValue: try row["level"])
         }
         return out
     }
 
     static func region(_ row: SQLRow) throws -> Region {
-        Region(id: row["fid"], code: row["code"], name: row["name"],
-               level: RegionLevel(rawValue: row["level"]) ?? .community, parent: row["parent"],
+        try Region(id: row["fid"], code: row["code"], name: row["name"],
+               level: RegionLevel(rawValue: try row["level"]) ?? .community, parent: try row["parent"],
                geometry: try geometry(row["geom"]))
     }
 
@@ -74,18 +74,18 @@ public struct StoreReader {
         }
         sql += " ORDER BY fid"
         return try SQLRow.fetchAll(db, sql: sql, arguments: args).map { row in
-            Building(id: row["fid"], ref: row["ref"], address: row["address"], floors: row["floors"],
-                     households: row["households"],
-                     householdSource: HouseholdSource(rawValue: row["households_source"]) ?? .declared,
-                     areaM2: row["area_m2"], community: row["community"],
-                     label: Coordinate(row["label_x"], row["label_y"]), geometry: try Self.geometry(row["geom"]), height: row["height"])
+            try Building(id: row["fid"], ref: row["ref"], address: row["address"], floors: row["floors"],
+                     households: try row["households"],
+                     householdSource: HouseholdSource(rawValue: try row["households_source"]) ?? .declared,
+                     areaM2: try row["area_m2"], community: try row["community"],
+                     label: Coordinate(try row["label_x"], try row["label_y"]), geometry: try Self.geometry(row["geom"]), height: try row["height"])
         }
     }
 
     /// Every building's interior point, for linking to regions.
     public func buildingLabels() throws -> [(id: Int64, label: Coordinate)] {
         try SQLRow.fetchAll(db, sql: "SELECT fid, label_x, label_y FROM buildings ORDER BY fid").map {
-            (id: $0["fid"], label: Coordinate($0["label_x"], $0["label_y"]))
+            (id: try $0["fid"], label: Coordinate(try $0["label_x"], try $0["label_y"]))
         }
     }
 
@@ -98,7 +98,7 @@ public struct StoreReader {
     public func buildingIDsByRef() throws -> [String: Int64] {
         var out: [String: Int64] = [:]
         for row in try SQLRow.fetchAll(db, sql: "SELECT ref, fid FROM buildings WHERE ref IS NOT NULL") {
-            out[row["ref"]] = row["fid"]
+            out[try row["ref"]] = try row["fid"]
         }
         return out
     }
@@ -115,7 +115,7 @@ public struct StoreReader {
     /// Existing (building, unit) pairs, to refuse duplicates.
     public func householdUnits() throws -> Set<HouseholdKey> {
         Set(try SQLRow.fetchAll(db, sql: "SELECT building, unit FROM households").map {
-            HouseholdKey(building: $0["building"], unit: $0["unit"])
+            try HouseholdKey(building: $0["building"], unit: $0["unit"])
         })
     }
 
@@ -125,8 +125,8 @@ public struct StoreReader {
         try SQLRow.fetchAll(db, sql: """
             SELECT id, building, unit, size, head_name, phone FROM households WHERE building = ? ORDER BY unit
             """, arguments: [building]).map {
-            Household(id: $0["id"], building: $0["building"], unit: $0["unit"], size: $0["size"],
-                      headName: $0["head_name"], phone: $0["phone"])
+            try Household(id: $0["id"], building: $0["building"], unit: $0["unit"], size: $0["size"],
+                      headName: try $0["head_name"], phone: try $0["phone"])
         }
     }
 
@@ -134,7 +134,7 @@ public struct StoreReader {
 
     public func roads() throws -> [Road] {
         try SQLRow.fetchAll(db, sql: "SELECT fid, name, kind, geom FROM roads ORDER BY fid").map {
-            Road(id: $0["fid"], name: $0["name"], kind: $0["kind"], geometry: try Self.geometry($0["geom"]))
+            try Road(id: $0["fid"], name: $0["name"], kind: $0["kind"], geometry: Self.geometry($0["geom"]))
         }
     }
 

@@ -19,29 +19,29 @@ extension StoreWriter {
             SELECT id, at, actor, action, from_status, to_status, holder, detail, due FROM case_history WHERE case_fid = ? ORDER BY id
             """)
         for d in dirty {
-            let fid: Int64 = d["fid"], upto: Int64 = d["upto"]
-            guard let c = try SQLRow.fetchOne(caseRow, arguments: [fid]), let source = CaseSource(rawValue: c["source"]) else { continue }
-            let place = CasePlace(grid: c["grid"], community: c["community"], street: c["street"], district: c["district"])
+            let fid: Int64 = try d["fid"], upto: Int64 = try d["upto"]
+            guard let c = try SQLRow.fetchOne(caseRow, arguments: [fid]), let source = CaseSource(rawValue: try c["source"]) else { continue }
+            let place = try CasePlace(grid: c["grid"], community: c["community"], street: c["street"], district: c["district"])
             var history: [(Int64, TimedEvent)] = []
             for row in try SQLRow.fetchAll(historyRows, arguments: [fid]) {
-                guard let at = StoreTime.date(row["at"]), let to = CaseStatus(rawValue: row["to_status"]) else { throw StoreError("case \(fid): unreadable history row") }
-                let event = CaseEvent(at: at, actor: row["actor"], action: row["action"], from: (row["from_status"] as String?).flatMap(CaseStatus.init), to: to,
-                                      holder: row["holder"], note: nil, detail: try StoreJSON.decode([String: String].self, row["detail"], "case \(fid)'s history"))
-                history.append((row["id"], TimedEvent(event, due: (row["due"] as String?).flatMap(StoreTime.date))))
+                guard let at = StoreTime.date(try row["at"]), let to = CaseStatus(rawValue: try row["to_status"]) else { throw StoreError("case \(fid): unreadable history row") }
+                let event = try CaseEvent(at: at, actor: row["actor"], action: row["action"], from: (row["from_status"] as String?).flatMap(CaseStatus.init), to: to,
+                                      holder: try row["holder"], note: nil, detail: try StoreJSON.decode([String: String].self, row["detail"], "case \(fid)'s history"))
+                try history.append((row["id"], TimedEvent(event, due: (row["due"] as String?).flatMap(StoreTime.date))))
             }
             // Grid staff's reports count for them: their account, or (a case made without one,
             // as the demo's) whoever the report's history row names.
-            let reporter: String? = c["reporter"] ?? (source == .gridStaff ? history.first?.1.event.actor : nil)
-            let now = CaseFacts(category: c["category"], source: source, place: place, reporter: reporter, history: history.map(\.1))
+            let reporter: String? = try c["reporter"] ?? (source == .gridStaff ? history.first?.1.event.actor : nil)
+            let now = CaseFacts(category: try c["category"], source: source, place: place, reporter: reporter, history: history.map(\.1))
             for (key, t) in now.tallies(calendar: calendar) { delta[key, default: Tally()].add(t) }
             if upto > 0 {
-                let then = CaseFacts(category: d["category"] ?? c["category"], source: source, place: place, reporter: reporter,
+                let then = CaseFacts(category: try d["category"] ?? c["category"], source: source, place: place, reporter: reporter,
                                      history: history.filter { $0.0 <= upto }.map(\.1))
                 for (key, t) in then.tallies(calendar: calendar) { delta[key, default: Tally()].add(t, sign: -1) }
             }
         }
         try apply(delta)
-        let ids = dirty.map { $0["fid"] as Int64 }
+        let ids = try dirty.map { try $0["fid"] as Int64 }
         try db.execute(sql: "DELETE FROM assessment_dirty WHERE fid IN (\(ids.map { _ in "?" }.joined(separator: ",")))", arguments: SQLArguments(ids))
         return dirty.count
     }
@@ -101,7 +101,7 @@ extension StoreReader {
             let rows = try SQLRow.fetchCursor(try db.cachedStatement(sql: "SELECT unit, tally FROM \(table) WHERE level = ? AND \(column) BETWEEN ? AND ?"),
                                            arguments: [level.rawValue, range.lowerBound, range.upperBound])
             while let row = try rows.next() {
-                let unit: String = row[0]
+                let unit: String = try row[0]
                 if let units, !units.contains(unit) { continue }
                 try Self.addTally(row, into: &out[unit, default: Tally()])
             }
@@ -130,7 +130,7 @@ extension StoreReader {
         var out: [Int: Tally] = [:]
         for row in try SQLRow.fetchAll(try db.cachedStatement(sql: "SELECT day, tally FROM assessment_daily WHERE level = ? AND unit = ? AND day BETWEEN ? AND ?"),
                                     arguments: [level.rawValue, unit, days.lowerBound, days.upperBound]) {
-            out[row[0]] = try TallyCodec.decode(row[1])
+            out[try row[0]] = try TallyCodec.decode(row[1])
         }
         return out
     }
@@ -143,7 +143,7 @@ extension StoreReader {
             SELECT c.number, (SELECT h.due FROM case_history h WHERE h.case_fid = c.fid AND h.to_status IN ('dispatched', 'accepted', 'handled')
                                 AND h.action <> 'supervise' ORDER BY h.id DESC LIMIT 1) FROM cases c
             """)) {
-            if let text: String = row[1], let d = StoreTime.date(text) { out[row[0]] = d }
+            if let text: String = try row[1], let d = StoreTime.date(text) { out[try row[0]] = d }
         }
         return out
     }
@@ -247,13 +247,13 @@ extension StoreReader {
     public func assessedRegions() throws -> [String: UnitInfo] {
         var out: [String: UnitInfo] = [:]
         for row in try SQLRow.fetchAll(try db.cachedStatement(sql: "SELECT code, name, level, parent FROM regions")) {
-            guard let level = UnitLevel(rawValue: row["level"]) else { continue }
-            out[row["code"]] = UnitInfo(code: row["code"], name: row["name"], level: level, parent: row["parent"])
+            guard let level = UnitLevel(rawValue: try row["level"]) else { continue }
+            out[try row["code"]] = UnitInfo(code: try row["code"], name: try row["name"], level: level, parent: try row["parent"])
         }
         for row in try SQLRow.fetchAll(try db.cachedStatement(sql: """
             SELECT g.code, g.name, p.community FROM grids g JOIN plans p ON p.id = g.plan WHERE p.status = 'published'
             """)) {
-            out[row["code"]] = UnitInfo(code: row["code"], name: row["name"] ?? row["code"], level: .grid, parent: row["community"])
+            out[try row["code"]] = UnitInfo(code: try row["code"], name: try row["name"] ?? row["code"], level: .grid, parent: try row["community"])
         }
         return out
     }
@@ -276,7 +276,7 @@ extension StoreReader {
             SELECT unit, tally FROM assessment_daily WHERE level = ? AND day BETWEEN ? AND ? AND unit >= ? AND unit < ?
             """), arguments: [level.rawValue, days.lowerBound, days.upperBound, prefix, region + ";"])
         while let row = try rows.next() {
-            let unit: String = row[0]
+            let unit: String = try row[0]
             try Self.addTally(row, into: &out[String(unit.dropFirst(prefix.count)), default: Tally()])
         }
         return out
@@ -287,14 +287,14 @@ extension StoreReader {
         try SQLRow.fetchAll(try db.cachedStatement(sql: """
             SELECT g.code, p.community, g.households, (SELECT count(*) FROM member_grids m WHERE m.grid_code = g.code) AS staff
             FROM grids g JOIN plans p ON p.id = g.plan WHERE p.status = 'published' ORDER BY g.code
-            """)).map { GridFigures(code: $0[0], community: $0[1], households: $0[2], staff: $0[3]) }
+            """)).map { GridFigures(code: try $0[0], community: try $0[1], households: try $0[2], staff: try $0[3]) }
     }
 
     /// Buildings per community by floors (nil: unknown) and their households.
     public func buildingFigures() throws -> [(community: String?, floors: Int?, buildings: Int, households: Int)] {
         try SQLRow.fetchAll(try db.cachedStatement(sql: """
             SELECT community, floors, count(*), sum(households) FROM buildings GROUP BY community, floors
-            """)).map { ($0[0], $0[1], $0[2], $0[3]) }
+            """)).map { (try $0[0], try $0[1], try $0[2], try $0[3]) }
     }
 
     /// People recorded per community (the households' sizes, where known).
@@ -304,7 +304,7 @@ extension StoreReader {
             SELECT b.community, count(*), coalesce(sum(h.size), 0) FROM households h JOIN buildings b ON b.fid = h.building
             WHERE b.community IS NOT NULL GROUP BY b.community
             """)) {
-            out[row[0]] = (row[1], row[2])
+            out[try row[0]] = (try row[1], try row[2])
         }
         return out
     }

@@ -359,7 +359,7 @@ extension StoreWriter {
               ORDER BY o.id LIMIT ?\(db.isPostgres ? " FOR UPDATE SKIP LOCKED" : ""))
             RETURNING id, department, case_number, body, attempts
             """), arguments: [StoreTime.text(until), StoreTime.text(now), limit])
-        .map { OutboxEvent(id: $0[0], department: $0[1], caseNumber: $0[2], body: $0[3], attempts: $0[4]) }
+        .map { try OutboxEvent(id: $0[0], department: $0[1], caseNumber: $0[2], body: $0[3], attempts: $0[4]) }
         .sorted { $0.id < $1.id }
     }
 
@@ -393,7 +393,7 @@ extension StoreWriter {
 extension StoreReader {
     public func webhook(department: String) throws -> Webhook? {
         try SQLRow.fetchOne(try db.cachedStatement(sql: "SELECT department, url, secret FROM webhooks WHERE department = ?"), arguments: [department])
-            .map { Webhook(department: $0[0], url: $0[1], secret: $0[2]) }
+            .map { try Webhook(department: $0[0], url: $0[1], secret: $0[2]) }
     }
 
     /// Events not yet delivered.

@@ -21,11 +21,11 @@ extension StoreReader {
     public func facility(code: String) throws -> Facility? {
         try SQLRow.fetchOne(try db.cachedStatement(sql: "SELECT fid, geom, code, category, status, department, grid, community FROM facilities WHERE code = ?"),
                          arguments: [code]).map { row in
-            guard case .point(let p) = try StoredGeometry.decode(row["geom"]), let status = FacilityStatus(rawValue: row["status"]) else {
+            guard case .point(let p) = try StoredGeometry.decode(row["geom"]), let status = FacilityStatus(rawValue: try row["status"]) else {
                 throw StoreError("facility \(code): unreadable")
             }
-            return Facility(id: row["fid"], code: row["code"], category: row["category"], status: status, department: row["department"], location: p,
-                            place: CasePlace(grid: row["grid"], community: row["community"]))
+            return try Facility(id: row["fid"], code: row["code"], category: row["category"], status: status, department: row["department"], location: p,
+                            place: try CasePlace(grid: row["grid"], community: row["community"]))
         }
     }
 

@@ -68,13 +68,13 @@ extension StoreReader {
     }
 
     static func fieldUpdate(_ row: SQLRow) throws -> FieldUpdate {
-        guard let kind = FieldUpdateKind(rawValue: row["kind"]), let status = FieldUpdateStatus(rawValue: row["status"]) else {
-            throw StoreError("field update \(row["id"] as Int64? ?? 0): unreadable")
+        guard let kind = FieldUpdateKind(rawValue: try row["kind"]), let status = FieldUpdateStatus(rawValue: try row["status"]) else {
+            throw StoreError("field update \(try row["id"] as Int64? ?? 0): unreadable")
         }
-        return FieldUpdate(id: row["id"], kind: kind, fields: try StoreJSON.decode([String: JSONValue].self, row["fields"], "a field update"),
-                           grid: row["grid"], community: row["community"], submittedBy: row["submitted_by"],
-                           submittedAt: StoreTime.date(row["submitted_at"]) ?? Date(timeIntervalSince1970: 0), status: status,
-                           reviewedBy: row["reviewed_by"], reviewedAt: (row["reviewed_at"] as String?).flatMap(StoreTime.date), note: row["note"], result: row["result"])
+        return try FieldUpdate(id: row["id"], kind: kind, fields: StoreJSON.decode([String: JSONValue].self, row["fields"], "a field update"),
+                           grid: try row["grid"], community: try row["community"], submittedBy: try row["submitted_by"],
+                           submittedAt: StoreTime.date(try row["submitted_at"]) ?? Date(timeIntervalSince1970: 0), status: status,
+                           reviewedBy: try row["reviewed_by"], reviewedAt: (try row["reviewed_at"] as String?).flatMap(StoreTime.date), note: try row["note"], result: try row["result"])
     }
 
     /// A person by id.

@@ -43,7 +43,7 @@ extension StoreReader {
 
     /// A building's id and label point by its ref.
     public func buildingLabel(ref: String) throws -> (id: Int64, label: Coordinate)? {
-        try SQLRow.fetchOne(try db.cachedStatement(sql: "SELECT fid, label_x, label_y FROM buildings WHERE ref = ?"), arguments: [ref]).map { ($0[0], Coordinate($0[1], $0[2])) }
+        try SQLRow.fetchOne(try db.cachedStatement(sql: "SELECT fid, label_x, label_y FROM buildings WHERE ref = ?"), arguments: [ref]).map { (try $0[0], Coordinate(try $0[1], try $0[2])) }
     }
 
     public func organisationCount() throws -> Int {
@@ -51,12 +51,12 @@ extension StoreReader {
     }
 
     static func organisation(_ row: SQLRow) throws -> Organisation {
-        let code: String = row["code"]
-        guard case .point(let p) = try StoredGeometry.decode(row["geom"]), let kind = OrganisationKind(rawValue: row["kind"]) else {
+        let code: String = try row["code"]
+        guard case .point(let p) = try StoredGeometry.decode(row["geom"]), let kind = OrganisationKind(rawValue: try row["kind"]) else {
             throw StoreError("organisation \(code): unreadable")
         }
-        return Organisation(id: row["fid"], code: code, name: row["name"], kind: kind, licence: (row["licence"] as String?).flatMap(CreditCode.init),
-                            contactName: row["contact_name"], contactPhone: row["contact_phone"], building: row["building"], unit: row["unit"],
-                            employees: row["employees"], location: p, grid: row["grid"], community: row["community"])
+        return try Organisation(id: row["fid"], code: code, name: row["name"], kind: kind, licence: (row["licence"] as String?).flatMap(CreditCode.init),
+                            contactName: try row["contact_name"], contactPhone: try row["contact_phone"], building: try row["building"], unit: try row["unit"],
+                            employees: try row["employees"], location: p, grid: try row["grid"], community: try row["community"])
     }
 }

@@ -54,7 +54,7 @@ extension StoreWriter {
         let rows = try SQLRow.fetchAll(db, sql: "SELECT fid, floors, households FROM buildings WHERE households > 0 AND ref IS NOT NULL ORDER BY fid")
         var added = 0
         for row in rows {
-            let (fid, floors, count): (Int64, Int?, Int) = (row[0], row[1], row[2])
+            let (fid, floors, count): (Int64, Int?, Int) = (try row[0], try row[1], try row[2])
             let taken = Set(try String.fetchAll(db, sql: "SELECT unit FROM households WHERE building = ?", arguments: [fid]))
             guard taken.count < count else { continue }
             for unit in UnitAddress.layout(block: Int(fid), floors: floors ?? 1, households: count).map(\.description).filter({ !taken.contains($0) }).prefix(count - taken.count) {
@@ -89,11 +89,11 @@ extension StoreReader {
 
     static func person(_ row: SQLRow) throws -> StoredPerson {
         let tags = try StoreJSON.decode([String].self, row["tags"], "a person's tags").compactMap(PersonTag.init(rawValue:))
-        let relation: String = row["relation"]
-        return StoredPerson(person: Person(id: row["id"], household: row["household"], name: row["name"], relation: Relation(rawValue: relation) ?? .other,
-                                           sex: (row["sex"] as String?).flatMap(Sex.init), birthYear: row["birth_year"], idNumber: nil,
-                                           phone: row["phone"], tags: Set(tags)),
-                            idHash: row["id_hash"], idSealed: row["id_sealed"])
+        let relation: String = try row["relation"]
+        return try StoredPerson(person: Person(id: row["id"], household: row["household"], name: row["name"], relation: Relation(rawValue: relation) ?? .other,
+                                           sex: (try row["sex"] as String?).flatMap(Sex.init), birthYear: try row["birth_year"], idNumber: nil,
+                                           phone: try row["phone"], tags: Set(tags)),
+                            idHash: try row["id_hash"], idSealed: try row["id_sealed"])
     }
 
     /// The household of a building's unit.
@@ -107,7 +107,7 @@ extension StoreReader {
     public func householdPlace(_ id: Int64) throws -> (building: Int64, unit: String, community: String?)? {
         try SQLRow.fetchOne(try db.cachedStatement(sql: """
             SELECT h.building, h.unit, b.community FROM households h JOIN buildings b ON b.fid = h.building WHERE h.id = ?
-            """), arguments: [id]).map { ($0[0], $0[1], $0[2]) }
+            """), arguments: [id]).map { (try $0[0], try $0[1], try $0[2]) }
     }
 
     /// The code of the published grid a building lies in.
@@ -122,7 +122,7 @@ extension StoreReader {
     public func accessLog(since: Date, limit: Int = 10_000) throws -> [AccessRecord] {
         try SQLRow.fetchAll(try db.cachedStatement(sql: "SELECT at, account, role, what, subject, reason FROM access_log WHERE at >= ? ORDER BY id LIMIT ?"),
                          arguments: [StoreTime.text(since), limit]).map {
-            AccessRecord(at: StoreTime.date($0[0]) ?? since, account: $0[1], role: $0[2], what: $0[3], subject: $0[4], reason: $0[5])
+            try AccessRecord(at: StoreTime.date($0[0]) ?? since, account: $0[1], role: $0[2], what: $0[3], subject: $0[4], reason: $0[5])
         }
     }
 }
@@ -144,7 +144,7 @@ extension StoreReader {
         try SQLRow.fetchAll(try db.cachedStatement(sql: """
             SELECT h.id, b.ref, h.unit, h.size, h.head_name, h.phone FROM households h JOIN buildings b ON b.fid = h.building
             WHERE b.ref IS NOT NULL ORDER BY b.ref, h.unit
-            """)).map { HouseholdRecord(id: $0[0], building: $0[1], unit: $0[2], size: $0[3], headName: $0[4], phone: $0[5]) }
+            """)).map { HouseholdRecord(id: try $0[0], building: try $0[1], unit: try $0[2], size: try $0[3], headName: try $0[4], phone: try $0[5]) }
     }
 
     public func peopleCount() throws -> Int {
@@ -180,12 +180,12 @@ extension StoreReader {
     public func householdUnits(building: Int64) throws -> [HouseholdUnit] {
         try SQLRow.fetchAll(try db.cachedStatement(sql: """
             SELECT h.id, h.unit, h.size, (SELECT count(*) FROM people p WHERE p.household = h.id) FROM households h WHERE h.building = ? ORDER BY h.id
-            """), arguments: [building]).map { HouseholdUnit(id: $0[0], unit: $0[1], size: $0[2], members: $0[3]) }
+            """), arguments: [building]).map { HouseholdUnit(id: try $0[0], unit: try $0[1], size: try $0[2], members: try $0[3]) }
             .sorted { ($0.floor ?? 0, $0.entrance ?? 0, $0.unit) < ($1.floor ?? 0, $1.entrance ?? 0, $1.unit) }
     }
 
     /// A building's community and floors (for scope and the 3D view).
     public func buildingPlace(_ id: Int64) throws -> (community: String?, floors: Int?, households: Int, height: Double?)? {
-        try SQLRow.fetchOne(try db.cachedStatement(sql: "SELECT community, floors, households, height FROM buildings WHERE fid = ?"), arguments: [id]).map { ($0[0], $0[1], $0[2], $0[3]) }
+        try SQLRow.fetchOne(try db.cachedStatement(sql: "SELECT community, floors, households, height FROM buildings WHERE fid = ?"), arguments: [id]).map { (try $0[0], try $0[1], try $0[2], try $0[3]) }
     }
 }

@@ -73,7 +73,7 @@ extension StoreWriter {
                 INSERT INTO pings (device, time, lon, lat, accuracy, speed, heading, altitude, battery, received_at,
                                    grid, community, flags, attributes)
                 VALUES \(tuples) ON CONFLICT DO NOTHING RETURNING device, time
-                """, SQLArguments(arguments)).map { Key(device: $0["device"], time: $0["time"]) })
+                """, SQLArguments(arguments)).map { Key(device: try $0["device"], time: try $0["time"]) })
             for p in chunk { out.append(inserted.remove(Key(device: p.device, time: p.time)) != nil) }
             start += chunk.count
         }

@@ -1,11 +1,12 @@
 import Foundation
 import GridGeometry
-import GridStore
+@testable import GridStore
 import GridTiles
 import GridTracking
 import Hummingbird
 import HummingbirdTesting
 import Testing
+import GridTestSupport
 @testable import GridServer
 import GridWire
 
@@ -34,6 +35,22 @@ struct HostileTests {
             #expect(status == .badRequest, "\(body): \(answer)")
             #expect(answer.contains("\"status\":400"))
             #expect(try PlansTests.State(store) == before)
+        }
+    }
+
+    /// A row the store cannot read as its column's type (a file edited by hand: SQLite keeps
+    /// any value in any column) stopped the process (a precondition in the row reader): now
+    /// that request is a 500 naming the column, never the value, and the next is answered.
+    @Test(.enabled(if: !TestDatabase.isPostgres, "a GeoPackage file keeps any value in any column"))
+    func anUnreadableRowFailsItsRequestAlone() async throws {
+        try await plans.withPlans { client, store, draft in
+            _ = try store.write { w in try w.db.execute(sql: "UPDATE plans SET author = x'ff' WHERE id = ?", arguments: [draft]) }
+            let broken = try await client.execute(uri: "/api/v1/plans/\(draft)", method: .get, headers: PlansTests.auth("t-li")) { r in
+                (r.status, String(buffer: r.body))
+            }
+            #expect(broken.0 == .internalServerError, "\(broken.1)")
+            #expect(broken.1.contains("column author: cannot read BLOB as String or NULL"), "\(broken.1)")
+            #expect(try await client.execute(uri: "/health", method: .get) { $0.status } == .ok)
         }
     }
 

@@ -43,11 +43,23 @@ struct GridStoreTests {
         }
         try store.read { (r: StoreReader) throws in
             let box = try SQLRow.fetchOne(r.db, sql: "SELECT minx, maxx, miny, maxy FROM rtree_regions_geom")!
-            #expect(box[0] as Double == 121 && box[1] as Double == 123 && box[2] as Double == 30 && box[3] as Double == 32)
+            #expect(try [box[0], box[1], box[2], box[3]] as [Double] == [121, 123, 30, 32])
             #expect(try Double.fetchOne(r.db, sql: "SELECT max_x FROM gpkg_contents WHERE table_name = 'regions'") == 123)
         }
         _ = try store.write { w in try w.db.execute(sql: "DELETE FROM regions") }
         #expect(try store.read { try Int.fetch($0, "SELECT count(*) FROM rtree_regions_geom") } == 0)
+    }
+
+    /// A value a column's reader cannot take is an error naming the column and the storage
+    /// class (never the value, which may be personal), not a trap.
+    @Test(.enabled(if: !TestDatabase.isPostgres, "a GeoPackage file keeps any value in any column"))
+    func anUnreadableValueIsAnError() throws {
+        let store = try GridStore(path: TestDatabase.make())
+        _ = try store.write { w in try w.addAccount(name: "王芳", role: .admin, region: nil) }
+        _ = try store.write { w in try w.db.execute(sql: "UPDATE members SET name = x'ff'") }
+        #expect(throws: StoreError("column name: cannot read BLOB as String")) { try store.read { r in try r.accounts() } }
+        _ = try store.write { w in try w.db.execute(sql: "UPDATE members SET name = '王芳', id = id") }
+        #expect(try store.read { r in try r.accounts() }.map(\.name) == ["王芳"])
     }
 
     @Test func parentLinksAreEnforced() throws {

@@ -25,7 +25,7 @@ private func scattered(_ count: Int, seed: UInt64) -> [Building] {
 private func rtree(_ store: GridStore) throws -> [[Double]] {
     try store.read { r in
         try SQLRow.fetchAll(r.db, sql: "SELECT id, minx, maxx, miny, maxy FROM rtree_buildings_geom ORDER BY id").map { row in
-            (0..<5).map { row[$0] as Double }
+            try (0..<5).map { try row[$0] as Double }
         }
     }
 }
@@ -71,7 +71,7 @@ struct RTreePackingTests {
         let box = try #require(moved.geometry.boundingBox)
         let found = try bulk.read { r in
             try SQLRow.fetchAll(r.db, sql: "SELECT id FROM rtree_buildings_geom WHERE minx <= ? AND maxx >= ? AND miny <= ? AND maxy >= ?",
-                                arguments: [box.maxX, box.minX, box.maxY, box.minY]).map { $0[0] as Int64 }
+                                arguments: [box.maxX, box.minX, box.maxY, box.minY]).map { try $0[0] as Int64 }
         }
         #expect(found.contains(10))
         #expect(try bulk.read { r in try Int.fetch(r, "SELECT count(*) FROM rtree_buildings_geom") } == 5_900)
