@@ -40,7 +40,9 @@ try:
     assert all(g in "ABCDE–" for g in grades) and any(g in "ABCDE" for g in grades), grades
     cards = driver.find_element(By.ID, "dCards").text
     assert "%" in cards and "结案率" in cards, cards
-    # Every chart: data in it and pixels drawn on its canvas.
+    # Every chart (the patrol coverage one comes last, from its own request): data in it and
+    # pixels drawn on its canvas.
+    assert wait(driver, "!!window.civicgridDashboard.charts.chCoverage", 60), "no patrol coverage chart"
     charts = driver.execute_script("""
         const out = {};
         for (const [id, c] of Object.entries(window.civicgridDashboard.charts)) { c.update();
@@ -50,7 +52,6 @@ try:
             out[id] = [total, painted];
         }
         return out;""")
-    assert wait(driver, "!!window.civicgridDashboard.charts.chCoverage", 60), "no patrol coverage chart"
     for name in ["chTrend", "chCategory", "chSource", "chHour", "chStatus", "chHouseholds", "chBands", "chFloors", "chCoverage"]:
         assert name in charts and charts[name][0] > 0 and charts[name][1] > 500, (name, charts.get(name))
     seen["charts"] = {k: v[0] for k, v in charts.items()}

@@ -130,7 +130,10 @@ try:
     assert verified["status"] == "verified" and verified["history"][-1]["actor"] == staff and any(p["step"] > 0 for p in verified["photos"]), verified
 
     # Offline: a report and three positions wait on the phone; back online, each stored once.
-    before = fixes(device)
+    # Whatever the phone holds is sent first; the positions are counted as the page sees them
+    # (its 30-second batching may move them to the outbox at any moment).
+    assert driver.execute_script("return window.civicgridPhone.flush()") == 0, "the outbox did not empty before going offline"
+    before, located = fixes(device), driver.execute_script("return window.civicgridPhone.located")
     chromium.offline(driver, True)
     driver.find_element(By.CSS_SELECTOR, "#tabs [data-tab=report]").click()
     offline_words = "路灯不亮，晚上很黑（离线上报）"
@@ -140,10 +143,10 @@ try:
     for k in range(3):
         time.sleep(1.2)
         chromium.locate(driver, lon + (k + 1) * 0.0002, lat)
-    assert wait(driver, "window.civicgridPhone.fixes.length >= 3", 20), driver.execute_script("return window.civicgridPhone.fixes")
+    assert wait(driver, f"window.civicgridPhone.located >= {located + 3}", 30), driver.execute_script("return window.civicgridPhone.located")
     waiting = driver.execute_script("return window.civicgridPhone.flush()")
     seen["offline_waiting"] = waiting
-    assert waiting == 2, f"{waiting} waiting (a report and a batch of positions expected)"
+    assert waiting >= 2, f"{waiting} waiting (a report and the positions in one or two batches expected)"
     assert not case_with(offline_words), "stored while offline?"
     view("phone-offline")
     chromium.offline(driver, False)

@@ -48,11 +48,13 @@ extension StoreReader {
         try Int64.fetchOne(db, sql: "SELECT coalesce(max(id), 0) FROM changes") ?? 0
     }
 
-    /// The box (lon/lat) of a feature table's rows matching `condition`, through its R-tree.
+    /// The box (lon/lat) of a feature table's rows (`f`) matching `condition`, through its
+    /// spatial index.
     func extent(of table: String, where condition: String, _ arguments: SQLArguments) throws -> BoundingBox? {
+        let f = db.spatial(table, "f")
         guard let row = try SQLRow.fetchOne(db, sql: """
-            SELECT min(t.minx) AS a, min(t.miny) AS b, max(t.maxx) AS c, max(t.maxy) AS d
-            FROM rtree_\(table)_geom t JOIN \(table) f ON f.fid = t.id WHERE \(condition)
+            SELECT min(\(f.minX)) AS a, min(\(f.minY)) AS b, max(\(f.maxX)) AS c, max(\(f.maxY)) AS d
+            FROM \(f.from()) WHERE \(condition)
             """, arguments: arguments), let a: Double = try row["a"] else { return nil }
         return try BoundingBox(minX: a, minY: row["b"], maxX: row["c"], maxY: row["d"])
     }

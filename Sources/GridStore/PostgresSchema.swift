@@ -32,6 +32,13 @@ enum PostgresSchema {
         """
     }
 
+    /// The box a GiST index is asked for (`geom && civicgrid_box(…)`), from its sides in the
+    /// order the R-tree conditions take them: east, west, north, south. Inlined by the planner.
+    static let box = """
+        CREATE FUNCTION civicgrid_box(east double precision, west double precision, north double precision, south double precision)
+          RETURNS geometry LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT ST_MakeEnvelope(west, south, east, north, 4326) $$;
+        """
+
     /// SQLite's functions the queries use that PostgreSQL lacks: `civicgrid_band(households,
     /// params)` (`Band.classify` against the band in a plan's parameters, the default band
     /// otherwise) and `round(real, digits)` (half away from zero, as SQLite's).
@@ -561,6 +568,7 @@ enum PostgresSchema {
             ("v28 duty phones, media urls, history by time", Schema.dutyPhones(text: T)),
             ("v29 case assignees", Schema.assignees(text: T)),
             ("v30 sign-in links", Schema.loginLinks(text: T, key: "bigint")),
+            ("v31 spatial boxes", box),
         ]
     }()
 

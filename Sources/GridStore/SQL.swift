@@ -172,11 +172,50 @@ struct SQLDatabase {
         isPostgres ? "SELECT jsonb_array_elements_text(CAST(\(argument) AS jsonb))" : "SELECT value FROM json_each(\(argument))"
     }
 
-    /// A join in the order written (SQLite's CROSS JOIN … ON; PostgreSQL plans its own).
-    var crossJoin: String { isPostgres ? "JOIN" : "CROSS JOIN" }
-
     /// A column excluded from index choice (SQLite's unary `+`; PostgreSQL plans well without).
     func unindexed(_ column: String) -> String { isPostgres ? column : "+\(column)" }
+
+    /// A feature table's boxes through its spatial index: the GeoPackage's R-tree
+    /// (`rtree_<table>_geom`, joined as `rt`), or PostGIS's GiST index on the geometry itself.
+    func spatial(_ table: String, _ alias: String, rtree: String? = nil) -> SpatialIndex {
+        SpatialIndex(table: table, alias: alias, rtree: rtree ?? "rtree_\(table)_geom", postgres: isPostgres)
+    }
+}
+
+/// How a query finds a feature table's rows by box (`SQLDatabase.spatial`). On SQLite the
+/// R-tree is a table of its own, joined on the feature's id; on PostgreSQL the geometry
+/// column's GiST index answers `&&` and the sides are the geometry's own bounds (no join).
+struct SpatialIndex {
+    let table: String
+    let alias: String
+    let rtree: String
+    let postgres: Bool
+
+    /// FROM: the table with its R-tree (the R-tree read first when `rtreeFirst`: SQLite keeps
+    /// the join order of a CROSS JOIN), or the table alone.
+    func from(rtreeFirst: Bool = false) -> String {
+        if postgres { return "\(table) \(alias)" }
+        return rtreeFirst ? "\(rtree) rt CROSS JOIN \(table) \(alias) ON \(alias).fid = rt.id" : "\(table) \(alias)\(join)"
+    }
+
+    /// What joins the R-tree to a FROM that names the table already.
+    var join: String { postgres ? "" : " JOIN \(rtree) rt ON rt.id = \(alias).fid" }
+
+    var minX: String { postgres ? "ST_XMin(\(alias).geom)" : "rt.minx" }
+    var minY: String { postgres ? "ST_YMin(\(alias).geom)" : "rt.miny" }
+    var maxX: String { postgres ? "ST_XMax(\(alias).geom)" : "rt.maxx" }
+    var maxY: String { postgres ? "ST_YMax(\(alias).geom)" : "rt.maxy" }
+
+    /// The rows whose box meets a box given as four arguments, in the R-tree's order of
+    /// comparison: its east, west, north and south sides.
+    var meets: String {
+        postgres ? "\(alias).geom && civicgrid_box(?, ?, ?, ?)" : "rt.minx <= ? AND rt.maxx >= ? AND rt.miny <= ? AND rt.maxy >= ?"
+    }
+
+    /// The rows whose box lies inside a box given as west, east, south and north sides.
+    var inside: String {
+        "\(minX) >= ? AND \(maxX) <= ? AND \(minY) >= ? AND \(maxY) <= ?"
+    }
 }
 
 /// A statement to run several times.

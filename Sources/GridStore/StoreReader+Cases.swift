@@ -249,9 +249,9 @@ extension StoreReader {
 
     public func place(of p: Coordinate) throws -> CasePlace {
         var place = CasePlace()
+        let r = db.spatial("regions", "r"), g = db.spatial("grids", "g")
         let regions = try SQLRow.fetchAll(try db.cachedStatement(sql: """
-            SELECT r.code, r.level, r.geom FROM regions r JOIN rtree_regions_geom t ON t.id = r.fid
-            WHERE t.minx <= ? AND t.maxx >= ? AND t.miny <= ? AND t.maxy >= ?
+            SELECT r.code, r.level, r.geom FROM \(r.from()) WHERE \(r.meets)
             """), arguments: [p.x, p.x, p.y, p.y])
         for row in regions {
             guard let level = RegionLevel(rawValue: try row["level"]), try Self.polygon(row["geom"]).contains(p) else { continue }
@@ -263,8 +263,8 @@ extension StoreReader {
             }
         }
         let grids = try SQLRow.fetchAll(try db.cachedStatement(sql: """
-            SELECT g.code, g.geom FROM grids g JOIN rtree_grids_geom t ON t.id = g.fid JOIN plans p ON p.id = g.plan
-            WHERE p.status = 'published' AND t.minx <= ? AND t.maxx >= ? AND t.miny <= ? AND t.maxy >= ?
+            SELECT g.code, g.geom FROM \(g.from()) JOIN plans p ON p.id = g.plan
+            WHERE p.status = 'published' AND \(g.meets)
             """), arguments: [p.x, p.x, p.y, p.y])
         for row in grids where try Self.polygon(row["geom"]).contains(p) {
             place.grid = try row["code"]
@@ -423,10 +423,13 @@ extension StoreReader {
             func within(_ x: String, _ y: String) -> (String, [any SQLArgument]) {
                 ("((\(x) - ?) * ?) * ((\(x) - ?) * ?) + ((\(y) - ?) * ?) * ((\(y) - ?) * ?) <= ?", [p.x, kx, p.x, kx, p.y, ky, p.y, ky, r2])
             }
-            let (home, homeArgs) = within("public_lon", "public_lat"), (there, thereArgs) = within("minx", "miny")
+            // The candidates from the spatial index alone (SQLite's R-tree holds a point's lon/lat).
+            let k = db.spatial("cases", "k")
+            let (candidates, id) = db.isPostgres ? ("cases k", "k.fid") : ("\(k.rtree) rt", "rt.id")
+            let (home, homeArgs) = within("public_lon", "public_lat"), (there, thereArgs) = within(k.minX, k.minY)
             conditions.append("""
                 (CASE WHEN located_at_home = 1 THEN public_lon IS NOT NULL AND \(home)
-                 ELSE fid IN (SELECT id FROM rtree_cases_geom WHERE minx <= ? AND maxx >= ? AND miny <= ? AND maxy >= ? AND \(there)) END)
+                 ELSE fid IN (SELECT \(id) FROM \(candidates) WHERE \(k.meets) AND \(there)) END)
                 """)
             args += homeArgs + [p.x + dLon, p.x - dLon, p.y + dLat, p.y - dLat] + thereArgs
         }
@@ -463,10 +466,10 @@ extension StoreReader {
         let (conditions, args) = try self.conditions(f)
         // With conditions SQLite starts from whichever index is narrower (a status or category
         // index, or the R-tree); without, from the R-tree.
-        let from = conditions.isEmpty ? "rtree_cases_geom t \(db.crossJoin) cases c ON c.fid = t.id" : "cases c JOIN rtree_cases_geom t ON t.id = c.fid"
+        let c = db.spatial("cases", "c")
         let rows = try SQLRow.fetchAll(try db.cachedStatement(sql: """
-            SELECT c.geom, c.number, c.status, c.due FROM \(from)
-            WHERE t.minx <= ? AND t.maxx >= ? AND t.miny <= ? AND t.maxy >= ?\(conditions.map { " AND " + $0 }.joined()) LIMIT ?
+            SELECT c.geom, c.number, c.status, c.due FROM \(c.from(rtreeFirst: conditions.isEmpty))
+            WHERE \(c.meets)\(conditions.map { " AND " + $0 }.joined()) LIMIT ?
             """), arguments: SQLArguments([box.maxX, box.minX, box.maxY, box.minY] + args + [limit + 1]))
         guard rows.count <= limit else { return nil }
         return try rows.compactMap { row in
@@ -482,10 +485,11 @@ extension StoreReader {
     public func caseCells(in box: BoundingBox, _ f: CaseFilter, cells: Int) throws -> [(column: Int, row: Int, count: Int, location: Coordinate)] {
         let (conditions, args) = try self.conditions(f)
         let sx = Double(cells) / (box.maxX - box.minX), sy = Double(cells) / (box.maxY - box.minY)
-        let from = conditions.isEmpty ? "rtree_cases_geom t" : "cases c JOIN rtree_cases_geom t ON t.id = c.fid"
+        let c = db.spatial("cases", "c")
+        let from = conditions.isEmpty && !db.isPostgres ? "\(c.rtree) rt" : c.from()
         return try SQLRow.fetchAll(try db.cachedStatement(sql: """
-            SELECT CAST((t.minx - ?) * ? AS INTEGER) AS cx, CAST((? - t.miny) * ? AS INTEGER) AS cy, count(*), avg(t.minx), avg(t.miny)
-            FROM \(from) WHERE t.minx <= ? AND t.maxx >= ? AND t.miny <= ? AND t.maxy >= ?\(conditions.map { " AND " + $0 }.joined())
+            SELECT CAST((\(c.minX) - ?) * ? AS INTEGER) AS cx, CAST((? - \(c.minY)) * ? AS INTEGER) AS cy, count(*), avg(\(c.minX)), avg(\(c.minY))
+            FROM \(from) WHERE \(c.meets)\(conditions.map { " AND " + $0 }.joined())
             GROUP BY cx, cy
             """), arguments: SQLArguments([box.minX, sx, box.maxY, sy, box.maxX, box.minX, box.maxY, box.minY] + args)).map { row in
             (try row[0], try row[1], try row[2], Coordinate(try row[3], try row[4]))
@@ -528,9 +532,9 @@ extension StoreReader {
     public func openCases(category: String, near p: Coordinate, radius: Double, excluding: String? = nil) throws -> [(number: String, metres: Double)] {
         guard radius > 0 else { return [] }
         let dLat = radius / 111_320, dLon = radius / (111_320 * max(0.01, cos(p.y * .pi / 180)))
+        let c = db.spatial("cases", "c")
         let rows = try SQLRow.fetchAll(try db.cachedStatement(sql: """
-            SELECT c.number, c.geom FROM rtree_cases_geom t \(db.crossJoin) cases c ON c.fid = t.id
-            WHERE t.minx <= ? AND t.maxx >= ? AND t.miny <= ? AND t.maxy >= ?
+            SELECT c.number, c.geom FROM \(c.from(rtreeFirst: true)) WHERE \(c.meets)
               AND \(db.unindexed("c.category")) = ? AND c.status NOT IN ('closed', 'voided') AND c.number IS DISTINCT FROM ?
             """), arguments: [p.x + dLon, p.x - dLon, p.y + dLat, p.y - dLat, category, excluding])
         var out: [(String, Double)] = []

@@ -56,8 +56,9 @@ public struct LayerQuery: Sendable {
     /// A GeoPackage geometry column, or point columns.
     public var geometry: String?
     public var point: (x: String, y: String)?
-    /// R-tree and the integer column it indexes.
-    public var rtree: (table: String, key: String)?
+    /// The table whose spatial index finds rows by box, and its alias in `from` (whose `fid`
+    /// the R-tree keys and whose `geom` the GiST index covers).
+    public var indexed: (table: String, alias: String)?
     public var condition: String
     /// Replaces `condition` when `plan=` asks for one plan (`?` takes the plan id).
     public var planCondition: String?
@@ -70,14 +71,14 @@ public struct LayerQuery: Sendable {
     public var cacheable: Bool
 
     public init(from: String, id: String, key: String? = nil, geometry: String? = nil, point: (x: String, y: String)? = nil,
-                rtree: (table: String, key: String)? = nil, condition: String = "1 = 1", planCondition: String? = nil, time: String? = nil,
+                indexed: (table: String, alias: String)? = nil, condition: String = "1 = 1", planCondition: String? = nil, time: String? = nil,
                 columns: [String: String], cacheable: Bool = true) {
         self.from = from
         self.id = id
         self.key = key ?? id
         self.geometry = geometry
         self.point = point
-        self.rtree = rtree
+        self.indexed = indexed
         self.condition = condition
         self.planCondition = planCondition
         self.time = time
@@ -86,7 +87,7 @@ public struct LayerQuery: Sendable {
     }
 
     private static func region(_ level: RegionLevel) -> LayerQuery {
-        LayerQuery(from: "regions r", id: "r.code", key: "r.fid", geometry: "r.geom", rtree: ("rtree_regions_geom", "r.fid"),
+        LayerQuery(from: "regions r", id: "r.code", key: "r.fid", geometry: "r.geom", indexed: ("regions", "r"),
                    condition: "r.level = '\(level.rawValue)'", columns: ["code": "r.code", "name": "r.name", "parent": "r.parent"])
     }
 
@@ -96,19 +97,19 @@ public struct LayerQuery: Sendable {
         "streets": region(.street),
         "communities": region(.community),
         "grids": LayerQuery(
-            from: "grids g JOIN plans p ON p.id = g.plan", id: "g.code", key: "g.fid", geometry: "g.geom", rtree: ("rtree_grids_geom", "g.fid"),
+            from: "grids g JOIN plans p ON p.id = g.plan", id: "g.code", key: "g.fid", geometry: "g.geom", indexed: ("grids", "g"),
             condition: "p.status = 'published'", planCondition: "g.plan = ?",
             columns: ["code": "g.code", "name": "g.name", "community": "p.community", "plan": "g.plan", "households": "g.households",
                       "buildings": "g.buildings", "band": "civicgrid_band(g.households, p.params)", "area_m2": "round(g.area_m2, 1)"]),
         // The building's grid in its community's published plan: two index lookups.
         "buildings": LayerQuery(
-            from: "buildings b", id: "b.fid", geometry: "b.geom", rtree: ("rtree_buildings_geom", "b.fid"),
+            from: "buildings b", id: "b.fid", geometry: "b.geom", indexed: ("buildings", "b"),
             columns: ["ref": "b.ref", "address": "b.address", "floors": "b.floors", "height": "b.height", "households": "b.households", "households_source": "b.households_source",
                       "area_m2": "round(b.area_m2, 1)", "community": "b.community", "grid": """
                           (SELECT gg.code FROM grid_buildings gb JOIN grids gg ON gg.fid = gb.grid
                            WHERE gb.plan = (SELECT id FROM plans WHERE community = b.community AND status = 'published') AND gb.building = b.fid)
                           """]),
-        "roads": LayerQuery(from: "roads x", id: "x.fid", geometry: "x.geom", rtree: ("rtree_roads_geom", "x.fid"),
+        "roads": LayerQuery(from: "roads x", id: "x.fid", geometry: "x.geom", indexed: ("roads", "x"),
                             columns: ["name": "x.name", "kind": "x.kind"]),
         // The latest fix per device among unflagged fixes (within the time filter, which
         // `features` puts inside the subquery).
@@ -121,17 +122,17 @@ public struct LayerQuery: Sendable {
                       "battery": "q.battery", "community": "q.community", "grid": "(SELECT code FROM grids WHERE fid = q.grid)"],
             cacheable: false),
         "cases": LayerQuery(
-            from: "cases c", id: "c.number", key: "c.fid", geometry: "c.geom", rtree: ("rtree_cases_geom", "c.fid"),
+            from: "cases c", id: "c.number", key: "c.fid", geometry: "c.geom", indexed: ("cases", "c"),
             columns: ["number": "c.number", "category": "c.category", "urgency": "c.urgency", "source": "c.source", "status": "c.status",
                       "holder": "c.holder", "grid": "c.grid", "community": "c.community", "created_at": "c.created_at", "due": "c.due"],
             cacheable: false),
         "facilities": LayerQuery(
-            from: "facilities x", id: "x.code", key: "x.fid", geometry: "x.geom", rtree: ("rtree_facilities_geom", "x.fid"),
+            from: "facilities x", id: "x.code", key: "x.fid", geometry: "x.geom", indexed: ("facilities", "x"),
             columns: ["code": "x.code", "category": "x.category", "status": "x.status", "department": "x.department", "grid": "x.grid",
                       "community": "x.community"],
             cacheable: false),
         "organisations": LayerQuery(
-            from: "organisations o", id: "o.code", key: "o.fid", geometry: "o.geom", rtree: ("rtree_organisations_geom", "o.fid"),
+            from: "organisations o", id: "o.code", key: "o.fid", geometry: "o.geom", indexed: ("organisations", "o"),
             columns: ["name": "o.name", "kind": "o.kind"], cacheable: false),
     ]
 }
@@ -210,15 +211,11 @@ extension StoreReader {
         let s = layer.query
         var (from, conditions, args) = try clauses(layer, query)
         let boxes = query.boxes
-        if !boxes.isEmpty, let rtree = s.rtree {
-            from += " JOIN \(rtree.table) rt ON rt.id = \(rtree.key)"
-            // On PostgreSQL the R-tree is a view over the table: the geometry's GiST index finds the candidates.
-            let gist = db.isPostgres ? s.geometry.map { "\($0) && ST_MakeEnvelope(?, ?, ?, ?, 4326) AND " } : nil
-            conditions.append("(" + boxes.map { _ in "(\(gist ?? "")rt.minx <= ? AND rt.maxx >= ? AND rt.miny <= ? AND rt.maxy >= ?)" }.joined(separator: " OR ") + ")")
-            for b in boxes {
-                if gist != nil { args += [b.minX, b.minY, b.maxX, b.maxY] }
-                args += [b.maxX, b.minX, b.maxY, b.minY]
-            }
+        let index = spatialIndex(s)
+        if !boxes.isEmpty, let index {
+            from += index.join
+            conditions.append("(" + boxes.map { _ in "(\(index.meets))" }.joined(separator: " OR ") + ")")
+            for b in boxes { args += [b.maxX, b.minX, b.maxY, b.minY] }
         } else if !boxes.isEmpty, let point = s.point {
             conditions.append("(" + boxes.map { _ in "(\(point.x) BETWEEN ? AND ? AND \(point.y) BETWEEN ? AND ?)" }.joined(separator: " OR ") + ")")
             for b in boxes { args += [b.minX, b.maxX, b.minY, b.maxY] }
@@ -237,7 +234,7 @@ extension StoreReader {
             pageArgs += [layer.textIDs ? before : Int64(before) as (any SQLArgument)?]
             descending = true
         }
-        let envelope = !boxes.isEmpty && s.rtree != nil ? ", rt.minx AS bx0, rt.miny AS by0, rt.maxx AS bx1, rt.maxy AS by1" : ""
+        let envelope = boxes.isEmpty ? "" : index.map { ", \($0.minX) AS bx0, \($0.minY) AS by0, \($0.maxX) AS bx1, \($0.maxY) AS by1" } ?? ""
         var ids: [String] = []
         let rows = try SQLRow.fetchCursor(db, sql: """
             SELECT \(s.id) AS fid_, \(geometryColumns(s))\(envelope) FROM \(from) WHERE \(filter)\(cursorCondition)
@@ -318,7 +315,7 @@ extension StoreReader {
         let (from, conditions, args) = try clauses(layer, query)
         let filter = conditions.joined(separator: " AND ")
         // Bounds from the R-tree (32-bit floats, rounded outward) or from point columns.
-        let (x0, y0, x1, y1, join) = s.rtree.map { ("rt.minx", "rt.miny", "rt.maxx", "rt.maxy", " JOIN \($0.table) rt ON rt.id = \($0.key)") }
+        let (x0, y0, x1, y1, join) = spatialIndex(s).map { ($0.minX, $0.minY, $0.maxX, $0.maxY, $0.join) }
             ?? (s.point!.x, s.point!.y, s.point!.x, s.point!.y, "")
         let box = try SQLRow.fetchOne(db, sql: """
             SELECT min(\(x0)) AS a, min(\(y0)) AS b, max(\(x1)) AS c, max(\(y1)) AS d FROM \(from)\(join) WHERE \(filter)
@@ -327,7 +324,7 @@ extension StoreReader {
         }
         guard var box else { return nil }
         // PostGIS's bounds are exact: round them as SQLite's R-tree does, so both stores answer alike.
-        if db.isPostgres, s.rtree != nil { box = box.roundedOutwardToFloat32 }
+        if db.isPostgres, s.indexed != nil { box = box.roundedOutwardToFloat32 }
         var time: (Double, Double)?
         if let column = s.time {
             let row = try SQLRow.fetchOne(db, sql: "SELECT min(\(column)) AS a, max(\(column)) AS b FROM pings WHERE flags = 0")
@@ -373,10 +370,10 @@ extension StoreReader {
     /// How many features match: with boxes, those whose envelope lies inside one are counted
     /// by SQL, the rest (envelopes across an edge) by their geometry.
     private func count(_ s: LayerQuery, from: String, filter: String, _ args: [(any SQLArgument)?], boxes: [BoundingBox]) throws -> Int {
-        guard !boxes.isEmpty, s.rtree != nil, let geometry = s.geometry else {
+        guard !boxes.isEmpty, let index = spatialIndex(s), let geometry = s.geometry else {
             return try Int.fetchOne(db, sql: "SELECT count(*) FROM \(from) WHERE \(filter)", arguments: SQLArguments(args)) ?? 0
         }
-        let inside = "(" + boxes.map { _ in "(rt.minx >= ? AND rt.maxx <= ? AND rt.miny >= ? AND rt.maxy <= ?)" }.joined(separator: " OR ") + ")"
+        let inside = "(" + boxes.map { _ in "(\(index.inside))" }.joined(separator: " OR ") + ")"
         let boxArgs: [(any SQLArgument)?] = boxes.flatMap { b -> [(any SQLArgument)?] in [b.minX, b.maxX, b.minY, b.maxY] }
         var n = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(from) WHERE \(filter) AND \(inside)",
                                  arguments: SQLArguments(args + boxArgs)) ?? 0
@@ -387,6 +384,10 @@ extension StoreReader {
             if boxes.contains(where: { g.intersects($0) }) { n += 1 }
         }
         return n
+    }
+
+    private func spatialIndex(_ s: LayerQuery) -> SpatialIndex? {
+        s.indexed.map { db.spatial($0.table, $0.alias) }
     }
 
     /// The fields' SQL expressions as the select list's p0, p1, … (read back with `value`).

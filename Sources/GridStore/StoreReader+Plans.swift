@@ -47,12 +47,12 @@ extension StoreReader {
         return out
     }
 
-    /// Roads whose extent meets the box (through the R-tree).
+    /// Roads whose extent meets the box (through the spatial index).
     public func roads(in box: BoundingBox) throws -> [Road] {
-        try SQLRow.fetchAll(db, sql: """
-            SELECT r.fid, r.name, r.kind, r.geom FROM roads r JOIN rtree_roads_geom t ON t.id = r.fid
-            WHERE t.maxx >= ? AND t.minx <= ? AND t.maxy >= ? AND t.miny <= ? ORDER BY r.fid
-            """, arguments: [box.minX, box.maxX, box.minY, box.maxY]).map {
+        let roads = db.spatial("roads", "r")
+        return try SQLRow.fetchAll(db, sql: """
+            SELECT r.fid, r.name, r.kind, r.geom FROM \(roads.from()) WHERE \(roads.meets) ORDER BY r.fid
+            """, arguments: [box.maxX, box.minX, box.maxY, box.minY]).map {
             try Road(id: $0["fid"], name: $0["name"], kind: $0["kind"], geometry: Self.geometry($0["geom"]))
         }
     }

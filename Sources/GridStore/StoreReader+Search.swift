@@ -50,9 +50,10 @@ extension StoreReader {
                 """), arguments: [scope, q, end, q, limit]).map { SearchHit(kind: .region, id: try $0[0], title: try $0[1], subtitle: try $0[2]) }
         }
         if kinds.contains(.grid) {
+            let g = db.spatial("published_grids", "g", rtree: "rtree_grids_geom")
             hits += try SQLRow.fetchAll(try db.cachedStatement(sql: """
-                SELECT g.code, g.name, g.households, g.community, (t.minx + t.maxx) / 2, (t.miny + t.maxy) / 2
-                FROM published_grids g JOIN rtree_grids_geom t ON t.id = g.fid
+                SELECT g.code, g.name, g.households, g.community, (\(g.minX) + \(g.maxX)) / 2, (\(g.minY) + \(g.maxY)) / 2
+                FROM \(g.from())
                 WHERE (g.code >= ?2 AND g.code < ?3 OR \(db.instr("g.name", "?4")) > 0) AND \(inScope("g.community")) ORDER BY g.code LIMIT ?5
                 """), arguments: [scope, q, end, q, limit]).map {
                 SearchHit(kind: .grid, id: try $0[0], title: try ($0[1] as String?) ?? $0[0], subtitle: "\(try $0[2] as Int? ?? 0) households", lon: try $0[4], lat: try $0[5], community: try $0[3])

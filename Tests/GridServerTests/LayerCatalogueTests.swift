@@ -17,7 +17,7 @@ struct LayerCatalogueTests {
         let descriptor = LayerDescriptor(name: "towers", title: "Towers", summary: "Buildings of ten floors or more.", geometry: .multiPolygon,
                                          fields: [LayerField("floors", .integer, "Floors"), LayerField("households", .integer, "Households")],
                                          zooms: 12...16, publicByDefault: true)
-        let query = LayerQuery(from: "buildings t", id: "t.fid", geometry: "t.geom", rtree: ("rtree_buildings_geom", "t.fid"),
+        let query = LayerQuery(from: "buildings t", id: "t.fid", geometry: "t.geom", indexed: ("buildings", "t"),
                                condition: "t.floors >= 10", columns: ["floors": "t.floors", "households": "t.households"])
         do { return try FeatureLayer(descriptor, query) } catch { fatalError("\(error)") }
     }()

@@ -31,7 +31,7 @@ if (code) {
 }
 const { token, authHeaders, names } = await import("/web/session.js");
 const device = JSON.parse(localStorage.getItem("civicgridDevice") || "null");
-const phone = window.civicgridPhone = { sent: [], refused: [], fixes: [], queue: [], me: null };
+const phone = window.civicgridPhone = { sent: [], refused: [], fixes: [], located: 0, queue: [], me: null };
 
 // The outbox: every request the member makes, kept until the server has it.
 const db = await new Promise((ok, fail) => {
@@ -137,6 +137,7 @@ if (navigator.geolocation && device) {
     if (c.speed !== null && !Number.isNaN(c.speed)) fix.speed = c.speed;
     if (c.heading !== null && !Number.isNaN(c.heading)) fix.heading = c.heading;
     phone.fixes.push(fix);
+    phone.located += 1;
     phone.last = [fix.lon, fix.lat];
     here.setLngLat(phone.last).addTo(map);
     $("gpsState").textContent = t("m.gps.at", { time: time(new Date(p.timestamp)), metres: Math.round(c.accuracy) });
