@@ -100,140 +100,179 @@ public struct FieldDesk: Sendable {
     /// Checks a change against the data as it is. `stored`: the fields as kept (an ID number
     /// sealed), not as submitted.
     func prepare(_ kind: FieldUpdateKind, _ fields: [String: JSONValue], in r: StoreReader, stored: Bool = false) throws -> Prepared {
-        func text(_ k: String) -> String? {
-            fields[k]?.stringValue.map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
+        let f = Fields(values: fields)
+        let allowed = Self.allowed(kind)
+        let unknown = fields.keys.filter { !allowed.contains($0) || (!stored && $0 == "id_sealed") }.sorted()
+        guard unknown.isEmpty else { throw FieldError(.invalid, "\(kind.rawValue) takes \(allowed.subtracting(["id_sealed"]).sorted().joined(separator: ", ")), not \(unknown.joined(separator: ", "))") }
+        switch kind {
+        case .householdAdd: return try householdAdd(f, r)
+        case .householdMoveOut: return try householdMoveOut(f, r)
+        case .personAdd: return try personAdd(f, r, stored: stored)
+        case .personUpdate: return try personUpdate(f, r)
+        case .personRemove: return try personRemove(f, r)
+        case .organisationAdd, .organisationUpdate: return try organisation(f, r, update: kind == .organisationUpdate)
+        case .facilityStatus: return try facilityStatus(f, r)
         }
+    }
+
+    /// The fields each kind of change takes.
+    static func allowed(_ kind: FieldUpdateKind) -> Set<String> {
+        switch kind {
+        case .householdAdd: ["building", "unit", "size"]
+        case .householdMoveOut: ["household"]
+        case .personAdd: ["household", "name", "relation", "sex", "birth_year", "id_number", "id_sealed", "phone", "tags"]
+        case .personUpdate: ["person", "name", "relation", "sex", "birth_year", "phone", "tags"]
+        case .personRemove: ["person"]
+        case .organisationAdd, .organisationUpdate: Set(Organisations.properties + ["lon", "lat"])
+        case .facilityStatus: ["code", "status"]
+        }
+    }
+
+    /// A change's fields, read as text (trimmed, empty as none) or as a number.
+    struct Fields {
+        let values: [String: JSONValue]
+
+        func text(_ k: String) -> String? {
+            values[k]?.stringValue.map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
+        }
+
         func number(_ k: String) throws -> Int64 {
             guard let t = text(k), let n = Int64(t) else { throw FieldError(.invalid, "\(k): a number") }
             return n
         }
-        func invalid(_ why: [String]) -> FieldError { FieldError(.invalid, why.joined(separator: "; ")) }
-        func household(_ id: Int64) throws -> (building: Int64, unit: String, community: String?, grid: String?) {
-            guard let h = try r.householdPlace(id) else { throw FieldError(.notFound, "no household \(id)") }
-            return (h.building, h.unit, h.community, try r.publishedGrid(building: h.building))
-        }
-        func requirePeople() throws -> PeopleDesk {
-            guard let people else { throw FieldError(.unavailable, "this server was started without the key file that seals ID numbers (serve --key-file)") }
-            return people
-        }
-        let allowed: Set<String>
-        switch kind {
-        case .householdAdd: allowed = ["building", "unit", "size"]
-        case .householdMoveOut: allowed = ["household"]
-        case .personAdd: allowed = ["household", "name", "relation", "sex", "birth_year", "id_number", "id_sealed", "phone", "tags"]
-        case .personUpdate: allowed = ["person", "name", "relation", "sex", "birth_year", "phone", "tags"]
-        case .personRemove: allowed = ["person"]
-        case .organisationAdd: allowed = Set(Organisations.properties + ["lon", "lat"])
-        case .organisationUpdate: allowed = Set(Organisations.properties + ["lon", "lat"])
-        case .facilityStatus: allowed = ["code", "status"]
-        }
-        let unknown = fields.keys.filter { !allowed.contains($0) || (!stored && $0 == "id_sealed") }.sorted()
-        guard unknown.isEmpty else { throw FieldError(.invalid, "\(kind.rawValue) takes \(allowed.subtracting(["id_sealed"]).sorted().joined(separator: ", ")), not \(unknown.joined(separator: ", "))") }
+    }
 
-        switch kind {
-        case .householdAdd:
-            guard let ref = text("building"), let b = try r.buildingLabel(ref: ref) else { throw FieldError(.notFound, "no building \(text("building") ?? "")") }
-            let unit = text("unit") ?? ""
-            var why: [String] = []
-            if unit.isEmpty || unit.count > 32 { why.append("unit: 1 to 32 characters (3-1-502)") }
-            if try r.household(building: ref, unit: unit) != nil { why.append("building \(ref) has a household in \(unit) already") }
-            let size = text("size").flatMap { Int($0) }
-            if text("size") != nil, !(size.map { (1...30).contains($0) } ?? false) { why.append("size: 1 to 30") }
-            guard why.isEmpty else { throw invalid(why) }
-            let place = try r.place(of: b.label)
-            return Prepared(grid: try r.publishedGrid(building: b.id), community: place.community, fields: fields) { w in
-                let id = try w.insert(Household(building: b.id, unit: unit, size: size, headName: nil, phone: nil))
-                try w.recountHouseholds(building: b.id, delta: 1)
-                return "household \(id)"
-            }
-        case .householdMoveOut:
-            let id = try number("household")
-            let h = try household(id)
-            return Prepared(grid: h.grid, community: h.community, fields: fields) { w in
-                try w.deleteHousehold(id)
-                try w.recountHouseholds(building: h.building, delta: -1)
-                return "household \(id) removed with its members"
-            }
-        case .personAdd:
-            let desk = try requirePeople()
-            let hid = try number("household")
-            let h = try household(hid)
-            var kept = fields
-            var idNumber = text("id_number") ?? ""
-            if stored, case .string(let sealed)? = fields["id_sealed"], let data = Data(base64Encoded: sealed) {
-                idNumber = try desk.key.open(data).value
-            }
-            var seen: [String: Int] = [:]
-            let (person, why) = try desk.check({ k in k == "id_number" ? idNumber : (k == "tags" ? Self.tags(fields["tags"]) : text(k) ?? "") },
-                                               household: hid, in: r, seen: &seen)
-            guard let person, why.isEmpty else { throw invalid(why) }
-            if !stored, let sealed = person.idSealed {
-                kept["id_number"] = nil
-                kept["id_sealed"] = .string(sealed.base64EncodedString())
-            }
-            return Prepared(grid: h.grid, community: h.community, fields: kept) { w in "person \(try w.insert(person))" }
-        case .personUpdate:
-            let desk = try requirePeople()
-            let pid = try number("person")
-            guard let old = try r.person(id: pid) else { throw FieldError(.notFound, "no person \(pid)") }
-            let h = try household(old.person.household)
-            let current: [String: String] = ["name": old.person.name, "relation": old.person.relation.rawValue, "sex": old.person.sex?.rawValue ?? "",
-                                             "birth_year": old.person.birthYear.map(String.init) ?? "", "phone": old.person.phone ?? "",
-                                             "tags": old.person.tags.map(\.rawValue).sorted().joined(separator: ";")]
-            var seen: [String: Int] = [:]
-            let (person, why) = try desk.check({ k in
-                guard fields[k] != nil else { return current[k] ?? "" }
-                return k == "tags" ? Self.tags(fields[k]) : text(k) ?? ""
-            }, household: old.person.household, in: r, seen: &seen)
-            guard var person, why.isEmpty else { throw invalid(why) }
-            person.person.id = pid
-            let changed = person.person
-            return Prepared(grid: h.grid, community: h.community, fields: fields) { w in
-                try w.update(changed)
-                return "person \(pid)"
-            }
-        case .personRemove:
-            _ = try requirePeople()
-            let pid = try number("person")
-            guard let old = try r.person(id: pid) else { throw FieldError(.notFound, "no person \(pid)") }
-            let h = try household(old.person.household)
-            return Prepared(grid: h.grid, community: h.community, fields: fields) { w in
-                try w.deletePerson(pid)
-                return "person \(pid) removed"
-            }
-        case .organisationAdd, .organisationUpdate:
-            var existing: Organisation?
-            var properties: [String: JSONValue] = fields.filter { $0.key != "lon" && $0.key != "lat" }
-            if kind == .organisationUpdate {
-                guard let code = text("code"), let o = try r.organisation(code: code) else { throw FieldError(.notFound, "no organisation \(text("code") ?? "")") }
-                existing = o
-                // The fields not given stay as they are.
-                let was: [String: JSONValue] = ["code": .string(o.code), "name": .string(o.name), "kind": .string(o.kind.rawValue),
-                                                "licence": o.licence.map { .string($0.value) } ?? .null, "contact_name": o.contactName.map { .string($0) } ?? .null,
-                                                "contact_phone": o.contactPhone.map { .string($0) } ?? .null, "unit": o.unit.map { .string($0) } ?? .null,
-                                                "employees": o.employees.map { .number(Double($0)) } ?? .null]
-                properties = was.merging(properties) { _, new in new }
-            }
-            var geometry: Geometry?
-            if case .number(let lon)? = fields["lon"], case .number(let lat)? = fields["lat"] {
-                guard (-180...180).contains(lon), (-90...90).contains(lat) else { throw FieldError(.invalid, "lon, lat: a place on Earth") }
-                geometry = .point(Coordinate(lon, lat))
-            } else if let o = existing, fields["building"] == nil {
-                geometry = .point(o.location)
-            }
-            let (organisation, why) = try Organisations.check(Feature(geometry: geometry, properties: properties), in: r, existing: existing)
-            guard let made = organisation, why == nil else { throw FieldError(.invalid, why ?? "") }
-            return Prepared(grid: made.grid, community: made.community ?? existing?.community, fields: fields) { w in
-                if made.id != nil { try w.update(made) } else { return "organisation \(made.code) (\(try w.insert(made)))" }
-                return "organisation \(made.code)"
-            }
-        case .facilityStatus:
-            guard let code = text("code"), let f = try r.facility(code: code) else { throw FieldError(.notFound, "no facility \(text("code") ?? "")") }
-            guard let status = FacilityStatus(rawValue: text("status") ?? "") else { throw FieldError(.invalid, "status: intact, damaged or lost") }
-            return Prepared(grid: f.place.grid, community: f.place.community, fields: fields) { w in
-                try w.setFacility(code: code, status: status)
-                return "facility \(code) \(status.rawValue)"
-            }
+    private func invalid(_ why: [String]) -> FieldError { FieldError(.invalid, why.joined(separator: "; ")) }
+
+    /// A household's building, unit, community and grid.
+    private func household(_ id: Int64, _ r: StoreReader) throws -> (building: Int64, unit: String, community: String?, grid: String?) {
+        guard let h = try r.householdPlace(id) else { throw FieldError(.notFound, "no household \(id)") }
+        return (h.building, h.unit, h.community, try r.publishedGrid(building: h.building))
+    }
+
+    private func requirePeople() throws -> PeopleDesk {
+        guard let people else { throw FieldError(.unavailable, "this server was started without the key file that seals ID numbers (serve --key-file)") }
+        return people
+    }
+
+    private func householdAdd(_ f: Fields, _ r: StoreReader) throws -> Prepared {
+        guard let ref = f.text("building"), let b = try r.buildingLabel(ref: ref) else { throw FieldError(.notFound, "no building \(f.text("building") ?? "")") }
+        let unit = f.text("unit") ?? ""
+        var why: [String] = []
+        if unit.isEmpty || unit.count > 32 { why.append("unit: 1 to 32 characters (3-1-502)") }
+        if try r.household(building: ref, unit: unit) != nil { why.append("building \(ref) has a household in \(unit) already") }
+        let size = f.text("size").flatMap { Int($0) }
+        if f.text("size") != nil, !(size.map { (1...30).contains($0) } ?? false) { why.append("size: 1 to 30") }
+        guard why.isEmpty else { throw invalid(why) }
+        let place = try r.place(of: b.label)
+        return Prepared(grid: try r.publishedGrid(building: b.id), community: place.community, fields: f.values) { w in
+            let id = try w.insert(Household(building: b.id, unit: unit, size: size, headName: nil, phone: nil))
+            try w.recountHouseholds(building: b.id, delta: 1)
+            return "household \(id)"
+        }
+    }
+
+    private func householdMoveOut(_ f: Fields, _ r: StoreReader) throws -> Prepared {
+        let id = try f.number("household")
+        let h = try household(id, r)
+        return Prepared(grid: h.grid, community: h.community, fields: f.values) { w in
+            try w.deleteHousehold(id)
+            try w.recountHouseholds(building: h.building, delta: -1)
+            return "household \(id) removed with its members"
+        }
+    }
+
+    /// A person added: checked as an import's row is; the ID number sealed before the change
+    /// is kept pending (`stored`: it was, and is opened to be checked again).
+    private func personAdd(_ f: Fields, _ r: StoreReader, stored: Bool) throws -> Prepared {
+        let desk = try requirePeople()
+        let hid = try f.number("household")
+        let h = try household(hid, r)
+        var kept = f.values
+        var idNumber = f.text("id_number") ?? ""
+        if stored, case .string(let sealed)? = f.values["id_sealed"], let data = Data(base64Encoded: sealed) {
+            idNumber = try desk.key.open(data).value
+        }
+        var seen: [String: Int] = [:]
+        let (person, why) = try desk.check({ k in k == "id_number" ? idNumber : (k == "tags" ? Self.tags(f.values["tags"]) : f.text(k) ?? "") },
+                                           household: hid, in: r, seen: &seen)
+        guard let person, why.isEmpty else { throw invalid(why) }
+        if !stored, let sealed = person.idSealed {
+            kept["id_number"] = nil
+            kept["id_sealed"] = .string(sealed.base64EncodedString())
+        }
+        return Prepared(grid: h.grid, community: h.community, fields: kept) { w in "person \(try w.insert(person))" }
+    }
+
+    /// A person changed: the fields not given stay as they are.
+    private func personUpdate(_ f: Fields, _ r: StoreReader) throws -> Prepared {
+        let desk = try requirePeople()
+        let pid = try f.number("person")
+        guard let old = try r.person(id: pid) else { throw FieldError(.notFound, "no person \(pid)") }
+        let h = try household(old.person.household, r)
+        let current: [String: String] = ["name": old.person.name, "relation": old.person.relation.rawValue, "sex": old.person.sex?.rawValue ?? "",
+                                         "birth_year": old.person.birthYear.map(String.init) ?? "", "phone": old.person.phone ?? "",
+                                         "tags": old.person.tags.map(\.rawValue).sorted().joined(separator: ";")]
+        var seen: [String: Int] = [:]
+        let (person, why) = try desk.check({ k in
+            guard f.values[k] != nil else { return current[k] ?? "" }
+            return k == "tags" ? Self.tags(f.values[k]) : f.text(k) ?? ""
+        }, household: old.person.household, in: r, seen: &seen)
+        guard var person, why.isEmpty else { throw invalid(why) }
+        person.person.id = pid
+        let changed = person.person
+        return Prepared(grid: h.grid, community: h.community, fields: f.values) { w in
+            try w.update(changed)
+            return "person \(pid)"
+        }
+    }
+
+    private func personRemove(_ f: Fields, _ r: StoreReader) throws -> Prepared {
+        _ = try requirePeople()
+        let pid = try f.number("person")
+        guard let old = try r.person(id: pid) else { throw FieldError(.notFound, "no person \(pid)") }
+        let h = try household(old.person.household, r)
+        return Prepared(grid: h.grid, community: h.community, fields: f.values) { w in
+            try w.deletePerson(pid)
+            return "person \(pid) removed"
+        }
+    }
+
+    /// An organisation added or changed (the fields not given stay as they are), at a point or
+    /// in a building, checked as an import's feature is.
+    private func organisation(_ f: Fields, _ r: StoreReader, update: Bool) throws -> Prepared {
+        var existing: Organisation?
+        var properties: [String: JSONValue] = f.values.filter { $0.key != "lon" && $0.key != "lat" }
+        if update {
+            guard let code = f.text("code"), let o = try r.organisation(code: code) else { throw FieldError(.notFound, "no organisation \(f.text("code") ?? "")") }
+            existing = o
+            let was: [String: JSONValue] = ["code": .string(o.code), "name": .string(o.name), "kind": .string(o.kind.rawValue),
+                                            "licence": o.licence.map { .string($0.value) } ?? .null, "contact_name": o.contactName.map { .string($0) } ?? .null,
+                                            "contact_phone": o.contactPhone.map { .string($0) } ?? .null, "unit": o.unit.map { .string($0) } ?? .null,
+                                            "employees": o.employees.map { .number(Double($0)) } ?? .null]
+            properties = was.merging(properties) { _, new in new }
+        }
+        var geometry: Geometry?
+        if case .number(let lon)? = f.values["lon"], case .number(let lat)? = f.values["lat"] {
+            guard (-180...180).contains(lon), (-90...90).contains(lat) else { throw FieldError(.invalid, "lon, lat: a place on Earth") }
+            geometry = .point(Coordinate(lon, lat))
+        } else if let o = existing, f.values["building"] == nil {
+            geometry = .point(o.location)
+        }
+        let (organisation, why) = try Organisations.check(Feature(geometry: geometry, properties: properties), in: r, existing: existing)
+        guard let made = organisation, why == nil else { throw FieldError(.invalid, why ?? "") }
+        return Prepared(grid: made.grid, community: made.community ?? existing?.community, fields: f.values) { w in
+            if made.id != nil { try w.update(made) } else { return "organisation \(made.code) (\(try w.insert(made)))" }
+            return "organisation \(made.code)"
+        }
+    }
+
+    private func facilityStatus(_ f: Fields, _ r: StoreReader) throws -> Prepared {
+        guard let code = f.text("code"), let facility = try r.facility(code: code) else { throw FieldError(.notFound, "no facility \(f.text("code") ?? "")") }
+        guard let status = FacilityStatus(rawValue: f.text("status") ?? "") else { throw FieldError(.invalid, "status: intact, damaged or lost") }
+        return Prepared(grid: facility.place.grid, community: facility.place.community, fields: f.values) { w in
+            try w.setFacility(code: code, status: status)
+            return "facility \(code) \(status.rawValue)"
         }
     }
 

@@ -302,7 +302,7 @@ struct CasesController {
         _ = try await readable(account, number)
         let store = self.store
         guard let p = try await store.asyncRead({ try $0.photos(case: number) }).first(where: { $0.sha256 == sha256 }),
-              let bytes = try await offload({ store.photo(sha256: sha256).map(PhotoBytes.stripped) }) else {
+              let bytes = try await store.blocking({ store.photo(sha256: sha256).map(PhotoBytes.stripped) }) else {
             throw Problem.notFound("case \(number) has no photo \(sha256)")
         }
         return Response(status: .ok, headers: [.contentType: p.mediaType, .cacheControl: "private, max-age=86400", .eTag: "\"\(sha256)\"",
@@ -345,7 +345,7 @@ struct CasesController {
             } catch {
                 throw Problem(.unprocessableContent, "Refused", detail: "photo \(i + 1)\(file.filename.map { " (\($0))" } ?? ""): \(error.message)")
             }
-            try await offload { try store.savePhoto(bytes, sha256: photo.sha256) }
+            try await store.blocking { try store.savePhoto(bytes, sha256: photo.sha256) }
             if !photos.contains(where: { $0.sha256 == photo.sha256 }) { photos.append(photo) }
         }
         return photos
@@ -537,7 +537,7 @@ struct CasesController {
 
     /// Case work off the cooperative pool, its errors as problems.
     func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await offload {
+        try await store.blocking {
             do {
                 return try work()
             } catch let e as CaseError {

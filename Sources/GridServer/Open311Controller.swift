@@ -128,7 +128,7 @@ struct Open311Controller {
         }
         let rated: CaseRecord, reply: String
         do {
-            (rated, reply) = try await offload { [store] in try CaseDesk(store: store).rate(token: token, rating: rating) }
+            (rated, reply) = try await store.blocking { [store] in try CaseDesk(store: store).rate(token: token, rating: rating) }
         } catch let e as CaseError {
             return Self.error(e.kind == .notFound ? 404 : e.kind == .conflict ? 409 : e.kind == .store ? 500 : 400, e.message, format)
         }

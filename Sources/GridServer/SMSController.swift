@@ -49,10 +49,10 @@ struct SMSController {
         let desk = CaseDesk(store: store)
         do {
             // "1", "2", "3" (or the words) after a closing: the sender's rating of that case.
-            if let (rated, reply) = try await offload({ try desk.rate(from: from, text: text) }) {
+            if let (rated, reply) = try await store.blocking({ try desk.rate(from: from, text: text) }) {
                 return JSONAnswer(["case": .string(rated.number), "reply": .string(reply), "repeat": .bool(false)], status: .ok)
             }
-            let report = try await offload { try desk.smsReport(from: from, text: text, category: category) }
+            let report = try await store.blocking { try desk.smsReport(from: from, text: text, category: category) }
             let filed = try await intake.report(report, by: nil)
             let reply = CaseDesk.smsReply(CaseDesk.Intake(record: filed.record, repeated: filed.repeated))
             return JSONAnswer(["case": .string(filed.record.number), "reply": .string(reply), "repeat": .bool(filed.repeated)],

@@ -12,7 +12,7 @@ extension GridStore {
     /// Sends each payload on `channel` to every process listening on this database.
     public func notify(_ channel: String, _ payloads: [String]) async throws {
         guard case .postgres(let pool) = backend, !payloads.isEmpty else { return }
-        try await NIOThreadPool.singleton.runIfActive {
+        try await PostgresPool.threads.runIfActive {
             try pool.with { session in
                 for payload in payloads { try session.execute("SELECT pg_notify($1, $2)", [.text(channel), .text(payload)]) }
             }
@@ -29,7 +29,7 @@ extension GridStore {
         let task = Task {
             while !Task.isCancelled {
                 do {
-                    let session = try await NIOThreadPool.singleton.runIfActive { try PostgresSession(url) }
+                    let session = try await PostgresPool.threads.runIfActive { try PostgresSession(url) }
                     defer { session.close() }
                     try await session.listen(on: channel) { payload in continuation.yield(payload) }
                 } catch {

@@ -164,7 +164,7 @@ public final class GridStore: Sendable {
     /// so runs beside other writers on PostgreSQL; on a file, `write`.
     public func claim<T: Sendable>(_ body: @escaping @Sendable (StoreWriter) throws -> T) async throws -> T {
         guard case .postgres(let pool) = backend else { return try await asyncWrite(body) }
-        return try await NIOThreadPool.singleton.runIfActive {
+        return try await PostgresPool.threads.runIfActive {
             self.count()
             return try pool.with { session in
                 try session.transaction { try body(StoreWriter(db: SQLDatabase(backend: .postgres(session)), changes: ChangeSet())) }
@@ -183,7 +183,7 @@ public final class GridStore: Sendable {
                 throw StoreError.wrap(e, "read")
             }
         case .postgres:
-            return try await NIOThreadPool.singleton.runIfActive { try self.read(body) }
+            return try await PostgresPool.threads.runIfActive { try self.read(body) }
         }
     }
 
@@ -198,7 +198,17 @@ public final class GridStore: Sendable {
                 throw StoreError.wrap(e, "write")
             }
         case .postgres:
-            return try await NIOThreadPool.singleton.runIfActive { try self.write(body) }
+            return try await PostgresPool.threads.runIfActive { try self.write(body) }
+        }
+    }
+
+    /// Runs blocking work that uses this store off the caller's thread: on NIO's pool for a
+    /// file (its work is the cores'), on the threads that wait for PostgreSQL for a database
+    /// (its work is mostly waiting for round trips).
+    public func blocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        switch backend {
+        case .sqlite: try await NIOThreadPool.singleton.runIfActive(work)
+        case .postgres: try await PostgresPool.threads.runIfActive(work)
         }
     }
 
@@ -223,6 +233,17 @@ public final class GridStore: Sendable {
 final class PostgresPool: Sendable {
     /// The advisory lock every write transaction holds.
     static let writerLock = 4_242_002
+    /// The threads the async calls wait for PostgreSQL on: a session's call holds its thread
+    /// for each round trip, so there are as many as sessions a server keeps, not one a core
+    /// (NIO's own pool, which GEOS and tiles share, held two requests' transactions at a time
+    /// on two cores while the others queued).
+    static let threads: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: maxIdle)
+        pool.start()
+        return pool
+    }()
+    /// Sessions kept open between calls.
+    static let maxIdle = 32
     let url: PostgresURL
     private let idle = Mutex<[PostgresSession]>([])
 
@@ -242,7 +263,7 @@ final class PostgresPool: Sendable {
 
     private func release(_ session: PostgresSession) {
         idle.withLock { sessions in
-            if sessions.count < 32 { sessions.append(session) }
+            if sessions.count < Self.maxIdle { sessions.append(session) }
         }
     }
 }

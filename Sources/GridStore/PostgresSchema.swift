@@ -568,7 +568,13 @@ enum PostgresSchema {
             ("v28 duty phones, media urls, history by time", Schema.dutyPhones(text: T)),
             ("v29 case assignees", Schema.assignees(text: T)),
             ("v30 sign-in links", Schema.loginLinks(text: T, key: "bigint")),
-            ("v31 spatial boxes", box),
+            // Four integer columns added by migrations written once for both stores were
+            // PostgreSQL's 32-bit integer (the schema parity test found them): bigint, as every other.
+            ("v31 spatial boxes", box + """
+                ALTER TABLE cases ALTER COLUMN needs_category TYPE bigint, ALTER COLUMN follow_ups TYPE bigint,
+                  ALTER COLUMN located_at_home TYPE bigint;
+                ALTER TABLE routing_rules ALTER COLUMN priority TYPE bigint;
+                """),
         ]
     }()
 

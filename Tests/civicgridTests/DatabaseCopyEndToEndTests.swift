@@ -84,27 +84,43 @@ struct DatabaseCopyEndToEndTests {
         #expect(twoFiles.stderr.contains("a copy goes from a GeoPackage file to a PostgreSQL database"), "\(twoFiles.stderr)")
     }
 
-    /// The PostgreSQL schema is the file's, column for column: names in order, NOT NULL, keys.
+    /// The PostgreSQL schema is the file's, column for column (names in order, types, NOT NULL,
+    /// keys) and index for index (by name; the R-trees are GiST indexes there).
     @Test func bothSchemasAgree() async throws {
         let url = try await postgresDatabase()
         let file = try await publishedDemo()
         #expect(try await civicgrid("db", "copy", "--from", file, "--to", url).status == 0)
+        // SQLite's declared types as PostgreSQL names them (a GeoPackage geometry type is a PostGIS geometry).
         let sqliteColumns = try await run("/usr/bin/sqlite3", ["-separator", "|", file, """
-            SELECT m.name, p.name, p."notnull" OR p.pk > 0, p.pk > 0 FROM sqlite_master m, pragma_table_info(m.name) p
+            SELECT m.name, p.name, p."notnull" OR p.pk > 0, p.pk > 0,
+                   CASE p.type WHEN 'INTEGER' THEN 'bigint' WHEN 'REAL' THEN 'double precision' WHEN 'TEXT' THEN 'text'
+                               WHEN 'BLOB' THEN 'bytea' ELSE 'geometry' END
+            FROM sqlite_master m, pragma_table_info(m.name) p
             WHERE m.type = 'table' AND m.name NOT LIKE 'gpkg%' AND m.name NOT LIKE 'rtree%' AND m.name NOT LIKE 'sqlite%'
               AND m.name != 'grdb_migrations' ORDER BY m.name, p.cid
-            """]).output.split(separator: "\n").map { $0.replacingOccurrences(of: "|1|1", with: "|t|t").replacingOccurrences(of: "|1|0", with: "|t|f").replacingOccurrences(of: "|0|0", with: "|f|f") }
+            """]).output.split(separator: "\n").map { $0.replacingOccurrences(of: "|1|1|", with: "|t|t|").replacingOccurrences(of: "|1|0|", with: "|t|f|").replacingOccurrences(of: "|0|0|", with: "|f|f|") }
         let postgresColumns = try await psql(url, """
             SELECT c.table_name || '|' || c.column_name || '|' || (c.is_nullable = 'NO')::text || '|' ||
                    EXISTS (SELECT 1 FROM information_schema.key_column_usage k JOIN information_schema.table_constraints t
                              ON t.constraint_name = k.constraint_name AND t.constraint_type = 'PRIMARY KEY'
-                           WHERE k.table_name = c.table_name AND k.column_name = c.column_name)::text
+                           WHERE k.table_name = c.table_name AND k.column_name = c.column_name)::text || '|' ||
+                   CASE WHEN c.data_type = 'USER-DEFINED' THEN c.udt_name ELSE c.data_type END
             FROM information_schema.columns c JOIN information_schema.tables t ON t.table_name = c.table_name AND t.table_schema = c.table_schema
             WHERE c.table_schema = 'public' AND t.table_type = 'BASE TABLE' AND c.table_name NOT IN ('spatial_ref_sys', 'civicgrid_migrations')
             ORDER BY c.table_name COLLATE "C", c.ordinal_position
-            """).split(separator: "\n").map { $0.replacingOccurrences(of: "true", with: "t").replacingOccurrences(of: "false", with: "f") }
+            """).split(separator: "\n").map { $0.replacingOccurrences(of: "|true", with: "|t").replacingOccurrences(of: "|false", with: "|f") }
         #expect(sqliteColumns.count > 250)
-        #expect(sqliteColumns == postgresColumns)
+        #expect(sqliteColumns == postgresColumns, "\(Set(sqliteColumns).symmetricDifference(postgresColumns).sorted())")
+        // Indexes made by name (not those SQLite makes for a UNIQUE or a key, or PostgreSQL for a constraint).
+        let sqliteIndexes = Set(try await run("/usr/bin/sqlite3", ["-separator", "|", file, """
+            SELECT tbl_name, name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND name NOT LIKE 'gpkg%'
+            """]).output.split(separator: "\n"))
+        let postgresIndexes = Set(try await psql(url, """
+            SELECT tablename || '|' || indexname FROM pg_indexes WHERE schemaname = 'public' AND indexdef NOT LIKE '%USING gist%'
+              AND indexname NOT IN (SELECT conname FROM pg_constraint) AND tablename NOT IN ('spatial_ref_sys', 'civicgrid_migrations')
+            """).split(separator: "\n"))
+        #expect(sqliteIndexes.count > 30)
+        #expect(sqliteIndexes == postgresIndexes, "\(sqliteIndexes.symmetricDifference(postgresIndexes).sorted())")
         // The same migrations, by name, in the same order.
         let sqliteMigrations = try await run("/usr/bin/sqlite3", [file, "SELECT identifier FROM grdb_migrations"]).output
         let postgresMigrations = try await psql(url, "SELECT identifier FROM civicgrid_migrations")
