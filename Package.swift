@@ -139,7 +139,7 @@ let package = Package(
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
-        .testTarget(name: "civicgridTests", dependencies: ["GridTestSupport", "civicgrid", "CivicGridModel", "GridGeometry", "GridStore"]),
+        .testTarget(name: "civicgridTests", dependencies: ["GridTestSupport", "civicgrid", "CivicGridModel", "GridGeometry", "GridStore", "GridAssessment"]),
     ],
     swiftLanguageModes: [.v6]
 )

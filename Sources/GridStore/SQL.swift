@@ -5,8 +5,9 @@ import GridGeometry
 
 /// The connection `StoreReader` and `StoreWriter` run their SQL on: a SQLite connection
 /// (GRDB) or a PostgreSQL session. The SQL is written once, with `?` (or `?N`) placeholders,
-/// and is the same for both but where the dialects differ (`isPostgres`).
-struct SQLDatabase {
+/// and is the same for both but where the dialects differ (`isPostgres`). Public for the
+/// feature targets that own their tables' SQL (GridAssessment's tallies).
+public struct SQLDatabase {
     enum Backend {
         case sqlite(Database)
         case postgres(PostgresSession)
@@ -21,12 +22,12 @@ struct SQLDatabase {
         return nil
     }
 
-    var isPostgres: Bool {
+    public var isPostgres: Bool {
         if case .postgres = backend { return true }
         return false
     }
 
-    func execute(sql: String, arguments: SQLArguments = []) throws {
+    public func execute(sql: String, arguments: SQLArguments = []) throws {
         switch backend {
         case .sqlite(let db): try db.execute(sql: sql, arguments: arguments.grdb)
         case .postgres(let session):
@@ -39,7 +40,7 @@ struct SQLDatabase {
     }
 
     /// A statement prepared once per connection (SQLite) or per session (PostgreSQL).
-    func cachedStatement(sql: String) throws -> SQLStatement {
+    public func cachedStatement(sql: String) throws -> SQLStatement {
         switch backend {
         case .sqlite(let db): SQLStatement(db: self, sql: sql, sqlite: try db.cachedStatement(sql: sql))
         case .postgres: SQLStatement(db: self, sql: sql, sqlite: nil)
@@ -219,12 +220,12 @@ struct SpatialIndex {
 }
 
 /// A statement to run several times.
-struct SQLStatement {
+public struct SQLStatement {
     let db: SQLDatabase
     let sql: String
     let sqlite: Statement?
 
-    func execute(arguments: SQLArguments = []) throws {
+    public func execute(arguments: SQLArguments = []) throws {
         if let sqlite {
             try sqlite.execute(arguments: arguments.grdb)
         } else {
@@ -273,21 +274,21 @@ extension Statement {
 private let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
 /// A value a statement takes.
-protocol SQLArgument {
+public protocol SQLArgument {
     var sqlValue: SQLValue { get }
 }
 
-extension SQLValue: SQLArgument { var sqlValue: SQLValue { self } }
-extension Int: SQLArgument { var sqlValue: SQLValue { .integer(Int64(self)) } }
-extension Int64: SQLArgument { var sqlValue: SQLValue { .integer(self) } }
-extension Int32: SQLArgument { var sqlValue: SQLValue { .integer(Int64(self)) } }
-extension Double: SQLArgument { var sqlValue: SQLValue { .real(self) } }
-extension Bool: SQLArgument { var sqlValue: SQLValue { .integer(self ? 1 : 0) } }
-extension String: SQLArgument { var sqlValue: SQLValue { .text(self) } }
-extension Substring: SQLArgument { var sqlValue: SQLValue { .text(String(self)) } }
-extension Data: SQLArgument { var sqlValue: SQLValue { .blob(self) } }
+extension SQLValue: SQLArgument { public var sqlValue: SQLValue { self } }
+extension Int: SQLArgument { public var sqlValue: SQLValue { .integer(Int64(self)) } }
+extension Int64: SQLArgument { public var sqlValue: SQLValue { .integer(self) } }
+extension Int32: SQLArgument { public var sqlValue: SQLValue { .integer(Int64(self)) } }
+extension Double: SQLArgument { public var sqlValue: SQLValue { .real(self) } }
+extension Bool: SQLArgument { public var sqlValue: SQLValue { .integer(self ? 1 : 0) } }
+extension String: SQLArgument { public var sqlValue: SQLValue { .text(self) } }
+extension Substring: SQLArgument { public var sqlValue: SQLValue { .text(String(self)) } }
+extension Data: SQLArgument { public var sqlValue: SQLValue { .blob(self) } }
 extension Optional: SQLArgument where Wrapped: SQLArgument {
-    var sqlValue: SQLValue { self?.sqlValue ?? .null }
+    public var sqlValue: SQLValue { self?.sqlValue ?? .null }
 }
 
 /// A geometry as its store keeps it: GeoPackage binary in SQLite, EWKB (EPSG:4326) in a
@@ -299,12 +300,12 @@ struct SQLGeometry: SQLArgument {
 }
 
 /// The arguments of a statement.
-struct SQLArguments: ExpressibleByArrayLiteral {
+public struct SQLArguments: ExpressibleByArrayLiteral {
     var values: [SQLValue]
 
-    init(arrayLiteral elements: (any SQLArgument)?...) { values = elements.map { $0?.sqlValue ?? .null } }
-    init(_ elements: [(any SQLArgument)?]) { values = elements.map { $0?.sqlValue ?? .null } }
-    init(_ elements: [any SQLArgument]) { values = elements.map(\.sqlValue) }
+    public init(arrayLiteral elements: (any SQLArgument)?...) { values = elements.map { $0?.sqlValue ?? .null } }
+    public init(_ elements: [(any SQLArgument)?]) { values = elements.map { $0?.sqlValue ?? .null } }
+    public init(_ elements: [any SQLArgument]) { values = elements.map(\.sqlValue) }
 
     static func + (a: SQLArguments, b: SQLArguments) -> SQLArguments { SQLArguments(values: a.values + b.values) }
     static func += (a: inout SQLArguments, b: SQLArguments) { a.values += b.values }
@@ -317,11 +318,11 @@ struct SQLArguments: ExpressibleByArrayLiteral {
 /// type asked for; a NULL or a value of another type where one is required (a column changed
 /// under a running server, a row written by hand) throws, naming the column and what it held,
 /// and the request that read it fails alone.
-enum SQLRow {
+public enum SQLRow {
     case sqlite(Row)
     case postgres([SQLValue], Names)
 
-    final class Names {
+    public final class Names {
         let index: [String: Int]
         init(_ columns: [String]) {
             var index: [String: Int] = [:]
@@ -337,27 +338,44 @@ enum SQLRow {
         }
     }
 
-    func value(at i: Int) -> SQLValue {
+    public func value(at i: Int) -> SQLValue {
         switch self {
         case .sqlite(let row): SQLValue(row[i] as DatabaseValue)
         case .postgres(let values, _): i < values.count ? values[i] : .null
         }
     }
 
-    func value(named name: String) -> SQLValue {
+    public func value(named name: String) -> SQLValue {
         switch self {
         case .sqlite(let row): (row[name] as DatabaseValue?).map(SQLValue.init) ?? .null
         case .postgres(let values, let names): names.index[name.lowercased()].map { values[$0] } ?? .null
         }
     }
 
-    subscript<T: SQLColumn>(_ name: String) -> T { get throws(StoreError) { try Self.convert(value(named: name), name) } }
-    subscript<T: SQLColumn>(_ i: Int) -> T { get throws(StoreError) { try Self.convert(value(at: i), "\(i)") } }
+    public subscript<T: SQLColumn>(_ name: String) -> T { get throws(StoreError) { try Self.convert(value(named: name), name) } }
+    public subscript<T: SQLColumn>(_ i: Int) -> T { get throws(StoreError) { try Self.convert(value(at: i), "\(i)") } }
 
     private static func convert<T: SQLColumn>(_ v: SQLValue, _ column: String) throws(StoreError) -> T {
         // The message names the storage class, never the value (it may be personal).
         guard let t = T.decode(v) else { throw StoreError("column \(column): cannot read \(v.storageClass) as \(T.typeName)") }
         return t
+    }
+}
+
+extension SQLRow {
+    /// A BLOB column's bytes, without copying them out of SQLite's row (a stored tally summed
+    /// as it is read); nil for NULL.
+    public func withUnsafeBlob<T>(at i: Int, _ body: (UnsafeRawBufferPointer?) throws -> T) throws -> T {
+        switch self {
+        case .sqlite(let row):
+            return try row.withUnsafeData(atIndex: i) { data in
+                guard let data else { return try body(nil) }
+                return try data.withUnsafeBytes { try body($0) }
+            }
+        case .postgres:
+            guard case .blob(let data) = value(at: i) else { return try body(nil) }
+            return try data.withUnsafeBytes { try body($0) }
+        }
     }
 }
 
@@ -375,19 +393,19 @@ extension SQLValue {
 }
 
 /// A type a column's value is read as.
-protocol SQLColumn {
+public protocol SQLColumn {
     static func decode(_ value: SQLValue) -> Self?
     /// Its name in an error's message.
     static var typeName: String { get }
 }
 
 extension SQLColumn {
-    static var typeName: String { "\(Self.self)" }
+    public static var typeName: String { "\(Self.self)" }
 }
 
-extension SQLValue: SQLColumn { static func decode(_ value: SQLValue) -> SQLValue? { value } }
+extension SQLValue: SQLColumn { public static func decode(_ value: SQLValue) -> SQLValue? { value } }
 extension Int64: SQLColumn {
-    static func decode(_ value: SQLValue) -> Int64? {
+    public static func decode(_ value: SQLValue) -> Int64? {
         switch value {
         case .integer(let i): i
         case .real(let d): Int64(exactly: d.rounded(.towardZero))
@@ -396,10 +414,10 @@ extension Int64: SQLColumn {
         }
     }
 }
-extension Int: SQLColumn { static func decode(_ value: SQLValue) -> Int? { Int64.decode(value).map { Int($0) } } }
-extension Int32: SQLColumn { static func decode(_ value: SQLValue) -> Int32? { Int64.decode(value).flatMap { Int32(exactly: $0) } } }
+extension Int: SQLColumn { public static func decode(_ value: SQLValue) -> Int? { Int64.decode(value).map { Int($0) } } }
+extension Int32: SQLColumn { public static func decode(_ value: SQLValue) -> Int32? { Int64.decode(value).flatMap { Int32(exactly: $0) } } }
 extension Double: SQLColumn {
-    static func decode(_ value: SQLValue) -> Double? {
+    public static func decode(_ value: SQLValue) -> Double? {
         switch value {
         case .integer(let i): Double(i)
         case .real(let d): d
@@ -408,9 +426,9 @@ extension Double: SQLColumn {
         }
     }
 }
-extension Bool: SQLColumn { static func decode(_ value: SQLValue) -> Bool? { Int64.decode(value).map { $0 != 0 } } }
+extension Bool: SQLColumn { public static func decode(_ value: SQLValue) -> Bool? { Int64.decode(value).map { $0 != 0 } } }
 extension String: SQLColumn {
-    static func decode(_ value: SQLValue) -> String? {
+    public static func decode(_ value: SQLValue) -> String? {
         switch value {
         case .text(let s): s
         case .integer(let i): String(i)
@@ -421,7 +439,7 @@ extension String: SQLColumn {
     }
 }
 extension Data: SQLColumn {
-    static func decode(_ value: SQLValue) -> Data? {
+    public static func decode(_ value: SQLValue) -> Data? {
         switch value {
         case .blob(let b): b
         case .text(let s): Data(s.utf8)
@@ -430,8 +448,8 @@ extension Data: SQLColumn {
     }
 }
 extension Optional: SQLColumn where Wrapped: SQLColumn {
-    static var typeName: String { "\(Wrapped.typeName) or NULL" }
-    static func decode(_ value: SQLValue) -> Wrapped?? {
+    public static var typeName: String { "\(Wrapped.typeName) or NULL" }
+    public static func decode(_ value: SQLValue) -> Wrapped?? {
         if case .null = value { return .some(nil) }
         return Wrapped.decode(value).map { .some($0) }
     }
@@ -439,48 +457,48 @@ extension Optional: SQLColumn where Wrapped: SQLColumn {
 
 // GRDB-shaped fetching, on either store.
 extension SQLColumn {
-    static func fetchOne(_ db: SQLDatabase, sql: String, arguments: SQLArguments = []) throws -> Self? {
+    public static func fetchOne(_ db: SQLDatabase, sql: String, arguments: SQLArguments = []) throws -> Self? {
         try db.rows(sql, arguments).first.flatMap { decode($0.value(at: 0)) }
     }
-    static func fetchOne(_ s: SQLStatement, arguments: SQLArguments = []) throws -> Self? {
+    public static func fetchOne(_ s: SQLStatement, arguments: SQLArguments = []) throws -> Self? {
         try s.db.rows(s.sql, arguments, statement: s.sqlite).first.flatMap { decode($0.value(at: 0)) }
     }
-    static func fetchAll(_ db: SQLDatabase, sql: String, arguments: SQLArguments = []) throws -> [Self] {
+    public static func fetchAll(_ db: SQLDatabase, sql: String, arguments: SQLArguments = []) throws -> [Self] {
         try db.rows(sql, arguments).compactMap { decode($0.value(at: 0)) }
     }
-    static func fetchAll(_ s: SQLStatement, arguments: SQLArguments = []) throws -> [Self] {
+    public static func fetchAll(_ s: SQLStatement, arguments: SQLArguments = []) throws -> [Self] {
         try s.db.rows(s.sql, arguments, statement: s.sqlite).compactMap { decode($0.value(at: 0)) }
     }
 }
 
 extension SQLRow {
-    static func fetchAll(_ db: SQLDatabase, sql: String, arguments: SQLArguments = []) throws -> [SQLRow] {
+    public static func fetchAll(_ db: SQLDatabase, sql: String, arguments: SQLArguments = []) throws -> [SQLRow] {
         try db.rows(sql, arguments)
     }
-    static func fetchAll(_ s: SQLStatement, arguments: SQLArguments = []) throws -> [SQLRow] {
+    public static func fetchAll(_ s: SQLStatement, arguments: SQLArguments = []) throws -> [SQLRow] {
         try s.db.rows(s.sql, arguments, statement: s.sqlite)
     }
-    static func fetchOne(_ db: SQLDatabase, sql: String, arguments: SQLArguments = []) throws -> SQLRow? {
+    public static func fetchOne(_ db: SQLDatabase, sql: String, arguments: SQLArguments = []) throws -> SQLRow? {
         try db.rows(sql, arguments).first
     }
-    static func fetchOne(_ s: SQLStatement, arguments: SQLArguments = []) throws -> SQLRow? {
+    public static func fetchOne(_ s: SQLStatement, arguments: SQLArguments = []) throws -> SQLRow? {
         try s.db.rows(s.sql, arguments, statement: s.sqlite).first
     }
     /// Rows one at a time: SQLite steps its statement; PostgreSQL's rows are read whole first.
-    static func fetchCursor(_ db: SQLDatabase, sql: String, arguments: SQLArguments = []) throws -> SQLCursor {
+    public static func fetchCursor(_ db: SQLDatabase, sql: String, arguments: SQLArguments = []) throws -> SQLCursor {
         switch db.backend {
         case .sqlite(let grdb): SQLCursor(sqlite: try Row.fetchCursor(grdb, sql: sql, arguments: arguments.grdb))
         case .postgres: SQLCursor(rows: try db.rows(sql, arguments))
         }
     }
-    static func fetchCursor(_ s: SQLStatement, arguments: SQLArguments = []) throws -> SQLCursor {
+    public static func fetchCursor(_ s: SQLStatement, arguments: SQLArguments = []) throws -> SQLCursor {
         if let statement = s.sqlite { return SQLCursor(sqlite: try Row.fetchCursor(statement, arguments: arguments.grdb)) }
         return SQLCursor(rows: try s.db.rows(s.sql, arguments))
     }
 }
 
 /// Rows one at a time.
-final class SQLCursor {
+public final class SQLCursor {
     private let sqlite: RowCursor?
     private var rows: IndexingIterator<[SQLRow]>
 
@@ -494,7 +512,7 @@ final class SQLCursor {
         self.rows = rows.makeIterator()
     }
 
-    func next() throws -> SQLRow? {
+    public func next() throws -> SQLRow? {
         if let sqlite { return try sqlite.next().map { .sqlite($0) } }
         return rows.next()
     }

@@ -4,7 +4,7 @@ import GridGeometry
 
 /// Queries on one consistent snapshot. Map-facing queries never select personal columns.
 public struct StoreReader {
-    let db: SQLDatabase
+    public let db: SQLDatabase
 
     public func integrityCheck() throws -> String {
         if db.isPostgres { return try Int.fetchOne(db, sql: "SELECT 1") == 1 ? "ok" : "no answer" }

@@ -98,14 +98,14 @@ extension StoreWriter {
 }
 
 /// JSON in a text column.
-enum StoreJSON {
-    static func encode(_ value: some Encodable) throws -> String {
+public enum StoreJSON {
+    public static func encode(_ value: some Encodable) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
-    static func decode<T: Decodable>(_ type: T.Type, _ text: String, _ what: String) throws -> T {
+    public static func decode<T: Decodable>(_ type: T.Type, _ text: String, _ what: String) throws -> T {
         do {
             return try JSONDecoder().decode(type, from: Data(text.utf8))
         } catch {

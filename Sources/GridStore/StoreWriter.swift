@@ -5,7 +5,7 @@ import GridGeometry
 
 /// Writes inside one transaction (see `GridStore.write`).
 public struct StoreWriter {
-    let db: SQLDatabase
+    public let db: SQLDatabase
     /// What this transaction changed on the map.
     let changes: ChangeSet
 

@@ -1,5 +1,6 @@
 import CivicGridModel
 import Foundation
+import GridAssessment
 import GridStore
 import Testing
 
