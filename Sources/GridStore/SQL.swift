@@ -178,15 +178,15 @@ public struct SQLDatabase {
 
     /// A feature table's boxes through its spatial index: the GeoPackage's R-tree
     /// (`rtree_<table>_geom`, joined as `rt`), or PostGIS's GiST index on the geometry itself.
-    func spatial(_ table: String, _ alias: String, rtree: String? = nil) -> SpatialIndex {
-        SpatialIndex(table: table, alias: alias, rtree: rtree ?? "rtree_\(table)_geom", postgres: isPostgres)
+    func spatial(_ table: String, _ alias: String, rtree: String? = nil) -> BoxIndex {
+        BoxIndex(table: table, alias: alias, rtree: rtree ?? "rtree_\(table)_geom", postgres: isPostgres)
     }
 }
 
 /// How a query finds a feature table's rows by box (`SQLDatabase.spatial`). On SQLite the
 /// R-tree is a table of its own, joined on the feature's id; on PostgreSQL the geometry
 /// column's GiST index answers `&&` and the sides are the geometry's own bounds (no join).
-struct SpatialIndex {
+struct BoxIndex {
     let table: String
     let alias: String
     let rtree: String

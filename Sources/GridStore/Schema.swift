@@ -49,7 +49,7 @@ enum Schema {
         m.registerMigration("v28 duty phones, media urls, history by time", migrate: { db in try db.execute(sql: dutyPhones(text: "TEXT")) })
         m.registerMigration("v29 case assignees", migrate: { db in try db.execute(sql: assignees(text: "TEXT")) })
         m.registerMigration("v30 sign-in links", migrate: { db in try db.execute(sql: loginLinks(text: "TEXT", key: "INTEGER")) })
-        // PostgreSQL's box function for its GiST index (`SpatialIndex.meets`); a file's R-trees need none.
+        // PostgreSQL's box function for its GiST index (`BoxIndex.meets`); a file's R-trees need none.
         m.registerMigration("v31 spatial boxes", migrate: { _ in })
         return m
     }

@@ -386,7 +386,7 @@ extension StoreReader {
         return n
     }
 
-    private func spatialIndex(_ s: LayerQuery) -> SpatialIndex? {
+    private func spatialIndex(_ s: LayerQuery) -> BoxIndex? {
         s.indexed.map { db.spatial($0.table, $0.alias) }
     }
 
