@@ -58,7 +58,7 @@ struct GridStoreTests {
         _ = try store.write { w in try w.addAccount(name: "王芳", role: .admin, region: nil) }
         _ = try store.write { w in try w.db.execute(sql: "UPDATE members SET name = x'ff'") }
         #expect(throws: StoreError("column name: cannot read BLOB as String")) { try store.read { r in try r.accounts() } }
-        _ = try store.write { w in try w.db.execute(sql: "UPDATE members SET name = '王芳', id = id") }
+        _ = try store.write { w in try w.db.execute(sql: "UPDATE members SET name = '王芳'") }
         #expect(try store.read { r in try r.accounts() }.map(\.name) == ["王芳"])
     }
 
