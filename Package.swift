@@ -82,7 +82,7 @@ let package = Package(
         // masking, reads recorded.
         .target(name: "GridPeople", dependencies: ["CivicGridModel", "GridGeometry", "GridStore", "GridImport", .product(name: "Crypto", package: "swift-crypto")]),
         // Assessment: indicators, scores and rankings from the cases' tallies; statistics.
-        .target(name: "GridAssessment", dependencies: ["CivicGridModel", "GridStore"]),
+        .target(name: "GridAssessment", dependencies: ["CivicGridModel", "GridCases", "GridStore"]),
         // The deterministic synthetic demo district.
         .target(name: "GridDemo", dependencies: ["CivicGridModel", "GridCases", "GridGeometry", "GridStore"]),
         // Vector tiles: MVT encoder, clipping and simplification, the in-memory tile set and
@@ -123,23 +123,23 @@ let package = Package(
         .testTarget(name: "CivicGridModelTests", dependencies: ["CivicGridModel"]),
         .testTarget(name: "GridGEOSTests", dependencies: ["GridGEOS", "GridGeometry"]),
         .testTarget(name: "GridProjTests", dependencies: ["GridProj", "GridGeometry"]),
-        .testTarget(name: "GridStoreTests", dependencies: ["GridTestSupport", "CivicGridModel", "GridStore", "GridGeometry", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "GridStoreTests", dependencies: ["GridTestSupport", "CivicGridModel", "GridStore", "GridGeometry", "GridTracking", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "GridPartitionTests", dependencies: ["CivicGridModel", "GridPartition", "GridGEOS", "GridGeometry"]),
         .testTarget(name: "GridPlanningTests", dependencies: ["GridWire", "GridTestSupport", "CivicGridModel", "GridPlanning", "GridPartition", "GridImport", "GridStore", "GridDemo", "GridGEOS", "GridGeometry"]),
         .testTarget(name: "GridTrackingTests", dependencies: ["GridWire", "GridTestSupport", "CivicGridModel", "GridTracking", "GridStore", "GridGeometry"]),
-        .testTarget(name: "GridImportTests", dependencies: ["GridTestSupport", "CivicGridModel", "GridImport", "GridStore", "GridProj", "GridGeometry"]),
+        .testTarget(name: "GridImportTests", dependencies: ["GridTestSupport", "CivicGridModel", "GridCases", "GridImport", "GridStore", "GridProj", "GridGeometry"]),
         .testTarget(name: "GridCasesTests", dependencies: ["GridWire", "GridTestSupport", "CivicGridModel", "GridCases", "GridStore", "GridImport", "GridPlanning", "GridDemo", "GridGeometry"]),
         .testTarget(name: "GridDemoTests", dependencies: ["GridTestSupport", "GridDemo", "GridImport", "GridStore", "GridGEOS", "GridGeometry"]),
         .testTarget(name: "GridPeopleTests", dependencies: ["GridTestSupport", "CivicGridModel", "GridGeometry", "GridPeople", "GridImport", "GridStore", "GridDemo"]),
         .testTarget(name: "GridAssessmentTests", dependencies: ["GridTestSupport", "CivicGridModel", "GridAssessment", "GridCases", "GridStore", "GridDemo", "GridImport", "GridPlanning", "GridGEOS", "GridGeometry"]),
         .testTarget(name: "GridTilesTests", dependencies: ["GridTestSupport", "GridTiles", "GridStore", "GridDemo", "GridImport", "GridGeometry"]),
         .testTarget(name: "GridServerTests", dependencies: ["GridWire", "GridTestSupport", "CivicGridModel", 
-            "GridServer", "GridTiles", "GridStore", "GridGeometry", "GridTracking",
+            "GridServer", "GridTiles", "GridStore", "GridGeometry", "GridTracking", "GridCases",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
-        .testTarget(name: "civicgridTests", dependencies: ["GridTestSupport", "civicgrid", "CivicGridModel", "GridGeometry", "GridStore", "GridAssessment"]),
+        .testTarget(name: "civicgridTests", dependencies: ["GridTestSupport", "civicgrid", "CivicGridModel", "GridGeometry", "GridStore", "GridAssessment", "GridCases", "GridPeople"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -125,7 +125,11 @@ try:
     driver.find_element(By.ID, "dPhotos2").send_keys(photo("stairs", (90, 90, 140)))
     view("phone-case")
     driver.find_element(By.CSS_SELECTOR, "#dActions button[data-action=verify]").click()
-    assert wait(driver, "window.civicgridPhone.sent.find(s => s.kind === 'step' && s.status === 200)", 100), driver.execute_script("return {refused: window.civicgridPhone.refused, waiting: window.civicgridPhone.waiting}")
+    # What the page did with the click, for a failure: its answer line, what it sent, refused,
+    # holds and could not keep.
+    state = "return {answer: document.getElementById('dAnswer').textContent, sent: window.civicgridPhone.sent.map(s => s.kind + ' ' + s.status), refused: window.civicgridPhone.refused, waiting: window.civicgridPhone.waiting, errors: window.civicgridPhone.errors}"
+    assert wait(driver, "document.getElementById('dAnswer').textContent", 30), driver.execute_script(state)
+    assert wait(driver, "window.civicgridPhone.sent.find(s => s.kind === 'step' && s.status === 200)", 100), driver.execute_script(state)
     verified = requests.get(f"{base}/api/v1/cases/{queued}", headers=A).json()
     seen["verified"] = {"status": verified["status"], "photos": [p["step"] for p in verified["photos"]], "by": verified["history"][-1]["actor"]}
     assert verified["status"] == "verified" and verified["history"][-1]["actor"] == staff and any(p["step"] > 0 for p in verified["photos"]), verified
@@ -158,6 +162,8 @@ try:
     seen["after_offline"] = {"reports": len(stored), "fixes_added": fixes(device) - before}
     assert len(stored) == 1 and seen["after_offline"]["fixes_added"] == 3, seen["after_offline"]
     view("phone-synced")
+    errors = driver.execute_script("return window.civicgridPhone.errors")
+    assert errors == [], f"the page failed: {errors}"
 finally:
     driver.quit()
 

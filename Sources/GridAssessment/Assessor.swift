@@ -1,5 +1,6 @@
 import CivicGridModel
 import Foundation
+import GridCases
 import GridStore
 
 /// Why an assessment request cannot be answered.

@@ -1,5 +1,6 @@
 import CivicGridModel
 import Foundation
+import GridCases
 import GridStore
 
 /// The cases of a region in a period, broken down for the dashboard's charts.

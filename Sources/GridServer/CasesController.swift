@@ -2,6 +2,7 @@ import CivicGridModel
 import Foundation
 import GridCases
 import GridGeometry
+import GridPeople
 import GridStore
 import GridWire
 import HTTPTypes

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import CivicGridModel
 import Crypto
 import Foundation
+import GridCases
 import GridStore
 import NIOCore
 

@@ -47,7 +47,7 @@ public struct SQLDatabase {
         }
     }
 
-    func makeStatement(sql: String) throws -> SQLStatement {
+    public func makeStatement(sql: String) throws -> SQLStatement {
         switch backend {
         case .sqlite(let db): SQLStatement(db: self, sql: sql, sqlite: try db.makeStatement(sql: sql))
         case .postgres: SQLStatement(db: self, sql: sql, sqlite: nil)
@@ -55,7 +55,7 @@ public struct SQLDatabase {
     }
 
     /// The id of the row the last INSERT made.
-    func lastInsertedRowID() throws -> Int64 {
+    public func lastInsertedRowID() throws -> Int64 {
         switch backend {
         case .sqlite(let db): return db.lastInsertedRowID
         case .postgres(let session):
@@ -68,7 +68,7 @@ public struct SQLDatabase {
     }
 
     /// How many rows the last statement changed.
-    var changesCount: Int {
+    public var changesCount: Int {
         switch backend {
         case .sqlite(let db): db.changesCount
         case .postgres(let session): session.lastChanges
@@ -115,7 +115,7 @@ public struct SQLDatabase {
 
     /// Inserts rows into a table: a statement a row on SQLite, a thousand rows (at most
     /// 30,000 values) a statement on PostgreSQL, where each statement is a round trip.
-    func insertRows(_ table: String, columns: [String], rows: [[any SQLArgument]], suffix: String = "") throws {
+    public func insertRows(_ table: String, columns: [String], rows: [[any SQLArgument]], suffix: String = "") throws {
         if let sqlite {
             let statement = try sqlite.cachedStatement(sql: Self.insertSQL(table, columns: columns, suffix: suffix))
             for row in rows { try statement.run(row.lazy.map(\.sqlValue), in: sqlite) }
@@ -141,44 +141,44 @@ public struct SQLDatabase {
     // MARK: Where the dialects differ
 
     /// The time now, UTC, as text to the millisecond (`2026-11-30T01:50:00.000Z`).
-    var now: String {
+    public var now: String {
         isPostgres ? #"to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')"#
             : "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
     }
 
     /// The time now, UTC, as text to the second.
-    var nowSeconds: String {
+    public var nowSeconds: String {
         isPostgres ? #"to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')"#
             : "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
     }
 
     /// `instr(haystack, needle)`: where needle starts in haystack, 0 if nowhere.
-    func instr(_ haystack: String, _ needle: String) -> String {
+    public func instr(_ haystack: String, _ needle: String) -> String {
         isPostgres ? "strpos(\(haystack), \(needle))" : "instr(\(haystack), \(needle))"
     }
 
     /// The values of a column joined by a separator (an SQL expression; SQLite's `char(n)`
     /// is PostgreSQL's `chr(n)`), in the order the rows come.
-    func groupConcat(_ column: String, separator: String) -> String {
+    public func groupConcat(_ column: String, separator: String) -> String {
         isPostgres ? "string_agg(\(column), \(separator.replacingOccurrences(of: "char(", with: "chr(")))" : "group_concat(\(column), \(separator))"
     }
 
     /// The larger of two values (SQLite's two-argument max).
-    func greatest(_ a: String, _ b: String) -> String {
+    public func greatest(_ a: String, _ b: String) -> String {
         isPostgres ? "greatest(\(a), \(b))" : "max(\(a), \(b))"
     }
 
     /// The values of a JSON array of strings given as an argument, as a one-column table.
-    func jsonStrings(_ argument: String) -> String {
+    public func jsonStrings(_ argument: String) -> String {
         isPostgres ? "SELECT jsonb_array_elements_text(CAST(\(argument) AS jsonb))" : "SELECT value FROM json_each(\(argument))"
     }
 
     /// A column excluded from index choice (SQLite's unary `+`; PostgreSQL plans well without).
-    func unindexed(_ column: String) -> String { isPostgres ? column : "+\(column)" }
+    public func unindexed(_ column: String) -> String { isPostgres ? column : "+\(column)" }
 
     /// A feature table's boxes through its spatial index: the GeoPackage's R-tree
     /// (`rtree_<table>_geom`, joined as `rt`), or PostGIS's GiST index on the geometry itself.
-    func spatial(_ table: String, _ alias: String, rtree: String? = nil) -> BoxIndex {
+    public func spatial(_ table: String, _ alias: String, rtree: String? = nil) -> BoxIndex {
         BoxIndex(table: table, alias: alias, rtree: rtree ?? "rtree_\(table)_geom", postgres: isPostgres)
     }
 }
@@ -186,35 +186,35 @@ public struct SQLDatabase {
 /// How a query finds a feature table's rows by box (`SQLDatabase.spatial`). On SQLite the
 /// R-tree is a table of its own, joined on the feature's id; on PostgreSQL the geometry
 /// column's GiST index answers `&&` and the sides are the geometry's own bounds (no join).
-struct BoxIndex {
-    let table: String
-    let alias: String
-    let rtree: String
-    let postgres: Bool
+public struct BoxIndex {
+    public let table: String
+    public let alias: String
+    public let rtree: String
+    public let postgres: Bool
 
     /// FROM: the table with its R-tree (the R-tree read first when `rtreeFirst`: SQLite keeps
     /// the join order of a CROSS JOIN), or the table alone.
-    func from(rtreeFirst: Bool = false) -> String {
+    public func from(rtreeFirst: Bool = false) -> String {
         if postgres { return "\(table) \(alias)" }
         return rtreeFirst ? "\(rtree) rt CROSS JOIN \(table) \(alias) ON \(alias).fid = rt.id" : "\(table) \(alias)\(join)"
     }
 
     /// What joins the R-tree to a FROM that names the table already.
-    var join: String { postgres ? "" : " JOIN \(rtree) rt ON rt.id = \(alias).fid" }
+    public var join: String { postgres ? "" : " JOIN \(rtree) rt ON rt.id = \(alias).fid" }
 
-    var minX: String { postgres ? "ST_XMin(\(alias).geom)" : "rt.minx" }
-    var minY: String { postgres ? "ST_YMin(\(alias).geom)" : "rt.miny" }
-    var maxX: String { postgres ? "ST_XMax(\(alias).geom)" : "rt.maxx" }
-    var maxY: String { postgres ? "ST_YMax(\(alias).geom)" : "rt.maxy" }
+    public var minX: String { postgres ? "ST_XMin(\(alias).geom)" : "rt.minx" }
+    public var minY: String { postgres ? "ST_YMin(\(alias).geom)" : "rt.miny" }
+    public var maxX: String { postgres ? "ST_XMax(\(alias).geom)" : "rt.maxx" }
+    public var maxY: String { postgres ? "ST_YMax(\(alias).geom)" : "rt.maxy" }
 
     /// The rows whose box meets a box given as four arguments, in the R-tree's order of
     /// comparison: its east, west, north and south sides.
-    var meets: String {
+    public var meets: String {
         postgres ? "\(alias).geom && civicgrid_box(?, ?, ?, ?)" : "rt.minx <= ? AND rt.maxx >= ? AND rt.miny <= ? AND rt.maxy >= ?"
     }
 
     /// The rows whose box lies inside a box given as west, east, south and north sides.
-    var inside: String {
+    public var inside: String {
         "\(minX) >= ? AND \(maxX) <= ? AND \(minY) >= ? AND \(maxY) <= ?"
     }
 }
@@ -293,10 +293,10 @@ extension Optional: SQLArgument where Wrapped: SQLArgument {
 
 /// A geometry as its store keeps it: GeoPackage binary in SQLite, EWKB (EPSG:4326) in a
 /// PostGIS column.
-struct SQLGeometry: SQLArgument {
+public struct SQLGeometry: SQLArgument {
     let geometry: Geometry
-    init(_ geometry: Geometry) { self.geometry = geometry }
-    var sqlValue: SQLValue { .geometry(geometry) }
+    public init(_ geometry: Geometry) { self.geometry = geometry }
+    public var sqlValue: SQLValue { .geometry(geometry) }
 }
 
 /// The arguments of a statement.
@@ -307,8 +307,8 @@ public struct SQLArguments: ExpressibleByArrayLiteral {
     public init(_ elements: [(any SQLArgument)?]) { values = elements.map { $0?.sqlValue ?? .null } }
     public init(_ elements: [any SQLArgument]) { values = elements.map(\.sqlValue) }
 
-    static func + (a: SQLArguments, b: SQLArguments) -> SQLArguments { SQLArguments(values: a.values + b.values) }
-    static func += (a: inout SQLArguments, b: SQLArguments) { a.values += b.values }
+    public static func + (a: SQLArguments, b: SQLArguments) -> SQLArguments { SQLArguments(values: a.values + b.values) }
+    public static func += (a: inout SQLArguments, b: SQLArguments) { a.values += b.values }
     private init(values: [SQLValue]) { self.values = values }
 
     var grdb: StatementArguments { StatementArguments(values.map(\.databaseValue)) }
@@ -519,8 +519,8 @@ public final class SQLCursor {
 }
 
 /// A stored geometry: GeoPackage binary (a file's) or EWKB (PostGIS's).
-enum StoredGeometry {
-    static func decode(_ data: Data) throws(GeometryError) -> Geometry {
+public enum StoredGeometry {
+    public static func decode(_ data: Data) throws(GeometryError) -> Geometry {
         if data.count >= 2, data[data.startIndex] == 0x47, data[data.startIndex + 1] == 0x50 {
             return try GeoPackageBinary.decode(data).geometry
         }

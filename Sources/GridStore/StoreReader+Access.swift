@@ -85,3 +85,28 @@ extension StoreReader {
         }
     }
 }
+
+extension StoreReader {
+    /// Whether a grid is one of an account's own (grid staff).
+    public func isMemberGrid(account: Int64, grid: String) throws -> Bool {
+        try Bool.fetchOne(try db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM member_grids WHERE member = ? AND grid_code = ?)"), arguments: [account, grid]) ?? false
+    }
+}
+
+extension StoreReader {
+    /// An account's own grids (grid staff), by code.
+    public func memberGrids(account: Int64) throws -> [String] {
+        try String.fetchAll(try db.cachedStatement(sql: "SELECT grid_code FROM member_grids WHERE member = ? ORDER BY grid_code"), arguments: [account])
+    }
+}
+
+extension StoreReader {
+    /// Grid code → members responsible for it.
+    public func membersByGrid() throws -> [String: [Int64]] {
+        var out: [String: [Int64]] = [:]
+        for row in try SQLRow.fetchAll(db, sql: "SELECT grid_code, member FROM member_grids ORDER BY member") {
+            out[try row["grid_code"], default: []].append(try row["member"])
+        }
+        return out
+    }
+}

@@ -33,7 +33,7 @@ public struct SearchHit: Hashable, Sendable, Codable {
 
 extension StoreReader {
     /// The end of the range of strings that start with `prefix` (for index range scans).
-    static func prefixEnd(_ prefix: String) -> String { prefix + "\u{10FFFF}" }
+    public static func prefixEnd(_ prefix: String) -> String { prefix + "\u{10FFFF}" }
 
     /// Regions, published grids, buildings (by address or ref), organisations (by name, code or
     /// licence), facilities (by code) and cases (by number) matching `q`, each kind up to `limit`,
@@ -91,24 +91,8 @@ extension StoreReader {
         return hits
     }
 
-    /// People whose name starts with `prefix` (an index range), or whose ID number's keyed hash
-    /// is `idHash`, with their household, building and its label point: personal, for the roles
-    /// that may see people; within `communities`.
-    public func people(named prefix: String?, idHash: String?, communities: Set<String>?, limit: Int) throws -> [(person: StoredPerson, building: Int64, unit: String, address: String?, at: Coordinate, community: String?)] {
-        let scope = Self.scope(communities)
-        let condition = idHash != nil ? "p.id_hash = ?2" : "p.name >= ?2 AND p.name < ?3"
-        return try SQLRow.fetchAll(try db.cachedStatement(sql: """
-            SELECT p.id, p.household, p.name, p.relation, p.sex, p.birth_year, p.id_hash, p.id_sealed, p.phone, p.tags,
-                   b.fid AS b_fid, h.unit AS h_unit, b.address AS b_address, b.label_x, b.label_y, b.community AS b_community
-            FROM people p JOIN households h ON h.id = p.household JOIN buildings b ON b.fid = h.building
-            WHERE \(condition) AND (?1 IS NULL OR b.community IN (\(db.jsonStrings("?1")))) ORDER BY p.name, p.id LIMIT ?4
-            """), arguments: [scope, idHash ?? prefix ?? "", Self.prefixEnd(prefix ?? ""), limit]).map { row in
-            (try Self.person(row), try row["b_fid"], try row["h_unit"], try row["b_address"], Coordinate(try row["label_x"], try row["label_y"]), try row["b_community"])
-        }
-    }
-
     /// Communities as the JSON array `json_each` reads (nil: everywhere).
-    static func scope(_ communities: Set<String>?) -> String? {
+    public static func scope(_ communities: Set<String>?) -> String? {
         communities.map { (try? StoreJSON.encode($0.sorted())) ?? "[]" }
     }
 

@@ -3,7 +3,8 @@ import Foundation
 
 extension StoreWriter {
     /// Adds an account (grid staff with the phone they carry for work); a name already taken is
-    /// an error.
+    /// an error. A department account's department must exist (the caller checks: departments
+    /// are GridCases').
     @discardableResult
     public func addAccount(name: String, role: Role, region: String?, department: String? = nil, phone: String? = nil) throws -> Int64 {
         if try Int64.fetchOne(db, sql: "SELECT id FROM members WHERE name = ?", arguments: [name]) != nil {
@@ -11,7 +12,6 @@ extension StoreWriter {
         }
         if let region, try reader.region(code: region) == nil { throw StoreError("no region \"\(region)\"") }
         guard (role == .department) == (department != nil) else { throw StoreError("a department account, and only one, names its department") }
-        if let department, try reader.department(code: department) == nil { throw StoreError("no department \"\(department)\"") }
         try db.execute(sql: "INSERT INTO members (name, role, region, department, phone) VALUES (?, ?, ?, ?, ?)",
                        arguments: [name, role.rawValue, region, department, phone])
         return try db.lastInsertedRowID()
@@ -26,19 +26,15 @@ extension StoreWriter {
         return try db.lastInsertedRowID()
     }
 
-    /// Revokes one token, or every live token of an account — and then the phones its sign-in
-    /// links registered (`web-` devices) too; returns how many tokens.
+    /// Revokes one token, or every live token of an account (the phones its sign-in links
+    /// registered are tracking's: `revokeWebDevices`); returns how many tokens.
     @discardableResult
     public func revokeTokens(account: Int64? = nil, token: Int64? = nil) throws -> Int {
         try db.execute(sql: """
             UPDATE tokens SET revoked_at = \(db.now)
             WHERE revoked_at IS NULL AND (member = ? OR id = ?)
             """, arguments: [account, token])
-        let revoked = db.changesCount
-        if let account {
-            try db.execute(sql: "UPDATE devices SET revoked_at = \(db.nowSeconds) WHERE member = ? AND id LIKE 'web-%' AND revoked_at IS NULL", arguments: [account])
-        }
-        return revoked
+        return db.changesCount
     }
 
     /// Stores a sign-in link's code (its hash) for an account, valid until `expires`.

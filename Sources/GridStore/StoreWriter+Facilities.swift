@@ -11,9 +11,8 @@ extension StoreWriter {
         return try db.lastInsertedRowID()
     }
 
-    /// Notes that a case names a facility.
-    public func link(case fid: Int64, facility: Int64) throws {
-        try db.cachedStatement(sql: "INSERT INTO case_facilities (case_fid, facility) VALUES (?, ?) ON CONFLICT (case_fid) DO UPDATE SET facility = excluded.facility").execute(arguments: [fid, facility])
+    public func setFacility(code: String, status: FacilityStatus) throws {
+        try db.cachedStatement(sql: "UPDATE facilities SET status = ? WHERE code = ?").execute(arguments: [status.rawValue, code])
     }
 }
 
@@ -27,13 +26,6 @@ extension StoreReader {
             return try Facility(id: row["fid"], code: row["code"], category: row["category"], status: status, department: row["department"], location: p,
                             place: try CasePlace(grid: row["grid"], community: row["community"]))
         }
-    }
-
-    /// The cases that named a facility, newest first.
-    public func cases(facility fid: Int64) throws -> [CaseRecord] {
-        try SQLRow.fetchAll(try db.cachedStatement(sql: """
-            SELECT \(Self.qualifiedCaseColumns) FROM cases c JOIN case_facilities l ON l.case_fid = c.fid WHERE l.facility = ? ORDER BY c.created_at DESC, c.fid DESC
-            """), arguments: [fid]).map(Self.caseRecord)
     }
 
     public func facilityCount() throws -> Int {

@@ -3,6 +3,7 @@ import CivicGridModel
 import Foundation
 import GridCases
 import GridGeometry
+import GridPeople
 import GridStore
 
 /// The features of a GeoJSON file, or every one that cannot be read named (the reader's

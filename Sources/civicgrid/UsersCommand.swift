@@ -1,6 +1,7 @@
 import CivicGridModel
 import ArgumentParser
 import Foundation
+import GridCases
 import GridServer
 import GridStore
 import GridTracking
@@ -43,6 +44,7 @@ struct UsersCommand: ParsableCommand {
             let token = DeviceToken.generate()
             do {
                 _ = try store.write { w in
+                    if let department, try w.reader.department(code: department) == nil { throw StoreError("no department \"\(department)\"") }
                     let account = try w.addAccount(name: name, role: role, region: region, department: department, phone: phone)
                     try w.addGrids(grid, account: account)
                     return try w.addToken(account: account, tokenHash: DeviceToken.hash(token))
@@ -131,7 +133,7 @@ struct UsersCommand: ParsableCommand {
             let n = try store.write { w -> Int? in
                 if let name {
                     guard let account = try w.reader.account(name: name) else { return nil }
-                    return try w.revokeTokens(account: account.id)
+                    return try w.revokeSignIns(account: account.id)
                 }
                 return try w.revokeTokens(token: token)
             }

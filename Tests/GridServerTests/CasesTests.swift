@@ -1,5 +1,6 @@
 import CivicGridModel
 import Foundation
+import GridCases
 @testable import GridServer
 import GridStore
 import GridTiles

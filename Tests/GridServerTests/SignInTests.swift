@@ -74,7 +74,7 @@ struct SignInTests {
             #expect(try store.read { try $0.device(id: device) }?.grids == ["320599001001001"])
 
             // Revoked: the token and the phone's device stop working.
-            try store.write { w in _ = try w.revokeTokens(account: try #require(try w.reader.account(name: "王芳")).id) }
+            try store.write { w in _ = try w.revokeSignIns(account: try #require(try w.reader.account(name: "王芳")).id) }
             #expect(try await client.execute(uri: "/api/v1/me", method: .get, headers: [.authorization: "Bearer \(token)"]).status == .unauthorized)
             let after = try await client.execute(uri: "/api/v1/positions", method: .post, headers: [.authorization: "Bearer \(deviceToken)"],
                                                  body: ByteBuffer(string: #"[{"time":\#(now),"lon":120.7025,"lat":31.305}]"#))

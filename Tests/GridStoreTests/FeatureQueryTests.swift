@@ -2,6 +2,7 @@ import CivicGridModel
 import Foundation
 import GRDB
 import GridGeometry
+import GridTracking
 import Testing
 @testable import GridStore
 

@@ -132,51 +132,6 @@ struct StoreTimeTests {
     }
 }
 
-struct OutboxClaimTests {
-    /// Servers sharing a database claim the outbox's due events without taking one twice: on
-    /// PostgreSQL the claims run side by side and skip each other's rows.
-    @Test func concurrentClaimsAreDisjointAndLeased() async throws {
-        let store = try GridStore(path: temporaryDatabase())
-        let now = Date()
-        try store.write { w in
-            for i in 1...10 {
-                try w.db.execute(sql: "INSERT INTO outbox (department, case_number, body, created_at, next_attempt_at) VALUES ('d', ?, '{}', ?, ?)",
-                                 arguments: ["C\(i)", StoreTime.text(now), StoreTime.text(now)])
-            }
-            // A case's second event waits for its first.
-            try w.db.execute(sql: "INSERT INTO outbox (department, case_number, body, created_at, next_attempt_at) VALUES ('d', 'C1', '{}', ?, ?)",
-                             arguments: [StoreTime.text(now), StoreTime.text(now)])
-        }
-        async let a = store.claim { try $0.claimDueEvents(at: now, until: now.addingTimeInterval(300), limit: 6) }
-        async let b = store.claim { try $0.claimDueEvents(at: now, until: now.addingTimeInterval(300), limit: 6) }
-        let (first, second) = try await (a, b)
-        let ids = first.map(\.id) + second.map(\.id)
-        #expect(Set(ids).count == ids.count, "an event claimed twice: \(first.map(\.id)) \(second.map(\.id))")
-        #expect(Set(ids) == Set(1...10), "every case's first event, once: \(ids.sorted())")
-        #expect(try await store.claim { try $0.claimDueEvents(at: now, until: now.addingTimeInterval(300), limit: 20) }.isEmpty)
-        // Delivered, the case's next event is due; after the lease, an undelivered one is too.
-        try store.write { try $0.delivered(1, at: now) }
-        let later = try await store.claim { try $0.claimDueEvents(at: now.addingTimeInterval(301), until: now.addingTimeInterval(600), limit: 20) }
-        #expect(later.map(\.id) == Array(2...11))
-    }
-
-    /// A server started with a shorter longest wait brings failed events' next tries forward
-    /// to it; events never tried (perhaps being delivered now) keep theirs.
-    @Test func retriesAreBroughtForwardToTheLongestWait() throws {
-        let store = try GridStore(path: temporaryDatabase())
-        let now = Date()
-        try store.write { w in
-            for (i, (attempts, wait)) in [(3, 240.0), (1, 1.0), (0, 300.0)].enumerated() {
-                try w.db.execute(sql: "INSERT INTO outbox (department, case_number, body, created_at, next_attempt_at, attempts) VALUES ('d', ?, '{}', ?, ?, ?)",
-                                 arguments: ["C\(i)", StoreTime.text(now), StoreTime.text(now.addingTimeInterval(wait)), attempts])
-            }
-        }
-        #expect(try store.write { try $0.bringRetries(forwardTo: now.addingTimeInterval(2)) } == 1)
-        let next = try store.read { r in try String.fetchAll(r.db, sql: "SELECT next_attempt_at FROM outbox ORDER BY id").compactMap(StoreTime.date) }
-        #expect(next.map { Int($0.timeIntervalSince(now).rounded()) } == [2, 1, 300])
-    }
-}
-
 struct PostgresURLTests {
     @Test func readsHostsUserPasswordAndDatabase() throws {
         let one = try PostgresURL("postgres://civic:s%40cret@db.example:6432/city")
@@ -192,36 +147,5 @@ struct PostgresURLTests {
             #expect(throws: StoreError.self, "\(bad)") { try PostgresURL(bad) }
         }
         #expect(PostgresURL.redacted("postgres://u:hunter2@h/x") == "postgres://u:***@h/x")
-    }
-}
-
-struct DeviceStateTests {
-    /// A state saved is read back whole (a crossing being dwelt on included) and replaced by
-    /// the next save; migration v22 fills each device's state from its pings and events: the
-    /// newest unflagged fix, the side of its newest event.
-    @Test func savedReadBackAndFilledFromHistory() throws {
-        let store = try GridStore(path: temporaryDatabase())
-        let device = try store.write { try $0.add(Device(id: "p1", memberName: "Li", grids: ["G1"], tokenHash: "h")) }
-        try store.write { try $0.add(Device(id: "p2", memberName: "Wang", grids: [], tokenHash: "h2")) }
-        var state = DeviceState(plausible: .init(time: 100, lon: 120.7, lat: 31.3), grid: nil,
-                                fence: Geofence(inside: true, lastGrid: "G1", pending: .init(inside: false, since: 90, grid: nil, lon: 120.71, lat: 31.3)))
-        try store.write { try $0.save(["p1": state]) }
-        #expect(try store.read { try $0.deviceStates(["p1", "p2", "p3"]) } == ["p1": state])
-        state.fence.pending = nil
-        state.plausible?.time = 130
-        try store.write { try $0.save(["p1": state]) }
-        #expect(try store.read { try $0.deviceStates(["p1"]) } == ["p1": state])
-
-        try store.write { w in
-            _ = try w.insert([Ping(device: "p1", time: 10, lon: 120.70, lat: 31.30, receivedAt: 10),
-                              Ping(device: "p1", time: 20, lon: 120.71, lat: 31.31, receivedAt: 20),
-                              Ping(device: "p1", time: 30, lon: 130.0, lat: 31.31, receivedAt: 30, flags: 4)])
-            try w.insert([GeofenceEvent(device: "p1", member: device.member, kind: .left, time: 15, confirmedAt: 20, grid: "G1", lon: 120.71, lat: 31.31)])
-            try w.db.execute(sql: "DELETE FROM device_states")
-            try w.db.execute(sql: Schema.fillDeviceStates)
-        }
-        let filled = try store.read { try $0.deviceStates(["p1", "p2"]) }
-        #expect(filled["p1"] == DeviceState(plausible: .init(time: 20, lon: 120.71, lat: 31.31), grid: nil, fence: Geofence(inside: false)))
-        #expect(filled["p2"] == DeviceState())
     }
 }

@@ -1,6 +1,8 @@
 import CivicGridModel
 import Foundation
 import GridAssessment
+import GridCases
+import GridPeople
 import GridStore
 import Testing
 

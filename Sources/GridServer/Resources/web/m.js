@@ -31,7 +31,8 @@ if (code) {
 }
 const { token, authHeaders, names } = await import("/web/session.js");
 const device = JSON.parse(localStorage.getItem("civicgridDevice") || "null");
-const phone = window.civicgridPhone = { sent: [], refused: [], fixes: [], located: 0, queue: [], me: null };
+const phone = window.civicgridPhone = { sent: [], refused: [], fixes: [], located: 0, queue: [], me: null, errors: [] };
+window.addEventListener("unhandledrejection", e => phone.errors.push(String(e.reason?.message || e.reason)));
 
 // The outbox: every request the member makes, kept until the server has it.
 const db = await new Promise((ok, fail) => {
@@ -49,7 +50,16 @@ const outbox = {
   async add(item) {
     item.key = item.key || crypto.randomUUID();
     item.created = Date.now();
-    await store("readwrite", s => s.add(item));
+    try {
+      await store("readwrite", s => s.add(item));
+    } catch (e) {
+      // Not kept on the phone (its storage refused it): say so, never drop it silently.
+      const detail = String(e?.message || e);
+      phone.errors.push(item.kind + ": " + detail);
+      $("sync").textContent = t("m.outbox.failed", { detail });
+      $("sync").classList.add("waiting");
+      throw e;
+    }
     await this.show();
     return this.flush();
   },

@@ -1,6 +1,7 @@
 import CivicGridModel
 import Foundation
 import GridGeometry
+import GridStore
 
 extension StoreReader {
     // MARK: Devices
@@ -33,15 +34,6 @@ extension StoreReader {
                       grids: grids.map { $0.split(separator: "\u{1F}").map(String.init) } ?? [], tokenHash: try row["token_hash"],
                       crs: CoordinateSystem(rawValue: try row["crs"]) ?? .wgs84, speedUnit: SpeedUnit(rawValue: try row["speed_unit"]) ?? .kn,
                       createdAt: try row["created_at"], revokedAt: try row["revoked_at"])
-    }
-
-    /// Grid code → members responsible for it.
-    public func membersByGrid() throws -> [String: [Int64]] {
-        var out: [String: [Int64]] = [:]
-        for row in try SQLRow.fetchAll(db, sql: "SELECT grid_code, member FROM member_grids ORDER BY member") {
-            out[try row["grid_code"], default: []].append(try row["member"])
-        }
-        return out
     }
 
     // MARK: Pings
@@ -121,48 +113,19 @@ extension StoreReader {
                           time: try $0["time"], confirmedAt: try $0["confirmed_at"], grid: try $0["grid"], lon: try $0["lon"], lat: try $0["lat"])
         }
     }
-
-    /// The buildings of published grids: grid code, community, label point and footprint,
-    /// optionally only in `communities`.
-    public func publishedBuildings(communities: Set<String>? = nil) throws -> [(grid: String, community: String, label: Coordinate, geometry: Geometry)] {
-        try SQLRow.fetchAll(db, sql: """
-            SELECT g.code, p.community, b.label_x, b.label_y, b.geom FROM grid_buildings gb
-            JOIN plans p ON p.id = gb.plan AND p.status = 'published'
-            JOIN grids g ON g.fid = gb.grid JOIN buildings b ON b.fid = gb.building
-            ORDER BY g.code, b.fid
-            """).compactMap { row in
-            let community: String = try row["community"]
-            if let communities, !communities.contains(community) { return nil }
-            return (try row["code"], community, Coordinate(try row["label_x"], try row["label_y"]), try Self.geometry(row["geom"]))
-        }
-    }
-
-    // MARK: Regions
-
-    /// Whether a grid of that code is in a published plan.
-    /// The community of every published grid, by grid code (no geometry read).
-    public func publishedGridCommunities() throws -> [String: String] {
-        var out: [String: String] = [:]
-        for row in try SQLRow.fetchAll(db, sql: "SELECT g.code, p.community FROM grids g JOIN plans p ON p.id = g.plan WHERE p.status = 'published'") {
-            out[try row[0]] = try row[1]
-        }
-        return out
-    }
-
     /// The community of a device's latest plausible fix.
     public func latestCommunity(device: String) throws -> String? {
         try String.fetchOne(db, sql: "SELECT community FROM pings WHERE device = ? AND flags = 0 ORDER BY time DESC LIMIT 1", arguments: [device])
     }
 
-    public func isPublishedGrid(code: String) throws -> Bool {
-        try Bool.fetchOne(db, sql: "SELECT 1 FROM grids g JOIN plans p ON p.id = g.plan WHERE g.code = ? AND p.status = 'published'",
-                          arguments: [code]) ?? false
-    }
+}
 
-    /// Codes of the communities in the subtree of a region (itself, if a community); nil if
-    /// there is no region of that code.
-    public func communityCodes(under code: String) throws -> Set<String>? {
-        guard try region(code: code) != nil else { return nil }
-        return Set(try regions(under: code, level: .community).map(\.code))
+extension StoreReader {
+    /// The latest plausible fix of any of an account's devices since `since` (Unix seconds).
+    public func latestFix(member: Int64, since: Double) throws -> Coordinate? {
+        try SQLRow.fetchOne(try db.cachedStatement(sql: """
+            SELECT q.lon, q.lat FROM pings q JOIN devices d ON d.id = q.device
+            WHERE d.member = ? AND q.flags = 0 AND q.time >= ? ORDER BY q.time DESC LIMIT 1
+            """), arguments: [member, since]).map { Coordinate(try $0[0], try $0[1]) }
     }
 }

@@ -1,5 +1,6 @@
 import CivicGridModel
 import Foundation
+import GridStore
 
 extension StoreWriter {
     // MARK: Devices
@@ -25,7 +26,8 @@ extension StoreWriter {
             INSERT INTO devices (id, member, token_hash, crs, speed_unit, created_at)
             VALUES (?, ?, ?, ?, ?, \(db.nowSeconds))
             """, arguments: [d.id, member, d.tokenHash, d.crs.rawValue, d.speedUnit.rawValue])
-        return try reader.device(id: d.id)!
+        guard let stored = try reader.device(id: d.id) else { throw StoreError("device \"\(d.id)\" was not stored") }
+        return stored
     }
 
     /// Revokes a device: its token stops working; its pings stay. False if there is no such
@@ -35,6 +37,15 @@ extension StoreWriter {
             UPDATE devices SET revoked_at = \(db.nowSeconds) WHERE id = ? AND revoked_at IS NULL
             """, arguments: [id])
         return db.changesCount > 0
+    }
+
+    /// Revokes every way an account signs in: its live tokens and the phones its sign-in
+    /// links registered (`web-` devices); returns how many tokens.
+    @discardableResult
+    public func revokeSignIns(account: Int64) throws -> Int {
+        let tokens = try revokeTokens(account: account)
+        try db.execute(sql: "UPDATE devices SET revoked_at = \(db.nowSeconds) WHERE member = ? AND id LIKE 'web-%' AND revoked_at IS NULL", arguments: [account])
+        return tokens
     }
 
     // MARK: Pings
@@ -69,11 +80,11 @@ extension StoreWriter {
                               p.receivedAt, p.grid, p.community, p.flags, p.attributes]
             }
             let tuples = chunk.map { _ in "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" }.joined(separator: ", ")
-            var inserted = Set(try db.rows("""
+            var inserted = Set(try SQLRow.fetchAll(db, sql: """
                 INSERT INTO pings (device, time, lon, lat, accuracy, speed, heading, altitude, battery, received_at,
                                    grid, community, flags, attributes)
                 VALUES \(tuples) ON CONFLICT DO NOTHING RETURNING device, time
-                """, SQLArguments(arguments)).map { Key(device: try $0["device"], time: try $0["time"]) })
+                """, arguments: SQLArguments(arguments)).map { Key(device: try $0["device"], time: try $0["time"]) })
             for p in chunk { out.append(inserted.remove(Key(device: p.device, time: p.time)) != nil) }
             start += chunk.count
         }

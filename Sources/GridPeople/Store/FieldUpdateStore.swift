@@ -1,7 +1,9 @@
 import CivicGridModel
 import Foundation
 import GridGeometry
+import GridStore
 
+/// Field updates (`field_updates`) and the people they change.
 extension StoreWriter {
     @discardableResult
     public func insert(_ u: FieldUpdate) throws -> Int64 {
@@ -19,23 +21,6 @@ extension StoreWriter {
         return db.changesCount == 1
     }
 
-    /// A household moved into (`delta` 1) or out of (-1) a building: its count is that of its
-    /// records when it is counted from them, else the declared or estimated count moved by
-    /// `delta`; every plan's grid holding it counts again.
-    public func recountHouseholds(building: Int64, delta: Int) throws {
-        changed(.buildings, try reader.extent(of: "buildings", where: "f.fid = ?", [building]))
-        try db.cachedStatement(sql: """
-            UPDATE buildings SET households = CASE households_source WHEN 'records' THEN (SELECT count(*) FROM households h WHERE h.building = buildings.fid)
-                                                                     ELSE \(db.greatest("0", "households + ?")) END
-            WHERE fid = ?
-            """).execute(arguments: [delta, building])
-        try recount(grids: Set(try Int64.fetchAll(db, sql: "SELECT grid FROM grid_buildings WHERE building = ?", arguments: [building])))
-    }
-
-    public func deleteHousehold(_ id: Int64) throws {
-        try db.cachedStatement(sql: "DELETE FROM households WHERE id = ?").execute(arguments: [id])
-    }
-
     public func deletePerson(_ id: Int64) throws {
         try db.cachedStatement(sql: "DELETE FROM people WHERE id = ?").execute(arguments: [id])
     }
@@ -44,10 +29,6 @@ extension StoreWriter {
     public func update(_ p: Person) throws {
         try db.cachedStatement(sql: "UPDATE people SET name = ?, relation = ?, sex = ?, birth_year = ?, phone = ?, tags = ? WHERE id = ?")
             .execute(arguments: [p.name, p.relation.rawValue, p.sex?.rawValue, p.birthYear, p.phone, try StoreJSON.encode(p.tags.map(\.rawValue).sorted()), p.id])
-    }
-
-    public func setFacility(code: String, status: FacilityStatus) throws {
-        try db.cachedStatement(sql: "UPDATE facilities SET status = ? WHERE code = ?").execute(arguments: [status.rawValue, code])
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import GridStore
 
 /// What the operators' metrics read from the store at each scrape.
 public struct OperationFigures: Sendable {

@@ -1,5 +1,7 @@
 import CivicGridModel
 import Foundation
+import GridGeometry
+import GridStore
 
 /// A person as stored: the ID number only as its keyed hash and sealed bytes (the key is not
 /// in the database; GridPeople holds it).
@@ -36,6 +38,30 @@ public struct AccessRecord: Hashable, Sendable {
     }
 }
 
+/// A household of a building as anyone allowed in may see it: no name, no phone.
+public struct HouseholdUnit: Hashable, Sendable, Codable {
+    public var id: Int64
+    public var unit: String
+    /// From a `block-entrance-room` unit; nil for other names.
+    public var entrance: Int?
+    public var floor: Int?
+    public var size: Int?
+    /// Members recorded.
+    public var members: Int
+
+    init(id: Int64, unit: String, size: Int?, members: Int) {
+        let address = UnitAddress(unit)
+        self.id = id
+        self.unit = unit
+        self.entrance = address?.entrance
+        self.floor = address?.floor
+        self.size = size
+        self.members = members
+    }
+}
+
+/// The people's tables (`people`, `access_log`): persons with their sealed ID numbers, and who
+/// read personal data.
 extension StoreWriter {
     @discardableResult
     public func insert(_ p: StoredPerson) throws -> Int64 {
@@ -45,24 +71,6 @@ extension StoreWriter {
             """).execute(arguments: [x.household, x.name, x.relation.rawValue, x.sex?.rawValue, x.birthYear, p.idHash, p.idSealed, x.phone,
                                      try StoreJSON.encode(x.tags.map(\.rawValue).sorted())])
         return try db.lastInsertedRowID()
-    }
-
-    /// Gives every building household records up to its household count, in the units its
-    /// floors lay out (`block-entrance-room`, the block its fid), skipping units taken; for
-    /// benchmarks. Returns how many were added.
-    public func fillHouseholdRecords() throws -> Int {
-        let rows = try SQLRow.fetchAll(db, sql: "SELECT fid, floors, households FROM buildings WHERE households > 0 AND ref IS NOT NULL ORDER BY fid")
-        var added = 0
-        for row in rows {
-            let (fid, floors, count): (Int64, Int?, Int) = (try row[0], try row[1], try row[2])
-            let taken = Set(try String.fetchAll(db, sql: "SELECT unit FROM households WHERE building = ?", arguments: [fid]))
-            guard taken.count < count else { continue }
-            for unit in UnitAddress.layout(block: Int(fid), floors: floors ?? 1, households: count).map(\.description).filter({ !taken.contains($0) }).prefix(count - taken.count) {
-                try db.cachedStatement(sql: "INSERT INTO households (building, unit) VALUES (?, ?)").execute(arguments: [fid, unit])
-                added += 1
-            }
-        }
-        return added
     }
 
     /// Appends to the access log.
@@ -96,28 +104,6 @@ extension StoreReader {
                             idHash: try row["id_hash"], idSealed: try row["id_sealed"])
     }
 
-    /// The household of a building's unit.
-    public func household(building ref: String, unit: String) throws -> Int64? {
-        try Int64.fetchOne(try db.cachedStatement(sql: """
-            SELECT h.id FROM households h JOIN buildings b ON b.fid = h.building WHERE b.ref = ? AND h.unit = ?
-            """), arguments: [ref, unit])
-    }
-
-    /// The household's building, unit and community (for scope).
-    public func householdPlace(_ id: Int64) throws -> (building: Int64, unit: String, community: String?)? {
-        try SQLRow.fetchOne(try db.cachedStatement(sql: """
-            SELECT h.building, h.unit, b.community FROM households h JOIN buildings b ON b.fid = h.building WHERE h.id = ?
-            """), arguments: [id]).map { (try $0[0], try $0[1], try $0[2]) }
-    }
-
-    /// The code of the published grid a building lies in.
-    public func publishedGrid(building: Int64) throws -> String? {
-        try String.fetchOne(try db.cachedStatement(sql: """
-            SELECT g.code FROM grid_buildings gb JOIN plans p ON p.id = gb.plan AND p.status = 'published' JOIN grids g ON g.fid = gb.grid
-            WHERE gb.building = ?
-            """), arguments: [building])
-    }
-
     /// The access log since an instant, oldest first.
     public func accessLog(since: Date, limit: Int = 10_000) throws -> [AccessRecord] {
         try SQLRow.fetchAll(try db.cachedStatement(sql: "SELECT at, account, role, what, subject, reason FROM access_log WHERE at >= ? ORDER BY id LIMIT ?"),
@@ -125,56 +111,11 @@ extension StoreReader {
             try AccessRecord(at: StoreTime.date($0[0]) ?? since, account: $0[1], role: $0[2], what: $0[3], subject: $0[4], reason: $0[5])
         }
     }
-}
-
-/// A household record with its building's ref, for generators and exports (personal).
-public struct HouseholdRecord: Hashable, Sendable {
-    public var id: Int64
-    public var building: String
-    public var unit: String
-    public var size: Int?
-    public var headName: String?
-    public var phone: String?
-}
-
-extension StoreReader {
-    /// Every household record with personal fields, by building and unit: for the demo's
-    /// generator only, never an answer.
-    public func householdRecords() throws -> [HouseholdRecord] {
-        try SQLRow.fetchAll(try db.cachedStatement(sql: """
-            SELECT h.id, b.ref, h.unit, h.size, h.head_name, h.phone FROM households h JOIN buildings b ON b.fid = h.building
-            WHERE b.ref IS NOT NULL ORDER BY b.ref, h.unit
-            """)).map { HouseholdRecord(id: try $0[0], building: try $0[1], unit: try $0[2], size: try $0[3], headName: try $0[4], phone: try $0[5]) }
-    }
 
     public func peopleCount() throws -> Int {
         try Int.fetchOne(try db.cachedStatement(sql: "SELECT count(*) FROM people")) ?? 0
     }
-}
 
-/// A household of a building as anyone allowed in may see it: no name, no phone.
-public struct HouseholdUnit: Hashable, Sendable, Codable {
-    public var id: Int64
-    public var unit: String
-    /// From a `block-entrance-room` unit; nil for other names.
-    public var entrance: Int?
-    public var floor: Int?
-    public var size: Int?
-    /// Members recorded.
-    public var members: Int
-
-    init(id: Int64, unit: String, size: Int?, members: Int) {
-        let address = UnitAddress(unit)
-        self.id = id
-        self.unit = unit
-        self.entrance = address?.entrance
-        self.floor = address?.floor
-        self.size = size
-        self.members = members
-    }
-}
-
-extension StoreReader {
     /// A building's households by unit (floor by floor, entrance by entrance where units are
     /// `block-entrance-room`), with how many members are recorded; nothing personal.
     public func householdUnits(building: Int64) throws -> [HouseholdUnit] {
@@ -184,8 +125,19 @@ extension StoreReader {
             .sorted { ($0.floor ?? 0, $0.entrance ?? 0, $0.unit) < ($1.floor ?? 0, $1.entrance ?? 0, $1.unit) }
     }
 
-    /// A building's community and floors (for scope and the 3D view).
-    public func buildingPlace(_ id: Int64) throws -> (community: String?, floors: Int?, households: Int, height: Double?)? {
-        try SQLRow.fetchOne(try db.cachedStatement(sql: "SELECT community, floors, households, height FROM buildings WHERE fid = ?"), arguments: [id]).map { (try $0[0], try $0[1], try $0[2], try $0[3]) }
+    /// People whose name starts with `prefix` (an index range), or whose ID number's keyed hash
+    /// is `idHash`, with their household, building and its label point: personal, for the roles
+    /// that may see people; within `communities`.
+    public func people(named prefix: String?, idHash: String?, communities: Set<String>?, limit: Int) throws -> [(person: StoredPerson, building: Int64, unit: String, address: String?, at: Coordinate, community: String?)] {
+        let scope = Self.scope(communities)
+        let condition = idHash != nil ? "p.id_hash = ?2" : "p.name >= ?2 AND p.name < ?3"
+        return try SQLRow.fetchAll(try db.cachedStatement(sql: """
+            SELECT p.id, p.household, p.name, p.relation, p.sex, p.birth_year, p.id_hash, p.id_sealed, p.phone, p.tags,
+                   b.fid AS b_fid, h.unit AS h_unit, b.address AS b_address, b.label_x, b.label_y, b.community AS b_community
+            FROM people p JOIN households h ON h.id = p.household JOIN buildings b ON b.fid = h.building
+            WHERE \(condition) AND (?1 IS NULL OR b.community IN (\(db.jsonStrings("?1")))) ORDER BY p.name, p.id LIMIT ?4
+            """), arguments: [scope, idHash ?? prefix ?? "", Self.prefixEnd(prefix ?? ""), limit]).map { row in
+            (try Self.person(row), try row["b_fid"], try row["h_unit"], try row["b_address"], Coordinate(try row["label_x"], try row["label_y"]), try row["b_community"])
+        }
     }
 }

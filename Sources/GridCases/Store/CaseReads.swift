@@ -1,6 +1,7 @@
 import CivicGridModel
 import Foundation
 import GridGeometry
+import GridStore
 import Synchronization
 
 extension StoreReader {
@@ -87,16 +88,6 @@ extension StoreReader {
             .map { try RoutingRule(id: $0[0], category: $0[1], region: $0[2], department: $0[3], priority: $0[4]) }
     }
 
-    /// A region and every region above it, nearest first (empty for an unknown code).
-    public func regionChain(_ code: String) throws -> [String] {
-        try String.fetchAll(try db.cachedStatement(sql: """
-            WITH RECURSIVE up(code, parent, depth) AS (
-              SELECT code, parent, 0 FROM regions WHERE code = ?
-              UNION ALL SELECT r.code, r.parent, up.depth + 1 FROM regions r JOIN up ON r.code = up.parent WHERE up.depth < 16)
-            SELECT code FROM up ORDER BY depth
-            """), arguments: [code])
-    }
-
     /// The labelled messages the category classifier learns from, in the order imported.
     public func categoryExamples() throws -> [(category: String, text: String)] {
         try SQLRow.fetchAll(try db.cachedStatement(sql: "SELECT category, text FROM category_examples ORDER BY id")).map { (try $0[0], try $0[1]) }
@@ -119,13 +110,6 @@ extension StoreReader {
 
     public func department(code: String) throws -> Department? {
         try SQLRow.fetchOne(try db.cachedStatement(sql: "SELECT code, name, name_en, region, categories FROM departments WHERE code = ?"), arguments: [code]).map(Self.department)
-    }
-
-    /// The working calendar; the default (Monday–Friday, 08:30–12:00 and 13:30–17:30, UTC+8)
-    /// until one is imported.
-    public func calendar() throws -> WorkingCalendar {
-        guard let text = try String.fetchOne(try db.cachedStatement(sql: "SELECT definition FROM calendar WHERE id = 1")) else { return WorkingCalendar() }
-        return try StoreJSON.decodeCached(WorkingCalendar.self, text, "the calendar")
     }
 
     static func category(_ row: SQLRow) throws -> CaseCategory {
@@ -239,54 +223,6 @@ extension StoreReader {
         try Int.fetchOne(try db.cachedStatement(sql: "SELECT count(*) FROM cases WHERE number >= ? AND number < ?"), arguments: [prefix, prefix + "~"]) ?? 0
     }
 
-    /// The published grid and the regions a point lies in.
-    /// A published grid's label point (a point inside it), by its code.
-    public func gridLabel(code: String) throws -> Coordinate? {
-        try SQLRow.fetchOne(try db.cachedStatement(sql: """
-            SELECT g.geom FROM grids g JOIN plans p ON p.id = g.plan AND p.status = 'published' WHERE g.code = ?
-            """), arguments: [code]).flatMap { try Self.polygon($0["geom"]).pointInside }
-    }
-
-    public func place(of p: Coordinate) throws -> CasePlace {
-        var place = CasePlace()
-        let r = db.spatial("regions", "r"), g = db.spatial("grids", "g")
-        let regions = try SQLRow.fetchAll(try db.cachedStatement(sql: """
-            SELECT r.code, r.level, r.geom FROM \(r.from()) WHERE \(r.meets)
-            """), arguments: [p.x, p.x, p.y, p.y])
-        for row in regions {
-            guard let level = RegionLevel(rawValue: try row["level"]), try Self.polygon(row["geom"]).contains(p) else { continue }
-            switch level {
-            case .community: place.community = try row["code"]
-            case .street: place.street = try row["code"]
-            case .district: place.district = try row["code"]
-            default: break
-            }
-        }
-        let grids = try SQLRow.fetchAll(try db.cachedStatement(sql: """
-            SELECT g.code, g.geom FROM \(g.from()) JOIN plans p ON p.id = g.plan
-            WHERE p.status = 'published' AND \(g.meets)
-            """), arguments: [p.x, p.x, p.y, p.y])
-        for row in grids where try Self.polygon(row["geom"]).contains(p) {
-            place.grid = try row["code"]
-            break
-        }
-        return place
-    }
-
-    /// A region's or grid's geometry, decoded once per blob: every filing asks which of a few
-    /// hundred polygons hold its point. At most 4,096 are kept.
-    static func polygon(_ blob: Data) throws -> Geometry {
-        if let hit = polygons.withLock({ $0[blob] }) { return hit }
-        let g = try StoredGeometry.decode(blob)
-        polygons.withLock {
-            if $0.count >= 4096 { $0.removeAll() }
-            $0[blob] = g
-        }
-        return g
-    }
-
-    private static let polygons = Mutex<[Data: Geometry]>([:])
-
     static func caseRecord(_ row: SQLRow) throws -> CaseRecord {
         let number: String = try row["number"]
         func bad(_ what: String) -> StoreError { StoreError("case \(number): unreadable \(what)") }
@@ -325,13 +261,6 @@ extension StoreReader {
                           followUps: try row["follow_ups"], publicNote: try row["public_note"])
         record.mediaURL = try row["media_url"]
         return record
-    }
-}
-
-extension StoreReader {
-    /// Whether a grid is one of an account's own (grid staff).
-    public func isMemberGrid(account: Int64, grid: String) throws -> Bool {
-        try Bool.fetchOne(try db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM member_grids WHERE member = ? AND grid_code = ?)"), arguments: [account, grid]) ?? false
     }
 }
 
@@ -497,21 +426,6 @@ extension StoreReader {
     }
 }
 
-/// Cases counted per zoom-18 tile (`case_density`).
-public enum CaseDensity {
-    public static let zoom = 18
-
-    public struct Cell: Hashable, Sendable {
-        public var x: Int
-        public var y: Int
-    }
-
-    public static func cell(_ p: Coordinate) -> Cell {
-        let w = WebMercator.project(p), n = Double(1 << zoom)
-        return Cell(x: min(max(Int(w.x * n), 0), (1 << zoom) - 1), y: min(max(Int(w.y * n), 0), (1 << zoom) - 1))
-    }
-}
-
 extension StoreReader {
     /// Every case counted per zoom-18 tile within a tile of zoom `z` ≤ 18.
     public func caseDensity(z: Int, x: Int, y: Int) throws -> [(cell: CaseDensity.Cell, count: Int)] {
@@ -565,14 +479,6 @@ extension StoreReader {
 }
 
 extension StoreReader {
-    /// Where a phone number's household lives (the label point of its building), if the
-    /// number is in the household records. Personal data: used for SMS intake only.
-    public func homeOf(phone: String) throws -> Coordinate? {
-        try SQLRow.fetchOne(try db.cachedStatement(sql: """
-            SELECT b.label_x, b.label_y FROM households h JOIN buildings b ON b.fid = h.building WHERE h.phone = ? LIMIT 1
-            """), arguments: [phone]).map { Coordinate(try $0[0], try $0[1]) }
-    }
-
     /// The sender's latest case closed since `since` and not rated since it was closed.
     public func latestRateable(phone: String, closedSince since: Date) throws -> String? {
         try String.fetchOne(try db.cachedStatement(sql: """
@@ -600,38 +506,5 @@ extension StoreReader {
               AND coalesce(community, '') = ? AND coalesce(district, '') = ?
             ORDER BY fid DESC LIMIT 1
             """), arguments: [phone, category, place.community ?? "", place.district ?? ""])
-    }
-
-    /// The place a text names: a building by its address, else the most specific region by
-    /// its name (the longest name found in the text wins at equal level). A point inside it.
-    public func placeNamed(in text: String) throws -> Coordinate? {
-        // Buildings' addresses are long and specific: look for those the text contains.
-        for row in try SQLRow.fetchAll(try db.cachedStatement(sql: "SELECT address, label_x, label_y FROM buildings WHERE address IS NOT NULL AND length(address) >= 4 AND \(db.instr("?", "address")) > 0 ORDER BY length(address) DESC LIMIT 1"), arguments: [text]) {
-            return try Coordinate(row[1], row[2])
-        }
-        let rank = ["community": 0, "street": 1, "district": 2, "city": 3]
-        let found = try SQLRow.fetchAll(try db.cachedStatement(sql: "SELECT code, name, level FROM regions WHERE length(name) >= 2 AND \(db.instr("?", "name")) > 0"), arguments: [text])
-            .map { (code: try $0["code"] as String, name: try $0["name"] as String, level: rank[try $0["level"] as String] ?? 9) }
-            .sorted { ($0.level, -$0.name.count, $0.code) < ($1.level, -$1.name.count, $1.code) }
-        guard let best = found.first, let region = try region(code: best.code) else { return nil }
-        return region.geometry.pointInside
-    }
-
-}
-
-extension StoreReader {
-    /// An account's own grids (grid staff), by code.
-    public func memberGrids(account: Int64) throws -> [String] {
-        try String.fetchAll(try db.cachedStatement(sql: "SELECT grid_code FROM member_grids WHERE member = ? ORDER BY grid_code"), arguments: [account])
-    }
-}
-
-extension StoreReader {
-    /// The latest plausible fix of any of an account's devices since `since` (Unix seconds).
-    public func latestFix(member: Int64, since: Double) throws -> Coordinate? {
-        try SQLRow.fetchOne(try db.cachedStatement(sql: """
-            SELECT q.lon, q.lat FROM pings q JOIN devices d ON d.id = q.device
-            WHERE d.member = ? AND q.flags = 0 AND q.time >= ? ORDER BY q.time DESC LIMIT 1
-            """), arguments: [member, since]).map { Coordinate(try $0[0], try $0[1]) }
     }
 }
