@@ -62,99 +62,105 @@ struct DemoCityBuilder {
     func build() -> DemoCity {
         let rng = SeededRandom(seed: seed)
         let lattice = Lattice(size: size, rng: rng.derived(1))
-        var regions: [Feature] = []
-        var roads: [Feature] = []
-        var buildings: [Feature] = []
-        var households: [Feature] = []
         let frame = LocalFrame(center: center)
+        let cells = (0..<size).flatMap { j in (0..<size).map { i in (i, j) } }
+        var roads = arterials(lattice, frame)
+        var buildings: [Feature] = [], households: [Feature] = []
+        for (i, j) in cells {
+            roads += localRoads(i, j, lattice.patch(i, j), frame)
+            let (b, h) = community(i, j, lattice.patch(i, j), firstNumber: buildings.count + 1, rng: rng, frame)
+            buildings += b
+            households += h
+        }
+        return DemoCity(regions: regions(lattice, cells, frame), roads: roads, buildings: buildings, households: households)
+    }
 
-        // Regions: district, streets, communities, all from the same edge polylines.
-        let allCells = (0..<size).flatMap { j in (0..<size).map { i in (i, j) } }
-        regions.append(region(code: Self.districtCode, name: Self.districtName, level: "district", parent: nil,
-                              ring: lattice.boundary(of: allCells), frame))
-        let streetCount = allCells.map { street($0.0, $0.1) }.max()! + 1
+    /// Regions: district, streets, communities, all from the same edge polylines; communities
+    /// numbered north-west to south-east within each street.
+    private func regions(_ lattice: Lattice, _ cells: [(Int, Int)], _ frame: LocalFrame) -> [Feature] {
+        var regions = [region(code: Self.districtCode, name: Self.districtName, level: "district", parent: nil, ring: lattice.boundary(of: cells), frame)]
+        let streetCount = (cells.map { street($0.0, $0.1) }.max() ?? -1) + 1
         for s in 0..<streetCount {
-            let cells = allCells.filter { street($0.0, $0.1) == s }
-            guard !cells.isEmpty else { continue }
+            let inStreet = cells.filter { street($0.0, $0.1) == s }
+            guard !inStreet.isEmpty else { continue }
             regions.append(region(code: streetCode(s), name: Self.name(Self.streetNames, s), level: "street",
-                                  parent: Self.districtCode, ring: lattice.boundary(of: cells), frame))
+                                  parent: Self.districtCode, ring: lattice.boundary(of: inStreet), frame))
         }
         var perStreet = [Int](repeating: 0, count: streetCount)
-        // Number communities north-west to south-east within each street.
         for j in (0..<size).reversed() {
             for i in 0..<size {
                 let s = street(i, j)
                 perStreet[s] += 1
                 let code = streetCode(s) + String(format: "%03d", perStreet[s])
                 let name = Self.name(Self.communityNames, j * size + i, suffix: kind(i, j) == .village ? "村" : "社区")
-                regions.append(region(code: code, name: name, level: "community", parent: streetCode(s),
-                                      ring: lattice.boundary(of: [(i, j)]), frame))
+                regions.append(region(code: code, name: name, level: "community", parent: streetCode(s), ring: lattice.boundary(of: [(i, j)]), frame))
             }
         }
+        return regions
+    }
 
-        // Arterials: every lattice edge once.
+    /// Arterials: every lattice edge once.
+    private func arterials(_ lattice: Lattice, _ frame: LocalFrame) -> [Feature] {
+        var roads: [Feature] = []
         for j in 0...size {
-            for i in 0..<size {
-                roads.append(road(lattice.horizontal[j][i], name: Self.name(Self.eastWestRoads, j), kind: "primary", frame))
-            }
+            for i in 0..<size { roads.append(road(lattice.horizontal[j][i], name: Self.name(Self.eastWestRoads, j), kind: "primary", frame)) }
         }
         for i in 0...size {
-            for j in 0..<size {
-                roads.append(road(lattice.vertical[i][j], name: Self.name(Self.northSouthRoads, i), kind: "primary", frame))
-            }
+            for j in 0..<size { roads.append(road(lattice.vertical[i][j], name: Self.name(Self.northSouthRoads, i), kind: "primary", frame)) }
         }
+        return roads
+    }
 
-        // Local roads and buildings, community by community.
-        var number = 0
-        for (i, j) in allCells {
-            let kind = kind(i, j)
-            let patch = lattice.patch(i, j)
-            let splits = Self.splits(kind)
-            for u in splits.u {
-                // The old town's first north–south line is a canal, crossed by bridges where the
-                // local roads and arterials meet it.
-                let canal = kind == .oldTown && u == splits.u[0]
-                roads.append(road((0...Self.samples).map { patch.at(u, Double($0) / Double(Self.samples)) },
-                                  name: canal ? Self.canalName : nil, kind: canal ? "river" : "residential", frame))
-            }
-            for v in splits.v {
-                roads.append(road((0...Self.samples).map { patch.at(Double($0) / Double(Self.samples), v) },
-                                  name: nil, kind: "residential", frame))
-            }
-            var cellRng = rng.derived(UInt64(100 + j * size + i))
-            let us = [0.0] + splits.u + [1.0], vs = [0.0] + splits.v + [1.0]
-            let communityName = Self.name(Self.communityNames, j * size + i)
-            var inCommunity = 0, towers = 0
-            var towerRng = rng.derived(UInt64(9_000 + j * size + i))
-            for bj in 0..<(vs.count - 1) {
-                for bi in 0..<(us.count - 1) {
-                    let block = Block(patch: patch, u: (us[bi], us[bi + 1]), v: (vs[bj], vs[bj + 1]))
-                    for plan in BuildingLayout.layout(kind, block: block, rng: &cellRng) {
-                        number += 1
-                        inCommunity += 1
-                        let ref = String(format: "B%05d", number)
-                        let ring = plan.corners.map { frame.lonLat($0) }
-                        var properties: [String: JSONValue] = [
-                            "ref": .string(ref),
-                            "address": .string("\(communityName)\(inCommunity)幢"),
-                            "floors": .number(Double(plan.floors)),
-                            "households": .number(Double(plan.households)),
-                            "kind": .string(plan.kind),
-                        ]
-                        if plan.households == 0 { properties["use"] = .string("public") }
-                        buildings.append(Feature(geometry: .polygon(Polygon(exterior: LinearRing(unchecked: ring + [ring[0]]))),
-                                                 properties: properties))
-                        if (i, j) == Self.recordsCell {
-                            households += HouseholdRecords.make(building: ref, block: inCommunity, floors: plan.floors, count: plan.households, rng: &cellRng)
-                        } else if (i, j) == Self.towersCell, towers < Self.recordTowers, plan.floors >= 18, plan.households > 0 {
-                            towers += 1
-                            households += HouseholdRecords.make(building: ref, block: inCommunity, floors: plan.floors, count: plan.households, rng: &towerRng)
-                        }
+    /// A community's local roads. The old town's first north–south line is a canal, crossed by
+    /// bridges where the local roads and arterials meet it.
+    private func localRoads(_ i: Int, _ j: Int, _ patch: CoonsPatch, _ frame: LocalFrame) -> [Feature] {
+        let kind = kind(i, j), splits = Self.splits(kind)
+        var roads: [Feature] = []
+        for u in splits.u {
+            let canal = kind == .oldTown && u == splits.u[0]
+            roads.append(road((0...Self.samples).map { patch.at(u, Double($0) / Double(Self.samples)) },
+                              name: canal ? Self.canalName : nil, kind: canal ? "river" : "residential", frame))
+        }
+        for v in splits.v {
+            roads.append(road((0...Self.samples).map { patch.at(Double($0) / Double(Self.samples), v) }, name: nil, kind: "residential", frame))
+        }
+        return roads
+    }
+
+    /// A community's buildings, block by block (refs numbered from `firstNumber`), and the
+    /// household records of the records community and of the towers' first tall buildings.
+    private func community(_ i: Int, _ j: Int, _ patch: CoonsPatch, firstNumber: Int, rng: SeededRandom, _ frame: LocalFrame) -> (buildings: [Feature], households: [Feature]) {
+        let kind = kind(i, j), splits = Self.splits(kind)
+        var cellRng = rng.derived(UInt64(100 + j * size + i)), towerRng = rng.derived(UInt64(9_000 + j * size + i))
+        let us = [0.0] + splits.u + [1.0], vs = [0.0] + splits.v + [1.0]
+        let communityName = Self.name(Self.communityNames, j * size + i)
+        var buildings: [Feature] = [], households: [Feature] = [], towers = 0
+        for bj in 0..<(vs.count - 1) {
+            for bi in 0..<(us.count - 1) {
+                let block = Block(patch: patch, u: (us[bi], us[bi + 1]), v: (vs[bj], vs[bj + 1]))
+                for plan in BuildingLayout.layout(kind, block: block, rng: &cellRng) {
+                    let inCommunity = buildings.count + 1
+                    let ref = String(format: "B%05d", firstNumber + buildings.count)
+                    let ring = plan.corners.map { frame.lonLat($0) }
+                    var properties: [String: JSONValue] = [
+                        "ref": .string(ref),
+                        "address": .string("\(communityName)\(inCommunity)幢"),
+                        "floors": .number(Double(plan.floors)),
+                        "households": .number(Double(plan.households)),
+                        "kind": .string(plan.kind),
+                    ]
+                    if plan.households == 0 { properties["use"] = .string("public") }
+                    buildings.append(Feature(geometry: .polygon(Polygon(exterior: LinearRing(unchecked: ring + [ring[0]]))), properties: properties))
+                    if (i, j) == Self.recordsCell {
+                        households += HouseholdRecords.make(building: ref, block: inCommunity, floors: plan.floors, count: plan.households, rng: &cellRng)
+                    } else if (i, j) == Self.towersCell, towers < Self.recordTowers, plan.floors >= 18, plan.households > 0 {
+                        towers += 1
+                        households += HouseholdRecords.make(building: ref, block: inCommunity, floors: plan.floors, count: plan.households, rng: &towerRng)
                     }
                 }
             }
         }
-        return DemoCity(regions: regions, roads: roads, buildings: buildings, households: households)
+        return (buildings, households)
     }
 
     private func streetCode(_ s: Int) -> String { Self.districtCode + String(format: "%03d", s + 1) }

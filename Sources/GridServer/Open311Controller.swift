@@ -238,85 +238,92 @@ struct Open311Controller {
         guard let (resource, format) = Self.file(request), resource == "requests" else {
             return Self.error(404, "POST requests.json or requests.xml", Self.file(request)?.1 ?? .json)
         }
-        var request = request
-        var form: [String: String] = [:], media: [MultipartBody.Part] = []
-        if let boundary = MultipartBody.boundary(request.headers[.contentType]) {
-            let body = try await request.collectBody(limit: CasesController.maxPhotos * PhotoCheck.maxBytes + (1 << 20))
+        do {
+            let form = try await Open311Form(request)
+            let key = try await checkCaller(form, context)
+            let (location, unlocated) = try await locate(form)
+            guard let description = form.value("description") else { throw Refusal(400, "description is required") }
+            let reporter = [form.value("last_name"), form.value("first_name")].compactMap { $0 }.joined()
+            let token = DeviceToken.generate()
+            var report = CaseReport(category: form.value("service_code") ?? "", description: description, location: location, address: form.value("address_string"),
+                                    source: key == nil ? .publicWeb : .open311, reporter: Reporter(name: reporter.isEmpty ? nil : reporter, phone: form.value("phone")), token: token)
+            report.unlocatedIn = unlocated
+            report.mediaURL = form.value("media_url")
+            let record: CaseRecord
             do {
-                for part in try MultipartBody(body, boundary: boundary).parts {
-                    guard let name = part.name else { continue }
-                    if name == "media" { media.append(part) } else if part.filename == nil, part.body.count <= 16 << 10 { form[name] = String(decoding: part.body, as: UTF8.self) }
-                }
-            } catch { return Self.error(400, error.reason, format) }
-            guard media.count <= CasesController.maxPhotos else { return Self.error(400, "at most \(CasesController.maxPhotos) media parts", format) }
-        } else {
-            let body = try await request.collectBody(limit: 64 << 10)
-            do { form = try FormParameters.parseBody(String(buffer: body)) } catch { return Self.error(400, error.reason, format) }
+                report = try CaseDesk.validated(report)  // before a photo is stored
+                report.photos = try await CasesController.savePhotos(form.media, store: store)
+                record = try await intake.report(report, by: nil).record
+            } catch let e as CaseError {
+                throw Refusal(e.kind == .store ? 500 : 400, e.message)
+            } catch let p as Problem {
+                throw Refusal(400, p.detail)
+            }
+            return Self.answer(.list("request", [.object([
+                ("service_request_id", .string(record.number)), ("token", .string(token)),
+                ("service_notice", .string("Case \(record.number) received; it is at the desk of \(record.place.desks.first ?? "the district").")),
+                ("account_id", .null),
+            ])]), root: "service_requests", format, status: .created)
+        } catch let r as Refusal {
+            var response = Self.error(r.status, r.message, format)
+            if let wait = r.retryAfter { response.headers[.retryAfter] = String(wait) }
+            return response
         }
-        func value(_ key: String) -> String? { form[key].flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 } }
-        // An app posts with its key; the residents' own page (/report) without one, as a
-        // public_web report, its name and phone only with the resident's consent.
-        let key = value("api_key")
+    }
+
+    /// A request refused, as Open311's error answer.
+    struct Refusal: Error {
+        var status: Int
+        var message: String
+        var retryAfter: Int?
+
+        init(_ status: Int, _ message: String, retryAfter: Int? = nil) {
+            self.status = status
+            self.message = message
+            self.retryAfter = retryAfter
+        }
+    }
+
+    /// Who posts: an application by its key (returned), or the residents' page without one, a
+    /// name or phone only with consent; within the rate limits, for the jurisdiction served.
+    private func checkCaller(_ form: Open311Form, _ context: CivicContext) async throws -> String? {
+        let key = form.value("api_key")
         if let key, try await store.asyncRead({ try $0.appKey(hash: DeviceToken.hash(key), kind: .open311) }) == nil {
-            return Self.error(403, "unknown or revoked api_key", format)
+            throw Refusal(403, "unknown or revoked api_key")
         }
-        if let consent = form["consent"], consent != "yes" { return Self.error(400, "consent: yes, or left out", format) }
-        if key == nil, value("first_name") != nil || value("last_name") != nil || value("phone") != nil, value("consent") != "yes" {
-            return Self.error(422, "consent=yes is required with a name or phone (what is kept, who sees it, for how long: the page says)", format)
+        if let consent = form.fields["consent"], consent != "yes" { throw Refusal(400, "consent: yes, or left out") }
+        if key == nil, form.value("first_name") != nil || form.value("last_name") != nil || form.value("phone") != nil, form.value("consent") != "yes" {
+            throw Refusal(422, "consent=yes is required with a name or phone (what is kept, who sees it, for how long: the page says)")
         }
         let address = context.remoteAddress?.ipAddress ?? "unknown"
         if let wait = key.flatMap({ limiters.wait("open311-key", DeviceToken.hash($0)) }) ?? limiters.wait("open311-address", address) {
-            var r = Self.error(429, "too many requests: try again in \(wait) s", format)
-            r.headers[.retryAfter] = String(wait)
-            return r
+            throw Refusal(429, "too many requests: try again in \(wait) s", retryAfter: wait)
         }
-        if let jurisdiction = value("jurisdiction_id") {
+        if let jurisdiction = form.value("jurisdiction_id") {
             let served = try await store.asyncRead { r in Set(try r.regions(level: .district).map(\.code) + (try r.regions(level: .city).map(\.code))) }
-            guard served.contains(jurisdiction) else { return Self.error(404, "jurisdiction_id \(jurisdiction) is not served here (\(served.sorted().joined(separator: ", ")))", format) }
+            guard served.contains(jurisdiction) else { throw Refusal(404, "jurisdiction_id \(jurisdiction) is not served here (\(served.sorted().joined(separator: ", ")))") }
         }
         // Without a service_code the classifier picks the category from the description.
-        if form["service_code"] != nil, value("service_code") == nil { return Self.error(400, "service_code: a category's code, or left out", format) }
-        let code = value("service_code") ?? ""
-        var location: Coordinate, unlocated: String?
-        if let latText = value("lat"), let longText = value("long") {
-            guard let lat = Double(decimal: latText), let lon = Double(decimal: longText) else {
-                return Self.error(400, "lat and long are decimal degrees (WGS84)", format)
-            }
-            location = Coordinate(lon, lat)
-        } else if value("lat") == nil, value("long") == nil, let address = value("address_string") {
-            let (named, district) = try await store.asyncRead { r in (try r.placeNamed(in: address), try r.regions(level: .district).first) }
-            if let named {
-                location = named
-            } else if let district, let inside = district.geometry.pointInside {
-                (location, unlocated) = (inside, district.code)
-            } else {
-                return Self.error(400, "address_string names no place of the jurisdiction: give lat and long", format)
-            }
-        } else {
-            return Self.error(400, "lat and long are required (decimal degrees, WGS84), or address_string alone", format)
+        if form.fields["service_code"] != nil, form.value("service_code") == nil { throw Refusal(400, "service_code: a category's code, or left out") }
+        return key
+    }
+
+    /// Where the report is: lat and long, or a place its address_string names — else the
+    /// district's desk, in no grid (`unlocated`: the district's code).
+    private func locate(_ form: Open311Form) async throws -> (location: Coordinate, unlocated: String?) {
+        if let latText = form.value("lat"), let longText = form.value("long") {
+            guard let lat = Double(decimal: latText), let lon = Double(decimal: longText) else { throw Refusal(400, "lat and long are decimal degrees (WGS84)") }
+            return (Coordinate(lon, lat), nil)
         }
-        guard let description = value("description") else { return Self.error(400, "description is required", format) }
-        let reporter = [value("last_name"), value("first_name")].compactMap { $0 }.joined()
-        let token = DeviceToken.generate()
-        var report = CaseReport(category: code, description: description, location: location, address: value("address_string"),
-                                source: key == nil ? .publicWeb : .open311, reporter: Reporter(name: reporter.isEmpty ? nil : reporter, phone: value("phone")), token: token)
-        report.unlocatedIn = unlocated
-        report.mediaURL = value("media_url")
-        let record: CaseRecord
-        do {
-            report = try CaseDesk.validated(report)  // before a photo is stored
-            report.photos = try await CasesController.savePhotos(media, store: store)
-            record = try await intake.report(report, by: nil).record
-        } catch let e as CaseError {
-            return Self.error(e.kind == .store ? 500 : 400, e.message, format)
-        } catch let p as Problem {
-            return Self.error(400, p.detail, format)
+        guard form.value("lat") == nil, form.value("long") == nil, let address = form.value("address_string") else {
+            throw Refusal(400, "lat and long are required (decimal degrees, WGS84), or address_string alone")
         }
-        return Self.answer(.list("request", [.object([
-            ("service_request_id", .string(record.number)), ("token", .string(token)),
-            ("service_notice", .string("Case \(record.number) received; it is at the desk of \(record.place.desks.first ?? "the district").")),
-            ("account_id", .null),
-        ])]), root: "service_requests", format, status: .created)
+        let (named, district) = try await store.asyncRead { r in (try r.placeNamed(in: address), try r.regions(level: .district).first) }
+        if let named { return (named, nil) }
+        guard let district, let inside = district.geometry.pointInside else {
+            throw Refusal(400, "address_string names no place of the jurisdiction: give lat and long")
+        }
+        return (inside, district.code)
     }
 
     /// A case as an Open311 request: public fields only.
@@ -434,4 +441,31 @@ struct Open311Error: Error, CustomStringConvertible {
         self.code = code
         self.description = description
     }
+}
+
+/// A POST's fields: form-encoded, or multipart/form-data with the same fields as parts and up to
+/// six photos in parts named `media`.
+struct Open311Form {
+    var fields: [String: String] = [:]
+    var media: [MultipartBody.Part] = []
+
+    init(_ request: Request) async throws {
+        var request = request
+        if let boundary = MultipartBody.boundary(request.headers[.contentType]) {
+            let body = try await request.collectBody(limit: CasesController.maxPhotos * PhotoCheck.maxBytes + (1 << 20))
+            do {
+                for part in try MultipartBody(body, boundary: boundary).parts {
+                    guard let name = part.name else { continue }
+                    if name == "media" { media.append(part) } else if part.filename == nil, part.body.count <= 16 << 10 { fields[name] = String(decoding: part.body, as: UTF8.self) }
+                }
+            } catch { throw Open311Controller.Refusal(400, error.reason) }
+            guard media.count <= CasesController.maxPhotos else { throw Open311Controller.Refusal(400, "at most \(CasesController.maxPhotos) media parts") }
+        } else {
+            let body = try await request.collectBody(limit: 64 << 10)
+            do { fields = try FormParameters.parseBody(String(buffer: body)) } catch { throw Open311Controller.Refusal(400, error.reason) }
+        }
+    }
+
+    /// A field's value, nil when it is missing or blank.
+    func value(_ key: String) -> String? { fields[key].flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 } }
 }

@@ -155,43 +155,55 @@ extension CaseFacts {
     /// day the case closed or fell due to close (the deadline of its last handling). A voided
     /// case and a case suspended now are not due to close; a suspended step is not due.
     public func tallies(calendar: WorkingCalendar) -> [TallyKey: Tally] {
-        var out: [TallyKey: Tally] = [:]
         var regions: [(UnitLevel, String)] = []
         for (level, code) in [(UnitLevel.grid, place.grid), (.community, place.community), (.street, place.street), (.district, place.district)] {
             if let code { regions.append((level, code)) }
         }
-        func add(_ units: [(UnitLevel, String)], _ at: Date, _ change: (inout Tally) -> Void) {
-            let day = calendar.day(of: at).number
-            for (level, unit) in units { change(&out[TallyKey(level, unit, day: day), default: Tally()]) }
-        }
-        let departments = Set(dispatches.compactMap(\.department))
-        func departmentUnit(_ holder: String?) -> [(UnitLevel, String)] { holder.flatMap { departments.contains($0) ? [(.department, $0)] : nil } ?? [] }
-        func person(_ name: String?) -> [(UnitLevel, String)] { name.map { [(.person, $0)] } ?? [] }
+        var book = TallyBook(calendar: calendar, regions: regions, departments: Set(dispatches.compactMap(\.department)))
+        countReport(&book)
+        countFiling(&book)
+        countClosing(&book)
+        countDispatches(&book)
+        countSteps(&book)
+        return book.tallies
+    }
 
-        let hour = Int(reportedAt.timeIntervalSince(calendar.midnight(of: calendar.day(of: reportedAt))) / 3600)
-        // The statistics' breakdowns, per community, street and district: `REGION:VALUE`.
+    /// The report, on its day: for its regions, the statistics' breakdowns (per community,
+    /// street and district: `REGION:VALUE`) and the grid staff member who reported it.
+    private func countReport(_ book: inout TallyBook) {
+        let hour = Int(reportedAt.timeIntervalSince(book.calendar.midnight(of: book.calendar.day(of: reportedAt))) / 3600)
         var breakdowns: [(UnitLevel, String)] = []
-        for (_, region) in regions.dropFirst(place.grid == nil ? 0 : 1) {
+        for (_, region) in book.regions.dropFirst(place.grid == nil ? 0 : 1) {
             for (level, value) in [(UnitLevel.category, category), (.source, source.rawValue), (.hour, String(hour)), (.status, status.rawValue)] {
                 breakdowns.append((level, region + ":" + value))
             }
         }
-        add(regions + breakdowns + person(reporter), reportedAt) {
+        book.add(book.regions + breakdowns + TallyBook.person(reporter), reportedAt) {
             $0[.reports] += 1
             if filedAt != nil { $0[.reportsFiled] += 1 }
         }
+    }
+
+    /// Filing and its accuracy, on the filing day (a public report found true and merged before
+    /// filing counts on its verification's day).
+    private func countFiling(_ book: inout TallyBook) {
         if let filed = filedAt {
-            add(regions + person(filer), filed) {
+            book.add(book.regions + TallyBook.person(filer), filed) {
                 $0[.filed] += 1
                 if voidedAfterFiling { $0[.voidedAfterFiling] += 1 } else if recategorisedAfterFiling { $0[.recategorisedAfterFiling] += 1 }
                 if isPublic, !voidedAfterFiling { $0[.missed] += 1 }
                 if isPublic { $0[.publicTrue] += 1 }
             }
         } else if isPublic, verifiedTrue, let verified = steps.first(where: { $0.step == .verify && $0.done })?.ended {
-            add(regions, verified) { $0[.publicTrue] += 1 }  // true, then merged into another before filing
+            book.add(book.regions, verified) { $0[.publicTrue] += 1 }
         }
+    }
+
+    /// Closing (on the day the case closed or fell due to close), the rating and a reopening.
+    private func countClosing(_ book: inout TallyBook) {
+        let handler = book.regions + book.department(department)
         if !voided, !suspended, let at = [closedAt, closeDue].compactMap({ $0 }).min() {
-            add(regions + departmentUnit(department), at) {
+            book.add(handler, at) {
                 $0[.dueClose] += 1
                 if let closed = closedAt {
                     $0[.closed] += 1
@@ -203,24 +215,32 @@ extension CaseFacts {
             }
         }
         if let rating, let at = ratedAt {
-            add(regions + departmentUnit(department), at) {
+            book.add(handler, at) {
                 $0[.rated] += 1
                 if rating != .dissatisfied { $0[.satisfied] += 1 }
             }
         }
-        if let at = reopenedAt { add(regions + departmentUnit(department), at) { $0[.reopened] += 1 } }
+        if let at = reopenedAt { book.add(handler, at) { $0[.reopened] += 1 } }
+    }
+
+    /// Each dispatch, with its return or extension, on the dispatch day.
+    private func countDispatches(_ book: inout TallyBook) {
         for d in dispatches {
-            add(regions + departmentUnit(d.department) + person(d.dispatcher), d.at) {
+            book.add(book.regions + book.department(d.department) + TallyBook.person(d.dispatcher), d.at) {
                 $0[.dispatches] += 1
                 if d.returned { $0[.returns] += 1 } else if d.offRoute { $0[.offRouteDispatches] += 1 }
                 if d.extended { $0[.extended] += 1 }
             }
         }
+    }
+
+    /// Each timed step, on the day it was done or fell due, whichever came first.
+    private func countSteps(_ book: inout TallyBook) {
         for run in steps {
-            let units = regions + departmentUnit(run.holder)
+            let units = book.regions + book.department(run.holder)
             if let ended = run.ended, run.done {
-                let seconds = calendar.workingSeconds(from: run.started, to: ended, pauses: run.pauses)
-                add(units + person(run.by), run.due.map { min($0, ended) } ?? ended) {
+                let seconds = book.calendar.workingSeconds(from: run.started, to: ended, pauses: run.pauses)
+                book.add(units + TallyBook.person(run.by), run.due.map { min($0, ended) } ?? ended) {
                     var s = $0[run.step]
                     if let due = run.due {
                         s.due += 1
@@ -233,9 +253,27 @@ extension CaseFacts {
                 }
             } else if let due = run.due, run.ended.map({ run.supervised || $0 > due }) ?? !suspended {
                 // Passed on (returned, escalated) after its deadline, or still open: due, late.
-                add(units, min(due, run.ended ?? due)) { $0[run.step].due += 1 }
+                book.add(units, min(due, run.ended ?? due)) { $0[run.step].due += 1 }
             }
         }
-        return out
     }
+}
+
+/// One case's tallies as they are counted: changes to units on local days.
+private struct TallyBook {
+    let calendar: WorkingCalendar
+    /// The case's grid, community, street and district that it has.
+    let regions: [(UnitLevel, String)]
+    /// The departments the case was dispatched to (a holder counts as one only if it was).
+    let departments: Set<String>
+    var tallies: [TallyKey: Tally] = [:]
+
+    mutating func add(_ units: [(UnitLevel, String)], _ at: Date, _ change: (inout Tally) -> Void) {
+        let day = calendar.day(of: at).number
+        for (level, unit) in units { change(&tallies[TallyKey(level, unit, day: day), default: Tally()]) }
+    }
+
+    func department(_ holder: String?) -> [(UnitLevel, String)] { holder.flatMap { departments.contains($0) ? [(.department, $0)] : nil } ?? [] }
+
+    static func person(_ name: String?) -> [(UnitLevel, String)] { name.map { [(.person, $0)] } ?? [] }
 }
