@@ -39,14 +39,14 @@ struct IngestController {
 
     // MARK: Ingestion
 
-    func native(_ request: Request, _ context: CivicContext) async throws -> JSONAnswer<JSONValue> {
+    func native(_ request: Request, _ context: CivicContext) async throws -> JSONAnswer<IngestReport> {
         let device = try await authenticate(request, context, parameters: FormParameters.parse(request.uri.query ?? ""), deviceID: nil)
         let body = try await Self.collectBatch(request)
         let decoded: [Result<Fix, WireError>]
         do { decoded = try NativeBatch.decode(Data(buffer: body)) } catch { throw Problem.badRequest(error.reason) }
         var fixes: [Fix] = []
         var indexes: [Int] = []
-        var rejected: [JSONValue] = []
+        var report = IngestReport()
         for (i, r) in decoded.enumerated() {
             switch r {
             case .success(let f):
@@ -56,26 +56,60 @@ struct IngestController {
                 fixes.append(f)
                 indexes.append(i)
             case .failure(let e):
-                rejected.append(.object(["index": .number(Double(i)), "reason": .string(e.reason)]))
+                report.rejected.append(.init(index: i, reason: e.reason))
             }
         }
-        let outcomes = try await submit(fixes, device: device)
-        var stored = 0, duplicates = 0
-        var flagged: [JSONValue] = []
-        for (i, o) in zip(indexes, outcomes) {
+        for (i, o) in zip(indexes, try await submit(fixes, device: device)) {
             switch o {
-            case .duplicate: duplicates += 1
+            case .duplicate: report.duplicates += 1
             case .stored(let flags):
-                stored += 1
-                if !flags.isEmpty { flagged.append(.object(["index": .number(Double(i)), "flags": .array(flags.names.map(JSONValue.string))])) }
+                report.stored += 1
+                if !flags.isEmpty { report.flagged.append(.init(index: i, flags: flags.names.map(IngestReport.Flag.init))) }
             }
         }
-        let summary: [String: JSONValue] = ["accepted": .number(Double(stored + duplicates)), "stored": .number(Double(stored)),
-                                            "duplicates": .number(Double(duplicates)), "flagged": .array(flagged), "rejected": .array(rejected)]
-        if fixes.isEmpty && !rejected.isEmpty {
-            throw Problem(.unprocessableContent, "No ping accepted", detail: "all \(rejected.count) pings were rejected; see rejected", extensions: summary)
+        report.accepted = report.stored + report.duplicates
+        if fixes.isEmpty && !report.rejected.isEmpty {
+            throw Problem(.unprocessableContent, "No ping accepted", detail: "all \(report.rejected.count) pings were rejected; see rejected", extensions: report.members)
         }
-        return JSONAnswer(JSONValue.object(summary))
+        return JSONAnswer(report)
+    }
+
+    /// What a native batch did: pings accepted (stored, or duplicates of stored ones), the
+    /// doubtful ones stored flagged, the rejected ones with why.
+    struct IngestReport: Codable, Sendable {
+        var accepted = 0
+        var stored = 0
+        var duplicates = 0
+        var flagged: [Flagged] = []
+        var rejected: [Rejected] = []
+
+        struct Flagged: Codable, Sendable {
+            var index: Int
+            var flags: [Flag]
+        }
+
+        struct Rejected: Codable, Sendable {
+            var index: Int
+            var reason: String
+        }
+
+        /// A doubt rule's name (`FixFlags.names`).
+        struct Flag: Codable, Sendable, EnumeratedAnswer {
+            var name: String
+            init(_ name: String) { self.name = name }
+            init(from decoder: any Decoder) throws { name = try decoder.singleValueContainer().decode(String.self) }
+            func encode(to encoder: any Encoder) throws {
+                var c = encoder.singleValueContainer()
+                try c.encode(name)
+            }
+            static var allValues: [String] { FixFlags.names.map(\.1) }
+        }
+
+        /// The report as a problem's members (a 422 carries it).
+        var members: [String: JSONValue] {
+            guard let data = try? JSONAnswer<IngestReport>.encoder.encode(self), case .object(let o)? = try? JSONValue.decode(data) else { return [:] }
+            return o
+        }
     }
 
     /// Bytes a batch may take: 10,000 fixes of some 400 bytes each, with room for attributes.

@@ -34,6 +34,10 @@ extension OpenAPI {
                                          buildingsMoved: 1, householdsMoved: 40, moves: [.init(building: 12, households: 40, from: Nullable("320599001001001"), to: Nullable(nil))]),
             "RegionSummary": WebController.RegionSummary(code: "320599001", name: "明月街道", level: .street, parent: "320599", bbox: [120.6, 31.2, 120.8, 31.4]),
             "Landing": WebController.Landing(links: [Link("self", "application/json", "This document", "https://cg.example/")]),
+            "IngestReport": IngestController.IngestReport(accepted: 3, stored: 2, duplicates: 1, flagged: [.init(index: 1, flags: [.init("jump")])],
+                                                          rejected: [.init(index: 3, reason: "lat is out of range")]),
+            "SMSReply": SMSController.Reply(case: "202611300001", reply: "已受理，编号202611300001。", repeat: false),
+            "SMSOutbox": SMSController.Messages(messages: [.init(id: 1, to: "13812345678", case: "202611300001", text: "您反映的问题已并入202611300001处理。")]),
             "PlanSummary": PlansController.Summary(Plan(id: 3, community: "320599001001", status: .draft, basedOn: 2, author: "li", createdAt: "2026-11-30T08:00:00.000Z",
                                                         updatedAt: "2026-11-30T08:10:00.000Z", version: 2, params: nil)),
         ]

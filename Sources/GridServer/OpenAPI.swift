@@ -163,11 +163,6 @@ enum OpenAPI {
                           account: account)]
     }
 
-    /// `POST /sms`'s answer: the case and the reply the gateway sends back.
-    static let smsAnswer: JSONValue = ["description": "The case and the reply to send back", "content": ["application/json": ["schema": [
-        "type": "object", "required": ["case", "reply", "repeat"],
-        "properties": ["case": ["type": "string"], "reply": ["type": "string"], "repeat": ["type": "boolean", "description": "Attached to the sender's open case"]]]]]]
-
     static func operation(_ summary: String, _ description: String, tag: String, params: [JSONValue], ok: JSONValue, okStatus: String = "200",
                           body: JSONValue? = nil, badRequest: Bool = false, notFound: Bool = false, noContent: Bool = false,
                           device: Bool = false, account: Bool = false, edit: Bool = false, more: [String: JSONValue] = [:]) -> JSONValue {
@@ -534,17 +529,17 @@ enum OpenAPI {
                                                "429": "Too many requests from this key or address (Retry-After)"]) { a, _ in a }),
             ],
             "/sms/outbox": get("Messages for residents", "What waits to be sent by SMS (a resident's report merged into another case), oldest first: id, to, case, text. The gateway's key as api_key or a bearer token.",
-                               tag: "Open311", params: [query("api_key", "The gateway's key", text(1, 200))], ok: json(nil), account: true),
+                               tag: "Open311", params: [query("api_key", "The gateway's key", text(1, 200))], ok: answer("SMSOutbox"), account: true),
             "/sms/outbox/{id}/sent": ["post": operation("A message was sent", "Marks one message sent; 404 when none with that id waits.",
                                                         tag: "Open311", params: [pathParameter("id", "The message's id", text(1, 64)), query("api_key", "The gateway's key", text(1, 200))],
                                                         ok: ["description": "Marked sent"], okStatus: "204", notFound: true, account: true)],
             "/sms": ["post": operation("SMS gateway webhook", "A resident's text message (form or JSON: from, text, optional category; the gateway's key as api_key or a bearer token). Located by the sender's household, a building address or region name in the text, or else held at the district's desk (in no grid). Without a category the classifier reads one from the text. 201 with the case number and the acknowledgement to send back; 200 when the sender's open case of the same category and place is repeated (attached to it as a follow-up, its number in the reply), or when the text is a rating (1 满意, 2 基本满意, 3 不满意) of the sender's case closed in the last 7 days (不满意 reopens it once).",
-                                       tag: "Open311", params: [], ok: Self.smsAnswer, okStatus: "201",
+                                       tag: "Open311", params: [], ok: answer("SMSReply"), okStatus: "201",
                                        body: ["required": true, "content": ["application/x-www-form-urlencoded": ["schema": ["type": "object"]],
                                                                             "application/json": ["schema": ["type": "object", "required": ["from", "text"],
                                                                                                             "properties": ["from": ["type": "string", "maxLength": 32], "text": ["type": "string"],
                                                                                                                            "category": ["type": "string"], "api_key": ["type": "string"]]]]]],
-                                       badRequest: true, account: true, more: ["200": Self.smsAnswer])],
+                                       badRequest: true, account: true, more: ["200": answer("SMSReply")])],
             "/open311/v2/services/{file}": ["get": spec(operation("Open311: a service definition", "{code}.json|xml: the service's attributes (none).", tag: "Open311", params: [file], ok: both), notFound)],
             "/open311/v2/requests/{file}": ["get": spec(operation("Open311: a request", "{number}.json|xml: the request as a one-element list.", tag: "Open311", params: [file], ok: both), notFound)],
             "/open311/v2/tokens/{file}": [
@@ -768,10 +763,6 @@ enum OpenAPI {
                                     "accuracy": ["type": "number", "description": "m"], "speed": ["type": "number", "description": "m/s"],
                                     "heading": ["type": "number"], "altitude": ["type": "number"], "battery": ["type": "number", "description": "%"]],
                      "additionalProperties": ["type": "string", "description": "Kept as attributes"]],
-            "IngestReport": ["type": "object",
-                             "properties": ["accepted": ["type": "integer"], "stored": ["type": "integer"], "duplicates": ["type": "integer"],
-                                            "flagged": ["type": "array", "items": ["type": "object", "properties": ["index": ["type": "integer"], "flags": ["type": "array", "items": ["type": "string", "enum": .array(FixFlags.names.map { .string($0.1) })]]]]],
-                                            "rejected": ["type": "array", "items": ["type": "object", "properties": ["index": ["type": "integer"], "reason": ["type": "string"]]]]]],
             "Health": ["type": "object", "properties": ["status": ["type": "string"], "regions": ["type": "integer"], "buildings": ["type": "integer"],
                                                         "households": ["type": "integer"], "roads": ["type": "integer"]]],
         ]

@@ -30,7 +30,7 @@ struct SMSController {
         router.post("sms/outbox/:id/sent") { request, context in try await sent(request, try context.parameters.require("id")) }
     }
 
-    func receive(_ request: Request) async throws -> JSONAnswer<JSONValue> {
+    func receive(_ request: Request) async throws -> JSONAnswer<Reply> {
         var request = request
         let body = try await request.collectBody(limit: 16 << 10)
         var fields: [String: String] = [:]
@@ -51,13 +51,12 @@ struct SMSController {
         do {
             // "1", "2", "3" (or the words) after a closing: the sender's rating of that case.
             if let (rated, reply) = try await store.blocking({ try desk.rate(from: from, text: text) }) {
-                return JSONAnswer(["case": .string(rated.number), "reply": .string(reply), "repeat": .bool(false)], status: .ok)
+                return JSONAnswer(Reply(case: rated.number, reply: reply, repeat: false), status: .ok)
             }
             let report = try await store.blocking { try desk.smsReport(from: from, text: text, category: category) }
             let filed = try await intake.report(report, by: nil)
             let reply = CaseDesk.smsReply(CaseDesk.Intake(record: filed.record, repeated: filed.repeated))
-            return JSONAnswer(["case": .string(filed.record.number), "reply": .string(reply), "repeat": .bool(filed.repeated)],
-                              status: filed.repeated ? .ok : .created)
+            return JSONAnswer(Reply(case: filed.record.number, reply: reply, repeat: filed.repeated), status: filed.repeated ? .ok : .created)
         } catch let e as CaseError {
             throw Problem(e.kind == .store ? .internalServerError : .unprocessableContent, "Refused", detail: e.message)
         }
@@ -76,7 +75,7 @@ struct SMSController {
         return name
     }
 
-    func outbox(_ request: Request) async throws -> JSONAnswer<JSONValue> {
+    func outbox(_ request: Request) async throws -> JSONAnswer<Messages> {
         let name = try await gateway(request, request.uri.queryParameters["api_key"].map(String.init))
         // Whole phone numbers leave here: the read and what it held are recorded with it.
         let waiting = try await store.asyncWrite { w in
@@ -87,7 +86,7 @@ struct SMSController {
             }
             return waiting
         }
-        return JSONAnswer(["messages": .array(waiting.map { ["id": .number(Double($0.id)), "to": .string($0.to), "case": .string($0.case), "text": .string($0.text)] })],
+        return JSONAnswer(Messages(messages: waiting.map { Messages.Message(id: $0.id, to: $0.to, case: $0.case, text: $0.text) }),
                           headers: [.cacheControl: "private, no-store"])
     }
 
@@ -96,5 +95,25 @@ struct SMSController {
         guard let n = Int64(id) else { throw Problem.notFound("no message \(id)") }
         guard try await store.asyncWrite({ try $0.noticeSent(n, channel: "sms", at: Date()) }) else { throw Problem.notFound("no message \(id) waits to be sent") }
         return Response(status: .noContent)
+    }
+
+    /// `POST /sms`'s answer: the case, and the reply the gateway sends back.
+    struct Reply: Codable, Sendable {
+        var `case`: String
+        var reply: String
+        /// Attached to the sender's open case.
+        var `repeat`: Bool
+    }
+
+    /// `GET /sms/outbox`: messages for residents, oldest first (whole phone numbers).
+    struct Messages: Codable, Sendable {
+        var messages: [Message]
+
+        struct Message: Codable, Sendable {
+            var id: Int64
+            var to: String
+            var `case`: String
+            var text: String
+        }
     }
 }

@@ -22,6 +22,8 @@ private final class Shape {
     var any = false
     var properties: [(name: String, shape: Shape, required: Bool)] = []
     var items: Shape?
+    /// The strings a `EnumeratedAnswer` may be.
+    var values: [String] = []
 
     var schema: JSONValue {
         if any { return nullable ? ["nullable": true] : [:] }
@@ -34,6 +36,7 @@ private final class Shape {
             if !required.isEmpty { s["required"] = .array(required.map { .string($0) }) }
         }
         if type == "array" { s["items"] = items?.schema ?? [:] }
+        if !values.isEmpty { s["enum"] = .array(values.map { .string($0) }) }
         return .object(s)
     }
 
@@ -53,6 +56,9 @@ private final class Shape {
             nullable = true
             if let wrapped = optional.wrappedAnswer { try takeAny(wrapped) } else { any = true }
         case is any StringKeyedDictionary: type = "object"  // its keys are data, not names
+        case let word as any EnumeratedAnswer:
+            type = "string"
+            values = Swift.type(of: word).allValues
         case is String, is Substring: type = "string"
         case is Bool: type = "boolean"
         case is Int, is Int64, is Int32, is Int16, is Int8, is UInt, is UInt64, is UInt32, is UInt16, is UInt8: type = "integer"
@@ -86,6 +92,11 @@ protocol StringKeyedDictionary {}
 extension Dictionary: StringKeyedDictionary where Key == String {}
 
 /// `Nullable`, seen through its wrapped value.
+/// A string of an answer that is one of a fixed set (its schema lists them).
+protocol EnumeratedAnswer: Encodable {
+    static var allValues: [String] { get }
+}
+
 protocol NullableAnswer {
     var wrappedAnswer: (any Encodable)? { get }
 }
