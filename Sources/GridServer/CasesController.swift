@@ -149,7 +149,7 @@ struct CasesController {
     /// accept and handle; grid staff's to verify and check in their grids or assigned to them); sort (created:
     /// newest first, or due: soonest deadline first); limit (1–1000, default 100) and offset;
     /// numberMatched, every case the filter passes.
-    func list(_ request: Request, _ context: CivicContext) async throws -> JSONAnswer<JSONValue> {
+    func list(_ request: Request, _ context: CivicContext) async throws -> JSONAnswer<CaseList> {
         let account = try access.require(context, Self.readers, to: "list cases")
         let q = request.uri.queryParameters
         var f = try await filter(request, account)
@@ -161,30 +161,52 @@ struct CasesController {
         let filter = f
         let (found, matched) = try await store.asyncRead { r in (try r.cases(filter), try r.caseCount(filter)) }
         let now = Date()
-        let items: [JSONValue] = found.map { c in
-            var o: [String: JSONValue] = [
-                "number": .string(c.number), "category": .string(c.category), "urgency": .string(c.urgency.rawValue),
-                "source": .string(c.source.rawValue), "status": .string(c.state.status.rawValue), "version": .number(Double(c.version)),
-                "location": [.number(c.location.x), .number(c.location.y)], "created_at": .string(StoreTime.text(c.createdAt)),
-                "overdue": .bool(c.isOverdue(at: now)),
-            ]
-            if let h = c.state.holder { o["holder"] = .string(h.code) }
-            if let g = c.place.grid { o["grid"] = .string(g) }
-            if let cm = c.place.community { o["community"] = .string(cm) }
-            if let d = c.due { o["due"] = .string(StoreTime.text(d)) }
-            if let a = c.state.assignee { o["assignee"] = .string(a) }
-            return .object(o)
-        }
-        var answer: [String: JSONValue] = ["cases": .array(items), "numberReturned": .number(Double(items.count)), "numberMatched": .number(Double(matched))]
-        if items.count == f.limit {
-            var next = request.uri.path + "?"
+        var answer = CaseList(cases: found.map { CaseList.Item($0, now: now) }, numberReturned: found.count, numberMatched: matched)
+        if found.count == f.limit {
             func encoded(_ s: some StringProtocol) -> String { String(s).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "" }
             var params = q.map { ($0.key, $0.value) }.filter { $0.0 != "offset" }.map { "\(encoded($0.0))=\(encoded($0.1))" }
             params.append("offset=\(f.offset + f.limit)")
-            next += params.joined(separator: "&")
-            answer["next"] = .string(next)
+            answer.next = request.uri.path + "?" + params.joined(separator: "&")
         }
-        return JSONAnswer(.object(answer))
+        return JSONAnswer(answer)
+    }
+
+    /// A page of the case list: the cases, how many the filter passes, the next page's path.
+    struct CaseList: Encodable, Sendable {
+        var cases: [Item]
+        var numberReturned: Int
+        var numberMatched: Int
+        var next: String?
+
+        /// A case as the list shows it (nothing personal).
+        struct Item: Encodable, Sendable {
+            var number: String
+            var category: String
+            var urgency: Urgency
+            var source: CaseSource
+            var status: CaseStatus
+            var version: Int
+            /// [lon, lat]
+            var location: [Double]
+            var createdAt: String
+            var overdue: Bool
+            var holder: String?
+            var grid: String?
+            var community: String?
+            var due: String?
+            var assignee: String?
+
+            enum CodingKeys: String, CodingKey {
+                case number, category, urgency, source, status, version, location, overdue, holder, grid, community, due, assignee
+                case createdAt = "created_at"
+            }
+
+            init(_ c: CaseRecord, now: Date) {
+                (number, category, urgency, source, status, version) = (c.number, c.category, c.urgency, c.source, c.state.status, c.version)
+                (location, createdAt, overdue) = ([c.location.x, c.location.y], StoreTime.text(c.createdAt), c.isOverdue(at: now))
+                (holder, grid, community, due, assignee) = (c.state.holder?.code, c.place.grid, c.place.community, c.due.map(StoreTime.text), c.state.assignee)
+            }
+        }
     }
 
     /// Who the token belongs to: name, role, region, department, and grid staff's grids (the
@@ -559,3 +581,7 @@ struct CasesController {
         }
     }
 }
+
+extension Urgency: EnumeratedAnswer { static var allValues: [String] { allCases.map(\.rawValue) } }
+extension CaseSource: EnumeratedAnswer { static var allValues: [String] { allCases.map(\.rawValue) } }
+extension CaseStatus: EnumeratedAnswer { static var allValues: [String] { allCases.map(\.rawValue) } }

@@ -375,7 +375,7 @@ enum OpenAPI {
                                                      query("sort", "created (newest first, the default) or due (soonest deadline first, none last)", enumeration(["created", "due"])),
                                                      query("limit", "1 to 1000 (default 100)", ["type": "integer", "minimum": 1, "maximum": 1000]),
                                                      query("offset", "0 or more", ["type": "integer", "minimum": 0, "maximum": 10_000_000])],
-                ok: json("CaseList"), badRequest: true, account: true),
+                ok: answer("CaseList"), badRequest: true, account: true),
                               "post": operation(
                 "Report a case", "Files a problem where it lies (published grid, community, street, district), numbered by day, at its community's desk; reports by grid staff and the command centre are verified as made. Answers 201 with the case and its ETag. With photos: multipart/form-data, the JSON in a part named report and up to 6 JPEG or PNG images (10 MB each) in parts named photo. With an Idempotency-Key, a retry of the same report (same key, same body, same account, within a day) files nothing new and answers the case filed the first time, with Idempotent-Replayed: true, whichever server it reaches.",
                 tag: "Cases", params: [idempotencyKey], ok: caseDocument, okStatus: "201", body: report, badRequest: true, account: true,
@@ -693,14 +693,6 @@ enum OpenAPI {
         let string: JSONValue = ["type": "string"]
         let caseStatus = enumeration(CaseStatus.allCases.map(\.rawValue))
         return [
-            "CaseList": ["type": "object", "required": ["cases", "numberReturned", "numberMatched"], "properties": [
-                "numberReturned": ["type": "integer", "minimum": 0], "numberMatched": ["type": "integer", "minimum": 0], "next": string,
-                "cases": ["type": "array", "items": ["type": "object", "required": ["number", "category", "urgency", "source", "status", "version", "location", "created_at", "overdue"],
-                                                     "properties": ["number": string, "category": string, "urgency": enumeration(Urgency.allCases.map(\.rawValue)),
-                                                                    "source": enumeration(CaseSource.allCases.map(\.rawValue)), "status": caseStatus, "version": ["type": "integer"],
-                                                                    "location": ["type": "array", "minItems": 2, "maxItems": 2, "items": ["type": "number"]],
-                                                                    "created_at": string, "overdue": ["type": "boolean"], "holder": string, "grid": string, "community": string, "due": string,
-                                                                    "assignee": string]]]]],
             "Case": ["type": "object", "required": ["number", "category", "urgency", "description", "source", "location", "status", "version", "created_at", "updated_at",
                                                     "overdue", "counts", "history", "place", "photos", "needs_category", "route", "follow_ups"],
                      "properties": ["number": string, "category": string, "urgency": enumeration(Urgency.allCases.map(\.rawValue)), "description": string,
