@@ -42,7 +42,7 @@ struct CasesController {
 
     // MARK: Routes
 
-    func report(_ request: Request, _ context: CivicContext) async throws -> JSONAnswer<JSONValue> {
+    func report(_ request: Request, _ context: CivicContext) async throws -> JSONAnswer<CaseDocument> {
         let account = try access.require(context, Self.reporters, to: "report cases")
         let key = try Self.idempotencyKey(request)
         let (body, form) = try await Self.body(request, part: "report")
@@ -70,7 +70,7 @@ struct CasesController {
         let record = filed.record
         let duplicates = try await run { [store] in try CaseDesk(store: store).duplicates(of: record.number) }
         var response = try await document(record, history: [], photos: report.photos, account: account,
-                                    extra: ["possible_duplicates": .array(duplicates.map { ["number": .string($0.number), "metres": .number(($0.metres * 10).rounded() / 10)] })])
+                                    duplicates: duplicates)
         response.status = .created
         response.headers[.location] = "/api/v1/cases/\(record.number)"
         if filed.replayed, let name = Self.replayed { response.headers[name] = "true" }
@@ -266,7 +266,7 @@ struct CasesController {
         }))
     }
 
-    func show(_ context: CivicContext, _ number: String) async throws -> JSONAnswer<JSONValue> {
+    func show(_ context: CivicContext, _ number: String) async throws -> JSONAnswer<CaseDocument> {
         let account = try access.require(context, Self.readers, to: "read cases")
         let (record, history) = try await readable(account, number)
         let photos = try await store.asyncRead { try $0.photos(case: number) }
@@ -274,7 +274,7 @@ struct CasesController {
         // Open cases of its category near it, whatever its source: what a dispatcher merges.
         let duplicates = record.state.status.isOpen ? try await run { [store] in try CaseDesk(store: store).duplicates(of: number) } : []
         return try await document(record, history: history, photos: photos, account: account,
-                                  extra: ["possible_duplicates": .array(duplicates.map { ["number": .string($0.number), "metres": .number(($0.metres * 10).rounded() / 10)] })])
+                                  duplicates: duplicates)
     }
 
     /// Who read a reporter's name or phone whole (the command centre) is recorded.
@@ -286,7 +286,7 @@ struct CasesController {
 
     static func seesReporters(_ account: Account) -> Bool { account.role == .admin || account.role == .dispatcher }
 
-    func act(_ request: Request, _ context: CivicContext, _ number: String) async throws -> JSONAnswer<JSONValue> {
+    func act(_ request: Request, _ context: CivicContext, _ number: String) async throws -> JSONAnswer<CaseDocument> {
         let account = try access.require(context, Self.actors, to: "act on cases")
         let (body, form) = try await Self.body(request, part: "action")
         let o = try JSONBody.object(body, #"the body (or its part "action") must be a JSON object: {"action":"verify"}"#)
@@ -403,60 +403,12 @@ struct CasesController {
     }
 
     /// The case document; personal fields only for roles whose work needs them.
-    func document(_ c: CaseRecord, history: [CaseEvent], photos: [CasePhoto] = [], account: Account, extra: [String: JSONValue] = [:]) async throws -> JSONAnswer<JSONValue> {
-        let personal = Self.seesReporters(account)
+    func document(_ c: CaseRecord, history: [CaseEvent], photos: [CasePhoto] = [], account: Account,
+                  duplicates: [(number: String, metres: Double)]? = nil) async throws -> JSONAnswer<CaseDocument> {
         let route = try await store.asyncRead { try CaseDesk.route(for: c, in: $0) }
-        var o: [String: JSONValue] = [
-            "number": .string(c.number), "category": .string(c.category), "urgency": .string(c.urgency.rawValue),
-            "description": .string(c.description), "source": .string(c.source.rawValue),
-            "location": ["type": "Point", "coordinates": [.number(c.location.x), .number(c.location.y)]],
-            "status": .string(c.state.status.rawValue), "version": .number(Double(c.version)),
-            "created_at": .string(StoreTime.text(c.createdAt)), "updated_at": .string(StoreTime.text(c.updatedAt)),
-            "overdue": .bool(c.isOverdue(at: Date())),
-            "counts": ["returns": .number(Double(c.state.returns)), "reworks": .number(Double(c.state.reworks)),
-                       "extensions": .number(Double(c.state.extensions)), "escalations": .number(Double(c.state.escalations)),
-                       "supervisions": .number(Double(c.state.supervisions))],
-            "history": .array(history.map(\.json)),
-        ]
-        let place: [String: JSONValue] = [("grid", c.place.grid), ("community", c.place.community), ("street", c.place.street), ("district", c.place.district)]
-            .reduce(into: [:]) { d, kv in if let v = kv.1 { d[kv.0] = .string(v) } }
-        o["place"] = .object(place)
-        if let a = c.address { o["address"] = .string(a) }
-        if let h = c.state.holder {
-            switch h {
-            case .region(let code): o["holder"] = ["region": .string(code)]
-            case .department(let code): o["holder"] = ["department": .string(code)]
-            }
-        }
-        if let p = c.state.pending {
-            switch p {
-            case .extension(let limit): o["pending"] = ["request": "extension", "limit": .string(limit.description)]
-            case .suspension: o["pending"] = ["request": "suspension"]
-            }
-        }
-        if let due = c.due { o["due"] = .string(StoreTime.text(due)) }
-        if let s = c.stepStarted { o["step_started"] = .string(StoreTime.text(s)) }
-        if let closed = c.closedAt { o["closed_at"] = .string(StoreTime.text(closed)) }
-        if let d = c.duplicateOf { o["duplicate_of"] = .string(d) }
-        if let a = c.state.assignee { o["assignee"] = .string(a) }
-        if let confidence = c.categoryConfidence { o["category_confidence"] = .number((confidence * 1000).rounded() / 1000) }
-        o["needs_category"] = .bool(c.needsCategory)
-        o["follow_ups"] = .number(Double(c.followUps))
-        var routed: [String: JSONValue] = ["why": .string(route.why)]
-        if let d = route.department { routed["department"] = .string(d) }
-        if let rule = route.rule { routed["rule"] = .number(Double(rule)) }
-        o["route"] = .object(routed)
-        o["photos"] = .array(photos.map { p in
-            ["sha256": .string(p.sha256), "media_type": .string(p.mediaType), "bytes": .number(Double(p.bytes)), "step": .number(Double(p.event)),
-             "href": .string("/api/v1/cases/\(c.number)/photos/\(p.sha256)")]
-        })
-        var reporter: [String: JSONValue] = [:]
-        if let name = c.reporter.name { reporter["name"] = .string(personal ? name : Masking.name(name)) }
-        if let phone = c.reporter.phone { reporter["phone"] = .string(personal ? phone : Masking.phone(phone)) }
-        if !reporter.isEmpty { o["reporter"] = .object(reporter) }
-        o.merge(extra) { _, new in new }
+        let document = CaseDocument(c, history: history, photos: photos, route: route, personal: Self.seesReporters(account), duplicates: duplicates, now: Date())
         // An answer with a reporter in it is kept by no cache, shared or the browser's.
-        return JSONAnswer(.object(o), headers: reporter.isEmpty ? [.eTag: Self.etag(c)] : [.eTag: Self.etag(c), .cacheControl: "private, no-store"])
+        return JSONAnswer(document, headers: document.reporter == nil ? [.eTag: Self.etag(c)] : [.eTag: Self.etag(c), .cacheControl: "private, no-store"])
     }
 
     // MARK: Bodies

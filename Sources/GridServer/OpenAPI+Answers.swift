@@ -34,6 +34,11 @@ extension OpenAPI {
                                          buildingsMoved: 1, householdsMoved: 40, moves: [.init(building: 12, households: 40, from: Nullable("320599001001001"), to: Nullable(nil))]),
             "RegionSummary": WebController.RegionSummary(code: "320599001", name: "明月街道", level: .street, parent: "320599", bbox: [120.6, 31.2, 120.8, 31.4]),
             "Landing": WebController.Landing(links: [Link("self", "application/json", "This document", "https://cg.example/")]),
+            "Case": CaseDocument(exampleCase, history: [CaseEvent(at: exampleCase.createdAt, actor: "王芳", action: "report", from: nil, to: .reported, holder: "320599001001",
+                                                             note: "现场拍照", detail: ["via": "m"])],
+                                 photos: [CasePhoto(sha256: "ab12…", mediaType: "image/jpeg", bytes: 120_000)],
+                                 route: CaseRoute(department: "320599-SZ", why: "routing rule 3: 0101 in 320599", rule: 3), personal: false,
+                                 duplicates: [("202611290007", 42.5)], now: exampleCase.createdAt),
             "CaseList": CasesController.CaseList(cases: [.init(exampleCase, now: exampleCase.createdAt)], numberReturned: 1, numberMatched: 1,
                                                  next: "/api/v1/cases?limit=1&offset=1"),
             "IngestReport": IngestController.IngestReport(accepted: 3, stored: 2, duplicates: 1, flagged: [.init(index: 1, flags: [.init("jump")])],
@@ -68,12 +73,13 @@ extension OpenAPI {
     /// A case with every optional field filled: the examples' case.
     static var exampleCase: CaseRecord {
         let at = Date(timeIntervalSince1970: 1_764_489_600)
-        var state = CaseState(status: .dispatched, holder: .department("320599-SZ"))
+        var state = CaseState(status: .dispatched, holder: .department("320599-SZ"), pending: TimeLimit("2d").map(CaseRequest.extension))
         state.assignee = "王芳"
         return CaseRecord(number: "202611300001", category: "0101", urgency: .normal, description: "井盖缺失", source: .gridStaff,
                           location: Coordinate(120.7, 31.3), address: "明月社区1幢", place: CasePlace(grid: "320599001001001", community: "320599001001",
                                                                                                   street: "320599001", district: "320599"),
-                          reporter: Reporter(), state: state, stepStarted: at, due: at.addingTimeInterval(86_400), createdAt: at, updatedAt: at)
+                          reporter: Reporter(name: "王**", phone: "138****5678"), state: state, stepStarted: at, due: at.addingTimeInterval(86_400),
+                          duplicateOf: "202611290007", createdAt: at, updatedAt: at, closedAt: at.addingTimeInterval(172_800), categoryConfidence: 0.92)
     }
 
     /// Each example's schema, by name.

@@ -362,7 +362,7 @@ enum OpenAPI {
             "multipart/form-data": ["schema": ["type": "object", "required": ["action"], "properties": [
                 "action": stepSchema, "photo": ["type": "array", "maxItems": 6, "items": ["type": "string", "format": "binary"]]]]],
         ]]
-        let caseDocument = json("Case")
+        let caseDocument = answer("Case")
         // Empty values are as if not given.
         let caseFilters = [query("status", "Comma list", list(CaseStatus.allCases.map(\.rawValue))),
                            query("category", "Comma list of category codes (up to 16 characters each)", ["type": "string", "pattern": "^,*([^,]{1,16}(,+[^,]{1,16})*)?,*$"]),
@@ -693,29 +693,6 @@ enum OpenAPI {
         let string: JSONValue = ["type": "string"]
         let caseStatus = enumeration(CaseStatus.allCases.map(\.rawValue))
         return [
-            "Case": ["type": "object", "required": ["number", "category", "urgency", "description", "source", "location", "status", "version", "created_at", "updated_at",
-                                                    "overdue", "counts", "history", "place", "photos", "needs_category", "route", "follow_ups"],
-                     "properties": ["number": string, "category": string, "urgency": enumeration(Urgency.allCases.map(\.rawValue)), "description": string,
-                                    "source": enumeration(CaseSource.allCases.map(\.rawValue)), "status": caseStatus, "version": ["type": "integer"],
-                                    "location": ["type": "object", "required": ["type", "coordinates"], "properties": ["type": enumeration(["Point"]), "coordinates": ["type": "array", "items": ["type": "number"]]]],
-                                    "created_at": string, "updated_at": string, "overdue": ["type": "boolean"],
-                                    "counts": ["type": "object", "properties": ["returns": ["type": "integer"], "reworks": ["type": "integer"], "extensions": ["type": "integer"],
-                                                                                "escalations": ["type": "integer"], "supervisions": ["type": "integer"]]],
-                                    "history": ["type": "array", "items": ["type": "object"]],
-                                    "place": ["type": "object", "properties": ["grid": string, "community": string, "street": string, "district": string]],
-                                    "address": string, "holder": ["type": "object", "properties": ["region": string, "department": string]], "assignee": string,
-                                    "pending": ["type": "object", "required": ["request"], "properties": ["request": enumeration(["extension", "suspension"]), "limit": string]],
-                                    "due": string, "step_started": string, "closed_at": string, "duplicate_of": string,
-                                    "category_confidence": ["type": "number", "minimum": 0, "maximum": 1, "description": "How sure the classifier was of the category it chose (absent: a person chose it)"],
-                                    "route": ["type": "object", "required": ["why"], "description": "Where the case goes: the department its category and place give (routing rules, the catalogue's, or one that handles the category there), and why",
-                                              "properties": ["department": string, "why": string, "rule": ["type": "integer"]]],
-                                    "follow_ups": ["type": "integer", "minimum": 0, "description": "Repeats of the report by its reporter while it was open, attached to it instead of filed again"],
-                                    "possible_duplicates": ["type": "array", "description": "Open cases of its category within the category's radius (20 at most), whatever their source: when reported, and when an open case is read",
-                                                            "items": ["type": "object", "required": ["number", "metres"], "properties": ["number": string, "metres": ["type": "number"]]]],
-                                    "needs_category": ["type": "boolean", "description": "Filed as a resident's request because the classifier was unsure: recategorise it"],
-                                    "photos": ["type": "array", "items": ["type": "object", "required": ["sha256", "media_type", "bytes", "step", "href"],
-                                                                          "properties": ["sha256": string, "media_type": string, "bytes": ["type": "integer"], "step": ["type": "integer"], "href": string]]],
-                                    "reporter": ["type": "object", "description": "Whole for the command centre, masked for others", "properties": ["name": string, "phone": string]]]],
             "Edit": ["description": "move {buildings, to}; merge {grids: [a, b]}; split {grid, line?}; reshape {grid, geometry}; rename {grid, name?, code?}. A geometry out of range or not simple: 422.",
                      "oneOf": [
                         edit("move", ["buildings": ["type": "array", "minItems": 1, "items": id], "to": text(1, 64)]),

@@ -24,6 +24,8 @@ private final class Shape {
     var items: Shape?
     /// The strings a `EnumeratedAnswer` may be.
     var values: [String] = []
+    /// What a member means (`DescribedAnswer`).
+    var text: String?
 
     var schema: JSONValue {
         if any { return nullable ? ["nullable": true] : [:] }
@@ -37,6 +39,7 @@ private final class Shape {
         }
         if type == "array" { s["items"] = items?.schema ?? [:] }
         if !values.isEmpty { s["enum"] = .array(values.map { .string($0) }) }
+        if let text { s["description"] = .string(text) }
         return .object(s)
     }
 
@@ -63,7 +66,11 @@ private final class Shape {
         case is Bool: type = "boolean"
         case is Int, is Int64, is Int32, is Int16, is Int8, is UInt, is UInt64, is UInt32, is UInt16, is UInt8: type = "integer"
         case is Double, is Float: type = "number"
-        default: try value.encode(to: ShapeEncoder(shape: self))
+        default:
+            try value.encode(to: ShapeEncoder(shape: self))
+            if let described = value as? any DescribedAnswer {
+                for (name, text) in Swift.type(of: described).descriptions { member(name, required: false).text = text }
+            }
         }
     }
 
@@ -92,6 +99,11 @@ protocol StringKeyedDictionary {}
 extension Dictionary: StringKeyedDictionary where Key == String {}
 
 /// `Nullable`, seen through its wrapped value.
+/// An answer whose members are described in its schema, by their JSON names.
+protocol DescribedAnswer: Encodable {
+    static var descriptions: [String: String] { get }
+}
+
 /// A string of an answer that is one of a fixed set (its schema lists them).
 protocol EnumeratedAnswer: Encodable {
     static var allValues: [String] { get }
