@@ -91,7 +91,6 @@ CORE_FILES = {"Schema.swift", "PostgresSchema.swift", "StoreCopy.swift"}
 # GridStore files that still reach into a moved slice's tables, and why.
 HOOKS = {
     "Store+Calendar.swift": "a new working calendar counts every case again",
-    "StoreReader+Features.swift": "the layer catalogue serves cases and positions as OGC collections (the tiles' reads are the next slice)",
     "StoreReader.swift": "the health check's row counts of the main tables",
     "StoreReader+Search.swift": "search finds a case by its number among every kind of place",
 }

@@ -1,5 +1,6 @@
 import CivicGridModel
 import GridStore
+import GridTiles
 import Hummingbird
 
 /// Who may do what, from the account the request signed in as (`CivicContext.account`) and

@@ -1,8 +1,9 @@
 import CivicGridModel
-import Foundation
 import CivicGridModel
+import Foundation
 import GridGeometry
 import GridStore
+import GridTiles
 import Hummingbird
 
 /// OGC API – Features (Part 1 Core, GeoJSON, OpenAPI 3.0; Part 3 queryables as query

@@ -1,6 +1,7 @@
 import Foundation
 import GridGeometry
 import GridStore
+import GridTiles
 import GridTracking
 import GridWire
 

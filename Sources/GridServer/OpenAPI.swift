@@ -2,6 +2,7 @@ import CivicGridModel
 import Foundation
 import GridGeometry
 import GridStore
+import GridTiles
 import GridTracking
 import Hummingbird
 

@@ -531,7 +531,7 @@ public enum StoredGeometry {
 extension BoundingBox {
     /// The box as SQLite's R-tree keeps it in 32-bit floats: each side rounded outward, by
     /// the R-tree's own rule (`rtreeValueDown`, `rtreeValueUp`).
-    var roundedOutwardToFloat32: BoundingBox {
+    public var roundedOutwardToFloat32: BoundingBox {
         let towards = 1.0 - 1.0 / 8_388_608.0, away = 1.0 + 1.0 / 8_388_608.0
         func down(_ d: Double) -> Double {
             let f = Float(d)

@@ -138,7 +138,7 @@ public struct StoreReader {
         }
     }
 
-    static func geometry(_ blob: Data?) throws -> Geometry {
+    public static func geometry(_ blob: Data?) throws -> Geometry {
         guard let blob else { throw StoreError("missing geometry") }
         do { return try StoredGeometry.decode(blob) } catch {
             throw StoreError("stored geometry unreadable: \(error)")

@@ -1,7 +1,8 @@
 import GridGeometry
-import GridStore
-import Testing
 @testable import GridServer
+import GridStore
+import GridTiles
+import Testing
 
 struct ItemsParametersTests {
     @Test func datetimes() throws {

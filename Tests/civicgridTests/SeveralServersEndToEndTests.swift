@@ -1,5 +1,6 @@
 import Foundation
 import GridStore
+import GridTiles
 import Testing
 
 /// Three `civicgrid serve` processes over one PostgreSQL database behind nginx (round robin,

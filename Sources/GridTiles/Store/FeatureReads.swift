@@ -1,6 +1,7 @@
-import Foundation
 import CivicGridModel
+import Foundation
 import GridGeometry
+import GridStore
 
 /// A layer of the catalogue with the query its rows come from: what the OGC API features,
 /// the vector tiles and the extents read. Adding a layer is a `LayerDescriptor` plus a
