@@ -7,8 +7,9 @@ import Synchronization
 /// The CivicGrid database: one SQLite file that is also a GeoPackage 1.3, in WAL mode — or a
 /// PostgreSQL/PostGIS database (`postgres://…`) that several servers share.
 ///
-/// Opening creates or migrates the schema. All SQL of the project lives in this module,
-/// behind `StoreReader` and `StoreWriter`, written once for both stores.
+/// Opening creates or migrates the schema. SQL is written once for both stores, behind
+/// `StoreReader` and `StoreWriter`: the core's here, each feature's tables' in the feature's
+/// `Store/` folder (docs/ARCHITECTURE.md).
 public final class GridStore: Sendable {
     /// The file's path, or the PostgreSQL URL as given.
     public let path: String
