@@ -22,7 +22,7 @@ private final class Shape {
     var any = false
     var properties: [(name: String, shape: Shape, required: Bool)] = []
     var items: Shape?
-    /// The strings a `EnumeratedAnswer` may be.
+    /// The strings an `EnumeratedAnswer` may be.
     var values: [String] = []
     /// What a member means (`DescribedAnswer`).
     var text: String?

@@ -27,7 +27,7 @@ extension StoreWriter {
     }
 
     /// Revokes one token, or every live token of an account (the phones its sign-in links
-    /// registered are tracking's: `revokeWebDevices`); returns how many tokens.
+    /// registered are tracking's: `revokeSignIns`); returns how many tokens.
     @discardableResult
     public func revokeTokens(account: Int64? = nil, token: Int64? = nil) throws -> Int {
         try db.execute(sql: """

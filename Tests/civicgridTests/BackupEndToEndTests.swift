@@ -25,10 +25,12 @@ struct BackupEndToEndTests {
         // its answer came.
         let acked = Acked()
         let start = Date().timeIntervalSince1970.rounded(.down) - 3600
+        // The loaders are told to stop, never cancelled: a task cancelled while URLSession
+        // answers it can deadlock swift-corelibs-foundation (see `fetch`).
         let loaders = tokens.map { id, token in
             Task {
                 var k = 0.0
-                while !Task.isCancelled {
+                while await !acked.stopped {
                     k += 1
                     let url = "\(base)/osmand?id=\(id)&lat=31.29&lon=120.70&timestamp=\(Int64((start + k) * 1000))&token=\(token)"
                     if let answer = try? await fetch(url), answer.0 == 200 { await acked.add(id, Int64(start + k)) }
@@ -42,7 +44,8 @@ struct BackupEndToEndTests {
         let report = try await ok(["backup", "--db", db, "--output", backup])
         // The load goes on past the backup.
         for _ in 0..<300 where await acked.all.count < before.count + 10 { try await Task.sleep(for: .milliseconds(200)) }
-        for l in loaders { l.cancel() }
+        await acked.stop()
+        for l in loaders { await l.value }
         #expect(report.contains("integrity ok"), "\(report)")
         #expect(before.count >= 20, "load before the backup: \(before.count)")
         func pings(_ file: String) async throws -> Set<String> {
@@ -78,7 +81,9 @@ struct BackupEndToEndTests {
 
 actor Acked {
     var all: [(String, Int64)] = []
+    private(set) var stopped = false
     func add(_ device: String, _ time: Int64) { all.append((device, time)) }
+    func stop() { stopped = true }
 }
 
 /// An operator's mistakes with the real CLI lose nothing (issue 33, items 1–3).

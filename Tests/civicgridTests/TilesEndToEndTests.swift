@@ -81,6 +81,11 @@ final class Once<Value: Sendable>: Sendable {
     }
 }
 
+/// A GET through `URLSession.shared`. Never cancel a task while it waits here: in
+/// swift-corelibs-foundation a cancellation that races the answer deadlocks — the cancellation
+/// handler waits on the session's queue while that queue, resuming the task, waits on the
+/// task's lock — and every later request of the shared session hangs with it (a whole suite
+/// run stalled so, its servers idle, until `Scripts/test`'s limit).
 func fetch(_ url: String) async throws -> (Int, Data, [AnyHashable: Any]) {
     let (data, response) = try await URLSession.shared.data(from: URL(string: url)!)
     let http = response as! HTTPURLResponse
