@@ -82,9 +82,8 @@ struct CaseDocument: Encodable, Sendable, DescribedAnswer {
         var request: Request
         var limit: String?
 
-        enum Request: String, Encodable, Sendable, EnumeratedAnswer {
+        enum Request: String, Encodable, Sendable, CaseIterable, EnumeratedAnswer {
             case extend = "extension", suspension
-            static var allValues: [String] { ["extension", "suspension"] }
         }
     }
 

@@ -534,6 +534,6 @@ struct CasesController {
     }
 }
 
-extension Urgency: EnumeratedAnswer { static var allValues: [String] { allCases.map(\.rawValue) } }
-extension CaseSource: EnumeratedAnswer { static var allValues: [String] { allCases.map(\.rawValue) } }
-extension CaseStatus: EnumeratedAnswer { static var allValues: [String] { allCases.map(\.rawValue) } }
+extension Urgency: EnumeratedAnswer {}
+extension CaseSource: EnumeratedAnswer {}
+extension CaseStatus: EnumeratedAnswer {}

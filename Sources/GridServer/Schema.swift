@@ -109,6 +109,10 @@ protocol EnumeratedAnswer: Encodable {
     static var allValues: [String] { get }
 }
 
+extension EnumeratedAnswer where Self: CaseIterable & RawRepresentable, RawValue == String {
+    static var allValues: [String] { allCases.map(\.rawValue) }
+}
+
 protocol NullableAnswer {
     var wrappedAnswer: (any Encodable)? { get }
 }
