@@ -67,6 +67,19 @@ def fixes(device):
     return r.json()["properties"]["fixes"] if r.status_code == 200 else 0
 
 
+def open_tab(name):
+    """Opens one of the staff page's tabs and waits until its panel shows (clicked again if not:
+    a fresh-clone run under load once typed into the report form while it was still hidden);
+    says which panel showed instead if it never does."""
+    for _ in range(3):
+        driver.find_element(By.CSS_SELECTOR, f"#tabs [data-tab={name}]").click()
+        if wait(driver, f"(e => e && !e.hidden && e.offsetParent !== null)(document.getElementById('{name}'))", 10):
+            return
+    raise AssertionError(driver.execute_script(
+        "return {href: location.href, shown: [...document.querySelectorAll('main > section')].filter(s => !s.hidden).map(s => s.id), "
+        "errors: window.civicgridPhone && window.civicgridPhone.errors}"))
+
+
 driver = chromium.phone(lon=lon, lat=lat)
 try:
     driver.set_script_timeout(120)
@@ -94,7 +107,7 @@ try:
     assert mine and mine[0]["properties"]["grid"] == grid and mine[0]["properties"]["member_name"] == staff, live
 
     # A report with a photo from the file input: in the centre's list.
-    driver.find_element(By.CSS_SELECTOR, "#tabs [data-tab=report]").click()
+    open_tab("report")
     words = "小区门口垃圾堆放三天无人清运"
     driver.find_element(By.ID, "rDescription").send_keys(words)
     assert wait(driver, "document.querySelectorAll('#rSuggest button').length", 20), "no category suggested"
@@ -116,7 +129,7 @@ try:
     r = requests.post(f"{base}/open311/v2/requests.json", data={"service_code": "0101", "description": "楼道里堆满杂物", "lat": lat, "long": lon})
     assert r.status_code == 201, r.text
     queued = r.json()[0]["service_request_id"]
-    driver.find_element(By.CSS_SELECTOR, "#tabs [data-tab=queue]").click()
+    open_tab("queue")
     assert wait(driver, f"document.querySelector(\"#queueList li[data-number='{queued}']\")", 30), "the resident's report is not in the queue"
     view("phone-queue")
     driver.find_element(By.CSS_SELECTOR, f"#queueList li[data-number='{queued}']").click()
@@ -140,7 +153,7 @@ try:
     assert driver.execute_script("return window.civicgridPhone.flush()") == 0, "the outbox did not empty before going offline"
     before, located = fixes(device), driver.execute_script("return window.civicgridPhone.located")
     chromium.offline(driver, True)
-    driver.find_element(By.CSS_SELECTOR, "#tabs [data-tab=report]").click()
+    open_tab("report")
     offline_words = "路灯不亮，晚上很黑（离线上报）"
     driver.find_element(By.ID, "rDescription").send_keys(offline_words)
     driver.find_element(By.ID, "rPhotos").send_keys(photo("lamp", (30, 30, 30)))
