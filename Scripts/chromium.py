@@ -20,14 +20,28 @@ def driver(lang=None, size=(1280, 900)):
     return d
 
 
+# Every wait's bound is this many times what it names: the pages are driven against a debug
+# server beside the rest of the suite, and on a loaded machine (a fresh-clone run with builds
+# and a fuzzer beside it) a step that takes a second alone has taken over 30. A bound is only
+# reached when the page fails; a page that works answers as soon as the condition holds.
+PATIENCE = 4
+
+
 def wait(driver, script, seconds=30):
-    """The value of a JavaScript expression once it is truthy (polled every 100 ms), or None after `seconds`."""
-    return driver.execute_async_script("""
+    """The value of a JavaScript expression once it is truthy (polled every 100 ms), or None
+    after `seconds` × PATIENCE."""
+    seconds *= PATIENCE
+    before = driver.timeouts.script
+    driver.set_script_timeout(max(before, seconds + 30))
+    try:
+        return driver.execute_async_script("""
         const [script, seconds, done] = arguments, t0 = Date.now();
         const tick = () => { let v = null; try { v = eval(script); } catch (e) {}
             if (v || Date.now() - t0 > seconds * 1000) return done(v || null); setTimeout(tick, 100); };
         tick();
     """, script, seconds)
+    finally:
+        driver.set_script_timeout(before)
 
 
 def phone(lang="zh-CN", lon=None, lat=None):
