@@ -83,6 +83,8 @@ let package = Package(
         .target(name: "GridPeople", dependencies: ["CivicGridModel", "GridGeometry", "GridStore", "GridImport", .product(name: "Crypto", package: "swift-crypto")]),
         // Assessment: indicators, scores and rankings from the cases' tallies; statistics.
         .target(name: "GridAssessment", dependencies: ["CivicGridModel", "GridCases", "GridStore"]),
+        // The whole schema: the core's migrations and every feature's, what CivicGrid opens.
+        .target(name: "GridSchema", dependencies: ["GridStore", "GridTracking", "GridCases", "GridAssessment", "GridPeople"]),
         // The deterministic synthetic demo district.
         .target(name: "GridDemo", dependencies: ["CivicGridModel", "GridCases", "GridGeometry", "GridStore"]),
         // Vector tiles: MVT encoder, clipping and simplification, the in-memory tile set and
@@ -112,7 +114,7 @@ let package = Package(
         // or a replay of inputs when built plainly.
         .executableTarget(name: "civicgrid-fuzz", dependencies: ["GridWire"]),
         .executableTarget(name: "civicgrid", dependencies: [
-            "CivicGridModel", "GridGeometry", "GridProj", "GridStore", "GridImport", "GridDemo", "GridServer", "GridPartition", "GridPlanning", "GridTiles", "GridTracking", "GridCases", "GridAssessment", "GridPeople",
+            "CivicGridModel", "GridGeometry", "GridProj", "GridStore", "GridImport", "GridDemo", "GridServer", "GridPartition", "GridPlanning", "GridTiles", "GridTracking", "GridCases", "GridAssessment", "GridPeople", "GridSchema",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -123,23 +125,23 @@ let package = Package(
         .testTarget(name: "CivicGridModelTests", dependencies: ["CivicGridModel"]),
         .testTarget(name: "GridGEOSTests", dependencies: ["GridGEOS", "GridGeometry"]),
         .testTarget(name: "GridProjTests", dependencies: ["GridProj", "GridGeometry"]),
-        .testTarget(name: "GridStoreTests", dependencies: ["GridTestSupport", "CivicGridModel", "GridStore", "GridGeometry", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "GridStoreTests", dependencies: ["GridSchema", "GridTestSupport", "CivicGridModel", "GridStore", "GridGeometry", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "GridPartitionTests", dependencies: ["CivicGridModel", "GridPartition", "GridGEOS", "GridGeometry"]),
-        .testTarget(name: "GridPlanningTests", dependencies: ["GridWire", "GridTestSupport", "CivicGridModel", "GridPlanning", "GridPartition", "GridImport", "GridStore", "GridDemo", "GridGEOS", "GridGeometry"]),
-        .testTarget(name: "GridTrackingTests", dependencies: ["GridWire", "GridTestSupport", "CivicGridModel", "GridTracking", "GridStore", "GridGeometry"]),
-        .testTarget(name: "GridImportTests", dependencies: ["GridTestSupport", "CivicGridModel", "GridCases", "GridImport", "GridStore", "GridProj", "GridGeometry"]),
-        .testTarget(name: "GridCasesTests", dependencies: ["GridWire", "GridTestSupport", "CivicGridModel", "GridCases", "GridStore", "GridImport", "GridPlanning", "GridDemo", "GridGeometry"]),
-        .testTarget(name: "GridDemoTests", dependencies: ["GridTestSupport", "GridDemo", "GridImport", "GridStore", "GridGEOS", "GridGeometry"]),
-        .testTarget(name: "GridPeopleTests", dependencies: ["GridTestSupport", "CivicGridModel", "GridGeometry", "GridPeople", "GridImport", "GridStore", "GridDemo"]),
-        .testTarget(name: "GridAssessmentTests", dependencies: ["GridTestSupport", "CivicGridModel", "GridAssessment", "GridCases", "GridStore", "GridDemo", "GridImport", "GridPlanning", "GridGEOS", "GridGeometry"]),
-        .testTarget(name: "GridTilesTests", dependencies: ["GridTestSupport", "CivicGridModel", "GridTiles", "GridStore", "GridTracking", "GridDemo", "GridImport", "GridGeometry", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "GridServerTests", dependencies: ["GridWire", "GridTestSupport", "CivicGridModel", 
+        .testTarget(name: "GridPlanningTests", dependencies: ["GridSchema", "GridWire", "GridTestSupport", "CivicGridModel", "GridPlanning", "GridPartition", "GridImport", "GridStore", "GridDemo", "GridGEOS", "GridGeometry"]),
+        .testTarget(name: "GridTrackingTests", dependencies: ["GridSchema", "GridWire", "GridTestSupport", "CivicGridModel", "GridTracking", "GridStore", "GridGeometry"]),
+        .testTarget(name: "GridImportTests", dependencies: ["GridSchema", "GridTestSupport", "CivicGridModel", "GridCases", "GridImport", "GridStore", "GridProj", "GridGeometry"]),
+        .testTarget(name: "GridCasesTests", dependencies: ["GridSchema", "GridWire", "GridTestSupport", "CivicGridModel", "GridCases", "GridStore", "GridImport", "GridPlanning", "GridDemo", "GridGeometry"]),
+        .testTarget(name: "GridDemoTests", dependencies: ["GridSchema", "GridTestSupport", "GridDemo", "GridImport", "GridStore", "GridGEOS", "GridGeometry"]),
+        .testTarget(name: "GridPeopleTests", dependencies: ["GridSchema", "GridTestSupport", "CivicGridModel", "GridGeometry", "GridPeople", "GridImport", "GridStore", "GridDemo"]),
+        .testTarget(name: "GridAssessmentTests", dependencies: ["GridSchema", "GridTestSupport", "CivicGridModel", "GridAssessment", "GridCases", "GridStore", "GridDemo", "GridImport", "GridPlanning", "GridGEOS", "GridGeometry"]),
+        .testTarget(name: "GridTilesTests", dependencies: ["GridSchema", "GridTestSupport", "CivicGridModel", "GridTiles", "GridStore", "GridTracking", "GridDemo", "GridImport", "GridGeometry", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "GridServerTests", dependencies: ["GridSchema", "GridWire", "GridTestSupport", "CivicGridModel", 
             "GridServer", "GridTiles", "GridStore", "GridGeometry", "GridTracking", "GridCases",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
-        .testTarget(name: "civicgridTests", dependencies: ["GridTestSupport", "civicgrid", "CivicGridModel", "GridGeometry", "GridStore", "GridAssessment", "GridCases", "GridPeople", "GridTiles"]),
+        .testTarget(name: "civicgridTests", dependencies: ["GridSchema", "GridTestSupport", "civicgrid", "CivicGridModel", "GridGeometry", "GridStore", "GridAssessment", "GridCases", "GridPeople", "GridTiles"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -39,13 +39,15 @@ public final class GridStore: Sendable {
         case create, existing, readOnly
     }
 
-    /// Opens the file at `path`, or the PostgreSQL database when `path` is a `postgres://` URL.
-    public init(path: String, opening: Opening = .create) throws(StoreError) {
+    /// Opens the file at `path`, or the PostgreSQL database when `path` is a `postgres://` URL,
+    /// bringing it up to `schema` (GridSchema's `GridStore(path:opening:)` opens with CivicGrid's
+    /// whole schema, `StoreSchema.civicGrid`).
+    public init(path: String, opening: Opening = .create, schema: StoreSchema) throws(StoreError) {
         self.path = path
         if PostgresURL.isPostgres(path) {
             let pool = PostgresPool(url: try PostgresURL(path))
             do {
-                try pool.with { session in try PostgresSchema.migrate(session) }
+                try pool.with { session in try PostgresSchema.migrate(session, schema) }
             } catch {
                 throw StoreError.wrap(error, "cannot open \(pool.url)")
             }
@@ -81,12 +83,13 @@ public final class GridStore: Sendable {
         config.readonly = opening == .readOnly
         do {
             let pool = try DatabasePool(path: path, configuration: config)
-            let current = try pool.read { try Schema.migrator.hasCompletedMigrations($0) }
+            let migrator = schema.migrator
+            let current = try pool.read { try migrator.hasCompletedMigrations($0) }
             if !current, opening == .readOnly {
                 throw StoreError("\(path) was written by an earlier version of CivicGrid: open it once with this one (any command) first")
             }
             if !current {
-                try Schema.migrator.migrate(pool)
+                try migrator.migrate(pool)
                 // GDAL reads application_id and user_version from the file header itself:
                 // move them out of the write-ahead log now. Only after a migration: a file
                 // that is up to date may be busy with other processes' readers.

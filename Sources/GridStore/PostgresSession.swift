@@ -205,7 +205,7 @@ final class PostgresSession: @unchecked Sendable {
     /// Runs a statement written with `?` or `?N` placeholders (SQLite's). A plain INSERT into
     /// a table whose key the store numbers returns that key, kept for `lastInsertedID`.
     func run(_ sql: String, _ arguments: [SQLValue]) throws(StoreError) {
-        if let statement = returning(sql) {
+        if let statement = try returning(sql) {
             let result = try query(statement, arguments)
             if case .integer(let id) = result.rows.last?.first { lastInsertedID = id }
             return
@@ -216,17 +216,35 @@ final class PostgresSession: @unchecked Sendable {
     private var returningCache: [String: String?] = [:]
 
     /// An INSERT with `RETURNING` its table's numbered key, when it is a plain INSERT into one.
-    private func returning(_ sql: String) -> String? {
+    private func returning(_ sql: String) throws(StoreError) -> String? {
         if let done = returningCache[sql] { return done }
         var found: String?
         let words = sql.split(whereSeparator: \.isWhitespace).prefix(3)
         if words.count == 3, words[0].uppercased() == "INSERT", words[1].uppercased() == "INTO",
-           let key = PostgresSchema.numberedKeys[String(words[2].prefix { $0 != "(" })],
-           !sql.uppercased().contains("RETURNING") {
+           !sql.uppercased().contains("RETURNING"),
+           let key = try numberedKey(String(words[2].prefix { $0 != "(" })) {
             found = numbered(sql) + " RETURNING " + key
         }
         returningCache[sql] = found
         return found
+    }
+
+    private var numberedKeys: [String: String?] = [:]
+
+    /// The column of a table whose key the store numbers (its identity column), asked of the
+    /// catalogue once per session; nil for a table without one (nothing is kept for a table
+    /// that does not exist yet).
+    private func numberedKey(_ table: String) throws(StoreError) -> String? {
+        if let known = numberedKeys[table] { return known }
+        let found = try rows("""
+            SELECT a.attname::text FROM pg_class c
+              LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attidentity <> '' AND NOT a.attisdropped
+            WHERE c.oid = to_regclass($1)
+            """, [.text(table)])
+        guard let row = found.first else { return nil }
+        let key: String? = if case .text(let name) = row.first { name } else { nil }
+        numberedKeys[table] = key
+        return key
     }
 
     /// Runs a query written with `?` or `?N` placeholders and returns its columns and rows.

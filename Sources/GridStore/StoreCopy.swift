@@ -23,16 +23,17 @@ public struct CopyReport: Sendable, Equatable {
 public enum StoreCopy {
     public typealias Progress = (_ table: String, _ done: Int, _ total: Int) -> Void
 
-    /// Copies `source` (a file path or a `postgres://` URL) into `target`. One of them is a
-    /// file: its schema (this version's) names the tables and columns, and the other's must
-    /// match it column for column.
-    public static func copy(from source: String, to target: String, progress: Progress = { _, _, _ in }) throws(StoreError) -> CopyReport {
+    /// Copies `source` (a file path or a `postgres://` URL) into `target`, both brought up to
+    /// `schema`. One of them is a file: its schema names the tables and columns, and the
+    /// other's must match it column for column.
+    public static func copy(from source: String, to target: String, schema: StoreSchema,
+                            progress: Progress = { _, _, _ in }) throws(StoreError) -> CopyReport {
         switch (PostgresURL.isPostgres(source), PostgresURL.isPostgres(target)) {
         case (false, true):
-            let file = try GridStore(path: source, opening: .readOnly)
+            let file = try GridStore(path: source, opening: .readOnly, schema: schema)
             let session = try PostgresSession(try PostgresURL(target))
             defer { session.close() }
-            try PostgresSchema.migrate(session)
+            try PostgresSchema.migrate(session, schema)
             return try run {
                 try file.filePool("a copy").read { db in
                     try session.transaction {
@@ -43,8 +44,8 @@ public enum StoreCopy {
         case (true, false):
             let session = try PostgresSession(try PostgresURL(source))
             defer { session.close() }
-            try PostgresSchema.migrate(session)
-            let file = try GridStore(path: target)
+            try PostgresSchema.migrate(session, schema)
+            let file = try GridStore(path: target, schema: schema)
             return try run {
                 try session.transaction("REPEATABLE READ READ ONLY") {
                     try file.filePool("a copy").write { db in

@@ -1,4 +1,5 @@
 import ArgumentParser
+import GridSchema
 import GridStore
 
 @main

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GridSchema
 import GridStore
 
 struct DatabaseCommand: ParsableCommand {
@@ -25,7 +26,7 @@ struct DatabaseCopyCommand: ParsableCommand {
         let newFile = !PostgresURL.isPostgres(to) && !FileManager.default.fileExists(atPath: to)
         let progress = ProgressPrinter()
         do {
-            let report = try StoreCopy.copy(from: from, to: to) { table, done, total in
+            let report = try StoreCopy.copy(from: from, to: to, schema: .civicGrid) { table, done, total in
                 progress.update("copy \(table)", done, total)
             }
             progress.finish()

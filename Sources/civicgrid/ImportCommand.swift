@@ -1,6 +1,7 @@
 import ArgumentParser
 import GridImport
 import GridProj
+import GridSchema
 import GridStore
 
 struct ImportCommand: ParsableCommand {

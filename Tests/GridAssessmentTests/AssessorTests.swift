@@ -5,6 +5,7 @@ import GridCases
 import GridDemo
 import GridImport
 import GridPlanning
+import GridSchema
 import GridStore
 import GridTestSupport
 import Testing

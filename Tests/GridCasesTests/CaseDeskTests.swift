@@ -5,6 +5,7 @@ import GridDemo
 import GridGeometry
 import GridImport
 import GridPlanning
+import GridSchema
 import GridStore
 import GridTestSupport
 import Testing

@@ -1,4 +1,5 @@
 import Foundation
+import GridSchema
 import GridTestSupport
 import Testing
 import GridGEOS

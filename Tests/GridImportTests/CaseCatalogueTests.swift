@@ -2,6 +2,7 @@ import CivicGridModel
 import Foundation
 import GridCases
 import GridImport
+import GridSchema
 import GridStore
 import GridTestSupport
 import Testing

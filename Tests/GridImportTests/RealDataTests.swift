@@ -1,4 +1,5 @@
 import Foundation
+import GridSchema
 import Testing
 import GridStore
 @testable import GridImport

@@ -3,6 +3,7 @@ import Foundation
 import GridDemo
 import GridImport
 import GridPeople
+import GridSchema
 import GridStore
 import GridTestSupport
 import Testing

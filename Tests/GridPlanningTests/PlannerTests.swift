@@ -1,6 +1,7 @@
 import CivicGridModel
 import Foundation
 import GridGEOS
+import GridSchema
 import GridTestSupport
 import Testing
 import GridDemo

@@ -1,4 +1,5 @@
 import Foundation
+import GridSchema
 import GridStore
 import GridTracking
 import GridTiles

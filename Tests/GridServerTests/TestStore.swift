@@ -1,6 +1,7 @@
 import CivicGridModel
 import Foundation
 import GridGeometry
+import GridSchema
 import GridServer
 import GridStore
 import GridTestSupport

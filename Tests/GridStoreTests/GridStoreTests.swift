@@ -1,5 +1,6 @@
 import CivicGridModel
 import Foundation
+import GridSchema
 import GridTestSupport
 import Testing
 import GridGeometry

@@ -30,6 +30,15 @@ public enum TestDatabase {
         return url(cluster, name)
     }
 
+    /// A new database with nothing in it, not even the schema: a file path, or a database
+    /// made in the cluster without the template (its URL).
+    public static func empty(_ prefix: String = "civicgrid") -> String {
+        guard let cluster = postgresCluster else { return make(prefix) }
+        let name = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        _ = psql(cluster, "CREATE DATABASE \(name)")
+        return url(cluster, name)
+    }
+
     private static let templateLock = NSLock()
     nonisolated(unsafe) private static var templateName: String?
 

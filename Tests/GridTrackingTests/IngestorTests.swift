@@ -1,6 +1,7 @@
 import CivicGridModel
 import Foundation
 import GridGeometry
+import GridSchema
 import GridStore
 import GridTestSupport
 import Testing

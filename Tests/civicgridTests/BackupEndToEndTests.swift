@@ -1,4 +1,5 @@
 import Foundation
+import GridSchema
 import GridStore
 import Testing
 #if canImport(FoundationNetworking)

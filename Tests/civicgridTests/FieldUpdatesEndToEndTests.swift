@@ -1,6 +1,7 @@
 import CivicGridModel
 import Foundation
 import GridAssessment
+import GridSchema
 import GridStore
 import Testing
 #if canImport(FoundationNetworking)

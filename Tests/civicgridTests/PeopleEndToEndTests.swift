@@ -2,6 +2,7 @@ import CivicGridModel
 import Foundation
 import GridAssessment
 import GridPeople
+import GridSchema
 import GridStore
 import Testing
 #if canImport(FoundationNetworking)

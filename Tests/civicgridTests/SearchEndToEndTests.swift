@@ -3,6 +3,7 @@ import Foundation
 import GridAssessment
 import GridCases
 import GridPeople
+import GridSchema
 import GridStore
 import Testing
 

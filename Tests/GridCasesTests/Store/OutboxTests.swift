@@ -1,5 +1,6 @@
 import Foundation
 import GridCases
+import GridSchema
 import GridStore
 import GridTestSupport
 import Testing

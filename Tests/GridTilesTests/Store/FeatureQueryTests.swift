@@ -2,6 +2,7 @@ import CivicGridModel
 import Foundation
 import GRDB
 import GridGeometry
+import GridSchema
 @testable import GridStore
 import GridTestSupport
 import GridTiles

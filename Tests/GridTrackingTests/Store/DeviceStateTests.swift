@@ -1,5 +1,6 @@
 import CivicGridModel
 import Foundation
+import GridSchema
 @testable import GridStore
 import GridTestSupport
 import GridTracking
@@ -28,7 +29,7 @@ struct DeviceStateTests {
                               Ping(device: "p1", time: 30, lon: 130.0, lat: 31.31, receivedAt: 30, flags: 4)])
             try w.insert([GeofenceEvent(device: "p1", member: device.member, kind: .left, time: 15, confirmedAt: 20, grid: "G1", lon: 120.71, lat: 31.31)])
             try w.db.execute(sql: "DELETE FROM device_states")
-            try w.db.execute(sql: Schema.fillDeviceStates)
+            try w.db.execute(sql: TrackingSchema.fillDeviceStates)
         }
         let filled = try store.read { try $0.deviceStates(["p1", "p2"]) }
         #expect(filled["p1"] == DeviceState(plausible: .init(time: 20, lon: 120.71, lat: 31.31), grid: nil, fence: Geofence(inside: false)))
