@@ -80,7 +80,7 @@ let package = Package(
         .target(name: "GridCases", dependencies: ["CivicGridModel", "GridGeometry", "GridStore", "GridWire", .product(name: "Crypto", package: "swift-crypto")]),
         // People: household members with ID numbers sealed by a key kept outside the database,
         // masking, reads recorded.
-        .target(name: "GridPeople", dependencies: ["CivicGridModel", "GridGeometry", "GridStore", "GridImport", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "GridPeople", dependencies: ["CivicGridModel", "GridCases", "GridGeometry", "GridStore", "GridImport", .product(name: "Crypto", package: "swift-crypto")]),
         // Assessment: indicators, scores and rankings from the cases' tallies; statistics.
         .target(name: "GridAssessment", dependencies: ["CivicGridModel", "GridCases", "GridStore"]),
         // The whole schema: the core's migrations and every feature's, what CivicGrid opens.

@@ -84,7 +84,7 @@ FEATURES = {
     "GridAssessment": ["assessment_daily", "assessment_monthly", "assessment_dirty", "assessment_config", "rankings"],
     "GridCases": ["cases", "case_history", "case_photos", "case_numbers", "case_followups", "case_density", "case_facilities",
                   "case_categories", "departments", "category_examples", "routing_rules", "notice_templates", "duty_phones",
-                  "triage_limits", "notices", "request_keys", "open311_keys", "webhooks", "outbox"],
+                  "triage_limits", "notices", "request_keys", "open311_keys", "webhooks", "outbox", "facilities"],
     "GridTracking": ["devices", "pings", "events", "device_states"],
     "GridPeople": ["people", "access_log", "field_updates"],
 }

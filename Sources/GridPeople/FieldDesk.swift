@@ -1,5 +1,6 @@
 import CivicGridModel
 import Foundation
+import GridCases
 import GridGeometry
 import GridStore
 
