@@ -140,7 +140,13 @@ try:
     driver.find_element(By.CSS_SELECTOR, "#dActions button[data-action=verify]").click()
     # What the page did with the click, for a failure: its answer line, what it sent, refused,
     # holds and could not keep.
-    state = "return {answer: document.getElementById('dAnswer').textContent, sent: window.civicgridPhone.sent.map(s => s.kind + ' ' + s.status), refused: window.civicgridPhone.refused, waiting: window.civicgridPhone.waiting, errors: window.civicgridPhone.errors}"
+    # Twice (runs 32 and 40, both under load) the click left no trace: `steps` says whether the
+    # button's handler ran, `at` what lies at the button's centre now, `buttons` how many it has.
+    state = ("return {answer: document.getElementById('dAnswer').textContent, sent: window.civicgridPhone.sent.map(s => s.kind + ' ' + s.status), "
+             "refused: window.civicgridPhone.refused, waiting: window.civicgridPhone.waiting, errors: window.civicgridPhone.errors, "
+             "steps: window.civicgridPhone.steps, buttons: document.querySelectorAll('#dActions button').length, "
+             "at: (b => { const r = b && b.getBoundingClientRect(), e = r && document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2); "
+             "return e ? e.outerHTML.slice(0, 160) : null; })(document.querySelector('#dActions button[data-action=verify]'))}")
     assert wait(driver, "document.getElementById('dAnswer').textContent", 30), driver.execute_script(state)
     assert wait(driver, "window.civicgridPhone.sent.find(s => s.kind === 'step' && s.status === 200)", 100), driver.execute_script(state)
     verified = requests.get(f"{base}/api/v1/cases/{queued}", headers=A).json()

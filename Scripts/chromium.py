@@ -21,9 +21,10 @@ def driver(lang=None, size=(1280, 900)):
 
 
 # Every wait's bound is this many times what it names: the pages are driven against a debug
-# server beside the rest of the suite, and on a loaded machine (a fresh-clone run with builds
-# and a fuzzer beside it) a step that takes a second alone has taken over 30. A bound is only
-# reached when the page fails; a page that works answers as soon as the condition holds.
+# server beside the rest of the suite, and on a loaded machine a step can take far longer (in a
+# fresh-clone run with a build and a fuzzer beside it, the case panel's assignees took over
+# 30 s). A bound is only reached when the page fails; a page that works answers as soon as the
+# condition holds.
 PATIENCE = 4
 
 

@@ -31,7 +31,7 @@ if (code) {
 }
 const { token, authHeaders, names } = await import("/web/session.js");
 const device = JSON.parse(localStorage.getItem("civicgridDevice") || "null");
-const phone = window.civicgridPhone = { sent: [], refused: [], fixes: [], located: 0, queue: [], me: null, errors: [] };
+const phone = window.civicgridPhone = { sent: [], refused: [], fixes: [], located: 0, queue: [], me: null, errors: [], steps: [] };
 window.addEventListener("unhandledrejection", e => phone.errors.push(String(e.reason?.message || e.reason)));
 
 // The outbox: every request the member makes, kept until the server has it.
@@ -274,6 +274,7 @@ async function openCase(number) {
     const b = el("button", { textContent: word("action", action) });
     b.dataset.action = action;
     b.addEventListener("click", async () => {
+      phone.steps.push(number + " " + action);
       const step = { action };
       const note = $("dNote").value.trim(); if (note) step.note = note;
       const photos = [...$("dPhotos2").files];
