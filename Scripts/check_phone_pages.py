@@ -173,6 +173,15 @@ try:
     assert waiting >= 2, f"{waiting} waiting (a report and the positions in one or two batches expected)"
     assert not case_with(offline_words), "stored while offline?"
     view("phone-offline")
+    # What waits, opened from the header's count: a dialog over the page (the page's own height
+    # never changes as the outbox fills and empties, so a tap lands where the finger was).
+    height = driver.execute_script("return document.documentElement.scrollHeight")
+    driver.find_element(By.ID, "sync").click()
+    assert wait(driver, "document.getElementById('outbox').open && document.querySelectorAll('#outboxList li').length >= 2", 10), "the outbox did not open"
+    view("phone-outbox")
+    driver.find_element(By.CSS_SELECTOR, "#outbox form button").click()
+    assert wait(driver, "!document.getElementById('outbox').open", 10), "the outbox did not close"
+    assert driver.execute_script("return document.documentElement.scrollHeight") == height, "opening the outbox moved the page"
     chromium.offline(driver, False)
     assert wait(driver, "window.civicgridPhone.waiting === 0", 100), "the outbox did not empty"
     driver.execute_script("return window.civicgridPhone.flush()")  # once more: nothing sent twice

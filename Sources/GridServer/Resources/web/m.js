@@ -56,7 +56,7 @@ const outbox = {
       // Not kept on the phone (its storage refused it): say so, never drop it silently.
       const detail = String(e?.message || e);
       phone.errors.push(item.kind + ": " + detail);
-      $("sync").textContent = t("m.outbox.failed", { detail });
+      $("sync").textContent = $("sync").title = t("m.outbox.failed", { detail });
       $("sync").classList.add("waiting");
       throw e;
     }
@@ -69,8 +69,9 @@ const outbox = {
     phone.waiting = items.length;
     $("sync").textContent = items.length ? t("m.outbox.waiting", { n: items.length }) : t("m.outbox.synced");
     $("sync").classList.toggle("waiting", items.length > 0);
+    $("sync").title = $("sync").textContent;
     $("outboxList").replaceChildren(...items.map(i => el("li", {}, t("m.outbox.kind." + i.kind) + " · " + time(new Date(i.created)))));
-    $("outbox").hidden = !items.length;
+    $("outboxEmpty").hidden = items.length > 0;
   },
   /// Sends what waits, oldest first; stops at the first that cannot reach the server.
   async flush() {
@@ -106,6 +107,7 @@ function send(item) {
   if (item.kind === "report") headers["Idempotency-Key"] = item.key;
   return fetch(item.url, { method: "POST", headers, body });
 }
+$("sync").addEventListener("click", () => $("outbox").showModal());
 window.addEventListener("online", () => outbox.flush());
 setInterval(() => outbox.flush(), 5000);
 phone.flush = async () => { queueFixes(); await outbox.flush(); return (await outbox.all()).length; };
