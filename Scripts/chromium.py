@@ -34,6 +34,11 @@ def wait(driver, script, seconds=30):
     seconds *= PATIENCE
     before = driver.timeouts.script
     driver.set_script_timeout(max(before, seconds + 30))
+    # The driver's HTTP read must outlast the script (else a wait that runs out is a
+    # ReadTimeoutError that hides the failure's own message).
+    config = driver.command_executor._client_config
+    read = config.timeout
+    config.timeout = max(read or 0, seconds + 90)
     try:
         return driver.execute_async_script("""
         const [script, seconds, done] = arguments, t0 = Date.now();
@@ -43,6 +48,7 @@ def wait(driver, script, seconds=30):
     """, script, seconds)
     finally:
         driver.set_script_timeout(before)
+        config.timeout = read
 
 
 def phone(lang="zh-CN", lon=None, lat=None):
