@@ -62,13 +62,13 @@ let package = Package(
             .product(name: "MultipartKit", package: "multipart-kit"),
         ]),
         // Reading, checking and loading regions, buildings, households and roads.
-        .target(name: "GridImport", dependencies: ["CivicGridModel", "GridGeometry", "GridGEOS", "GridProj", "GridStore"]),
+        .target(name: "GridImport", dependencies: ["CivicGridModel", "GridGeometry", "GridGEOS", "GridProj", "GridStore", .product(name: "GRDB", package: "GRDB.swift")]),
         // The partition engine: graph partitioning, cells and grid polygons, quality report.
         // Optimised in every build: tests and the demo partition districts many times, and the
         // unoptimised graph search spends most of its time in generic metadata lookups.
         .target(name: "GridPartition", dependencies: ["CivicGridModel", "GridGeometry", "GridGEOS"], swiftSettings: optimised),
         // Plans: partition communities from the store, rebalance, validate, publish.
-        .target(name: "GridPlanning", dependencies: ["CivicGridModel", "GridGeometry", "GridGEOS", "GridProj", "GridStore", "GridPartition", "GridWire"]),
+        .target(name: "GridPlanning", dependencies: ["CivicGridModel", "GridGeometry", "GridGEOS", "GridProj", "GridStore", "GridImport", "GridPartition", "GridWire"]),
         // GPS tracking: wire formats, doubt rules, GCJ-02, grid assignment, geofences, group
         // commit, the live hub, tracks and patrol coverage.
         .target(name: "GridTracking", dependencies: [
@@ -93,6 +93,7 @@ let package = Package(
             "CivicGridModel", "GridGeometry", "GridStore",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "CompressNIO", package: "compress-nio"),
+            .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         // HTTP: the only target that knows Hummingbird.
         .target(name: "GridServer", dependencies: [

@@ -23,9 +23,7 @@ final class FeatureSource: @unchecked Sendable {
         let file = try MappedFile(path: path)
         if file.bytes.starts(with: Array("SQLite format 3".utf8)) {
             let layer: GeoPackageReader.Layer
-            do { layer = try GeoPackageReader.read(path: path, layer: options.layer) } catch {
-                throw .unreadable(error.message)
-            }
+            layer = try GeoPackageReader.read(path: path, layer: options.layer)
             crs = options.crs ?? layer.epsg.map(CRS.epsg) ?? .wgs84
             count = layer.features.count
             backing = .decoded(layer.features)

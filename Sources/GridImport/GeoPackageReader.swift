@@ -12,7 +12,7 @@ public enum GeoPackageReader {
     }
 
     /// The names of the feature layers in the file (and of its attribute tables, when asked).
-    public static func layerNames(path: String, attributes: Bool = false) throws(StoreError) -> [String] {
+    public static func layerNames(path: String, attributes: Bool = false) throws(ImportError) -> [String] {
         do {
             let q = try open(path)
             return try q.read { db in
@@ -20,23 +20,23 @@ public enum GeoPackageReader {
                                     arguments: [attributes])
             }
         } catch {
-            throw StoreError.wrap(error, "cannot read \(path) as a GeoPackage")
+            throw Self.unreadable(error, "cannot read \(path) as a GeoPackage")
         }
     }
 
     /// Reads one layer (the only one, when `layer` is nil and there is just one); with
     /// `attributes`, an attribute table too (rows without geometry).
-    public static func read(path: String, layer: String?, attributes: Bool = false) throws(StoreError) -> Layer {
+    public static func read(path: String, layer: String?, attributes: Bool = false) throws(ImportError) -> Layer {
         let names = try layerNames(path: path, attributes: attributes)
         let name: String
         if let layer {
             guard names.contains(layer) else {
-                throw StoreError("no feature layer \"\(layer)\" in \(path) (layers: \(names.joined(separator: ", ")))")
+                throw ImportError.unreadable("no feature layer \"\(layer)\" in \(path) (layers: \(names.joined(separator: ", ")))")
             }
             name = layer
         } else {
             guard names.count == 1 else {
-                throw StoreError("\(path) has \(names.count) feature layers (\(names.joined(separator: ", "))): name one with --layer")
+                throw ImportError.unreadable("\(path) has \(names.count) feature layers (\(names.joined(separator: ", "))): name one with --layer")
             }
             name = names[0]
         }
@@ -47,7 +47,7 @@ public enum GeoPackageReader {
                     FROM gpkg_geometry_columns c LEFT JOIN gpkg_spatial_ref_sys s ON s.srs_id = c.srs_id
                     WHERE c.table_name = ?
                     """, arguments: [name])
-                guard g != nil || attributes else { throw StoreError("layer \(name) has no geometry column") }
+                guard g != nil || attributes else { throw ImportError.unreadable("layer \(name) has no geometry column") }
                 let geomColumn: String? = g?[0]
                 let epsg: Int? = (g?[1] as String?)?.uppercased() == "EPSG" ? g?[2] : nil
                 let columns = try db.columns(in: name).map(\.name)
@@ -79,12 +79,12 @@ public enum GeoPackageReader {
                 return Layer(name: name, epsg: epsg, features: features)
             }
         } catch {
-            throw StoreError.wrap(error, "cannot read layer \(name) of \(path)")
+            throw Self.unreadable(error, "cannot read layer \(name) of \(path)")
         }
     }
 
     private static func open(_ path: String) throws -> DatabaseQueue {
-        guard FileManager.default.fileExists(atPath: path) else { throw StoreError("no such file: \(path)") }
+        guard FileManager.default.fileExists(atPath: path) else { throw ImportError.unreadable("no such file: \(path)") }
         var config = Configuration()
         config.readonly = true
         return try DatabaseQueue(path: path, configuration: config)
@@ -100,5 +100,12 @@ public enum GeoPackageReader {
         case .string(let s): .string(s)
         case .blob: .null
         }
+    }
+
+    /// A failure while reading, said as SQLite says it.
+    private static func unreadable(_ error: any Error, _ context: String) -> ImportError {
+        if let e = error as? ImportError { return e }
+        if let e = error as? DatabaseError { return .unreadable("\(context): \(e.message ?? "\(e.resultCode)")") }
+        return .unreadable("\(context): \(error)")
     }
 }

@@ -2,6 +2,7 @@ import CivicGridModel
 import Foundation
 import GridGEOS
 import GridGeometry
+import GridImport
 import GridPartition
 import GridProj
 import GridStore

@@ -1,6 +1,7 @@
 import CivicGridModel
 import Foundation
 import GridGeometry
+import GridPeople
 import GridStore
 import GridTiles
 import GridTracking

@@ -200,27 +200,7 @@ public enum PostgresSchema {
           FROM grids g JOIN plans p ON p.id = g.plan WHERE p.status = 'published';
         """
 
-    static let organisations = """
-        ALTER TABLE buildings ADD COLUMN height double precision CHECK (height > 0);
-        CREATE TABLE organisations (
-          fid \(serial),
-          geom geometry(Point, 4326) NOT NULL,
-          code \(text) NOT NULL UNIQUE,
-          name \(text) NOT NULL,
-          kind \(text) NOT NULL,
-          licence \(text) UNIQUE,
-          contact_name \(text),
-          contact_phone \(text),
-          building bigint \(references("buildings(fid)", "ON DELETE SET NULL")),
-          unit \(text),
-          employees bigint CHECK (employees >= 0),
-          grid \(text),
-          community \(text)
-        );
-        CREATE INDEX organisations_community ON organisations(community);
-        CREATE INDEX organisations_building ON organisations(building);
-        CREATE INDEX organisations_geom ON organisations USING GIST (geom);
-        """ + rtree("organisations")
+    static let buildingHeights = "ALTER TABLE buildings ADD COLUMN height double precision CHECK (height > 0);"
 
     /// Brings a database up to the current version: each missing migration in a transaction of
     /// its own, under an advisory lock so that servers starting together migrate once.

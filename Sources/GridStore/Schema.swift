@@ -24,7 +24,7 @@ enum Schema {
         StoreMigration("v5 plan layers", postgres: PostgresSchema.planLayers, sqlite: planLayers),
         // Draft layers are GeoPackage views for desktop GIS; a PostGIS client filters `grids` by plan.
         StoreMigration("v6 a layer per draft", postgres: "", sqlite: draftLayers),
-        StoreMigration("v19 organisations and building heights", postgres: PostgresSchema.organisations, sqlite: organisations),
+        StoreMigration("v19 organisations and building heights", postgres: PostgresSchema.buildingHeights, sqlite: buildingHeights),
         StoreMigration("v30 sign-in links") { d in loginLinks(text: d.text, key: d.integer) },
         // PostgreSQL's box function for its GiST index (`BoxIndex.meets`); a file's R-trees need none.
         StoreMigration("v31 spatial boxes", postgres: PostgresSchema.box, sqlite: { _ in }),
@@ -256,30 +256,10 @@ enum Schema {
         """
     }
 
-    /// Shops, enterprises, schools … (a point layer whose public fields are name and kind; the
-    /// contact is personal), and buildings' stored heights.
-    static func organisations(_ db: Database) throws {
-        try db.execute(sql: """
-            ALTER TABLE buildings ADD COLUMN height REAL CHECK (height > 0);
-            CREATE TABLE organisations (
-              fid INTEGER PRIMARY KEY AUTOINCREMENT,
-              geom POINT NOT NULL,
-              code TEXT NOT NULL UNIQUE,
-              name TEXT NOT NULL,
-              kind TEXT NOT NULL,
-              licence TEXT UNIQUE,
-              contact_name TEXT,
-              contact_phone TEXT,
-              building INTEGER REFERENCES buildings(fid) ON DELETE SET NULL,
-              unit TEXT,
-              employees INTEGER CHECK (employees >= 0),
-              grid TEXT,
-              community TEXT
-            );
-            CREATE INDEX organisations_community ON organisations(community);
-            CREATE INDEX organisations_building ON organisations(building);
-            """)
-        try registerFeatureTable(db, table: "organisations", geometryType: "POINT", description: "Organisations: shops, enterprises, schools, clinics …")
+    /// Buildings' stored heights (the organisations this migration made in databases before
+    /// them are GridPeople's "v19 organisations").
+    static func buildingHeights(_ db: Database) throws {
+        try db.execute(sql: "ALTER TABLE buildings ADD COLUMN height REAL CHECK (height > 0)")
     }
 
     /// Each draft its own layer instead of one view of every draft's grids.

@@ -16,7 +16,7 @@ public struct StoreMigration: Sendable {
     let postgres: String
 
     /// A feature table of a GeoPackage: listed in gpkg_contents with its geometry column and
-    /// an R-tree kept by triggers (PostgreSQL's GiST index and box view are in its SQL).
+    /// an R-tree kept by triggers (PostgreSQL's GiST index and box view are in its SQL); once.
     public struct Layer: Sendable {
         public var table: String
         public var geometryType: String
@@ -36,7 +36,10 @@ public struct StoreMigration: Sendable {
                 fill: (@Sendable (SQLDatabase) throws -> Void)? = nil) {
         self.init(name, postgres: postgres) { db in
             if !sqlite.isEmpty { try db.execute(sql: sqlite) }
-            for l in layers { try Schema.registerFeatureTable(db, table: l.table, geometryType: l.geometryType, description: l.description) }
+            // A layer a migration before this one made (a table moved to its feature's own) is there already.
+            for l in layers where try Bool.fetchOne(db, sql: "SELECT 1 FROM gpkg_contents WHERE table_name = ?", arguments: [l.table]) == nil {
+                try Schema.registerFeatureTable(db, table: l.table, geometryType: l.geometryType, description: l.description)
+            }
             try fill?(SQLDatabase(backend: .sqlite(db)))
         }
     }

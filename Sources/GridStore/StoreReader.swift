@@ -82,6 +82,11 @@ public struct StoreReader {
         }
     }
 
+    /// A building's id and label point by its ref.
+    public func buildingLabel(ref: String) throws -> (id: Int64, label: Coordinate)? {
+        try SQLRow.fetchOne(try db.cachedStatement(sql: "SELECT fid, label_x, label_y FROM buildings WHERE ref = ?"), arguments: [ref]).map { (try $0[0], Coordinate(try $0[1], try $0[2])) }
+    }
+
     /// Every building's interior point, for linking to regions.
     public func buildingLabels() throws -> [(id: Int64, label: Coordinate)] {
         try SQLRow.fetchAll(db, sql: "SELECT fid, label_x, label_y FROM buildings ORDER BY fid").map {

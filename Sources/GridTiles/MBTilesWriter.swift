@@ -32,7 +32,13 @@ public enum MBTilesWriter {
             try FileManager.default.moveItem(atPath: partial, toPath: path)
         } catch {
             try? FileManager.default.removeItem(atPath: partial)
-            throw StoreError.wrap(error, "cannot write \(path)")
+            throw TilesError("cannot write \(path): \((error as? DatabaseError)?.message ?? "\(error)")")
         }
     }
+}
+
+/// Why tiles could not be written.
+public struct TilesError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }

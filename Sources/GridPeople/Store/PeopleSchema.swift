@@ -66,6 +66,51 @@ public enum PeopleSchema {
                 );
                 CREATE INDEX access_log_at ON access_log(at);
                 """),
+        // Shops, enterprises, schools … (a point layer whose public fields are name and kind;
+        // the contact is personal). Made by the core's "v19 organisations and building heights"
+        // in databases before this one, hence IF NOT EXISTS.
+        StoreMigration(
+            "v19 organisations",
+            sqlite: """
+                CREATE TABLE IF NOT EXISTS organisations (
+                  fid INTEGER PRIMARY KEY AUTOINCREMENT,
+                  geom POINT NOT NULL,
+                  code TEXT NOT NULL UNIQUE,
+                  name TEXT NOT NULL,
+                  kind TEXT NOT NULL,
+                  licence TEXT UNIQUE,
+                  contact_name TEXT,
+                  contact_phone TEXT,
+                  building INTEGER REFERENCES buildings(fid) ON DELETE SET NULL,
+                  unit TEXT,
+                  employees INTEGER CHECK (employees >= 0),
+                  grid TEXT,
+                  community TEXT
+                );
+                CREATE INDEX IF NOT EXISTS organisations_community ON organisations(community);
+                CREATE INDEX IF NOT EXISTS organisations_building ON organisations(building);
+                """,
+            postgres: """
+                CREATE TABLE IF NOT EXISTS organisations (
+                  fid \(S),
+                  geom geometry(Point, 4326) NOT NULL,
+                  code \(T) NOT NULL UNIQUE,
+                  name \(T) NOT NULL,
+                  kind \(T) NOT NULL,
+                  licence \(T) UNIQUE,
+                  contact_name \(T),
+                  contact_phone \(T),
+                  building bigint \(R("buildings(fid)", "ON DELETE SET NULL")),
+                  unit \(T),
+                  employees bigint CHECK (employees >= 0),
+                  grid \(T),
+                  community \(T)
+                );
+                CREATE INDEX IF NOT EXISTS organisations_community ON organisations(community);
+                CREATE INDEX IF NOT EXISTS organisations_building ON organisations(building);
+                CREATE INDEX IF NOT EXISTS organisations_geom ON organisations USING GIST (geom);
+                """ + PostgresSchema.rtree("organisations").replacingOccurrences(of: "CREATE VIEW", with: "CREATE OR REPLACE VIEW"),
+            layers: [.init("organisations", "POINT", "Organisations: shops, enterprises, schools, clinics …")]),
         StoreMigration("v20 people by name", sqlite: "CREATE INDEX people_name ON people(name)", postgres: "CREATE INDEX people_name ON people(name)"),
         // Changes to the basic data submitted from the field, applied only when a reviewer
         // approves: who, when, what, and what it made.

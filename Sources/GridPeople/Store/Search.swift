@@ -1,6 +1,7 @@
 import CivicGridModel
 import Foundation
 import GridGeometry
+import GridStore
 
 /// One thing a search found: what it is, its id, what to show, where it is and the community
 /// it lies in (for scope).

@@ -1,6 +1,9 @@
 import CivicGridModel
 import Foundation
 import GridGeometry
+import GridStore
+
+/// Shops, enterprises, schools … (`organisations`, a point layer; the contact is personal).
 
 extension StoreWriter {
     @discardableResult
@@ -15,7 +18,7 @@ extension StoreWriter {
 
     /// Replaces an organisation's record (found by its id).
     public func update(_ o: Organisation) throws {
-        guard let id = o.id else { throw StoreError("an organisation to update has an id") }
+        guard let id = o.id else { throw PeopleError("an organisation to update has an id") }
         try db.cachedStatement(sql: """
             UPDATE organisations SET geom = ?, code = ?, name = ?, kind = ?, licence = ?, contact_name = ?, contact_phone = ?, building = ?, unit = ?,
               employees = ?, grid = ?, community = ? WHERE fid = ?
@@ -41,11 +44,6 @@ extension StoreReader {
                          arguments: [building]).map(Self.organisation)
     }
 
-    /// A building's id and label point by its ref.
-    public func buildingLabel(ref: String) throws -> (id: Int64, label: Coordinate)? {
-        try SQLRow.fetchOne(try db.cachedStatement(sql: "SELECT fid, label_x, label_y FROM buildings WHERE ref = ?"), arguments: [ref]).map { (try $0[0], Coordinate(try $0[1], try $0[2])) }
-    }
-
     public func organisationCount() throws -> Int {
         try Int.fetchOne(try db.cachedStatement(sql: "SELECT count(*) FROM organisations")) ?? 0
     }
@@ -53,7 +51,7 @@ extension StoreReader {
     static func organisation(_ row: SQLRow) throws -> Organisation {
         let code: String = try row["code"]
         guard case .point(let p) = try StoredGeometry.decode(row["geom"]), let kind = OrganisationKind(rawValue: try row["kind"]) else {
-            throw StoreError("organisation \(code): unreadable")
+            throw PeopleError("organisation \(code): unreadable")
         }
         return try Organisation(id: row["fid"], code: code, name: row["name"], kind: kind, licence: (row["licence"] as String?).flatMap(CreditCode.init),
                             contactName: try row["contact_name"], contactPhone: try row["contact_phone"], building: try row["building"], unit: try row["unit"],
