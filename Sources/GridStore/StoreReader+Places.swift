@@ -14,6 +14,7 @@ extension StoreReader {
     }
 
     public func place(of p: Coordinate) throws -> CasePlace {
+        if db.isPostgres { return try postgresPlace(of: p) }
         var place = CasePlace()
         let r = db.spatial("regions", "r"), g = db.spatial("grids", "g")
         let regions = try SQLRow.fetchAll(try db.cachedStatement(sql: """
@@ -36,6 +37,28 @@ extension StoreReader {
             place.grid = try row["code"]
             break
         }
+        return place
+    }
+
+    /// `place(of:)` asked of PostGIS: the GiST index and the exact test in the database, so no
+    /// polygon crosses the wire (a district's is hundreds of kilobytes, and every filing asks).
+    /// A point on a shared boundary falls either way, as in the file's even-odd test.
+    private func postgresPlace(of p: Coordinate) throws -> CasePlace {
+        var place = CasePlace()
+        for row in try SQLRow.fetchAll(try db.cachedStatement(sql: """
+            SELECT code, level FROM regions WHERE ST_Intersects(geom, ST_SetSRID(ST_MakePoint(?1, ?2), 4326)) ORDER BY code
+            """), arguments: [p.x, p.y]) {
+            switch RegionLevel(rawValue: try row["level"]) {
+            case .community: place.community = try row["code"]
+            case .street: place.street = try row["code"]
+            case .district: place.district = try row["code"]
+            default: break
+            }
+        }
+        place.grid = try String.fetchOne(try db.cachedStatement(sql: """
+            SELECT g.code FROM grids g JOIN plans p ON p.id = g.plan
+            WHERE p.status = 'published' AND ST_Intersects(g.geom, ST_SetSRID(ST_MakePoint(?1, ?2), 4326)) ORDER BY g.code LIMIT 1
+            """), arguments: [p.x, p.y])
         return place
     }
 
