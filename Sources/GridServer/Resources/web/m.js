@@ -154,7 +154,7 @@ if (navigator.geolocation && device) {
     here.setLngLat(phone.last).addTo(map);
     $("gpsState").textContent = t("m.gps.at", { time: time(new Date(p.timestamp)), metres: Math.round(c.accuracy) });
     if (!where) { where = phone.last; showWhere(); }
-  }, e => { $("gpsState").textContent = t("m.gps.off", { reason: e.message }); }, { enableHighAccuracy: true, maximumAge: 10000 });
+  }, e => { $("gpsState").textContent = t("m.gps.off", { reason: t("m.gps.error." + e.code) }); }, { enableHighAccuracy: true, maximumAge: 10000 });
   setInterval(queueFixes, 30000);
 } else {
   $("gpsState").textContent = t("m.gps.none");
