@@ -121,7 +121,7 @@ let package = Package(
         ]),
 
         // What the store-dependent tests share: a new database on the store they run on.
-        .target(name: "GridTestSupport", path: "Tests/GridTestSupport"),
+        .target(name: "GridTestSupport", dependencies: ["CivicGridModel", "GridGeometry"], path: "Tests/GridTestSupport"),
         .testTarget(name: "GridGeometryTests", dependencies: ["GridGeometry"]),
         .testTarget(name: "CivicGridModelTests", dependencies: ["CivicGridModel"]),
         .testTarget(name: "GridGEOSTests", dependencies: ["GridGEOS", "GridGeometry"]),

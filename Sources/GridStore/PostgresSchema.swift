@@ -24,9 +24,9 @@ public enum PostgresSchema {
     /// What the GeoPackage's R-tree of a feature table holds, as a view over the table: the
     /// queries that join an R-tree read the same columns here (PostgreSQL plans them over the
     /// table itself).
-    public static func rtree(_ table: String) -> String {
+    public static func rtree(_ table: String, orReplace: Bool = false) -> String {
         """
-        CREATE VIEW rtree_\(table)_geom AS
+        CREATE \(orReplace ? "OR REPLACE " : "")VIEW rtree_\(table)_geom AS
           SELECT fid AS id, ST_XMin(geom) AS minx, ST_XMax(geom) AS maxx, ST_YMin(geom) AS miny, ST_YMax(geom) AS maxy
           FROM \(table);
         """
@@ -158,7 +158,7 @@ public enum PostgresSchema {
           grid_code \(text) NOT NULL,
           PRIMARY KEY (member, grid_code)
         );
-        """ + ["regions", "buildings", "roads", "grids"].map(rtree).joined() + band
+        """ + ["regions", "buildings", "roads", "grids"].map { rtree($0) }.joined() + band
 
     static let changeLog = """
         CREATE TABLE changes (

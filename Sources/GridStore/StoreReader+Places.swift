@@ -20,14 +20,8 @@ extension StoreReader {
         let regions = try SQLRow.fetchAll(try db.cachedStatement(sql: """
             SELECT r.code, r.level, r.geom FROM \(r.from()) WHERE \(r.meets)
             """), arguments: [p.x, p.x, p.y, p.y])
-        for row in regions {
-            guard let level = RegionLevel(rawValue: try row["level"]), try Self.polygon(row["geom"]).contains(p) else { continue }
-            switch level {
-            case .community: place.community = try row["code"]
-            case .street: place.street = try row["code"]
-            case .district: place.district = try row["code"]
-            default: break
-            }
+        for row in regions where try Self.polygon(row["geom"]).contains(p) {
+            try Self.note(row, in: &place)
         }
         let grids = try SQLRow.fetchAll(try db.cachedStatement(sql: """
             SELECT g.code, g.geom FROM \(g.from()) JOIN plans p ON p.id = g.plan
@@ -48,18 +42,24 @@ extension StoreReader {
         for row in try SQLRow.fetchAll(try db.cachedStatement(sql: """
             SELECT code, level FROM regions WHERE ST_Intersects(geom, ST_SetSRID(ST_MakePoint(?1, ?2), 4326)) ORDER BY code
             """), arguments: [p.x, p.y]) {
-            switch RegionLevel(rawValue: try row["level"]) {
-            case .community: place.community = try row["code"]
-            case .street: place.street = try row["code"]
-            case .district: place.district = try row["code"]
-            default: break
-            }
+            try Self.note(row, in: &place)
         }
         place.grid = try String.fetchOne(try db.cachedStatement(sql: """
             SELECT g.code FROM grids g JOIN plans p ON p.id = g.plan
             WHERE p.status = 'published' AND ST_Intersects(g.geom, ST_SetSRID(ST_MakePoint(?1, ?2), 4326)) ORDER BY g.code LIMIT 1
             """), arguments: [p.x, p.y])
         return place
+    }
+
+    /// A region holding the point, by its level (`code`, `level`): the place's community,
+    /// street or district.
+    private static func note(_ row: SQLRow, in place: inout CasePlace) throws {
+        switch RegionLevel(rawValue: try row["level"]) {
+        case .community: place.community = try row["code"]
+        case .street: place.street = try row["code"]
+        case .district: place.district = try row["code"]
+        default: break
+        }
     }
 
     /// A region's or grid's geometry, decoded once per blob: every filing asks which of a few

@@ -14,8 +14,8 @@ struct GeoPackageReaderTests {
         let path = temporaryDatabase()
         let store = try GridStore(path: path)
         _ = try store.write { (w: StoreWriter) throws in
-            try w.save(square("1", level: .district, parent: nil, x: 120, y: 31, size: 1))
-            try w.save(square("11", level: .street, parent: "1", x: 120, y: 31, size: 0.5))
+            try w.save(squareRegion("1", level: .district, parent: nil, x: 120, y: 31, size: 1))
+            try w.save(squareRegion("11", level: .street, parent: "1", x: 120, y: 31, size: 0.5))
         }
         #expect(try GeoPackageReader.layerNames(path: path) == ["buildings", "cases", "facilities", "grids", "organisations", "published_grids", "regions", "roads"])
         let layer = try GeoPackageReader.read(path: path, layer: "regions")
@@ -25,10 +25,5 @@ struct GeoPackageReaderTests {
         #expect(features[1].properties["parent"] == .string("1"))
         #expect(throws: ImportError.self) { try GeoPackageReader.read(path: path, layer: nil) }
         #expect(throws: ImportError.self) { try GeoPackageReader.read(path: path, layer: "nope") }
-    }
-
-    private func square(_ code: String, level: RegionLevel, parent: String?, x: Double, y: Double, size: Double) -> Region {
-        let ring = LinearRing(unchecked: [Coordinate(x, y), Coordinate(x + size, y), Coordinate(x + size, y + size), Coordinate(x, y + size), Coordinate(x, y)])
-        return Region(code: code, name: "R\(code)", level: level, parent: parent, geometry: .multiPolygon([Polygon(exterior: ring)]))
     }
 }

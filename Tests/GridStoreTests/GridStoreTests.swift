@@ -8,12 +8,6 @@ import GridGeometry
 
 func temporaryDatabase() -> String { TestDatabase.make("civicgrid") }
 
-func squareRegion(_ code: String, level: RegionLevel, parent: String?, x: Double, y: Double, size: Double) -> Region {
-    let ring = LinearRing(unchecked: [Coordinate(x, y), Coordinate(x + size, y), Coordinate(x + size, y + size),
-                                      Coordinate(x, y + size), Coordinate(x, y)])
-    return Region(code: code, name: "R\(code)", level: level, parent: parent, geometry: .multiPolygon([Polygon(exterior: ring)]))
-}
-
 struct GridStoreTests {
     @Test(.enabled(if: !TestDatabase.isPostgres, "a GeoPackage file"))
     func newFileIsAGeoPackage() throws {

@@ -109,7 +109,7 @@ public enum PeopleSchema {
                 CREATE INDEX IF NOT EXISTS organisations_community ON organisations(community);
                 CREATE INDEX IF NOT EXISTS organisations_building ON organisations(building);
                 CREATE INDEX IF NOT EXISTS organisations_geom ON organisations USING GIST (geom);
-                """ + PostgresSchema.rtree("organisations").replacingOccurrences(of: "CREATE VIEW", with: "CREATE OR REPLACE VIEW"),
+                """ + PostgresSchema.rtree("organisations", orReplace: true),
             layers: [.init("organisations", "POINT", "Organisations: shops, enterprises, schools, clinics …")]),
         StoreMigration("v20 people by name", sqlite: "CREATE INDEX people_name ON people(name)", postgres: "CREATE INDEX people_name ON people(name)"),
         // Changes to the basic data submitted from the field, applied only when a reviewer

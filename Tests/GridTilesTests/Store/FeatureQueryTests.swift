@@ -11,12 +11,6 @@ import Testing
 
 private func temporaryDatabase() -> String { TestDatabase.make("civicgrid") }
 
-private func squareRegion(_ code: String, level: RegionLevel, parent: String?, x: Double, y: Double, size: Double) -> Region {
-    let ring = LinearRing(unchecked: [Coordinate(x, y), Coordinate(x + size, y), Coordinate(x + size, y + size),
-                                      Coordinate(x, y + size), Coordinate(x, y)])
-    return Region(code: code, name: "R\(code)", level: level, parent: parent, geometry: .multiPolygon([Polygon(exterior: ring)]))
-}
-
 /// The feature queries behind the OGC API, at the store: bbox exactness, keyset paging,
 /// filters, the plan condition, positions and personal data.
 struct FeatureQueryTests {
